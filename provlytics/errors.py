@@ -1,0 +1,153 @@
+"""The provlytics exception tree.
+
+```
+ProvlyticsError(Exception)
+├── ConfigError(ProvlyticsError, ValueError)    a setting missing/invalid; names how to supply it
+├── AuthError(ProvlyticsError)                  msal error -> error, description, correlation_id
+├── GraphError(ProvlyticsError)                 .status .code .message .request_id .date .url
+│     └── ThrottledError(GraphError)            .retry_after; only once retries are exhausted
+├── UnsafeRedirectError(ProvlyticsError)        a link away from the configured Graph host
+└── InputError(ProvlyticsError, ValueError)     .origin .field .reason
+      └── UnknownDialectError(InputError)
+```
+Messages never carry tokens or secrets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import requests
+
+    from provlytics.origin import Origin
+
+
+class ProvlyticsError(Exception):
+    """Base class of every error provlytics raises on purpose."""
+
+
+class ConfigError(ProvlyticsError, ValueError):
+    """A setting is missing or invalid; the message names every way to supply it."""
+
+
+class AuthError(ProvlyticsError):
+    """Token acquisition failed (msal's error dict, without any secret)."""
+
+    def __init__(
+        self, error: str, description: str = "", correlation_id: str | None = None
+    ) -> None:
+        self.error = error
+        self.description = description
+        self.correlation_id = correlation_id
+        text = f"{error}: {description}" if description else error
+        if correlation_id:
+            text += f" (correlation id {correlation_id})"
+        super().__init__(text)
+
+    @classmethod
+    def from_msal(cls, result: dict[str, Any]) -> AuthError:
+        """Build from the error dict msal returns instead of a token."""
+        return cls(
+            str(result.get("error") or "unknown_error"),
+            str(result.get("error_description") or "").strip(),
+            result.get("correlation_id"),
+        )
+
+
+class GraphError(ProvlyticsError):
+    """Microsoft Graph answered with an error status."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        message: str,
+        *,
+        request_id: str | None = None,
+        client_request_id: str | None = None,
+        date: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.client_request_id = client_request_id
+        self.date = date
+        self.url = url
+        parts = [f"HTTP {status}"]
+        if code:
+            parts.append(code)
+        text = " ".join(parts) + f": {message}"
+        if url:
+            text += f" [{url}]"
+        if request_id:
+            text += f" (request-id {request_id}"
+            text += f", date {date})" if date else ")"
+        super().__init__(text)
+
+    @classmethod
+    def from_response(cls, response: requests.Response, **extra: Any) -> GraphError:
+        """Parse Graph's `{"error": {...}}` body; tolerate a body that is not JSON."""
+        code, message, inner = None, "", {}
+        try:
+            error = response.json().get("error") or {}
+        except (ValueError, AttributeError):
+            error = {}
+        if isinstance(error, dict):
+            code = error.get("code")
+            message = str(error.get("message") or "")
+            inner = error.get("innerError") or error.get("innererror") or {}
+        if not message:
+            message = (response.text or response.reason or "").strip()[:300]
+        headers = response.headers
+        return cls(
+            response.status_code,
+            code,
+            message,
+            request_id=inner.get("request-id") or headers.get("request-id"),
+            client_request_id=inner.get("client-request-id") or headers.get("client-request-id"),
+            date=inner.get("date") or headers.get("Date"),
+            url=_without_query(response.url),
+            **extra,
+        )
+
+
+class ThrottledError(GraphError):
+    """Graph kept answering 429/503 after every allowed retry."""
+
+    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after = retry_after
+
+
+class UnsafeRedirectError(ProvlyticsError):
+    """A nextLink or redirect points away from the configured Graph host; it got no request."""
+
+
+class InputError(ProvlyticsError, ValueError):
+    """A file, page or record could not be read; names where and what."""
+
+    def __init__(
+        self, origin: Origin | str | None, reason: str, *, field: str | None = None
+    ) -> None:
+        self.origin = origin
+        self.field = field
+        self.reason = reason
+        where = f"{origin}: " if origin else ""
+        what = f"{field!r}: " if field else ""
+        super().__init__(f"{where}{what}{reason}")
+
+    def located(self, origin: Origin | str) -> InputError:
+        """The same error, naming where it happened."""
+        return type(self)(origin, self.reason, field=self.field)
+
+
+class UnknownDialectError(InputError):
+    """A record matches none of the known provisioning-log shapes."""
+
+
+def _without_query(url: str | None) -> str | None:
+    """Drop the query string, which may hold a $skiptoken, from a URL shown in a message."""
+    return url.split("?", 1)[0] if url else url

@@ -1,0 +1,189 @@
+"""Dialect detection, and the per-dialect *view* the alias table is read on."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from provlytics.errors import InputError, UnknownDialectError
+from provlytics.normalize import aliases
+
+# Container hints a source may put on a page (`Page.dialect`).
+HINT_ARRAY = "array"  # a bare JSON array file, the portal's JSON download format
+HINT_PORTAL_CSV = "portal_csv"  # rows joined from the portal's three CSV files
+
+
+class Dialect(StrEnum):
+    """The shapes provisioning records arrive in (DESIGN §2)."""
+
+    GRAPH_V1 = "graph.v1"
+    GRAPH_BETA_LEGACY = "graph.beta.legacy"
+    ON_DEMAND = "on_demand"
+    DIAGNOSTIC = "diagnostic"
+    PORTAL = "portal"
+    LOG_ANALYTICS = "log_analytics"
+
+
+def detect_dialect(record: Any, hint: str | None = None) -> Dialect:
+    """Tell which dialect a raw record is in, from its fields (and the container's hint).
+
+    Raises `InputError` without an origin: the caller knows where the record came from.
+    """
+    if not isinstance(record, dict):
+        raise InputError(None, f"expected a JSON object, got {type(record).__name__}")
+    if hint == HINT_PORTAL_CSV:
+        return Dialect.PORTAL
+    if "properties" in record and ("category" in record or "operationName" in record):
+        return Dialect.DIAGNOSTIC
+    if "key" in record and "value" in record:
+        return Dialect.ON_DEMAND
+    if "TimeGenerated" in record or "AADTenantId" in record or "ProvisioningSteps" in record:
+        return Dialect.LOG_ANALYTICS
+    if "action" in record or "statusInfo" in record:
+        return Dialect.PORTAL if hint == HINT_ARRAY else Dialect.GRAPH_BETA_LEGACY
+    if "provisioningStatusInfo" in record or "provisioningAction" in record:
+        return Dialect.GRAPH_V1
+    if "error" in record and isinstance(record["error"], dict):
+        raise InputError(None, f"a Graph error response, not a record: {_graph_error(record)}")
+    keys = ", ".join(sorted(map(str, record))[:12]) or "no fields"
+    raise UnknownDialectError(None, f"not a provisioning record in any known shape ({keys})")
+
+
+def build_view(
+    record: dict[str, Any], dialect: Dialect, hint: str | None = None
+) -> dict[str, Any] | None:
+    """The record reshaped so the alias table can read it; None when it holds no event."""
+    if dialect is Dialect.DIAGNOSTIC:
+        return _diagnostic_view(record)
+    if dialect is Dialect.LOG_ANALYTICS:
+        return _log_analytics_view(record)
+    if dialect is Dialect.ON_DEMAND:
+        return on_demand_view(record)
+    if hint == HINT_PORTAL_CSV:
+        return _portal_csv_view(record)
+    return record
+
+
+def _diagnostic_view(record: dict[str, Any]) -> dict[str, Any]:
+    props = record["properties"]
+    if not isinstance(props, dict):
+        raise InputError(None, "expected a JSON object", field="properties")
+    view = {k: v for k, v in record.items() if k != "properties"}
+    view.update(props)
+    return view
+
+
+def _log_analytics_view(record: dict[str, Any]) -> dict[str, Any]:
+    view = dict(record)
+    for column in aliases.LOG_ANALYTICS_JSON_COLUMNS:
+        value = view.get(column)
+        if isinstance(value, str):
+            view[column] = parse_json_text(value, column) if value.strip() else None
+    return view
+
+
+def on_demand_view(record: dict[str, Any]) -> dict[str, Any] | None:
+    """Decode a provisionOnDemand response: `key` (verdict) and `value` (event) are JSON text."""
+    verdict = parse_json_text(record.get("key"), "key")
+    event = parse_json_text(record.get("value"), "value")
+    if not isinstance(verdict, dict) or "result" not in verdict:
+        raise InputError(None, "the verdict has no 'result'", field="key")
+    if not isinstance(event, dict):
+        raise InputError(None, "expected a JSON object", field="value")
+    if not event:
+        return None
+    view = dict(event)
+    view["@verdict"] = verdict
+    view.setdefault("id", event.get("changeId"))
+    duration = _duration_ms(event.get("startTime"), event.get("endTime"))
+    if duration is not None:
+        view.setdefault("durationInMilliseconds", duration)
+    return view
+
+
+# Keys under which a portal CSV source attaches the rows of the two companion files.
+PORTAL_STEPS_KEY = "@steps"
+PORTAL_PROPERTIES_KEY = "@properties"
+
+
+def _portal_csv_view(row: dict[str, Any]) -> dict[str, Any]:
+    """Nest a joined portal CSV row back into Graph's (legacy) shape."""
+    view: dict[str, Any] = {
+        "provisioningSteps": _portal_children(
+            row.get(PORTAL_STEPS_KEY), aliases.PORTAL_STEP_COLUMNS
+        ),
+        "modifiedProperties": _portal_children(
+            row.get(PORTAL_PROPERTIES_KEY), aliases.PORTAL_PROPERTY_COLUMNS
+        ),
+    }
+    for header, value in row.items():
+        if header in (PORTAL_STEPS_KEY, PORTAL_PROPERTIES_KEY):
+            continue
+        path = aliases.PORTAL_EVENT_COLUMNS.get(normalize_header(header))
+        if path is None:
+            view[header] = value
+        elif len(path) == 1:
+            view[path[0]] = value
+        else:
+            view.setdefault(path[0], {})[path[1]] = value
+    return view
+
+
+def _portal_children(
+    rows: list[dict[str, Any]] | None, columns: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Map companion-file rows to Graph keys; steps are put in `Step Number` order."""
+    children = []
+    for row in rows or ():
+        child: dict[str, Any] = {}
+        for header, value in row.items():
+            key = columns.get(normalize_header(header))
+            if key is not None:
+                child[key] = value
+            elif normalize_header(header) != aliases.PORTAL_JOIN_COLUMN:
+                child[header] = value
+        children.append(child)
+    if children and "@position" in children[0]:
+        children.sort(key=lambda c: _step_number(c.pop("@position", None)))
+    return children
+
+
+def _step_number(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        raise InputError(None, f"not a whole number: {value!r}", field="Step Number") from None
+
+
+def normalize_header(header: str) -> str:
+    """`Date (UTC)` -> `dateutc`: how CSV headers are matched, whatever their spelling."""
+    return re.sub(r"[^0-9a-z]", "", header.lower())
+
+
+def parse_json_text(text: Any, field: str) -> Any:
+    """Parse a field that holds JSON as a string; errors name the record and the field."""
+    if not isinstance(text, str):
+        raise InputError(None, f"expected JSON text, got {type(text).__name__}", field=field)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(None, f"not valid JSON ({exc})", field=field) from exc
+
+
+def _duration_ms(start: Any, end: Any) -> int | None:
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return None
+    try:
+        delta = datetime.fromisoformat(end) - datetime.fromisoformat(start)
+    except ValueError:
+        return None
+    return round(delta.total_seconds() * 1000)
+
+
+def _graph_error(body: dict[str, Any]) -> str:
+    error = body.get("error") or {}
+    return f"{error.get('code') or 'error'}: {error.get('message') or ''}".strip()

@@ -1,0 +1,170 @@
+"""The table contract: Arrow schemas of the canonical tables, the one source of truth.
+
+`python -m provlytics.schema` prints `docs/schema.md`; a test keeps the two in sync.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+TIME = pa.timestamp("us", tz="UTC")
+_S, _I, _B = pa.string(), pa.int64(), pa.bool_()
+
+# (column, type, description); order is the column order of the table.
+_EVENTS = [
+    ("event_id", _S, "Graph `id` of the provisioning event (on-demand: its `changeId`). Key."),
+    ("activity_time", TIME, "When the event happened (`activityDateTime`, on-demand `startTime`)."),
+    ("tenant_id", _S, "Entra tenant id (Log Analytics: `AADTenantId`, not the workspace id)."),
+    ("job_id", _S, "Synchronization job id, e.g. `scim.<tenant hex>.<guid>`."),
+    ("cycle_id", _S, "Id of the job iteration (cycle)."),
+    ("change_id", _S, "Id of this change within its cycle; joins portal CSV files."),
+    ("action", _S, "create, update, delete, disable, stagedDelete or other."),
+    ("status", _S, "success, failure, skipped or warning."),
+    ("error_code", _S, "Error code, e.g. EntryConflict (on-demand: the verdict's code)."),
+    ("error_category", _S, "failure, nonServiceFailure or success."),
+    ("error_reason", _S, "Error text (`reason`; on-demand: the verdict's `errorMessage`)."),
+    ("error_details", _S, "`additionalDetails` of the error."),
+    ("recommended_action", _S, "`recommendedAction` of the error."),
+    ("skip_reason", _S, "Why the event was skipped: verdict code or the steps' `SkipReason`."),
+    ("duration_ms", _I, "Duration in milliseconds."),
+    ("service_principal_id", _S, "Service principal (enterprise app) id."),
+    ("service_principal_name", _S, "Service principal display name."),
+    ("source_system_id", _S, "Source system id."),
+    ("source_system_name", _S, "Source system name, e.g. Microsoft Entra ID, Workday."),
+    ("target_system_id", _S, "Target system id."),
+    ("target_system_name", _S, "Target system name, e.g. customappsso, Salesforce."),
+    ("source_id", _S, "Source identity id."),
+    ("source_name", _S, "Source identity display name."),
+    ("source_type", _S, "Source identity type, e.g. User, Group."),
+    ("target_id", _S, "Target identity id (SCIM ids are not GUIDs)."),
+    ("target_name", _S, "Target identity display name."),
+    ("target_type", _S, "Target identity type, e.g. urn:ietf:params:scim:schemas:core:2.0:User."),
+    ("initiated_by_id", _S, "Initiator id (often empty for the provisioning service)."),
+    ("initiated_by_name", _S, "Initiator name, e.g. Azure AD Provisioning Service."),
+    ("initiated_by_type", _S, "user, application or system."),
+    ("reportable_identifier", _S, "Human-readable identifier (UPN, group name) from the steps."),
+    ("dialect", _S, "Shape the record was read from: graph.v1, graph.beta.legacy, on_demand, ..."),
+    ("extra", _S, "JSON object of every field not mapped to a column, keyed by path; or null."),
+]
+_STEPS = [
+    ("event_id", _S, "Parent event. Key, with step_index."),
+    ("step_index", pa.int32(), "0-based position of the step in the event."),
+    ("name", _S, "Step name, e.g. EntryImport, EntryExportAdd."),
+    ("step_type", _S, "import, scoping, matching, processing, referenceResolution or export."),
+    ("status", _S, "success, failure, skipped or warning."),
+    ("description", _S, "What the step did, as logged."),
+    ("timestamp", TIME, "When the step ran (on-demand results only)."),
+    ("details", _S, "JSON object of the step's details bag (values are strings)."),
+]
+_MODIFIED_PROPERTIES = [
+    ("event_id", _S, "Parent event. Key, with property_index."),
+    ("property_index", pa.int32(), "0-based position of the property in the event."),
+    ("name", _S, "Attribute name (`displayName` of the modified property)."),
+    ("old_value", _S, "Value before the change, or null."),
+    ("new_value", _S, "Value after the change, or null."),
+]
+_ERRORS = [
+    ("event_id", _S, "The failed or warned event. Key."),
+    ("activity_time", TIME, "When the event happened."),
+    ("job_id", _S, "Synchronization job id."),
+    ("action", _S, "Action of the event."),
+    ("error_code", _S, "Error code."),
+    ("error_category", _S, "Error category."),
+    ("error_reason", _S, "Error text."),
+    ("error_details", _S, "Additional details."),
+    ("recommended_action", _S, "Recommended action."),
+    ("failed_step_name", _S, "First step whose status matches the event's (else the last step)."),
+    ("failed_step_type", _S, "Type of that step."),
+    ("failed_step_description", _S, "Description of that step."),
+    ("source_name", _S, "Source identity display name."),
+    ("target_name", _S, "Target identity display name."),
+    ("target_system_name", _S, "Target system name."),
+]
+_JOB_STATUS = [
+    ("observed_time", TIME, "When the job snapshot was taken."),
+    ("service_principal_id", _S, "Service principal that owns the job."),
+    ("job_id", _S, "Synchronization job id. Key, with observed_time."),
+    ("template_id", _S, "Synchronization template id."),
+    ("schedule_state", _S, "Active, Disabled or Paused."),
+    ("schedule_interval", _S, "ISO 8601 duration between cycles, e.g. PT40M."),
+    ("status_code", _S, "NotConfigured, NotRun, Active, Paused or Quarantine."),
+    ("successive_failures", _I, "countSuccessiveCompleteFailures."),
+    ("quarantine_reason", _S, "Why the job is quarantined, e.g. EncounteredQuarantineException."),
+    ("quarantine_began", TIME, "When the current quarantine began."),
+    ("quarantine_next_attempt", TIME, "Next attempt to leave quarantine."),
+    ("quarantine_series_count", _I, "How many quarantines in this series."),
+    ("last_execution_state", _S, "Succeeded, Failed or EntryLevelErrors."),
+    ("last_execution_began", TIME, "Start of the last execution."),
+    ("last_execution_ended", TIME, "End of the last execution."),
+    ("last_error_code", _S, "Error code of the last execution or quarantine."),
+    ("last_error_message", _S, "Error message of the last execution or quarantine."),
+    ("last_error_tenant_actionable", _B, "Whether the tenant can fix the error."),
+    ("count_imported", _I, "Entries imported in the last execution."),
+    ("count_exported", _I, "Entries exported in the last execution."),
+    ("count_escrowed", _I, "Entries escrowed (errors) in the last execution."),
+    ("count_entitled", _I, "Entries assigned to the application in the last execution."),
+    ("last_successful_execution", TIME, "End of the last successful execution."),
+    ("steady_state_last_achieved", TIME, "Last time the job reached steady state (null: never)."),
+]
+
+_TABLES = {
+    "events": _EVENTS,
+    "steps": _STEPS,
+    "modified_properties": _MODIFIED_PROPERTIES,
+    "errors": _ERRORS,
+    "job_status": _JOB_STATUS,
+}
+
+SCHEMAS: dict[str, pa.Schema] = {
+    name: pa.schema([pa.field(col, typ, metadata={"doc": doc}) for col, typ, doc in cols])
+    for name, cols in _TABLES.items()
+}
+TABLE_NAMES: tuple[str, ...] = tuple(SCHEMAS)
+LOG_TABLES: tuple[str, ...] = ("events", "steps", "modified_properties", "errors")
+
+KEYS: dict[str, tuple[str, ...]] = {
+    "events": ("event_id",),
+    "steps": ("event_id", "step_index"),
+    "modified_properties": ("event_id", "property_index"),
+    "errors": ("event_id",),
+    "job_status": ("job_id", "observed_time"),
+}
+
+_TABLE_DOCS = {
+    "events": "One row per provisioning event.",
+    "steps": "One row per provisioning step of an event.",
+    "modified_properties": "One row per changed attribute of an event.",
+    "errors": "One row per event whose status is failure or warning, ready for drill-downs.",
+    "job_status": "One row per synchronization job snapshot.",
+}
+
+
+def render_markdown() -> str:
+    """The schema documentation (`docs/schema.md`) generated from `SCHEMAS`."""
+    lines = [
+        "# provlytics table schema",
+        "",
+        f"Schema version {SCHEMA_VERSION}. Generated by `python -m provlytics.schema`; "
+        "do not edit by hand.",
+        "",
+        "Times are `timestamp[us, tz=UTC]`. Enumerations use the Graph v1.0 spelling in lower "
+        "camelCase. Missing values are nulls, never empty strings. Parquet datasets hold a "
+        "folder per table, Hive-partitioned by `activity_date=YYYY-MM-DD` (steps and modified "
+        "properties by their event's date, job status by `observed_time`), zstd-compressed, "
+        "with `manifest.json` written last.",
+    ]
+    for name, schema in SCHEMAS.items():
+        key = ", ".join(KEYS[name])
+        lines += ["", f"## {name}", "", f"{_TABLE_DOCS[name]} Key: `{key}`.", ""]
+        lines += ["| column | type | description |", "|---|---|---|"]
+        for f in schema:
+            lines.append(f"| `{f.name}` | `{f.type}` | {f.metadata[b'doc'].decode()} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(render_markdown())

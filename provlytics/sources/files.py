@@ -1,0 +1,185 @@
+"""Saved files -> pages of raw records: Graph pages, NDJSON, JSON arrays, diagnostic exports,
+Event Hub batches, Log Analytics exports, portal downloads, on-demand responses, job lists.
+
+Knows file formats and containers only; what the records mean is the normalizer's business.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from provlytics.errors import InputError
+from provlytics.normalize.dialects import HINT_ARRAY
+from provlytics.normalize.jobs import is_job, service_principal_from_context
+from provlytics.origin import Origin, Page
+from provlytics.sources import portal_csv
+from provlytics.sources.reading import data_suffix, open_text, read_bytes
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000
+DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
+KIND_JOBS = "jobs"  # Page.meta["kind"] of synchronization job snapshots
+
+
+def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Files named, and data files found below folders named (sorted, hidden ones left out)."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _is_data(p, path))
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(str(path), "no such file or folder")
+    return files
+
+
+def iter_file_pages(
+    paths: str | Path | Iterable[str | Path], *, page_size: int = PAGE_SIZE
+) -> Iterator[Page]:
+    """Pages of raw records from files and folders, in path order."""
+    files = expand_paths(paths)
+    groups = portal_csv.group_companions(files)
+    for path in files:
+        if path in groups.companions:
+            continue
+        logger.info("reading %s", path)
+        if data_suffix(path) == ".csv":
+            yield from portal_csv.iter_csv_pages(path, groups.of(path), page_size=page_size)
+        else:
+            yield from _json_pages(path, page_size)
+
+
+def _json_pages(path: Path, page_size: int) -> Iterator[Page]:
+    origin = Origin(str(path))
+    if data_suffix(path) in (".jsonl", ".ndjson"):
+        yield from _json_lines_pages(path, page_size)
+        return
+    data = read_bytes(path)
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if _first_line_is_object(data):
+            yield from _json_lines_pages(path, page_size)
+            return
+        raise InputError(origin, f"not valid JSON, truncated or malformed ({exc})") from exc
+    yield from _document_pages(doc, origin, page_size, path)
+
+
+def _document_pages(doc: Any, origin: Origin, page_size: int, path: Path) -> Iterator[Page]:
+    if isinstance(doc, list):
+        yield from _chunks(doc, origin, page_size, hint=HINT_ARRAY)
+        return
+    if not isinstance(doc, dict):
+        raise InputError(origin, f"expected a JSON object or array, got {type(doc).__name__}")
+    if isinstance(doc.get("error"), dict):
+        error = doc["error"]
+        raise InputError(
+            origin,
+            f"a Graph error response, not provisioning data: "
+            f"{error.get('code') or 'error'}: {error.get('message') or ''}".strip(),
+        )
+    if isinstance(doc.get("tables"), list):  # Log Analytics query API result
+        yield from _chunks(_log_analytics_rows(doc, origin), origin, page_size)
+        return
+    records = _container_records(doc, origin)
+    if records and is_job(records[0]):
+        yield _jobs_page(records, doc, origin, path)
+        return
+    yield from _chunks(records, origin, page_size)
+
+
+def _container_records(doc: dict[str, Any], origin: Origin) -> list[Any]:
+    for key in ("value", "records"):  # Graph page; Event Hub batch
+        records = doc.get(key)
+        if isinstance(records, list):
+            return records
+    if "value" in doc and "key" not in doc:
+        raise InputError(origin, "expected a list of records", field="value")
+    return [doc]  # one record: an on-demand response, a diagnostic record, a job
+
+
+def _jobs_page(records: list[Any], doc: dict[str, Any], origin: Origin, path: Path) -> Page:
+    observed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    meta = {
+        "kind": KIND_JOBS,
+        "observed_time": observed,
+        "service_principal_id": service_principal_from_context(doc.get("@odata.context")),
+    }
+    return Page(records, origin, meta=meta)
+
+
+def _chunks(
+    records: list[Any], origin: Origin, page_size: int, hint: str | None = None
+) -> Iterator[Page]:
+    for start in range(0, len(records), page_size):
+        chunk = records[start : start + page_size]
+        yield Page(chunk, origin, first_record=start, dialect=hint)
+
+
+def _json_lines_pages(path: Path, page_size: int) -> Iterator[Page]:
+    origin = Origin(str(path))
+    records: list[Any] = []
+    lines: list[int] = []
+    first = 0
+    for number, line in _numbered_lines(path):
+        try:
+            records.append(orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            raise InputError(origin.at(line=number), f"not valid JSON ({exc})") from exc
+        lines.append(number)
+        if len(records) == page_size:
+            yield Page(records, origin, lines=lines, first_record=first)
+            first += len(records)
+            records, lines = [], []
+    if records:
+        yield Page(records, origin, lines=lines, first_record=first)
+
+
+def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        with open_text(path) as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    yield number, line
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"not a readable file ({exc})") from exc
+
+
+def _log_analytics_rows(doc: dict[str, Any], origin: Origin) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for table in doc["tables"]:
+        try:
+            names = [c["name"] for c in table["columns"]]
+            rows += [dict(zip(names, row, strict=True)) for row in table["rows"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(origin, f"not a Log Analytics result table ({exc!r})") from exc
+    return rows
+
+
+def _first_line_is_object(data: bytes) -> bool:
+    line = data.lstrip().split(b"\n", 1)[0]
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def _is_data(path: Path, root: Path) -> bool:
+    if any(part.startswith(".") for part in path.relative_to(root).parts):
+        return False
+    if data_suffix(path) in DATA_SUFFIXES:
+        return True
+    logger.info("skipping %s: not a data file (%s)", path, ", ".join(DATA_SUFFIXES))
+    return False
