@@ -18,8 +18,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check provlytics tests bench
-	$(BIN)/pytest -q
-	$(BIN)/pytest -q -p no:python --nbval-lax --nbval-current-env notebooks/
+	$(BIN)/pytest -q --nbval-lax --nbval-current-env tests notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check provlytics tests bench
@@ -32,7 +31,7 @@ samples: $(STAMP)
 	$(BIN)/python -m provlytics.synthetic data/samples
 
 docs: $(STAMP)
-	$(BIN)/python -m provlytics.schema > docs/schema.md
+	$(BIN)/python -c "import sys, provlytics.schema as s; sys.stdout.write(s.render_markdown())" > docs/schema.md
 
 clean:
 	rm -rf $(VENV) report/ .pytest_cache

@@ -61,13 +61,13 @@ def load_to_parquet(
         for page, result in _normalized_pages(paths, on_error, progress):
             sources[page.origin.source] = None
             if isinstance(result, PageTables):
-                writer.write(result.batches)
+                writer.write_page(result)
                 records += result.records
                 rejected += len(result.rejects)
                 for reject in result.rejects:
                     logger.warning("rejected %s: %s", reject.origin, reject.reason)
             else:
-                writer.write({"job_status": result})
+                writer.write_jobs(result)
     except BaseException:
         writer.abort()
         raise

@@ -52,3 +52,18 @@ class Page:
         if self.lines is not None:
             return self.origin.at(line=self.lines[index], record=record)
         return self.origin.at(record=record)
+
+
+@dataclass(frozen=True, slots=True)
+class UnparsedRecord:
+    """A record a source could not parse (e.g. a bad NDJSON line).
+
+    Sources pass it on instead of raising, so that the normalizer reports it like any other
+    bad record: raised with its origin, or set aside in collect mode.
+    """
+
+    text: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.text

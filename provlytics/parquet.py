@@ -24,52 +24,68 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from provlytics.errors import InputError
-from provlytics.schema import KEYS, SCHEMA_VERSION, SCHEMAS, TABLE_NAMES
-from provlytics.tables import ProvisioningFrames
+from provlytics.normalize.batch import PageTables
+from provlytics.schema import KEYS, LOG_TABLES, SCHEMA_VERSION, SCHEMAS, TABLE_NAMES
+from provlytics.tables import (
+    OCC,
+    ProvisioningFrames,
+    last_rows,
+    sort_table,
+    tag_occurrences,
+)
 
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 PARTITION = "activity_date"
 _TIME_COLUMN = {"events": "activity_time", "errors": "activity_time", "job_status": "observed_time"}
-_CHILDREN = ("steps", "modified_properties", "errors")
 _UNKNOWN_DATE = "unknown"
 
 
 class DatasetWriter:
-    """Streams table batches into a dataset folder; `commit()` merges them in atomically."""
+    """Streams normalized pages into a dataset folder; `commit()` merges them in atomically.
+
+    Log-table rows are staged with their occurrence number (`tables.tag_occurrences`), so
+    that when an event arrives twice the last copy wins, with its own children.
+    """
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._staging = self.root / f".staging-{uuid.uuid4().hex}"
         self._writers: dict[tuple[str, str], pq.ParquetWriter] = {}
+        self._occurrences = 0
 
-    def write(self, batches: dict[str, pa.RecordBatch | pa.Table]) -> None:
-        """Stage one set of batches (children are dated by their event in the same set)."""
-        events = batches.get("events")
-        parents = _dates(events, "activity_time") if events is not None else None
-        for name, batch in batches.items():
-            if batch.num_rows == 0:
-                continue
-            if name in _TIME_COLUMN:
-                dates = _dates(batch, _TIME_COLUMN[name])
-            else:
-                dates = _child_dates(batch, events, parents)
-            for date in pc.unique(dates).to_pylist():
-                part = batch.filter(pc.equal(dates, date))
-                self._writer(name, date).write(_as_table(part, SCHEMAS[name]))
+    def write_page(self, page: PageTables) -> None:
+        """Stage one normalized page."""
+        self._stage(tag_occurrences(page, self._occurrences))
+        self._occurrences += page.batches["events"].num_rows
+
+    def write_jobs(self, batch: pa.RecordBatch | pa.Table) -> None:
+        """Stage job-status rows."""
+        self._stage({"job_status": batch})
+
+    def write_frames(self, frames: ProvisioningFrames) -> None:
+        """Stage in-memory (already de-duplicated) frames."""
+        events = frames.table("events")
+        base = self._occurrences
+        tagged: dict[str, pa.Table] = {}
+        for name in LOG_TABLES:
+            table = frames.table(name)
+            where = pc.index_in(table["event_id"], value_set=_flat(events["event_id"]))
+            tagged[name] = table.append_column(OCC, pc.add(where.cast(pa.int64()), base))
+        self._occurrences += events.num_rows
+        self._stage(tagged)
+        self.write_jobs(frames.table("job_status"))
 
     def commit(self, manifest: dict[str, Any]) -> Path:
         """Merge the staged partitions into the dataset, then write the manifest."""
         for writer in self._writers.values():
             writer.close()
-        for date in sorted({d for t, d in self._writers if t != "job_status"}):
-            replaced = self._merge("events", date, None)
-            for name in _CHILDREN:
-                self._merge(name, date, replaced)
+        for date in sorted({d for t, d in self._writers if t == "events"}):
+            self._merge_events(date)
         for date in sorted({d for t, d in self._writers if t == "job_status"}):
-            self._merge("job_status", date, None)
+            self._merge_jobs(date)
         shutil.rmtree(self._staging, ignore_errors=True)
         self._writers.clear()
         return write_manifest(self.root, manifest)
@@ -81,33 +97,63 @@ class DatasetWriter:
         shutil.rmtree(self._staging, ignore_errors=True)
         self._writers.clear()
 
-    def _writer(self, table: str, date: str) -> pq.ParquetWriter:
+    def _stage(self, tables: dict[str, pa.RecordBatch | pa.Table]) -> None:
+        events = tables.get("events")
+        parents = _dates(events, "activity_time") if events is not None else None
+        for name, batch in tables.items():
+            if batch.num_rows == 0:
+                continue
+            if name in _TIME_COLUMN:
+                dates = _dates(batch, _TIME_COLUMN[name])
+            else:
+                dates = _child_dates(batch, events, parents)
+            for date in pc.unique(dates).to_pylist():
+                part = _as_table(batch.filter(pc.equal(dates, date)))
+                self._writer(name, date, part.schema).write(part)
+
+    def _writer(self, table: str, date: str, schema: pa.Schema) -> pq.ParquetWriter:
         if (table, date) not in self._writers:
-            path = self._staging / table / f"{PARTITION}={date}" / "part.parquet"
+            path = self._staged(table, date)
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._writers[table, date] = pq.ParquetWriter(path, SCHEMAS[table], compression="zstd")
+            self._writers[table, date] = pq.ParquetWriter(path, schema, compression="zstd")
         return self._writers[table, date]
 
-    def _merge(self, table: str, date: str, replaced: pa.Array | None) -> pa.Array | None:
-        staged = self._staging / table / f"{PARTITION}={date}" / "part.parquet"
-        if not staged.exists():
-            return None
-        new = pq.read_table(staged, schema=SCHEMAS[table])
-        final_dir = self.root / table / f"{PARTITION}={date}"
-        old = _read_partition(final_dir, SCHEMAS[table])
-        if old is not None and replaced is not None and old.num_rows:
-            old = old.filter(pc.invert(pc.is_in(old["event_id"], value_set=replaced)))
+    def _staged(self, table: str, date: str) -> Path:
+        return self._staging / table / f"{PARTITION}={date}" / "part.parquet"
+
+    def _merge_events(self, date: str) -> None:
+        new = pq.read_table(self._staged("events", date))
+        new = new.take(last_rows(new, KEYS["events"]))
+        ids, occurrences = _flat(new["event_id"]), _flat(new[OCC])
+        for name in LOG_TABLES:
+            staged = self._staged(name, date)
+            fresh = pq.read_table(staged) if staged.exists() else None
+            if fresh is not None:
+                fresh = fresh.filter(pc.is_in(fresh[OCC], value_set=occurrences)).drop_columns(
+                    [OCC]
+                )
+            folder = self.root / name / f"{PARTITION}={date}"
+            old = _read_partition(folder, SCHEMAS[name])
+            if old is not None:
+                old = old.filter(pc.invert(pc.is_in(old["event_id"], value_set=ids)))
+            parts = [t.cast(SCHEMAS[name]) for t in (old, fresh) if t is not None]
+            if parts:
+                _replace_partition(folder, sort_table(name, pa.concat_tables(parts)))
+
+    def _merge_jobs(self, date: str) -> None:
+        folder = self.root / "job_status" / f"{PARTITION}={date}"
+        old = _read_partition(folder, SCHEMAS["job_status"])
+        new = pq.read_table(self._staged("job_status", date)).cast(SCHEMAS["job_status"])
         merged = new if old is None else pa.concat_tables([old, new])
-        merged = _keep_last(merged, table)
-        _replace_partition(final_dir, merged)
-        return new["event_id"].combine_chunks() if table == "events" else None
+        merged = merged.take(last_rows(merged, KEYS["job_status"]))
+        _replace_partition(folder, sort_table("job_status", merged))
 
 
 def write_dataset(frames: ProvisioningFrames, path: str | Path) -> Path:
     """Write (or merge) in-memory frames into a dataset folder; returns the folder."""
     writer = DatasetWriter(path)
     try:
-        writer.write({name: frames.table(name) for name in TABLE_NAMES})
+        writer.write_frames(frames)
     except BaseException:
         writer.abort()
         raise
@@ -136,7 +182,8 @@ def read_dataset(path: str | Path) -> ProvisioningFrames:
         folder = root / name
         if folder.is_dir():
             dataset = ds.dataset(folder, format="parquet", partitioning="hive")
-            tables[name] = dataset.to_table(columns=SCHEMAS[name].names).cast(SCHEMAS[name])
+            table = dataset.to_table(columns=SCHEMAS[name].names).cast(SCHEMAS[name])
+            tables[name] = sort_table(name, table)
     return ProvisioningFrames(tables, sources=manifest.get("sources", []))
 
 
@@ -196,17 +243,6 @@ def _child_dates(
     return pc.fill_null(pc.take(parents, where), _UNKNOWN_DATE)
 
 
-def _keep_last(table: pa.Table, name: str) -> pa.Table:
-    """One row per key (the last one), sorted by time and key."""
-    keys = list(KEYS[name])
-    numbered = table.append_column("__row", pa.array(range(table.num_rows), pa.int64()))
-    last = numbered.group_by(keys, use_threads=False).aggregate([("__row", "max")])
-    kept = table.take(pc.sort_indices(last["__row_max"]))
-    time = _TIME_COLUMN.get(name)
-    columns = ([time] if time else []) + [k for k in keys if k != time]
-    return kept.sort_by([(c, "ascending") for c in columns])
-
-
 def _read_partition(folder: Path, schema: pa.Schema) -> pa.Table | None:
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
@@ -239,9 +275,8 @@ def _time_range(folder: Path) -> dict[str, str | None]:
     return {"start": start and start.isoformat(), "end": end and end.isoformat()}
 
 
-def _as_table(batch: pa.RecordBatch | pa.Table, schema: pa.Schema) -> pa.Table:
-    table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-    return table.select(schema.names).cast(schema)
+def _as_table(batch: pa.RecordBatch | pa.Table) -> pa.Table:
+    return pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
 
 
 def _flat(values: Any) -> pa.Array:

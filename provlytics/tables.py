@@ -12,8 +12,13 @@ import pyarrow.compute as pc
 from provlytics.normalize.batch import PageTables, Reject
 from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES
 
-_GEN = "__gen"
+OCC = "__occ"
 _ROW = "__row"
+_TIME_COLUMNS = {
+    "events": "activity_time",
+    "errors": "activity_time",
+    "job_status": "observed_time",
+}
 _PANDAS_TYPES = {
     pa.string(): pd.StringDtype("pyarrow"),
     pa.int64(): pd.Int64Dtype(),
@@ -90,13 +95,14 @@ class FramesBuilder:
         self._batches: dict[str, list[pa.RecordBatch]] = {n: [] for n in TABLE_NAMES}
         self._rejects: list[Reject] = []
         self._records = 0
+        self._occurrences = 0
         self._sources: dict[str, None] = {}
 
     def add(self, page: PageTables, source: str | None = None) -> None:
         """Add one normalized page."""
-        gen = len(self._batches["events"])
-        for name, batch in page.batches.items():
-            self._batches[name].append(_with_generation(batch, gen))
+        for name, batch in tag_occurrences(page, self._occurrences).items():
+            self._batches[name].append(batch)
+        self._occurrences += page.batches["events"].num_rows
         self._rejects += page.rejects
         self._records += page.records
         if source:
@@ -109,10 +115,10 @@ class FramesBuilder:
             self._sources[source] = None
 
     def build(self) -> ProvisioningFrames:
-        """The de-duplicated frames (last occurrence of a key wins)."""
+        """The de-duplicated frames (the last occurrence of an event wins, with its children)."""
         tables = {}
         for name, batches in self._batches.items():
-            schema = SCHEMAS[name] if name == "job_status" else _gen_schema(name)
+            schema = SCHEMAS[name] if name == "job_status" else occurrence_schema(name)
             tables[name] = pa.Table.from_batches(batches, schema=schema)
         tables = deduplicate(tables)
         return ProvisioningFrames(
@@ -120,45 +126,61 @@ class FramesBuilder:
         )
 
 
+def tag_occurrences(page: PageTables, first: int) -> dict[str, pa.RecordBatch]:
+    """Number each event row (from `first`) and give every child row its parent's number.
+
+    The number (`__occ`) tells two copies of the same event apart, so that the last copy
+    wins together with its own steps, properties and error row.
+    """
+    events = page.batches["events"]
+    numbers = range(first, first + events.num_rows)
+    by_record = dict(zip(page.record_index["events"], numbers, strict=True))
+    tagged = {}
+    for name, batch in page.batches.items():
+        occ = numbers if name == "events" else [by_record[r] for r in page.record_index[name]]
+        column = pa.array(occ, pa.int64())
+        tagged[name] = pa.RecordBatch.from_arrays(
+            [*batch.columns, column], schema=occurrence_schema(name)
+        )
+    return tagged
+
+
 def deduplicate(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
     """Keep the last occurrence of each event, with the children of that occurrence only.
 
-    Log tables carry a `__gen` column (which page a row came from); it is dropped here.
+    Log tables carry the `__occ` column of `tag_occurrences`; it is dropped here.
     """
     events = tables["events"]
     if pc.count_distinct(events["event_id"]).as_py() < events.num_rows:
-        events = events.take(_last_rows(events, KEYS["events"]))
-        survivors = events.select(["event_id", _GEN])
+        events = events.take(last_rows(events, KEYS["events"]))
+        survivors = events[OCC].combine_chunks()
         for name in LOG_TABLES[1:]:
-            kept = tables[name].join(survivors, ["event_id", _GEN], join_type="left semi")
-            tables[name] = kept.take(_last_rows(kept, KEYS[name]))
+            table = tables[name]
+            tables[name] = table.filter(pc.is_in(table[OCC], value_set=survivors))
         tables["events"] = events
-    out = {n: t.drop_columns([_GEN]) if _GEN in t.column_names else t for n, t in tables.items()}
+    out = {n: t.drop_columns([OCC]) if OCC in t.column_names else t for n, t in tables.items()}
     jobs = out["job_status"]
-    out["job_status"] = jobs.take(_last_rows(jobs, KEYS["job_status"]))
-    return {n: _sorted(n, t) for n, t in out.items()}
+    out["job_status"] = jobs.take(last_rows(jobs, KEYS["job_status"]))
+    return {n: sort_table(n, t) for n, t in out.items()}
 
 
-def _last_rows(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
+def last_rows(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
+    """Row numbers of the last row of each key, in table order."""
     if table.num_rows == 0:
         return pa.array([], pa.int64())
     numbered = table.select(list(keys)).append_column(_ROW, pa.array(range(table.num_rows)))
     last = numbered.group_by(list(keys), use_threads=False).aggregate([(_ROW, "max")])
-    return pc.sort_indices(last[f"{_ROW}_max"])
+    rows = last[f"{_ROW}_max"].combine_chunks()
+    return pc.take(rows, pc.sort_indices(rows))
 
 
-def _sorted(name: str, table: pa.Table) -> pa.Table:
-    time = {"events": "activity_time", "errors": "activity_time", "job_status": "observed_time"}
-    order = [(time[name], "ascending")] if name in time else []
-    order += [(k, "ascending") for k in KEYS[name] if (k, "ascending") not in order]
-    return table.sort_by(order) if table.num_rows else table
+def sort_table(name: str, table: pa.Table) -> pa.Table:
+    """A table in its canonical order: by time where it has one, then by key."""
+    time = _TIME_COLUMNS.get(name)
+    columns = ([time] if time else []) + [k for k in KEYS[name] if k != time]
+    return table.sort_by([(c, "ascending") for c in columns]) if table.num_rows else table
 
 
-def _with_generation(batch: pa.RecordBatch, gen: int) -> pa.RecordBatch:
-    column = pa.array([gen] * batch.num_rows, pa.int32())
-    return pa.RecordBatch.from_arrays([*batch.columns, column], schema=_gen_schema(batch.schema))
-
-
-def _gen_schema(name_or_schema: str | pa.Schema) -> pa.Schema:
-    schema = SCHEMAS[name_or_schema] if isinstance(name_or_schema, str) else name_or_schema
-    return schema.append(pa.field(_GEN, pa.int32()))
+def occurrence_schema(name: str) -> pa.Schema:
+    """A log table's schema with the internal `__occ` column."""
+    return SCHEMAS[name].append(pa.field(OCC, pa.int64()))

@@ -11,6 +11,7 @@ import orjson
 
 from provlytics.errors import InputError, UnknownDialectError
 from provlytics.normalize import aliases
+from provlytics.origin import UnparsedRecord
 
 # Container hints a source may put on a page (`Page.dialect`).
 HINT_ARRAY = "array"  # a bare JSON array file, the portal's JSON download format
@@ -33,6 +34,8 @@ def detect_dialect(record: Any, hint: str | None = None) -> Dialect:
 
     Raises `InputError` without an origin: the caller knows where the record came from.
     """
+    if isinstance(record, UnparsedRecord):
+        raise InputError(None, record.reason)
     if not isinstance(record, dict):
         raise InputError(None, f"expected a JSON object, got {type(record).__name__}")
     if hint == HINT_PORTAL_CSV:
@@ -96,7 +99,8 @@ def on_demand_view(record: dict[str, Any]) -> dict[str, Any] | None:
         raise InputError(None, "expected a JSON object", field="value")
     if not event:
         return None
-    view = dict(event)
+    view = {k: v for k, v in record.items() if k not in _ON_DEMAND_ENVELOPE}
+    view.update(event)
     view["@verdict"] = verdict
     view.setdefault("id", event.get("changeId"))
     duration = _duration_ms(event.get("startTime"), event.get("endTime"))
@@ -104,6 +108,8 @@ def on_demand_view(record: dict[str, Any]) -> dict[str, Any] | None:
         view.setdefault("durationInMilliseconds", duration)
     return view
 
+
+_ON_DEMAND_ENVELOPE = frozenset({"key", "value", "@odata.context"})
 
 # Keys under which a portal CSV source attaches the rows of the two companion files.
 PORTAL_STEPS_KEY = "@steps"

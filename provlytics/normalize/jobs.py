@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from provlytics.errors import InputError
+from provlytics.normalize.rows import whole_number
 from provlytics.normalize.times import to_timestamps
 from provlytics.origin import Origin
 from provlytics.schema import SCHEMAS, TIME
@@ -121,11 +122,10 @@ def _time(value: Any) -> str | None:
 def _count(value: Any, field: str) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise InputError(None, f"expected a whole number, got {value!r}", field=field)
+    number = whole_number(value)
+    if number is None:
+        raise InputError(None, f"expected a whole number, got {value!r}", field=field)
+    return number
 
 
 def _record_origin(origin: Origin | str, index: int) -> Origin | str:

@@ -234,13 +234,28 @@ def _time_text(value: Any, where: Any) -> str | None:
 
 
 def _int(value: Any, where: Any) -> int | None:
-    if value is None or type(value) is int:
-        return value
-    if type(value) is float and value.is_integer():
-        return int(value)
-    if type(value) is str and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise InputError(None, f"expected a whole number, got {value!r}", field=_where(where))
+    if value is None:
+        return None
+    number = whole_number(value)
+    if number is None:
+        raise InputError(None, f"expected a whole number, got {value!r}", field=_where(where))
+    return number
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def whole_number(value: Any) -> int | None:
+    """An int64 from an int, an integral float or digits in a string; None if not one."""
+    integral = (
+        type(value) is int
+        or (type(value) is float and value.is_integer())
+        or (type(value) is str and value.strip().lstrip("-").isdigit())
+    )
+    if not integral:
+        return None
+    number = int(value)
+    return number if number in _INT64 else None
 
 
 def _value_text(value: Any) -> str | None:

@@ -17,7 +17,7 @@ import orjson
 from provlytics.errors import InputError
 from provlytics.normalize.dialects import HINT_ARRAY
 from provlytics.normalize.jobs import is_job, service_principal_from_context
-from provlytics.origin import Origin, Page
+from provlytics.origin import Origin, Page, UnparsedRecord
 from provlytics.sources import portal_csv
 from provlytics.sources.reading import data_suffix, open_text, read_bytes
 
@@ -137,7 +137,7 @@ def _json_lines_pages(path: Path, page_size: int) -> Iterator[Page]:
         try:
             records.append(orjson.loads(line))
         except orjson.JSONDecodeError as exc:
-            raise InputError(origin.at(line=number), f"not valid JSON ({exc})") from exc
+            records.append(UnparsedRecord(line.rstrip("\r\n"), f"not valid JSON ({exc})"))
         lines.append(number)
         if len(records) == page_size:
             yield Page(records, origin, lines=lines, first_record=first)

@@ -1,0 +1,160 @@
+"""The `provlytics` command line: load, demo, help; errors as one line and exit code 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import payloads as p
+import pytest
+from click.testing import CliRunner
+
+import provlytics as pv
+from provlytics.cli import main
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
+)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_good(path: str = "page.json") -> Path:
+    return p.write_json(Path(path), p.graph_page(p.v1_failure_contoso(), p.v1_success_aws()))
+
+
+def test_load_writes_the_dataset(runner):
+    with runner.isolated_filesystem():
+        write_good()
+        result = runner.invoke(main, ["load", "page.json", "--out", "report"])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[0] == (
+            "Wrote report: events 2, steps 5, modified_properties 11, errors 1, job_status 0"
+        )
+        assert "2 records read" in result.output
+        manifest = json.loads(Path("report/manifest.json").read_text(encoding="utf-8"))
+        assert manifest["row_counts"]["events"] == 2
+        assert pv.read_parquet("report").counts()["errors"] == 1
+        assert Path("report/events/activity_date=2019-06-24").is_dir()
+
+
+def test_load_accepts_several_paths_and_folders(runner):
+    with runner.isolated_filesystem():
+        write_good("a/page.json")
+        p.write_json(Path("b/on-demand.json"), p.on_demand_skipped())
+        p.write_lines(Path("c.ndjson"), [p.v1_live_scim_group()])
+        result = runner.invoke(main, ["load", "a", "b", "c.ndjson", "--out", "report"])
+        assert result.exit_code == 0, result.output
+        assert pv.read_parquet("report").counts()["events"] == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"value": [{"id": ', "bad.json: not valid JSON"),
+        (json.dumps(p.GRAPH_ERROR_BODY), "bad.json: a Graph error response"),
+        ("", "bad.json: the file is empty"),
+    ],
+)
+def test_bad_file_exits_1_with_one_line_naming_it(runner, content, expected):
+    with runner.isolated_filesystem():
+        write_good()
+        Path("bad.json").write_text(content, encoding="utf-8")
+        result = runner.invoke(main, ["load", "page.json", "bad.json", "--out", "report"])
+        assert result.exit_code == 1
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("Error: ")
+        assert expected in lines[0]
+        assert "Traceback" not in result.output
+        assert not Path("report/manifest.json").exists()
+
+
+def test_bad_record_exits_1_naming_record_and_field(runner):
+    with runner.isolated_filesystem():
+        bad = p.v1_failure_contoso()
+        bad["sourceIdentity"] = ["not", "an", "object"]
+        p.write_json(Path("page.json"), p.graph_page(p.v1_success_aws(), bad))
+        result = runner.invoke(main, ["load", "page.json", "--out", "report"])
+        assert result.exit_code == 1
+        assert result.output == (
+            "Error: page.json: record 1: 'sourceIdentity': expected an object, got list\n"
+        )
+
+
+def test_collect_errors_loads_the_rest(runner):
+    with runner.isolated_filesystem():
+        bad = p.v1_failure_contoso()
+        del bad["id"]
+        p.write_json(
+            Path("page.json"), p.graph_page(p.v1_success_aws(), bad, p.v1_live_scim_group())
+        )
+        result = runner.invoke(main, ["load", "page.json", "--collect-errors", "--out", "report"])
+        assert result.exit_code == 0, result.output
+        assert "1 records rejected" in result.output
+        manifest = json.loads(Path("report/manifest.json").read_text(encoding="utf-8"))
+        assert (manifest["row_counts"]["events"], manifest["records_rejected"]) == (2, 1)
+
+
+def test_load_requires_out(runner):
+    with runner.isolated_filesystem():
+        write_good()
+        result = runner.invoke(main, ["load", "page.json"])
+        assert result.exit_code == 2
+        assert "--out" in result.output
+
+
+def test_load_of_missing_path_is_a_usage_error(runner):
+    with runner.isolated_filesystem():
+        result = runner.invoke(main, ["load", "nowhere.json", "--out", "report"])
+        assert result.exit_code == 2
+        assert "nowhere.json" in result.output
+
+
+def test_demo_prints_a_failure_summary(runner):
+    with runner.isolated_filesystem():
+        write_good("samples/graph/page.json")
+        p.write_json(Path("samples/beta.json"), p.graph_page(p.beta_legacy_box(), version="beta"))
+        p.write_json(Path("samples/jobs.json"), p.job_list(p.job_quarantined_aws()))
+        result = runner.invoke(main, ["demo", "--samples", "samples", "--out", "report"])
+        assert result.exit_code == 0, result.output
+        assert "Top failures (1 failed or warned events):" in result.output
+        summary = result.output.split("Top failures", 1)[1].splitlines()[1:]
+        assert summary[0].split() == [
+            "error_code",
+            "target_system_name",
+            "action",
+            "events",
+            "identities",
+        ]
+        # The Box (beta) and Contoso (v1.0) doc examples share one event id: the file read
+        # last (samples/graph/page.json sorts after samples/beta.json) wins.
+        assert summary[1].split() == ["ContosoEntryConflict", "Contoso", "create", "1", "1"]
+        assert Path("report/manifest.json").is_file()
+
+
+def test_demo_on_the_bundled_samples(runner):
+    with runner.isolated_filesystem():
+        result = runner.invoke(main, ["demo", "--out", "report", "--top", "3"])
+        assert result.exit_code == 0, result.output
+        assert "Top failures" in result.output
+        assert len(result.output.split("Top failures", 1)[1].strip().splitlines()) == 1 + 1 + 3
+
+
+@pytest.mark.parametrize("command", [[], ["load"], ["demo"]])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: ")
+    assert "--help" in result.output
+
+
+def test_every_registered_command_has_a_help_text():
+    for name, command in main.commands.items():
+        assert command.help, name
+        result = CliRunner().invoke(main, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help.splitlines()[0] in result.output
