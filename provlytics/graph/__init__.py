@@ -1,0 +1,22 @@
+"""The Graph wing: credentials, the retry loop, rate limits, paging and `$filter` building."""
+
+from provlytics.graph.auth import Certificate, ClientSecret, Credential, DeviceCode, StaticToken
+from provlytics.graph.client import GraphClient
+from provlytics.graph.odata import build_filter, parse_time
+from provlytics.graph.ratelimit import ON_DEMAND_LIMIT, REPORTS_LIMIT, RateLimiter
+from provlytics.graph.session import GraphSession
+
+__all__ = [
+    "ON_DEMAND_LIMIT",
+    "REPORTS_LIMIT",
+    "Certificate",
+    "ClientSecret",
+    "Credential",
+    "DeviceCode",
+    "GraphClient",
+    "GraphSession",
+    "RateLimiter",
+    "StaticToken",
+    "build_filter",
+    "parse_time",
+]

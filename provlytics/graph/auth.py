@@ -1,0 +1,399 @@
+"""Credentials: small objects with one method, `token(force_refresh=False) -> str`.
+
+`StaticToken` wraps a token pasted from Graph Explorer. `ClientSecret`, `Certificate` and
+`DeviceCode` go through msal, optionally with a token cache on disk that only the owner can read.
+No token, secret or msal result dict ever reaches a log line, an exception or a `repr`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import msal
+import requests
+
+from provlytics.errors import AuthError, ConfigError
+
+logger = logging.getLogger(__name__)
+
+GRAPH_SCOPES: tuple[str, ...] = ("https://graph.microsoft.com/.default",)
+DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+
+# (environment variable, CLI option, what it holds): the one list the CLI and the messages use.
+ENV_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("PROVLYTICS_TOKEN", "--token", "a bearer token, e.g. copied from Graph Explorer"),
+    ("AZURE_TENANT_ID", "--tenant-id", "the directory (tenant) id"),
+    ("AZURE_CLIENT_ID", "--client-id", "the application (client) id"),
+    ("AZURE_CLIENT_SECRET", "--client-secret", "a client secret of that application"),
+    (
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "--certificate-path",
+        "a PEM file with the certificate and its private key",
+    ),
+    ("AZURE_CLIENT_CERTIFICATE_PASSWORD", "--certificate-password", "the PEM's passphrase"),
+    ("AZURE_AUTHORITY_HOST", "--authority-host", "the login host (national clouds)"),
+    ("PROVLYTICS_TOKEN_CACHE", "--token-cache", "a file for msal's token cache"),
+)
+
+
+class Credential(Protocol):
+    """Anything that hands out a bearer token for Microsoft Graph."""
+
+    def token(self, force_refresh: bool = False) -> str:
+        """Return a bearer token; with `force_refresh`, not the one handed out before."""
+        ...
+
+
+class StaticToken:
+    """A bearer token obtained elsewhere (Graph Explorer, `az account get-access-token`)."""
+
+    __slots__ = ("_token",)
+
+    def __init__(self, token: str) -> None:
+        text = (token or "").strip()
+        scheme, _, rest = text.partition(" ")
+        token = rest.strip() if scheme.lower() == "bearer" else text
+        if not token:
+            raise ConfigError("StaticToken needs a non-empty token")
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "StaticToken(token=<hidden>)"
+
+    def token(self, force_refresh: bool = False) -> str:
+        """Return the token; a static token cannot be refreshed."""
+        if force_refresh:
+            raise AuthError(
+                "static_token_rejected",
+                "Graph rejected the static token (expired, or lacking AuditLog.Read.All). "
+                "Copy a new one from Graph Explorer (Access token tab) into PROVLYTICS_TOKEN, "
+                "or use ClientSecret, Certificate or DeviceCode, which refresh by themselves",
+            )
+        return self._token
+
+
+class TokenCacheFile:
+    """msal's serializable token cache, persisted to a file readable by its owner only."""
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self.path = Path(path).expanduser() if path else None
+        self.cache = msal.SerializableTokenCache()
+        if self.path and self.path.exists():
+            try:
+                self.cache.deserialize(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"unreadable token cache {self.path}: {exc}") from exc
+
+    def save(self) -> bool:
+        """Write the cache if it changed since it was read or written; return whether it did."""
+        if self.path is None or not self.cache.has_state_changed:
+            return False
+        _write_private(self.path, self.cache.serialize())
+        logger.debug("token cache written to %s", self.path)
+        return True
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` atomically to a file created with mode 0600 (never readable by others)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class _MsalCredential:
+    """Shared plumbing of the msal-backed credentials: app construction, cache, errors."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        *,
+        authority_host: str = DEFAULT_AUTHORITY_HOST,
+        cache_path: str | os.PathLike[str] | None = None,
+        http_client: Any = None,
+        scopes: Sequence[str] = GRAPH_SCOPES,
+    ) -> None:
+        if not tenant_id or not client_id:
+            raise ConfigError(f"{type(self).__name__} needs a tenant id and a client id")
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self.authority = f"{authority_host.rstrip('/')}/{tenant_id}"
+        self.scopes = list(scopes)
+        self._custom_host = authority_host.rstrip("/") != DEFAULT_AUTHORITY_HOST
+        self._http_client = http_client
+        self._cache = TokenCacheFile(cache_path)
+        self._app: Any = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"
+
+    def token(self, force_refresh: bool = False) -> str:
+        """Return an access token from the cache or msal; `force_refresh` skips the cache."""
+        try:
+            if self._app is None:
+                self._app = self._build_app(self._app_options())
+            result = self._acquire(self._app, force_refresh)
+        except requests.RequestException as exc:
+            reason = f"cannot reach {self.authority}: {type(exc).__name__}"
+            raise AuthError("login_unreachable", reason) from exc
+        self._cache.save()
+        if not result or "access_token" not in result:
+            raise AuthError.from_msal(result or {"error": "no_token"})
+        logger.debug(
+            "token acquired for client %s (force_refresh=%s)", self.client_id, force_refresh
+        )
+        return str(result["access_token"])
+
+    def _app_options(self) -> dict[str, Any]:
+        options: dict[str, Any] = {"authority": self.authority, "token_cache": self._cache.cache}
+        if self._http_client is not None:
+            options["http_client"] = self._http_client
+        if self._custom_host:
+            options["instance_discovery"] = False
+        return options
+
+    def _build_app(self, options: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _acquire(self, app: Any, force_refresh: bool) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+
+class _ConfidentialCredential(_MsalCredential):
+    """App-only (client credentials) flow, shared by secrets and certificates."""
+
+    def _client_credential(self) -> Any:
+        raise NotImplementedError
+
+    def _build_app(self, options: dict[str, Any]) -> Any:
+        try:
+            return msal.ConfidentialClientApplication(
+                self.client_id, client_credential=self._client_credential(), **options
+            )
+        except ValueError as exc:
+            raise AuthError("invalid_configuration", str(exc)) from None
+
+    def _acquire(self, app: Any, force_refresh: bool) -> dict[str, Any] | None:
+        if force_refresh:
+            self._forget_access_tokens()
+        return app.acquire_token_for_client(scopes=self.scopes)
+
+    def _forget_access_tokens(self) -> None:
+        """Drop this client's cached access tokens (msal's client flow has no force_refresh)."""
+        cache = self._cache.cache
+        kind = msal.TokenCache.CredentialType.ACCESS_TOKEN
+        for entry in list(cache.search(kind, query={"client_id": self.client_id})):
+            cache.remove_at(entry)
+
+
+class ClientSecret(_ConfidentialCredential):
+    """An app registration's client secret (app-only access).
+
+    Example:
+        >>> cred = ClientSecret("contoso.onmicrosoft.com", "00000000-...", "s3cr3t")
+        >>> cred
+        ClientSecret(tenant_id='contoso.onmicrosoft.com', client_id='00000000-...')
+    """
+
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        authority_host: str = DEFAULT_AUTHORITY_HOST,
+        cache_path: str | os.PathLike[str] | None = None,
+        http_client: Any = None,
+        scopes: Sequence[str] = GRAPH_SCOPES,
+    ) -> None:
+        super().__init__(
+            tenant_id,
+            client_id,
+            authority_host=authority_host,
+            cache_path=cache_path,
+            http_client=http_client,
+            scopes=scopes,
+        )
+        if not client_secret:
+            raise ConfigError("ClientSecret needs a non-empty client secret")
+        self._secret = client_secret
+
+    def _client_credential(self) -> Any:
+        return self._secret
+
+
+class Certificate(_ConfidentialCredential):
+    """An app registration's certificate: a PEM file holding the certificate and private key."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        *,
+        certificate_path: str | os.PathLike[str],
+        thumbprint: str | None = None,
+        passphrase: str | None = None,
+        authority_host: str = DEFAULT_AUTHORITY_HOST,
+        cache_path: str | os.PathLike[str] | None = None,
+        http_client: Any = None,
+        scopes: Sequence[str] = GRAPH_SCOPES,
+    ) -> None:
+        super().__init__(
+            tenant_id,
+            client_id,
+            authority_host=authority_host,
+            cache_path=cache_path,
+            http_client=http_client,
+            scopes=scopes,
+        )
+        self.certificate_path = Path(certificate_path).expanduser()
+        pem = _read_pem(self.certificate_path)
+        self.thumbprint = (thumbprint or _sha1_thumbprint(pem, self.certificate_path)).upper()
+        self._pem = pem
+        self._passphrase = passphrase
+
+    def _client_credential(self) -> Any:
+        credential = {"private_key": self._pem, "thumbprint": self.thumbprint}
+        if self._passphrase:
+            credential["passphrase"] = self._passphrase
+        return credential
+
+
+def _read_pem(path: Path) -> str:
+    """Read a PEM file that must hold a private key."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read certificate file {path}: {exc}") from exc
+    if "PRIVATE KEY-----" not in text:
+        raise ConfigError(f"{path}: no private key found; expected a PEM with key and certificate")
+    return text
+
+
+def _sha1_thumbprint(pem: str, path: Path) -> str:
+    """The certificate's SHA-1 thumbprint in hex, as Entra shows it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    try:
+        certificate = x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except ValueError as exc:
+        raise ConfigError(
+            f"{path}: no PEM certificate found; add it to the file or pass thumbprint="
+        ) from exc
+    return certificate.fingerprint(hashes.SHA1()).hex()
+
+
+def _log_prompt(message: str) -> None:
+    logger.warning("%s", message)
+
+
+class DeviceCode(_MsalCredential):
+    """Delegated sign-in by device code, for notebooks: tries the cache silently first."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        *,
+        prompt: Callable[[str], None] = _log_prompt,
+        authority_host: str = DEFAULT_AUTHORITY_HOST,
+        cache_path: str | os.PathLike[str] | None = None,
+        http_client: Any = None,
+        scopes: Sequence[str] = GRAPH_SCOPES,
+    ) -> None:
+        super().__init__(
+            tenant_id,
+            client_id,
+            authority_host=authority_host,
+            cache_path=cache_path,
+            http_client=http_client,
+            scopes=scopes,
+        )
+        self._prompt = prompt
+
+    def _build_app(self, options: dict[str, Any]) -> Any:
+        try:
+            return msal.PublicClientApplication(self.client_id, **options)
+        except ValueError as exc:
+            raise AuthError("invalid_configuration", str(exc)) from None
+
+    def _acquire(self, app: Any, force_refresh: bool) -> dict[str, Any] | None:
+        for account in app.get_accounts():
+            result = app.acquire_token_silent(
+                self.scopes, account=account, force_refresh=force_refresh
+            )
+            if result and "access_token" in result:
+                return result
+        flow = app.initiate_device_flow(scopes=self.scopes)
+        if "user_code" not in flow:
+            raise AuthError.from_msal(flow)
+        self._prompt(str(flow.get("message") or flow["user_code"]))
+        return app.acquire_token_by_device_flow(flow)
+
+
+def credential_from_env(
+    environ: Mapping[str, str] | None = None, *, http_client: Any = None
+) -> Credential:
+    """Build a credential from PROVLYTICS_TOKEN, or AZURE_TENANT_ID + AZURE_CLIENT_ID + a secret
+    or certificate (the names azure-identity uses).
+
+    Raises:
+        ConfigError: nothing usable is set; the message lists every way to supply it.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("PROVLYTICS_TOKEN"):
+        return StaticToken(env["PROVLYTICS_TOKEN"])
+    tenant, client = env.get("AZURE_TENANT_ID"), env.get("AZURE_CLIENT_ID")
+    options: dict[str, Any] = {
+        "authority_host": env.get("AZURE_AUTHORITY_HOST") or DEFAULT_AUTHORITY_HOST,
+        "cache_path": env.get("PROVLYTICS_TOKEN_CACHE") or None,
+        "http_client": http_client,
+    }
+    if tenant and client and env.get("AZURE_CLIENT_SECRET"):
+        return ClientSecret(tenant, client, env["AZURE_CLIENT_SECRET"], **options)
+    if tenant and client and env.get("AZURE_CLIENT_CERTIFICATE_PATH"):
+        return Certificate(
+            tenant,
+            client,
+            certificate_path=env["AZURE_CLIENT_CERTIFICATE_PATH"],
+            passphrase=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
+            **options,
+        )
+    raise ConfigError(missing_credentials_message(env))
+
+
+def missing_credentials_message(env: Mapping[str, str]) -> str:
+    """Explain which setting is missing and every way to supply the Graph credentials."""
+    if env.get("AZURE_TENANT_ID") or env.get("AZURE_CLIENT_ID"):
+        names = ("AZURE_TENANT_ID", "AZURE_CLIENT_ID")
+        missing = [name for name in names if not env.get(name)]
+        what = ", ".join(missing) or "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"
+    else:
+        what = "none is set"
+    lines = [
+        f"Microsoft Graph credentials are missing ({what}). Supply them in one of these ways:",
+        "  - pass credential= to GraphClient: StaticToken(token), ClientSecret(tenant_id, "
+        "client_id, client_secret), Certificate(tenant_id, client_id, certificate_path=...) "
+        "or DeviceCode(tenant_id, client_id);",
+        "  - set PROVLYTICS_TOKEN to a bearer token (e.g. copied from Graph Explorer);",
+        "  - set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or AZURE_TENANT_ID, "
+        "AZURE_CLIENT_ID and AZURE_CLIENT_CERTIFICATE_PATH (+ AZURE_CLIENT_CERTIFICATE_PASSWORD);",
+        "  - on the command line: --token, or --tenant-id, --client-id and --client-secret "
+        "(or --certificate-path).",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,237 @@
+"""`GraphClient`: URLs, JSON helpers and `@odata.nextLink` paging on top of `GraphSession`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any
+
+import requests
+
+from provlytics.errors import ConfigError, InputError
+from provlytics.graph.auth import Credential, credential_from_env
+from provlytics.graph.ratelimit import ON_DEMAND_LIMIT, REPORTS_LIMIT, RateLimiter
+from provlytics.graph.session import GraphSession
+from provlytics.origin import Origin, Page
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://graph.microsoft.com"
+VERSIONS = ("v1.0", "beta")
+
+
+class GraphClient:
+    """A Microsoft Graph client for one base URL and API version.
+
+    Example:
+        >>> client = GraphClient(StaticToken(token), version="beta")
+        >>> for page in client.iter_pages("auditLogs/provisioning", params={"$top": 500}):
+        ...     handle(page.records)
+
+    Args:
+        credential: anything with `token(force_refresh=False) -> str`.
+        base_url: the service root without version; http only for loopback hosts.
+        version: "v1.0" or "beta".
+        session: a `requests.Session` to use; it stays the caller's and is never closed.
+        timeout, max_attempts, sleep, clock, on_wait: see `GraphSession`.
+    """
+
+    def __init__(
+        self,
+        credential: Credential,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        version: str = "v1.0",
+        session: requests.Session | None = None,
+        timeout: float = 60.0,
+        max_attempts: int = 6,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        on_wait: Callable[[float, str], None] | None = None,
+    ) -> None:
+        self.version = _check_version(version)
+        self.http = GraphSession(
+            credential,
+            base_url=_check_root(base_url),
+            session=session,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            sleep=sleep,
+            clock=clock,
+            on_wait=on_wait,
+        )
+        self.base_url = self.http.base_url
+        self.credential = credential
+        self._clock, self._sleep = clock, sleep
+        self.reports_limiter = self.new_limiter(*REPORTS_LIMIT)
+        self.on_demand_limiter = self.new_limiter(*ON_DEMAND_LIMIT)
+
+    def __repr__(self) -> str:
+        return (
+            f"GraphClient(base_url={self.base_url!r}, version={self.version!r}, "
+            f"credential={self.credential!r})"
+        )
+
+    def __enter__(self) -> GraphClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP session if the client created it; a caller's session stays open."""
+        self.http.close()
+
+    def new_limiter(self, max_calls: int, period: float) -> RateLimiter:
+        """A `RateLimiter` running on this client's clock and sleep (e.g. per on-demand job)."""
+        return RateLimiter(max_calls, period, clock=self._clock, sleep=self._sleep)
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a path relative to the versioned root; absolute URLs pass through.
+
+        Example:
+            >>> GraphClient(cred).url("auditLogs/provisioning")
+            'https://graph.microsoft.com/v1.0/auditLogs/provisioning'
+        """
+        if path.startswith(("https://", "http://")):
+            return path
+        return f"{self.base_url}/{self.version}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        limiter: RateLimiter | None = None,
+    ) -> requests.Response:
+        """Send a request with the retry rules of `GraphSession.send`; return the 2xx response."""
+        return self.http.send(
+            method, self.url(path_or_url), params=params, json=json, limiter=limiter
+        )
+
+    def get_json(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> dict[str, Any]:
+        """GET a JSON object.
+
+        Raises:
+            InputError: the body is not a JSON object.
+        """
+        response = self.request("GET", path, params=params, limiter=limiter)
+        origin = Origin(_without_query(response.url or self.url(path)))
+        body = self.http.json(response, origin)
+        if not isinstance(body, dict):
+            raise InputError(origin, f"expected a JSON object, got {type(body).__name__}")
+        return body
+
+    def post_json(
+        self, path: str, body: Any, *, limiter: RateLimiter | None = None
+    ) -> dict[str, Any] | None:
+        """POST a JSON body; return the JSON object answered, or None for an empty/204 answer."""
+        response = self.request("POST", path, json=body, limiter=limiter)
+        if response.status_code == 204 or not response.content.strip():
+            return None
+        origin = Origin(_without_query(response.url or self.url(path)))
+        result = self.http.json(response, origin)
+        if not isinstance(result, dict):
+            raise InputError(origin, f"expected a JSON object, got {type(result).__name__}")
+        return result
+
+    def iter_pages(
+        self,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        limiter: RateLimiter | None = None,
+        start_page: int = 1,
+    ) -> Iterator[Page]:
+        """Yield each page of a collection, following `@odata.nextLink` on the Graph host only.
+
+        To resume, pass a saved `page.meta["next_link"]` as `path_or_url` (and `start_page`).
+        `Page.meta` holds `url` (the full request URL) and `next_link` (or None).
+
+        Raises:
+            UnsafeRedirectError: a nextLink points elsewhere (after yielding the pages before it).
+            InputError: a page is not JSON, has no `value` list, or is an error body.
+        """
+        url: str | None = self.url(path_or_url)
+        query, number = params, start_page
+        while url:
+            response = self.request("GET", url, params=query, limiter=limiter)
+            origin = Origin(_without_query(response.url or url), page=number)
+            records, next_link = parse_page(self.http.json(response, origin), origin)
+            meta = {"url": response.url or url, "next_link": next_link}
+            yield Page(records=records, origin=origin, meta=meta)
+            url, query, number = next_link, None, number + 1
+
+    @classmethod
+    def from_env(cls, *, environ: Mapping[str, str] | None = None, **overrides: Any) -> GraphClient:
+        """Build a client from environment variables; keyword arguments win over them.
+
+        Reads PROVLYTICS_TOKEN, or AZURE_TENANT_ID + AZURE_CLIENT_ID + AZURE_CLIENT_SECRET
+        (or AZURE_CLIENT_CERTIFICATE_PATH), plus PROVLYTICS_GRAPH_URL and PROVLYTICS_GRAPH_VERSION.
+
+        Raises:
+            ConfigError: no credential; the message lists every way to supply one.
+        """
+        env = os.environ if environ is None else environ
+        credential = overrides.pop("credential", None) or credential_from_env(env)
+        overrides.setdefault("base_url", env.get("PROVLYTICS_GRAPH_URL") or DEFAULT_BASE_URL)
+        overrides.setdefault("version", env.get("PROVLYTICS_GRAPH_VERSION") or "v1.0")
+        return cls(credential, **overrides)
+
+
+def parse_page(body: Any, origin: Origin) -> tuple[list[dict[str, Any]], str | None]:
+    """Split a Graph collection page into its records and nextLink, or raise `InputError`."""
+    if not isinstance(body, dict):
+        raise InputError(origin, f"expected a JSON object page, got {type(body).__name__}")
+    if isinstance(body.get("error"), dict):
+        error = body["error"]
+        raise InputError(
+            origin,
+            f"page holds a Graph error, not records: {error.get('code')}: {error.get('message')}",
+        )
+    records = body.get("value")
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise InputError(origin, "expected a list of JSON objects", field="value")
+    next_link = body.get("@odata.nextLink")
+    if next_link is not None and not isinstance(next_link, str):
+        raise InputError(origin, "expected a URL string", field="@odata.nextLink")
+    return records, next_link or None
+
+
+def _check_version(version: str) -> str:
+    if version not in VERSIONS:
+        raise ConfigError(
+            f"Graph API version must be 'v1.0' or 'beta', got {version!r}; set it with "
+            "version=, PROVLYTICS_GRAPH_VERSION or --graph-version"
+        )
+    return version
+
+
+def _check_root(base_url: str) -> str:
+    root = base_url.strip().rstrip("/")
+    if root.endswith(tuple(f"/{v}" for v in VERSIONS)):
+        raise ConfigError(
+            f"base_url {base_url!r} includes the API version; pass the service root "
+            "(e.g. https://graph.microsoft.com) and version= separately"
+        )
+    return root
+
+
+def _without_query(url: str) -> str:
+    return url.split("?", 1)[0]

@@ -1,0 +1,342 @@
+"""The one retry loop: bearer token, host pinning, Retry-After, backoff, one token refresh.
+
+Rules (DESIGN.md §5, STYLE.md §4):
+
+- The `Authorization` header goes only to the configured base URL's scheme, host and port; any
+  other URL raises `UnsafeRedirectError` and gets no request. Redirects are never followed.
+- 429 and 503 wait for `Retry-After` (fractional seconds or an HTTP date, capped), else back off.
+- 500/502/504, connection errors and timeouts back off exponentially with full jitter, for
+  idempotent methods only: POST and PATCH are retried on 429/503 only.
+- 401 refreshes the token once; other 4xx are never retried.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json as jsonlib
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from provlytics.errors import (
+    ConfigError,
+    GraphError,
+    InputError,
+    ThrottledError,
+    UnsafeRedirectError,
+)
+from provlytics.graph.auth import Credential
+from provlytics.graph.ratelimit import RateLimiter
+from provlytics.origin import Origin
+
+logger = logging.getLogger(__name__)
+
+THROTTLE_STATUS = frozenset({429, 503})
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+MAX_RETRY_AFTER = 300.0
+REDACTED_PARAMS = frozenset(
+    {"$skiptoken", "$deltatoken", "access_token", "client_secret", "code", "sig", "token"}
+)
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+class _Target(NamedTuple):
+    scheme: str
+    host: str
+    port: int
+
+
+def check_base_url(base_url: str) -> str:
+    """Validate a Graph base URL and return it without a trailing slash.
+
+    https is required, except http on loopback hosts (127.0.0.0/8, ::1, localhost) for tests.
+
+    Raises:
+        ConfigError: the URL is not usable.
+    """
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigError(f"Graph base URL must be https://host[/path], got {base_url!r}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError("Graph base URL must not carry credentials, a query or a fragment")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError(
+            f"Graph base URL {base_url!r} uses http; only https is allowed "
+            "(http is accepted for loopback hosts only)"
+        )
+    return base_url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _target(url: str) -> _Target:
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "https" else 80
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = -1
+    return _Target(parts.scheme.lower(), (parts.hostname or "").lower(), port)
+
+
+def sanitize_url(url: str) -> str:
+    """The URL with the values of token-like query parameters (e.g. `$skiptoken`) replaced.
+
+    Example:
+        >>> sanitize_url("https://g/x?$filter=jobId eq 'a'&$skiptoken=abc")
+        "https://g/x?$filter=jobId+eq+'a'&$skiptoken=..."
+    """
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    safe = [(key, "..." if key.lower() in REDACTED_PARAMS else value) for key, value in pairs]
+    return urlunsplit(parts._replace(query=urlencode(safe, safe="$/',:()")))
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: decimal seconds ("2.128") or an HTTP date.
+
+    Returns None when the header is absent or unreadable; never a negative number.
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = _seconds_until(text, now)
+    if seconds is None or seconds != seconds:
+        return None
+    return max(0.0, seconds)
+
+
+def _seconds_until(text: str, now: datetime | None) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - (now or datetime.now(UTC))).total_seconds()
+
+
+class GraphSession:
+    """A `requests.Session` with Graph's retry rules, pinned to one base URL.
+
+    Example:
+        >>> session = GraphSession(StaticToken(token), base_url="https://graph.microsoft.com")
+        >>> session.send("GET", "https://graph.microsoft.com/v1.0/auditLogs/provisioning")
+    """
+
+    def __init__(
+        self,
+        credential: Credential,
+        *,
+        base_url: str,
+        session: requests.Session | None = None,
+        timeout: float = 60.0,
+        max_attempts: int = 6,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        on_wait: Callable[[float, str], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ConfigError(f"max_attempts must be at least 1, got {max_attempts}")
+        self.base_url = check_base_url(base_url)
+        self.credential = credential
+        self.owns_session = session is None
+        self.session = requests.Session() if session is None else session
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._clock = clock
+        self._on_wait = on_wait
+        self._rng = rng or random.Random()
+        self._target = _target(self.base_url)
+
+    def __repr__(self) -> str:
+        return f"GraphSession(base_url={self.base_url!r}, credential={self.credential!r})"
+
+    def close(self) -> None:
+        """Close the underlying session if this object created it (never a caller's)."""
+        if self.owns_session:
+            self.session.close()
+
+    def check_url(self, url: str) -> None:
+        """Raise `UnsafeRedirectError` unless `url` has the base URL's scheme, host and port."""
+        if _target(url) != self._target:
+            found = _target(url)
+            raise UnsafeRedirectError(
+                f"refusing to send a request to {found.scheme}://{found.host}:{found.port}; "
+                f"only {self._target.scheme}://{self._target.host}:{self._target.port} "
+                "(the configured Graph base URL) is allowed"
+            )
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        limiter: RateLimiter | None = None,
+    ) -> requests.Response:
+        """Send one logical request, retrying as the rules above say; return a 2xx response.
+
+        Raises:
+            UnsafeRedirectError: `url` is not on the configured Graph host (nothing was sent).
+            ThrottledError: still 429/503 after `max_attempts`.
+            GraphError: any other error status, or connection failures after `max_attempts`.
+        """
+        self.check_url(url)
+        method = method.upper()
+        attempt, refresh, refreshed = 0, False, False
+        while True:
+            attempt += 1
+            self._throttle(limiter)
+            response = self._attempt(method, url, params, json, attempt, refresh)
+            refresh = False
+            if response is None:
+                self._wait(self._backoff(attempt), "connection error")
+                continue
+            if response.status_code == 401 and not refreshed:
+                refresh = refreshed = True
+                response.close()
+                continue
+            delay = self._retry_delay(method, response, attempt)
+            if delay is None:
+                return self._checked(response)
+            response.close()
+            self._wait(delay, f"HTTP {response.status_code}")
+
+    def json(self, response: requests.Response, origin: Origin | str | None = None) -> Any:
+        """Parse a response body as JSON, or raise `InputError` naming the URL (and page)."""
+        try:
+            return jsonlib.loads(response.content)
+        except ValueError as exc:
+            where = origin or _without_query(response.url)
+            size = len(response.content)
+            raise InputError(
+                where, f"response body is not valid JSON ({size} bytes): {exc}"
+            ) from exc
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        attempt: int,
+        refresh: bool,
+    ) -> requests.Response | None:
+        """One HTTP exchange; None after a connection failure worth retrying."""
+        headers = {
+            "Authorization": f"Bearer {self.credential.token(force_refresh=refresh)}",
+            "Accept": "application/json",
+        }
+        started = self._clock()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except _TRANSIENT_ERRORS as exc:
+            self._connection_failed(method, url, exc, attempt)
+            return None
+        logger.info(
+            "%s %s -> %s (attempt %d, %.2f s)",
+            method,
+            sanitize_url(response.url or url),
+            response.status_code,
+            attempt,
+            self._clock() - started,
+        )
+        return response
+
+    def _connection_failed(self, method: str, url: str, exc: Exception, attempt: int) -> None:
+        """Log a failed exchange; raise unless an idempotent request has attempts left."""
+        name = type(exc).__name__
+        logger.info("%s %s -> %s (attempt %d)", method, sanitize_url(url), name, attempt)
+        if method not in IDEMPOTENT_METHODS or attempt >= self.max_attempts:
+            raise GraphError(
+                0, name, f"no response after {attempt} attempt(s)", url=_without_query(url)
+            ) from exc
+
+    def _retry_delay(self, method: str, response: requests.Response, attempt: int) -> float | None:
+        """Seconds to wait before retrying, or None when this response is final."""
+        status = response.status_code
+        if status in THROTTLE_STATUS:
+            server = parse_retry_after(response.headers.get("Retry-After"))
+            delay = min(server, MAX_RETRY_AFTER) if server is not None else self._backoff(attempt)
+            if attempt >= self.max_attempts:
+                raise ThrottledError.from_response(response, retry_after=delay)
+            return delay
+        if (
+            status in RETRYABLE_STATUS
+            and method in IDEMPOTENT_METHODS
+            and attempt < self.max_attempts
+        ):
+            return self._backoff(attempt)
+        return None
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**(n-1))]."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return self._rng.uniform(0, ceiling)
+
+    def _checked(self, response: requests.Response) -> requests.Response:
+        if 200 <= response.status_code < 300:
+            return response
+        raise GraphError.from_response(response)
+
+    def _throttle(self, limiter: RateLimiter | None) -> None:
+        if limiter is None:
+            return
+        ahead = limiter.wait_time()
+        if ahead > 0:
+            self._report(ahead, "rate limit")
+        limiter.acquire()
+
+    def _wait(self, seconds: float, reason: str) -> None:
+        self._report(seconds, reason)
+        self._sleep(seconds)
+
+    def _report(self, seconds: float, reason: str) -> None:
+        logger.info("waiting %.3f s (%s)", seconds, reason)
+        if self._on_wait is not None:
+            self._on_wait(seconds, reason)
+
+
+def _without_query(url: str | None) -> str:
+    return (url or "").split("?", 1)[0]

@@ -1,0 +1,106 @@
+"""$filter building for /auditLogs/provisioning: table-driven, pure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from provlytics.errors import ConfigError
+from provlytics.graph.odata import build_filter, format_time, parse_time, quote
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("7d", datetime(2026, 11, 16, 12, 0, tzinfo=UTC)),
+        ("12h", datetime(2026, 11, 23, 0, 0, tzinfo=UTC)),
+        ("30m", datetime(2026, 11, 23, 11, 30, tzinfo=UTC)),
+        ("45s", datetime(2026, 11, 23, 11, 59, 15, tzinfo=UTC)),
+        (" 1.5H ", datetime(2026, 11, 23, 10, 30, tzinfo=UTC)),
+        ("2026-11-16T00:00:00Z", datetime(2026, 11, 16, tzinfo=UTC)),
+        ("2026-11-16T01:00:00+01:00", datetime(2026, 11, 16, tzinfo=UTC)),
+        ("2026-11-16", datetime(2026, 11, 16, tzinfo=UTC)),
+        (datetime(2026, 11, 16, 8, 0), datetime(2026, 11, 16, 8, 0, tzinfo=UTC)),
+        (
+            datetime(2026, 11, 16, 10, 0, tzinfo=timezone(timedelta(hours=2))),
+            datetime(2026, 11, 16, 8, 0, tzinfo=UTC),
+        ),
+    ],
+)
+def test_parse_time(value: Any, expected: datetime) -> None:
+    assert parse_time(value, NOW) == expected
+
+
+@pytest.mark.parametrize("value", ["yesterday", "7w", "", "-3d", 17])
+def test_parse_time_rejects(value: Any) -> None:
+    with pytest.raises(ConfigError):
+        parse_time(value, NOW)
+
+
+def test_parse_time_defaults_now_to_the_current_time() -> None:
+    before = datetime.now(UTC)
+    assert before - timedelta(hours=1, seconds=5) < parse_time("1h") <= datetime.now(UTC)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({}, None),
+        ({"since": "2026-11-16T00:00:00Z"}, "activityDateTime gt 2026-11-16T00:00:00Z"),
+        ({"until": "1d"}, "activityDateTime lt 2026-11-22T12:00:00Z"),
+        (
+            {"since": "7d", "until": "1d"},
+            "activityDateTime gt 2026-11-16T12:00:00Z and activityDateTime lt 2026-11-22T12:00:00Z",
+        ),
+        ({"status": "failure"}, "provisioningStatusInfo/status eq 'failure'"),
+        ({"status": "Skipped"}, "provisioningStatusInfo/status eq 'skipped'"),
+        ({"action": "create"}, "provisioningAction eq 'create'"),
+        ({"action": "stageddelete"}, "provisioningAction eq 'stagedDelete'"),
+        ({"job_id": "scim.abc.123"}, "jobId eq 'scim.abc.123'"),
+        ({"service_principal_id": "sp-1"}, "servicePrincipal/id eq 'sp-1'"),
+        ({"cycle_id": "c-1"}, "cycleId eq 'c-1'"),
+        ({"change_id": "ch-1"}, "changeId eq 'ch-1'"),
+        (
+            {"identity": "alice@contoso.com"},
+            "(sourceIdentity/displayName eq 'alice@contoso.com'"
+            " or targetIdentity/displayName eq 'alice@contoso.com'"
+            " or sourceIdentity/id eq 'alice@contoso.com'"
+            " or targetIdentity/id eq 'alice@contoso.com')",
+        ),
+        ({"job_id": "O'Brien's job"}, "jobId eq 'O''Brien''s job'"),
+        (
+            {"since": datetime(2026, 11, 16, tzinfo=UTC), "status": "warning", "job_id": "j"},
+            "activityDateTime gt 2026-11-16T00:00:00Z"
+            " and provisioningStatusInfo/status eq 'warning' and jobId eq 'j'",
+        ),
+    ],
+)
+def test_build_filter(kwargs: dict[str, Any], expected: str | None) -> None:
+    assert build_filter(**kwargs, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"status": "failed"}, "status must be one of success, failure, skipped, warning"),
+        ({"action": "provision"}, "action must be one of"),
+        ({"since": "1d", "until": "7d"}, "must be before until"),
+        ({"since": "last tuesday"}, "not a time"),
+    ],
+)
+def test_build_filter_rejects(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        build_filter(**kwargs, now=NOW)
+
+
+def test_quote_doubles_single_quotes() -> None:
+    assert quote("it's") == "'it''s'"
+
+
+def test_format_time_keeps_microseconds_in_utc() -> None:
+    value = datetime(2026, 11, 16, 1, 2, 3, 456000, tzinfo=timezone(timedelta(hours=1)))
+    assert format_time(value) == "2026-11-16T00:02:03.456000Z"
