@@ -18,9 +18,19 @@ from provlytics.errors import (
     UnknownDialectError,
     UnsafeRedirectError,
 )
+from provlytics.graph import (
+    Certificate,
+    ClientSecret,
+    DeviceCode,
+    GraphClient,
+    RateLimiter,
+    StaticToken,
+)
 from provlytics.loader import load, load_to_parquet
+from provlytics.operations import OnDemandBatch, provision_on_demand, provision_on_demand_batch
 from provlytics.parquet import read_dataset as read_parquet
 from provlytics.schema import SCHEMA_VERSION, SCHEMAS
+from provlytics.sources.jobs import job_status, watch_job
 from provlytics.sources.on_demand import OnDemandResult, read_on_demand
 from provlytics.tables import ProvisioningFrames
 
@@ -30,18 +40,29 @@ __all__ = [
     "SCHEMAS",
     "SCHEMA_VERSION",
     "AuthError",
+    "Certificate",
+    "ClientSecret",
     "ConfigError",
+    "DeviceCode",
+    "GraphClient",
     "GraphError",
     "InputError",
+    "OnDemandBatch",
     "OnDemandResult",
     "ProvisioningFrames",
     "ProvlyticsError",
+    "RateLimiter",
+    "StaticToken",
     "ThrottledError",
     "UnknownDialectError",
     "UnsafeRedirectError",
     "analysis",
+    "job_status",
     "load",
     "load_to_parquet",
+    "provision_on_demand",
+    "provision_on_demand_batch",
     "read_on_demand",
     "read_parquet",
+    "watch_job",
 ]

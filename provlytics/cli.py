@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from provlytics import analysis
+from provlytics.commands_ops import jobs_command, on_demand_command
 from provlytics.errors import ProvlyticsError
 from provlytics.loader import load_to_parquet
 from provlytics.parquet import read_dataset
@@ -72,6 +73,10 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
     click.echo(f"\nTop failures ({int(summary['events'].sum())} failed or warned events):")
     columns = ["error_code", "target_system_name", "action", "events", "identities"]
     click.echo(summary[columns].head(top).to_string(index=False))
+
+
+main.add_command(jobs_command)
+main.add_command(on_demand_command)
 
 
 def _echo_manifest(manifest: dict, out: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 
 from provlytics.errors import InputError
-from provlytics.normalize.rows import whole_number
+from provlytics.normalize.extract import whole_number
 from provlytics.normalize.times import to_timestamps
 from provlytics.origin import Origin
 from provlytics.schema import SCHEMAS, TIME

@@ -14,26 +14,46 @@ import orjson
 
 from provlytics.errors import InputError
 from provlytics.normalize import aliases as A
-from provlytics.normalize.aliases import Path, Trie
+from provlytics.normalize.aliases import Trie
+from provlytics.normalize.extract import Column, compile_extractor
 from provlytics.schema import SCHEMAS
 
 EVENT_COLUMNS = tuple(SCHEMAS["events"].names)
 ERROR_COLUMNS = tuple(SCHEMAS["errors"].names)
 _EVENT_TUPLE = itemgetter(*EVENT_COLUMNS)
 _ERROR_FROM_EVENT = tuple(c for c in ERROR_COLUMNS if c in EVENT_COLUMNS)
-_FIELDS = tuple(A.EVENT_FIELDS.items())
-_ENUMS = tuple((col, table, paths) for col, (table, paths) in A.EVENT_ENUMS.items())
-_TIMES = tuple(A.EVENT_TIMES.items())
-_INTS = tuple(A.EVENT_INTS.items())
-_STEP_KEYS = frozenset(
-    [k for keys in A.STEP_FIELDS.values() for k in keys]
-    + [k for _, keys in A.STEP_ENUMS.values() for k in keys]
-    + [*A.STEP_TIME, *A.STEP_DETAILS]
-)
-_STEP_TYPES, _STEP_TYPE_KEYS = A.STEP_ENUMS["step_type"]
-_STEP_STATUS_KEYS = A.STEP_ENUMS["status"][1]
-_PROPERTY_KEYS = frozenset(k for keys in A.PROPERTY_FIELDS.values() for k in keys)
+_STEPS, _PROPERTIES = "@steps", "@properties"
+
+
+def _one_level(keys: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple((k,) for k in keys)
+
+
+_EVENT_SPEC: list[Column] = [
+    *((c, "text", paths, None) for c, paths in A.EVENT_FIELDS.items()),
+    *((c, "enum", paths, table) for c, (table, paths) in A.EVENT_ENUMS.items()),
+    *((c, "time", paths, None) for c, paths in A.EVENT_TIMES.items()),
+    *((c, "int", paths, None) for c, paths in A.EVENT_INTS.items()),
+    (_STEPS, "raw", A.STEP_LISTS, None),
+    (_PROPERTIES, "raw", A.PROPERTY_LISTS, None),
+]
+_STEP_SPEC: list[Column] = [
+    *((c, "text", _one_level(keys), None) for c, keys in A.STEP_FIELDS.items()),
+    *((c, "enum", _one_level(keys), table) for c, (table, keys) in A.STEP_ENUMS.items()),
+    ("timestamp", "time", _one_level(A.STEP_TIME), None),
+    ("details", "raw", _one_level(A.STEP_DETAILS), None),
+]
+_PROPERTY_SPEC: list[Column] = [
+    (c, "raw", _one_level(keys), None) for c, keys in A.PROPERTY_FIELDS.items()
+]
+_extract_event = compile_extractor("extract_event", _EVENT_SPEC)
+_extract_step = compile_extractor("extract_step", _STEP_SPEC)
+_extract_property = compile_extractor("extract_property", _PROPERTY_SPEC)
+_STEP_KEYS = frozenset(k for _c, _k, paths, _t in _STEP_SPEC for (k,) in paths)
+_PROPERTY_KEYS = frozenset(k for _c, _k, paths, _t in _PROPERTY_SPEC for (k,) in paths)
 _PROBLEM_STATUSES = ("failure", "warning")
+_GRAPH_STEP_KEYS = {"name", "provisioningStepType", "status", "description", "details"}
+_GRAPH_PROPERTY_KEYS = {"displayName", "oldValue", "newValue"}
 
 
 class Rows(NamedTuple):
@@ -47,46 +67,18 @@ class Rows(NamedTuple):
 
 def build_rows(view: dict[str, Any], dialect: str) -> Rows:
     """Map one record view to its table rows (raises InputError without an origin)."""
-    ev: dict[str, Any] = {}
-    for col, paths in _FIELDS:
-        value = first(view, paths)
-        ev[col] = value if value is None or type(value) is str else _text(value, paths)
-    for col, table, paths in _ENUMS:
-        ev[col] = _enum(table, first(view, paths), paths)
-    for col, paths in _TIMES:
-        ev[col] = _time_text(first(view, paths), paths)
-    for col, paths in _INTS:
-        ev[col] = _int(first(view, paths), paths)
+    ev = _extract_event(view)
     _require(ev, "event_id", "id")
     _require(ev, "activity_time", "activityDateTime")
     extra: dict[str, Any] = {}
     collect_extra(view, A.KNOWN_KEYS, "", extra)
-    steps, skip_reason, reportable = _steps(view, ev["event_id"], extra)
-    properties = _properties(view, ev["event_id"], extra)
+    steps, skip_reason, reportable = _steps(ev[_STEPS], ev["event_id"], extra)
+    properties = _properties(ev[_PROPERTIES], ev["event_id"], extra)
     ev["skip_reason"] = _skip_reason(view, ev["status"]) or skip_reason
     ev["reportable_identifier"] = ev["reportable_identifier"] or reportable
     ev["dialect"] = dialect
     ev["extra"] = orjson.dumps(extra).decode() if extra else None
     return Rows(_EVENT_TUPLE(ev), steps, properties, _error_row(ev, steps))
-
-
-def first(view: dict[str, Any], paths: tuple[Path, ...]) -> Any:
-    """The first non-null, non-empty value found along `paths`."""
-    for path in paths:
-        value = view.get(path[0])
-        for depth in range(1, len(path)):
-            if value is None:
-                break
-            if type(value) is not dict:
-                raise InputError(
-                    None,
-                    f"expected an object, got {type(value).__name__}",
-                    field=_dotted(path[:depth]),
-                )
-            value = value.get(path[depth])
-        if value is not None and value != "":
-            return value
-    return None
 
 
 def collect_extra(node: dict[str, Any], known: Trie, prefix: str, extra: dict[str, Any]) -> None:
@@ -101,42 +93,62 @@ def collect_extra(node: dict[str, Any], known: Trie, prefix: str, extra: dict[st
 
 
 def _steps(
-    view: dict[str, Any], event_id: str, extra: dict[str, Any]
+    steps: Any, event_id: str, extra: dict[str, Any]
 ) -> tuple[list[tuple], str | None, str | None]:
-    steps: list[tuple] = []
-    skip_reason = reportable = None
-    for i, step in enumerate(_list(view, A.STEP_LISTS)):
-        if type(step) is not dict:
-            raise InputError(None, "expected an object", field=f"provisioningSteps[{i}]")
-        details_text, details = _details(_pick(step, A.STEP_DETAILS), i)
-        if details:
-            skip_reason = details.get(A.SKIP_REASON_KEY) or skip_reason
-            reportable = reportable or details.get(A.REPORTABLE_ID_KEY)
-        steps.append(
-            (
-                event_id,
-                i,
-                _step_text(step, "name", i),
-                _enum(_STEP_TYPES, _pick(step, _STEP_TYPE_KEYS), i),
-                _enum(A.RESULTS, _pick(step, _STEP_STATUS_KEYS), i),
-                _step_text(step, "description", i),
-                _time_text(_pick(step, A.STEP_TIME), i),
-                details_text,
-            )
-        )
-        _child_extra(step, _STEP_KEYS, f"provisioningSteps[{i}].", extra)
-    return steps, _as_text(skip_reason), _as_text(reportable)
-
-
-def _properties(view: dict[str, Any], event_id: str, extra: dict[str, Any]) -> list[tuple]:
     rows: list[tuple] = []
-    for i, prop in enumerate(_list(view, A.PROPERTY_LISTS)):
-        if type(prop) is not dict:
-            raise InputError(None, "expected an object", field=f"modifiedProperties[{i}]")
-        name, old, new = (_value_text(_pick(prop, keys)) for keys in A.PROPERTY_FIELDS.values())
-        rows.append((event_id, i, name or None, old, new))
-        _child_extra(prop, _PROPERTY_KEYS, f"modifiedProperties[{i}].", extra)
+    skip_reason = reportable = None
+    for i, step in enumerate(_as_list(steps, "provisioningSteps")):
+        prefix = f"provisioningSteps[{i}]"
+        name, step_type, status, description, timestamp, details = _step_values(step, prefix)
+        details_text, bag = _details(details, prefix)
+        if bag:
+            skip_reason = bag.get(A.SKIP_REASON_KEY) or skip_reason
+            reportable = reportable or bag.get(A.REPORTABLE_ID_KEY)
+        rows.append((event_id, i, name, step_type, status, description, timestamp, details_text))
+        if step.keys() != _GRAPH_STEP_KEYS:
+            _child_extra(step, _STEP_KEYS, prefix + ".", extra)
+    return rows, _as_text(skip_reason), _as_text(reportable)
+
+
+def _step_values(step: Any, prefix: str) -> tuple:
+    """(name, type, status, description, timestamp, details) of one step."""
+    if type(step) is dict and step.keys() == _GRAPH_STEP_KEYS:  # Graph's own shape: fast path
+        name, kind, status, description = (
+            step["name"], step["provisioningStepType"], step["status"], step["description"]
+        )  # fmt: skip
+        if type(name) is str and type(description) is str and type(kind) is str:
+            kind = A.STEP_TYPES.get(kind.lower()) or kind
+            if type(status) is str:
+                status = A.RESULTS.get(status.lower()) or status
+                return name or None, kind, status, description or None, None, step["details"]
+    st = _extract_child(_extract_step, step, prefix)
+    return (
+        st["name"], st["step_type"], st["status"], st["description"], st["timestamp"],
+        st["details"],
+    )  # fmt: skip
+
+
+def _properties(properties: Any, event_id: str, extra: dict[str, Any]) -> list[tuple]:
+    rows: list[tuple] = []
+    for i, prop in enumerate(_as_list(properties, "modifiedProperties")):
+        if type(prop) is dict and prop.keys() == _GRAPH_PROPERTY_KEYS:  # fast path
+            name, old, new = prop["displayName"], prop["oldValue"], prop["newValue"]
+        else:
+            prefix = f"modifiedProperties[{i}]"
+            pr = _extract_child(_extract_property, prop, prefix)
+            name, old, new = pr.values()
+            _child_extra(prop, _PROPERTY_KEYS, prefix + ".", extra)
+        rows.append((event_id, i, _value_text(name), _value_text(old), _value_text(new)))
     return rows
+
+
+def _extract_child(extract: Any, child: Any, prefix: str) -> dict[str, Any]:
+    if type(child) is not dict:
+        raise InputError(None, f"expected an object, got {type(child).__name__}", field=prefix)
+    try:
+        return extract(child)
+    except InputError as exc:
+        raise InputError(None, exc.reason, field=f"{prefix}.{exc.field}") from None
 
 
 def _error_row(ev: dict[str, Any], steps: list[tuple]) -> tuple | None:
@@ -158,7 +170,7 @@ def _skip_reason(view: dict[str, Any], status: str | None) -> str | None:
     return _as_text(details.get("errorCode")) if type(details) is dict else None
 
 
-def _details(value: Any, index: int) -> tuple[str | None, dict | None]:
+def _details(value: Any, field: str) -> tuple[str | None, dict | None]:
     """A step's details bag as JSON text, and as a dict when it is one."""
     if value is None or value == {} or value == "":
         return None, None
@@ -171,38 +183,16 @@ def _details(value: Any, index: int) -> tuple[str | None, dict | None]:
             return orjson.dumps(value).decode(), None
         return value, parsed if type(parsed) is dict else None
     raise InputError(
-        None,
-        f"expected an object, got {type(value).__name__}",
-        field=f"provisioningSteps[{index}].details",
+        None, f"expected an object, got {type(value).__name__}", field=f"{field}.details"
     )
 
 
-def _list(view: dict[str, Any], paths: tuple[Path, ...]) -> list:
-    value = first(view, paths)
+def _as_list(value: Any, field: str) -> list:
     if value is None:
         return []
     if type(value) is not list:
-        raise InputError(None, f"expected a list, got {type(value).__name__}", field=paths[0][0])
+        raise InputError(None, f"expected a list, got {type(value).__name__}", field=field)
     return value
-
-
-def _pick(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    for key in keys:
-        value = obj.get(key)
-        if value is not None and value != "":
-            return value
-    return None
-
-
-def _step_text(step: dict[str, Any], column: str, index: int) -> str | None:
-    value = _pick(step, A.STEP_FIELDS[column])
-    if value is None or type(value) is str:
-        return value
-    raise InputError(
-        None,
-        f"expected a string, got {type(value).__name__}",
-        field=f"provisioningSteps[{index}].{column}",
-    )
 
 
 def _child_extra(obj: dict[str, Any], known: frozenset[str], prefix: str, extra: dict) -> None:
@@ -211,57 +201,12 @@ def _child_extra(obj: dict[str, Any], known: frozenset[str], prefix: str, extra:
             extra[prefix + key] = value
 
 
-def _enum(table: dict, value: Any, where: Any) -> str | None:
-    if value is None:
-        return None
-    if type(value) is str:
-        return table.get(value.lower()) or value
-    if type(value) is int:
-        return table.get(value) or str(value)
-    raise InputError(None, f"expected an enumeration value, got {value!r}", field=_where(where))
-
-
-def _text(value: Any, where: Any) -> str:
-    if type(value) in (int, float):
-        return str(value)
-    raise InputError(None, f"expected a string, got {type(value).__name__}", field=_where(where))
-
-
-def _time_text(value: Any, where: Any) -> str | None:
-    if value is None or type(value) is str:
-        return value
-    raise InputError(None, f"expected an ISO timestamp, got {value!r}", field=_where(where))
-
-
-def _int(value: Any, where: Any) -> int | None:
-    if value is None:
-        return None
-    number = whole_number(value)
-    if number is None:
-        raise InputError(None, f"expected a whole number, got {value!r}", field=_where(where))
-    return number
-
-
-_INT64 = range(-(2**63), 2**63)
-
-
-def whole_number(value: Any) -> int | None:
-    """An int64 from an int, an integral float or digits in a string; None if not one."""
-    integral = (
-        type(value) is int
-        or (type(value) is float and value.is_integer())
-        or (type(value) is str and value.strip().lstrip("-").isdigit())
-    )
-    if not integral:
-        return None
-    number = int(value)
-    return number if number in _INT64 else None
-
-
 def _value_text(value: Any) -> str | None:
     """Modified-property values are strings; other JSON values are kept as JSON text."""
-    if value is None or type(value) is str:
-        return value
+    if type(value) is str:
+        return value or None
+    if value is None:
+        return None
     return orjson.dumps(value).decode()
 
 
@@ -274,14 +219,3 @@ def _as_text(value: Any) -> str | None:
 def _require(ev: dict[str, Any], column: str, field: str) -> None:
     if ev[column] is None:
         raise InputError(None, "is missing", field=field)
-
-
-def _where(where: int | tuple[Path, ...]) -> str:
-    """Name a field for a message: a step index, or the first of an alias's paths."""
-    if isinstance(where, int):
-        return f"provisioningSteps[{where}]"
-    return _dotted(where[0])
-
-
-def _dotted(path: Path) -> str:
-    return ".".join(path)

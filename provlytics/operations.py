@@ -1,0 +1,229 @@
+"""Provision on demand: validate subjects, stay under Graph's rate limit, decode the verdict.
+
+`provisionOnDemand` allows 5 requests per 10 seconds and one group with at most 5 members per
+call (graph-api-facts.md §2.3, §3). Every call here goes through the client's shared
+`on_demand_limiter`, so consecutive calls on one client never exceed the limit; the POST is
+retried only on 429/503 (the session's rule for POST).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from provlytics.errors import ConfigError, GraphError, InputError, ProvlyticsError
+from provlytics.graph.client import GraphClient
+from provlytics.graph.synchronization import jobs_path
+from provlytics.origin import Origin
+from provlytics.progress import progress_bar
+from provlytics.schema import TABLE_NAMES
+from provlytics.sources.on_demand import OnDemandResult, parse_on_demand
+from provlytics.tables import ProvisioningFrames
+
+logger = logging.getLogger(__name__)
+
+MAX_GROUP_MEMBERS = 5
+SUBJECT_KEYS = frozenset({"objectId", "objectTypeName", "links"})
+LINK_KEYS = frozenset({"members", "owners", "manager"})
+
+Subject = str | Mapping[str, Any]
+
+
+def provision_on_demand(
+    client: GraphClient,
+    service_principal_id: str,
+    job_id: str,
+    rule_id: str,
+    subjects: Subject | Iterable[Subject],
+) -> OnDemandResult:
+    """Provision users (or one group with up to 5 members) now, and return Graph's verdict.
+
+    Example:
+        >>> result = provision_on_demand(client, sp_id, job_id, rule_id, ["9bb0f679-..."])
+        >>> result.result, result.error_code
+        ('Skipped', 'RedundantExport')
+
+    Args:
+        rule_id: the synchronizationRule id from the job schema (see `sync_rules`).
+        subjects: synchronizationJobSubject dicts (`objectId`, `objectTypeName`, optional
+            `links`), or plain user object ids (sent as `objectTypeName: "User"`).
+
+    Raises:
+        ConfigError: invalid subjects or rule id (nothing is sent).
+        GraphError: Graph refused the call (e.g. 409), or kept throttling it.
+        InputError: the response is not a provisionOnDemand answer.
+    """
+    body = build_on_demand_body(rule_id, subjects)
+    path = f"{jobs_path(service_principal_id, job_id)}/provisionOnDemand"
+    response = client.post_json(path, body, limiter=client.on_demand_limiter)
+    origin = Origin(client.url(path))
+    if response is None:
+        raise InputError(origin, "provisionOnDemand answered without a body")
+    return parse_on_demand(response, origin)
+
+
+def build_on_demand_body(
+    rule_id: str, subjects: Subject | Iterable[Subject]
+) -> dict[str, list[dict[str, Any]]]:
+    """The provisionOnDemand request body, `{"parameters": [{"subjects": [...], "ruleId": ...}]}`.
+
+    Raises:
+        ConfigError: an empty rule id or subject list, an unknown key, more than one group, or
+            more than 5 members.
+    """
+    if not isinstance(rule_id, str) or not rule_id.strip():
+        raise ConfigError(f"rule id must be a non-empty string, got {rule_id!r}")
+    items = [subjects] if isinstance(subjects, str | Mapping) else list(subjects)
+    if not items:
+        raise ConfigError("provisionOnDemand needs at least one subject")
+    checked = [build_subject(item, f"subject {i}") for i, item in enumerate(items)]
+    groups = [s["objectId"] for s in checked if s["objectTypeName"].lower() == "group"]
+    if len(groups) > 1:
+        raise ConfigError(
+            f"provisionOnDemand accepts one group per call, got {len(groups)}: {groups}"
+        )
+    return {"parameters": [{"subjects": checked, "ruleId": rule_id}]}
+
+
+def build_subject(subject: Subject, where: str = "subject") -> dict[str, Any]:
+    """A checked synchronizationJobSubject dict; a plain string is a user object id."""
+    if isinstance(subject, str):
+        subject = {"objectId": subject, "objectTypeName": "User"}
+    if not isinstance(subject, Mapping):
+        raise ConfigError(f"{where}: expected an object id or a dict, got {subject!r}")
+    unknown = sorted(set(subject) - SUBJECT_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(SUBJECT_KEYS)}")
+    result = {
+        "objectId": _text(subject.get("objectId"), f"{where}: objectId"),
+        "objectTypeName": _text(subject.get("objectTypeName"), f"{where}: objectTypeName"),
+    }
+    if subject.get("links") is not None:
+        result["links"] = _build_links(subject["links"], where)
+    return result
+
+
+def _build_links(links: Any, where: str) -> dict[str, Any]:
+    if not isinstance(links, Mapping):
+        raise ConfigError(f"{where}: links must be a dict, got {links!r}")
+    unknown = sorted(set(links) - LINK_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown links {unknown}; allowed: {sorted(LINK_KEYS)}")
+    result: dict[str, Any] = {}
+    for name, value in links.items():
+        if name == "manager":
+            result[name] = build_subject(value, f"{where}: manager")
+            continue
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: links.{name} must be a list, got {value!r}")
+        if name == "members" and len(value) > MAX_GROUP_MEMBERS:
+            raise ConfigError(
+                f"{where}: provisionOnDemand accepts at most {MAX_GROUP_MEMBERS} group "
+                f"members per call, got {len(value)}"
+            )
+        result[name] = [build_subject(v, f"{where}: {name} {i}") for i, v in enumerate(value)]
+    return result
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{what} must be a non-empty string, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class OnDemandFailure:
+    """One subject that did not provision: a Failure verdict or an error."""
+
+    object_id: str
+    reason: str
+    error_code: str | None = None
+    result: OnDemandResult | None = None
+    error: ProvlyticsError | None = None
+
+
+@dataclass(frozen=True)
+class OnDemandBatch:
+    """The outcome of provisioning several subjects one call at a time."""
+
+    results: dict[str, OnDemandResult] = field(default_factory=dict)
+    failures: list[OnDemandFailure] = field(default_factory=list)
+    frames: ProvisioningFrames = field(default_factory=ProvisioningFrames)
+
+    @property
+    def ok(self) -> bool:
+        """True when every subject got a non-failure verdict."""
+        return not self.failures
+
+
+def provision_on_demand_batch(
+    client: GraphClient,
+    sp_id: str,
+    job_id: str,
+    rule_id: str,
+    user_ids: Iterable[Subject],
+    *,
+    progress: bool | None = None,
+) -> OnDemandBatch:
+    """Provision subjects one call each, at the allowed rate, without stopping at failures.
+
+    Example:
+        >>> batch = provision_on_demand_batch(client, sp_id, job_id, rule_id, ids)
+        >>> [(f.object_id, f.reason) for f in batch.failures]
+
+    Args:
+        user_ids: user object ids, or subject dicts (e.g. one group with its members).
+        progress: show a progress bar (None: only in a terminal or notebook).
+
+    Returns:
+        Verdicts by object id; failures (GraphError/InputError or a Failure verdict);
+        the tables of every returned event together.
+
+    Raises:
+        ConfigError: a subject is invalid (checked before any call).
+    """
+    subjects = [build_subject(s, f"subject {i}") for i, s in enumerate(user_ids)]
+    results: dict[str, OnDemandResult] = {}
+    failures: list[OnDemandFailure] = []
+    disable = None if progress is None else not progress
+    with progress_bar("Provisioning", unit="subject", total=len(subjects), disable=disable) as bar:
+        for subject in subjects:
+            result, failure = _provision_one(client, sp_id, job_id, rule_id, subject)
+            if result is not None:
+                results[subject["objectId"]] = result
+            if failure is not None:
+                failures.append(failure)
+            bar.update(1)
+    return OnDemandBatch(results, failures, combine_frames(results.values()))
+
+
+def _provision_one(
+    client: GraphClient, sp_id: str, job_id: str, rule_id: str, subject: dict[str, Any]
+) -> tuple[OnDemandResult | None, OnDemandFailure | None]:
+    object_id = subject["objectId"]
+    try:
+        result = provision_on_demand(client, sp_id, job_id, rule_id, [subject])
+    except (GraphError, InputError) as exc:
+        logger.warning("on-demand provisioning of %s failed: %s", object_id, exc)
+        code = exc.code if isinstance(exc, GraphError) else None
+        return None, OnDemandFailure(object_id, str(exc), code, error=exc)
+    if result.ok:
+        return result, None
+    reason = result.message or result.error_code or "Failure"
+    return result, OnDemandFailure(object_id, reason, result.error_code, result=result)
+
+
+def combine_frames(results: Iterable[OnDemandResult]) -> ProvisioningFrames:
+    """The tables of several on-demand results, concatenated."""
+    items = list(results)
+    tables: dict[str, pa.Table] = {}
+    for name in TABLE_NAMES:
+        parts = [r.frames.table(name) for r in items]
+        if parts:
+            tables[name] = pa.concat_tables(parts)
+    sources = [s for r in items for s in r.frames.sources]
+    return ProvisioningFrames(tables, sources=dict.fromkeys(sources))
