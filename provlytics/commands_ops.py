@@ -82,7 +82,7 @@ def jobs_command(
     interval: float,
     **settings: Any,
 ) -> None:
-    """Show the provisioning jobs of a service principal; quarantined jobs are highlighted."""
+    """Show the provisioning jobs of a service principal, quarantine highlighted."""
     try:
         with client_from_options(_graph_settings(settings)) as client:
             if watch is None:
