@@ -30,6 +30,7 @@ from provlytics.loader import load, load_to_parquet
 from provlytics.operations import OnDemandBatch, provision_on_demand, provision_on_demand_batch
 from provlytics.parquet import read_dataset as read_parquet
 from provlytics.schema import SCHEMA_VERSION, SCHEMAS
+from provlytics.sources.graph_logs import fetch_logs
 from provlytics.sources.jobs import job_status, watch_job
 from provlytics.sources.on_demand import OnDemandResult, read_on_demand
 from provlytics.tables import ProvisioningFrames
@@ -57,6 +58,7 @@ __all__ = [
     "UnknownDialectError",
     "UnsafeRedirectError",
     "analysis",
+    "fetch_logs",
     "job_status",
     "load",
     "load_to_parquet",

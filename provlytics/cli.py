@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from provlytics import analysis
+from provlytics.commands_fetch import fetch_command
 from provlytics.commands_ops import jobs_command, on_demand_command
 from provlytics.errors import ProvlyticsError
 from provlytics.loader import load_to_parquet
@@ -75,6 +76,7 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
     click.echo(summary[columns].head(top).to_string(index=False))
 
 
+main.add_command(fetch_command)
 main.add_command(jobs_command)
 main.add_command(on_demand_command)
 

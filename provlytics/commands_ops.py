@@ -1,64 +1,23 @@
 """The `jobs` and `on-demand` commands: job status (quarantine highlighted) and provisioning now.
 
-Registered on the main group in `provlytics.cli`. Credentials come from `GraphClient.from_env()`;
-the options listed in `provlytics.graph.auth.ENV_SETTINGS` (`--token`, `--tenant-id`, ...) set
-the same environment variables for this run, so the CLI adds no logic of its own.
+Registered on the main group in `provlytics.cli`; credentials as in `provlytics.commands_graph`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
 
+from provlytics.commands_graph import client_from_options, graph_options
 from provlytics.errors import ProvlyticsError
-from provlytics.graph.auth import ENV_SETTINGS
-from provlytics.graph.client import GraphClient
 from provlytics.operations import OnDemandBatch, provision_on_demand_batch
 from provlytics.sources.jobs import job_status, watch_job
 
 logger = logging.getLogger(__name__)
-
-_GRAPH_SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("PROVLYTICS_GRAPH_URL", "--graph-url", "the Graph service root (default graph.microsoft.com)"),
-    ("PROVLYTICS_GRAPH_VERSION", "--graph-version", "the Graph API version: v1.0 or beta"),
-)
-
-
-def _option_name(flag: str) -> str:
-    return flag.lstrip("-").replace("-", "_")
-
-
-def graph_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Add the credential and Graph options (ENV_SETTINGS and the Graph URL/version)."""
-    for env_name, flag, text in reversed(ENV_SETTINGS + _GRAPH_SETTINGS):
-        command = click.option(
-            flag,
-            _option_name(flag),
-            default=None,
-            help=f"{text[0].upper()}{text[1:]} (or set {env_name}).",
-        )(command)
-    return command
-
-
-def client_from_options(options: dict[str, Any]) -> GraphClient:
-    """`GraphClient.from_env()` with the given command-line options overriding the environment."""
-    env = dict(os.environ)
-    for env_name, flag, _text in ENV_SETTINGS + _GRAPH_SETTINGS:
-        value = options.get(_option_name(flag))
-        if value:
-            env[env_name] = value
-    return GraphClient.from_env(environ=env)
-
-
-def _graph_settings(kwargs: dict[str, Any]) -> dict[str, Any]:
-    names = {_option_name(flag) for _env, flag, _text in ENV_SETTINGS + _GRAPH_SETTINGS}
-    return {name: kwargs.pop(name) for name in names if name in kwargs}
 
 
 @click.command("jobs")
@@ -84,7 +43,7 @@ def jobs_command(
 ) -> None:
     """Show the provisioning jobs of a service principal, quarantine highlighted."""
     try:
-        with client_from_options(_graph_settings(settings)) as client:
+        with client_from_options(settings) as client:
             if watch is None:
                 frame = job_status(client, service_principal_id)
             else:
@@ -174,7 +133,7 @@ def on_demand_command(
     """
     subjects = _cli_subjects(users, group_id, members)
     try:
-        with client_from_options(_graph_settings(settings)) as client:
+        with client_from_options(settings) as client:
             batch = provision_on_demand_batch(
                 client, service_principal_id, job_id, rule_id, subjects
             )

@@ -139,6 +139,10 @@ class InputError(ProvlyticsError, ValueError):
         what = f"{field!r}: " if field else ""
         super().__init__(f"{where}{what}{reason}")
 
+    def __reduce__(self) -> tuple:
+        """Pickle with the constructor's arguments (errors cross process boundaries)."""
+        return (_rebuild_input_error, (type(self), self.origin, self.reason, self.field))
+
     def located(self, origin: Origin | str) -> InputError:
         """The same error, naming where it happened."""
         return type(self)(origin, self.reason, field=self.field)
@@ -146,6 +150,12 @@ class InputError(ProvlyticsError, ValueError):
 
 class UnknownDialectError(InputError):
     """A record matches none of the known provisioning-log shapes."""
+
+
+def _rebuild_input_error(
+    cls: type[InputError], origin: Origin | str | None, reason: str, field: str | None
+) -> InputError:
+    return cls(origin, reason, field=field)
 
 
 def _without_query(url: str | None) -> str | None:

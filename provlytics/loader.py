@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
 from provlytics.normalize.batch import OnError, PageTables, normalize_page
 from provlytics.normalize.jobs import build_job_batch
-from provlytics.origin import Page
 from provlytics.parquet import DatasetWriter, read_manifest
 from provlytics.progress import paused_gc, progress_bar
-from provlytics.sources.files import KIND_JOBS, iter_file_pages
+from provlytics.sources.files import KIND_JOBS, FileTask, file_tasks, iter_task_pages
 from provlytics.tables import FramesBuilder, ProvisioningFrames
 
 logger = logging.getLogger(__name__)
 
 Paths = str | Path | Iterable[str | Path]
+PARALLEL_MIN_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
+MAX_WORKERS = 4
 
 
 def load(
-    paths: Paths, *, on_error: OnError = "raise", progress: bool | None = None
+    paths: Paths,
+    *,
+    on_error: OnError = "raise",
+    progress: bool | None = None,
+    workers: int | None = None,
 ) -> ProvisioningFrames:
     """Load files or folders of provisioning data, any dialect, auto-detected.
 
@@ -34,40 +44,47 @@ def load(
         on_error: "raise" stops at the first bad record with an `InputError` naming it;
             "collect" sets bad records aside in `frames.rejects` with their origin.
         progress: show a progress bar (None: only in a terminal or notebook).
+        workers: processes normalizing files in parallel (None: every core, up to 4,
+            once the input passes 32 MB; 1: none). Results keep file order.
     """
     builder = FramesBuilder()
-    for page, result in _normalized_pages(paths, on_error, progress):
-        if isinstance(result, PageTables):
-            builder.add(result, page.origin.source)
+    for source, _records, tables in _normalized_pages(paths, on_error, progress, workers):
+        if isinstance(tables, PageTables):
+            builder.add(tables, source)
         else:
-            builder.add_jobs(result, page.origin.source)
+            builder.add_jobs(tables, source)
     frames = builder.build()
     logger.info("loaded %s from %d records", frames, frames.records_read)
     return frames
 
 
 def load_to_parquet(
-    paths: Paths, out: str | Path, *, on_error: OnError = "raise", progress: bool | None = None
+    paths: Paths,
+    out: str | Path,
+    *,
+    on_error: OnError = "raise",
+    progress: bool | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Stream files into a Parquet dataset page by page, in bounded memory.
 
     The dataset changes only once every input was read: on an error nothing is written.
-    Returns the manifest.
+    Options as for `load`. Returns the manifest.
     """
     writer = DatasetWriter(out)
     sources: dict[str, None] = {}
     records = rejected = 0
     try:
-        for page, result in _normalized_pages(paths, on_error, progress):
-            sources[page.origin.source] = None
-            if isinstance(result, PageTables):
-                writer.write_page(result)
-                records += result.records
-                rejected += len(result.rejects)
-                for reject in result.rejects:
+        for source, _records, tables in _normalized_pages(paths, on_error, progress, workers):
+            sources[source] = None
+            if isinstance(tables, PageTables):
+                writer.write_page(tables)
+                records += tables.records
+                rejected += len(tables.rejects)
+                for reject in tables.rejects:
                     logger.warning("rejected %s: %s", reject.origin, reject.reason)
             else:
-                writer.write_jobs(result)
+                writer.write_jobs(tables)
     except BaseException:
         writer.abort()
         raise
@@ -77,22 +94,71 @@ def load_to_parquet(
     return read_manifest(manifest_path.parent)
 
 
+class _Result(NamedTuple):
+    source: str
+    records: int
+    tables: PageTables | pa.RecordBatch
+
+
 def _normalized_pages(
-    paths: Paths, on_error: OnError, progress: bool | None
-) -> Iterator[tuple[Page, PageTables | pa.RecordBatch]]:
+    paths: Paths, on_error: OnError, progress: bool | None, workers: int | None
+) -> Iterator[_Result]:
+    tasks = file_tasks(paths)
     disable = None if progress is None else not progress
     with paused_gc(), progress_bar("Loading", disable=disable) as bar:
-        for page in iter_file_pages(paths):
-            if page.meta.get("kind") == KIND_JOBS:
-                yield (
-                    page,
-                    build_job_batch(
-                        page.records,
-                        observed_time=page.meta["observed_time"],
-                        service_principal_id=page.meta.get("service_principal_id"),
-                        origin=page.origin,
-                    ),
-                )
-            else:
-                yield page, normalize_page(page, on_error=on_error)
-            bar.update(len(page.records))
+        count = _worker_count(tasks, workers)
+        if count > 1:
+            results = _parallel_results(tasks, on_error, count)
+        else:
+            results = (r for task in tasks for r in _task_results(task, on_error))
+        for result in results:
+            bar.update(result.records)
+            yield result
+
+
+def _task_results(task: FileTask, on_error: OnError) -> Iterator[_Result]:
+    for page in iter_task_pages(task):
+        source = page.origin.source
+        if page.meta.get("kind") == KIND_JOBS:
+            batch = build_job_batch(
+                page.records,
+                observed_time=page.meta["observed_time"],
+                service_principal_id=page.meta.get("service_principal_id"),
+                origin=page.origin,
+            )
+            yield _Result(source, len(page.records), batch)
+        else:
+            yield _Result(source, len(page.records), normalize_page(page, on_error=on_error))
+
+
+def _normalize_file(task: FileTask, on_error: OnError) -> list[_Result]:
+    """Worker: one whole file, normalized (runs in another process)."""
+    with paused_gc():
+        return list(_task_results(task, on_error))
+
+
+def _parallel_results(tasks: list[FileTask], on_error: OnError, workers: int) -> Iterator[_Result]:
+    """Normalize files in worker processes; results come back in file order, with at most
+    two files per worker in flight, so memory stays bounded."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["provlytics.loader"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque = deque()
+        queue = iter(tasks)
+        for task in islice(queue, 2 * workers):
+            pending.append(pool.submit(_normalize_file, task, on_error))
+        while pending:
+            results = pending.popleft().result()
+            for task in islice(queue, 1):
+                pending.append(pool.submit(_normalize_file, task, on_error))
+            yield from results
+
+
+def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
+    """Processes to use: `workers` if given; else every core once the input is large."""
+    if workers is not None:
+        return max(1, min(workers, len(tasks)))
+    size = sum(task.path.stat().st_size for task in tasks)
+    if len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(tasks)))

@@ -115,7 +115,8 @@ class DatasetWriter:
         if (table, date) not in self._writers:
             path = self._staged(table, date)
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._writers[table, date] = pq.ParquetWriter(path, schema, compression="zstd")
+            # staged files live seconds: spend no time compressing them
+            self._writers[table, date] = pq.ParquetWriter(path, schema, compression="none")
         return self._writers[table, date]
 
     def _staged(self, table: str, date: str) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,20 +46,36 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     return files
 
 
+@dataclass(frozen=True)
+class FileTask:
+    """One unit of reading: a file, with its portal CSV companions if it has any."""
+
+    path: Path
+    companions: tuple[Path | None, Path | None] = (None, None)
+
+
+def file_tasks(paths: str | Path | Iterable[str | Path]) -> list[FileTask]:
+    """The files to read, in path order, each with its companions (which are not tasks)."""
+    files = expand_paths(paths)
+    groups = portal_csv.group_companions(files)
+    return [FileTask(f, groups.of(f)) for f in files if f not in groups.companions]
+
+
 def iter_file_pages(
     paths: str | Path | Iterable[str | Path], *, page_size: int = PAGE_SIZE
 ) -> Iterator[Page]:
     """Pages of raw records from files and folders, in path order."""
-    files = expand_paths(paths)
-    groups = portal_csv.group_companions(files)
-    for path in files:
-        if path in groups.companions:
-            continue
-        logger.info("reading %s", path)
-        if data_suffix(path) == ".csv":
-            yield from portal_csv.iter_csv_pages(path, groups.of(path), page_size=page_size)
-        else:
-            yield from _json_pages(path, page_size)
+    for task in file_tasks(paths):
+        yield from iter_task_pages(task, page_size=page_size)
+
+
+def iter_task_pages(task: FileTask, *, page_size: int = PAGE_SIZE) -> Iterator[Page]:
+    """Pages of raw records of one file."""
+    logger.info("reading %s", task.path)
+    if data_suffix(task.path) == ".csv":
+        yield from portal_csv.iter_csv_pages(task.path, task.companions, page_size=page_size)
+    else:
+        yield from _json_pages(task.path, page_size)
 
 
 def _json_pages(path: Path, page_size: int) -> Iterator[Page]:

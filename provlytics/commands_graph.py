@@ -1,0 +1,49 @@
+"""Graph options shared by the CLI commands that talk to a tenant.
+
+The options listed in `provlytics.graph.auth.ENV_SETTINGS` (`--token`, `--tenant-id`, ...) and
+`--graph-url`/`--graph-version` set the same environment variables for this run, and
+`GraphClient.from_env()` does the rest: the CLI adds no logic of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from provlytics.graph.auth import ENV_SETTINGS
+from provlytics.graph.client import GraphClient
+
+_GRAPH_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("PROVLYTICS_GRAPH_URL", "--graph-url", "the Graph service root (default graph.microsoft.com)"),
+    ("PROVLYTICS_GRAPH_VERSION", "--graph-version", "the Graph API version: v1.0 or beta"),
+)
+_SETTINGS = tuple(ENV_SETTINGS) + _GRAPH_SETTINGS
+
+
+def _option_name(flag: str) -> str:
+    return flag.lstrip("-").replace("-", "_")
+
+
+def graph_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the credential and Graph options (ENV_SETTINGS and the Graph URL/version)."""
+    for env_name, flag, text in reversed(_SETTINGS):
+        command = click.option(
+            flag,
+            _option_name(flag),
+            default=None,
+            help=f"{text[0].upper()}{text[1:]} (or set {env_name}).",
+        )(command)
+    return command
+
+
+def client_from_options(kwargs: dict[str, Any]) -> GraphClient:
+    """Take the Graph options out of a command's keyword arguments and build the client."""
+    env = dict(os.environ)
+    for env_name, flag, _text in _SETTINGS:
+        value = kwargs.pop(_option_name(flag), None)
+        if value:
+            env[env_name] = value
+    return GraphClient.from_env(environ=env)

@@ -1,0 +1,362 @@
+"""`fetch_logs`: provisioning logs from Microsoft Graph, by time window, resumable from a spool.
+
+The span [since, until) is cut into windows (default one day). Each window is paged through
+`@odata.nextLink` under the reports rate limit; every raw page is spooled and the checkpoint
+(the next link) saved before the page is normalized. A failure or an expired `$skiptoken` costs
+one window: it restarts from its first link, and de-duplication on event id makes that safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+
+from provlytics.errors import ConfigError, GraphError
+from provlytics.graph.client import GraphClient
+from provlytics.graph.odata import TimeLike, build_filter, format_time, parse_time
+from provlytics.normalize.batch import PageTables, normalize_page
+from provlytics.origin import Origin, Page
+from provlytics.progress import paused_gc, progress_bar
+from provlytics.spool import Checkpoint, Spool, WindowState
+from provlytics.tables import FramesBuilder, ProvisioningFrames
+
+logger = logging.getLogger(__name__)
+
+LOGS_PATH = "auditLogs/provisioning"
+DEFAULT_TOP = 500
+MAX_WINDOW_RESTARTS = 3
+# Windows after the first start this much before their boundary: `gt` is strict, so an event
+# stamped exactly on a boundary would otherwise fall between two windows.
+WINDOW_EDGE = timedelta(seconds=1)
+_SPAN = re.compile(r"^\s*\d+(?:\.\d+)?\s*[dhms]\s*$", re.IGNORECASE)
+# Graph counts a request when it arrives, the client limiter when it is sent; this much slack
+# per window keeps a slow request followed by a quick one from landing inside Graph's window.
+LIMIT_MARGIN = 0.25
+SKIPTOKEN_CODES = frozenset({"DirectoryPageTokenNotFound", "InvalidPageToken", "SkipTokenExpired"})
+
+
+def fetch_logs(
+    client: GraphClient,
+    *,
+    since: TimeLike | None = None,
+    until: TimeLike | None = None,
+    status: str | None = None,
+    action: str | None = None,
+    job_id: str | None = None,
+    service_principal_id: str | None = None,
+    identity: str | None = None,
+    top: int = DEFAULT_TOP,
+    spool: str | Path | Spool | None = None,
+    resume: bool = True,
+    incremental: bool = False,
+    window: str = "1d",
+    overlap: str = "5m",
+    out: str | Path | None = None,
+    progress: bool | None = None,
+    now: datetime | None = None,
+) -> ProvisioningFrames:
+    """Fetch provisioning logs into de-duplicated tables, resumably.
+
+    Example:
+        >>> frames = fetch_logs(client, since="7d", status="failure", spool="spool/")
+
+    Args:
+        since, until: datetimes, ISO text or relative spans ("7d", "12h"); strict `gt`/`lt`.
+        status, action, job_id, service_principal_id, identity: server-side `$filter` criteria.
+        top: page size (`$top`).
+        spool: a folder keeping raw pages and a checkpoint; a re-run with the same parameters
+            re-reads the spooled pages and resumes at the saved next link.
+        resume: resume an unfinished run in `spool`; False discards it.
+        incremental: fetch only what is newer than the spool's watermark minus `overlap`.
+        window: the time slice fetched as one unit ("1d", "6h").
+        out: also write (or merge into) a Parquet dataset folder.
+        progress: show a progress bar (None: only in a terminal or notebook).
+        now: the current time, for relative spans (tests).
+
+    Raises:
+        ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
+            run with other parameters (and `resume`).
+        GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
+    """
+    now = parse_time(now) if now is not None else datetime.now(UTC)
+    box = spool if isinstance(spool, Spool) or spool is None else Spool(spool)
+    if incremental and box is None:
+        raise ConfigError(
+            "incremental=True needs a spool folder (spool=, --spool) for its watermark"
+        )
+    criteria = build_filter(
+        status=status,
+        action=action,
+        job_id=job_id,
+        service_principal_id=service_principal_id,
+        identity=identity,
+    )
+    params = {
+        "filter": criteria,
+        "since": _as_text(since),
+        "until": _as_text(until),
+        "top": _check_top(top),
+        "version": client.version,
+        "window": window,
+        "overlap": overlap if incremental else None,
+        "incremental": incremental,
+    }
+    start = _start_time(since, box, criteria or "", incremental, overlap, now)
+    end = parse_time(until, now) if until is not None else None
+    windows = plan_windows(start, end, criteria, span=_span(window, now), now=now)
+    run = box.start(params, windows, resume=resume) if box else Checkpoint(params, windows)
+    frames = _fetch_run(client, run, box, top, progress)
+    if incremental and box is not None:
+        _advance_watermark(box, frames, criteria or "")
+    if out is not None:
+        frames.to_parquet(out)
+    return frames
+
+
+def plan_windows(
+    start: datetime | None,
+    end: datetime | None,
+    criteria: str | None,
+    *,
+    span: timedelta,
+    now: datetime,
+) -> list[WindowState]:
+    """Cut [start, end) into windows of `span`, each with its own `$filter`.
+
+    Without `start` there is one window; without `end` the last window is open-ended.
+    """
+    if start is None:
+        return [_window(0, None, end, None, criteria)]
+    stop = end or now
+    bounds = [start]
+    while bounds[-1] + span < stop:
+        bounds.append(bounds[-1] + span)
+    windows = []
+    for index, lower in enumerate(bounds):
+        upper = bounds[index + 1] if index + 1 < len(bounds) else end
+        gt = lower if index == 0 else lower - WINDOW_EDGE
+        windows.append(_window(index, gt, upper, lower, criteria))
+    return windows
+
+
+def is_expired_skiptoken(error: GraphError) -> bool:
+    """Whether Graph refused a page because its `$skiptoken` expired or is invalid."""
+    if error.status != 400:
+        return False
+    return error.code in SKIPTOKEN_CODES or "skiptoken" in (error.message or "").lower().replace(
+        " ", ""
+    )
+
+
+def _window(
+    index: int,
+    gt: datetime | None,
+    lt: datetime | None,
+    lower: datetime | None,
+    criteria: str | None,
+) -> WindowState:
+    time_filter = build_filter(since=gt, until=lt)
+    full = " and ".join(part for part in (time_filter, criteria) if part) or None
+    return WindowState(
+        index,
+        format_time(lower) if lower is not None else None,
+        format_time(lt) if lt is not None else None,
+        full,
+    )
+
+
+def _fetch_run(
+    client: GraphClient,
+    run: Checkpoint,
+    box: Spool | None,
+    top: int,
+    progress: bool | None,
+) -> ProvisioningFrames:
+    builder = FramesBuilder()
+    limiter = PaddedLimiter(client)
+    disable = None if progress is None else not progress
+    with paused_gc(), progress_bar("Fetching", disable=disable) as bar:
+        for window in run.windows:
+            for page in _window_tables(client, run, box, window, top, bar, limiter):
+                builder.add(page, _source(client))
+    frames = builder.build()
+    logger.info("fetched %s from %d records", frames, frames.records_read)
+    return frames
+
+
+def _window_tables(
+    client: GraphClient,
+    run: Checkpoint,
+    box: Spool | None,
+    window: WindowState,
+    top: int,
+    bar: Any,
+    limiter: PaddedLimiter,
+) -> list[PageTables]:
+    """All pages of one window, normalized; restarted from its first link on an expired token."""
+    while True:
+        tables = [normalize_page(page) for page in _spooled_pages(box, window, client)]
+        bar.update(window.records)
+        if window.done:
+            return tables
+        try:
+            for page in _live_pages(client, window, top, limiter):
+                _record_page(run, box, window, page)
+                tables.append(normalize_page(page))
+                _show(bar, limiter, run, window, len(page.records))
+            return tables
+        except GraphError as exc:
+            if not is_expired_skiptoken(exc) or window.restarts >= MAX_WINDOW_RESTARTS:
+                raise
+            bar.update(-window.records)
+            _restart(run, box, window, exc)
+
+
+class PaddedLimiter:
+    """The client's shared reports limiter, plus a stricter one (period + `margin`) of its own.
+
+    Calls still count against `client.reports_limiter`, so other users of the client share
+    the budget; the stricter limiter keeps this fetch clear of Graph's window edge.
+    """
+
+    def __init__(self, client: GraphClient, margin: float = LIMIT_MARGIN) -> None:
+        self.shared = client.reports_limiter
+        self.padded = client.new_limiter(self.shared.max_calls, self.shared.period + margin)
+
+    def wait_time(self) -> float:
+        """Seconds the next `acquire()` would wait now."""
+        return max(self.padded.wait_time(), self.shared.wait_time())
+
+    def acquire(self) -> float:
+        """Block until both limiters allow a call; return the seconds waited."""
+        return self.padded.acquire() + self.shared.acquire()
+
+
+def _live_pages(
+    client: GraphClient, window: WindowState, top: int, limiter: PaddedLimiter
+) -> Iterator[Page]:
+    if window.next_link is not None:
+        return client.iter_pages(window.next_link, limiter=limiter, start_page=window.pages + 1)
+    params: dict[str, Any] = {"$top": top}
+    if window.filter:
+        params["$filter"] = window.filter
+    return client.iter_pages(LOGS_PATH, params=params, limiter=limiter)
+
+
+def _record_page(run: Checkpoint, box: Spool | None, window: WindowState, page: Page) -> None:
+    """Spool the raw page, then advance and save the checkpoint."""
+    number = page.origin.page or window.pages + 1
+    next_link = page.meta.get("next_link")
+    if box is not None:
+        body = {"url": page.meta.get("url"), "value": page.records, "@odata.nextLink": next_link}
+        box.write_page(window, number, body)
+    window.pages, window.records = number, window.records + len(page.records)
+    window.next_link, window.done = next_link, next_link is None
+    if box is not None:
+        box.save()
+    logger.info(
+        "window %d/%d page %d: %d records from %s",
+        window.index + 1,
+        len(run.windows),
+        number,
+        len(page.records),
+        page.origin.source,
+    )
+
+
+def _spooled_pages(box: Spool | None, window: WindowState, client: GraphClient) -> Iterator[Page]:
+    if box is None:
+        return
+    for number in range(1, window.pages + 1):
+        body = box.read_page(window, number)
+        url = body.get("url") or client.url(LOGS_PATH)
+        origin = Origin(url.split("?", 1)[0], page=number)
+        meta = {"url": url, "next_link": body.get("@odata.nextLink"), "spooled": True}
+        yield Page(records=body.get("value") or [], origin=origin, meta=meta)
+
+
+def _restart(run: Checkpoint, box: Spool | None, window: WindowState, error: GraphError) -> None:
+    logger.warning(
+        "window %d/%d: the page token expired after %d pages (%s); restarting the window",
+        window.index + 1,
+        len(run.windows),
+        window.pages,
+        error.code,
+    )
+    restarts = window.restarts + 1
+    if box is not None:
+        box.discard_window(window)
+    else:
+        window.next_link, window.done, window.pages, window.records = None, False, 0, 0
+    window.restarts = restarts
+    if box is not None:
+        box.save()
+
+
+def _show(
+    bar: Any, limiter: PaddedLimiter, run: Checkpoint, window: WindowState, count: int
+) -> None:
+    bar.update(count)
+    wait = limiter.wait_time()
+    bar.set_postfix(
+        window=f"{window.index + 1}/{len(run.windows)}",
+        pages=window.pages,
+        throttle=f"{wait:.1f}s",
+        refresh=False,
+    )
+
+
+def _source(client: GraphClient) -> str:
+    return client.url(LOGS_PATH)
+
+
+def _start_time(
+    since: TimeLike | None,
+    box: Spool | None,
+    key: str,
+    incremental: bool,
+    overlap: str,
+    now: datetime,
+) -> datetime | None:
+    start = parse_time(since, now) if since is not None else None
+    watermark = box.read_watermark(key) if incremental and box is not None else None
+    if watermark is None:
+        return start
+    resume_at = parse_time(watermark) - _span(overlap, now)
+    return resume_at if start is None else max(start, resume_at)
+
+
+def _advance_watermark(box: Spool, frames: ProvisioningFrames, key: str) -> None:
+    times = frames.table("events")["activity_time"]
+    newest = pc.max(times).as_py() if len(times) else None
+    if newest is None:
+        return
+    previous = box.read_watermark(key)
+    if previous is None or parse_time(previous) < newest:
+        box.write_watermark(format_time(newest), key)
+
+
+def _span(text: str, now: datetime) -> timedelta:
+    """A duration from "1d"/"6h"/"30m"/"45s"."""
+    span = now - parse_time(text, now) if _SPAN.match(str(text)) else timedelta(0)
+    if span <= timedelta(0):
+        raise ConfigError(f"expected a positive span such as '1d', '6h' or '5m', got {text!r}")
+    return span
+
+
+def _as_text(value: TimeLike | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return format_time(value)
+
+
+def _check_top(top: int) -> int:
+    if not isinstance(top, int) or not 1 <= top <= 999:
+        raise ConfigError(f"top must be a page size from 1 to 999, got {top!r} (top=, --top)")
+    return top

@@ -1,0 +1,317 @@
+"""fetch_logs against the local fake Graph: filters, windows, retries, spool and resume."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakegraph import TOKEN, FakeClock, FakeGraph
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from provlytics.errors import ConfigError, GraphError, UnsafeRedirectError
+from provlytics.graph import GraphClient, StaticToken, build_filter
+from provlytics.parquet import read_dataset
+from provlytics.schema import TABLE_NAMES
+from provlytics.sources.graph_logs import (
+    PaddedLimiter,
+    fetch_logs,
+    is_expired_skiptoken,
+    plan_windows,
+)
+from provlytics.spool import Spool
+from provlytics.tables import ProvisioningFrames
+
+DAY = datetime(2026, 11, 14, tzinfo=UTC)
+SINCE, UNTIL = "2026-11-14T00:00:00Z", "2026-11-17T00:00:00Z"
+NOW = datetime(2026, 11, 17, 6, tzinfo=UTC)
+TIMES = [  # three days, one event exactly on the boundary between the first two windows
+    "2026-11-14T06:00:00Z",
+    "2026-11-14T12:00:00Z",
+    "2026-11-14T18:00:00Z",
+    "2026-11-15T00:00:00Z",
+    "2026-11-15T09:00:00Z",
+    "2026-11-15T10:00:00Z",
+    "2026-11-15T23:00:00Z",
+    "2026-11-16T01:00:00Z",
+    "2026-11-16T02:00:00Z",
+    "2026-11-16T23:59:00Z",
+]
+
+
+def record(index: int, when: str, status: str = "success") -> dict[str, Any]:
+    return {
+        "id": f"evt-{index:03d}",
+        "activityDateTime": when,
+        "jobId": "scim.0123456789abcdef0123456789abcdef.job-1",
+        "provisioningAction": "create",
+        "provisioningStatusInfo": {"status": status, "errorInformation": None},
+    }
+
+
+class TimedGraph(FakeGraph):
+    """FakeGraph that also applies the time and status clauses of `$filter`, as Graph does."""
+
+    def _list_page(self, request: Request, fault: Any) -> Response:
+        text = request.args.get("$filter") or ""
+        gt = re.search(r"activityDateTime gt (\S+)", text)
+        lt = re.search(r"activityDateTime lt (\S+)", text)
+        status = re.search(r"provisioningStatusInfo/status eq '(\w+)'", text)
+        every = self.records
+        self.records = [
+            r
+            for r in every
+            if (gt is None or r["activityDateTime"] > gt.group(1))
+            and (lt is None or r["activityDateTime"] < lt.group(1))
+            and (status is None or r["provisioningStatusInfo"]["status"] == status.group(1))
+        ]
+        try:
+            return super()._list_page(request, fault)
+        finally:
+            self.records = every
+
+
+@pytest.fixture
+def graph(httpserver: HTTPServer, clock: FakeClock) -> Iterator[FakeGraph]:
+    """Ten events over three days, two per page, time filters applied (overrides conftest)."""
+    fake = TimedGraph([record(i, t) for i, t in enumerate(TIMES)], page_size=2, clock=clock)
+    fake.install(httpserver)
+    yield fake
+    httpserver.check_handler_errors()
+
+
+def received(httpserver: HTTPServer) -> list[Request]:
+    return [request for request, _ in httpserver.log]
+
+
+def fetch(client: GraphClient, spool: Path | None, **options: Any) -> ProvisioningFrames:
+    options = {"since": SINCE, "until": UNTIL, "top": 2, "now": NOW, **options}
+    return fetch_logs(client, spool=spool, progress=False, **options)
+
+
+def between(gt: str, lt: str) -> str:
+    return f"activityDateTime gt {gt} and activityDateTime lt {lt}"
+
+
+def assert_same_tables(left: ProvisioningFrames, right: ProvisioningFrames) -> None:
+    for name in TABLE_NAMES:
+        assert left.table(name).equals(right.table(name)), name
+    assert left.records_read == right.records_read
+
+
+def request_keys(requests: list[Request]) -> list[tuple[str | None, str | None]]:
+    return [(r.args.get("$filter"), r.args.get("$skiptoken")) for r in requests]
+
+
+def test_one_window_sends_the_exact_filter_top_and_token(client, graph, httpserver) -> None:
+    since, until = "2026-11-15T08:00:00Z", "2026-11-15T12:00:00Z"
+    graph.expected_filter = build_filter(since=since, until=until, status="success")
+    frames = fetch(client, None, since=since, until=until, status="success")
+    sent = received(httpserver)
+    assert [r.args["$filter"] for r in sent] == [graph.expected_filter]
+    assert graph.expected_filter == (
+        "activityDateTime gt 2026-11-15T08:00:00Z and activityDateTime lt 2026-11-15T12:00:00Z"
+        " and provisioningStatusInfo/status eq 'success'"
+    )
+    assert [r.args["$top"] for r in sent] == ["2"]
+    assert [r.headers["Authorization"] for r in sent] == [f"Bearer {TOKEN}"]
+    assert list(frames.events["event_id"]) == ["evt-004", "evt-005"]
+
+
+def test_windows_page_through_next_links_in_order(client, graph, httpserver, tmp_path) -> None:
+    frames = fetch(client, tmp_path / "spool")
+    assert sorted(frames.events["event_id"]) == [f"evt-{i:03d}" for i in range(10)]
+    first, second, third = (
+        between("2026-11-14T00:00:00Z", "2026-11-15T00:00:00Z"),
+        between("2026-11-14T23:59:59Z", "2026-11-16T00:00:00Z"),
+        between("2026-11-15T23:59:59Z", "2026-11-17T00:00:00Z"),
+    )
+    assert request_keys(received(httpserver)) == [
+        (first, None),
+        (first, "st-2"),
+        (second, None),
+        (second, "st-2"),
+        (third, None),
+        (third, "st-2"),
+    ]
+    assert frames.records_read == 10
+    assert frames.events["activity_time"].is_monotonic_increasing
+
+
+def test_429_and_503_are_retried_on_the_fake_clock(client, graph, clock) -> None:
+    graph.fail("429", at=2)
+    graph.fail("503", at=4)
+    frames = fetch(client, None)
+    assert 1.5 in clock.sleeps and 2.0 in clock.sleeps
+    assert len(frames.events) == 10
+
+
+def test_expired_skiptoken_restarts_only_that_window(client, graph, httpserver, tmp_path) -> None:
+    clean = fetch(client, tmp_path / "clean")
+    httpserver.clear_log()
+    graph.fail("expired-skiptoken", at=graph.calls + 4)  # window 2, second page
+    frames = fetch(client, tmp_path / "spool")
+    keys = request_keys(received(httpserver))
+    window = [k for k in keys if "gt 2026-11-14T23:59:59Z" in k[0]]
+    assert [k[1] for k in window] == [None, "st-2", None, "st-2"]
+    assert len(keys) == 8  # 6 pages, the expired request and the window's first page again
+    assert_same_tables(frames, clean)
+    checkpoint = json.loads((tmp_path / "spool" / "checkpoint.json").read_text())
+    assert [w["restarts"] for w in checkpoint["windows"]] == [0, 1, 0]
+    assert all(w["done"] and w["next_link"] is None for w in checkpoint["windows"])
+
+
+def test_expired_skiptoken_restarts_are_bounded(client, graph) -> None:
+    for at in (2, 4, 6, 8):  # the second page of window 1, at every try
+        graph.fail("expired-skiptoken", at=at)
+    with pytest.raises(GraphError) as caught:
+        fetch(client, None)
+    assert is_expired_skiptoken(caught.value)
+
+
+def test_a_failed_fetch_resumes_from_the_spool(graph, graph_url, clock, httpserver, tmp_path):
+    def new_client() -> GraphClient:
+        credential = StaticToken(TOKEN)
+        options = {"base_url": graph_url, "sleep": clock.sleep, "clock": clock}
+        return GraphClient(credential, max_attempts=2, **options)
+
+    with new_client() as client:
+        clean = fetch(client, tmp_path / "clean")
+    httpserver.clear_log()
+    graph.fail("500", "500", at=graph.calls + 4)  # window 2, second page: attempts exhausted
+    with new_client() as client, pytest.raises(GraphError):
+        fetch(client, tmp_path / "spool")
+    first = request_keys(received(httpserver))
+    httpserver.clear_log()
+    with new_client() as client:
+        frames = fetch(client, tmp_path / "spool")
+    again = request_keys(received(httpserver))
+    fetched_before = set(first[:3])
+    assert not fetched_before & set(again)
+    assert again[0] == first[3]  # the failed page, from the saved next link
+    assert len(again) == 3
+    assert_same_tables(frames, clean)
+    assert list(frames.events["event_id"]) == list(clean.events["event_id"])
+
+
+def test_a_finished_spool_is_fetched_afresh(client, graph, httpserver, tmp_path) -> None:
+    first = fetch(client, tmp_path / "spool")
+    second = fetch(client, tmp_path / "spool")
+    assert len(received(httpserver)) == 12
+    assert_same_tables(first, second)
+
+
+def test_resume_with_other_parameters_is_refused(client, graph, tmp_path) -> None:
+    graph.fail("500", *["500"] * 5, at=3)
+    with pytest.raises(GraphError):
+        fetch(client, tmp_path / "spool")
+    with pytest.raises(ConfigError, match=r"other parameters \(filter: saved None"):
+        fetch(client, tmp_path / "spool", status="failure")
+    with pytest.raises(ConfigError, match="top: saved 2, now 3"):
+        fetch(client, tmp_path / "spool", top=3)
+    frames = fetch(client, tmp_path / "spool", status="failure", resume=False)
+    assert len(frames.events) == 0
+
+
+def test_spool_files_hold_pages_and_no_token(client, graph, tmp_path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    fetch(client, tmp_path / "spool")
+    files = sorted(p.relative_to(tmp_path / "spool").as_posix() for p in tmp_path.rglob("*.json"))
+    assert files == ["checkpoint.json"] + [
+        f"window-{w:03d}/page-{n:05d}.json" for w in range(3) for n in (1, 2)
+    ]
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert TOKEN not in path.read_text(encoding="utf-8")
+    page = json.loads((tmp_path / "spool/window-000/page-00001.json").read_text())
+    assert [r["id"] for r in page["value"]] == ["evt-000", "evt-001"]
+    assert page["@odata.nextLink"].endswith("skiptoken=st-2")
+    assert TOKEN not in caplog.text
+    assert "page 1: 2 records" in caplog.text
+
+
+def test_incremental_fetches_newer_events_and_dedups_the_overlap(
+    client, graph, httpserver, tmp_path
+) -> None:
+    spool, out = tmp_path / "spool", tmp_path / "report"
+    first = fetch(client, spool, until=None, incremental=True, out=out)
+    assert len(first.events) == 10
+    assert Spool(spool).read_watermark() == "2026-11-16T23:59:00Z"
+    later = ["2026-11-16T23:57:00Z", "2026-11-17T01:00:00Z"]  # one late arrival in the overlap
+    graph.records += [record(10 + i, t) for i, t in enumerate(later)]
+    httpserver.clear_log()
+    second = fetch(client, spool, until=None, incremental=True, out=out)
+    assert [r.args["$filter"] for r in received(httpserver)] == [
+        "activityDateTime gt 2026-11-16T23:54:00Z"  # the watermark minus five minutes
+    ] * 2
+    assert list(second.events["event_id"]) == ["evt-010", "evt-009", "evt-011"]
+    assert Spool(spool).read_watermark() == "2026-11-17T01:00:00Z"
+    merged = read_dataset(out)
+    assert sorted(merged.events["event_id"]) == [f"evt-{i:03d}" for i in range(12)]
+
+
+def test_incremental_needs_a_spool(client) -> None:
+    with pytest.raises(ConfigError, match="spool"):
+        fetch_logs(client, incremental=True)
+
+
+def test_a_foreign_next_link_is_refused(client, graph, httpserver, tmp_path) -> None:
+    graph.fail("foreign-next", at=1)
+    with pytest.raises(UnsafeRedirectError):
+        fetch(client, tmp_path / "spool")
+    assert len(received(httpserver)) == 1
+
+
+def test_plan_windows_overlaps_edges_and_leaves_the_last_open() -> None:
+    windows = plan_windows(
+        DAY, None, "jobId eq 'j'", span=timedelta(days=1), now=DAY + timedelta(1.5)
+    )
+    assert [w.filter for w in windows] == [
+        "activityDateTime gt 2026-11-14T00:00:00Z and activityDateTime lt 2026-11-15T00:00:00Z"
+        " and jobId eq 'j'",
+        "activityDateTime gt 2026-11-14T23:59:59Z and jobId eq 'j'",
+    ]
+    assert [(w.since, w.until) for w in windows] == [
+        ("2026-11-14T00:00:00Z", "2026-11-15T00:00:00Z"),
+        ("2026-11-15T00:00:00Z", None),
+    ]
+    [single] = plan_windows(None, None, None, span=timedelta(days=1), now=DAY)
+    assert single.filter is None
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"window": "0d"}, "positive span"),
+        ({"window": "2026-11-14"}, "positive span"),
+        ({"top": 0}, "top must be"),
+        ({"status": "bad"}, "status must be"),
+    ],
+)
+def test_bad_options_raise_config_error(client, options, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        fetch(client, None, **options)
+
+
+def test_proactive_limiting_avoids_429s(client, graph, clock) -> None:
+    graph.limit(5, 10.0)
+    frames = fetch(client, None)
+    assert graph.throttled == 0
+    assert len(frames.events) == 10
+    assert sum(clock.sleeps) >= 10.25  # the sixth request waits the window plus the margin
+
+
+def test_padded_limiter_counts_against_the_shared_budget(client, clock) -> None:
+    limiter = PaddedLimiter(client, margin=0.5)
+    for _ in range(5):
+        assert limiter.acquire() == 0.0
+    assert client.reports_limiter.wait_time() == 10.0
+    assert limiter.wait_time() == 10.5
+    limiter.acquire()
+    assert clock.sleeps == [10.5]
