@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -114,7 +115,7 @@ def _write_private(path: Path, text: str) -> None:
         raise
 
 
-class _MsalCredential:
+class _MsalCredential(ABC):
     """Shared plumbing of the msal-backed credentials: app construction, cache, errors."""
 
     def __init__(
@@ -166,18 +167,21 @@ class _MsalCredential:
             options["instance_discovery"] = False
         return options
 
+    @abstractmethod
     def _build_app(self, options: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        """The msal application for this flow."""
 
+    @abstractmethod
     def _acquire(self, app: Any, force_refresh: bool) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """msal's result dict (a token or an error)."""
 
 
 class _ConfidentialCredential(_MsalCredential):
     """App-only (client credentials) flow, shared by secrets and certificates."""
 
+    @abstractmethod
     def _client_credential(self) -> Any:
-        raise NotImplementedError
+        """The `client_credential` msal takes: a secret or certificate data."""
 
     def _build_app(self, options: dict[str, Any]) -> Any:
         try:
