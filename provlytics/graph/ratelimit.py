@@ -14,8 +14,12 @@ from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
-REPORTS_LIMIT: tuple[int, float] = (5, 10.0)
-ON_DEMAND_LIMIT: tuple[int, float] = (5, 10.0)
+# Graph counts a request when it arrives, the limiter when it is sent: a slow request then a
+# quick one could land inside Graph's window. This much slack per window keeps us clear of it
+# (measured in bench/fetch.py: without it a fetch drew 2-4 429s, with it none).
+ARRIVAL_MARGIN = 0.25
+REPORTS_LIMIT: tuple[int, float] = (5, 10.0 + ARRIVAL_MARGIN)
+ON_DEMAND_LIMIT: tuple[int, float] = (5, 10.0 + ARRIVAL_MARGIN)
 
 
 class RateLimiter:

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from provlytics.errors import ConfigError, GraphError
 from provlytics.graph.client import GraphClient
 from provlytics.graph.odata import TimeLike, build_filter, format_time, parse_time
+from provlytics.graph.ratelimit import RateLimiter
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.origin import Origin, Page
 from provlytics.progress import paused_gc, progress_bar
@@ -35,9 +36,6 @@ MAX_WINDOW_RESTARTS = 3
 # stamped exactly on a boundary would otherwise fall between two windows.
 WINDOW_EDGE = timedelta(seconds=1)
 _SPAN = re.compile(r"^\s*\d+(?:\.\d+)?\s*[dhms]\s*$", re.IGNORECASE)
-# Graph counts a request when it arrives, the client limiter when it is sent; this much slack
-# per window keeps a slow request followed by a quick one from landing inside Graph's window.
-LIMIT_MARGIN = 0.25
 SKIPTOKEN_CODES = frozenset({"DirectoryPageTokenNotFound", "InvalidPageToken", "SkipTokenExpired"})
 
 
@@ -179,7 +177,7 @@ def _fetch_run(
     progress: bool | None,
 ) -> ProvisioningFrames:
     builder = FramesBuilder()
-    limiter = PaddedLimiter(client)
+    limiter = client.reports_limiter
     disable = None if progress is None else not progress
     with paused_gc(), progress_bar("Fetching", disable=disable) as bar:
         for window in run.windows:
@@ -197,7 +195,7 @@ def _window_tables(
     window: WindowState,
     top: int,
     bar: Any,
-    limiter: PaddedLimiter,
+    limiter: RateLimiter,
 ) -> list[PageTables]:
     """All pages of one window, normalized; restarted from its first link on an expired token."""
     while True:
@@ -218,28 +216,8 @@ def _window_tables(
             _restart(run, box, window, exc)
 
 
-class PaddedLimiter:
-    """The client's shared reports limiter, plus a stricter one (period + `margin`) of its own.
-
-    Calls still count against `client.reports_limiter`, so other users of the client share
-    the budget; the stricter limiter keeps this fetch clear of Graph's window edge.
-    """
-
-    def __init__(self, client: GraphClient, margin: float = LIMIT_MARGIN) -> None:
-        self.shared = client.reports_limiter
-        self.padded = client.new_limiter(self.shared.max_calls, self.shared.period + margin)
-
-    def wait_time(self) -> float:
-        """Seconds the next `acquire()` would wait now."""
-        return max(self.padded.wait_time(), self.shared.wait_time())
-
-    def acquire(self) -> float:
-        """Block until both limiters allow a call; return the seconds waited."""
-        return self.padded.acquire() + self.shared.acquire()
-
-
 def _live_pages(
-    client: GraphClient, window: WindowState, top: int, limiter: PaddedLimiter
+    client: GraphClient, window: WindowState, top: int, limiter: RateLimiter
 ) -> Iterator[Page]:
     if window.next_link is not None:
         return client.iter_pages(window.next_link, limiter=limiter, start_page=window.pages + 1)
@@ -299,9 +277,7 @@ def _restart(run: Checkpoint, box: Spool | None, window: WindowState, error: Gra
         box.save()
 
 
-def _show(
-    bar: Any, limiter: PaddedLimiter, run: Checkpoint, window: WindowState, count: int
-) -> None:
+def _show(bar: Any, limiter: RateLimiter, run: Checkpoint, window: WindowState, count: int) -> None:
     bar.update(count)
     wait = limiter.wait_time()
     bar.set_postfix(
