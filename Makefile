@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.normalize
+	$(BIN)/python -m bench.fetch
 
 samples: $(STAMP)
 	$(BIN)/python -m provlytics.synthetic data/samples
