@@ -152,6 +152,14 @@ class UnknownDialectError(InputError):
     """A record matches none of the known provisioning-log shapes."""
 
 
+def graph_error_summary(body: Any) -> str | None:
+    """`code: message` of a Graph error body (`{"error": {...}}`); None if it is not one."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None
+    return f"{error.get('code') or 'error'}: {error.get('message') or ''}".strip()
+
+
 def _rebuild_input_error(
     cls: type[InputError], origin: Origin | str | None, reason: str, field: str | None
 ) -> InputError:

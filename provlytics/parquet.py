@@ -25,7 +25,14 @@ import pyarrow.parquet as pq
 
 from provlytics.errors import InputError
 from provlytics.normalize.batch import PageTables
-from provlytics.schema import KEYS, LOG_TABLES, SCHEMA_VERSION, SCHEMAS, TABLE_NAMES
+from provlytics.schema import (
+    KEYS,
+    LOG_TABLES,
+    SCHEMA_VERSION,
+    SCHEMAS,
+    TABLE_NAMES,
+    TIME_COLUMNS,
+)
 from provlytics.tables import (
     OCC,
     ProvisioningFrames,
@@ -38,7 +45,6 @@ logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 PARTITION = "activity_date"
-_TIME_COLUMN = {"events": "activity_time", "errors": "activity_time", "job_status": "observed_time"}
 _UNKNOWN_DATE = "unknown"
 
 
@@ -103,8 +109,8 @@ class DatasetWriter:
         for name, batch in tables.items():
             if batch.num_rows == 0:
                 continue
-            if name in _TIME_COLUMN:
-                dates = _dates(batch, _TIME_COLUMN[name])
+            if name in TIME_COLUMNS:
+                dates = _dates(batch, TIME_COLUMNS[name])
             else:
                 dates = _child_dates(batch, events, parents)
             for date in pc.unique(dates).to_pylist():

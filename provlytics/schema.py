@@ -124,6 +124,13 @@ SCHEMAS: dict[str, pa.Schema] = {
 TABLE_NAMES: tuple[str, ...] = tuple(SCHEMAS)
 LOG_TABLES: tuple[str, ...] = ("events", "steps", "modified_properties", "errors")
 
+# The column that dates each table's rows (and partitions it); the others follow their event.
+TIME_COLUMNS: dict[str, str] = {
+    "events": "activity_time",
+    "errors": "activity_time",
+    "job_status": "observed_time",
+}
+
 KEYS: dict[str, tuple[str, ...]] = {
     "events": ("event_id",),
     "steps": ("event_id", "step_index"),

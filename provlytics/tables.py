@@ -10,15 +10,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from provlytics.normalize.batch import PageTables, Reject
-from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES
+from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
 
 OCC = "__occ"
 _ROW = "__row"
-_TIME_COLUMNS = {
-    "events": "activity_time",
-    "errors": "activity_time",
-    "job_status": "observed_time",
-}
 _PANDAS_TYPES = {
     pa.string(): pd.StringDtype("pyarrow"),
     pa.int64(): pd.Int64Dtype(),
@@ -176,7 +171,7 @@ def last_rows(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
 
 def sort_table(name: str, table: pa.Table) -> pa.Table:
     """A table in its canonical order: by time where it has one, then by key."""
-    time = _TIME_COLUMNS.get(name)
+    time = TIME_COLUMNS.get(name)
     columns = ([time] if time else []) + [k for k in KEYS[name] if k != time]
     return table.sort_by([(c, "ascending") for c in columns]) if table.num_rows else table
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from provlytics.errors import ConfigError, InputError
+from provlytics.errors import ConfigError, InputError, graph_error_summary
 from provlytics.graph.auth import Credential, credential_from_env
 from provlytics.graph.ratelimit import ON_DEMAND_LIMIT, REPORTS_LIMIT, RateLimiter
 from provlytics.graph.session import GraphSession
@@ -132,11 +132,7 @@ class GraphClient:
             InputError: the body is not a JSON object.
         """
         response = self.request("GET", path, params=params, limiter=limiter)
-        origin = Origin(_without_query(response.url or self.url(path)))
-        body = self.http.json(response, origin)
-        if not isinstance(body, dict):
-            raise InputError(origin, f"expected a JSON object, got {type(body).__name__}")
-        return body
+        return self._json_object(response, path)
 
     def post_json(
         self, path: str, body: Any, *, limiter: RateLimiter | None = None
@@ -145,11 +141,14 @@ class GraphClient:
         response = self.request("POST", path, json=body, limiter=limiter)
         if response.status_code == 204 or not response.content.strip():
             return None
+        return self._json_object(response, path)
+
+    def _json_object(self, response: requests.Response, path: str) -> dict[str, Any]:
         origin = Origin(_without_query(response.url or self.url(path)))
-        result = self.http.json(response, origin)
-        if not isinstance(result, dict):
-            raise InputError(origin, f"expected a JSON object, got {type(result).__name__}")
-        return result
+        body = self.http.json(response, origin)
+        if not isinstance(body, dict):
+            raise InputError(origin, f"expected a JSON object, got {type(body).__name__}")
+        return body
 
     def iter_pages(
         self,
@@ -199,12 +198,9 @@ def parse_page(body: Any, origin: Origin) -> tuple[list[dict[str, Any]], str | N
     """Split a Graph collection page into its records and nextLink, or raise `InputError`."""
     if not isinstance(body, dict):
         raise InputError(origin, f"expected a JSON object page, got {type(body).__name__}")
-    if isinstance(body.get("error"), dict):
-        error = body["error"]
-        raise InputError(
-            origin,
-            f"page holds a Graph error, not records: {error.get('code')}: {error.get('message')}",
-        )
+    summary = graph_error_summary(body)
+    if summary is not None:
+        raise InputError(origin, f"page holds a Graph error, not records: {summary}")
     records = body.get("value")
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(origin, "expected a list of JSON objects", field="value")

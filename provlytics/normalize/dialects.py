@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from provlytics.errors import InputError, UnknownDialectError
+from provlytics.errors import InputError, UnknownDialectError, graph_error_summary
 from provlytics.normalize import aliases
 from provlytics.origin import UnparsedRecord
 
@@ -50,8 +50,9 @@ def detect_dialect(record: Any, hint: str | None = None) -> Dialect:
         return Dialect.PORTAL if hint == HINT_ARRAY else Dialect.GRAPH_BETA_LEGACY
     if "provisioningStatusInfo" in record or "provisioningAction" in record:
         return Dialect.GRAPH_V1
-    if "error" in record and isinstance(record["error"], dict):
-        raise InputError(None, f"a Graph error response, not a record: {_graph_error(record)}")
+    summary = graph_error_summary(record)
+    if summary is not None:
+        raise InputError(None, f"a Graph error response, not a record: {summary}")
     keys = ", ".join(sorted(map(str, record))[:12]) or "no fields"
     raise UnknownDialectError(None, f"not a provisioning record in any known shape ({keys})")
 
@@ -188,8 +189,3 @@ def _duration_ms(start: Any, end: Any) -> int | None:
     except ValueError:
         return None
     return round(delta.total_seconds() * 1000)
-
-
-def _graph_error(body: dict[str, Any]) -> str:
-    error = body.get("error") or {}
-    return f"{error.get('code') or 'error'}: {error.get('message') or ''}".strip()

@@ -99,20 +99,22 @@ def _steps(
     skip_reason = reportable = None
     for i, step in enumerate(_as_list(steps, "provisioningSteps")):
         prefix = f"provisioningSteps[{i}]"
-        name, step_type, status, description, timestamp, details = _step_values(step, prefix)
+        graph_shaped = type(step) is dict and step.keys() == _GRAPH_STEP_KEYS
+        values = _step_values(step, prefix, graph_shaped)
+        name, step_type, status, description, timestamp, details = values
         details_text, bag = _details(details, prefix)
         if bag:
             skip_reason = bag.get(A.SKIP_REASON_KEY) or skip_reason
             reportable = reportable or bag.get(A.REPORTABLE_ID_KEY)
         rows.append((event_id, i, name, step_type, status, description, timestamp, details_text))
-        if step.keys() != _GRAPH_STEP_KEYS:
+        if not graph_shaped:
             _child_extra(step, _STEP_KEYS, prefix + ".", extra)
     return rows, _as_text(skip_reason), _as_text(reportable)
 
 
-def _step_values(step: Any, prefix: str) -> tuple:
+def _step_values(step: Any, prefix: str, graph_shaped: bool) -> tuple:
     """(name, type, status, description, timestamp, details) of one step."""
-    if type(step) is dict and step.keys() == _GRAPH_STEP_KEYS:  # Graph's own shape: fast path
+    if graph_shaped:  # Graph's own shape: fast path
         name, kind, status, description = (
             step["name"], step["provisioningStepType"], step["status"], step["description"]
         )  # fmt: skip

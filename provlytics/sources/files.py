@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from provlytics.errors import InputError
+from provlytics.errors import InputError, graph_error_summary
 from provlytics.normalize.dialects import HINT_ARRAY
 from provlytics.normalize.jobs import is_job, service_principal_from_context
 from provlytics.origin import Origin, Page, UnparsedRecord
@@ -61,14 +61,6 @@ def file_tasks(paths: str | Path | Iterable[str | Path]) -> list[FileTask]:
     return [FileTask(f, groups.of(f)) for f in files if f not in groups.companions]
 
 
-def iter_file_pages(
-    paths: str | Path | Iterable[str | Path], *, page_size: int = PAGE_SIZE
-) -> Iterator[Page]:
-    """Pages of raw records from files and folders, in path order."""
-    for task in file_tasks(paths):
-        yield from iter_task_pages(task, page_size=page_size)
-
-
 def iter_task_pages(task: FileTask, *, page_size: int = PAGE_SIZE) -> Iterator[Page]:
     """Pages of raw records of one file."""
     logger.info("reading %s", task.path)
@@ -100,13 +92,9 @@ def _document_pages(doc: Any, origin: Origin, page_size: int, path: Path) -> Ite
         return
     if not isinstance(doc, dict):
         raise InputError(origin, f"expected a JSON object or array, got {type(doc).__name__}")
-    if isinstance(doc.get("error"), dict):
-        error = doc["error"]
-        raise InputError(
-            origin,
-            f"a Graph error response, not provisioning data: "
-            f"{error.get('code') or 'error'}: {error.get('message') or ''}".strip(),
-        )
+    summary = graph_error_summary(doc)
+    if summary is not None:
+        raise InputError(origin, f"a Graph error response, not provisioning data: {summary}")
     if isinstance(doc.get("tables"), list):  # Log Analytics query API result
         yield from _chunks(_log_analytics_rows(doc, origin), origin, page_size)
         return
