@@ -3,7 +3,8 @@
     python -m bench.normalize [--records 50000] [--page-size 1000]
 
 Writes N synthetic Graph v1.0 records as Graph pages, then runs each method in its own
-process (so peak RSS is that method's alone) and reports records/s and peak memory:
+process (so peak RSS is that method's alone), `--repeat` times (3), and reports the median
+records/s and the peak memory:
 - naive: `json.load` every page, `pandas.json_normalize` events, steps and modified
   properties, `to_parquet` (what most scripts do today);
 - `pv.load(...).to_parquet(...)`: in memory, in one process and with the default workers
@@ -18,6 +19,7 @@ import argparse
 import json
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -88,16 +90,21 @@ def _naive(pd, data: Path, out: Path) -> None:
     props.astype(str).to_parquet(out / "modified_properties.parquet")
 
 
-def _measure(method: str, data: Path, work: Path) -> dict:
-    out = work / f"out-{method}"
-    shutil.rmtree(out, ignore_errors=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.normalize", "--run", method, str(data), str(out)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def _measure(method: str, data: Path, work: Path, repeat: int) -> dict:
+    """The median run of `repeat` (each into an empty folder) and the highest peak RSS."""
+    runs = []
+    for _ in range(repeat):
+        out = work / f"out-{method}"
+        shutil.rmtree(out, ignore_errors=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.normalize", "--run", method, str(data), str(out)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
+    seconds = statistics.median(r["seconds"] for r in runs)
+    return {"seconds": seconds, "peak_mb": max(r["peak_mb"] for r in runs)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per method (median)")
     parser.add_argument("--run", nargs=3, metavar=("METHOD", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
@@ -120,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
             mb = sum(p.stat().st_size for p in data.iterdir()) / 2**20
             methods = METHODS if n == args.records else ("stream",)
             for method in methods:
-                result = _measure(method, data, work)
+                result = _measure(method, data, work, args.repeat)
                 rows.append((method, n, files, mb, result))
         _report(rows)
 

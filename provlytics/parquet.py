@@ -2,8 +2,8 @@
 `manifest.json` written last. Writing merges into what is there: an event already present
 (same `event_id`) is replaced with its steps, properties and error, never duplicated.
 
-Batches are first streamed to a staging folder; nothing in the dataset changes until
-`commit()`, so a failed load leaves the dataset as it was.
+Streamed batches are first staged in a folder, in-memory frames are held as they are;
+nothing in the dataset changes until `commit()`, so a failed load leaves it as it was.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -38,6 +39,7 @@ from provlytics.tables import (
     ProvisioningFrames,
     last_rows,
     sort_table,
+    sort_tables,
     tag_occurrences,
 )
 
@@ -60,6 +62,7 @@ class DatasetWriter:
         self.root.mkdir(parents=True, exist_ok=True)
         self._staging = self.root / f".staging-{uuid.uuid4().hex}"
         self._writers: dict[tuple[str, str], pq.ParquetWriter] = {}
+        self._held: dict[tuple[str, str], list[pa.Table]] = {}
         self._occurrences = 0
 
     def write_page(self, page: PageTables) -> None:
@@ -72,7 +75,7 @@ class DatasetWriter:
         self._stage({"job_status": batch})
 
     def write_frames(self, frames: ProvisioningFrames) -> None:
-        """Stage in-memory (already de-duplicated) frames."""
+        """Hold in-memory (already de-duplicated) frames for the commit, without staging."""
         events = frames.table("events")
         base = self._occurrences
         tagged: dict[str, pa.Table] = {}
@@ -81,19 +84,20 @@ class DatasetWriter:
             where = pc.index_in(table["event_id"], value_set=_flat(events["event_id"]))
             tagged[name] = table.append_column(OCC, pc.add(where.cast(pa.int64()), base))
         self._occurrences += events.num_rows
-        self._stage(tagged)
-        self.write_jobs(frames.table("job_status"))
+        tagged["job_status"] = frames.table("job_status")
+        for name, date, part in _partitions(tagged):
+            self._held.setdefault((name, date), []).append(part)
 
     def commit(self, manifest: dict[str, Any]) -> Path:
         """Merge the staged partitions into the dataset, then write the manifest."""
         for writer in self._writers.values():
             writer.close()
-        for date in sorted({d for t, d in self._writers if t == "events"}):
+        parts = {*self._writers, *self._held}
+        for date in sorted({d for t, d in parts if t == "events"}):
             self._merge_events(date)
-        for date in sorted({d for t, d in self._writers if t == "job_status"}):
+        for date in sorted({d for t, d in parts if t == "job_status"}):
             self._merge_jobs(date)
-        shutil.rmtree(self._staging, ignore_errors=True)
-        self._writers.clear()
+        self.abort()
         return write_manifest(self.root, manifest)
 
     def abort(self) -> None:
@@ -102,20 +106,18 @@ class DatasetWriter:
             writer.close()
         shutil.rmtree(self._staging, ignore_errors=True)
         self._writers.clear()
+        self._held.clear()
 
     def _stage(self, tables: dict[str, pa.RecordBatch | pa.Table]) -> None:
-        events = tables.get("events")
-        parents = _dates(events, "activity_time") if events is not None else None
-        for name, batch in tables.items():
-            if batch.num_rows == 0:
-                continue
-            if name in TIME_COLUMNS:
-                dates = _dates(batch, TIME_COLUMNS[name])
-            else:
-                dates = _child_dates(batch, events, parents)
-            for date in pc.unique(dates).to_pylist():
-                part = _as_table(batch.filter(pc.equal(dates, date)))
-                self._writer(name, date, part.schema).write(part)
+        for name, date, part in _partitions(tables):
+            self._writer(name, date, part.schema).write(part)
+
+    def _fresh(self, table: str, date: str) -> pa.Table | None:
+        """What this writer has for one partition: held in memory and staged on disk."""
+        parts = list(self._held.get((table, date), ()))
+        if (table, date) in self._writers:
+            parts.append(pq.read_table(self._staged(table, date)))
+        return pa.concat_tables(parts) if parts else None
 
     def _writer(self, table: str, date: str, schema: pa.Schema) -> pq.ParquetWriter:
         if (table, date) not in self._writers:
@@ -129,12 +131,12 @@ class DatasetWriter:
         return self._staging / table / f"{PARTITION}={date}" / "part.parquet"
 
     def _merge_events(self, date: str) -> None:
-        new = pq.read_table(self._staged("events", date))
+        new = self._fresh("events", date)
         new = new.take(last_rows(new, KEYS["events"]))
         ids, occurrences = _flat(new["event_id"]), _flat(new[OCC])
+        merged = {}
         for name in LOG_TABLES:
-            staged = self._staged(name, date)
-            fresh = pq.read_table(staged) if staged.exists() else None
+            fresh = self._fresh(name, date)
             if fresh is not None:
                 fresh = fresh.filter(pc.is_in(fresh[OCC], value_set=occurrences)).drop_columns(
                     [OCC]
@@ -145,12 +147,14 @@ class DatasetWriter:
                 old = old.filter(pc.invert(pc.is_in(old["event_id"], value_set=ids)))
             parts = [t.cast(SCHEMAS[name]) for t in (old, fresh) if t is not None]
             if parts:
-                _replace_partition(folder, sort_table(name, pa.concat_tables(parts)))
+                merged[name] = pa.concat_tables(parts)
+        for name, table in sort_tables(merged).items():
+            _replace_partition(self.root / name / f"{PARTITION}={date}", table)
 
     def _merge_jobs(self, date: str) -> None:
         folder = self.root / "job_status" / f"{PARTITION}={date}"
         old = _read_partition(folder, SCHEMAS["job_status"])
-        new = pq.read_table(self._staged("job_status", date)).cast(SCHEMAS["job_status"])
+        new = self._fresh("job_status", date).cast(SCHEMAS["job_status"])
         merged = new if old is None else pa.concat_tables([old, new])
         merged = merged.take(last_rows(merged, KEYS["job_status"]))
         _replace_partition(folder, sort_table("job_status", merged))
@@ -190,8 +194,8 @@ def read_dataset(path: str | Path) -> ProvisioningFrames:
         if folder.is_dir():
             dataset = ds.dataset(folder, format="parquet", partitioning="hive")
             table = dataset.to_table(columns=SCHEMAS[name].names).cast(SCHEMAS[name])
-            tables[name] = sort_table(name, table)
-    return ProvisioningFrames(tables, sources=manifest.get("sources", []))
+            tables[name] = table
+    return ProvisioningFrames(sort_tables(tables), sources=manifest.get("sources", []))
 
 
 def read_manifest(root: str | Path) -> dict[str, Any]:
@@ -233,9 +237,43 @@ def _previous_manifest(root: Path) -> dict[str, Any]:
         return {}
 
 
+def _partitions(
+    tables: dict[str, pa.RecordBatch | pa.Table],
+) -> Iterator[tuple[str, str, pa.Table]]:
+    """(table, date, rows) of each partition the tables' rows fall in (children go with
+    their parent event's date)."""
+    events = tables.get("events")
+    parents = _dates(events, "activity_time") if events is not None else None
+    for name, batch in tables.items():
+        if batch.num_rows == 0:
+            continue
+        if name in TIME_COLUMNS:
+            dates = _dates(batch, TIME_COLUMNS[name])
+        else:
+            dates = _child_dates(batch, events, parents)
+        for date, part in _date_parts(batch, dates):
+            yield name, date, _as_table(part)
+
+
+def _date_parts(
+    batch: pa.RecordBatch | pa.Table, dates: pa.Array
+) -> Iterator[tuple[str, pa.RecordBatch | pa.Table]]:
+    """The rows of each date: slices where each date's rows are together (sorted frames),
+    else filtered copies."""
+    dates = _flat(dates)
+    runs = pc.run_end_encode(dates)
+    values = runs.values.to_pylist()
+    if len(values) == len(set(values)):
+        starts = [0, *runs.run_ends.to_pylist()]
+        for date, start, end in zip(values, starts, starts[1:], strict=False):
+            yield date, batch.slice(start, end - start)
+        return
+    for date in pc.unique(dates).to_pylist():
+        yield date, batch.filter(pc.equal(dates, date))
+
+
 def _dates(batch: pa.RecordBatch | pa.Table, column: str) -> pa.Array:
-    times = batch[column]
-    text = pc.strftime(times, format="%Y-%m-%d") if len(times) else pa.array([], pa.string())
+    text = batch[column].cast(pa.date32()).cast(pa.string())  # UTC times: the UTC date
     return pc.fill_null(_flat(text), _UNKNOWN_DATE)
 
 

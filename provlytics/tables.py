@@ -13,6 +13,7 @@ from provlytics.normalize.batch import PageTables, Reject
 from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
 
 OCC = "__occ"
+CHILD_TABLES = ("steps", "modified_properties")
 _ROW = "__row"
 _PANDAS_TYPES = {
     pa.string(): pd.StringDtype("pyarrow"),
@@ -156,7 +157,7 @@ def deduplicate(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
     out = {n: t.drop_columns([OCC]) if OCC in t.column_names else t for n, t in tables.items()}
     jobs = out["job_status"]
     out["job_status"] = jobs.take(last_rows(jobs, KEYS["job_status"]))
-    return {n: sort_table(n, t) for n, t in out.items()}
+    return sort_tables(out)
 
 
 def last_rows(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
@@ -169,11 +170,45 @@ def last_rows(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
     return pc.take(rows, pc.sort_indices(rows))
 
 
+def sort_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Tables in their canonical order: events and errors by time, then id; steps and
+    modified properties in their parent event's order, then their own; job snapshots by
+    job, then time."""
+    out = {name: sort_table(name, t) for name, t in tables.items() if name not in CHILD_TABLES}
+    events = out.get("events")
+    for name in CHILD_TABLES:
+        if name in tables:
+            table = tables[name]
+            out[name] = sort_table(name, table) if events is None else _after(events, table)
+    return {name: out[name] for name in tables}
+
+
 def sort_table(name: str, table: pa.Table) -> pa.Table:
-    """A table in its canonical order: by time where it has one, then by key."""
+    """One table by time where it has one, then by key."""
     time = TIME_COLUMNS.get(name)
     columns = ([time] if time else []) + [k for k in KEYS[name] if k != time]
-    return table.sort_by([(c, "ascending") for c in columns]) if table.num_rows else table
+    if not table.num_rows:
+        return table
+    table = table.combine_chunks()  # `take` across chunks is several times slower
+    return _taken(table, pc.sort_indices(table, [(c, "ascending") for c in columns]))
+
+
+def _after(events: pa.Table, children: pa.Table) -> pa.Table:
+    """Child rows in the order of their parent events, then by position."""
+    if not children.num_rows:
+        return children
+    children = children.combine_chunks()
+    parent = pc.index_in(children["event_id"], value_set=events["event_id"].combine_chunks())
+    keys = pa.table({"parent": parent, "position": children[children.column_names[1]]})
+    order = pc.sort_indices(keys, [("parent", "ascending"), ("position", "ascending")])
+    return _taken(children, order)
+
+
+def _taken(table: pa.Table, order: pa.Array) -> pa.Table:
+    """The rows in `order`, a permutation; the table itself (no copy) if already in order."""
+    if len(order) < 2 or pc.all(pc.greater(order[1:], order[:-1])).as_py():
+        return table
+    return table.take(order)
 
 
 def occurrence_schema(name: str) -> pa.Schema:

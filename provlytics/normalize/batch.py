@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
+from provlytics.normalize import graph_v1
 from provlytics.normalize.dialects import build_view, detect_dialect
 from provlytics.normalize.rows import Rows, build_rows
 from provlytics.normalize.times import to_timestamps
@@ -52,6 +53,12 @@ class PageTables:
 
 def normalize_page(page: Page, *, on_error: OnError = "raise") -> PageTables:
     """Normalize one page; a bad record raises `InputError` naming it, or is collected."""
+    if page.dialect == graph_v1.HINT_TYPED:
+        typed = graph_v1.page_batches(page.records)
+        if typed is not None:
+            return PageTables(*typed, records=len(page.records))
+        plain = [graph_v1.as_plain(record) for record in page.records]
+        page = replace(page, records=plain, dialect=None)
     bad_times: list[Reject] = []
     skip: set[int] = set()
     while True:

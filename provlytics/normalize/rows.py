@@ -21,7 +21,9 @@ from provlytics.schema import SCHEMAS
 EVENT_COLUMNS = tuple(SCHEMAS["events"].names)
 ERROR_COLUMNS = tuple(SCHEMAS["errors"].names)
 _EVENT_TUPLE = itemgetter(*EVENT_COLUMNS)
-_ERROR_FROM_EVENT = tuple(c for c in ERROR_COLUMNS if c in EVENT_COLUMNS)
+_STATUS_AT = EVENT_COLUMNS.index("status")
+_ERROR_HEAD = itemgetter(*(EVENT_COLUMNS.index(c) for c in ERROR_COLUMNS[:9]))
+_ERROR_TAIL = itemgetter(*(EVENT_COLUMNS.index(c) for c in ERROR_COLUMNS[12:]))
 _STEPS, _PROPERTIES = "@steps", "@properties"
 
 
@@ -78,7 +80,8 @@ def build_rows(view: dict[str, Any], dialect: str) -> Rows:
     ev["reportable_identifier"] = ev["reportable_identifier"] or reportable
     ev["dialect"] = dialect
     ev["extra"] = orjson.dumps(extra).decode() if extra else None
-    return Rows(_EVENT_TUPLE(ev), steps, properties, _error_row(ev, steps))
+    event = _EVENT_TUPLE(ev)
+    return Rows(event, steps, properties, error_row(event, steps))
 
 
 def collect_extra(node: dict[str, Any], known: Trie, prefix: str, extra: dict[str, Any]) -> None:
@@ -109,7 +112,7 @@ def _steps(
         rows.append((event_id, i, name, step_type, status, description, timestamp, details_text))
         if not graph_shaped:
             _child_extra(step, _STEP_KEYS, prefix + ".", extra)
-    return rows, _as_text(skip_reason), _as_text(reportable)
+    return rows, as_text(skip_reason), as_text(reportable)
 
 
 def _step_values(step: Any, prefix: str, graph_shaped: bool) -> tuple:
@@ -119,9 +122,9 @@ def _step_values(step: Any, prefix: str, graph_shaped: bool) -> tuple:
             step["name"], step["provisioningStepType"], step["status"], step["description"]
         )  # fmt: skip
         if type(name) is str and type(description) is str and type(kind) is str:
-            kind = A.STEP_TYPES.get(kind.lower()) or kind
+            kind = A.STEP_TYPES.get(kind.lower()) or kind or None
             if type(status) is str:
-                status = A.RESULTS.get(status.lower()) or status
+                status = A.RESULTS.get(status.lower()) or status or None
                 return name or None, kind, status, description or None, None, step["details"]
     st = _extract_child(_extract_step, step, prefix)
     return (
@@ -153,15 +156,14 @@ def _extract_child(extract: Any, child: Any, prefix: str) -> dict[str, Any]:
         raise InputError(None, exc.reason, field=f"{prefix}.{exc.field}") from None
 
 
-def _error_row(ev: dict[str, Any], steps: list[tuple]) -> tuple | None:
-    status = ev["status"]
+def error_row(event: tuple, steps: list[tuple]) -> tuple | None:
+    """The `errors` row of an event row (in schema order) and its step rows, if it failed."""
+    status = event[_STATUS_AT]
     if status not in _PROBLEM_STATUSES:
         return None
     failed = next((s for s in steps if s[4] == status), steps[-1] if steps else None)
     step_part = (failed[2], failed[3], failed[5]) if failed else (None, None, None)
-    head = tuple(ev[c] for c in _ERROR_FROM_EVENT[:9])
-    tail = tuple(ev[c] for c in _ERROR_FROM_EVENT[9:])
-    return (*head, *step_part, *tail)
+    return (*_ERROR_HEAD(event), *step_part, *_ERROR_TAIL(event))
 
 
 def _skip_reason(view: dict[str, Any], status: str | None) -> str | None:
@@ -169,7 +171,7 @@ def _skip_reason(view: dict[str, Any], status: str | None) -> str | None:
     if status != "skipped" or type(verdict) is not dict:
         return None
     details = verdict.get("details")
-    return _as_text(details.get("errorCode")) if type(details) is dict else None
+    return as_text(details.get("errorCode")) if type(details) is dict else None
 
 
 def _details(value: Any, field: str) -> tuple[str | None, dict | None]:
@@ -212,7 +214,8 @@ def _value_text(value: Any) -> str | None:
     return orjson.dumps(value).decode()
 
 
-def _as_text(value: Any) -> str | None:
+def as_text(value: Any) -> str | None:
+    """Text as is (empty: None); other JSON values as JSON text."""
     if value is None or value == "":
         return None
     return value if type(value) is str else orjson.dumps(value).decode()

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from provlytics.errors import InputError, graph_error_summary
+from provlytics.normalize import graph_v1
 from provlytics.normalize.dialects import HINT_ARRAY
 from provlytics.normalize.jobs import is_job, service_principal_from_context
 from provlytics.origin import Origin, Page, UnparsedRecord
@@ -76,6 +77,10 @@ def _json_pages(path: Path, page_size: int) -> Iterator[Page]:
         yield from _json_lines_pages(path, page_size)
         return
     data = read_bytes(path)
+    typed = graph_v1.decode_page(data)
+    if typed is not None:
+        yield from _chunks(typed, origin, page_size, hint=graph_v1.HINT_TYPED)
+        return
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:

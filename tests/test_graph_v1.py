@@ -1,0 +1,133 @@
+"""The typed fast path for Graph v1.0 pages gives exactly the rows of the general path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import orjson
+import payloads as p
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_properties import SETTINGS, _mutate_once
+
+import provlytics as pv
+from provlytics.errors import InputError
+from provlytics.normalize import graph_v1
+from provlytics.normalize.batch import PageTables, normalize_page
+from provlytics.origin import Origin, Page
+from provlytics.schema import LOG_TABLES
+
+SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "graph-v1"
+V1_RECORDS = [p.v1_success_aws, p.v1_failure_contoso, p.v1_live_scim_group]
+
+
+def _typed(data: bytes, on_error: str = "raise") -> PageTables:
+    """What `pv.load` does with a page file: the typed path, falling back when it must."""
+    records = graph_v1.decode_page(data)
+    if records is None:
+        return _general(data, on_error)
+    page = Page(records, Origin("page.json"), dialect=graph_v1.HINT_TYPED)
+    return normalize_page(page, on_error=on_error)
+
+
+def _general(data: bytes, on_error: str = "raise") -> PageTables:
+    page = Page(orjson.loads(data)["value"], Origin("page.json"))
+    return normalize_page(page, on_error=on_error)
+
+
+def _rows(tables: PageTables) -> dict[str, Any]:
+    rows: dict[str, Any] = {"record_index": tables.record_index}
+    for name in LOG_TABLES:
+        rows[name] = tables.batches[name].to_pylist()
+    for event in rows["events"]:  # the same object, whatever the key order
+        event["extra"] = event["extra"] and json.loads(event["extra"])
+    rows["rejects"] = [(r.origin, r.field, r.reason) for r in tables.rejects]
+    return rows
+
+
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.json")), ids=lambda p: p.name)
+def test_sample_pages_take_the_typed_path_with_the_same_rows(path):
+    data = path.read_bytes()
+    records = graph_v1.decode_page(data)
+    assert records is not None, "a plain Graph page must not need the general path"
+    assert graph_v1.page_batches(records) is not None
+    assert _rows(_typed(data)) == _rows(_general(data))
+
+
+@pytest.mark.parametrize("factory", V1_RECORDS, ids=lambda f: f.__name__)
+def test_documented_records_take_the_typed_path_with_the_same_rows(factory):
+    data = orjson.dumps(p.graph_page(factory(), factory() | {"id": "second"}))
+    assert graph_v1.decode_page(data) is not None
+    assert _rows(_typed(data)) == _rows(_general(data))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_mutated_pages_give_the_rows_or_the_error_of_the_general_path(data):
+    records = []
+    for number in range(data.draw(st.integers(min_value=1, max_value=3), label="records")):
+        record = data.draw(st.sampled_from(V1_RECORDS), label="base")() | {"id": f"r{number}"}
+        for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="mutations")):
+            record = _mutate_once(data, record)
+        records.append(record)
+    page = orjson.dumps(p.graph_page(*records))
+    for on_error in ("raise", "collect"):
+        try:
+            expected = _rows(_general(page, on_error))
+        except InputError as exc:
+            with pytest.raises(InputError) as typed_error:
+                _typed(page, on_error)
+            assert str(typed_error.value) == str(exc)
+        else:
+            assert _rows(_typed(page, on_error)) == expected
+
+
+def test_an_unknown_field_sends_the_page_down_the_general_path_into_extra(tmp_path):
+    record = p.v1_success_aws() | {"riskLevel": "high"}
+    record["targetIdentity"]["manager"] = {"id": "m-1"}
+    path = p.write_json(tmp_path / "page.json", p.graph_page(record))
+    assert graph_v1.decode_page(path.read_bytes()) is None
+    extra = json.loads(pv.load(path, progress=False).events["extra"][0])
+    assert extra["riskLevel"] == "high"
+    assert extra["targetIdentity.manager"] == {"id": "m-1"}
+
+
+def test_integer_enums_of_an_export_are_spelled_as_graph_spells_them(tmp_path):
+    record = p.v1_failure_contoso()
+    record["provisioningAction"] = 4
+    record["provisioningSteps"][0]["provisioningStepType"] = 0
+    path = p.write_json(tmp_path / "page.json", p.graph_page(record))
+    frames = pv.load(path, progress=False)
+    assert frames.events["action"][0] == "update"
+    assert frames.steps["step_type"][0] == "import"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"id": ""}, "id"),
+        ({"activityDateTime": None}, "activityDateTime"),
+        ({"activityDateTime": "yesterday"}, "activityDateTime"),
+    ],
+)
+def test_a_bad_record_in_a_typed_page_is_named_by_the_general_path(tmp_path, change, field):
+    page = p.graph_page(p.v1_success_aws(), p.v1_failure_contoso() | change)
+    path = p.write_json(tmp_path / "page.json", page)
+    with pytest.raises(InputError) as error:
+        pv.load(path, progress=False)
+    assert str(error.value).startswith(f"{path}: record 1")
+    assert error.value.field == field
+    frames = pv.load(path, progress=False, on_error="collect")
+    assert frames.events["event_id"].tolist() == [p.v1_success_aws()["id"]]
+    assert frames.rejects["origin"].tolist() == [f"{path}: record 1"]
+
+
+def test_a_record_of_another_dialect_in_a_v1_page_is_read_as_that_dialect(tmp_path):
+    legacy = p.beta_legacy_box()
+    path = p.write_json(tmp_path / "page.json", p.graph_page(p.v1_success_aws(), legacy))
+    dialects = pv.load(path, progress=False).events.set_index("event_id")["dialect"]
+    assert dialects[legacy["id"]] == "graph.beta.legacy"
+    assert dialects[p.v1_success_aws()["id"]] == "graph.v1"
