@@ -132,15 +132,17 @@ class DatasetWriter:
 
     def _merge_events(self, date: str) -> None:
         new = self._fresh("events", date)
-        new = new.take(last_rows(new, KEYS["events"]))
+        last = last_rows(new, KEYS["events"])
+        repeated = len(last) < new.num_rows  # else every staged row survives
+        new = new.take(last) if repeated else new
         ids, occurrences = _flat(new["event_id"]), _flat(new[OCC])
         merged = {}
         for name in LOG_TABLES:
             fresh = self._fresh(name, date)
             if fresh is not None:
-                fresh = fresh.filter(pc.is_in(fresh[OCC], value_set=occurrences)).drop_columns(
-                    [OCC]
-                )
+                if repeated:
+                    fresh = fresh.filter(pc.is_in(fresh[OCC], value_set=occurrences))
+                fresh = fresh.drop_columns([OCC])
             folder = self.root / name / f"{PARTITION}={date}"
             old = _read_partition(folder, SCHEMAS[name])
             if old is not None:

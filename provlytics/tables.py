@@ -189,7 +189,6 @@ def sort_table(name: str, table: pa.Table) -> pa.Table:
     columns = ([time] if time else []) + [k for k in KEYS[name] if k != time]
     if not table.num_rows:
         return table
-    table = table.combine_chunks()  # `take` across chunks is several times slower
     return _taken(table, pc.sort_indices(table, [(c, "ascending") for c in columns]))
 
 
@@ -197,7 +196,6 @@ def _after(events: pa.Table, children: pa.Table) -> pa.Table:
     """Child rows in the order of their parent events, then by position."""
     if not children.num_rows:
         return children
-    children = children.combine_chunks()
     parent = pc.index_in(children["event_id"], value_set=events["event_id"].combine_chunks())
     keys = pa.table({"parent": parent, "position": children[children.column_names[1]]})
     order = pc.sort_indices(keys, [("parent", "ascending"), ("position", "ascending")])
@@ -208,7 +206,7 @@ def _taken(table: pa.Table, order: pa.Array) -> pa.Table:
     """The rows in `order`, a permutation; the table itself (no copy) if already in order."""
     if len(order) < 2 or pc.all(pc.greater(order[1:], order[:-1])).as_py():
         return table
-    return table.take(order)
+    return table.combine_chunks().take(order)  # `take` across chunks is several times slower
 
 
 def occurrence_schema(name: str) -> pa.Schema:

@@ -42,8 +42,11 @@ def _rows(tables: PageTables) -> dict[str, Any]:
     rows: dict[str, Any] = {"record_index": tables.record_index}
     for name in LOG_TABLES:
         rows[name] = tables.batches[name].to_pylist()
-    for event in rows["events"]:  # the same object, whatever the key order
+    # the same JSON, whatever the spelling (the typed path keeps the text as received)
+    for event in rows["events"]:
         event["extra"] = event["extra"] and json.loads(event["extra"])
+    for step in rows["steps"]:
+        step["details"] = step["details"] and json.loads(step["details"])
     rows["rejects"] = [(r.origin, r.field, r.reason) for r in tables.rejects]
     return rows
 
@@ -83,6 +86,17 @@ def test_mutated_pages_give_the_rows_or_the_error_of_the_general_path(data):
             assert str(typed_error.value) == str(exc)
         else:
             assert _rows(_typed(page, on_error)) == expected
+
+
+def test_an_indented_ascii_page_gives_the_same_rows_with_compact_json_text():
+    page = p.graph_page(p.v1_failure_contoso(), p.v1_live_scim_group())
+    data = json.dumps(page, indent=2).encode()  # \uXXXX escapes, spaces and newlines
+    assert graph_v1.decode_page(data) is not None
+    typed = _typed(data)
+    assert _rows(typed) == _rows(_general(data))
+    texts = [*typed.batches["steps"]["details"].to_pylist()]
+    texts += typed.batches["events"]["extra"].to_pylist()
+    assert not any(t.startswith("{ ") or '": ' in t or "\n" in t for t in texts if t)
 
 
 def test_an_unknown_field_sends_the_page_down_the_general_path_into_extra(tmp_path):

@@ -29,6 +29,9 @@ _PROBLEM_STATUSES = ("failure", "warning")
 
 logger = logging.getLogger(__name__)
 
+NULL = msgspec.Raw(b"null")
+_NOTHING = frozenset({b"null", b"{}"})  # a details bag that holds nothing
+_EMPTY = frozenset({*_NOTHING, b"[]", b'""'})  # values `extra` leaves out
 DIALECT = "graph.v1"
 HINT_TYPED = "typed:graph.v1"  # Page.dialect of pages whose records are `Record` structs
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
@@ -54,7 +57,7 @@ class Initiator(Named):
 
 
 class System(Named):
-    details: dict[str, Any] | None = None
+    details: msgspec.Raw = NULL
 
 
 class Identity(System):
@@ -79,7 +82,7 @@ class Step(_Strict):
     provisioning_step_type: str | None = None
     status: str | None = None
     description: str | None = None
-    details: dict[str, Any] | None = None
+    details: msgspec.Raw = NULL  # an open bag: kept as its JSON text
 
 
 class Property(_Strict):
@@ -121,12 +124,18 @@ class GraphPage(_Strict):
 _DECODER = msgspec.json.Decoder(GraphPage)
 _NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
 _NO_STATUS, _NO_ERROR = StatusInfo(), ErrorInfo()
-_EXTRA_DETAILS = ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity")
+_EXTRA_DETAILS = tuple(
+    f'"{key}.details":'.encode()
+    for key in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity")
+)
+_SPACED = (b"\n", b'": ', b', "')  # how indented or Python-`json.dumps`-ed JSON looks
 
 
 def decode_page(data: bytes) -> list[Record] | None:
     """The records of a Graph v1.0 page; None if the bytes are anything else."""
     try:
+        if any(spaced in data for spaced in _SPACED):  # so that raw JSON text comes out compact
+            data = msgspec.json.format(data, indent=-1)
         return _DECODER.decode(data).value
     except msgspec.DecodeError as exc:  # not this shape: the general path reads it
         logger.debug("not a plain Graph v1.0 page (%s): using the general path", exc)
@@ -135,7 +144,7 @@ def decode_page(data: bytes) -> list[Record] | None:
 
 def as_plain(record: Record) -> dict[str, Any]:
     """A typed record back as the JSON object it was decoded from, for the general path."""
-    return msgspec.to_builtins(record)
+    return orjson.loads(msgspec.json.encode(record))
 
 
 def page_batches(
@@ -153,9 +162,16 @@ def page_batches(
     if bad:
         return None
     step_lists = [r.provisioning_steps or () for r in records]
+    bags = [[bytes(s.details) for s in steps] for steps in step_lists]
+    all_bags = [bag for record_bags in bags for bag in record_bags]
+    if not all(bag[:1] == b"{" or bag == b"null" for bag in all_bags):
+        return None  # a bag that is not an object: the general path says so
     property_lists = [r.modified_properties or () for r in records]
-    events = _events(records, step_lists, times)
-    steps, step_parents = _steps(events, step_lists)
+    try:
+        events = _events(records, bags, times)
+        steps, step_parents = _steps(events, step_lists, all_bags)
+    except (UnicodeDecodeError, pa.ArrowInvalid):  # bad UTF-8 inside a raw bag
+        return None
     properties, property_parents = _properties(events, property_lists)
     errors, failed = _errors(events, step_lists)
     batches = {"events": events, "steps": steps, "modified_properties": properties}
@@ -169,7 +185,7 @@ def page_batches(
     return batches, sources
 
 
-def _events(records: list[Record], step_lists: list, times: pa.Array) -> pa.RecordBatch:
+def _events(records: list[Record], bags: list[list[bytes]], times: pa.Array) -> pa.RecordBatch:
     status = [r.provisioning_status_info or _NO_STATUS for r in records]
     error = [s.error_information or _NO_ERROR for s in status]
     sp = [r.service_principal or _NAMED for r in records]
@@ -178,7 +194,7 @@ def _events(records: list[Record], step_lists: list, times: pa.Array) -> pa.Reco
     target_system = [r.target_system or _SYSTEM for r in records]
     source = [r.source_identity or _IDENTITY for r in records]
     target = [r.target_identity or _IDENTITY for r in records]
-    from_details = [_from_details(steps) for steps in step_lists]
+    from_details = [_from_details(record_bags) for record_bags in bags]
     holders = (source_system, target_system, source, target)
     columns = {
         "event_id": [r.id for r in records],
@@ -218,7 +234,9 @@ def _events(records: list[Record], step_lists: list, times: pa.Array) -> pa.Reco
     return _batch("events", columns)
 
 
-def _steps(events: pa.RecordBatch, step_lists: list) -> tuple[pa.RecordBatch, list[int]]:
+def _steps(
+    events: pa.RecordBatch, step_lists: list, bags: list[bytes]
+) -> tuple[pa.RecordBatch, list[int]]:
     event_ids, index, steps, parents = _flatten(events, step_lists)
     columns = {
         "event_id": event_ids,
@@ -228,7 +246,9 @@ def _steps(events: pa.RecordBatch, step_lists: list) -> tuple[pa.RecordBatch, li
         "status": _enums(_RESULTS, [s.status for s in steps]),
         "description": [s.description or None for s in steps],
         "timestamp": pa.nulls(len(steps), TIME),
-        "details": [orjson.dumps(d).decode() if (d := s.details) else None for s in steps],
+        "details": pa.array([None if b in _NOTHING else b for b in bags], pa.binary()).cast(
+            pa.string()  # checks the UTF-8
+        ),
     }
     return _batch("steps", columns), parents
 
@@ -275,24 +295,25 @@ def _failed_step(steps: Any, status: str) -> tuple:
     return failed.name or None, step_type, failed.description or None
 
 
-def _from_details(steps: Any) -> tuple[str | None, str | None]:
+def _from_details(bags: list[bytes]) -> tuple[str | None, str | None]:
     """(skip reason, reportable identifier) from an event's step details bags."""
     skip_reason = reportable = None
-    for step in steps:
-        details = step.details
-        if details:
+    for bag in bags:
+        if _SKIP in bag or _REPORTABLE in bag:  # parse only the bags that may hold them
+            details = orjson.loads(bag)
             skip_reason = details.get(A.SKIP_REASON_KEY) or skip_reason
             reportable = reportable or details.get(A.REPORTABLE_ID_KEY)
     return as_text(skip_reason), as_text(reportable)
 
 
 def _extra(holders: tuple[System, ...]) -> str | None:
-    extra = {
-        f"{key}.details": holder.details
+    """The unmapped `details` of the systems and identities, as `extra` JSON text."""
+    parts = [
+        key + details
         for key, holder in zip(_EXTRA_DETAILS, holders, strict=True)
-        if holder.details
-    }
-    return orjson.dumps(extra).decode() if extra else None
+        if (details := bytes(holder.details)) not in _EMPTY
+    ]
+    return b"".join((b"{", b",".join(parts), b"}")).decode() if parts else None
 
 
 def _batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
@@ -320,6 +341,7 @@ def _enums(spellings: tuple[dict[str, str], dict], values: list[str | None]) -> 
     return [canonical[value] for value in values]
 
 
+_SKIP, _REPORTABLE = (f'"{key}"'.encode() for key in (A.SKIP_REASON_KEY, A.REPORTABLE_ID_KEY))
 _ACTIONS, _RESULTS, _STEP_TYPES, _ERROR_CATEGORIES, _INITIATOR_TYPES = (
     (_spellings(table), table)
     for table in (A.ACTIONS, A.RESULTS, A.STEP_TYPES, A.ERROR_CATEGORIES, A.INITIATOR_TYPES)
