@@ -179,7 +179,7 @@ def sort_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
     for name in CHILD_TABLES:
         if name in tables:
             table = tables[name]
-            out[name] = sort_table(name, table) if events is None else _after(events, table)
+            out[name] = sort_table(name, table) if events is None else _after(events, name, table)
     return {name: out[name] for name in tables}
 
 
@@ -192,12 +192,12 @@ def sort_table(name: str, table: pa.Table) -> pa.Table:
     return _taken(table, pc.sort_indices(table, [(c, "ascending") for c in columns]))
 
 
-def _after(events: pa.Table, children: pa.Table) -> pa.Table:
+def _after(events: pa.Table, name: str, children: pa.Table) -> pa.Table:
     """Child rows in the order of their parent events, then by position."""
     if not children.num_rows:
         return children
     parent = pc.index_in(children["event_id"], value_set=events["event_id"].combine_chunks())
-    keys = pa.table({"parent": parent, "position": children[children.column_names[1]]})
+    keys = pa.table({"parent": parent, "position": children[KEYS[name][1]]})
     order = pc.sort_indices(keys, [("parent", "ascending"), ("position", "ascending")])
     return _taken(children, order)
 

@@ -18,14 +18,17 @@ import pyarrow as pa
 from msgspec import UNSET, UnsetType
 
 from provlytics.normalize import aliases as A
-from provlytics.normalize.rows import as_text
+from provlytics.normalize.rows import (
+    ERROR_COLUMNS,
+    EVENT_COLUMNS,
+    PROBLEM_STATUSES,
+    as_text,
+    failed_step,
+)
 from provlytics.normalize.times import to_timestamps
 from provlytics.schema import SCHEMAS, TIME
 
-EVENT_COLUMNS = tuple(SCHEMAS["events"].names)
-ERROR_COLUMNS = tuple(SCHEMAS["errors"].names)
 _FAILED_STEP_COLUMNS = ("failed_step_name", "failed_step_type", "failed_step_description")
-_PROBLEM_STATUSES = ("failure", "warning")
 
 logger = logging.getLogger(__name__)
 
@@ -275,7 +278,7 @@ def _flatten(events: pa.RecordBatch, lists: list) -> tuple[pa.Array, list[int], 
 
 def _errors(events: pa.RecordBatch, step_lists: list) -> tuple[pa.RecordBatch, list[int]]:
     statuses = events["status"].to_pylist()
-    failed = [i for i, status in enumerate(statuses) if status in _PROBLEM_STATUSES]
+    failed = [i for i, status in enumerate(statuses) if status in PROBLEM_STATUSES]
     rows = events.take(pa.array(failed, pa.int32()))
     step_rows = [_failed_step(step_lists[i], statuses[i]) for i in failed]
     step_part = zip(*step_rows, strict=True) if step_rows else ([], [], [])
@@ -286,13 +289,13 @@ def _errors(events: pa.RecordBatch, step_lists: list) -> tuple[pa.RecordBatch, l
 
 
 def _failed_step(steps: Any, status: str) -> tuple:
-    failed = next((s for s in steps if _enum(_RESULTS, s.status) == status), None)
-    if failed is None and steps:
-        failed = steps[-1]
-    if failed is None:
+    """(name, type, description) of the step an error row names."""
+    i = failed_step([_enum(_RESULTS, step.status) for step in steps], status)
+    if i is None:
         return None, None, None
-    step_type = _enum(_STEP_TYPES, failed.provisioning_step_type)
-    return failed.name or None, step_type, failed.description or None
+    step = steps[i]
+    step_type = _enum(_STEP_TYPES, step.provisioning_step_type)
+    return step.name or None, step_type, step.description or None
 
 
 def _from_details(bags: list[bytes]) -> tuple[str | None, str | None]:

@@ -53,7 +53,7 @@ _extract_step = compile_extractor("extract_step", _STEP_SPEC)
 _extract_property = compile_extractor("extract_property", _PROPERTY_SPEC)
 _STEP_KEYS = frozenset(k for _c, _k, paths, _t in _STEP_SPEC for (k,) in paths)
 _PROPERTY_KEYS = frozenset(k for _c, _k, paths, _t in _PROPERTY_SPEC for (k,) in paths)
-_PROBLEM_STATUSES = ("failure", "warning")
+PROBLEM_STATUSES = ("failure", "warning")  # statuses that give an `errors` row
 _GRAPH_STEP_KEYS = {"name", "provisioningStepType", "status", "description", "details"}
 _GRAPH_PROPERTY_KEYS = {"displayName", "oldValue", "newValue"}
 
@@ -159,11 +159,19 @@ def _extract_child(extract: Any, child: Any, prefix: str) -> dict[str, Any]:
 def error_row(event: tuple, steps: list[tuple]) -> tuple | None:
     """The `errors` row of an event row (in schema order) and its step rows, if it failed."""
     status = event[_STATUS_AT]
-    if status not in _PROBLEM_STATUSES:
+    if status not in PROBLEM_STATUSES:
         return None
-    failed = next((s for s in steps if s[4] == status), steps[-1] if steps else None)
-    step_part = (failed[2], failed[3], failed[5]) if failed else (None, None, None)
+    i = failed_step([step[4] for step in steps], status)
+    step_part = (None, None, None) if i is None else (steps[i][2], steps[i][3], steps[i][5])
     return (*_ERROR_HEAD(event), *step_part, *_ERROR_TAIL(event))
+
+
+def failed_step(step_statuses: list[str | None], status: str) -> int | None:
+    """The step an error row names: the first whose status is the event's, else the last."""
+    for i, step_status in enumerate(step_statuses):
+        if step_status == status:
+            return i
+    return len(step_statuses) - 1 if step_statuses else None
 
 
 def _skip_reason(view: dict[str, Any], status: str | None) -> str | None:
