@@ -13,8 +13,10 @@ import logging
 from typing import Annotated, Any
 
 import msgspec
+import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 from msgspec import UNSET, UnsetType
 
 from provlytics.normalize import aliases as A
@@ -128,7 +130,7 @@ _DECODER = msgspec.json.Decoder(GraphPage)
 _NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
 _NO_STATUS, _NO_ERROR = StatusInfo(), ErrorInfo()
 _EXTRA_DETAILS = tuple(
-    f'"{key}.details":'.encode()
+    f',"{key}.details":'
     for key in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity")
 )
 _SPACED = (b"\n", b'": ', b', "')  # how indented or Python-`json.dumps`-ed JSON looks
@@ -137,8 +139,6 @@ _SPACED = (b"\n", b'": ', b', "')  # how indented or Python-`json.dumps`-ed JSON
 def decode_page(data: bytes) -> list[Record] | None:
     """The records of a Graph v1.0 page; None if the bytes are anything else."""
     try:
-        if any(spaced in data for spaced in _SPACED):  # so that raw JSON text comes out compact
-            data = msgspec.json.format(data, indent=-1)
         return _DECODER.decode(data).value
     except msgspec.DecodeError as exc:  # not this shape: the general path reads it
         logger.debug("not a plain Graph v1.0 page (%s): using the general path", exc)
@@ -154,7 +154,8 @@ def page_batches(
     records: list[Record],
 ) -> tuple[dict[str, pa.RecordBatch], dict[str, list[int]]] | None:
     """A batch per table, and the record each row came from; None if a record needs the
-    general path (no id, no or an odd time, or neither v1.0 marker field)."""
+    general path (no id, no or an odd time, neither v1.0 marker field, a details bag that
+    is not an object, or bad UTF-8 in one)."""
     if not all(
         r.id and r.activity_date_time
         and (r.provisioning_action is not UNSET or r.provisioning_status_info is not UNSET)
@@ -165,14 +166,15 @@ def page_batches(
     if bad:
         return None
     step_lists = [r.provisioning_steps or () for r in records]
-    bags = [[bytes(s.details) for s in steps] for steps in step_lists]
-    all_bags = [bag for record_bags in bags for bag in record_bags]
-    if not all(bag[:1] == b"{" or bag == b"null" for bag in all_bags):
-        return None  # a bag that is not an object: the general path says so
     property_lists = [r.modified_properties or () for r in records]
+    step_parents, flat_steps = _flatten(step_lists)
     try:
-        events = _events(records, bags, times)
-        steps, step_parents = _steps(events, step_lists, all_bags)
+        details = _raw_column([step.details for step in flat_steps], _NOTHING)
+        if not pc.all(pc.or_kleene(pc.starts_with(details, "{"), pc.is_null(details))).as_py():
+            return None  # a bag that is not an object: the general path says so
+        found = _from_details(details, step_parents, len(records))
+        events = _events(records, found, times)
+        steps = _steps(events, step_lists, (step_parents, flat_steps), details)
     except (UnicodeDecodeError, pa.ArrowInvalid):  # bad UTF-8 inside a raw bag
         return None
     properties, property_parents = _properties(events, property_lists)
@@ -188,7 +190,7 @@ def page_batches(
     return batches, sources
 
 
-def _events(records: list[Record], bags: list[list[bytes]], times: pa.Array) -> pa.RecordBatch:
+def _events(records: list[Record], found: tuple[list, list], times: pa.Array) -> pa.RecordBatch:
     status = [r.provisioning_status_info or _NO_STATUS for r in records]
     error = [s.error_information or _NO_ERROR for s in status]
     sp = [r.service_principal or _NAMED for r in records]
@@ -197,8 +199,7 @@ def _events(records: list[Record], bags: list[list[bytes]], times: pa.Array) -> 
     target_system = [r.target_system or _SYSTEM for r in records]
     source = [r.source_identity or _IDENTITY for r in records]
     target = [r.target_identity or _IDENTITY for r in records]
-    from_details = [_from_details(record_bags) for record_bags in bags]
-    holders = (source_system, target_system, source, target)
+    skip_reasons, reportables = found
     columns = {
         "event_id": [r.id for r in records],
         "activity_time": times,
@@ -213,7 +214,7 @@ def _events(records: list[Record], bags: list[list[bytes]], times: pa.Array) -> 
         "error_reason": [e.reason or None for e in error],
         "error_details": [e.additional_details or None for e in error],
         "recommended_action": [e.recommended_action or None for e in error],
-        "skip_reason": [skip for skip, _ in from_details],
+        "skip_reason": skip_reasons,
         "duration_ms": [r.duration_in_milliseconds for r in records],
         "service_principal_id": [x.id or None for x in sp],
         "service_principal_name": [x.display_name or None for x in sp],
@@ -230,37 +231,35 @@ def _events(records: list[Record], bags: list[list[bytes]], times: pa.Array) -> 
         "initiated_by_id": [x.id or None for x in initiator],
         "initiated_by_name": [x.display_name or None for x in initiator],
         "initiated_by_type": _enums(_INITIATOR_TYPES, [x.initiator_type for x in initiator]),
-        "reportable_identifier": [reportable for _, reportable in from_details],
-        "dialect": [DIALECT] * len(records),
-        "extra": [_extra(parts) for parts in zip(*holders, strict=True)],
+        "reportable_identifier": reportables,
+        "dialect": pa.repeat(DIALECT, len(records)),
+        "extra": _extra((source_system, target_system, source, target)),
     }
     return _batch("events", columns)
 
 
 def _steps(
-    events: pa.RecordBatch, step_lists: list, bags: list[bytes]
-) -> tuple[pa.RecordBatch, list[int]]:
-    event_ids, index, steps, parents = _flatten(events, step_lists)
+    events: pa.RecordBatch, step_lists: list, flat: tuple[list[int], list[Step]], details: pa.Array
+) -> pa.RecordBatch:
+    parents, steps = flat
     columns = {
-        "event_id": event_ids,
-        "step_index": index,
+        "event_id": _parent_ids(events, parents),
+        "step_index": _positions(step_lists),
         "name": [s.name or None for s in steps],
         "step_type": _enums(_STEP_TYPES, [s.provisioning_step_type for s in steps]),
         "status": _enums(_RESULTS, [s.status for s in steps]),
         "description": [s.description or None for s in steps],
         "timestamp": pa.nulls(len(steps), TIME),
-        "details": pa.array([None if b in _NOTHING else b for b in bags], pa.binary()).cast(
-            pa.string()  # checks the UTF-8
-        ),
+        "details": details,
     }
-    return _batch("steps", columns), parents
+    return _batch("steps", columns)
 
 
 def _properties(events: pa.RecordBatch, lists: list) -> tuple[pa.RecordBatch, list[int]]:
-    event_ids, index, properties, parents = _flatten(events, lists)
+    parents, properties = _flatten(lists)
     columns = {
-        "event_id": event_ids,
-        "property_index": index,
+        "event_id": _parent_ids(events, parents),
+        "property_index": _positions(lists),
         "name": [p.display_name or None for p in properties],
         "old_value": [p.old_value or None for p in properties],
         "new_value": [p.new_value or None for p in properties],
@@ -268,12 +267,18 @@ def _properties(events: pa.RecordBatch, lists: list) -> tuple[pa.RecordBatch, li
     return _batch("modified_properties", columns), parents
 
 
-def _flatten(events: pa.RecordBatch, lists: list) -> tuple[pa.Array, list[int], list, list[int]]:
-    """Children of every event in one list: (parent ids, positions, children, parent rows)."""
+def _flatten(lists: list) -> tuple[list[int], list]:
+    """The children of every event in one list, and the row of each one's parent."""
     parents = [p for p, children in enumerate(lists) for _ in children]
-    index = [i for children in lists for i in range(len(children))]
-    flat = [child for children in lists for child in children]
-    return events["event_id"].take(pa.array(parents, pa.int32())), index, flat, parents
+    return parents, [child for children in lists for child in children]
+
+
+def _positions(lists: list) -> list[int]:
+    return [i for children in lists for i in range(len(children))]
+
+
+def _parent_ids(events: pa.RecordBatch, parents: list[int]) -> pa.Array:
+    return events["event_id"].take(pa.array(parents, pa.int32()))
 
 
 def _errors(events: pa.RecordBatch, step_lists: list) -> tuple[pa.RecordBatch, list[int]]:
@@ -298,25 +303,45 @@ def _failed_step(steps: Any, status: str) -> tuple:
     return step.name or None, step_type, step.description or None
 
 
-def _from_details(bags: list[bytes]) -> tuple[str | None, str | None]:
-    """(skip reason, reportable identifier) from an event's step details bags."""
-    skip_reason = reportable = None
-    for bag in bags:
-        if _SKIP in bag or _REPORTABLE in bag:  # parse only the bags that may hold them
-            details = orjson.loads(bag)
-            skip_reason = details.get(A.SKIP_REASON_KEY) or skip_reason
-            reportable = reportable or details.get(A.REPORTABLE_ID_KEY)
-    return as_text(skip_reason), as_text(reportable)
+def _raw_column(raws: list[msgspec.Raw], empty: frozenset[bytes]) -> pa.Array:
+    """Raw JSON texts as a string column, compact, the `empty` ones null; raises
+    `ArrowInvalid` on bad UTF-8."""
+    data = b"".join(raws)
+    if any(spaced in data for spaced in _SPACED):  # indented or `json.dumps`-ed: compact it
+        raws = [msgspec.json.format(raw, indent=-1) for raw in raws]
+        data = b"".join(raws)
+    offsets = np.zeros(len(raws) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, raws), np.int64, len(raws)), out=offsets[1:])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    column = pa.Array.from_buffers(pa.large_binary(), len(raws), buffers)
+    nothing = pc.is_in(column, value_set=pa.array(sorted(empty), pa.large_binary()))
+    return pc.if_else(nothing, pa.scalar(None, pa.large_binary()), column).cast(pa.string())
 
 
-def _extra(holders: tuple[System, ...]) -> str | None:
+def _from_details(details: pa.Array, parents: list[int], events: int) -> tuple[list, list]:
+    """(skip reasons, reportable identifiers) of every event, from its steps' details."""
+    skips: list = [None] * events
+    reportables: list = [None] * events
+    may_hold = pc.or_(pc.match_substring(details, _SKIP), pc.match_substring(details, _REPORTABLE))
+    rows = pc.indices_nonzero(may_hold)  # parse only the bags that may hold them
+    for row, text in zip(rows.to_pylist(), details.take(rows).to_pylist(), strict=True):
+        bag = orjson.loads(text)
+        event = parents[row]
+        skips[event] = bag.get(A.SKIP_REASON_KEY) or skips[event]
+        reportables[event] = reportables[event] or bag.get(A.REPORTABLE_ID_KEY)
+    return [as_text(s) for s in skips], [as_text(r) for r in reportables]
+
+
+def _extra(holders: tuple[list[System], ...]) -> pa.Array:
     """The unmapped `details` of the systems and identities, as `extra` JSON text."""
-    parts = [
-        key + details
-        for key, holder in zip(_EXTRA_DETAILS, holders, strict=True)
-        if (details := bytes(holder.details)) not in _EMPTY
+    parts = [  # ',"sourceSystem.details":{...}', or null where the details hold nothing
+        pc.binary_join_element_wise(key, _raw_column([h.details for h in column], _EMPTY), "")
+        for key, column in zip(_EXTRA_DETAILS, holders, strict=True)
     ]
-    return b"".join((b"{", b",".join(parts), b"}")).decode() if parts else None
+    # (null_handling="skip" loses rows in pyarrow 26: nulls become "" here instead)
+    joined = pc.binary_join_element_wise(*parts, "", null_handling="replace")
+    extra = pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 1), "}", "")
+    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), extra)
 
 
 def _batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
@@ -344,7 +369,7 @@ def _enums(spellings: tuple[dict[str, str], dict], values: list[str | None]) -> 
     return [canonical[value] for value in values]
 
 
-_SKIP, _REPORTABLE = (f'"{key}"'.encode() for key in (A.SKIP_REASON_KEY, A.REPORTABLE_ID_KEY))
+_SKIP, _REPORTABLE = (f'"{key}"' for key in (A.SKIP_REASON_KEY, A.REPORTABLE_ID_KEY))
 _ACTIONS, _RESULTS, _STEP_TYPES, _ERROR_CATEGORIES, _INITIATOR_TYPES = (
     (_spellings(table), table)
     for table in (A.ACTIONS, A.RESULTS, A.STEP_TYPES, A.ERROR_CATEGORIES, A.INITIATOR_TYPES)
