@@ -3,68 +3,97 @@
 import provlytics as pv
 frames = pv.load("data/samples/")
 frames.errors.head()
+
+Names are imported when first used, so that a worker process reading files, or a script
+using one part, does not pay for importing pandas, msal and everything else.
 """
 
-import logging
+from __future__ import annotations
 
-from provlytics import analysis
-from provlytics.errors import (
-    AuthError,
-    ConfigError,
-    GraphError,
-    InputError,
-    ProvlyticsError,
-    ThrottledError,
-    UnknownDialectError,
-    UnsafeRedirectError,
-)
-from provlytics.graph import (
-    Certificate,
-    ClientSecret,
-    DeviceCode,
-    GraphClient,
-    RateLimiter,
-    StaticToken,
-)
-from provlytics.loader import load, load_to_parquet
-from provlytics.operations import OnDemandBatch, provision_on_demand, provision_on_demand_batch
-from provlytics.parquet import read_dataset as read_parquet
-from provlytics.schema import SCHEMA_VERSION, SCHEMAS
-from provlytics.sources.graph_logs import fetch_logs
-from provlytics.sources.jobs import job_status, watch_job
-from provlytics.sources.on_demand import OnDemandResult, read_on_demand
-from provlytics.tables import ProvisioningFrames
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+_SOURCES = {
+    "provlytics.errors": (
+        "AuthError",
+        "ConfigError",
+        "GraphError",
+        "InputError",
+        "ProvlyticsError",
+        "ThrottledError",
+        "UnknownDialectError",
+        "UnsafeRedirectError",
+    ),
+    "provlytics.graph": (
+        "Certificate",
+        "ClientSecret",
+        "DeviceCode",
+        "GraphClient",
+        "RateLimiter",
+        "StaticToken",
+    ),
+    "provlytics.loader": ("load", "load_to_parquet"),
+    "provlytics.operations": ("OnDemandBatch", "provision_on_demand", "provision_on_demand_batch"),
+    "provlytics.parquet": ("read_parquet",),
+    "provlytics.schema": ("SCHEMA_VERSION", "SCHEMAS"),
+    "provlytics.sources.graph_logs": ("fetch_logs",),
+    "provlytics.sources.jobs": ("job_status", "watch_job"),
+    "provlytics.sources.on_demand": ("OnDemandResult", "read_on_demand"),
+    "provlytics.tables": ("ProvisioningFrames",),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+_SUBMODULES = ("analysis",)
+
+__all__ = sorted([*_MODULE_OF, *_SUBMODULES])
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = [
-    "SCHEMAS",
-    "SCHEMA_VERSION",
-    "AuthError",
-    "Certificate",
-    "ClientSecret",
-    "ConfigError",
-    "DeviceCode",
-    "GraphClient",
-    "GraphError",
-    "InputError",
-    "OnDemandBatch",
-    "OnDemandResult",
-    "ProvisioningFrames",
-    "ProvlyticsError",
-    "RateLimiter",
-    "StaticToken",
-    "ThrottledError",
-    "UnknownDialectError",
-    "UnsafeRedirectError",
-    "analysis",
-    "fetch_logs",
-    "job_status",
-    "load",
-    "load_to_parquet",
-    "provision_on_demand",
-    "provision_on_demand_batch",
-    "read_on_demand",
-    "read_parquet",
-    "watch_job",
-]
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:
+    from provlytics import analysis
+    from provlytics.errors import (
+        AuthError,
+        ConfigError,
+        GraphError,
+        InputError,
+        ProvlyticsError,
+        ThrottledError,
+        UnknownDialectError,
+        UnsafeRedirectError,
+    )
+    from provlytics.graph import (
+        Certificate,
+        ClientSecret,
+        DeviceCode,
+        GraphClient,
+        RateLimiter,
+        StaticToken,
+    )
+    from provlytics.loader import load, load_to_parquet
+    from provlytics.operations import (
+        OnDemandBatch,
+        provision_on_demand,
+        provision_on_demand_batch,
+    )
+    from provlytics.parquet import read_parquet
+    from provlytics.schema import SCHEMA_VERSION, SCHEMAS
+    from provlytics.sources.graph_logs import fetch_logs
+    from provlytics.sources.jobs import job_status, watch_job
+    from provlytics.sources.on_demand import OnDemandResult, read_on_demand
+    from provlytics.tables import ProvisioningFrames

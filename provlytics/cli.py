@@ -12,7 +12,7 @@ from provlytics.commands_fetch import fetch_command
 from provlytics.commands_ops import jobs_command, on_demand_command
 from provlytics.errors import ProvlyticsError
 from provlytics.loader import load_to_parquet
-from provlytics.parquet import read_dataset
+from provlytics.parquet import read_parquet
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -70,7 +70,7 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
     """Load the bundled samples, write a Parquet report and print a failure summary."""
     manifest = load_to_parquet([samples], out)
     _echo_manifest(manifest, out)
-    summary = analysis.failure_summary(read_dataset(out))
+    summary = analysis.failure_summary(read_parquet(out))
     click.echo(f"\nTop failures ({int(summary['events'].sum())} failed or warned events):")
     columns = ["error_code", "target_system_name", "action", "events", "identities"]
     click.echo(summary[columns].head(top).to_string(index=False))

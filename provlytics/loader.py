@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from itertools import islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-import pyarrow as pa
-
-from provlytics.normalize.batch import OnError, PageTables, normalize_page
-from provlytics.normalize.jobs import build_job_batch
+from provlytics.normalize.batch import OnError, PageTables
+from provlytics.normalize.tasks import NormalizedPage, normalized_pages
 from provlytics.parquet import DatasetWriter, read_manifest
 from provlytics.progress import paused_gc, progress_bar
-from provlytics.sources.files import KIND_JOBS, FileTask, file_tasks, iter_task_pages
+from provlytics.sources.files import FileTask, file_tasks
 from provlytics.tables import FramesBuilder, ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -94,64 +88,15 @@ def load_to_parquet(
     return read_manifest(manifest_path.parent)
 
 
-class _Result(NamedTuple):
-    source: str
-    records: int
-    tables: PageTables | pa.RecordBatch
-
-
 def _normalized_pages(
     paths: Paths, on_error: OnError, progress: bool | None, workers: int | None
-) -> Iterator[_Result]:
+) -> Iterator[NormalizedPage]:
     tasks = file_tasks(paths)
     disable = None if progress is None else not progress
     with paused_gc(), progress_bar("Loading", disable=disable) as bar:
-        count = _worker_count(tasks, workers)
-        if count > 1:
-            results = _parallel_results(tasks, on_error, count)
-        else:
-            results = (r for task in tasks for r in _task_results(task, on_error))
-        for result in results:
-            bar.update(result.records)
-            yield result
-
-
-def _task_results(task: FileTask, on_error: OnError) -> Iterator[_Result]:
-    for page in iter_task_pages(task):
-        source = page.origin.source
-        if page.meta.get("kind") == KIND_JOBS:
-            batch = build_job_batch(
-                page.records,
-                observed_time=page.meta["observed_time"],
-                service_principal_id=page.meta.get("service_principal_id"),
-                origin=page.origin,
-            )
-            yield _Result(source, len(page.records), batch)
-        else:
-            yield _Result(source, len(page.records), normalize_page(page, on_error=on_error))
-
-
-def _normalize_file(task: FileTask, on_error: OnError) -> list[_Result]:
-    """Worker: one whole file, normalized (runs in another process)."""
-    with paused_gc():
-        return list(_task_results(task, on_error))
-
-
-def _parallel_results(tasks: list[FileTask], on_error: OnError, workers: int) -> Iterator[_Result]:
-    """Normalize files in worker processes; results come back in file order, with at most
-    two files per worker in flight, so memory stays bounded."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["provlytics.loader"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque = deque()
-        queue = iter(tasks)
-        for task in islice(queue, 2 * workers):
-            pending.append(pool.submit(_normalize_file, task, on_error))
-        while pending:
-            results = pending.popleft().result()
-            for task in islice(queue, 1):
-                pending.append(pool.submit(_normalize_file, task, on_error))
-            yield from results
+        for page in normalized_pages(tasks, on_error, _worker_count(tasks, workers)):
+            bar.update(page.records)
+            yield page
 
 
 def _worker_count(tasks: list[FileTask], workers: int | None) -> int:

@@ -14,6 +14,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -150,8 +151,10 @@ class DatasetWriter:
             parts = [t.cast(SCHEMAS[name]) for t in (old, fresh) if t is not None]
             if parts:
                 merged[name] = pa.concat_tables(parts)
-        for name, table in sort_tables(merged).items():
-            _replace_partition(self.root / name / f"{PARTITION}={date}", table)
+        tables = sort_tables(merged)
+        folders = [self.root / name / f"{PARTITION}={date}" for name in tables]
+        with ThreadPoolExecutor(os.cpu_count()) as pool:  # writing releases the GIL
+            list(pool.map(_replace_partition, folders, tables.values()))
 
     def _merge_jobs(self, date: str) -> None:
         folder = self.root / "job_status" / f"{PARTITION}={date}"
@@ -180,7 +183,7 @@ def write_dataset(frames: ProvisioningFrames, path: str | Path) -> Path:
     return Path(path)
 
 
-def read_dataset(path: str | Path) -> ProvisioningFrames:
+def read_parquet(path: str | Path) -> ProvisioningFrames:
     """Read a dataset folder written by provlytics back into `ProvisioningFrames`."""
     root = Path(path)
     manifest = read_manifest(root)

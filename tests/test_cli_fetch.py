@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from fakegraph import TOKEN, FakeGraph
 
 from provlytics.commands_fetch import fetch_command
-from provlytics.parquet import read_dataset
+from provlytics.parquet import read_parquet
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_fetch_writes_the_dataset_and_prints_counts(env, graph, httpserver, tmp_
     ]
     sent = [request for request, _ in httpserver.log]
     assert [r.headers["Authorization"] for r in sent] == [f"Bearer {TOKEN}"] * 3
-    assert read_dataset(out).counts()["events"] == 5
+    assert read_parquet(out).counts()["events"] == 5
     assert (out / ".spool" / "checkpoint.json").exists()
 
 

@@ -21,7 +21,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from provlytics.commands_ops import jobs_command, on_demand_command
-from provlytics.parquet import read_dataset
+from provlytics.parquet import read_parquet
 
 SP = AWS_SERVICE_PRINCIPAL_ID
 JOB_ID = "aWSSingleSignon.ff8bf889e03141ac8f7baedb059892ee.bfc8712e-0986-4d47-896b-6872713598c6"
@@ -125,7 +125,7 @@ def test_on_demand_prints_verdicts_and_saves(
     args += ["--member", "m1", "--member", "m2", "--save", str(tmp_path / "out")]
     result = CliRunner().invoke(on_demand_command, args, env=env)
     assert result.exit_code == 0, result.output
-    assert len(read_dataset(tmp_path / "out").events) == 1
+    assert len(read_parquet(tmp_path / "out").events) == 1
     assert f"Wrote {tmp_path / 'out'}" in result.output
     assert "u1: Skipped RedundantExport The state of the user" in result.output
     assert "g1: Success" in result.output

@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 
 from provlytics.errors import ConfigError, GraphError, UnsafeRedirectError
 from provlytics.graph import GraphClient, StaticToken, build_filter
-from provlytics.parquet import read_dataset
+from provlytics.parquet import read_parquet
 from provlytics.schema import TABLE_NAMES
 from provlytics.sources.graph_logs import (
     fetch_logs,
@@ -251,7 +251,7 @@ def test_incremental_fetches_newer_events_and_dedups_the_overlap(
     ] * 2
     assert list(second.events["event_id"]) == ["evt-010", "evt-009", "evt-011"]
     assert Spool(spool).read_watermark() == "2026-11-17T01:00:00Z"
-    merged = read_dataset(out)
+    merged = read_parquet(out)
     assert sorted(merged.events["event_id"]) == [f"evt-{i:03d}" for i in range(12)]
 
 

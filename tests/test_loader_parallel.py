@@ -20,7 +20,7 @@ def test_two_workers_load_exactly_what_one_process_loads():
     assert two.records_read == one.records_read
 
 
-def test_a_bad_file_read_by_a_worker_is_named_in_the_error(tmp_path):
+def test_a_bad_file_is_named_in_the_error_of_a_parallel_load(tmp_path):
     (tmp_path / "a.json").write_text('{"value": []}', encoding="utf-8")
     (tmp_path / "b.json").write_text('{"value": [', encoding="utf-8")
     with pytest.raises(InputError, match=r"b\.json: not valid JSON"):

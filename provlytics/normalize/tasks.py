@@ -1,0 +1,94 @@
+"""Files -> normalized page tables, in this process or in worker processes.
+
+Worker processes start by importing this module, so it imports only what reading and
+normalizing need: pyarrow, msgspec and orjson, not pandas or msal.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from typing import NamedTuple
+
+import pyarrow as pa
+
+from provlytics.normalize.batch import OnError, PageTables, normalize_page
+from provlytics.normalize.jobs import build_job_batch
+from provlytics.sources.files import KIND_JOBS, FileTask, iter_task_pages
+
+IN_FLIGHT_PER_WORKER = 8  # files read ahead of the one awaited, per worker
+
+
+class NormalizedPage(NamedTuple):
+    source: str
+    records: int
+    tables: PageTables | pa.RecordBatch  # a job snapshot page gives a job_status batch
+
+
+def normalized_pages(
+    tasks: list[FileTask], on_error: OnError, workers: int = 1
+) -> Iterator[NormalizedPage]:
+    """The normalized pages of every file, in file order; `workers` > 1 uses processes."""
+    if workers > 1:
+        yield from _in_workers(tasks, on_error, workers)
+        return
+    for task in tasks:
+        yield from _pages_of(task, on_error)
+
+
+def _pages_of(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
+    for page in iter_task_pages(task):
+        source = page.origin.source
+        if page.meta.get("kind") == KIND_JOBS:
+            batch = build_job_batch(
+                page.records,
+                observed_time=page.meta["observed_time"],
+                service_principal_id=page.meta.get("service_principal_id"),
+                origin=page.origin,
+            )
+            yield NormalizedPage(source, len(page.records), batch)
+        else:
+            tables = normalize_page(page, on_error=on_error)
+            yield NormalizedPage(source, len(page.records), tables)
+
+
+def _normalize_file(task: FileTask, on_error: OnError) -> list[NormalizedPage]:
+    return list(_pages_of(task, on_error))
+
+
+def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Iterator[NormalizedPage]:
+    """Normalize files in worker processes, and in this one while they start or are busy.
+
+    Results keep file order; at most `IN_FLIGHT_PER_WORKER` files per worker are held."""
+    context = multiprocessing.get_context("forkserver")  # "fork" is unsafe with threads
+    context.set_forkserver_preload([__name__])
+    queue = deque(tasks)
+    pending: deque[Future | list[NormalizedPage]] = deque()
+    limit = IN_FLIGHT_PER_WORKER * workers
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable)
+    with pool, ThreadPoolExecutor(1) as background:
+        started = background.submit(_start, pool, workers)  # a first start takes a second
+        while queue or pending:
+            if queue and started.done() and _running(pending) < 2 * workers:
+                started.result()
+                pending.append(pool.submit(_normalize_file, queue.popleft(), on_error))
+            elif queue and len(pending) < limit and not _head_done(pending):
+                pending.append(_normalize_file(queue.popleft(), on_error))  # rather than wait
+            else:
+                head = pending.popleft()
+                yield from head.result() if isinstance(head, Future) else head
+
+
+def _start(pool: ProcessPoolExecutor, workers: int) -> None:
+    wait([pool.submit(int) for _ in range(workers)])
+
+
+def _running(pending: deque[Future | list[NormalizedPage]]) -> int:
+    return sum(isinstance(item, Future) and not item.done() for item in pending)
+
+
+def _head_done(pending: deque[Future | list[NormalizedPage]]) -> bool:
+    return bool(pending) and (not isinstance(pending[0], Future) or pending[0].done())
