@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -131,14 +132,16 @@ def tag_occurrences(page: PageTables, first: int) -> dict[str, pa.RecordBatch]:
     wins together with its own steps, properties and error row.
     """
     events = page.batches["events"]
-    numbers = range(first, first + events.num_rows)
-    by_record = dict(zip(page.record_index["events"], numbers, strict=True))
+    numbers = np.arange(first, first + events.num_rows, dtype=np.int64)
+    records = np.asarray(page.record_index["events"], np.int64)
+    by_record = np.zeros(int(records.max()) + 1 if len(records) else 0, np.int64)
+    by_record[records] = numbers
     tagged = {}
     for name, batch in page.batches.items():
-        occ = numbers if name == "events" else [by_record[r] for r in page.record_index[name]]
-        column = pa.array(occ, pa.int64())
+        rows = page.record_index[name]
+        occ = numbers if name == "events" else by_record[np.asarray(rows, np.int64)]
         tagged[name] = pa.RecordBatch.from_arrays(
-            [*batch.columns, column], schema=occurrence_schema(name)
+            [*batch.columns, pa.array(occ)], schema=occurrence_schema(name)
         )
     return tagged
 

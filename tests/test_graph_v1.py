@@ -39,7 +39,7 @@ def _general(data: bytes, on_error: str = "raise") -> PageTables:
 
 
 def _rows(tables: PageTables) -> dict[str, Any]:
-    rows: dict[str, Any] = {"record_index": tables.record_index}
+    rows: dict[str, Any] = {k: list(v) for k, v in tables.record_index.items()}
     for name in LOG_TABLES:
         rows[name] = tables.batches[name].to_pylist()
     # the same JSON, whatever the spelling (the typed path keeps the text as received)

@@ -21,11 +21,11 @@ def test_every_public_name_resolves_and_type_checkers_see_the_same_names():
     assert imported == set(pv.__all__)
 
 
-def test_reading_files_does_not_import_pandas_or_msal():
+def test_reading_files_does_not_import_msal_or_matplotlib():
     # worker processes import only this module: it must stay light to start fast
     code = (
         "import sys, provlytics.normalize.tasks;"
-        "print(sorted({'pandas', 'msal', 'matplotlib'} & set(sys.modules)))"
+        "print(sorted({'msal', 'requests', 'matplotlib', 'ipywidgets'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -46,7 +46,7 @@ class PageTables:
     """
 
     batches: dict[str, pa.RecordBatch]
-    record_index: dict[str, list[int]]
+    record_index: dict[str, Sequence[int]]  # lists or NumPy arrays
     rejects: list[Reject] = field(default_factory=list)
     records: int = 0
 

@@ -10,7 +10,8 @@ id or an odd timestamp sends the page down the general path, which keeps unknown
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -35,8 +36,8 @@ _FAILED_STEP_COLUMNS = ("failed_step_name", "failed_step_type", "failed_step_des
 logger = logging.getLogger(__name__)
 
 NULL = msgspec.Raw(b"null")
-_NOTHING = frozenset({b"null", b"{}"})  # a details bag that holds nothing
-_EMPTY = frozenset({*_NOTHING, b"[]", b'""'})  # values `extra` leaves out
+_NOTHING = frozenset({b"{}"})  # a details bag that holds nothing (besides null)
+_EMPTY = frozenset({b"{}", b"[]", b'""'})  # values `extra` leaves out (besides null)
 DIALECT = "graph.v1"
 HINT_TYPED = "typed:graph.v1"  # Page.dialect of pages whose records are `Record` structs
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
@@ -129,11 +130,12 @@ class GraphPage(_Strict):
 _DECODER = msgspec.json.Decoder(GraphPage)
 _NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
 _NO_STATUS, _NO_ERROR = StatusInfo(), ErrorInfo()
-_EXTRA_DETAILS = tuple(
-    f',"{key}.details":'
-    for key in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity")
+_EXTRA_KEYS = pa.array(
+    [
+        f'"{key}.details":'
+        for key in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity")
+    ]
 )
-_SPACED = (b"\n", b'": ', b', "')  # how indented or Python-`json.dumps`-ed JSON looks
 
 
 def decode_page(data: bytes) -> list[Record] | None:
@@ -152,7 +154,7 @@ def as_plain(record: Record) -> dict[str, Any]:
 
 def page_batches(
     records: list[Record],
-) -> tuple[dict[str, pa.RecordBatch], dict[str, list[int]]] | None:
+) -> tuple[dict[str, pa.RecordBatch], dict[str, Sequence[int]]] | None:
     """A batch per table, and the record each row came from; None if a record needs the
     general path (no id, no or an odd time, neither v1.0 marker field, a details bag that
     is not an object, or bad UTF-8 in one)."""
@@ -167,24 +169,28 @@ def page_batches(
         return None
     step_lists = [r.provisioning_steps or () for r in records]
     property_lists = [r.modified_properties or () for r in records]
-    step_parents, flat_steps = _flatten(step_lists)
+    steps = _flatten(step_lists)
     try:
-        details = _raw_column([step.details for step in flat_steps], _NOTHING)
+        details = _raw_column([step.details for step in steps.items], _NOTHING)
         if not pc.all(pc.or_kleene(pc.starts_with(details, "{"), pc.is_null(details))).as_py():
             return None  # a bag that is not an object: the general path says so
-        found = _from_details(details, step_parents, len(records))
+        found = _from_details(details, steps.parents, len(records))
         events = _events(records, found, times)
-        steps = _steps(events, step_lists, (step_parents, flat_steps), details)
+        step_batch = _steps(events, steps, details)
     except (UnicodeDecodeError, pa.ArrowInvalid):  # bad UTF-8 inside a raw bag
         return None
-    properties, property_parents = _properties(events, property_lists)
+    properties = _flatten(property_lists)
     errors, failed = _errors(events, step_lists)
-    batches = {"events": events, "steps": steps, "modified_properties": properties}
-    batches["errors"] = errors
+    batches = {
+        "events": events,
+        "steps": step_batch,
+        "modified_properties": _properties(events, properties),
+        "errors": errors,
+    }
     sources = {
-        "events": list(range(len(records))),
-        "steps": step_parents,
-        "modified_properties": property_parents,
+        "events": np.arange(len(records)),
+        "steps": steps.parents,
+        "modified_properties": properties.parents,
         "errors": failed,
     }
     return batches, sources
@@ -238,47 +244,47 @@ def _events(records: list[Record], found: tuple[list, list], times: pa.Array) ->
     return _batch("events", columns)
 
 
-def _steps(
-    events: pa.RecordBatch, step_lists: list, flat: tuple[list[int], list[Step]], details: pa.Array
-) -> pa.RecordBatch:
-    parents, steps = flat
+def _steps(events: pa.RecordBatch, steps: _Children, details: pa.Array) -> pa.RecordBatch:
+    items = steps.items
     columns = {
-        "event_id": _parent_ids(events, parents),
-        "step_index": _positions(step_lists),
-        "name": [s.name or None for s in steps],
-        "step_type": _enums(_STEP_TYPES, [s.provisioning_step_type for s in steps]),
-        "status": _enums(_RESULTS, [s.status for s in steps]),
-        "description": [s.description or None for s in steps],
-        "timestamp": pa.nulls(len(steps), TIME),
+        "event_id": events["event_id"].take(steps.parents),
+        "step_index": steps.positions,
+        "name": [s.name or None for s in items],
+        "step_type": _enums(_STEP_TYPES, [s.provisioning_step_type for s in items]),
+        "status": _enums(_RESULTS, [s.status for s in items]),
+        "description": [s.description or None for s in items],
+        "timestamp": pa.nulls(len(items), TIME),
         "details": details,
     }
     return _batch("steps", columns)
 
 
-def _properties(events: pa.RecordBatch, lists: list) -> tuple[pa.RecordBatch, list[int]]:
-    parents, properties = _flatten(lists)
+def _properties(events: pa.RecordBatch, properties: _Children) -> pa.RecordBatch:
+    items = properties.items
     columns = {
-        "event_id": _parent_ids(events, parents),
-        "property_index": _positions(lists),
-        "name": [p.display_name or None for p in properties],
-        "old_value": [p.old_value or None for p in properties],
-        "new_value": [p.new_value or None for p in properties],
+        "event_id": events["event_id"].take(properties.parents),
+        "property_index": properties.positions,
+        "name": [p.display_name or None for p in items],
+        "old_value": [p.old_value or None for p in items],
+        "new_value": [p.new_value or None for p in items],
     }
-    return _batch("modified_properties", columns), parents
+    return _batch("modified_properties", columns)
 
 
-def _flatten(lists: list) -> tuple[list[int], list]:
-    """The children of every event in one list, and the row of each one's parent."""
-    parents = [p for p, children in enumerate(lists) for _ in children]
-    return parents, [child for children in lists for child in children]
+class _Children(NamedTuple):
+    parents: np.ndarray  # the row of each child's event
+    positions: np.ndarray  # each child's position in its event's list
+    items: list
 
 
-def _positions(lists: list) -> list[int]:
-    return [i for children in lists for i in range(len(children))]
-
-
-def _parent_ids(events: pa.RecordBatch, parents: list[int]) -> pa.Array:
-    return events["event_id"].take(pa.array(parents, pa.int32()))
+def _flatten(lists: list) -> _Children:
+    """The children of every event, in one list."""
+    counts = np.fromiter(map(len, lists), np.int64, len(lists))
+    firsts = np.repeat(np.cumsum(counts) - counts, counts)
+    items = [child for children in lists for child in children]
+    return _Children(
+        np.repeat(np.arange(len(lists)), counts), np.arange(len(items)) - firsts, items
+    )
 
 
 def _errors(events: pa.RecordBatch, step_lists: list) -> tuple[pa.RecordBatch, list[int]]:
@@ -304,29 +310,39 @@ def _failed_step(steps: Any, status: str) -> tuple:
 
 
 def _raw_column(raws: list[msgspec.Raw], empty: frozenset[bytes]) -> pa.Array:
-    """Raw JSON texts as a string column, compact, the `empty` ones null; raises
-    `ArrowInvalid` on bad UTF-8."""
+    """Raw JSON texts as a compact string column; null where a text is `null` or one of the
+    two-byte texts in `empty`. Raises `ArrowInvalid` on bad UTF-8."""
     data = b"".join(raws)
-    if any(spaced in data for spaced in _SPACED):  # indented or `json.dumps`-ed: compact it
+    if b"\n" in data or b'": ' in data:  # indented or `json.dumps`-ed: compact it
         raws = [msgspec.json.format(raw, indent=-1) for raw in raws]
         data = b"".join(raws)
+    lengths = np.fromiter(map(len, raws), np.int64, len(raws))
     offsets = np.zeros(len(raws) + 1, np.int64)
-    np.cumsum(np.fromiter(map(len, raws), np.int64, len(raws)), out=offsets[1:])
-    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    column = pa.Array.from_buffers(pa.large_binary(), len(raws), buffers)
-    nothing = pc.is_in(column, value_set=pa.array(sorted(empty), pa.large_binary()))
-    return pc.if_else(nothing, pa.scalar(None, pa.large_binary()), column).cast(pa.string())
+    np.cumsum(lengths, out=offsets[1:])
+    text = np.frombuffer(data, np.uint8)
+    first = text[offsets[:-1]]  # a JSON text is never empty
+    second = text[np.minimum(offsets[:-1] + 1, len(text) - 1)]
+    nothing = (lengths == 4) & (first == ord("n"))  # null
+    for a, b in empty:
+        nothing |= (lengths == 2) & (first == a) & (second == b)
+    validity = pa.py_buffer(np.packbits(~nothing, bitorder="little"))
+    kind = pa.binary() if len(data) < 2**31 else pa.large_binary()
+    offsets = offsets.astype(np.int32) if kind == pa.binary() else offsets
+    column = pa.Array.from_buffers(
+        kind, len(raws), [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    return column.cast(pa.string())
 
 
-def _from_details(details: pa.Array, parents: list[int], events: int) -> tuple[list, list]:
+def _from_details(details: pa.Array, parents: np.ndarray, events: int) -> tuple[list, list]:
     """(skip reasons, reportable identifiers) of every event, from its steps' details."""
     skips: list = [None] * events
     reportables: list = [None] * events
     may_hold = pc.or_(pc.match_substring(details, _SKIP), pc.match_substring(details, _REPORTABLE))
     rows = pc.indices_nonzero(may_hold)  # parse only the bags that may hold them
-    for row, text in zip(rows.to_pylist(), details.take(rows).to_pylist(), strict=True):
+    events_of = parents[rows.to_numpy()].tolist()
+    for event, text in zip(events_of, details.take(rows).to_pylist(), strict=True):
         bag = orjson.loads(text)
-        event = parents[row]
         skips[event] = bag.get(A.SKIP_REASON_KEY) or skips[event]
         reportables[event] = reportables[event] or bag.get(A.REPORTABLE_ID_KEY)
     return [as_text(s) for s in skips], [as_text(r) for r in reportables]
@@ -334,14 +350,17 @@ def _from_details(details: pa.Array, parents: list[int], events: int) -> tuple[l
 
 def _extra(holders: tuple[list[System], ...]) -> pa.Array:
     """The unmapped `details` of the systems and identities, as `extra` JSON text."""
-    parts = [  # ',"sourceSystem.details":{...}', or null where the details hold nothing
-        pc.binary_join_element_wise(key, _raw_column([h.details for h in column], _EMPTY), "")
-        for key, column in zip(_EXTRA_DETAILS, holders, strict=True)
-    ]
-    # (null_handling="skip" loses rows in pyarrow 26: nulls become "" here instead)
-    joined = pc.binary_join_element_wise(*parts, "", null_handling="replace")
-    extra = pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 1), "}", "")
-    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), extra)
+    n = len(holders[0])
+    details = _raw_column([h.details for column in holders for h in column], _EMPTY)
+    by_record = np.arange(len(holders) * n).reshape(len(holders), n).T.ravel()
+    keys = _EXTRA_KEYS.take(np.tile(np.arange(len(holders)), n))
+    parts = pc.binary_join_element_wise(keys, details.take(by_record), "")  # null: nothing
+    counts = parts.is_valid().to_numpy(zero_copy_only=False).reshape(n, len(holders)).sum(1)
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, parts.drop_null()), ",")
+    extra = pc.binary_join_element_wise("{", joined, "}", "")
+    return pc.if_else(counts == 0, pa.scalar(None, pa.string()), extra)
 
 
 def _batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:

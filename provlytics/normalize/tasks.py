@@ -1,7 +1,8 @@
 """Files -> normalized page tables, in this process or in worker processes.
 
 Worker processes start by importing this module, so it imports only what reading and
-normalizing need: pyarrow, msgspec and orjson, not pandas or msal.
+normalizing need: pyarrow, msgspec and orjson, not msal or matplotlib. (pyarrow imports
+pandas on its first conversion from Python objects, so the workers' server preloads it.)
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Itera
 
     Results keep file order; at most `IN_FLIGHT_PER_WORKER` files per worker are held."""
     context = multiprocessing.get_context("forkserver")  # "fork" is unsafe with threads
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([__name__, "pandas"])
     queue = deque(tasks)
     pending: deque[Future | list[NormalizedPage]] = deque()
     limit = IN_FLIGHT_PER_WORKER * workers
