@@ -3,8 +3,9 @@
     python -m bench.normalize [--records 50000] [--page-size 1000]
 
 Writes N synthetic Graph v1.0 records as Graph pages, then runs each method in its own
-process (so peak RSS is that method's alone), `--repeat` times (3), and reports the median
-records/s and the peak memory:
+process (so peak RSS is that method's alone), in `--repeat` rounds (5) that take every
+method in turn (so a slow spell of the machine hits them all), and reports the median
+records/s, the peak RSS of the process and the summed peak RSS of its worker processes:
 - naive: `json.load` every page, `pandas.json_normalize` events, steps and modified
   properties, `to_parquet` (what most scripts do today);
 - `pv.load(...).to_parquet(...)`: in memory, in one process and with the default workers
@@ -17,12 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -58,12 +61,14 @@ def _write_page(folder: Path, number: int, records: list[dict]) -> int:
 
 
 def run_method(method: str, data: Path, out: Path) -> None:
-    """Run one method in this process and print its timing and peak RSS as JSON."""
+    """Run one method in this process and print its timing and peak memory as JSON."""
     import pandas as pd
 
     import provlytics as pv
     from provlytics import loader, parquet  # noqa: F401  (imported before the clock, as pandas)
 
+    workers = _WorkerMemory()
+    workers.start()
     start = time.perf_counter()
     if method == "naive":
         _naive(pd, data, out)
@@ -74,8 +79,50 @@ def run_method(method: str, data: Path, out: Path) -> None:
     else:
         pv.load_to_parquet(data, out, progress=False)
     seconds = time.perf_counter() - start
+    workers.stop.set()
+    workers.join()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "workers_mb": workers.peak_mb}))
+
+
+class _WorkerMemory(threading.Thread):
+    """Samples, every 0.1 s, the summed RSS of this process's descendants: worker processes
+    are grandchildren, under the forkserver, which `getrusage` cannot see. (Pages they share,
+    such as the libraries, count once per process: an upper bound.)"""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.peak_mb = 0.0
+
+    def run(self) -> None:
+        while not self.stop.wait(0.1):
+            self.peak_mb = max(self.peak_mb, sum(map(_rss_mb, _descendants(os.getpid()))))
+
+
+def _descendants(root: int) -> list[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), 0)
+    return int(kb) / 1024
 
 
 def _naive(pd, data: Path, out: Path) -> None:
@@ -91,21 +138,16 @@ def _naive(pd, data: Path, out: Path) -> None:
     props.astype(str).to_parquet(out / "modified_properties.parquet")
 
 
-def _measure(method: str, data: Path, work: Path, repeat: int) -> dict:
-    """The median run of `repeat` (each into an empty folder) and the highest peak RSS."""
-    runs = []
-    for _ in range(repeat):
-        out = work / f"out-{method}"
-        shutil.rmtree(out, ignore_errors=True)
-        result = subprocess.run(
-            [sys.executable, "-m", "bench.normalize", "--run", method, str(data), str(out)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        runs.append(json.loads(result.stdout.strip().splitlines()[-1]))
-    seconds = statistics.median(r["seconds"] for r in runs)
-    return {"seconds": seconds, "peak_mb": max(r["peak_mb"] for r in runs)}
+def _run(method: str, data: Path, work: Path) -> dict:
+    out = work / f"out-{method}"
+    shutil.rmtree(out, ignore_errors=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.normalize", "--run", method, str(data), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -114,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--page-size", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per method (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of every method (median)")
     parser.add_argument("--run", nargs=3, metavar=("METHOD", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
@@ -122,16 +164,27 @@ def main(argv: list[str] | None = None) -> None:
         return
     with tempfile.TemporaryDirectory(prefix="provlytics-bench-") as tmp:
         work = Path(tmp)
-        rows = []
+        plan = []  # (method, records, files, input MB, folder)
         for n in (args.records, 2 * args.records):
             data = work / f"data-{n}"
             files = write_pages(data, n, args.page_size)
             mb = sum(p.stat().st_size for p in data.iterdir()) / 2**20
             methods = METHODS if n == args.records else ("stream",)
-            for method in methods:
-                result = _measure(method, data, work, args.repeat)
-                rows.append((method, n, files, mb, result))
-        _report(rows)
+            plan += [(method, n, files, mb, data) for method in methods]
+        runs: list[list[dict]] = [[] for _ in plan]
+        for _ in range(args.repeat):  # rounds, so that a slow spell of the machine hits all
+            for step, (method, *_, data) in enumerate(plan):
+                runs[step].append(_run(method, data, work))
+        _report([(*step[:4], _summary(r)) for step, r in zip(plan, runs, strict=True)])
+
+
+def _summary(runs: list[dict]) -> dict:
+    """The median time, and the highest peaks of memory."""
+    return {
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+        "workers_mb": max(r["workers_mb"] for r in runs),
+    }
 
 
 def _report(rows: list[tuple]) -> None:
@@ -143,7 +196,7 @@ def _report(rows: list[tuple]) -> None:
         "load": "pv.load().to_parquet()",
         "stream": "pv.load_to_parquet()",
     }
-    header = ("method", "records", "files", "input MB", "rec/s", "x naive", "peak RSS MB")
+    header = ("method", "records", "files", "input MB", "rec/s", "x naive", "peak MB", "workers MB")
     print(_line(header))
     for method, n, files, mb, result in rows:
         rate = n / result["seconds"]
@@ -158,13 +211,14 @@ def _report(rows: list[tuple]) -> None:
                     f"{rate:.0f}",
                     f"{rate / base_rate:.1f}",
                     f"{peak:.0f}",
+                    f"{result['workers_mb']:.0f}" if result["workers_mb"] else "-",
                 )
             )
         )
 
 
 def _line(cells: tuple) -> str:
-    widths = (26, 9, 7, 10, 10, 9, 13)
+    widths = (26, 9, 7, 10, 10, 9, 9, 11)
     first, *rest = cells
     return f"{first:<{widths[0]}}" + "".join(
         f"{c!s:>{w}}" for c, w in zip(rest, widths[1:], strict=True)
