@@ -62,7 +62,7 @@ class DatasetWriter:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._staging = self.root / f".staging-{uuid.uuid4().hex}"
-        self._writers: dict[tuple[str, str], pq.ParquetWriter] = {}
+        self._writers: dict[tuple[str, str], pa.ipc.RecordBatchFileWriter] = {}
         self._held: dict[tuple[str, str], list[pa.Table]] = {}
         self._occurrences = 0
 
@@ -117,19 +117,20 @@ class DatasetWriter:
         """What this writer has for one partition: held in memory and staged on disk."""
         parts = list(self._held.get((table, date), ()))
         if (table, date) in self._writers:
-            parts.append(pq.read_table(self._staged(table, date)))
+            staged = pa.memory_map(str(self._staged(table, date)))
+            parts.append(pa.ipc.open_file(staged).read_all())  # zero-copy: mapped
         return pa.concat_tables(parts) if parts else None
 
-    def _writer(self, table: str, date: str, schema: pa.Schema) -> pq.ParquetWriter:
+    def _writer(self, table: str, date: str, schema: pa.Schema) -> pa.ipc.RecordBatchFileWriter:
         if (table, date) not in self._writers:
             path = self._staged(table, date)
             path.parent.mkdir(parents=True, exist_ok=True)
-            # staged files live seconds: spend no time compressing them
-            self._writers[table, date] = pq.ParquetWriter(path, schema, compression="none")
+            # staged rows live seconds: Arrow IPC, uncompressed, written and mapped back as is
+            self._writers[table, date] = pa.ipc.new_file(str(path), schema)
         return self._writers[table, date]
 
     def _staged(self, table: str, date: str) -> Path:
-        return self._staging / table / f"{PARTITION}={date}" / "part.parquet"
+        return self._staging / table / f"{PARTITION}={date}" / "part.arrow"
 
     def _merge_events(self, date: str) -> None:
         new = self._fresh("events", date)
