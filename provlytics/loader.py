@@ -38,8 +38,9 @@ def load(
         on_error: "raise" stops at the first bad record with an `InputError` naming it;
             "collect" sets bad records aside in `frames.rejects` with their origin.
         progress: show a progress bar (None: only in a terminal or notebook).
-        workers: processes normalizing files in parallel (None: every core, up to 4,
-            once the input passes 32 MB; 1: none). Results keep file order.
+        workers: worker processes normalizing files in parallel (None: every core, up to
+            4, once the input passes 32 MB; 1: none). This process works too while they
+            start or are busy. Results keep file order.
     """
     builder = FramesBuilder()
     for source, _records, tables in _normalized_pages(paths, on_error, progress, workers):
