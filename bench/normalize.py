@@ -10,8 +10,9 @@ records/s, the peak RSS of the process and the summed peak RSS of its worker pro
   properties, `to_parquet` (what most scripts do today);
 - `pv.load(...).to_parquet(...)`: in memory, in one process and with the default workers
   (every core, up to 4, once the input passes 32 MB);
-- `pv.load_to_parquet(...)`: streaming page by page, at N and 2N records, to show that
-  peak memory does not grow with the number of input files.
+- `pv.load_to_parquet(...)`: streaming page by page, at N records over 3 days and 2N over
+  6 days, to show that peak memory does not grow with the number of input files (it is
+  bounded by the largest day, which the commit merges in memory).
 """
 
 from __future__ import annotations
@@ -36,12 +37,13 @@ from provlytics.synthetic import generate_records
 METHODS = ("naive", "load1", "load", "stream")
 
 
-def write_pages(folder: Path, records: int, page_size: int) -> int:
-    """Write `records` Graph-shaped records as pages of `page_size`; returns the file count."""
+def write_pages(folder: Path, records: int, page_size: int, days: float = 3) -> int:
+    """Write `records` Graph-shaped records over `days` days as pages of `page_size`;
+    returns the file count."""
     folder.mkdir(parents=True, exist_ok=True)
     page: list[dict] = []
     files = 0
-    for record in generate_records(records, seed=1):
+    for record in generate_records(records, seed=1, days=days):
         page.append(record)
         if len(page) == page_size:
             files += _write_page(folder, files, page)
@@ -167,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
         plan = []  # (method, records, files, input MB, folder)
         for n in (args.records, 2 * args.records):
             data = work / f"data-{n}"
-            files = write_pages(data, n, args.page_size)
+            # as many records a day: twice the files cover twice the days
+            files = write_pages(data, n, args.page_size, days=3 * n / args.records)
             mb = sum(p.stat().st_size for p in data.iterdir()) / 2**20
             methods = METHODS if n == args.records else ("stream",)
             plan += [(method, n, files, mb, data) for method in methods]
@@ -218,7 +221,7 @@ def _report(rows: list[tuple]) -> None:
 
 
 def _line(cells: tuple) -> str:
-    widths = (26, 9, 7, 10, 10, 9, 9, 11)
+    widths = (26, 9, 7, 10, 10, 9, 9, 12)
     first, *rest = cells
     return f"{first:<{widths[0]}}" + "".join(
         f"{c!s:>{w}}" for c, w in zip(rest, widths[1:], strict=True)
