@@ -1,6 +1,7 @@
 """Loading with worker processes gives the same tables, in the same order, as one process."""
 
 import pickle
+from collections import deque
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,16 @@ def test_input_errors_survive_pickling_with_origin_and_field():
     error = InputError(Origin("f.json", record=3), "is missing", field="id")
     copy = pickle.loads(pickle.dumps(error))
     assert (type(copy), str(copy), copy.field) == (InputError, str(error), "id")
+
+
+def test_files_taken_on_ahead_are_bounded_by_count_and_input_size():
+    from provlytics.normalize.tasks import IN_FLIGHT_PER_WORKER, READ_AHEAD_BYTES, _room
+
+    def held(*sizes):
+        return deque((size, []) for size in sizes)
+
+    big = READ_AHEAD_BYTES  # one file as large as the whole read-ahead budget
+    assert _room(held(big, big, big), workers=2)  # two per worker, whatever their size
+    assert not _room(held(big, big, big, big), workers=2)
+    assert _room(held(1, 1, 1, 1), workers=2)  # small files: read further ahead
+    assert not _room(held(*[1] * (IN_FLIGHT_PER_WORKER * 2)), workers=2)

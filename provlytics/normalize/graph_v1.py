@@ -326,12 +326,8 @@ def _raw_column(raws: list[msgspec.Raw], empty: frozenset[bytes]) -> pa.Array:
     for a, b in empty:
         nothing |= (lengths == 2) & (first == a) & (second == b)
     validity = pa.py_buffer(np.packbits(~nothing, bitorder="little"))
-    kind = pa.binary() if len(data) < 2**31 else pa.large_binary()
-    offsets = offsets.astype(np.int32) if kind == pa.binary() else offsets
-    column = pa.Array.from_buffers(
-        kind, len(raws), [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-    return column.cast(pa.string())
+    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
+    return pa.Array.from_buffers(pa.large_binary(), len(raws), buffers).cast(pa.string())
 
 
 def _from_details(details: pa.Array, parents: np.ndarray, events: int) -> tuple[list, list]:

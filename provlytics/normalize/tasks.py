@@ -12,7 +12,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 
@@ -20,7 +20,8 @@ from provlytics.normalize.batch import OnError, PageTables, normalize_page
 from provlytics.normalize.jobs import build_job_batch
 from provlytics.sources.files import KIND_JOBS, FileTask, iter_task_pages
 
-IN_FLIGHT_PER_WORKER = 8  # files read ahead of the one awaited, per worker
+IN_FLIGHT_PER_WORKER = 8  # at most, files taken on per worker (results held until their turn)
+READ_AHEAD_BYTES = 256 * 2**20  # beyond two files per worker, input held ahead at most
 
 
 class NormalizedPage(NamedTuple):
@@ -63,23 +64,25 @@ def _normalize_file(task: FileTask, on_error: OnError) -> list[NormalizedPage]:
 def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Iterator[NormalizedPage]:
     """Normalize files in worker processes, and in this one while they start or are busy.
 
-    Results keep file order; at most `IN_FLIGHT_PER_WORKER` files per worker are held."""
+    Results keep file order; memory stays bounded by the files taken on ahead (`_room`)."""
     context = multiprocessing.get_context("forkserver")  # "fork" is unsafe with threads
     context.set_forkserver_preload([__name__, "pandas"])
     queue = deque(tasks)
-    pending: deque[Future | list[NormalizedPage]] = deque()
-    limit = IN_FLIGHT_PER_WORKER * workers
+    pending: deque[tuple[int, Future | list[NormalizedPage]]] = deque()  # (input bytes, result)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable)
     with pool, ThreadPoolExecutor(1) as background:
         started = background.submit(_start, pool, workers)  # a first start takes a second
         while queue or pending:
-            if queue and started.done() and _running(pending) < 2 * workers:
+            room = queue and _room(pending, workers)
+            if room and started.done() and _running(pending) < 2 * workers:
                 started.result()
-                pending.append(pool.submit(_normalize_file, queue.popleft(), on_error))
-            elif queue and len(pending) < limit and not _head_done(pending):
-                pending.append(_normalize_file(queue.popleft(), on_error))  # rather than wait
+                task = queue.popleft()
+                pending.append((_size(task), pool.submit(_normalize_file, task, on_error)))
+            elif room and not _head_done(pending):
+                task = queue.popleft()  # rather than wait, take the next file here
+                pending.append((_size(task), _normalize_file(task, on_error)))
             else:
-                head = pending.popleft()
+                _, head = pending.popleft()
                 yield from head.result() if isinstance(head, Future) else head
 
 
@@ -87,9 +90,25 @@ def _start(pool: ProcessPoolExecutor, workers: int) -> None:
     wait([pool.submit(int) for _ in range(workers)])
 
 
-def _running(pending: deque[Future | list[NormalizedPage]]) -> int:
-    return sum(isinstance(item, Future) and not item.done() for item in pending)
+def _room(pending: deque[tuple[int, Any]], workers: int) -> bool:
+    """Whether to take on another file: up to two per worker always, and up to
+    `IN_FLIGHT_PER_WORKER` per worker while they hold under `READ_AHEAD_BYTES` of input."""
+    if len(pending) < 2 * workers:
+        return True
+    held = sum(size for size, _ in pending)
+    return len(pending) < IN_FLIGHT_PER_WORKER * workers and held < READ_AHEAD_BYTES
 
 
-def _head_done(pending: deque[Future | list[NormalizedPage]]) -> bool:
-    return bool(pending) and (not isinstance(pending[0], Future) or pending[0].done())
+def _running(pending: deque[tuple[int, Any]]) -> int:
+    return sum(isinstance(item, Future) and not item.done() for _, item in pending)
+
+
+def _head_done(pending: deque[tuple[int, Any]]) -> bool:
+    if not pending:
+        return False
+    head = pending[0][1]
+    return not isinstance(head, Future) or head.done()
+
+
+def _size(task: FileTask) -> int:
+    return task.path.stat().st_size
