@@ -12,6 +12,7 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from multiprocessing.context import BaseContext
 from typing import Any, NamedTuple
 
 import pyarrow as pa
@@ -65,11 +66,9 @@ def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Itera
     """Normalize files in worker processes, and in this one while they start or are busy.
 
     Results keep file order; memory stays bounded by the files taken on ahead (`_room`)."""
-    context = multiprocessing.get_context("forkserver")  # "fork" is unsafe with threads
-    context.set_forkserver_preload([__name__, "pandas"])
     queue = deque(tasks)
     pending: deque[tuple[int, Future | list[NormalizedPage]]] = deque()  # (input bytes, result)
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=gc.disable)
+    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=gc.disable)
     with pool, ThreadPoolExecutor(1) as background:
         started = background.submit(_start, pool, workers)  # a first start takes a second
         while queue or pending:
@@ -84,6 +83,16 @@ def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Itera
             else:
                 _, head = pending.popleft()
                 yield from head.result() if isinstance(head, Future) else head
+
+
+def _context() -> BaseContext:
+    """forkserver where there is one (POSIX): workers fork from a server that imported this
+    module once; else spawn (Windows). Not fork: it is unsafe once threads run."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, "pandas"])
+    return context
 
 
 def _start(pool: ProcessPoolExecutor, workers: int) -> None:
