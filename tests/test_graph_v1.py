@@ -99,6 +99,31 @@ def test_an_indented_ascii_page_gives_the_same_rows_with_compact_json_text():
     assert not any(t.startswith("{ ") or '": ' in t or "\n" in t for t in texts if t)
 
 
+def test_details_text_that_looks_spaced_inside_strings_is_kept_as_written():
+    record = p.v1_failure_contoso()
+    note = 'said "x": y, "z"\nthen'  # looks like spaced JSON, but inside a string
+    record["provisioningSteps"][0]["details"] = {"note": note, "empty": {}}
+    data = orjson.dumps(p.graph_page(record))
+    assert graph_v1.page_batches(graph_v1.decode_page(data)) is not None
+    typed = _typed(data)
+    assert _rows(typed) == _rows(_general(data))
+    details = json.loads(typed.batches["steps"]["details"][0].as_py())
+    assert details == {"note": note, "empty": {}}
+
+
+def test_extra_holds_each_records_own_details_when_most_records_have_none():
+    records = [p.v1_success_aws() | {"id": f"r{i}"} for i in range(3)]
+    for record in records:
+        for holder in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity"):
+            record[holder]["details"] = {}
+    records[1]["targetSystem"]["details"] = {"ApplicationId": "app-1"}
+    data = orjson.dumps(p.graph_page(*records))
+    assert graph_v1.page_batches(graph_v1.decode_page(data)) is not None
+    extra = _typed(data).batches["events"]["extra"].to_pylist()
+    assert extra == [None, '{"targetSystem.details":{"ApplicationId":"app-1"}}', None]
+    assert _rows(_typed(data)) == _rows(_general(data))
+
+
 def test_an_unknown_field_sends_the_page_down_the_general_path_into_extra(tmp_path):
     record = p.v1_success_aws() | {"riskLevel": "high"}
     record["targetIdentity"]["manager"] = {"id": "m-1"}
