@@ -19,6 +19,7 @@ from provlytics.normalize import graph_v1
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.origin import Origin, Page
 from provlytics.schema import LOG_TABLES
+from provlytics.sources.files import FileTask, iter_task_pages
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "graph-v1"
 V1_RECORDS = [p.v1_success_aws, p.v1_failure_contoso, p.v1_live_scim_group]
@@ -170,3 +171,33 @@ def test_a_record_of_another_dialect_in_a_v1_page_is_read_as_that_dialect(tmp_pa
     dialects = pv.load(path, progress=False).events.set_index("event_id")["dialect"]
     assert dialects[legacy["id"]] == "graph.beta.legacy"
     assert dialects[p.v1_success_aws()["id"]] == "graph.v1"
+
+
+def _v1_records() -> list[dict[str, Any]]:
+    return [factory() | {"id": f"r{i}"} for i, factory in enumerate(V1_RECORDS)]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path, records: p.write_lines(path.with_suffix(".ndjson"), records, gz=True),
+        lambda path, records: p.write_json(path.with_suffix(".json"), records),
+    ],
+    ids=["ndjson.gz", "json array"],
+)
+def test_lines_and_arrays_of_v1_records_take_the_typed_path_with_the_same_rows(tmp_path, write):
+    path = write(tmp_path / "records", _v1_records())
+    pages = list(iter_task_pages(FileTask(path)))
+    assert [page.dialect for page in pages] == [graph_v1.HINT_TYPED]
+    as_page = p.write_json(tmp_path / "page" / "page.json", p.graph_page(*_v1_records()))
+    loaded, expected = pv.load(path, progress=False), pv.load(as_page, progress=False)
+    for name in LOG_TABLES:
+        assert loaded.table(name).equals(expected.table(name)), name
+
+
+def test_two_records_on_one_json_line_are_a_bad_line_not_two_records(tmp_path):
+    first, second, third = (json.dumps(r) for r in _v1_records())
+    path = tmp_path / "logs.ndjson"
+    path.write_text(f"{first}\n{second},{third}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"logs\.ndjson:2.*not valid JSON"):
+        pv.load(path, progress=False)

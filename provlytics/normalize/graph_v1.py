@@ -127,7 +127,7 @@ class GraphPage(_Strict):
     odata_count: int | None = msgspec.field(default=None, name="@odata.count")
 
 
-_DECODER = msgspec.json.Decoder(GraphPage)
+_DECODER = msgspec.json.Decoder(GraphPage | list[Record])
 _NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
 _NO_STATUS, _NO_ERROR = StatusInfo(), ErrorInfo()
 _EXTRA_KEYS = pa.array(
@@ -138,10 +138,12 @@ _EXTRA_KEYS = pa.array(
 )
 
 
-def decode_page(data: bytes) -> list[Record] | None:
-    """The records of a Graph v1.0 page; None if the bytes are anything else."""
+def decode_page(data: bytes | str) -> list[Record] | None:
+    """The records of a Graph v1.0 page, or of a JSON array of v1.0 records; None if the
+    text is anything else."""
     try:
-        return _DECODER.decode(data).value
+        decoded = _DECODER.decode(data)
+        return decoded.value if isinstance(decoded, GraphPage) else decoded
     except msgspec.DecodeError as exc:  # not this shape: the general path reads it
         logger.debug("not a plain Graph v1.0 page (%s): using the general path", exc)
         return None

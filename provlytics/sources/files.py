@@ -140,21 +140,33 @@ def _chunks(
 
 def _json_lines_pages(path: Path, page_size: int) -> Iterator[Page]:
     origin = Origin(str(path))
-    records: list[Any] = []
-    lines: list[int] = []
+    lines: list[str] = []
+    numbers: list[int] = []
     first = 0
     for number, line in _numbered_lines(path):
+        lines.append(line)
+        numbers.append(number)
+        if len(lines) == page_size:
+            yield _lines_page(lines, numbers, origin, first)
+            first += len(lines)
+            lines, numbers = [], []
+    if lines:
+        yield _lines_page(lines, numbers, origin, first)
+
+
+def _lines_page(lines: list[str], numbers: list[int], origin: Origin, first: int) -> Page:
+    """One page of JSON lines: typed if every line is a Graph v1.0 record, else parsed
+    line by line (a line that is not JSON becomes an `UnparsedRecord`)."""
+    typed = graph_v1.decode_page("[" + ",".join(lines) + "]")
+    if typed is not None and len(typed) == len(lines):  # not `{...},{...}` on one line
+        return Page(typed, origin, lines=numbers, first_record=first, dialect=graph_v1.HINT_TYPED)
+    records: list[Any] = []
+    for line in lines:
         try:
             records.append(orjson.loads(line))
         except orjson.JSONDecodeError as exc:
             records.append(UnparsedRecord(line.rstrip("\r\n"), f"not valid JSON ({exc})"))
-        lines.append(number)
-        if len(records) == page_size:
-            yield Page(records, origin, lines=lines, first_record=first)
-            first += len(records)
-            records, lines = [], []
-    if records:
-        yield Page(records, origin, lines=lines, first_record=first)
+    return Page(records, origin, lines=numbers, first_record=first)
 
 
 def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
