@@ -72,7 +72,7 @@ def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Itera
     with pool, ThreadPoolExecutor(1) as background:
         started = background.submit(_start, pool, workers)  # a first start takes a second
         while queue or pending:
-            room = queue and _room(pending, workers)
+            room = bool(queue) and _room(pending, workers)
             if room and started.done() and _running(pending) < 2 * workers:
                 started.result()
                 task = queue.popleft()
