@@ -2,8 +2,9 @@
 
 Rules (DESIGN.md §5, STYLE.md §4):
 
-- The `Authorization` header goes only to the configured base URL's scheme, host and port; any
-  other URL raises `UnsafeRedirectError` and gets no request. Redirects are never followed.
+- The `Authorization` header goes only to the configured base URL's scheme, host and port,
+  judged on the prepared request as urllib3 will connect (`provlytics.graph.urls`); any other
+  URL raises `UnsafeRedirectError` and gets no request. Redirects are never followed.
 - 429 and 503 wait for `Retry-After` (fractional seconds or an HTTP date, capped), else back off.
 - 500/502/504, connection errors and timeouts back off exponentially with full jitter, for
   idempotent methods only: POST and PATCH are retried on 429/503 only.
@@ -13,15 +14,13 @@ Rules (DESIGN.md §5, STYLE.md §4):
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import json as jsonlib
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any
 
 import requests
 
@@ -34,6 +33,13 @@ from provlytics.errors import (
 )
 from provlytics.graph.auth import Credential
 from provlytics.graph.ratelimit import RateLimiter
+from provlytics.graph.urls import (
+    check_base_url,
+    check_raw_url,
+    connect_target,
+    judge,
+    sanitize_url,
+)
 from provlytics.origin import Origin
 
 logger = logging.getLogger(__name__)
@@ -42,76 +48,16 @@ THROTTLE_STATUS = frozenset({429, 503})
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 MAX_RETRY_AFTER = 300.0
-REDACTED_PARAMS = frozenset(
-    {"$skiptoken", "$deltatoken", "access_token", "client_secret", "code", "sig", "token"}
+_UNPREPARABLE = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
 )
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
 )
-
-
-class _Target(NamedTuple):
-    scheme: str
-    host: str
-    port: int
-
-
-def check_base_url(base_url: str) -> str:
-    """Validate a Graph base URL and return it without a trailing slash.
-
-    https is required, except http on loopback hosts (127.0.0.0/8, ::1, localhost) for tests.
-
-    Raises:
-        ConfigError: the URL is not usable.
-    """
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"Graph base URL must be https://host[/path], got {base_url!r}")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ConfigError("Graph base URL must not carry credentials, a query or a fragment")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError(
-            f"Graph base URL {base_url!r} uses http; only https is allowed "
-            "(http is accepted for loopback hosts only)"
-        )
-    return base_url.strip().rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _target(url: str) -> _Target:
-    parts = urlsplit(url)
-    default = 443 if parts.scheme == "https" else 80
-    try:
-        port = parts.port or default
-    except ValueError:
-        port = -1
-    return _Target(parts.scheme.lower(), (parts.hostname or "").lower(), port)
-
-
-def sanitize_url(url: str) -> str:
-    """The URL with the values of token-like query parameters (e.g. `$skiptoken`) replaced.
-
-    Example:
-        >>> sanitize_url("https://g/x?$filter=jobId eq 'a'&$skiptoken=abc")
-        "https://g/x?$filter=jobId+eq+'a'&$skiptoken=..."
-    """
-    parts = urlsplit(url)
-    if not parts.query:
-        return url
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    safe = [(key, "..." if key.lower() in REDACTED_PARAMS else value) for key, value in pairs]
-    return urlunsplit(parts._replace(query=urlencode(safe, safe="$/',:()")))
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -178,7 +124,7 @@ class GraphSession:
         self._clock = clock
         self._on_wait = on_wait
         self._rng = rng or random.Random()
-        self._target = _target(self.base_url)
+        self._target = connect_target(requests.Request("GET", self.base_url).prepare().url or "")
 
     def __repr__(self) -> str:
         return f"GraphSession(base_url={self.base_url!r}, credential={self.credential!r})"
@@ -189,14 +135,37 @@ class GraphSession:
             self.session.close()
 
     def check_url(self, url: str) -> None:
-        """Raise `UnsafeRedirectError` unless `url` has the base URL's scheme, host and port."""
-        if _target(url) != self._target:
-            found = _target(url)
+        """Raise `UnsafeRedirectError` unless `url` goes to the configured Graph host.
+
+        The same judgement as every request gets: see `provlytics.graph.urls`.
+        """
+        self._prepare("GET", url, None, None, "")
+
+    def _prepare(
+        self, method: str, url: str, params: Mapping[str, Any] | None, body: Any, token: str
+    ) -> requests.PreparedRequest:
+        """The request exactly as it will be sent, once its URL is judged safe for the token.
+
+        The URL is judged twice: as a string (ambiguous characters, userinfo) and as urllib3
+        will connect to it after `requests` prepared it (query parameters included).
+        """
+        check_raw_url(url, self._target)
+        request = requests.Request(
+            method,
+            url,
+            params=params,
+            json=body,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+        try:
+            prepared = self.session.prepare_request(request)
+        except _UNPREPARABLE as exc:
             raise UnsafeRedirectError(
-                f"refusing to send a request to {found.scheme}://{found.host}:{found.port}; "
-                f"only {self._target.scheme}://{self._target.host}:{self._target.port} "
-                "(the configured Graph base URL) is allowed"
-            )
+                f"refusing to send a request to {sanitize_url(url)!r}: {exc}; "
+                f"only {self._target} (the configured Graph base URL) is allowed"
+            ) from None
+        judge(prepared.url or "", self._target)
+        return prepared
 
     def send(
         self,
@@ -255,21 +224,17 @@ class GraphSession:
         attempt: int,
         refresh: bool,
     ) -> requests.Response | None:
-        """One HTTP exchange; None after a connection failure worth retrying."""
-        headers = {
-            "Authorization": f"Bearer {self.credential.token(force_refresh=refresh)}",
-            "Accept": "application/json",
-        }
+        """One HTTP exchange; None after a connection failure worth retrying.
+
+        The request sent is the one whose URL was judged (`_prepare`), not a re-preparation.
+        """
+        token = self.credential.token(force_refresh=refresh)
+        prepared = self._prepare(method, url, params, body, token)
+        settings = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
         started = self._clock()
         try:
-            response = self.session.request(
-                method,
-                url,
-                params=params,
-                json=body,
-                headers=headers,
-                timeout=self.timeout,
-                allow_redirects=False,
+            response = self.session.send(
+                prepared, timeout=self.timeout, allow_redirects=False, **settings
             )
         except _TRANSIENT_ERRORS as exc:
             self._connection_failed(method, url, exc, attempt)
