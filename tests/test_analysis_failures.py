@@ -379,9 +379,9 @@ def test_a_table_without_its_columns_is_an_input_error():
 def test_samples_figures(samples):
     summary = A.failure_summary(samples, by=["error_code"])
     assert summary["events"].sum() == 252
-    assert rows(summary.head(2), ["error_code", "events"]) == [
-        ("EntryConflict", 44),
-        (w.REFERENCE, 38),
+    assert rows(summary.head(2), ["error_code", "events", "identities"]) == [
+        ("EntryConflict", 44, 17),
+        (w.REFERENCE, 38, 38),
     ]
     assert len(A.drilldown(samples, "EntryConflict")) == 44 + 14
     funnel = A.step_funnel(samples, by=None).set_index("step_type")
