@@ -46,11 +46,14 @@ origin, field and (pseudonymized) reason; their raw text is dropped.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import hmac
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
+from itertools import groupby
 from typing import Any
 
 import orjson
@@ -109,6 +112,7 @@ PERSONAL_ATTRIBUTES = frozenset(
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _TOKEN = re.compile(rf"{TOKEN_PREFIX}[0-9a-f]{{{TOKEN_HEX_DIGITS}}}")
 _EMAIL = r"[\w.%+#-]+@[\w-]+(?:\.[\w-]+)+"
+_WORD = re.compile(r"\w+")
 
 
 def pseudonymize(
@@ -117,9 +121,9 @@ def pseudonymize(
     """The same tables with every personal value replaced by a keyed token.
 
     Example:
-        >>> safe = pv.load("data/samples/").pseudonymize(os.environ["PROVLYTICS_PSEUDONYMIZE_KEY"])
+        >>> safe = pv.load("data/samples/").pseudonymize(b"an example key, 16+ bytes")
         >>> safe.events["reportable_identifier"].iloc[0]
-        'anon-3f0c9a5e1b27d4c8'
+        'anon-1397fd399473c95b'
 
     Args:
         frames: the tables (any `ProvisioningFrames`, schema version 1 or 2: columns missing
@@ -140,16 +144,15 @@ def pseudonymize(
     tokens = _Tokens(_key_bytes(key))
     personal = PERSONAL_ATTRIBUTES | {attribute_key(a) for a in attributes}
     tables = {name: frames.table(name) for name in TABLE_NAMES}
-    masks = _collect(tables, tokens, personal)
-    text = _TextScrubber(tokens)
-    out, columns = _replace(tables, tokens, text, masks, personal)
+    masks = _remember_columns(tables, tokens, personal)
+    words = _remember_texts(tables, tokens, personal, [r.reason for r in frames.rejected])
+    text = _TextScrubber(tokens, words, personal)
+    out, columns = _replace(tables, tokens, text, masks)
+    rejects = [
+        dataclasses.replace(r, reason=text.scrub(r.reason), record="") for r in frames.rejected
+    ]
     result = ProvisioningFrames(
-        out,
-        sources=frames.sources,
-        rejects=[
-            dataclasses.replace(r, reason=text.scrub(r.reason), record="") for r in frames.rejected
-        ],
-        records_read=frames.records_read,
+        out, sources=frames.sources, rejects=rejects, records_read=frames.records_read
     )
     result.pseudonymized = {
         "method": METHOD,
@@ -161,6 +164,7 @@ def pseudonymize(
     return result
 
 
+@functools.lru_cache(maxsize=4096)
 def attribute_key(name: str) -> str:
     """The form attribute names are compared in: `emails[type eq "work"].value` -> `emails`,
     `urn:...:enterprise:2.0:User:employeeNumber` -> `employeenumber`, `first_name` -> `firstname`.
@@ -177,7 +181,7 @@ def normalize_value(value: str) -> str:
 
 
 class _Tokens:
-    """Value -> token, cached; `known` holds the values to look for in text."""
+    """Value -> token, cached; `known` holds the personal values to look for in text."""
 
     def __init__(self, key: bytes) -> None:
         self._mac = hmac.new(key, digestmod=hashlib.sha256)
@@ -228,48 +232,39 @@ class _Tokens:
 
 
 class _TextScrubber:
-    """Replaces known personal values (whole words, longest first) and e-mail/UPN-shaped
-    strings in text; rewrites JSON text value by value, with personal keys' values tokenized.
+    """Replaces e-mail/UPN-shaped strings and known personal values (as whole words, longest
+    first) in text; in JSON text, tokenizes the values of personal keys and scrubs the rest.
+
+    Only known values whose first word occurs in the texts (`words`) go into the pattern, and
+    none that the e-mail pattern finds anyway: compiling a regex costs time per character.
     """
 
-    def __init__(self, tokens: _Tokens) -> None:
-        self._tokens = tokens
-        known = _trie_pattern(tokens.known)
+    def __init__(self, tokens: _Tokens, words: set[str], personal: frozenset[str]) -> None:
+        self._tokens, self._personal = tokens, personal
+        email = re.compile(_EMAIL)
+        wanted = [
+            value
+            for value in tokens.known
+            if _first_word(value) in words and not email.fullmatch(value)
+        ]
         alternatives = [f"(?P<email>{_EMAIL})"]
-        if known:
-            alternatives.append(rf"(?<!\w)(?:{known})(?!\w)")
+        if wanted:
+            alternatives.append(rf"(?<!\w)(?:{_trie_pattern(wanted)})(?!\w)")
         self._pattern = re.compile("|".join(alternatives))
 
     def scrub(self, text: str) -> str:
         """Text with personal values replaced by their tokens."""
         return self._pattern.sub(self._swap, text)
 
+    def scrub_json(self, text: str) -> str:
+        """JSON text rewritten value by value; text that is not JSON is scrubbed as text."""
+        return _rewrite_json(text, self._personal, self._tokens.token, self.scrub)
+
     def _swap(self, match: re.Match[str]) -> str:
         value = match.group()
         if match.group("email") is not None:
             return self._tokens.token(value)
         return self._tokens.known[value]
-
-    def scrub_json(self, text: str, personal: frozenset[str]) -> str:
-        """JSON text: values of personal keys tokenized, other strings (and keys) scrubbed;
-        text that is not JSON is scrubbed as text."""
-        try:
-            value = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            return self.scrub(text)
-        return orjson.dumps(self._json(value, personal, False)).decode()
-
-    def _json(self, value: Any, personal: frozenset[str], under: bool) -> Any:
-        if isinstance(value, dict):
-            return {
-                self.scrub(k): self._json(v, personal, under or attribute_key(k) in personal)
-                for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [self._json(v, personal, under) for v in value]
-        if under and isinstance(value, str | int | float) and not isinstance(value, bool):
-            return self._tokens.token(str(value))
-        return self.scrub(value) if isinstance(value, str) else value
 
 
 def _key_bytes(key: bytes | str) -> bytes:
@@ -283,11 +278,11 @@ def _key_bytes(key: bytes | str) -> bytes:
     return raw
 
 
-def _collect(
+def _remember_columns(
     tables: dict[str, pa.Table], tokens: _Tokens, personal: frozenset[str]
 ) -> dict[str, pa.Array]:
-    """Remember every personal value of the structured columns and JSON texts; returns the
-    row masks of personal initiators and personal attributes."""
+    """Remember every personal value of the structured columns; returns the row masks of
+    personal initiators and personal attributes."""
     for name, columns in IDENTITY_COLUMNS.items():
         for column in _present(tables[name], columns):
             _each_unique(tables[name][column], tokens.remember)
@@ -298,26 +293,62 @@ def _collect(
     for column in _present(tables["modified_properties"], ATTRIBUTE_COLUMNS):
         values = pc.filter(tables["modified_properties"][column], masks["attribute"])
         _each_unique(values, tokens.remember_list)
-    for name, columns in JSON_COLUMNS.items():
-        for column in _present(tables[name], columns):
-            _each_unique(tables[name][column], lambda t: _remember_json(t, tokens, personal))
     return masks
 
 
-def _remember_json(text: str, tokens: _Tokens, personal: frozenset[str]) -> None:
+def _remember_texts(
+    tables: dict[str, pa.Table], tokens: _Tokens, personal: frozenset[str], more: list[str]
+) -> set[str]:
+    """Remember the values of personal keys in JSON text; returns the words of every text
+    that will be scrubbed."""
+    words: set[str] = {""}
+
+    def note(text: str) -> str:
+        words.update(_WORD.findall(text))
+        return text
+
+    for name, columns in TEXT_COLUMNS.items():
+        for column in _present(tables[name], columns):
+            _each_unique(tables[name][column], note)
+    for name, columns in JSON_COLUMNS.items():
+        for column in _present(tables[name], columns):
+            _each_unique(
+                tables[name][column], lambda t: _rewrite_json(t, personal, tokens.remember, note)
+            )
+    for text in more:
+        note(text)
+    return words
+
+
+def _rewrite_json(
+    text: str, personal: frozenset[str], value: Callable[[str], str], other: Callable[[str], str]
+) -> str:
+    """JSON text with `value` applied to the scalars under personal keys (as strings) and
+    `other` to every other string and key; text that is not JSON goes to `other` whole."""
     try:
-        value = orjson.loads(text)
+        parsed = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return
-    stack: list[tuple[Any, bool]] = [(value, False)]
-    while stack:
-        item, under = stack.pop()
-        if isinstance(item, dict):
-            stack += [(v, under or attribute_key(k) in personal) for k, v in item.items()]
-        elif isinstance(item, list):
-            stack += [(v, under) for v in item]
-        elif under and isinstance(item, str | int | float) and not isinstance(item, bool):
-            tokens.remember(str(item))
+        return other(text)
+    return orjson.dumps(_walk(parsed, personal, False, value, other)).decode()
+
+
+def _walk(
+    item: Any,
+    personal: frozenset[str],
+    under: bool,
+    value: Callable[[str], str],
+    other: Callable[[str], str],
+) -> Any:
+    if isinstance(item, dict):
+        return {
+            other(k): _walk(v, personal, under or attribute_key(k) in personal, value, other)
+            for k, v in item.items()
+        }
+    if isinstance(item, list):
+        return [_walk(v, personal, under, value, other) for v in item]
+    if under and isinstance(item, str | int | float) and not isinstance(item, bool):
+        return value(str(item))
+    return other(item) if isinstance(item, str) else item
 
 
 def _replace(
@@ -325,7 +356,6 @@ def _replace(
     tokens: _Tokens,
     text: _TextScrubber,
     masks: dict[str, pa.Array],
-    personal: frozenset[str],
 ) -> tuple[dict[str, pa.Table], list[str]]:
     """The tables with personal columns rewritten, and the `table.column` names touched."""
     plan: list[tuple[str, str, Callable[[str], str], pa.Array | None]] = []
@@ -338,7 +368,7 @@ def _replace(
     for name, columns in TEXT_COLUMNS.items():
         plan += [(name, c, text.scrub, None) for c in columns]
     for name, columns in JSON_COLUMNS.items():
-        plan += [(name, c, lambda t: text.scrub_json(t, personal), None) for c in columns]
+        plan += [(name, c, text.scrub_json, None) for c in columns]
     out, touched = dict(tables), []
     for name, column, rewrite, mask in plan:
         table = out[name]
@@ -386,28 +416,32 @@ def _present(table: pa.Table, columns: Iterable[str]) -> list[str]:
 
 
 def _trie_pattern(words: Iterable[str]) -> str:
-    """One regex matching any of `words`, longest first, that tries each position in time
-    proportional to the word length, not to the number of words."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-    return _node_pattern(trie)
+    """One regex matching any of `words`, longest first, shaped as a trie (`ab(?:c|d(?:e)?)`)
+    so that each position is tried in time proportional to the word length, not to the
+    number of words; "" when there are none."""
+    ordered = sorted(set(words))
+    return _alternation(ordered) if ordered else ""
 
 
-def _node_pattern(node: dict[str, Any]) -> str:
-    branches = []
-    for char, child in sorted(node.items()):
-        if not char:
-            continue
-        chain = [char]
-        while len(child) == 1 and "" not in child:  # a run without a fork: one literal
-            ((char, child),) = child.items()
-            chain.append(char)
-        branches.append(re.escape("".join(chain)) + _node_pattern(child))
-    if not branches:
-        return ""
+def _alternation(words: list[str]) -> str:
+    """The trie regex of sorted, distinct words: their common prefix, then one branch per
+    next character (optional when a word ends at the prefix)."""
+    # character-wise on purpose; sorted words: the first and the last suffice
+    prefix = os.path.commonprefix([words[0], words[-1]])  # noqa: RUF071
+    if len(words) == 1:
+        return re.escape(prefix)
+    n = len(prefix)
+    ends_here = len(words[0]) == n  # sorted: the word equal to the prefix comes first
+    rest = words[1:] if ends_here else words
+    branches = [
+        _alternation([w[n:] for w in group]) for _, group in groupby(rest, key=lambda w: w[n])
+    ]
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    return f"(?:{body})?" if "" in node else body
+    return re.escape(prefix) + (f"(?:{body})?" if ends_here else body)
+
+
+def _first_word(value: str) -> str:
+    """The leading run of word characters, which a whole-word match needs to find as a word
+    in the text ("" for a value that starts with another character: always looked for)."""
+    found = _WORD.match(value)
+    return found.group() if found else ""

@@ -189,6 +189,37 @@ def test_personal_attributes_are_replaced_and_others_kept(tiny):
     ]
 
 
+def test_known_values_sharing_a_prefix_are_replaced_whole_and_longest_first():
+    names = ["Ana", "Ana Brown", "Anabel", "Jo (Contractor)", "O'Neil"]
+    reason = "Ana Brown, Anabel and Ana met Jo (Contractor) and O'Neil's team; Anastasia not."
+    events = [
+        event(f"e{i}", source_name=n, status="failure", error_reason=reason)
+        for i, n in enumerate(names)
+    ]
+    note = {"note": "line one\nAna Brown left", "Level": 4}
+    steps = [{"event_id": "e0", "step_index": 0, "details": json.dumps(note)}]
+    frames = build({"events": events, "steps": steps})
+
+    safe = frames.pseudonymize(KEY)
+
+    assert safe.events["error_reason"].tolist()[0] == (
+        f"{tok('Ana Brown')}, {tok('Anabel')} and {tok('Ana')} met {tok('Jo (Contractor)')} "
+        f"and {tok(names[4])}'s team; Anastasia not."
+    )
+    assert json.loads(safe.steps["details"].tolist()[0]) == {
+        "note": f"line one\n{tok('Ana Brown')} left",
+        "Level": 4,
+    }
+
+
+def test_empty_frames_stay_empty():
+    safe = pv.ProvisioningFrames().pseudonymize(KEY)
+
+    assert safe.counts() == dict.fromkeys(SCHEMAS, 0)
+    assert safe.pseudonymized["method"] == "HMAC-SHA256"
+    assert safe.table("errors").schema == SCHEMAS["errors"]
+
+
 @pytest.mark.parametrize(
     ("name", "key"),
     [
