@@ -344,6 +344,18 @@ def test_pseudonymized_and_clear_rows_never_share_a_dataset(tiny, tmp_path):
     assert pv.read_parquet(tmp_path / "safe").counts()["events"] == 3
 
 
+def test_streamed_clear_rows_are_refused_by_a_pseudonymized_dataset(tiny, tmp_path):
+    out = tmp_path / "safe"
+    tiny.pseudonymize(KEY).to_parquet(out)
+    before = {f: f.read_bytes() for f in out.rglob("*") if f.is_file()}
+
+    with pytest.raises(pv.ConfigError, match="is pseudonymized"):
+        pv.load_to_parquet(SAMPLES / "graph-v1", out)
+
+    assert {f: f.read_bytes() for f in out.rglob("*") if f.is_file()} == before
+    assert [d.name for d in out.iterdir() if d.name.startswith(".staging")] == []
+
+
 # --- the bundled samples ---------------------------------------------------------------
 
 
