@@ -136,7 +136,8 @@ def pseudonymize(
 
     Returns:
         New `ProvisioningFrames` (the input is unchanged) whose `pseudonymized` attribute,
-        `{"method", "token", "columns", "attributes"}`, is written to `manifest.json` by
+        `{"method", "token", "lower_cased_before_hashing", "columns" (`table.column`),
+        "attributes"}`, is written to `manifest.json` by
         `to_parquet`. Row counts, keys and non-personal columns are as they were.
 
     Raises:
@@ -158,6 +159,7 @@ def pseudonymize(
     result.pseudonymized = {
         "method": METHOD,
         "token": f"{TOKEN_PREFIX}<first {TOKEN_HEX_DIGITS} hex digits>",
+        "lower_cased_before_hashing": "e-mail/UPN-shaped values and GUIDs",
         "columns": columns,
         "attributes": sorted(personal),
     }

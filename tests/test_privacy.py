@@ -321,6 +321,9 @@ def test_written_dataset_records_pseudonymization_and_holds_no_key(tiny, tmp_pat
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["pseudonymized"]["method"] == "HMAC-SHA256"
     assert "events.reportable_identifier" in manifest["pseudonymized"]["columns"]
+    assert set(manifest["pseudonymized"]) == {
+        "method", "token", "lower_cased_before_hashing", "columns", "attributes"
+    }  # fmt: skip
     files = [f for f in (tmp_path / "out").rglob("*") if f.is_file()]
     assert len(files) > 5
     for f in files:
