@@ -9,6 +9,9 @@ Rules (DESIGN.md §5, STYLE.md §4):
 - 500/502/504, connection errors and timeouts back off exponentially with full jitter, for
   idempotent methods only: POST and PATCH are retried on 429/503 only.
 - 401 refreshes the token once; other 4xx are never retried.
+- TLS certificates are always verified, whatever the caller's `requests.Session` says
+  (`verify=False` on it is overridden; a CA-bundle path on it, `REQUESTS_CA_BUNDLE` or
+  `CURL_CA_BUNDLE` are honoured). A TLS failure is never retried: it raises `GraphError`.
 """
 
 from __future__ import annotations
@@ -230,12 +233,14 @@ class GraphSession:
         """
         token = self.credential.token(force_refresh=refresh)
         prepared = self._prepare(method, url, params, body, token)
-        settings = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
+        settings = self._send_settings(prepared.url or url)
         started = self._clock()
         try:
             response = self.session.send(
                 prepared, timeout=self.timeout, allow_redirects=False, **settings
             )
+        except requests.exceptions.SSLError as exc:
+            raise _tls_error(url, exc) from exc
         except _TRANSIENT_ERRORS as exc:
             self._connection_failed(method, url, exc, attempt)
             return None
@@ -248,6 +253,20 @@ class GraphSession:
             self._clock() - started,
         )
         return response
+
+    def _send_settings(self, url: str) -> dict[str, Any]:
+        """Proxies, certificates and CA bundle for one request; verification is never off.
+
+        `verify` is passed explicitly: the caller's session's CA-bundle path when it has one,
+        else True, which `merge_environment_settings` replaces by `REQUESTS_CA_BUNDLE` or
+        `CURL_CA_BUNDLE` when set (and the session trusts the environment).
+        """
+        own = self.session.verify
+        verify = own if isinstance(own, str) and own else True
+        settings = self.session.merge_environment_settings(url, {}, None, verify, None)
+        if settings.get("verify") in (False, None, ""):
+            settings["verify"] = True
+        return settings
 
     def _connection_failed(self, method: str, url: str, exc: Exception, attempt: int) -> None:
         """Log a failed exchange; raise unless an idempotent request has attempts left."""
@@ -301,6 +320,20 @@ class GraphSession:
         logger.info("waiting %.3f s (%s)", seconds, reason)
         if self._on_wait is not None:
             self._on_wait(seconds, reason)
+
+
+def _tls_error(url: str, exc: requests.exceptions.SSLError) -> GraphError:
+    """A GraphError for a failed TLS handshake, naming the innermost reason."""
+    reason: Any = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)
+    return GraphError(
+        0,
+        "TLSVerificationFailed",
+        f"TLS verification failed ({reason}); not retried. provlytics always verifies "
+        "certificates: for a private CA, set REQUESTS_CA_BUNDLE or the verify= path of your "
+        "requests.Session",
+        url=_without_query(url),
+    )
 
 
 def _without_query(url: str | None) -> str:
