@@ -44,6 +44,7 @@ from provlytics.graph.urls import (
     sanitize_url,
 )
 from provlytics.origin import Origin
+from provlytics.redact import redact, remember_secret
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +233,7 @@ class GraphSession:
         The request sent is the one whose URL was judged (`_prepare`), not a re-preparation.
         """
         token = self.credential.token(force_refresh=refresh)
+        remember_secret(token)
         prepared = self._prepare(method, url, params, body, token)
         settings = self._send_settings(prepared.url or url)
         started = self._clock()
@@ -247,7 +249,7 @@ class GraphSession:
         logger.info(
             "%s %s -> %s (attempt %d, %.2f s)",
             method,
-            sanitize_url(response.url or url),
+            redact(sanitize_url(response.url or url)),
             response.status_code,
             attempt,
             self._clock() - started,
