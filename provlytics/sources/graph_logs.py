@@ -57,6 +57,7 @@ def fetch_logs(
     overlap: str = "5m",
     out: str | Path | None = None,
     progress: bool | None = None,
+    max_wait: float | None = None,
     now: datetime | None = None,
 ) -> ProvisioningFrames:
     """Fetch provisioning logs into de-duplicated tables, resumably.
@@ -74,12 +75,16 @@ def fetch_logs(
         incremental: fetch only what is newer than the spool's watermark minus `overlap`.
         window: the time slice fetched as one unit ("1d", "6h").
         out: also write (or merge into) a Parquet dataset folder.
-        progress: show a progress bar (None: only in a terminal or notebook).
+        progress: show a progress bar (None: only in a terminal or notebook); waits for rate
+            limits and throttling show in its postfix.
+        max_wait: the seconds of waiting (rate limit, Retry-After, backoff) accepted in total;
+            None waits as long as Graph asks.
         now: the current time, for relative spans (tests).
 
     Raises:
         ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
             run with other parameters (and `resume`).
+        ThrottledError: waiting longer would exceed `max_wait` (the spool keeps the progress).
         GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
     """
     now = parse_time(now) if now is not None else datetime.now(UTC)
@@ -109,7 +114,7 @@ def fetch_logs(
     end = parse_time(until, now) if until is not None else None
     windows = plan_windows(start, end, criteria, span=_span(window, now), now=now)
     run = box.start(params, windows, resume=resume) if box else Checkpoint(params, windows)
-    frames = _fetch_run(client, run, box, top, progress)
+    frames = _fetch_run(client, run, box, top, progress, max_wait)
     if incremental and box is not None:
         _advance_watermark(box, frames, criteria or "")
     if out is not None:
@@ -175,11 +180,16 @@ def _fetch_run(
     box: Spool | None,
     top: int,
     progress: bool | None,
+    max_wait: float | None,
 ) -> ProvisioningFrames:
     builder = FramesBuilder()
     limiter = client.reports_limiter
     disable = None if progress is None else not progress
-    with paused_gc(), progress_bar("Fetching", disable=disable) as bar:
+    with (
+        paused_gc(),
+        progress_bar("Fetching", disable=disable) as bar,
+        client.http.waiting(max_wait=max_wait, on_wait=lambda s, why: _show_wait(bar, s, why)),
+    ):
         for window in run.windows:
             for page in _window_tables(client, run, box, window, top, bar, limiter):
                 builder.add(page, _source(client))
@@ -286,6 +296,11 @@ def _show(bar: Any, limiter: RateLimiter, run: Checkpoint, window: WindowState, 
         throttle=f"{wait:.1f}s",
         refresh=False,
     )
+
+
+def _show_wait(bar: Any, seconds: float, reason: str) -> None:
+    """Say in the bar that the fetch is waiting, and why, before the wait starts."""
+    bar.set_postfix_str(f"waiting {seconds:.1f}s ({reason})", refresh=True)
 
 
 def _source(client: GraphClient) -> str:
