@@ -11,11 +11,16 @@ Three kinds are replaced by `<redacted>`:
   `device_code`, `user_code`, `client_secret`, `client_assertion`, `password` written as
   `name=value` or `"name": "value"`.
 
+`RedactingFilter` applies the same to log records; `install_log_redaction` puts it on the
+loggers of urllib3 (whose DEBUG lines carry request paths with skiptokens) and msal (whose
+DEBUG token events carry the device code), so that `-vv` shows neither.
+
 This module sits on the ground floor: it imports nothing from provlytics.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 
@@ -29,10 +34,19 @@ _FIELDS = (
     "access_token|refresh_token|id_token|device_code|user_code|client_secret"
     "|client_assertion|password"
 )
-_PARAMS = re.compile(
-    r"(?i)((?:%24|\$)(?:skiptoken|deltatoken)=|\b(?:" + _FIELDS + r")(?:=|[\"']\s*:\s*[\"']))"
-    r"(?!<redacted>)([^&\s\"'<>,;]+)"
-)
+THIRD_PARTY_LOGGERS = ("urllib3", "msal")
+# msal's DEBUG token events also show the device code as a bare "code"
+_MSAL_FIELDS = ("code",)
+
+
+def _params_pattern(fields: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)((?:%24|\$)(?:skiptoken|deltatoken)=|\b(?:" + fields + r")(?:=|[\"']\s*:\s*[\"']))"
+        r"(?!<redacted>)([^&\s\"'<>,;]+)"
+    )
+
+
+_PARAMS = _params_pattern(_FIELDS)
 
 _remembered: dict[str, None] = {}
 _lock = threading.Lock()
@@ -53,7 +67,7 @@ def remember_secret(secret: str | None) -> None:
             del _remembered[next(iter(_remembered))]
 
 
-def redact(text: str) -> str:
+def redact(text: str, *, params: re.Pattern[str] = _PARAMS) -> str:
     """`text` with remembered secrets, JWTs, bearer tokens and secret parameters replaced.
 
     Example:
@@ -69,4 +83,48 @@ def redact(text: str) -> str:
             text = text.replace(secret, REDACTED)
     text = _JWT.sub(REDACTED, text)
     text = _BEARER.sub(rf"\g<1>{REDACTED}", text)
-    return _PARAMS.sub(rf"\g<1>{REDACTED}", text)
+    return params.sub(rf"\g<1>{REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that renders each record's message and redacts it (never drops one).
+
+    Args:
+        fields: more `name=value` / `"name": "value"` fields to redact than the default ones.
+    """
+
+    def __init__(self, *, fields: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.fields = fields
+        names = "|".join((_FIELDS, *map(re.escape, fields)))
+        self._params = _params_pattern(names) if fields else _PARAMS
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        cleaned = redact(message, params=self._params)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_log_redaction(prefixes: tuple[str, ...] = THIRD_PARTY_LOGGERS) -> list[str]:
+    """Put a `RedactingFilter` on every logger under `prefixes` that exists now.
+
+    A logger filter only sees the records created on that very logger, so it goes on each one
+    (`urllib3.connectionpool`, `msal.token_cache`, ...); import urllib3 and msal first. Calling
+    it again adds nothing twice. Returns the names of the loggers it covers.
+    """
+    names = [
+        name
+        for name, item in list(logging.root.manager.loggerDict.items())
+        if isinstance(item, logging.Logger) and name.split(".", 1)[0] in prefixes
+    ]
+    for name in sorted(set(names) | set(prefixes)):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in target.filters):
+            fields = _MSAL_FIELDS if name.split(".", 1)[0] == "msal" else ()
+            target.addFilter(RedactingFilter(fields=fields))
+    return sorted(set(names) | set(prefixes))
