@@ -191,6 +191,7 @@ class GraphClient:
             meta = {"url": response.url or url, "next_link": next_link}
             yield Page(records=records, origin=origin, meta=meta)
             if next_link is not None:
+                self.http.check_url(next_link)  # an unsafe link is refused as unsafe first
                 seen.check(next_link, number)
             url, query, number = next_link, None, number + 1
 
