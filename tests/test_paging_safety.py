@@ -20,9 +20,7 @@ def test_a_self_referencing_next_link_stops_after_one_request(
     graph.fail(json_response({"value": [{"id": "a"}], "@odata.nextLink": link}))
     pages = client.iter_pages("auditLogs/provisioning", params={"$top": 2})
     assert next(pages).records == [{"id": "a"}]
-    with pytest.raises(
-        GraphError, match="page 1 repeats the link requested for page 1"
-    ):
+    with pytest.raises(GraphError, match="page 1 repeats the link requested for page 1"):
         next(pages)
     assert len(httpserver.log) == 1
 
