@@ -5,7 +5,7 @@ Three kinds are replaced by `<redacted>`:
 - the bearer tokens this process sent (`remember_secret`, called by the Graph session for every
   token it sends), wherever they appear: a server may echo request headers in an error body;
 - anything shaped like a JWT (three base64url segments, the first starting `eyJ`, as every
-  Entra access token does) and whatever follows `Bearer `;
+  Entra access token does) and a token-like word of 16 characters or more after `Bearer `;
 - the values of paging cursors and OAuth fields: `$skiptoken=`, `$deltatoken=` (also
   percent-encoded as `%24skiptoken=`), and `access_token`, `refresh_token`, `id_token`,
   `device_code`, `user_code`, `client_secret`, `client_assertion`, `password` written as
@@ -29,7 +29,8 @@ MAX_REMEMBERED = 32
 MIN_SECRET_LENGTH = 8
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
-_BEARER = re.compile(r"(?i)(\bbearer\s+)(?!<redacted>)[A-Za-z0-9._~+/=-]+")
+# 16 characters at least: "a bearer token is required" stays readable
+_BEARER = re.compile(r"(?i)(\bbearer\s+)(?!<redacted>)[A-Za-z0-9._~+/=-]{16,}")
 _FIELDS = (
     "access_token|refresh_token|id_token|device_code|user_code|client_secret"
     "|client_assertion|password"
@@ -71,7 +72,7 @@ def redact(text: str, *, params: re.Pattern[str] = _PARAMS) -> str:
     """`text` with remembered secrets, JWTs, bearer tokens and secret parameters replaced.
 
     Example:
-        >>> redact("Authorization: Bearer abc.def and $skiptoken=X1y2")
+        >>> redact("Authorization: Bearer abcdef.0123456789 and $skiptoken=X1y2")
         'Authorization: Bearer <redacted> and $skiptoken=<redacted>'
     """
     if not text:

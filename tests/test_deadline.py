@@ -78,7 +78,7 @@ def test_a_trickling_body_ends_at_the_deadline(trickle: TricklingServer, clock: 
     ):
         client.get_json("auditLogs/provisioning")
     elapsed = time.monotonic() - started
-    assert 0.9 <= elapsed < 2.0
+    assert 0.9 <= elapsed < 3.0  # the deadline, not 46 s of trickle
     assert caught.value.code == "DeadlineExceeded"
     assert TOKEN not in str(caught.value)
     assert len(trickle.requests) == 1

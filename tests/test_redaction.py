@@ -95,7 +95,8 @@ def test_auth_errors_are_redacted() -> None:
         ("GET /v1.0/x?$top=2&$skiptoken=st-abc HTTP/1.1", "$top=2&$skiptoken=<redacted> HTTP"),
         ("?%24skiptoken=abc&%24top=5", "?%24skiptoken=<redacted>&%24top=5"),
         ('{"device_code": "dc-1", "code": "BadRequest"}', '"device_code": "<redacted>"'),
-        ("Authorization: bearer abc.def-ghi", "Authorization: bearer <redacted>"),
+        ("Authorization: bearer abc.def-ghi_0123456", "Authorization: bearer <redacted>"),
+        ("a bearer token is required", "a bearer token is required"),
         ("error_code=E1 errorCode BadRequest", "error_code=E1 errorCode BadRequest"),
     ],
 )
