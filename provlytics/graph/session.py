@@ -195,8 +195,10 @@ class GraphSession:
 
         Raises:
             UnsafeRedirectError: `url` is not on the configured Graph host (nothing was sent).
-            ThrottledError: still 429/503 after `max_attempts`.
-            GraphError: any other error status, or connection failures after `max_attempts`.
+            ThrottledError: still 429/503 after `max_attempts`, or a wait would exceed the
+                `max_wait` of an enclosing `waiting()` block.
+            GraphError: any other error status; connection failures or missed deadlines
+                after `max_attempts`; a failed TLS verification (at once, never retried).
         """
         self.check_url(url)
         method = method.upper()

@@ -183,7 +183,7 @@ def _window_tables(
             for page in _live_pages(client, window, top, limiter):
                 _record_page(run, box, window, page)
                 tables.append(normalize_page(page))
-                _show(bar, limiter, run, window, len(page.records))
+                _show(bar, limiter, window, len(page.records))
             return tables
         except GraphError as exc:
             if not is_expired_skiptoken(exc):
@@ -268,7 +268,7 @@ def _forget(box: Spool | None, window: WindowState, action: str, error: GraphErr
         window.next_link, window.done, window.pages, window.records = None, False, 0, 0
 
 
-def _show(bar: Any, limiter: RateLimiter, run: Checkpoint, window: WindowState, count: int) -> None:
+def _show(bar: Any, limiter: RateLimiter, window: WindowState, count: int) -> None:
     bar.update(count)
     wait = limiter.wait_time()
     bar.set_postfix(
