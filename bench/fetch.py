@@ -1,6 +1,7 @@
 """Benchmark: fetching provisioning logs under the reports limit (5 requests / 10 s).
 
     python -m bench.fetch [--pages 26] [--top 200] [--latency 0.1]
+    python -m bench.fetch --ranges [--top 500]
 
 Two local fake Graph servers (in process, real clock) each enforce 5 requests per sliding
 10 s, answer 429 with a fractional Retry-After beyond that, and take `latency` per request.
@@ -11,6 +12,12 @@ at the same time (separate servers, separate limits), so the whole run takes abo
 Reported: records/s as a fraction of the sustained ceiling (top x 0.5 pages/s; a cold start
 gets 5 requests at once, so a short run can exceed 1), the fraction of the best possible
 schedule for that many pages from a cold start, and the 429s each client received.
+
+`--ranges` measures what a range costs instead: `fetch_logs(since="30d")` against a local
+server that applies the `$filter` time bounds, on a sparse month (20 events) and a dense
+3 days (2,000 events a day), counting the requests, the pages the data fills
+(ceil(records / top)) and what one-day windows would have cost (a request per day, more for
+days holding more than a page). Waits run on a virtual clock: it counts, it does not time.
 """
 
 from __future__ import annotations
@@ -18,10 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import re
 import tempfile
 import threading
 import time
 from collections import deque
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -116,6 +126,98 @@ def run_naive(url: str, top: int, result: dict[str, Any]) -> None:
     session.close()
 
 
+class RangeGraph:
+    """A Graph list endpoint that applies the time bounds of `$filter` and counts requests."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records = records
+        self.requests = 0
+
+    def __call__(self, request: Request) -> Response:
+        self.requests += 1
+        text = request.args.get("$filter") or ""
+        gt = re.search(r"activityDateTime gt (\S+)", text)
+        lt = re.search(r"activityDateTime lt (\S+)", text)
+        chosen = [
+            r
+            for r in self.records
+            if (gt is None or r["activityDateTime"] > gt.group(1))
+            and (lt is None or r["activityDateTime"] < lt.group(1))
+        ]
+        top = int(request.args.get("$top", "100"))
+        offset = int(request.args.get("$skiptoken", "st-0").removeprefix("st-"))
+        body: dict[str, Any] = {"value": chosen[offset : offset + top]}
+        if offset + top < len(chosen):
+            query = {k: v for k, v in request.args.items() if k != "$skiptoken"}
+            query["$skiptoken"] = f"st-{offset + top}"
+            body["@odata.nextLink"] = f"{request.host_url}{LIST_PATH[1:]}?{urlencode(query)}"
+        return Response(json.dumps(body), 200, content_type="application/json")
+
+
+class VirtualClock:
+    """A monotonic clock whose sleep only advances it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def spread_records(now: datetime, days: int, count: int) -> list[dict[str, Any]]:
+    """`count` minimal v1.0 records evenly spread over the `days` days before `now`."""
+    step = timedelta(days=days) / count
+    start = now - timedelta(days=days) + step / 2
+    return [
+        {
+            "id": f"evt-{i:06d}",
+            "activityDateTime": (start + i * step).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "jobId": "scim.0123456789abcdef0123456789abcdef.job-1",
+            "provisioningAction": "create",
+            "provisioningStatusInfo": {"status": "success", "errorInformation": None},
+        }
+        for i in range(count)
+    ]
+
+
+def daily_window_cost(records: list[dict[str, Any]], now: datetime, days: int, top: int) -> int:
+    """Requests one-day windows take: one per day, plus one per further page of a day."""
+    counts = [0] * days
+    start = now - timedelta(days=days)
+    for record in records:
+        when = datetime.strptime(record["activityDateTime"], "%Y-%m-%dT%H:%M:%SZ")
+        counts[min(days - 1, (when.replace(tzinfo=UTC) - start).days)] += 1
+    return sum(max(1, math.ceil(count / top)) for count in counts)
+
+
+def run_ranges(top: int) -> None:
+    """Print requests per page of data for a sparse and a dense `since=` range."""
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    cases = {"sparse 30 days": (30, 20), "dense 3 days": (3, 6000)}
+    print(f"requests per page of data (top {top}), fetch_logs(since=...) from a cold start:")
+    for name, (days, count) in cases.items():
+        records = spread_records(now, days, count)
+        fake = RangeGraph(records)
+        server = HTTPServer(host="127.0.0.1", port=0)
+        server.expect_request(LIST_PATH).respond_with_handler(fake)
+        server.start()
+        clock = VirtualClock()
+        url = server.url_for("/").rstrip("/")
+        with GraphClient(StaticToken(TOKEN), base_url=url, clock=clock, sleep=clock.sleep) as c:
+            frames = fetch_logs(c, since=f"{days}d", top=top, now=now, progress=False)
+        server.stop()
+        pages = max(1, math.ceil(len(records) / top))
+        daily = daily_window_cost(records, now, days, top)
+        print(
+            f"{name:15s} {frames.records_read:5d} records = {pages:3d} page(s) of data: "
+            f"{fake.requests:3d} requests ({fake.requests / pages:.2f} per page); "
+            f"one-day windows: {daily} requests ({daily / pages:.2f} per page)"
+        )
+
+
 def best_seconds(pages: int, latency: float) -> float:
     """The least time `pages` requests can take from a cold start under the limit."""
     return ((pages - 1) // LIMIT) * PERIOD + latency
@@ -126,8 +228,12 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=26)
     parser.add_argument("--top", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--ranges", action="store_true", help="requests per page of a range")
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if args.ranges:
+        run_ranges(500 if args.top == parser.get_default("top") else args.top)
+        return
     records = list(generate_records(args.pages * args.top, seed=1))
     runners = {"provlytics fetch_logs": run_provlytics, "naive nextLink loop": run_naive}
     servers, results, threads = {}, {}, []

@@ -13,6 +13,7 @@ from provlytics.commands_ops import jobs_command, on_demand_command
 from provlytics.errors import ProvlyticsError
 from provlytics.loader import load_to_parquet
 from provlytics.parquet import read_parquet
+from provlytics.redact import RedactingFilter
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -33,6 +34,9 @@ def main(verbose: int) -> None:
     """Turn Microsoft Entra ID provisioning logs into analysable tables."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # also loggers created after the package's
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
 
 
 @main.command("load")

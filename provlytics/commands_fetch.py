@@ -47,6 +47,12 @@ SPOOL_FOLDER = ".spool"
 )
 @click.option("--resume/--no-resume", default=True, show_default=True, help="Resume a stopped run.")
 @click.option("--incremental", is_flag=True, help="Only what is newer than the last run's events.")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds of waiting for rate limits/throttling accepted in total [default: no cap].",
+)
 @graph_options
 def fetch_command(out: Path, spool: Path | None, **options: Any) -> None:
     """Fetch provisioning logs from Graph into a Parquet dataset, resumably."""

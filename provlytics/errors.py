@@ -10,12 +10,15 @@ ProvlyticsError(Exception)
 └── InputError(ProvlyticsError, ValueError)     .origin .field .reason
       └── UnknownDialectError(InputError)
 ```
-Messages never carry tokens or secrets.
+Messages never carry tokens or secrets: every message built here goes through
+`provlytics.redact.redact` (the tokens sent, JWT-shaped strings, skiptokens, OAuth fields).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from provlytics.redact import redact, remember_secret
 
 if TYPE_CHECKING:
     import requests
@@ -38,12 +41,12 @@ class AuthError(ProvlyticsError):
         self, error: str, description: str = "", correlation_id: str | None = None
     ) -> None:
         self.error = error
-        self.description = description
+        self.description = redact(description)
         self.correlation_id = correlation_id
-        text = f"{error}: {description}" if description else error
+        text = f"{error}: {self.description}" if description else error
         if correlation_id:
             text += f" (correlation id {correlation_id})"
-        super().__init__(text)
+        super().__init__(redact(text))
 
     @classmethod
     def from_msal(cls, result: dict[str, Any]) -> AuthError:
@@ -70,26 +73,31 @@ class GraphError(ProvlyticsError):
         url: str | None = None,
     ) -> None:
         self.status = status
-        self.code = code
-        self.message = message
-        self.request_id = request_id
-        self.client_request_id = client_request_id
-        self.date = date
-        self.url = url
+        self.code = _redacted(code)
+        self.message = redact(message)
+        self.request_id = _redacted(request_id)
+        self.client_request_id = _redacted(client_request_id)
+        self.date = _redacted(date)
+        self.url = _redacted(url)
         parts = [f"HTTP {status}"]
         if code:
-            parts.append(code)
-        text = " ".join(parts) + f": {message}"
+            parts.append(str(self.code))
+        text = " ".join(parts) + f": {self.message}"
         if url:
-            text += f" [{url}]"
+            text += f" [{self.url}]"
         if request_id:
-            text += f" (request-id {request_id}"
-            text += f", date {date})" if date else ")"
+            text += f" (request-id {self.request_id}"
+            text += f", date {self.date})" if date else ")"
         super().__init__(text)
 
     @classmethod
     def from_response(cls, response: requests.Response, **extra: Any) -> GraphError:
-        """Parse Graph's `{"error": {...}}` body; tolerate a body that is not JSON."""
+        """Parse Graph's `{"error": {...}}` body; tolerate a body that is not JSON.
+
+        The bearer token of the request that got this response is redacted from every field,
+        even when the server echoed the request headers into the body.
+        """
+        _remember_bearer(response)
         code, message, inner = None, "", {}
         try:
             error = response.json().get("error") or {}
@@ -100,7 +108,9 @@ class GraphError(ProvlyticsError):
             message = str(error.get("message") or "")
             inner = error.get("innerError") or error.get("innererror") or {}
         if not message:
-            message = (response.text or response.reason or "").strip()[:300]
+            message = redact((response.text or response.reason or "").strip())[:300]
+        if not isinstance(inner, dict):
+            inner = {}
         headers = response.headers
         return cls(
             response.status_code,
@@ -134,7 +144,7 @@ class InputError(ProvlyticsError, ValueError):
     ) -> None:
         self.origin = origin
         self.field = field
-        self.reason = reason
+        self.reason = reason = redact(reason)
         where = f"{origin}: " if origin else ""
         what = f"{field!r}: " if field else ""
         super().__init__(f"{where}{what}{reason}")
@@ -158,6 +168,19 @@ def graph_error_summary(body: Any) -> str | None:
     if not isinstance(error, dict):
         return None
     return f"{error.get('code') or 'error'}: {error.get('message') or ''}".strip()
+
+
+def _redacted(value: Any) -> Any:
+    return redact(value) if isinstance(value, str) else value
+
+
+def _remember_bearer(response: requests.Response) -> None:
+    """Remember the token the request behind `response` carried, so that it gets redacted."""
+    request = getattr(response, "request", None)
+    header = request.headers.get("Authorization", "") if request is not None else ""
+    scheme, _, token = str(header).partition(" ")
+    if scheme.lower() == "bearer":
+        remember_secret(token.strip())
 
 
 def _rebuild_input_error(

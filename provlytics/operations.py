@@ -1,9 +1,14 @@
 """Provision on demand: validate subjects, stay under Graph's rate limit, decode the verdict.
 
-`provisionOnDemand` allows 5 requests per 10 seconds and one group with at most 5 members per
-call (graph-api-facts.md §2.3, §3). Every call here goes through the client's shared
-`on_demand_limiter`, so consecutive calls on one client never exceed the limit; the POST is
-retried only on 429/503 (the session's rule for POST).
+`provisionOnDemand` allows 5 requests per 10 seconds (its Graph reference page). One call takes
+one subject: a single user ("Select a user and provision the account on-demand", the Graph
+reference; "one user at a time", Entra's on-demand provisioning limits), or a single group
+with at most 5 members ("can only accept a single group with up to 5 members at a time",
+same page). Several users are provisioned with `provision_on_demand_batch`, one call each.
+
+Every call here goes through the client's shared `on_demand_limiter`, so consecutive calls on
+one client never exceed the limit; the POST is retried only on 429/503 (the session's rule
+for POST).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from provlytics.tables import ProvisioningFrames
 logger = logging.getLogger(__name__)
 
 MAX_GROUP_MEMBERS = 5
+MAX_SUBJECTS_PER_CALL = 1
 SUBJECT_KEYS = frozenset({"objectId", "objectTypeName", "links"})
 LINK_KEYS = frozenset({"members", "owners", "manager"})
 
@@ -40,7 +46,7 @@ def provision_on_demand(
     rule_id: str,
     subjects: Subject | Iterable[Subject],
 ) -> OnDemandResult:
-    """Provision users (or one group with up to 5 members) now, and return Graph's verdict.
+    """Provision one user (or one group with up to 5 members) now, and return Graph's verdict.
 
     Example:
         >>> result = provision_on_demand(client, sp_id, job_id, rule_id, ["9bb0f679-..."])
@@ -49,11 +55,13 @@ def provision_on_demand(
 
     Args:
         rule_id: the synchronizationRule id from the job schema (see `sync_rules`).
-        subjects: synchronizationJobSubject dicts (`objectId`, `objectTypeName`, optional
-            `links`), or plain user object ids (sent as `objectTypeName: "User"`).
+        subjects: one synchronizationJobSubject dict (`objectId`, `objectTypeName`, optional
+            `links`) or a plain user object id (sent as `objectTypeName: "User"`), alone or
+            in a one-item list.
 
     Raises:
-        ConfigError: invalid subjects or rule id (nothing is sent).
+        ConfigError: invalid ids, subjects or rule id, or more than one subject (nothing is
+            sent; see `provision_on_demand_batch` for several users).
         GraphError: Graph refused the call (e.g. 409), or kept throttling it.
         InputError: the response is not a provisionOnDemand answer.
     """
@@ -72,8 +80,8 @@ def build_on_demand_body(
     """The provisionOnDemand request body, `{"parameters": [{"subjects": [...], "ruleId": ...}]}`.
 
     Raises:
-        ConfigError: an empty rule id or subject list, an unknown key, more than one group, or
-            more than 5 members.
+        ConfigError: an empty rule id or subject list, an unknown key, more than one subject
+            (one user, or one group), or more than 5 group members.
     """
     if not isinstance(rule_id, str) or not rule_id.strip():
         raise ConfigError(f"rule id must be a non-empty string, got {rule_id!r}")
@@ -81,10 +89,12 @@ def build_on_demand_body(
     if not items:
         raise ConfigError("provisionOnDemand needs at least one subject")
     checked = [build_subject(item, f"subject {i}") for i, item in enumerate(items)]
-    groups = [s["objectId"] for s in checked if s["objectTypeName"].lower() == "group"]
-    if len(groups) > 1:
+    if len(checked) > MAX_SUBJECTS_PER_CALL:
+        kinds = sorted({s["objectTypeName"] for s in checked})
         raise ConfigError(
-            f"provisionOnDemand accepts one group per call, got {len(groups)}: {groups}"
+            f"provisionOnDemand accepts one subject per call (one user, or one group with up "
+            f"to {MAX_GROUP_MEMBERS} members), got {len(checked)} ({', '.join(kinds)}); "
+            "use provision_on_demand_batch for several users"
         )
     return {"parameters": [{"subjects": checked, "ruleId": rule_id}]}
 

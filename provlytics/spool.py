@@ -3,8 +3,9 @@
 ```
 spool/
   state.json              {"watermarks": {"<$filter without times>": "2026-11-16T10:00:00Z"}}
-  checkpoint.json         the current run: its parameters, and per time window the bounds,
-                          the next link to request (or done), pages and records so far
+  checkpoint.json         the current run: its parameters, the plan of the windows still to
+                          come (`sources/windows.py`), and per time window planned so far the
+                          bounds, the next link to request (or done), pages and records
   window-000/page-00001.json   each page as received: {"url", "value", "@odata.nextLink"}
 ```
 
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 CHECKPOINT = "checkpoint.json"
 STATE = "state.json"
-SPOOL_VERSION = 1
+SPOOL_VERSION = 2  # 2: windows planned as the fetch goes ("plan"); 1: every window up front
 
 
 @dataclass
@@ -54,24 +55,61 @@ class WindowState:
 
 
 @dataclass
+class WindowPlan:
+    """What is left to plan of a fetch: the next window's start and length (see
+    `provlytics.sources.windows`).
+
+    Attributes:
+        cursor: lower bound of the next window (ISO text); None once every window is planned.
+        end: the fetch's end (ISO text); None for "up to now", with the last window open.
+        span: seconds of the next window, before the adjustment for the last window's cost.
+        min_span: seconds of the shortest window (`window=`).
+        criteria: the `$filter` clauses besides the time bounds, or None.
+    """
+
+    cursor: str | None
+    end: str | None
+    span: float
+    min_span: float
+    criteria: str | None = None
+
+
+@dataclass
 class Checkpoint:
-    """The state of one run: its parameters and its windows."""
+    """The state of one run: its parameters, its windows so far and the plan of the rest.
+
+    `plan` is None when every window was planned up front, as in version 1 checkpoints
+    (which are read and resumed as they are).
+    """
 
     params: dict[str, Any]
     windows: list[WindowState] = field(default_factory=list)
     version: int = SPOOL_VERSION
+    plan: WindowPlan | None = None
 
     @property
     def finished(self) -> bool:
-        return all(w.done for w in self.windows)
+        planned = self.plan is None or self.plan.cursor is None
+        return planned and all(w.done for w in self.windows)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Checkpoint:
+        """Read a checkpoint of version 1 or 2.
+
+        Raises:
+            KeyError, TypeError: not a checkpoint; ValueError: a version this code cannot read.
+        """
+        version = data.get("version", 1)
+        if version not in (1, SPOOL_VERSION):
+            raise ValueError(f"version {version!r} (this provlytics reads 1 and {SPOOL_VERSION})")
         windows = [WindowState(**w) for w in data.get("windows", [])]
-        return cls(data["params"], windows, data.get("version", SPOOL_VERSION))
+        plan = data.get("plan")
+        if plan is not None and not isinstance(plan, dict):
+            raise TypeError(f"plan must be an object, got {type(plan).__name__}")
+        return cls(data["params"], windows, version, WindowPlan(**plan) if plan else None)
 
 
 class Spool:
@@ -91,7 +129,12 @@ class Spool:
         return f"Spool({str(self.root)!r})"
 
     def start(
-        self, params: dict[str, Any], windows: list[WindowState], *, resume: bool = True
+        self,
+        params: dict[str, Any],
+        windows: list[WindowState],
+        *,
+        resume: bool = True,
+        plan: WindowPlan | None = None,
     ) -> Checkpoint:
         """The run to work on: the saved unfinished one when `resume`, else a fresh one.
 
@@ -101,14 +144,14 @@ class Spool:
         Raises:
             ConfigError: an unfinished run with other parameters is saved and `resume` is set.
         """
-        saved = self.read_checkpoint()
-        if saved is not None and resume and not saved.finished:
+        saved = self.read_checkpoint() if resume else None
+        if saved is not None and not saved.finished:
             _check_same(saved.params, params, self.root)
             logger.info("resuming the fetch saved in %s", self.root)
             self.checkpoint = saved
             return saved
         self._clear_windows()
-        self.checkpoint = Checkpoint(dict(params), windows)
+        self.checkpoint = Checkpoint(dict(params), windows, plan=plan)
         self.save()
         return self.checkpoint
 
@@ -119,8 +162,12 @@ class Spool:
             return None
         try:
             return Checkpoint.from_dict(data)
-        except (KeyError, TypeError) as exc:
-            raise InputError(str(self.root / CHECKPOINT), f"not a spool checkpoint: {exc}") from exc
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(
+                str(self.root / CHECKPOINT),
+                f"not a spool checkpoint this provlytics can read: {exc}; "
+                "discard it with resume=False (--no-resume) or use another spool folder",
+            ) from exc
 
     def save(self) -> None:
         """Write the current checkpoint atomically."""

@@ -10,7 +10,9 @@ Register it on the server with `FakeGraph(...).install(httpserver)` (one catch-a
 - optionally enforces a sliding-window rate limit (`limit(5, 10.0)`) on its `clock`,
   answering 429 with a fractional Retry-After beyond it and counting them in `throttled`.
 
-The request log itself is `httpserver.log`; the fake only keeps counters.
+`TimedGraph` also applies the time and status clauses of `$filter`, as Graph does, and
+`record(i, when)` builds a small record at a given time. The request log itself is
+`httpserver.log`; the fake only keeps counters.
 """
 
 from __future__ import annotations
@@ -264,6 +266,39 @@ def _retry_date(seconds: int) -> dict[str, str]:
 
 def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def record(index: int, when: str, status: str = "success") -> dict[str, Any]:
+    """A small v1.0 provisioning record `evt-<index>` at `when` (ISO text)."""
+    return {
+        "id": f"evt-{index:03d}",
+        "activityDateTime": when,
+        "jobId": "scim.0123456789abcdef0123456789abcdef.job-1",
+        "provisioningAction": "create",
+        "provisioningStatusInfo": {"status": status, "errorInformation": None},
+    }
+
+
+class TimedGraph(FakeGraph):
+    """FakeGraph that also applies the time and status clauses of `$filter`, as Graph does."""
+
+    def _list_page(self, request: Request, fault: Any) -> Response:
+        text = request.args.get("$filter") or ""
+        gt = re.search(r"activityDateTime gt (\S+)", text)
+        lt = re.search(r"activityDateTime lt (\S+)", text)
+        status = re.search(r"provisioningStatusInfo/status eq '(\w+)'", text)
+        every = self.records
+        self.records = [
+            r
+            for r in every
+            if (gt is None or r["activityDateTime"] > gt.group(1))
+            and (lt is None or r["activityDateTime"] < lt.group(1))
+            and (status is None or r["provisioningStatusInfo"]["status"] == status.group(1))
+        ]
+        try:
+            return super()._list_page(request, fault)
+        finally:
+            self.records = every
 
 
 class FakeLogin:

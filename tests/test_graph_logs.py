@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fakegraph import TOKEN, FakeClock, FakeGraph
+from fakegraph import TOKEN, FakeClock, FakeGraph, TimedGraph, record
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
+from werkzeug import Request
 
 from provlytics.errors import ConfigError, GraphError, UnsafeRedirectError
 from provlytics.graph import GraphClient, StaticToken, build_filter
 from provlytics.parquet import read_parquet
 from provlytics.schema import TABLE_NAMES
-from provlytics.sources.graph_logs import (
-    fetch_logs,
-    is_expired_skiptoken,
-    plan_windows,
-)
+from provlytics.sources.graph_logs import fetch_logs, is_expired_skiptoken
 from provlytics.spool import Spool
 from provlytics.tables import ProvisioningFrames
 
@@ -42,38 +37,6 @@ TIMES = [  # three days, one event exactly on the boundary between the first two
     "2026-11-16T02:00:00Z",
     "2026-11-16T23:59:00Z",
 ]
-
-
-def record(index: int, when: str, status: str = "success") -> dict[str, Any]:
-    return {
-        "id": f"evt-{index:03d}",
-        "activityDateTime": when,
-        "jobId": "scim.0123456789abcdef0123456789abcdef.job-1",
-        "provisioningAction": "create",
-        "provisioningStatusInfo": {"status": status, "errorInformation": None},
-    }
-
-
-class TimedGraph(FakeGraph):
-    """FakeGraph that also applies the time and status clauses of `$filter`, as Graph does."""
-
-    def _list_page(self, request: Request, fault: Any) -> Response:
-        text = request.args.get("$filter") or ""
-        gt = re.search(r"activityDateTime gt (\S+)", text)
-        lt = re.search(r"activityDateTime lt (\S+)", text)
-        status = re.search(r"provisioningStatusInfo/status eq '(\w+)'", text)
-        every = self.records
-        self.records = [
-            r
-            for r in every
-            if (gt is None or r["activityDateTime"] > gt.group(1))
-            and (lt is None or r["activityDateTime"] < lt.group(1))
-            and (status is None or r["provisioningStatusInfo"]["status"] == status.group(1))
-        ]
-        try:
-            return super()._list_page(request, fault)
-        finally:
-            self.records = every
 
 
 @pytest.fixture
@@ -265,23 +228,6 @@ def test_a_foreign_next_link_is_refused(client, graph, httpserver, tmp_path) -> 
     with pytest.raises(UnsafeRedirectError):
         fetch(client, tmp_path / "spool")
     assert len(received(httpserver)) == 1
-
-
-def test_plan_windows_overlaps_edges_and_leaves_the_last_open() -> None:
-    windows = plan_windows(
-        DAY, None, "jobId eq 'j'", span=timedelta(days=1), now=DAY + timedelta(1.5)
-    )
-    assert [w.filter for w in windows] == [
-        "activityDateTime gt 2026-11-14T00:00:00Z and activityDateTime lt 2026-11-15T00:00:00Z"
-        " and jobId eq 'j'",
-        "activityDateTime gt 2026-11-14T23:59:59Z and jobId eq 'j'",
-    ]
-    assert [(w.since, w.until) for w in windows] == [
-        ("2026-11-14T00:00:00Z", "2026-11-15T00:00:00Z"),
-        ("2026-11-15T00:00:00Z", None),
-    ]
-    [single] = plan_windows(None, None, None, span=timedelta(days=1), now=DAY)
-    assert single.filter is None
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,9 @@ def test_example_3_group_with_two_members(
     ("subjects", "message"),
     [
         ([group([f"m{i}" for i in range(6)])], "at most 5 group members"),
-        ([group(["a"]), {"objectId": "g2", "objectTypeName": "Group"}], "one group per call"),
+        ([group(["a"]), {"objectId": "g2", "objectTypeName": "Group"}], "one subject per call"),
+        (["u1", "u2"], r"one subject per call .*got 2 \(User\); use provision_on_demand_batch"),
+        ([group(["a"]), "u1"], r"got 2 \(Group, User\)"),
         ([""], "objectId must be a non-empty string"),
         (["  "], "objectId must be a non-empty string"),
         ([], "at least one subject"),

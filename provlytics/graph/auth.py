@@ -18,6 +18,7 @@ import msal
 import requests
 
 from provlytics.errors import AuthError, ConfigError
+from provlytics.graph.token_cache import TokenCacheFile
 
 logger = logging.getLogger(__name__)
 
@@ -75,44 +76,6 @@ class StaticToken:
                 "or use ClientSecret, Certificate or DeviceCode, which refresh by themselves",
             )
         return self._token
-
-
-class TokenCacheFile:
-    """msal's serializable token cache, persisted to a file readable by its owner only."""
-
-    def __init__(self, path: str | os.PathLike[str] | None) -> None:
-        self.path = Path(path).expanduser() if path else None
-        self.cache = msal.SerializableTokenCache()
-        if self.path and self.path.exists():
-            try:
-                self.cache.deserialize(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise ConfigError(f"unreadable token cache {self.path}: {exc}") from exc
-
-    def save(self) -> bool:
-        """Write the cache if it changed since it was read or written; return whether it did."""
-        if self.path is None or not self.cache.has_state_changed:
-            return False
-        _write_private(self.path, self.cache.serialize())
-        logger.debug("token cache written to %s", self.path)
-        return True
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` atomically to a file created with mode 0600 (never readable by others)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 class _MsalCredential(ABC):

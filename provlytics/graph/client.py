@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import requests
 
-from provlytics.errors import ConfigError, InputError, graph_error_summary
+from provlytics.errors import ConfigError, GraphError, InputError, graph_error_summary
 from provlytics.graph.auth import Credential, credential_from_env
 from provlytics.graph.ratelimit import ON_DEMAND_LIMIT, REPORTS_LIMIT, RateLimiter
 from provlytics.graph.session import GraphSession
@@ -36,6 +37,7 @@ class GraphClient:
         base_url: the service root without version; http only for loopback hosts.
         version: "v1.0" or "beta".
         session: a `requests.Session` to use; it stays the caller's and is never closed.
+        max_pages: the most pages one `iter_pages` call follows (None: no cap).
         timeout, max_attempts, sleep, clock, on_wait: see `GraphSession`.
     """
 
@@ -48,11 +50,13 @@ class GraphClient:
         session: requests.Session | None = None,
         timeout: float = 60.0,
         max_attempts: int = 6,
+        max_pages: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         on_wait: Callable[[float, str], None] | None = None,
     ) -> None:
         self.version = _check_version(version)
+        self.max_pages = _check_max_pages(max_pages)
         self.http = GraphSession(
             credential,
             base_url=_check_root(base_url),
@@ -157,24 +161,38 @@ class GraphClient:
         params: Mapping[str, Any] | None = None,
         limiter: RateLimiter | None = None,
         start_page: int = 1,
+        max_pages: int | None = None,
     ) -> Iterator[Page]:
         """Yield each page of a collection, following `@odata.nextLink` on the Graph host only.
 
         To resume, pass a saved `page.meta["next_link"]` as `path_or_url` (and `start_page`).
         `Page.meta` holds `url` (the full request URL) and `next_link` (or None).
 
+        Args:
+            max_pages: the most pages to follow in this call (default: the client's
+                `max_pages`, None for no cap).
+
         Raises:
             UnsafeRedirectError: a nextLink points elsewhere (after yielding the pages before it).
+            GraphError: a nextLink repeats a link already requested in this call (a loop), or
+                more pages than `max_pages` follow; both name the page numbers.
             InputError: a page is not JSON, has no `value` list, or is an error body.
         """
+        cap = _check_max_pages(max_pages) or self.max_pages
         url: str | None = self.url(path_or_url)
-        query, number = params, start_page
+        query, number, seen = params, start_page, _SeenLinks()
         while url:
+            if cap is not None and number - start_page >= cap:
+                raise _too_many_pages(cap, number, url)
             response = self.request("GET", url, params=query, limiter=limiter)
+            seen.add(response.url or url, number)
             origin = Origin(_without_query(response.url or url), page=number)
             records, next_link = parse_page(self.http.json(response, origin), origin)
             meta = {"url": response.url or url, "next_link": next_link}
             yield Page(records=records, origin=origin, meta=meta)
+            if next_link is not None:
+                self.http.check_url(next_link)  # an unsafe link is refused as unsafe first
+                seen.check(next_link, number)
             url, query, number = next_link, None, number + 1
 
     @classmethod
@@ -208,6 +226,55 @@ def parse_page(body: Any, origin: Origin) -> tuple[list[dict[str, Any]], str | N
     if next_link is not None and not isinstance(next_link, str):
         raise InputError(origin, "expected a URL string", field="@odata.nextLink")
     return records, next_link or None
+
+
+class _SeenLinks:
+    """The URLs requested by one paging run, by page number.
+
+    URLs are compared by host, path and the set of decoded query parameters, so that
+    `$top=2` and `%24top=2` (how `requests` encodes `params`) are the same request.
+    """
+
+    def __init__(self) -> None:
+        self.pages: dict[tuple[str, str, tuple[tuple[str, str], ...]], int] = {}
+
+    def add(self, url: str, number: int) -> None:
+        self.pages.setdefault(_request_key(url), number)
+
+    def check(self, next_link: str, number: int) -> None:
+        """Raise `GraphError` when page `number`'s nextLink was requested already."""
+        first = self.pages.get(_request_key(next_link))
+        if first is not None:
+            raise GraphError(
+                0,
+                "PagingLoop",
+                f"the nextLink of page {number} repeats the link requested for page {first}: "
+                "Graph is paging in a loop; stopped",
+                url=_without_query(next_link),
+            )
+
+
+def _request_key(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    parts = urlsplit(url)
+    query = tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return parts.netloc.lower(), unquote(parts.path), query
+
+
+def _too_many_pages(cap: int, number: int, url: str) -> GraphError:
+    return GraphError(
+        0,
+        "PageLimitExceeded",
+        f"page {number} would exceed max_pages={cap}; raise max_pages or narrow the request",
+        url=_without_query(url),
+    )
+
+
+def _check_max_pages(max_pages: int | None) -> int | None:
+    if max_pages is not None and (not isinstance(max_pages, int) or max_pages < 1):
+        raise ConfigError(
+            f"max_pages must be a positive number of pages or None, got {max_pages!r}"
+        )
+    return max_pages
 
 
 def _check_version(version: str) -> str:

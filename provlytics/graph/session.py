@@ -9,17 +9,19 @@ Rules (DESIGN.md §5, STYLE.md §4):
 - 500/502/504, connection errors and timeouts back off exponentially with full jitter, for
   idempotent methods only: POST and PATCH are retried on 429/503 only.
 - 401 refreshes the token once; other 4xx are never retried.
+- TLS certificates are always verified, whatever the caller's `requests.Session` says
+  (`verify=False` on it is overridden; a CA-bundle path on it, `REQUESTS_CA_BUNDLE` or
+  `CURL_CA_BUNDLE` are honoured). A TLS failure is never retried: it raises `GraphError`.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json as jsonlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -32,6 +34,7 @@ from provlytics.errors import (
     UnsafeRedirectError,
 )
 from provlytics.graph.auth import Credential
+from provlytics.graph.deadline import DeadlineExceeded, send_within
 from provlytics.graph.ratelimit import RateLimiter
 from provlytics.graph.urls import (
     check_base_url,
@@ -40,7 +43,9 @@ from provlytics.graph.urls import (
     judge,
     sanitize_url,
 )
+from provlytics.graph.waits import WaitBudget, parse_retry_after
 from provlytics.origin import Origin
+from provlytics.redact import redact, remember_secret
 
 logger = logging.getLogger(__name__)
 
@@ -60,39 +65,18 @@ _TRANSIENT_ERRORS = (
 )
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header: decimal seconds ("2.128") or an HTTP date.
-
-    Returns None when the header is absent or unreadable; never a negative number.
-    """
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = _seconds_until(text, now)
-    if seconds is None or seconds != seconds:
-        return None
-    return max(0.0, seconds)
-
-
-def _seconds_until(text: str, now: datetime | None) -> float | None:
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return (when - (now or datetime.now(UTC))).total_seconds()
-
-
 class GraphSession:
     """A `requests.Session` with Graph's retry rules, pinned to one base URL.
 
     Example:
         >>> session = GraphSession(StaticToken(token), base_url="https://graph.microsoft.com")
         >>> session.send("GET", "https://graph.microsoft.com/v1.0/auditLogs/provisioning")
+
+    Args:
+        timeout: seconds one exchange may take in total: connecting, the headers and the whole
+            body (`provlytics.graph.deadline`); past it the attempt fails like a timeout.
+        on_wait: called with (seconds, reason) before every wait (rate limit, Retry-After,
+            backoff).
     """
 
     def __init__(
@@ -112,6 +96,8 @@ class GraphSession:
     ) -> None:
         if max_attempts < 1:
             raise ConfigError(f"max_attempts must be at least 1, got {max_attempts}")
+        if not timeout > 0:
+            raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
         self.base_url = check_base_url(base_url)
         self.credential = credential
         self.owns_session = session is None
@@ -122,7 +108,8 @@ class GraphSession:
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._clock = clock
-        self._on_wait = on_wait
+        self._on_wait = [on_wait] if on_wait is not None else []
+        self._budget: WaitBudget | None = None
         self._rng = rng or random.Random()
         self._target = connect_target(requests.Request("GET", self.base_url).prepare().url or "")
 
@@ -140,6 +127,34 @@ class GraphSession:
         The same judgement as every request gets: see `provlytics.graph.urls`.
         """
         self._prepare("GET", url, None, None, "")
+
+    @contextmanager
+    def waiting(
+        self,
+        *,
+        max_wait: float | None = None,
+        on_wait: Callable[[float, str], None] | None = None,
+    ) -> Iterator[WaitBudget | None]:
+        """Within the block, cap the seconds waited in total and/or call `on_wait` too.
+
+        Example:
+            >>> with session.waiting(max_wait=600, on_wait=show):
+            ...     session.send("GET", url)
+
+        Raises (from `send` inside the block):
+            ThrottledError: a wait would take the total beyond `max_wait`.
+        """
+        budget = WaitBudget(max_wait) if max_wait is not None else None
+        saved = self._budget
+        self._budget = budget or saved
+        if on_wait is not None:
+            self._on_wait.append(on_wait)
+        try:
+            yield budget
+        finally:
+            self._budget = saved
+            if on_wait is not None:
+                self._on_wait.remove(on_wait)
 
     def _prepare(
         self, method: str, url: str, params: Mapping[str, Any] | None, body: Any, token: str
@@ -180,8 +195,10 @@ class GraphSession:
 
         Raises:
             UnsafeRedirectError: `url` is not on the configured Graph host (nothing was sent).
-            ThrottledError: still 429/503 after `max_attempts`.
-            GraphError: any other error status, or connection failures after `max_attempts`.
+            ThrottledError: still 429/503 after `max_attempts`, or a wait would exceed the
+                `max_wait` of an enclosing `waiting()` block.
+            GraphError: any other error status; connection failures or missed deadlines
+                after `max_attempts`; a failed TLS verification (at once, never retried).
         """
         self.check_url(url)
         method = method.upper()
@@ -229,33 +246,49 @@ class GraphSession:
         The request sent is the one whose URL was judged (`_prepare`), not a re-preparation.
         """
         token = self.credential.token(force_refresh=refresh)
+        remember_secret(token)
         prepared = self._prepare(method, url, params, body, token)
-        settings = self.session.merge_environment_settings(prepared.url, {}, None, None, None)
+        settings = self._send_settings(prepared.url or url)
         started = self._clock()
         try:
-            response = self.session.send(
-                prepared, timeout=self.timeout, allow_redirects=False, **settings
-            )
+            response = send_within(self.session, prepared, seconds=self.timeout, settings=settings)
+        except requests.exceptions.SSLError as exc:
+            raise _tls_error(url, exc) from exc
         except _TRANSIENT_ERRORS as exc:
             self._connection_failed(method, url, exc, attempt)
             return None
         logger.info(
             "%s %s -> %s (attempt %d, %.2f s)",
             method,
-            sanitize_url(response.url or url),
+            redact(sanitize_url(response.url or url)),
             response.status_code,
             attempt,
             self._clock() - started,
         )
         return response
 
+    def _send_settings(self, url: str) -> dict[str, Any]:
+        """Proxies, certificates and CA bundle for one request; verification is never off.
+
+        `verify` is passed explicitly: the caller's session's CA-bundle path when it has one,
+        else True, which `merge_environment_settings` replaces by `REQUESTS_CA_BUNDLE` or
+        `CURL_CA_BUNDLE` when set (and the session trusts the environment).
+        """
+        own = self.session.verify
+        verify = own if isinstance(own, str) and own else True
+        settings = self.session.merge_environment_settings(url, {}, None, verify, None)
+        if settings.get("verify") in (False, None, ""):
+            settings["verify"] = True
+        return settings
+
     def _connection_failed(self, method: str, url: str, exc: Exception, attempt: int) -> None:
         """Log a failed exchange; raise unless an idempotent request has attempts left."""
         name = type(exc).__name__
         logger.info("%s %s -> %s (attempt %d)", method, sanitize_url(url), name, attempt)
         if method not in IDEMPOTENT_METHODS or attempt >= self.max_attempts:
+            what = f"{exc}; " if isinstance(exc, DeadlineExceeded) else ""
             raise GraphError(
-                0, name, f"no response after {attempt} attempt(s)", url=_without_query(url)
+                0, name, f"{what}no response after {attempt} attempt(s)", url=_without_query(url)
             ) from exc
 
     def _retry_delay(self, method: str, response: requests.Response, attempt: int) -> float | None:
@@ -298,9 +331,25 @@ class GraphSession:
         self._sleep(seconds)
 
     def _report(self, seconds: float, reason: str) -> None:
+        if self._budget is not None:
+            self._budget.spend(seconds, reason)
         logger.info("waiting %.3f s (%s)", seconds, reason)
-        if self._on_wait is not None:
-            self._on_wait(seconds, reason)
+        for hook in self._on_wait:
+            hook(seconds, reason)
+
+
+def _tls_error(url: str, exc: requests.exceptions.SSLError) -> GraphError:
+    """A GraphError for a failed TLS handshake, naming the innermost reason."""
+    reason: Any = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)
+    return GraphError(
+        0,
+        "TLSVerificationFailed",
+        f"TLS verification failed ({reason}); not retried. provlytics always verifies "
+        "certificates: for a private CA, set REQUESTS_CA_BUNDLE or the verify= path of your "
+        "requests.Session",
+        url=_without_query(url),
+    )
 
 
 def _without_query(url: str | None) -> str:

@@ -4,13 +4,16 @@ One small function per request of "Configure provisioning using the Microsoft Gr
 find the gallery template, instantiate it, list the provisioning templates, create, start,
 pause and restart a job, read a job (or all of them) and its schema. Each function sends one
 logical request through `GraphClient` (its retry rules apply) and returns the parsed JSON.
-Ids are URL-quoted into paths, so a rule id such as `33f7c90d-...#V2` stays one segment.
+Ids go into paths through `path_segment`: percent-encoded with nothing kept (`/`, `?`, `#`,
+`%` included), so an id such as `33f7c90d-...#V2` stays one segment; `.`, `..`, blank ids and
+control characters are refused, since urllib3 would resolve dot segments and climb the path.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -30,10 +33,26 @@ RESTART_SCOPES = (
 )
 
 
-def _segment(value: str, what: str) -> str:
-    """One URL path segment; empty ids are refused (they would change the path)."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def path_segment(value: str, what: str) -> str:
+    """An id as exactly one percent-encoded URL path segment.
+
+    Example:
+        >>> path_segment("a/b#V2", "job id")
+        'a%2Fb%23V2'
+
+    Raises:
+        ConfigError: not a string, blank, `.` or `..`, or holding control characters (each
+            would change which resource the path names).
+    """
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{what} must be a non-empty string, got {value!r}")
+    if value.strip() in (".", ".."):
+        raise ConfigError(f"{what} {value!r} is a dot segment, which would climb the URL path")
+    if _CONTROL.search(value):
+        raise ConfigError(f"{what} {value!r} contains control characters")
     return quote(value, safe="")
 
 
@@ -44,8 +63,9 @@ def jobs_path(sp_id: str, job_id: str | None = None) -> str:
         >>> jobs_path("29f6", "aWS.1")
         'servicePrincipals/29f6/synchronization/jobs/aWS.1'
     """
-    path = f"servicePrincipals/{_segment(sp_id, 'service principal id')}/synchronization/jobs"
-    return path if job_id is None else f"{path}/{_segment(job_id, 'job id')}"
+    sp = path_segment(sp_id, "service principal id")
+    path = f"servicePrincipals/{sp}/synchronization/jobs"
+    return path if job_id is None else f"{path}/{path_segment(job_id, 'job id')}"
 
 
 def find_application_templates(client: GraphClient, display_name: str) -> list[dict[str, Any]]:
@@ -62,13 +82,14 @@ def instantiate_template(
 
     Returns Graph's `{"application": {...}, "servicePrincipal": {...}}`.
     """
-    path = f"applicationTemplates/{_segment(template_id, 'template id')}/instantiate"
+    path = f"applicationTemplates/{path_segment(template_id, 'template id')}/instantiate"
     return _post(client, path, {"displayName": display_name})
 
 
 def list_sync_templates(client: GraphClient, sp_id: str) -> list[dict[str, Any]]:
     """The provisioning (synchronization) templates available to a service principal."""
-    path = f"servicePrincipals/{_segment(sp_id, 'service principal id')}/synchronization/templates"
+    sp = path_segment(sp_id, "service principal id")
+    path = f"servicePrincipals/{sp}/synchronization/templates"
     return _collect(client, path)
 
 

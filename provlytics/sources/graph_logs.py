@@ -1,9 +1,12 @@
 """`fetch_logs`: provisioning logs from Microsoft Graph, by time window, resumable from a spool.
 
-The span [since, until) is cut into windows (default one day). Each window is paged through
-`@odata.nextLink` under the reports rate limit; every raw page is spooled and the checkpoint
-(the next link) saved before the page is normalized. A failure or an expired `$skiptoken` costs
-one window: it restarts from its first link, and de-duplication on event id makes that safe.
+The span [since, until) is cut into windows planned as the fetch goes (`sources/windows.py`):
+they start `window=` long and widen while they come back small, so a quiet range costs a few
+requests instead of one per day. Each window is paged through `@odata.nextLink` under the
+reports rate limit; every raw page is spooled and the checkpoint (the next link, the plan)
+saved before the page is normalized. An expired `$skiptoken` costs at most one window: a wide
+one is cut at its middle and its first half fetched again, a `window=`-long one restarts from
+its first link; de-duplication on event id makes the overlap safe.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from provlytics.graph.ratelimit import RateLimiter
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.origin import Origin, Page
 from provlytics.progress import paused_gc, progress_bar
+from provlytics.sources.windows import plan_next, split_window, start_plan
 from provlytics.spool import Checkpoint, Spool, WindowState
 from provlytics.tables import FramesBuilder, ProvisioningFrames
 
@@ -32,9 +36,6 @@ logger = logging.getLogger(__name__)
 LOGS_PATH = "auditLogs/provisioning"
 DEFAULT_TOP = 500
 MAX_WINDOW_RESTARTS = 3
-# Windows after the first start this much before their boundary: `gt` is strict, so an event
-# stamped exactly on a boundary would otherwise fall between two windows.
-WINDOW_EDGE = timedelta(seconds=1)
 _SPAN = re.compile(r"^\s*\d+(?:\.\d+)?\s*[dhms]\s*$", re.IGNORECASE)
 SKIPTOKEN_CODES = frozenset({"DirectoryPageTokenNotFound", "InvalidPageToken", "SkipTokenExpired"})
 
@@ -57,6 +58,7 @@ def fetch_logs(
     overlap: str = "5m",
     out: str | Path | None = None,
     progress: bool | None = None,
+    max_wait: float | None = None,
     now: datetime | None = None,
 ) -> ProvisioningFrames:
     """Fetch provisioning logs into de-duplicated tables, resumably.
@@ -72,14 +74,19 @@ def fetch_logs(
             re-reads the spooled pages and resumes at the saved next link.
         resume: resume an unfinished run in `spool`; False discards it.
         incremental: fetch only what is newer than the spool's watermark minus `overlap`.
-        window: the time slice fetched as one unit ("1d", "6h").
+        window: the first and shortest time slice fetched as one unit ("1d", "6h"); later
+            windows widen while they come back as a single page.
         out: also write (or merge into) a Parquet dataset folder.
-        progress: show a progress bar (None: only in a terminal or notebook).
+        progress: show a progress bar (None: only in a terminal or notebook); waits for rate
+            limits and throttling show in its postfix.
+        max_wait: the seconds of waiting (rate limit, Retry-After, backoff) accepted in total;
+            None waits as long as Graph asks.
         now: the current time, for relative spans (tests).
 
     Raises:
         ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
             run with other parameters (and `resume`).
+        ThrottledError: waiting longer would exceed `max_wait` (the spool keeps the progress).
         GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
     """
     now = parse_time(now) if now is not None else datetime.now(UTC)
@@ -107,40 +114,17 @@ def fetch_logs(
     }
     start = _start_time(since, box, criteria or "", incremental, overlap, now)
     end = parse_time(until, now) if until is not None else None
-    windows = plan_windows(start, end, criteria, span=_span(window, now), now=now)
-    run = box.start(params, windows, resume=resume) if box else Checkpoint(params, windows)
-    frames = _fetch_run(client, run, box, top, progress)
+    windows, plan = start_plan(start, end, criteria, span=_span(window, now))
+    if box is not None:
+        run = box.start(params, windows, resume=resume, plan=plan)
+    else:
+        run = Checkpoint(params, windows, plan=plan)
+    frames = _fetch_run(client, run, box, top, progress, max_wait, now)
     if incremental and box is not None:
         _advance_watermark(box, frames, criteria or "")
     if out is not None:
         frames.to_parquet(out)
     return frames
-
-
-def plan_windows(
-    start: datetime | None,
-    end: datetime | None,
-    criteria: str | None,
-    *,
-    span: timedelta,
-    now: datetime,
-) -> list[WindowState]:
-    """Cut [start, end) into windows of `span`, each with its own `$filter`.
-
-    Without `start` there is one window; without `end` the last window is open-ended.
-    """
-    if start is None:
-        return [_window(0, None, end, None, criteria)]
-    stop = end or now
-    bounds = [start]
-    while bounds[-1] + span < stop:
-        bounds.append(bounds[-1] + span)
-    windows = []
-    for index, lower in enumerate(bounds):
-        upper = bounds[index + 1] if index + 1 < len(bounds) else end
-        gt = lower if index == 0 else lower - WINDOW_EDGE
-        windows.append(_window(index, gt, upper, lower, criteria))
-    return windows
 
 
 def is_expired_skiptoken(error: GraphError) -> bool:
@@ -152,37 +136,28 @@ def is_expired_skiptoken(error: GraphError) -> bool:
     )
 
 
-def _window(
-    index: int,
-    gt: datetime | None,
-    lt: datetime | None,
-    lower: datetime | None,
-    criteria: str | None,
-) -> WindowState:
-    time_filter = build_filter(since=gt, until=lt)
-    full = " and ".join(part for part in (time_filter, criteria) if part) or None
-    return WindowState(
-        index,
-        format_time(lower) if lower is not None else None,
-        format_time(lt) if lt is not None else None,
-        full,
-    )
-
-
 def _fetch_run(
     client: GraphClient,
     run: Checkpoint,
     box: Spool | None,
     top: int,
     progress: bool | None,
+    max_wait: float | None,
+    now: datetime,
 ) -> ProvisioningFrames:
     builder = FramesBuilder()
     limiter = client.reports_limiter
     disable = None if progress is None else not progress
-    with paused_gc(), progress_bar("Fetching", disable=disable) as bar:
-        for window in run.windows:
-            for page in _window_tables(client, run, box, window, top, bar, limiter):
+    with (
+        paused_gc(),
+        progress_bar("Fetching", disable=disable) as bar,
+        client.http.waiting(max_wait=max_wait, on_wait=lambda s, why: _show_wait(bar, s, why)),
+    ):
+        index = 0
+        while (window := _window_at(run, box, index, now)) is not None:
+            for page in _window_tables(client, run, box, window, top, bar, limiter, now):
                 builder.add(page, _source(client))
+            index += 1
     frames = builder.build()
     logger.info("fetched %s from %d records", frames, frames.records_read)
     return frames
@@ -196,8 +171,9 @@ def _window_tables(
     top: int,
     bar: Any,
     limiter: RateLimiter,
+    now: datetime,
 ) -> list[PageTables]:
-    """All pages of one window, normalized; restarted from its first link on an expired token."""
+    """All pages of one window, normalized; cut or restarted on an expired page token."""
     while True:
         tables = [normalize_page(page) for page in _spooled_pages(box, window, client)]
         bar.update(window.records)
@@ -207,13 +183,19 @@ def _window_tables(
             for page in _live_pages(client, window, top, limiter):
                 _record_page(run, box, window, page)
                 tables.append(normalize_page(page))
-                _show(bar, limiter, run, window, len(page.records))
+                _show(bar, limiter, window, len(page.records))
             return tables
         except GraphError as exc:
-            if not is_expired_skiptoken(exc) or window.restarts >= MAX_WINDOW_RESTARTS:
+            if not is_expired_skiptoken(exc):
                 raise
             bar.update(-window.records)
-            _restart(run, box, window, exc)
+            if split_window(window, run.plan, now=now):
+                _forget(box, window, f"cut at {window.until}", exc)
+            elif window.restarts < MAX_WINDOW_RESTARTS:
+                window.restarts += 1
+                _forget(box, window, "restarting it", exc)
+            else:
+                raise
 
 
 def _live_pages(
@@ -239,9 +221,10 @@ def _record_page(run: Checkpoint, box: Spool | None, window: WindowState, page: 
     if box is not None:
         box.save()
     logger.info(
-        "window %d/%d page %d: %d records from %s",
+        "window %d (%s to %s) page %d: %d records from %s",
         window.index + 1,
-        len(run.windows),
+        window.since or "start",
+        window.until or "now",
         number,
         len(page.records),
         page.origin.source,
@@ -259,33 +242,46 @@ def _spooled_pages(box: Spool | None, window: WindowState, client: GraphClient) 
         yield Page(records=body.get("value") or [], origin=origin, meta=meta)
 
 
-def _restart(run: Checkpoint, box: Spool | None, window: WindowState, error: GraphError) -> None:
+def _window_at(run: Checkpoint, box: Spool | None, index: int, now: datetime) -> WindowState | None:
+    """Window `index` of the run, planned now if it is the next one; None after the last."""
+    if index < len(run.windows):
+        return run.windows[index]
+    window = plan_next(run.windows, run.plan, now=now)
+    if window is not None and box is not None:
+        box.save()
+    return window
+
+
+def _forget(box: Spool | None, window: WindowState, action: str, error: GraphError) -> None:
+    """Drop a window's pages and progress after its page token expired (to fetch it again)."""
     logger.warning(
-        "window %d/%d: the page token expired after %d pages (%s); restarting the window",
+        "window %d: the page token expired after %d pages (%s); %s",
         window.index + 1,
-        len(run.windows),
         window.pages,
         error.code,
+        action,
     )
-    restarts = window.restarts + 1
     if box is not None:
         box.discard_window(window)
+        box.save()
     else:
         window.next_link, window.done, window.pages, window.records = None, False, 0, 0
-    window.restarts = restarts
-    if box is not None:
-        box.save()
 
 
-def _show(bar: Any, limiter: RateLimiter, run: Checkpoint, window: WindowState, count: int) -> None:
+def _show(bar: Any, limiter: RateLimiter, window: WindowState, count: int) -> None:
     bar.update(count)
     wait = limiter.wait_time()
     bar.set_postfix(
-        window=f"{window.index + 1}/{len(run.windows)}",
+        window=window.index + 1,
         pages=window.pages,
         throttle=f"{wait:.1f}s",
         refresh=False,
     )
+
+
+def _show_wait(bar: Any, seconds: float, reason: str) -> None:
+    """Say in the bar that the fetch is waiting, and why, before the wait starts."""
+    bar.set_postfix_str(f"waiting {seconds:.1f}s ({reason})", refresh=True)
 
 
 def _source(client: GraphClient) -> str:

@@ -1,0 +1,178 @@
+"""Fetch ranges that cost what they contain: windows widen while they come back small."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakegraph import TOKEN, FakeClock, TimedGraph, record
+from pytest_httpserver import HTTPServer
+
+from provlytics.errors import GraphError, InputError
+from provlytics.graph import GraphClient, StaticToken
+from provlytics.sources.graph_logs import fetch_logs
+from provlytics.sources.windows import next_span, plan_next, split_window, start_plan
+from provlytics.spool import Checkpoint, Spool, WindowPlan
+
+NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
+SPARSE = [  # six events over a quiet month
+    "2026-11-01T08:00:00Z",
+    "2026-11-02T09:00:00Z",
+    "2026-11-05T10:00:00Z",
+    "2026-11-06T11:00:00Z",
+    "2026-11-12T12:00:00Z",
+    "2026-11-29T13:00:00Z",
+]
+
+
+def between(gt: str, lt: str | None = None) -> str:
+    text = f"activityDateTime gt {gt}"
+    return f"{text} and activityDateTime lt {lt}" if lt else text
+
+
+SPARSE_WINDOWS = [  # 1, 2, 4, 8 days, then open up to now
+    between("2026-10-31T12:00:00Z", "2026-11-01T12:00:00Z"),
+    between("2026-11-01T11:59:59Z", "2026-11-03T12:00:00Z"),
+    between("2026-11-03T11:59:59Z", "2026-11-07T12:00:00Z"),
+    between("2026-11-07T11:59:59Z", "2026-11-15T12:00:00Z"),
+    between("2026-11-15T11:59:59Z"),
+]
+
+
+@pytest.fixture
+def graph(httpserver: HTTPServer, clock: FakeClock) -> TimedGraph:
+    """Six events over a month, time filters applied (overrides conftest's `graph`)."""
+    fake = TimedGraph([record(i, t) for i, t in enumerate(SPARSE)], page_size=2, clock=clock)
+    return fake.install(httpserver)
+
+
+def sent(httpserver: HTTPServer) -> list[tuple[str | None, str | None]]:
+    return [(r.args.get("$filter"), r.args.get("$skiptoken")) for r, _ in httpserver.log]
+
+
+def fetch(client: GraphClient, spool: Path | None = None, **options: Any):
+    options = {"since": "30d", "top": 500, "now": NOW, "progress": False, **options}
+    return fetch_logs(client, spool=spool, **options)
+
+
+def test_a_sparse_month_costs_five_requests(client, graph, httpserver, tmp_path) -> None:
+    frames = fetch(client, tmp_path / "spool")
+    assert sent(httpserver) == [(window, None) for window in SPARSE_WINDOWS]
+    assert sorted(frames.events["event_id"]) == [f"evt-{i:03d}" for i in range(6)]
+    checkpoint = json.loads((tmp_path / "spool" / "checkpoint.json").read_text())
+    assert checkpoint["version"] == 2
+    assert checkpoint["plan"]["cursor"] is None
+    assert [w["pages"] for w in checkpoint["windows"]] == [1, 1, 1, 1, 1]
+
+
+def test_a_window_that_takes_two_pages_keeps_its_length(client, graph, httpserver) -> None:
+    frames = fetch(client, top=1)
+    assert sent(httpserver) == [
+        (SPARSE_WINDOWS[0], None),  # evt-0: one page, so the next window is twice as long
+        (SPARSE_WINDOWS[1], None),  # evt-1: one page
+        (SPARSE_WINDOWS[2], None),  # evt-2 and evt-3: two pages, the next window stays 4 days
+        (SPARSE_WINDOWS[2], "st-1"),
+        (between("2026-11-07T11:59:59Z", "2026-11-11T12:00:00Z"), None),
+        (between("2026-11-11T11:59:59Z", "2026-11-19T12:00:00Z"), None),
+        (between("2026-11-19T11:59:59Z"), None),
+    ]
+    assert len(frames.events) == 6
+
+
+def test_an_expired_token_cuts_a_wide_window_at_its_middle(
+    client, graph, httpserver, tmp_path
+) -> None:
+    clean = fetch(client, tmp_path / "clean", top=1)
+    httpserver.clear_log()
+    graph.fail("expired-skiptoken", at=graph.calls + 4)  # the 4-day window's second page
+    frames = fetch(client, tmp_path / "spool", top=1)
+    assert sent(httpserver)[2:6] == [
+        (SPARSE_WINDOWS[2], None),
+        (SPARSE_WINDOWS[2], "st-1"),  # expired
+        (between("2026-11-03T11:59:59Z", "2026-11-05T12:00:00Z"), None),  # its first half
+        (between("2026-11-05T11:59:59Z", "2026-11-09T12:00:00Z"), None),  # then on from there
+    ]
+    assert sorted(frames.events["event_id"]) == sorted(clean.events["event_id"])
+    assert len(frames.events) == 6
+    checkpoint = json.loads((tmp_path / "spool" / "checkpoint.json").read_text())
+    assert [w["restarts"] for w in checkpoint["windows"]] == [0] * 6
+
+
+def test_a_failed_fetch_resumes_with_its_plan(
+    graph, graph_url, clock, httpserver, tmp_path
+) -> None:
+    options = {"base_url": graph_url, "sleep": clock.sleep, "clock": clock, "max_attempts": 1}
+    graph.fail("500", at=4)  # the 8-day window
+    with GraphClient(StaticToken(TOKEN), **options) as client, pytest.raises(GraphError):
+        fetch(client, tmp_path / "spool")
+    saved = Spool(tmp_path / "spool").read_checkpoint()
+    assert saved is not None and not saved.finished
+    assert saved.plan is not None and saved.plan.cursor == "2026-11-15T12:00:00Z"
+    httpserver.clear_log()
+    with GraphClient(StaticToken(TOKEN), **options) as client:
+        frames = fetch(client, tmp_path / "spool")
+    assert sent(httpserver) == [(window, None) for window in SPARSE_WINDOWS[3:]]
+    assert len(frames.events) == 6
+
+
+def test_a_version_1_checkpoint_is_resumed_as_it_is(client, graph, httpserver, tmp_path):
+    params = {
+        "filter": None,
+        "since": "30d",
+        "until": None,
+        "top": 500,
+        "version": "v1.0",
+        "window": "1d",
+        "overlap": None,
+        "incremental": False,
+    }
+    days = [  # the last two of the fixed one-day windows a version 1 fetch had planned
+        {"index": 0, "since": "2026-11-28T12:00:00Z", "until": "2026-11-29T12:00:00Z",
+         "filter": between("2026-11-28T11:59:59Z", "2026-11-29T12:00:00Z")},
+        {"index": 1, "since": "2026-11-29T12:00:00Z", "until": None,
+         "filter": between("2026-11-29T11:59:59Z")},
+    ]  # fmt: skip
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    old = {"params": params, "windows": days, "version": 1}
+    (spool / "checkpoint.json").write_text(json.dumps(old))
+    frames = fetch(client, spool)
+    assert sent(httpserver) == [(day["filter"], None) for day in days]
+    assert list(frames.events["event_id"]) == ["evt-005"]
+    assert json.loads((spool / "checkpoint.json").read_text())["version"] == 1
+
+
+def test_an_unknown_checkpoint_version_says_how_to_go_on(client, graph, httpserver, tmp_path):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "checkpoint.json").write_text(json.dumps({"params": {}, "version": 7}))
+    with pytest.raises(InputError, match=r"version 7 .*--no-resume"):
+        fetch(client, spool)
+    assert httpserver.log == []
+    assert len(fetch(client, spool, resume=False).events) == 6
+
+
+def test_next_span_grows_after_one_page_and_shrinks_when_dense() -> None:
+    day = 86400.0
+    assert next_span(day, 1, min_span=day) == 2 * day
+    assert next_span(day, 0, min_span=day) == 2 * day
+    assert next_span(4 * day, 5, min_span=day) == 4 * day
+    assert next_span(4 * day, 21, min_span=day) == 2 * day
+    assert next_span(day, 50, min_span=day) == day  # never below window=
+
+
+def test_a_window_of_the_minimum_length_is_not_cut() -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    windows, plan = start_plan(start, start + timedelta(days=3), None, span=timedelta(days=1))
+    first = plan_next(windows, plan, now=NOW)
+    assert first is not None and not split_window(first, plan, now=NOW)
+    assert plan == WindowPlan("2026-11-02T00:00:00Z", "2026-11-04T00:00:00Z", 86400.0, 86400.0)
+
+
+def test_without_a_start_there_is_one_window_and_no_plan() -> None:
+    windows, plan = start_plan(None, None, "jobId eq 'j'", span=timedelta(days=1))
+    assert plan is None and [w.filter for w in windows] == ["jobId eq 'j'"]
+    assert Checkpoint({}, windows, plan=plan).finished is False
