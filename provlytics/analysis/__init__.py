@@ -7,14 +7,10 @@ once with `filter_frames` and pass the result to any of them.
 
 from __future__ import annotations
 
+from provlytics.analysis.changes import attribute_changes
 from provlytics.analysis.failures import drilldown, error_codes, failed_steps, failure_summary
 from provlytics.analysis.health import alerts, job_health
-from provlytics.analysis.history import (
-    IdentityHistory,
-    attribute_changes,
-    cycles,
-    identity_history,
-)
+from provlytics.analysis.history import IdentityHistory, cycles, identity_history
 from provlytics.analysis.retries import recovery, retry_storms
 from provlytics.analysis.scope import filter_frames
 

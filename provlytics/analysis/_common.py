@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from provlytics.errors import ConfigError, InputError
 from provlytics.schema import SCHEMAS
@@ -212,3 +214,16 @@ def log_no_code(code: str, present: Iterable[str]) -> None:
     close = closest_codes(present, code)
     hint = f"; closest present: {', '.join(close)}" if close else ""
     logger.warning("error code %r is not present in these frames%s", code, hint)
+
+
+def isin(values: pd.Series, wanted: Iterable[Any] | pd.Series) -> np.ndarray:
+    """Which of `values` are in `wanted` (nulls: False), as a numpy bool array; Arrow's hash
+    lookup, where pandas' `isin` on Arrow strings converts every wanted value in Python."""
+    arrow = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else None
+    if arrow is None:
+        return values.isin(wanted).fillna(False).to_numpy(bool)
+    if isinstance(wanted, pd.Series):
+        wanted = wanted.array
+    value_set = pa.array(wanted, type=pa.string(), from_pandas=True).unique()
+    found = pc.is_in(arrow, value_set=value_set, skip_nulls=True)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
