@@ -70,10 +70,15 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
     """Load the bundled samples, write a Parquet report and print a failure summary."""
     manifest = load_to_parquet([samples], out)
     _echo_manifest(manifest, out)
-    summary = analysis.failure_summary(read_parquet(out))
-    click.echo(f"\nTop failures ({int(summary['events'].sum())} failed or warned events):")
-    columns = ["error_code", "target_system_name", "action", "events", "identities"]
-    click.echo(summary[columns].head(top).to_string(index=False))
+    frames = read_parquet(out)
+    columns = ["error_code", "target_system_name", "action"]
+    summary = analysis.failure_summary(frames, by=columns, status="failure")
+    warnings = int((frames.errors["status"] == "warning").sum())
+    click.echo(
+        f"\nTop failures ({int(summary['events'].sum())} failed events; "
+        f"{warnings} warned events not counted):"
+    )
+    click.echo(summary[[*columns, "events", "identities"]].head(top).to_string(index=False))
 
 
 main.add_command(fetch_command)

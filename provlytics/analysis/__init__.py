@@ -7,7 +7,17 @@ once with `filter_frames` and pass the result to any of them.
 
 from __future__ import annotations
 
+from provlytics.analysis.activity import (
+    activity_by_app,
+    objects_by_type,
+    skip_reasons,
+    slowest,
+    step_funnel,
+    success_rate,
+    timeline,
+)
 from provlytics.analysis.changes import attribute_changes
+from provlytics.analysis.conflict_cases import conflicts
 from provlytics.analysis.failures import drilldown, error_codes, failed_steps, failure_summary
 from provlytics.analysis.health import alerts, job_health
 from provlytics.analysis.history import IdentityHistory, cycles, identity_history
@@ -16,8 +26,10 @@ from provlytics.analysis.scope import filter_frames
 
 __all__ = [
     "IdentityHistory",
+    "activity_by_app",
     "alerts",
     "attribute_changes",
+    "conflicts",
     "cycles",
     "drilldown",
     "error_codes",
@@ -26,6 +38,12 @@ __all__ = [
     "filter_frames",
     "identity_history",
     "job_health",
+    "objects_by_type",
     "recovery",
     "retry_storms",
+    "skip_reasons",
+    "slowest",
+    "step_funnel",
+    "success_rate",
+    "timeline",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -158,22 +159,40 @@ def change_summary(properties: pd.DataFrame) -> pd.Series:
     `''`: cleared)."""
     if properties.empty:
         return pd.Series([], dtype=STR, index=pd.Index([], name="event_id"))
-    props = properties.sort_values(["event_id", "property_index"], kind="stable")
-    text = (
-        props["name"].astype(object).fillna("?").astype(str)
-        + ": "
-        + _quoted(props["old_value"])
-        + " -> "
-        + _quoted(props["new_value"])
+    order = np.argsort(properties["property_index"].to_numpy(), kind="stable")
+    columns = ("event_id", "name", "old_value", "new_value")
+    ids, names, olds, news = (
+        properties[c].to_numpy(dtype=object, na_value=None)[order] for c in columns
     )
-    joined = text.groupby(props["event_id"].to_numpy(), sort=False).agg("; ".join)
-    joined.index.name = "event_id"
-    return joined.astype(STR)
+    parts: dict[Any, list[str]] = {}
+    for event_id, name, old, new in zip(ids, names, olds, news, strict=True):
+        text = f"{'?' if name is None else name}: {_quoted(old)} -> {_quoted(new)}"
+        parts.setdefault(event_id, []).append(text)
+    index = pd.Index(list(parts), name="event_id")
+    return pd.Series(["; ".join(p) for p in parts.values()], index=index, dtype=STR)
 
 
-def _quoted(values: pd.Series) -> pd.Series:
-    objs = values.astype(object)
-    return objs.map(lambda v: "null" if v is None or v is pd.NA else f"'{v}'")
+def _quoted(value: Any) -> str:
+    return "null" if value is None else f"'{value}'"
+
+
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*([A-Za-z]+)\s*$")
+# unit spellings people type -> the spelling pandas keeps (days "D", weeks as 7 days)
+_UNITS = {"d": "D", "day": "D", "days": "D", "h": "h", "hr": "h", "hour": "h", "hours": "h",
+          "m": "min", "min": "min", "t": "min", "minute": "min", "minutes": "min",
+          "s": "s", "sec": "s", "second": "s", "seconds": "s"}  # fmt: skip
+
+
+def span(text: str) -> str:
+    """A duration or fixed frequency as pandas spells it today: "1d" -> "1D", "2w" ->
+    "14D", "1H" -> "1h"; other text is returned unchanged (pandas then judges it)."""
+    m = _SPAN.match(str(text))
+    if not m:
+        return str(text)
+    number, unit = m.group(1) or "1", m.group(2).lower()
+    if unit in ("w", "week", "weeks"):
+        return f"{float(number) * 7:g}D"
+    return f"{number}{_UNITS[unit]}" if unit in _UNITS else str(text)
 
 
 def bins(times: pd.Series, freq: str) -> pd.Series:
@@ -183,7 +202,7 @@ def bins(times: pd.Series, freq: str) -> pd.Series:
         ConfigError: `freq` is not a pandas frequency such as "1h", "15min" or "1d".
     """
     try:
-        return times.dt.floor(freq)
+        return times.dt.floor(span(freq))
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"freq {freq!r} is not a fixed pandas frequency ({exc})") from None
 
@@ -194,6 +213,7 @@ def bin_range(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.Datetime
     Raises:
         ConfigError: more than 100,000 bins (choose a coarser `freq`).
     """
+    freq = span(freq)
     start, end = pd.Timestamp(first).floor(freq), pd.Timestamp(last).floor(freq)
     count = int((end - start) / pd.Timedelta(freq)) + 1
     if count > 100_000:
@@ -216,17 +236,23 @@ def log_no_code(code: str, present: Iterable[str]) -> None:
     logger.warning("error code %r is not present in these frames%s", code, hint)
 
 
-def isin(values: pd.Series, wanted: Iterable[Any] | pd.Series) -> np.ndarray:
-    """Which of `values` are in `wanted` (nulls: False), as a numpy bool array; Arrow's hash
-    lookup, where pandas' `isin` on Arrow strings converts every wanted value in Python."""
-    arrow = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else None
-    if arrow is None:
-        return values.isin(wanted).fillna(False).to_numpy(bool)
+def isin(values: pd.Series, wanted: Iterable[Any]) -> np.ndarray:
+    """A boolean mask: which `values` are in `wanted` (nulls: False). One Arrow hash lookup
+    over a flat array (faster than `Series.isin` on many-chunked Arrow columns, which also
+    converts every wanted value in Python); `wanted` may be a Series of any length."""
+    array = pa.array(values.array) if values.dtype == STR else pa.array(values, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
     if isinstance(wanted, pd.Series):
-        wanted = wanted.array
-    value_set = pa.array(wanted, type=pa.string(), from_pandas=True).unique()
-    found = pc.is_in(arrow, value_set=value_set, skip_nulls=True)
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
+        wanted_array = pa.array(wanted.array, from_pandas=True)
+        if isinstance(wanted_array, pa.ChunkedArray):
+            wanted_array = wanted_array.combine_chunks()
+        if len(array) and wanted_array.type != array.type:
+            wanted_array = wanted_array.cast(array.type)
+    else:
+        wanted_array = pa.array(list(wanted), type=array.type if len(array) else None)
+    found = pc.is_in(array, value_set=wanted_array, skip_nulls=True)
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 
 
 def group_codes(*keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
