@@ -29,6 +29,7 @@ from provlytics.analysis._common import (
     table,
 )
 from provlytics.analysis.changes import PROPERTY_COLUMNS, changes_of
+from provlytics.analysis.failures import DRILLDOWN_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -47,27 +48,7 @@ CYCLE_COLUMNS = [
     "warning",
     "failure_rate",
 ]
-HISTORY_EVENT_COLUMNS = [
-    "event_id",
-    "activity_time",
-    "status",
-    "error_code",
-    "action",
-    "job_id",
-    "cycle_id",
-    "service_principal_name",
-    "target_system_name",
-    "source_id",
-    "source_name",
-    "target_id",
-    "target_name",
-    "reportable_identifier",
-    "failed_step_name",
-    "failed_step_type",
-    "error_reason",
-    "recommended_action",
-    "changes",
-]
+HISTORY_EVENT_COLUMNS = list(DRILLDOWN_COLUMNS)  # the columns of drilldown
 HISTORY_STEP_COLUMNS = [
     "event_id",
     "activity_time",
