@@ -15,10 +15,7 @@ def failure_summary(frames: ProvisioningFrames) -> pd.DataFrame:
     Columns: the keys, `events`, `identities` (distinct source identities), `first_seen`,
     `last_seen` and an `example_reason`; the largest groups first.
     """
-    errors = frames.errors
-    events = frames.events[["event_id", "source_id"]]
-    data = errors.merge(events, on="event_id", how="left")
-    grouped = data.groupby(SUMMARY_KEYS, dropna=False, observed=True)
+    grouped = frames.errors.groupby(SUMMARY_KEYS, dropna=False, observed=True)
     summary = grouped.agg(
         events=("event_id", "size"),
         identities=("source_id", "nunique"),

@@ -43,6 +43,7 @@ from provlytics.tables import (
     sort_tables,
     tag_occurrences,
 )
+from provlytics.upgrade import check_version, upgrade_tables, version_message
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class DatasetWriter:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        _refuse_other_version(self.root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._staging = self.root / f".staging-{uuid.uuid4().hex}"
         self._writers: dict[tuple[str, str], pa.ipc.RecordBatchFileWriter] = {}
@@ -185,22 +187,24 @@ def write_dataset(frames: ProvisioningFrames, path: str | Path) -> Path:
 
 
 def read_parquet(path: str | Path) -> ProvisioningFrames:
-    """Read a dataset folder written by provlytics back into `ProvisioningFrames`."""
+    """Read a dataset folder written by provlytics back into `ProvisioningFrames`.
+
+    A dataset of an older schema version that `provlytics.upgrade` knows (version 1) is
+    upgraded in memory; any other version raises `InputError` naming both versions and the
+    command that rewrites the dataset (`provlytics load <inputs> --out NEW_DIR`).
+    """
     root = Path(path)
     manifest = read_manifest(root)
-    if manifest.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(
-            str(root / MANIFEST),
-            f"schema version {manifest.get('schema_version')!r}; "
-            f"this provlytics reads version {SCHEMA_VERSION}",
-        )
+    schema_version = manifest.get("schema_version")
+    check_version(schema_version, str(root / MANIFEST))
     tables = {}
     for name in TABLE_NAMES:
         folder = root / name
         if folder.is_dir():
             dataset = ds.dataset(folder, format="parquet", partitioning="hive")
-            table = dataset.to_table(columns=SCHEMAS[name].names).cast(SCHEMAS[name])
-            tables[name] = table
+            columns = [c for c in SCHEMAS[name].names if c in dataset.schema.names]
+            tables[name] = dataset.to_table(columns=columns)
+    tables = upgrade_tables(tables, schema_version)
     return ProvisioningFrames(sort_tables(tables), sources=manifest.get("sources", []))
 
 
@@ -234,6 +238,14 @@ def write_manifest(root: Path, info: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, root / MANIFEST)
     return root / MANIFEST
+
+
+def _refuse_other_version(root: Path) -> None:
+    """Raise `InputError` if `root` holds a dataset of another schema version: merging into
+    it would mix two layouts."""
+    version = _previous_manifest(root).get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise InputError(str(root / MANIFEST), f"cannot add to it: {version_message(version)}")
 
 
 def _previous_manifest(root: Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TIME = pa.timestamp("us", tz="UTC")
 _S, _I, _B = pa.string(), pa.int64(), pa.bool_()
@@ -68,7 +68,10 @@ _MODIFIED_PROPERTIES = [
 _ERRORS = [
     ("event_id", _S, "The failed or warned event. Key."),
     ("activity_time", TIME, "When the event happened."),
+    ("status", _S, "failure or warning (status of the event)."),
     ("job_id", _S, "Synchronization job id."),
+    ("cycle_id", _S, "Id of the job iteration (cycle)."),
+    ("change_id", _S, "Id of this change within its cycle."),
     ("action", _S, "Action of the event."),
     ("error_code", _S, "Error code."),
     ("error_category", _S, "Error category."),
@@ -78,9 +81,14 @@ _ERRORS = [
     ("failed_step_name", _S, "First step whose status matches the event's (else the last step)."),
     ("failed_step_type", _S, "Type of that step."),
     ("failed_step_description", _S, "Description of that step."),
+    ("service_principal_id", _S, "Service principal (enterprise app) id."),
+    ("service_principal_name", _S, "Service principal display name."),
+    ("source_id", _S, "Source identity id."),
     ("source_name", _S, "Source identity display name."),
+    ("target_id", _S, "Target identity id."),
     ("target_name", _S, "Target identity display name."),
     ("target_system_name", _S, "Target system name."),
+    ("reportable_identifier", _S, "Human-readable identifier: the UPN of a user, a group's name."),
 ]
 _JOB_STATUS = [
     ("observed_time", TIME, "When the job snapshot was taken."),

@@ -216,11 +216,15 @@ def conflict_event(app: str, code: str, reason: str, dialect: str, **more: Any) 
     )
 
 
-def conflict_error(app: str, code: str, reason: str) -> dict:
+def conflict_error(app: str, code: str, reason: str, *, app_id: str | None = None) -> dict:
+    """The errors row of the conflict event; `app_id`: its service principal (named `app`)."""
     return {
         "event_id": CONFLICT_ID,
         "activity_time": at(2019, 6, 24, 20, 53, 8),
+        "status": "failure",
         "job_id": f"{app}OutDelta.7928d5b574424a97ne2d66f9j9972ecn",
+        "cycle_id": "44576n58-v14b-70fj-8404-3d22tt46ed93",
+        "change_id": "eaad2f8b-e6e3-409b-83bd-e4e2e57177d5",
         "action": "create",
         "error_code": code,
         "error_category": "nonServiceFailure",
@@ -230,10 +234,18 @@ def conflict_error(app: str, code: str, reason: str) -> dict:
         "failed_step_name": "EntryExportAdd",
         "failed_step_type": "export",
         "failed_step_description": f"Failed to create Group 'Self-service Pilot' in {app}",
+        "service_principal_id": app_id,
+        "service_principal_name": app if app_id else None,
+        "source_id": "5e6c9rae-ab4d-5239-8ad0-174391d110eb",
         "source_name": "Self-service Pilot",
+        "target_id": None,
         "target_name": None,
         "target_system_name": app,
+        "reportable_identifier": "Self-service Pilot",
     }
+
+
+CONTOSO_SP = "chc46a42-966b-47d7-9774-576b1c8bd0b8"
 
 
 CONTOSO_EVENT = conflict_event(
@@ -241,7 +253,7 @@ CONTOSO_EVENT = conflict_event(
     "ContosoEntryConflict",
     p.CONTOSO_REASON,
     "graph.v1",
-    service_principal_id="chc46a42-966b-47d7-9774-576b1c8bd0b8",
+    service_principal_id=CONTOSO_SP,
     service_principal_name="Contoso",
 )
 BOX_EVENT = conflict_event("Box", "BoxEntryConflict", p.BOX_REASON, "graph.beta.legacy")
@@ -498,7 +510,7 @@ DIALECT_CASES = {
         [CONTOSO_EVENT],
         conflict_steps("Contoso"),
         GROUP_PROPERTIES,
-        [conflict_error("Contoso", "ContosoEntryConflict", p.CONTOSO_REASON)],
+        [conflict_error("Contoso", "ContosoEntryConflict", p.CONTOSO_REASON, app_id=CONTOSO_SP)],
     ),
     "v1.0 live record, RedundantExport skip": (
         [p.v1_live_scim_group()],
@@ -708,7 +720,7 @@ def test_log_analytics_row_parses_json_columns_and_uses_aad_tenant():
     assert rows(frames, "steps") == conflict_steps("Contoso")
     assert rows(frames, "modified_properties") == GROUP_PROPERTIES
     assert rows(frames, "errors") == [
-        conflict_error("Contoso", "ContosoEntryConflict", p.CONTOSO_REASON)
+        conflict_error("Contoso", "ContosoEntryConflict", p.CONTOSO_REASON, app_id=CONTOSO_SP)
     ]
 
 

@@ -22,8 +22,9 @@ EVENT_COLUMNS = tuple(SCHEMAS["events"].names)
 ERROR_COLUMNS = tuple(SCHEMAS["errors"].names)
 _EVENT_TUPLE = itemgetter(*EVENT_COLUMNS)
 _STATUS_AT = EVENT_COLUMNS.index("status")
-_ERROR_HEAD = itemgetter(*(EVENT_COLUMNS.index(c) for c in ERROR_COLUMNS[:9]))
-_ERROR_TAIL = itemgetter(*(EVENT_COLUMNS.index(c) for c in ERROR_COLUMNS[12:]))
+_STEP_AT = ERROR_COLUMNS.index("failed_step_name")  # then its type and description
+_ERROR_HEAD = itemgetter(*(EVENT_COLUMNS.index(c) for c in ERROR_COLUMNS[:_STEP_AT]))
+_ERROR_TAIL = itemgetter(*(EVENT_COLUMNS.index(c) for c in ERROR_COLUMNS[_STEP_AT + 3 :]))
 _STEPS, _PROPERTIES = "@steps", "@properties"
 
 
