@@ -9,7 +9,19 @@ control changes) and displays itself live in Jupyter, or as static HTML/text els
 """
 
 from provlytics.widgets.base import InvestigationWidget
+from provlytics.widgets.conflicts import ConflictExplorer
+from provlytics.widgets.explorer import ErrorExplorer
 from provlytics.widgets.filters import FilterBar
+from provlytics.widgets.identity import IdentityInspector
+from provlytics.widgets.jobs import JobHealthPanel
 from provlytics.widgets.on_demand import OnDemandViewer
 
-__all__ = ["FilterBar", "InvestigationWidget", "OnDemandViewer"]
+__all__ = [
+    "ConflictExplorer",
+    "ErrorExplorer",
+    "FilterBar",
+    "IdentityInspector",
+    "InvestigationWidget",
+    "JobHealthPanel",
+    "OnDemandViewer",
+]

@@ -143,3 +143,31 @@ def set_options(control: ipw.Dropdown, options: list[tuple[str, Any]]) -> None:
         control.value = value
     elif offered:
         control.value = offered[0]
+
+
+def rows_where(frame: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
+    """The rows whose `column` equals `value` (text compared case-insensitively); all when None."""
+    if value is None or frame.empty:
+        return frame
+    values = frame[column]
+    if isinstance(value, str):
+        keep = values.astype("string").str.lower() == value.lower()
+    else:
+        keep = values == value
+    return frame[keep.fillna(False).astype(bool)].reset_index(drop=True)
+
+
+def values_of(frame: pd.DataFrame, column: str) -> list[str]:
+    """The distinct non-null values of a column as sorted text (dropdown options)."""
+    if column not in frame.columns:
+        return []
+    return sorted({str(value) for value in frame[column].dropna()})
+
+
+def time_bin(frame: pd.DataFrame, column: str = "activity_time") -> str:
+    """A bin width for timelines of `frame`: 1h up to 2 days, 6h up to 14 days, else 1d."""
+    times = frame[column].dropna() if column in frame.columns else pd.Series(dtype=object)
+    span = times.max() - times.min() if len(times) else pd.Timedelta(0)
+    if span <= pd.Timedelta(days=2):
+        return "1h"
+    return "6h" if span <= pd.Timedelta(days=14) else "1d"

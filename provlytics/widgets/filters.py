@@ -12,7 +12,7 @@ import traitlets
 
 from provlytics import analysis
 from provlytics.tables import ProvisioningFrames
-from provlytics.widgets.base import InvestigationWidget, choice
+from provlytics.widgets.base import InvestigationWidget, choice, values_of
 from provlytics.widgets.render import Panel, table_block
 
 logger = logging.getLogger(__name__)
@@ -65,8 +65,8 @@ class FilterBar(InvestigationWidget):
         controls: dict[str, ipw.ValueWidget] = {
             "since": ipw.DatePicker(description="From", value=first, style=style),
             "until": ipw.DatePicker(description="To (incl.)", value=last, style=style),
-            "job_id": choice("Job", _present(events, "job_id")),
-            "target_system": choice("Target system", _present(events, "target_system_name")),
+            "job_id": choice("Job", values_of(events, "job_id")),
+            "target_system": choice("Target system", values_of(events, "target_system_name")),
         }
         return controls
 
@@ -93,13 +93,6 @@ class FilterBar(InvestigationWidget):
         if values["target_system"] is not None:
             selection["target_system"] = values["target_system"]
         return selection
-
-
-def _present(frame: pd.DataFrame, column: str) -> list[str]:
-    """The distinct non-null values of a column, sorted (dropdown options)."""
-    if column not in frame.columns:
-        return []
-    return sorted(str(value) for value in frame[column].dropna().unique())
 
 
 def _utc(day: dt.date) -> pd.Timestamp:

@@ -77,11 +77,10 @@ def plot_block(title: str, plot: Callable[..., Axes], data: pd.DataFrame, **opti
     """
     if data.empty:
         return Block(title, text="nothing to plot")
-    figure = Figure(figsize=(8, 3), dpi=100)
+    figure = Figure(figsize=(9, 3.5), dpi=90)
     plot(data, ax=figure.subplots(), **options)
-    figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", bbox_inches="tight")
     return Block(title, png=buffer.getvalue())
 
 
