@@ -25,9 +25,7 @@ EVENT_COLUMNS = [
     "reportable_identifier",
     "source_system_name",
     "target_system_name",
-    "source_id",
     "target_id",
-    "job_id",
 ]
 MARKS = {"failure": "✗", "warning": "!", "skipped": "–", "success": "✓"}
 

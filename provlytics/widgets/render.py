@@ -27,8 +27,8 @@ MAX_ROWS = 20
 STYLE = (
     "<style>.pv-widget{font-family:sans-serif;font-size:13px}"
     ".pv-widget h4{margin:10px 0 4px 0}.pv-widget table{border-collapse:collapse}"
-    ".pv-widget td,.pv-widget th{border:1px solid #ddd;padding:2px 6px;text-align:left;"
-    "vertical-align:top;max-width:420px}.pv-widget th{background:#f3f3f3}"
+    ".pv-widget td,.pv-widget th{border:1px solid #ddd;padding:2px 6px;"
+    "vertical-align:top;max-width:420px;text-align:left!important}.pv-widget th{background:#f3f3f3}"
     ".pv-controls{color:#444;margin-bottom:6px}.pv-failing{background:#fde2e1}"
     ".pv-headline{font-weight:bold;margin:4px 0}</style>"
 )
@@ -88,7 +88,9 @@ def frame_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS) -> str:
     """An HTML table of the first `max_rows` rows, with a note of how many were left out."""
     if frame.empty:
         return "<p><i>no rows</i></p>"
-    shown = frame.head(max_rows).to_html(index=False, na_rep="", border=0, escape=True)
+    head = frame.head(max_rows)
+    head = head.astype(object).where(head.notna(), "")
+    shown = head.to_html(index=False, border=0, escape=True)
     left = len(frame) - max_rows
     return shown + (f"<p><i>… {left:,} more rows</i></p>" if left > 0 else "")
 
