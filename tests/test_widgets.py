@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 import provlytics as pv
-from provlytics.operations import OnDemandResult
 from provlytics.widgets import (
     ConflictExplorer,
     ErrorExplorer,
@@ -52,7 +51,7 @@ def test_on_demand_viewer_marks_the_failing_export_step():
 
 def test_on_demand_viewer_takes_the_verdict_of_an_on_demand_result():
     frames = pv.read_on_demand(ON_DEMAND / "group-success.json")
-    viewer = OnDemandViewer(OnDemandResult("Success", None, None, frames))
+    viewer = OnDemandViewer(pv.OnDemandResult("Success", None, None, frames))
     assert viewer.panel.headline == "Success"
     assert viewer.result.empty
     assert list(viewer.result.columns) == [
@@ -85,3 +84,112 @@ def test_a_widget_offers_the_live_view_with_static_fallbacks():
     assert bundle["text/plain"].startswith("OnDemandViewer(details=False)\nFailure · ")
     kinds = [next(iter(item["data"])) for item in viewer.output.outputs]
     assert kinds == ["text/html"] * 4  # headline, steps, properties, event
+
+
+# --- FilterBar and ErrorExplorer --------------------------------------------------------
+
+
+def _errors(frames: pv.ProvisioningFrames, code: str, since: str | None = None) -> pd.DataFrame:
+    """The errors rows of one code (the truth the widgets are checked against)."""
+    errors = frames.errors[frames.errors["error_code"] == code]
+    if since is not None:
+        errors = errors[errors["activity_time"] >= pd.Timestamp(since, tz="UTC")]
+    return errors
+
+
+def test_error_explorer_offers_the_codes_largest_first_and_starts_on_the_largest(frames):
+    explorer = ErrorExplorer(frames)
+    options = explorer.controls["error_code"].options
+    assert options[:3] == (
+        ("UnableToResolveReferenceAttributeValue (87)", "UnableToResolveReferenceAttributeValue"),
+        ("EntryConflict (44)", "EntryConflict"),
+        ("DuplicateTargetEntries (35)", "DuplicateTargetEntries"),
+    )
+    assert len(explorer.result) == 87
+
+
+def test_choosing_a_code_leaves_only_that_codes_events(frames):
+    explorer = ErrorExplorer(frames)
+    explorer.controls["error_code"].value = "DuplicateTargetEntries"
+    result = explorer.result
+    assert result["error_code"].unique().tolist() == ["DuplicateTargetEntries"]
+    expected = _errors(frames, "DuplicateTargetEntries")
+    assert sorted(result["event_id"]) == sorted(expected["event_id"])
+    assert result["reportable_identifier"].nunique() == 11
+    assert explorer.panel.headline == "DuplicateTargetEntries: 35 events (status: both)"
+    steps = explorer.sections["steps"]
+    assert steps["events"].sum() == 35
+    assert set(explorer.sections["identities"]["reportable_identifier"]) == set(
+        expected["reportable_identifier"]
+    )
+    assert explorer.sections["timeline"]["events"].sum() == 35
+    assert [b.title for b in explorer.panel.blocks if b.png is not None] == ["Timeline"]
+
+
+def test_status_narrows_the_codes_and_the_events(frames):
+    explorer = ErrorExplorer(frames, error_code="UnableToResolveReferenceAttributeValue")
+    explorer.controls["status"].value = "warning"
+    warned = frames.errors[frames.errors["status"] == "warning"]
+    codes = warned["error_code"].value_counts()
+    assert [value for _, value in explorer.controls["error_code"].options] == list(codes.index)
+    assert explorer.values["error_code"] == "UnableToResolveReferenceAttributeValue"
+    assert len(explorer.result) == codes["UnableToResolveReferenceAttributeValue"]
+    assert set(explorer.result["status"]) == {"warning"}
+
+
+def test_narrowing_the_filter_bars_dates_changes_the_explorer(frames):
+    bar = FilterBar(frames)
+    assert bar.values["since"] == dt.date(2026, 11, 14)
+    assert bar.values["until"] == dt.date(2026, 11, 22)
+    explorer = ErrorExplorer(frames, filters=bar, error_code="DuplicateTargetEntries")
+    assert len(explorer.result) == 35
+    seen = []
+    bar.observe(lambda change: seen.append(change["new"]), names="selection")
+    bar.controls["since"].value = dt.date(2026, 11, 20)
+    assert seen == [
+        {
+            "since": pd.Timestamp("2026-11-20", tz="UTC"),
+            "until": pd.Timestamp("2026-11-23", tz="UTC"),
+        }
+    ]
+    expected = _errors(frames, "DuplicateTargetEntries", since="2026-11-20")
+    assert len(expected) == 18
+    assert sorted(explorer.result["event_id"]) == sorted(expected["event_id"])
+    assert bar.result.set_index("table").loc["errors", "rows"] == (
+        frames.errors["activity_time"] >= pd.Timestamp("2026-11-20", tz="UTC")
+    ).sum()
+
+
+def test_the_filter_bars_target_system_reaches_the_explorer(frames):
+    bar = FilterBar(frames)
+    explorer = ErrorExplorer(frames, filters=bar, error_code="DuplicateTargetEntries")
+    bar.controls["target_system"].value = "ServiceNow"
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"
+    assert len(explorer.result) == 12
+    assert set(explorer.result["target_system_name"]) == {"ServiceNow"}
+    bar.controls["until"].value = dt.date(2026, 11, 13)  # before the first event
+    assert explorer.values["error_code"] is None
+    assert explorer.result.empty
+    assert "event_id" in explorer.result.columns
+    assert explorer.panel.headline == "no error codes in this selection"
+
+
+# --- ConflictExplorer -------------------------------------------------------------------
+
+
+def test_conflict_explorer_narrows_by_target_system_and_attribute(frames):
+    explorer = ConflictExplorer(frames)
+    assert len(explorer.result) == 66
+    explorer.controls["target_system"].value = "Salesforce"
+    assert len(explorer.result) == 18
+    assert set(explorer.result["target_system_name"]) == {"Salesforce"}
+    assert explorer.result["events"].sum() == 27
+    assert [v for _, v in explorer.controls["attribute"].options] == [None, "LastName", "company"]
+    explorer.controls["attribute"].value = "LastName"
+    assert len(explorer.result) == 11
+    assert set(explorer.result["kind"]) == {"duplicateTargetEntries"}
+    assert set(explorer.result["target_system_name"]) == {"Salesforce"}
+    explorer.controls["kind"].value = "entryConflict"
+    assert explorer.result.empty
+    explorer.controls["attribute"].value = None
+    assert len(explorer.result) == 7

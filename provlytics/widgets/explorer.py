@@ -85,8 +85,13 @@ class ErrorExplorer(InvestigationWidget):
 
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:
         status = ipw.ToggleButtons(description="Status", options=STATUSES, value=self._status)
-        code = ipw.Dropdown(description="Error code", style={"description_width": "initial"})
-        code.options = self._code_options(status.value)
+        options = self._code_options(status.value)
+        code = ipw.Dropdown(
+            description="Error code",
+            options=options,
+            value=options[0][1] if options else None,
+            style={"description_width": "initial"},
+        )
         return {"error_code": code, "status": status}
 
     def _code_options(self, status: str) -> list[tuple[str, str]]:

@@ -70,18 +70,22 @@ def table_block(title: str, frame: pd.DataFrame, columns: list[str] | None = Non
     return Block(title, frame=frame)
 
 
-def plot_block(title: str, plot: Callable[..., Axes], data: pd.DataFrame, **options: Any) -> Block:
-    """A PNG block drawn by a `pv.plots` function on its own Figure (no pyplot state).
+def plot_block(
+    heading: str, plot: Callable[..., Axes], data: pd.DataFrame, **options: Any
+) -> Block:
+    """A PNG block titled `heading`, drawn by a `pv.plots` function on its own Figure.
+
+    `options` go to the plot function (e.g. its `title`); no pyplot state is touched.
 
     An empty `data` gives a text block instead of an empty chart.
     """
     if data.empty:
-        return Block(title, text="nothing to plot")
+        return Block(heading, text="nothing to plot")
     figure = Figure(figsize=(9, 3.5), dpi=90)
     plot(data, ax=figure.subplots(), **options)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
-    return Block(title, png=buffer.getvalue())
+    return Block(heading, png=buffer.getvalue())
 
 
 def frame_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS) -> str:
@@ -111,7 +115,7 @@ def block_html(block: Block) -> str:
 def block_text(block: Block, *, max_rows: int = 10) -> str:
     """One block as plain text (plots are named, not drawn)."""
     if block.frame is not None:
-        body = "(no rows)" if block.frame.empty else block.frame.head(max_rows).to_string()
+        body = "(no rows)" if block.frame.empty else block.frame.head(max_rows).to_string(max_colwidth=40)
     elif block.png is not None:
         body = "(plot)"
     else:
