@@ -193,3 +193,59 @@ def test_conflict_explorer_narrows_by_target_system_and_attribute(frames):
     assert explorer.result.empty
     explorer.controls["attribute"].value = None
     assert len(explorer.result) == 7
+
+
+# --- IdentityInspector ------------------------------------------------------------------
+
+
+def test_a_upn_typed_into_the_inspector_returns_exactly_that_users_events(frames):
+    inspector = IdentityInspector(frames)
+    assert inspector.result.empty
+    assert "event_id" in inspector.result.columns
+    inspector.controls["query"].value = "Liam.Schafer@Contoso.com"  # case does not matter
+    events = frames.events
+    mine = events[events["reportable_identifier"] == "liam.schafer@contoso.com"]
+    assert len(mine) == 6
+    assert sorted(inspector.result["event_id"]) == sorted(mine["event_id"])
+    assert inspector.result["activity_time"].is_monotonic_increasing
+    assert set(inspector.history.steps["event_id"]) == set(mine["event_id"])
+    assert len(inspector.history.steps) == frames.steps["event_id"].isin(mine["event_id"]).sum()
+    assert sorted(inspector.history.apps["target_system_name"]) == [
+        "Active Directory",
+        "Salesforce",
+        "customappsso",
+    ]
+    assert inspector.panel.headline == "'Liam.Schafer@Contoso.com': 6 events in 3 apps"
+
+
+def test_the_inspector_follows_the_filter_bar(frames):
+    bar = FilterBar(frames)
+    inspector = IdentityInspector(frames, filters=bar, query="liam.schafer@contoso.com")
+    bar.controls["target_system"].value = "Salesforce"
+    assert len(inspector.result) == 3
+    assert set(inspector.result["target_system_name"]) == {"Salesforce"}
+
+
+# --- JobHealthPanel ---------------------------------------------------------------------
+
+SCIM_JOB = "scim.f38b2ffc80a44f5a91c9bc701e7ea419.24114258-751b-4c83-89a0-47dc4ac87fc0"
+
+
+def test_job_health_panel_shows_the_quarantined_job_and_its_alerts(frames):
+    panel = JobHealthPanel(frames)
+    assert len(panel.result) == 6
+    quarantined = panel.result[panel.result["quarantined"].fillna(False).astype(bool)]
+    assert quarantined["job_id"].tolist() == [SCIM_JOB]
+    assert quarantined["quarantine_reason"].tolist() == ["EncounteredQuarantineException"]
+    assert panel.panel.headline == "6 jobs, 1 quarantined, 9 alerts"
+    panel.controls["job_id"].value = SCIM_JOB
+    assert panel.result["job_id"].tolist() == [SCIM_JOB]
+    assert panel.sections["alerts"]["kind"].tolist() == [
+        "quarantined",
+        "failureRateSpike",
+        "failureRateSpike",
+    ]
+    assert len(panel.sections["cycles"]) == 169
+    panel.controls["window"].value = "7d"
+    assert panel.sections["alerts"]["kind"].tolist() == ["quarantined"]
+    assert [b.title for b in panel.panel.blocks if b.png is not None] == ["Failure rate per cycle"]
