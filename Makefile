@@ -2,8 +2,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NOTEBOOK_STAMP := $(VENV)/.notebook
 
-.PHONY: setup demo test lint bench samples docs clean
+.PHONY: setup demo test lint bench samples docs notebook screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +13,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+$(NOTEBOOK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,notebook]'
+	touch $(NOTEBOOK_STAMP)
+
+# JupyterLab from the `notebook` extra, on notebooks/; its python3 kernel is this .venv's
+notebook: $(NOTEBOOK_STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# docs/img/*.png from the executed notebooks, exported with nbconvert, shot by headless Chromium
+screenshots: $(NOTEBOOK_STAMP)
+	$(BIN)/python docs/screenshots.py --chromium $${CHROMIUM:-/usr/bin/chromium}
 
 demo: $(STAMP)
 	$(BIN)/provlytics demo --out report/

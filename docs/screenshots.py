@@ -126,7 +126,7 @@ def shoot(page: Path, target: Path, chromium: str) -> None:
     """A PNG of the page, cropped to its content."""
     with tempfile.TemporaryDirectory() as profile:
         raw = Path(profile) / "shot.png"
-        command = [chromium, *FLAGS, f"--user-data-dir={profile}", f"--window-size={WIDTH},3000",
+        command = [chromium, *FLAGS, f"--user-data-dir={profile}", f"--window-size={WIDTH},4000",
                    f"--screenshot={raw}", page.as_uri()]
         subprocess.run(command, capture_output=True, timeout=120, check=True)
         image = Image.open(raw).convert("RGB")

@@ -17,6 +17,18 @@ from provlytics.widgets.render import Panel, table_block
 logger = logging.getLogger(__name__)
 
 FILTERS = {"kind": "kind", "target_system": "target_system_name", "attribute": "matching_attribute"}
+COLUMNS = [
+    "kind",
+    "error_code",
+    "target_system_name",
+    "reportable_identifier",
+    "source_name",
+    "matching_attribute",
+    "matching_value",
+    "events",
+    "first_seen",
+    "last_seen",
+]
 LABELS = {"kind": "Kind", "target_system": "Target system", "attribute": "Matching attribute"}
 
 
@@ -66,4 +78,4 @@ class ConflictExplorer(InvestigationWidget):
         for name, column in FILTERS.items():
             rows = rows_where(rows, column, self.values[name])
         headline = f"{len(rows):,} of {len(self.table):,} conflicts (identity, attribute, value)"
-        return Panel(headline, rows, [table_block("Conflicts", rows)])
+        return Panel(headline, rows, [table_block("Conflicts", rows, COLUMNS)])

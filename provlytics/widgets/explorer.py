@@ -28,6 +28,16 @@ EVENT_COLUMNS = [
     "changes",
 ]
 IDENTITY_KEYS = ("error_code", "reportable_identifier", "source_name", "target_system_name")
+STEP_COLUMNS = ["failed_step_type", "failed_step_name", "events", "share"]
+IDENTITY_COLUMNS = [
+    "status",
+    "reportable_identifier",
+    "source_name",
+    "target_system_name",
+    "events",
+    "first_seen",
+    "last_seen",
+]
 SUMMARY_COLUMNS = [
     "status",
     "target_system_name",
@@ -132,12 +142,12 @@ class ErrorExplorer(InvestigationWidget):
         }
         blocks = [
             table_block("Summary and recommended action", self.sections["summary"], SUMMARY_COLUMNS),
-            table_block("Failing step", self.sections["steps"]),
-            table_block("Affected identities", self.sections["identities"]),
-            table_block("Events", events, EVENT_COLUMNS),
+            table_block("Failing step", self.sections["steps"], STEP_COLUMNS),
             plot_block(
                 "Timeline", plots.failures_over_time, self.sections["timeline"], title=code
             ),
+            table_block("Affected identities", self.sections["identities"], IDENTITY_COLUMNS),
+            table_block("Events", events, EVENT_COLUMNS),
         ]
         headline = f"{code}: {len(events):,} events (status: {status})"
         return Panel(headline, events, blocks)

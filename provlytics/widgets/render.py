@@ -21,8 +21,10 @@ from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
-MAX_ROWS = 20
+MAX_ROWS = 10
 """Rows shown per table; the full table is always in the widget's `.result` or `.sections`."""
+MAX_TEXT = 140
+"""Characters shown per table cell; longer text is cut with an ellipsis (the data is not)."""
 
 STYLE = (
     "<style>.pv-widget{font-family:sans-serif;font-size:13px}"
@@ -92,11 +94,30 @@ def frame_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS) -> str:
     """An HTML table of the first `max_rows` rows, with a note of how many were left out."""
     if frame.empty:
         return "<p><i>no rows</i></p>"
-    head = frame.head(max_rows)
-    head = head.astype(object).where(head.notna(), "")
-    shown = head.to_html(index=False, border=0, escape=True)
+    shown = readable(frame.head(max_rows)).to_html(index=False, border=0, escape=True)
     left = len(frame) - max_rows
     return shown + (f"<p><i>… {left:,} more rows</i></p>" if left > 0 else "")
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for display: times to the second (UTC), floats to 3 digits, long text cut,
+    nulls blank."""
+    shown = frame.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            shown[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif pd.api.types.is_float_dtype(values.dtype):
+            shown[column] = values.map(lambda v: "" if pd.isna(v) else f"{v:.3g}")
+        elif pd.api.types.is_string_dtype(values.dtype):
+            shown[column] = values.map(_cut, na_action="ignore")
+    return shown.astype(object).where(shown.notna(), "")
+
+
+def _cut(text: object) -> object:
+    if isinstance(text, str) and len(text) > MAX_TEXT:
+        return text[: MAX_TEXT - 1] + "…"
+    return text
 
 
 def block_html(block: Block) -> str:
