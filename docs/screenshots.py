@@ -88,9 +88,10 @@ def tagged_cells(notebook: nbformat.NotebookNode) -> list[tuple[str, nbformat.No
     return found
 
 
-def export(notebook: nbformat.NotebookNode, cell: nbformat.NotebookNode, name: str,
-           chromium: str) -> Path:
-    """One cell's output as an HTML page: the live widget view if it renders, else the static one."""
+def export(
+    notebook: nbformat.NotebookNode, cell: nbformat.NotebookNode, name: str, chromium: str
+) -> Path:
+    """One cell's output as an HTML page: the live widget view if it renders, else static."""
     single = copy.deepcopy(notebook)
     single.cells = [copy.deepcopy(cell)]
     live = write_html(single, WORK / f"{name}.live.html")
@@ -103,8 +104,12 @@ def export(notebook: nbformat.NotebookNode, cell: nbformat.NotebookNode, name: s
 
 
 def write_html(notebook: nbformat.NotebookNode, target: Path) -> Path:
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(notebook)
     target.write_text(body, encoding="utf-8")
     return target
@@ -113,8 +118,14 @@ def write_html(notebook: nbformat.NotebookNode, target: Path) -> Path:
 def renders(page: Path, chromium: str) -> bool:
     """True when Chromium, given a few seconds, draws the page's widget views."""
     with tempfile.TemporaryDirectory() as profile:
-        command = [chromium, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=8000",
-                   "--dump-dom", page.as_uri()]
+        command = [
+            chromium,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=8000",
+            "--dump-dom",
+            page.as_uri(),
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         except subprocess.TimeoutExpired:
@@ -126,11 +137,19 @@ def shoot(page: Path, target: Path, chromium: str) -> None:
     """A PNG of the page, cropped to its content."""
     with tempfile.TemporaryDirectory() as profile:
         raw = Path(profile) / "shot.png"
-        command = [chromium, *FLAGS, f"--user-data-dir={profile}", f"--window-size={WIDTH},4000",
-                   f"--screenshot={raw}", page.as_uri()]
+        command = [
+            chromium,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={WIDTH},4000",
+            f"--screenshot={raw}",
+            page.as_uri(),
+        ]
         subprocess.run(command, capture_output=True, timeout=120, check=True)
         image = Image.open(raw).convert("RGB")
-        background = Image.new("RGB", image.size, image.getpixel((image.width - 1, image.height - 1)))
+        background = Image.new(
+            "RGB", image.size, image.getpixel((image.width - 1, image.height - 1))
+        )
         box = ImageChops.difference(image, background).getbbox()
         if box is not None:
             image = image.crop((0, 0, WIDTH, min(image.height, box[3] + 16)))

@@ -37,9 +37,7 @@ def printed(name: str, tag: str | None = "key-numbers") -> list[str]:
         for cell in run(name).cells
         if cell.cell_type == "code" and (tag is None or tag in cell.metadata.get("tags", []))
     ]
-    return [
-        "".join(o["text"] for o in cell.outputs if o.get("name") == "stdout") for cell in cells
-    ]
+    return ["".join(o["text"] for o in cell.outputs if o.get("name") == "stdout") for cell in cells]
 
 
 def test_the_five_notebooks_are_there():
@@ -59,8 +57,9 @@ def test_quickstart_loads_every_dialect_and_skips_the_tenant_without_credentials
         "['diagnostic', 'graph.beta.legacy', 'graph.v1', 'log_analytics', 'on_demand', 'portal']\n"
     ]
     everything = printed("01-quickstart", tag=None)
-    assert "no credentials in the environment: the tenant fetch is skipped, using the samples\n" in (
-        everything
+    assert (
+        "no credentials in the environment: the tenant fetch is skipped, using the samples\n"
+        in (everything)
     )
     events = pd.read_parquet(ROOT / "report" / "notebooks" / "01-quickstart" / "events")
     assert len(events) == 2033

@@ -155,9 +155,10 @@ def test_narrowing_the_filter_bars_dates_changes_the_explorer(frames):
     expected = _errors(frames, "DuplicateTargetEntries", since="2026-11-20")
     assert len(expected) == 18
     assert sorted(explorer.result["event_id"]) == sorted(expected["event_id"])
-    assert bar.result.set_index("table").loc["errors", "rows"] == (
-        frames.errors["activity_time"] >= pd.Timestamp("2026-11-20", tz="UTC")
-    ).sum()
+    assert (
+        bar.result.set_index("table").loc["errors", "rows"]
+        == (frames.errors["activity_time"] >= pd.Timestamp("2026-11-20", tz="UTC")).sum()
+    )
 
 
 def test_the_filter_bars_target_system_reaches_the_explorer(frames):

@@ -121,9 +121,7 @@ class InvestigationWidget(traitlets.HasTraits):
         return panel_text(type(self).__name__, self.values, self.panel)
 
 
-def choice(
-    description: str, values: list[Any], *, labels: list[str] | None = None
-) -> ipw.Dropdown:
+def choice(description: str, values: list[Any], *, labels: list[str] | None = None) -> ipw.Dropdown:
     """A dropdown whose first option, `(all)`, has the value None."""
     return ipw.Dropdown(description=description, options=all_options(values, labels=labels))
 

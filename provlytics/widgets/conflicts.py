@@ -9,8 +9,14 @@ import pandas as pd
 
 from provlytics import analysis
 from provlytics.tables import ProvisioningFrames
-from provlytics.widgets.base import InvestigationWidget, choice, rows_where, values_of
-from provlytics.widgets.base import all_options, set_options
+from provlytics.widgets.base import (
+    InvestigationWidget,
+    all_options,
+    choice,
+    rows_where,
+    set_options,
+    values_of,
+)
 from provlytics.widgets.filters import FilterBar
 from provlytics.widgets.render import Panel, table_block
 

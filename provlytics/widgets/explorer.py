@@ -106,7 +106,9 @@ class ErrorExplorer(InvestigationWidget):
 
     def _code_options(self, status: str) -> list[tuple[str, str]]:
         codes = analysis.error_codes(self.frames, status=status)
-        return [(f"{c} ({n:,})", c) for c, n in zip(codes["error_code"], codes["events"], strict=True)]
+        return [
+            (f"{c} ({n:,})", c) for c, n in zip(codes["error_code"], codes["events"], strict=True)
+        ]
 
     def _update_options(self) -> None:
         set_options(self.controls["error_code"], self._code_options(self.values["status"]))
@@ -131,7 +133,9 @@ class ErrorExplorer(InvestigationWidget):
                 analysis.failure_summary(frames, by=by_target, status=status), "error_code", code
             ),
             "identities": rows_where(
-                analysis.failure_summary(frames, by=IDENTITY_KEYS, status=status), "error_code", code
+                analysis.failure_summary(frames, by=IDENTITY_KEYS, status=status),
+                "error_code",
+                code,
             ),
             "steps": rows_where(analysis.failed_steps(frames), "error_code", code),
             "timeline": rows_where(
@@ -141,11 +145,11 @@ class ErrorExplorer(InvestigationWidget):
             ),
         }
         blocks = [
-            table_block("Summary and recommended action", self.sections["summary"], SUMMARY_COLUMNS),
-            table_block("Failing step", self.sections["steps"], STEP_COLUMNS),
-            plot_block(
-                "Timeline", plots.failures_over_time, self.sections["timeline"], title=code
+            table_block(
+                "Summary and recommended action", self.sections["summary"], SUMMARY_COLUMNS
             ),
+            table_block("Failing step", self.sections["steps"], STEP_COLUMNS),
+            plot_block("Timeline", plots.failures_over_time, self.sections["timeline"], title=code),
             table_block("Affected identities", self.sections["identities"], IDENTITY_COLUMNS),
             table_block("Events", events, EVENT_COLUMNS),
         ]

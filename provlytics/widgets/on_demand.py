@@ -91,8 +91,11 @@ class OnDemandViewer(InvestigationWidget):
                 html=_steps_html(steps, details=bool(self.values["details"])),
                 text=_steps_text(steps),
             ),
-            table_block("Modified properties", self.frames.modified_properties,
-                        ["name", "old_value", "new_value"]),
+            table_block(
+                "Modified properties",
+                self.frames.modified_properties,
+                ["name", "old_value", "new_value"],
+            ),
             table_block("Event", self.frames.events, EVENT_COLUMNS),
         ]
         return Panel(self._headline(), steps, blocks)

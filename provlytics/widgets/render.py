@@ -136,7 +136,11 @@ def block_html(block: Block) -> str:
 def block_text(block: Block, *, max_rows: int = 10) -> str:
     """One block as plain text (plots are named, not drawn)."""
     if block.frame is not None:
-        body = "(no rows)" if block.frame.empty else block.frame.head(max_rows).to_string(max_colwidth=40)
+        body = (
+            "(no rows)"
+            if block.frame.empty
+            else block.frame.head(max_rows).to_string(max_colwidth=40)
+        )
     elif block.png is not None:
         body = "(plot)"
     else:
@@ -172,7 +176,11 @@ def panel_text(title: str, values: dict[str, Any], panel: Panel) -> str:
 
 def output_items(panel: Panel) -> tuple[dict[str, Any], ...]:
     """The panel as `display_data` outputs for an `ipywidgets.Output` (its `outputs` trait)."""
-    items = [_display({"text/html": STYLE + f'<div class="pv-headline">{html.escape(panel.headline)}</div>'})]
+    items = [
+        _display(
+            {"text/html": STYLE + f'<div class="pv-headline">{html.escape(panel.headline)}</div>'}
+        )
+    ]
     for block in panel.blocks:
         if block.png is not None:
             title = f'<div class="pv-widget"><h4>{html.escape(block.title)}</h4></div>'
