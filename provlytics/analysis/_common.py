@@ -1,0 +1,214 @@
+"""Helpers shared by the analysis modules: safe table access, typed empty frames, the
+identity of an event, status and code selection, time bins and the one-line change summary.
+
+Every helper reads the canonical tables (schema version 2, `provlytics.schema`) only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from provlytics.errors import ConfigError, InputError
+from provlytics.schema import SCHEMAS
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("success", "failure", "skipped", "warning")
+PROBLEMS = ("failure", "warning")
+STATUS_CHOICES = ("failure", "warning", "both")
+# canonical order of step types (the order a provisioning event runs them in)
+STEP_ORDER = ("import", "scoping", "matching", "processing", "referenceResolution", "export")
+IDENTITY_COLUMNS = ("source_id", "reportable_identifier", "target_id")
+
+TIME = pd.DatetimeTZDtype("us", "UTC")
+STR = pd.StringDtype("pyarrow")
+INT = np.dtype("int64")
+FLOAT = np.dtype("float64")
+BOOL = np.dtype("bool")
+# dtypes of every output column a helper may name, by column name (else: string)
+DTYPES: dict[str, Any] = {
+    "activity_time": TIME,
+    "first_seen": TIME,
+    "last_seen": TIME,
+    "time": TIME,
+    "duration_ms": pd.Int64Dtype(),
+    "share": FLOAT,
+    "success_rate": FLOAT,
+    "noise": BOOL,
+    **{
+        c: INT
+        for c in ("events", "identities", "objects", "success", "failure", "skipped", "warning")
+    },
+}
+
+
+def table(frames: Any, name: str, columns: Iterable[str] = ()) -> pd.DataFrame:
+    """One table of `frames` as a DataFrame, empty (schema columns) when it is missing.
+
+    Args:
+        frames: a `ProvisioningFrames`, or anything with the table as a DataFrame attribute.
+        name: events, steps, modified_properties, errors or job_status.
+        columns: columns the caller needs.
+
+    Raises:
+        InputError: the table is there but lacks some of `columns` (named in the message,
+            with the hint that the dataset may be of an older schema version).
+    """
+    df = getattr(frames, name, None)
+    if df is None:
+        return empty(SCHEMAS[name].names)
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(None, f"frames.{name} is a {type(df).__name__}, not a DataFrame")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(
+            None,
+            f"table {name!r} has no column(s) {missing}; is it in the schema-version-2 layout "
+            "(read datasets with pv.read_parquet, which upgrades older ones)?",
+        )
+    return df
+
+
+def empty(columns: Iterable[str], dtypes: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """An empty DataFrame with exactly `columns`, typed by `dtypes`, then `DTYPES`, else
+    nullable string."""
+    dtypes = dtypes or {}
+    return pd.DataFrame(
+        {c: pd.Series([], dtype=dtypes.get(c, DTYPES.get(c, STR))) for c in columns}
+    )
+
+
+def typed(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """`df` reduced to `columns` (in that order), counts as int64 and shares as float64,
+    with a fresh 0..n-1 index."""
+    columns = list(columns)
+    out = df.reindex(columns=columns).reset_index(drop=True)
+    for c in columns:
+        want = DTYPES.get(c)
+        if want is not None and want in (INT, FLOAT, BOOL) and out[c].dtype != want:
+            out[c] = out[c].astype(want)
+    return out
+
+
+def identity(df: pd.DataFrame) -> pd.Series:
+    """The identity of each row: `source_id`, else `reportable_identifier`, else
+    `target_id` (null when all three are)."""
+    out = df["source_id"]
+    for column in IDENTITY_COLUMNS[1:]:
+        out = out.fillna(df[column])
+    return out
+
+
+def check_status(status: str) -> str:
+    """`status` lower-cased, or ConfigError when it is not failure, warning or both."""
+    value = str(status).lower()
+    if value not in STATUS_CHOICES:
+        raise ConfigError(f"status must be one of {STATUS_CHOICES}, got {status!r}")
+    return value
+
+
+def by_status(errors: pd.DataFrame, status: str) -> pd.DataFrame:
+    """The rows of `errors` whose `status` is `status` ("both": failure and warning)."""
+    value = check_status(status)
+    wanted = PROBLEMS if value == "both" else (value,)
+    return errors[errors["status"].isin(wanted).fillna(False).to_numpy(bool)]
+
+
+def check_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> list[str]:
+    """`columns` as a list, or ConfigError naming those `df` lacks and what it offers."""
+    columns = list(columns)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ConfigError(f"{what}: no column(s) {missing}; choose from {list(df.columns)}")
+    return columns
+
+
+def code_family(codes: pd.Series, code: str) -> np.ndarray:
+    """Which `codes` belong to the family of `code`, case-insensitively: the code itself,
+    or the code with an app prefix (`EntryConflict` -> `BoxEntryConflict`), i.e. a code
+    that ends with `code` where the rest starts a new capitalised word."""
+    want = code.lower()
+    values = codes.astype(object).to_numpy()
+    out = np.zeros(len(values), bool)
+    for i, value in enumerate(values):
+        if isinstance(value, str):
+            low = value.lower()
+            out[i] = low == want or (low.endswith(want) and value[len(value) - len(want)].isupper())
+    return out
+
+
+def closest_codes(present: Iterable[str], code: str, n: int = 3) -> list[str]:
+    """Up to `n` codes of `present` that look most like `code` (case-insensitive)."""
+    by_lower = {c.lower(): c for c in present if isinstance(c, str)}
+    close = difflib.get_close_matches(code.lower(), list(by_lower), n=n, cutoff=0.4)
+    return [by_lower[c] for c in close]
+
+
+def change_summary(properties: pd.DataFrame) -> pd.Series:
+    """One line per event of its modified properties, indexed by `event_id`:
+    `"displayName: 'a' -> 'b'; mail: null -> 'x'"` in property order (null: not logged,
+    `''`: cleared)."""
+    if properties.empty:
+        return pd.Series([], dtype=STR, index=pd.Index([], name="event_id"))
+    props = properties.sort_values(["event_id", "property_index"], kind="stable")
+    text = (
+        props["name"].astype(object).fillna("?").astype(str)
+        + ": "
+        + _quoted(props["old_value"])
+        + " -> "
+        + _quoted(props["new_value"])
+    )
+    joined = text.groupby(props["event_id"].to_numpy(), sort=False).agg("; ".join)
+    joined.index.name = "event_id"
+    return joined.astype(STR)
+
+
+def _quoted(values: pd.Series) -> pd.Series:
+    objs = values.astype(object)
+    return objs.map(lambda v: "null" if v is None or v is pd.NA else f"'{v}'")
+
+
+def bins(times: pd.Series, freq: str) -> pd.Series:
+    """The start (UTC) of the `freq` bin each time falls in.
+
+    Raises:
+        ConfigError: `freq` is not a pandas frequency such as "1h", "15min" or "1d".
+    """
+    try:
+        return times.dt.floor(freq)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"freq {freq!r} is not a fixed pandas frequency ({exc})") from None
+
+
+def bin_range(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """Every bin start from the bin of `first` to the bin of `last`.
+
+    Raises:
+        ConfigError: more than 100,000 bins (choose a coarser `freq`).
+    """
+    start, end = pd.Timestamp(first).floor(freq), pd.Timestamp(last).floor(freq)
+    count = int((end - start) / pd.Timedelta(freq)) + 1
+    if count > 100_000:
+        raise ConfigError(f"freq {freq!r} gives {count} bins; choose a coarser one")
+    return pd.date_range(start, end, freq=freq, name="time")
+
+
+def largest_first(df: pd.DataFrame, keys: Iterable[str], count: str = "events") -> pd.DataFrame:
+    """Rows by `count` descending, then `keys` ascending (nulls last), index reset."""
+    keys = [k for k in keys if k != count]
+    return df.sort_values(
+        [count, *keys], ascending=[False] + [True] * len(keys), na_position="last", kind="stable"
+    ).reset_index(drop=True)
+
+
+def log_no_code(code: str, present: Iterable[str]) -> None:
+    """Log that `code` is not present, naming the closest codes that are."""
+    close = closest_codes(present, code)
+    hint = f"; closest present: {', '.join(close)}" if close else ""
+    logger.warning("error code %r is not present in these frames%s", code, hint)

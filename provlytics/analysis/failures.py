@@ -1,0 +1,200 @@
+"""What fails: counts by code, one code's events, the code list, and which step fails.
+
+All read the `errors` table (one row per failed or warned event, schema version 2), so no
+merge with `events` is needed; `share` compares with all events in the frames.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from provlytics.analysis._common import (
+    by_status,
+    change_summary,
+    check_columns,
+    code_family,
+    empty,
+    identity,
+    largest_first,
+    log_no_code,
+    table,
+    typed,
+)
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_BY = ("error_code", "error_category", "target_system_name", "action")
+SUMMARY_VALUES = (
+    "events",
+    "identities",
+    "share",
+    "first_seen",
+    "last_seen",
+    "recommended_action",
+    "example_reason",
+)
+DRILLDOWN_COLUMNS = (
+    "event_id",
+    "activity_time",
+    "status",
+    "error_code",
+    "action",
+    "job_id",
+    "cycle_id",
+    "service_principal_name",
+    "target_system_name",
+    "source_id",
+    "source_name",
+    "target_id",
+    "target_name",
+    "reportable_identifier",
+    "failed_step_name",
+    "failed_step_type",
+    "error_reason",
+    "recommended_action",
+    "changes",
+)
+ERROR_CODE_COLUMNS = ("error_code", "events")
+FAILED_STEP_COLUMNS = ("error_code", "failed_step_type", "failed_step_name", "events", "share")
+
+
+def failure_summary(
+    frames: Any, by: Sequence[str] = SUMMARY_BY, status: str = "failure"
+) -> pd.DataFrame:
+    """Failed (or warned) events counted by error code, category, target system and action.
+
+    Args:
+        frames: `ProvisioningFrames` (schema version 2).
+        by: `errors` columns to group by (nulls form their own group).
+        status: "failure" (default), "warning" or "both".
+
+    Returns:
+        Columns: `status` (only when status="both"), *by, `events` (int), `identities`
+        (distinct `source_id`, else `reportable_identifier`, else `target_id`), `share`
+        (events / all events in `frames`, NaN when there are none), `first_seen`,
+        `last_seen` (UTC), `recommended_action` and `example_reason` (those of the group's
+        most recent event that has one); largest group first. This is the workbooks' "Top
+        provisioning errors" (count and last seen per code) with identities and share.
+
+    Raises:
+        ConfigError: a `by` column that `errors` lacks, or a bad `status`.
+
+    Example:
+        >>> summary = pv.analysis.failure_summary(frames, by=["error_code"])
+        >>> summary[["error_code", "events", "identities", "last_seen"]].head()
+    """
+    errors = table(frames, "errors", ("status", "activity_time"))
+    keys = (["status"] if str(status).lower() == "both" else []) + list(by)
+    check_columns(errors, keys, "failure_summary(by=...)")
+    rows = by_status(errors, status)
+    columns = [*keys, *SUMMARY_VALUES]
+    if rows.empty:
+        return empty(columns)
+    rows = rows.sort_values("activity_time", kind="stable").assign(_who=identity(rows))
+    grouped = rows.groupby(keys, dropna=False, sort=False, observed=True)
+    summary = grouped.agg(
+        events=("event_id", "size"),
+        identities=("_who", "nunique"),
+        first_seen=("activity_time", "min"),
+        last_seen=("activity_time", "max"),
+        recommended_action=("recommended_action", "last"),
+        example_reason=("error_reason", "last"),
+    ).reset_index()
+    total = len(table(frames, "events"))
+    summary["share"] = summary["events"] / total if total else float("nan")
+    return typed(largest_first(summary, keys), columns)
+
+
+def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFrame:
+    """Every event of one error code family, with its failed step, identities and changes.
+
+    Args:
+        frames: `ProvisioningFrames` (schema version 2).
+        error_code: a code, compared case-insensitively; app-prefixed codes of the same
+            family are included (`EntryConflict` also finds `BoxEntryConflict`).
+        status: "both" (default), "failure" or "warning".
+
+    Returns:
+        Columns: `event_id, activity_time, status, error_code, action, job_id, cycle_id,
+        service_principal_name, target_system_name, source_id, source_name, target_id,
+        target_name, reportable_identifier, failed_step_name, failed_step_type,
+        error_reason, recommended_action, changes` (`changes`: the event's modified
+        properties on one line, `"displayName: 'a' -> 'b'; mail: null -> 'x'"`, null when
+        none); in time order. A code not present gives an empty frame and a logged
+        warning naming the closest codes that are.
+
+    Example:
+        >>> rows = pv.analysis.drilldown(frames, "EntryConflict")
+        >>> rows[["activity_time", "reportable_identifier", "error_reason"]]
+    """
+    errors = table(frames, "errors", ("status", "error_code"))
+    family = errors[code_family(errors["error_code"], error_code)]
+    rows = by_status(family, status)
+    if rows.empty:
+        if family.empty:
+            log_no_code(error_code, errors["error_code"].dropna().unique())
+        return empty(DRILLDOWN_COLUMNS)
+    rows = rows.sort_values(["activity_time", "event_id"], kind="stable")
+    properties = table(frames, "modified_properties")
+    mine = properties[properties["event_id"].isin(rows["event_id"]).to_numpy(bool)]
+    changes = change_summary(mine)
+    rows = rows.assign(changes=rows["event_id"].map(changes).astype(changes.dtype))
+    return typed(rows, DRILLDOWN_COLUMNS)
+
+
+def error_codes(frames: Any, status: str = "both") -> pd.DataFrame:
+    """The error codes present, with their event counts (for pickers and dropdowns).
+
+    Args:
+        frames: `ProvisioningFrames` (schema version 2).
+        status: "both" (default), "failure" or "warning".
+
+    Returns:
+        Columns: `error_code`, `events` (int); largest first, events without a code left
+        out.
+
+    Example:
+        >>> pv.analysis.error_codes(frames)["error_code"].tolist()[:3]
+    """
+    rows = by_status(table(frames, "errors", ("status", "error_code")), status)
+    codes = rows["error_code"].dropna()
+    if codes.empty:
+        return empty(ERROR_CODE_COLUMNS)
+    counts = codes.value_counts().rename("events").rename_axis("error_code").reset_index()
+    return typed(largest_first(counts, ["error_code"]), ERROR_CODE_COLUMNS)
+
+
+def failed_steps(frames: Any) -> pd.DataFrame:
+    """Failure-to-step attribution: which step type (and step) fails for which code.
+
+    Counts failed events (status "failure") by the step their `errors` row names (the first
+    step whose status is failure, else the last step).
+
+    Returns:
+        Columns: `error_code, failed_step_type, failed_step_name, events` (int), `share`
+        (events / failed events of the code); codes with the most failures first, then
+        each code's steps largest first.
+
+    Example:
+        >>> pv.analysis.failed_steps(frames).query("error_code == 'EntryConflict'")
+    """
+    rows = by_status(table(frames, "errors", ("status",)), "failure")
+    if rows.empty:
+        return empty(FAILED_STEP_COLUMNS)
+    keys = ["error_code", "failed_step_type", "failed_step_name"]
+    counts = rows.groupby(keys, dropna=False, observed=True).size().rename("events")
+    counts = counts.reset_index()
+    per_code = counts.groupby("error_code", dropna=False)["events"].transform("sum")
+    counts["share"] = counts["events"] / per_code
+    counts["_code_events"] = per_code
+    counts = counts.sort_values(
+        ["_code_events", "error_code", "events", "failed_step_type", "failed_step_name"],
+        ascending=[False, True, False, True, True],
+        na_position="last",
+        kind="stable",
+    )
+    return typed(counts, FAILED_STEP_COLUMNS)

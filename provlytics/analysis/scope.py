@@ -1,0 +1,141 @@
+"""The scope every view shares: a time window, jobs, target systems and apps.
+
+`filter_frames` narrows a whole `ProvisioningFrames` once, so that every helper applied to
+the result sees the same events, with their steps, modified properties and errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from provlytics.errors import ConfigError
+from provlytics.schema import SCHEMAS, TABLE_NAMES
+from provlytics.tables import ProvisioningFrames
+
+logger = logging.getLogger(__name__)
+
+TimeBound = str | datetime | date | pd.Timestamp | None
+Values = str | Iterable[str] | None
+_RELATIVE = re.compile(r"^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$")  # "7d", "12h", "30min", "2w"
+
+
+def filter_frames(
+    frames: Any,
+    *,
+    since: TimeBound = None,
+    until: TimeBound = None,
+    job_id: Values = None,
+    target_system: Values = None,
+    service_principal: Values = None,
+) -> ProvisioningFrames:
+    """The events in scope, with their children, as a new `ProvisioningFrames`.
+
+    Args:
+        frames: a `ProvisioningFrames` (or anything with the five tables as DataFrames).
+        since: keep events with `activity_time >= since`: a date or time text
+            ("2026-11-18", ISO 8601; naive means UTC), a `datetime`/`Timestamp`, or a
+            duration back from the newest event ("7d", "12h", "30min").
+        until: keep events with `activity_time < until`, same forms.
+        job_id: a job id or a list of them (`events.job_id`).
+        target_system: a target system name or a list (`events.target_system_name`).
+        service_principal: a service principal (app) display name or id, or a list of them
+            (`events.service_principal_name` or `events.service_principal_id`).
+
+    String values compare case-insensitively (ids differ in case between exports).
+
+    Returns:
+        `ProvisioningFrames` with the kept events; the steps, modified_properties and errors
+        rows of those events; the job_status rows of the kept jobs when `job_id` is given,
+        else every job_status row. `sources` is carried over.
+
+    Raises:
+        ConfigError: a time bound that cannot be read.
+
+    Example:
+        >>> import provlytics as pv
+        >>> frames = pv.load("data/samples/")
+        >>> last_week = pv.analysis.filter_frames(frames, since="7d", job_id=["job-1", "job-2"])
+    """
+    tables = {name: _arrow(frames, name) for name in TABLE_NAMES}
+    events = tables["events"]
+    keep = pa.array(np.ones(events.num_rows, bool))
+    times = events["activity_time"]
+    newest = pc.max(times).as_py() if events.num_rows else None
+    if since is not None:
+        keep = pc.and_(keep, pc.greater_equal(times, _bound(since, newest, "since")))
+    if until is not None:
+        keep = pc.and_(keep, pc.less(times, _bound(until, newest, "until")))
+    for columns, values in (
+        (("job_id",), job_id),
+        (("target_system_name",), target_system),
+        (("service_principal_name", "service_principal_id"), service_principal),
+    ):
+        if values is not None:
+            keep = pc.and_(keep, _any_equal(events, columns, _as_list(values)))
+    keep = pc.fill_null(keep, False)
+    kept = events.filter(keep)
+    out = {"events": kept}
+    ids = kept["event_id"].combine_chunks() if kept.num_rows else pa.array([], pa.string())
+    for name in ("steps", "modified_properties", "errors"):
+        out[name] = tables[name].filter(pc.is_in(tables[name]["event_id"], value_set=ids))
+    jobs = tables["job_status"]
+    if job_id is not None:
+        jobs = jobs.filter(pc.fill_null(_any_equal(jobs, ("job_id",), _as_list(job_id)), False))
+    out["job_status"] = jobs
+    logger.debug("scope keeps %d of %d events", kept.num_rows, events.num_rows)
+    return ProvisioningFrames(out, sources=getattr(frames, "sources", ()))
+
+
+def _arrow(frames: Any, name: str) -> pa.Table:
+    """One table of `frames` as Arrow in the schema layout (empty when missing)."""
+    table_of = getattr(frames, "table", None)
+    if callable(table_of):
+        return table_of(name)
+    df = getattr(frames, name, None)
+    if df is None:
+        return SCHEMAS[name].empty_table()
+    return pa.Table.from_pandas(df, schema=SCHEMAS[name], preserve_index=False)
+
+
+def _bound(value: TimeBound, newest: datetime | None, what: str) -> pa.Scalar:
+    """A time bound as a UTC timestamp scalar of the table's type."""
+    if isinstance(value, str) and _RELATIVE.match(value):
+        try:
+            back = pd.Timedelta(value.strip())
+        except ValueError as exc:
+            raise ConfigError(f"{what}={value!r} is not a duration such as '7d' ({exc})") from None
+        reference = pd.Timestamp(newest) if newest is not None else pd.Timestamp.now("UTC")
+        stamp = reference - back
+    else:
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{what}={value!r} is not a date, a time or a duration such as '7d' ({exc})"
+            ) from None
+        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return pa.scalar(stamp.to_pydatetime(), SCHEMAS["events"].field("activity_time").type)
+
+
+def _as_list(values: str | Iterable[str]) -> list[str]:
+    items = [values] if isinstance(values, str) else list(values)
+    return [str(v).lower() for v in items]
+
+
+def _any_equal(table: pa.Table, columns: tuple[str, ...], values: list[str]) -> pa.ChunkedArray:
+    """Rows where any of `columns`, lower-cased, is one of `values`."""
+    value_set = pa.array(values, pa.string())
+    hits = [pc.is_in(pc.utf8_lower(table[c]), value_set=value_set) for c in columns]
+    out = hits[0]
+    for hit in hits[1:]:
+        out = pc.or_(out, hit)
+    return out
