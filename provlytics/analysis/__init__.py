@@ -7,13 +7,31 @@ once with `filter_frames` and pass the result to any of them.
 
 from __future__ import annotations
 
+from provlytics.analysis.activity import (
+    activity_by_app,
+    objects_by_type,
+    skip_reasons,
+    slowest,
+    step_funnel,
+    success_rate,
+    timeline,
+)
+from provlytics.analysis.conflicts import conflicts
 from provlytics.analysis.failures import drilldown, error_codes, failed_steps, failure_summary
 from provlytics.analysis.scope import filter_frames
 
 __all__ = [
+    "activity_by_app",
+    "conflicts",
     "drilldown",
     "error_codes",
     "failed_steps",
     "failure_summary",
     "filter_frames",
+    "objects_by_type",
+    "skip_reasons",
+    "slowest",
+    "step_funnel",
+    "success_rate",
+    "timeline",
 ]

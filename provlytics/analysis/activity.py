@@ -1,0 +1,280 @@
+"""What happens: step funnel, skip reasons, timelines, success rate, slow events, app x
+action and objects by type (the workbooks' overview tiles, computed as ratios and per scope).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from provlytics.analysis._common import (
+    STATUSES,
+    STEP_ORDER,
+    bin_range,
+    bins,
+    by_status,
+    check_columns,
+    empty,
+    identity,
+    largest_first,
+    table,
+    typed,
+)
+
+logger = logging.getLogger(__name__)
+
+COUNTS = ("success", "skipped", "warning", "failure")
+# skip reasons that mean "out of scope" or "nothing to do" (workbook-parity.md §4)
+NOISE_SKIPS = frozenset(
+    s.lower()
+    for s in (
+        "RedundantExport",
+        "NotEffectivelyEntitled",
+        "EntrySynchronizationSkipped",
+        "ImportSkipped",
+        "EntityTypeNotSupported",
+    )
+)
+SKIP_COLUMNS = ("skip_reason", "events", "identities", "share", "noise", "first_seen", "last_seen")
+RATE_COLUMNS = ("time", "success", "failure", "warning", "skipped", "events", "success_rate")
+SLOWEST_COLUMNS = (
+    "event_id",
+    "activity_time",
+    "duration_ms",
+    "action",
+    "status",
+    "error_code",
+    "reportable_identifier",
+    "source_name",
+    "target_system_name",
+    "job_id",
+)
+APP_COLUMNS = ("service_principal_name", "action", "events", "success", "failure", "skipped",
+               "warning")  # fmt: skip
+TYPE_COLUMNS = ("source_type", "objects", "events")
+_WORST = {"success": 0, "skipped": 1, "warning": 2, "failure": 3}
+
+
+def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
+    """Per step type, how many events pass, skip, warn or fail there.
+
+    An event counts once per step type: with the worst status of its steps of that type
+    (failure > warning > skipped > success; steps without a status are left out of the
+    four counts but not of `events`).
+
+    Args:
+        frames: `ProvisioningFrames` (schema version 2).
+        by: an `events` column to split by (default `job_id`), or None.
+
+    Returns:
+        Columns: [by], `step_type` (import, scoping, matching, processing,
+        referenceResolution, export, then other types alphabetically), `events`,
+        `success`, `skipped`, `warning`, `failure` (int).
+
+    Raises:
+        ConfigError: `by` is not an `events` column.
+
+    Example:
+        >>> pv.analysis.step_funnel(frames, by=None)
+    """
+    keys = [] if by is None else [by]
+    columns = [*keys, "step_type", "events", *COUNTS]
+    events = table(frames, "events", ("event_id",))
+    check_columns(events, keys, "step_funnel(by=...)")
+    steps = table(frames, "steps", ("event_id", "step_type", "status"))
+    if steps.empty:
+        return empty(columns)
+    rank = steps["status"].astype(object).map(_WORST)
+    per = pd.DataFrame(
+        {"event_id": steps["event_id"], "step_type": steps["step_type"], "rank": rank}
+    )
+    worst = per.groupby(["event_id", "step_type"], dropna=False, observed=True)["rank"].max()
+    worst = worst.reset_index()
+    if keys:
+        worst = worst.merge(events[["event_id", by]], on="event_id", how="left")
+    for status, value in _WORST.items():
+        worst[status] = (worst["rank"] == value).astype("int64")
+    grouped = worst.groupby([*keys, "step_type"], dropna=False, observed=True)
+    funnel = grouped.agg(events=("event_id", "size"), **{c: (c, "sum") for c in COUNTS})
+    funnel = funnel.reset_index()
+    order = {t: i for i, t in enumerate(STEP_ORDER)}
+    funnel["_order"] = funnel["step_type"].astype(object).map(order).fillna(len(order))
+    funnel = funnel.sort_values([*keys, "_order", "step_type"], na_position="last", kind="stable")
+    return typed(funnel, columns)
+
+
+def skip_reasons(frames: Any) -> pd.DataFrame:
+    """Skipped events by skip reason, with the out-of-scope / no-op ones marked as noise.
+
+    Returns:
+        Columns: `skip_reason` (null: skipped without a reason), `events`, `identities`
+        (int), `share` (events / all events in `frames`), `noise` (True for
+        RedundantExport, NotEffectivelyEntitled, EntrySynchronizationSkipped, ImportSkipped
+        and EntityTypeNotSupported, compared case-insensitively), `first_seen`,
+        `last_seen`; largest first. No Microsoft view separates these (workbook-parity §6).
+
+    Example:
+        >>> skips = pv.analysis.skip_reasons(frames)
+        >>> skips.loc[~skips["noise"], ["skip_reason", "events"]]
+    """
+    events = table(frames, "events", ("status", "skip_reason", "activity_time"))
+    skipped = events[(events["status"] == "skipped").fillna(False).to_numpy(bool)]
+    if skipped.empty:
+        return empty(SKIP_COLUMNS)
+    skipped = skipped.assign(_who=identity(skipped))
+    grouped = skipped.groupby("skip_reason", dropna=False, observed=True)
+    out = grouped.agg(
+        events=("event_id", "size"),
+        identities=("_who", "nunique"),
+        first_seen=("activity_time", "min"),
+        last_seen=("activity_time", "max"),
+    ).reset_index()
+    out["share"] = out["events"] / len(events)
+    reasons = out["skip_reason"].astype(object)
+    out["noise"] = reasons.map(lambda r: isinstance(r, str) and r.lower() in NOISE_SKIPS)
+    return typed(largest_first(out, ["skip_reason"]), SKIP_COLUMNS)
+
+
+def timeline(
+    frames: Any, freq: str = "1h", by: str | None = "error_code", status: str = "failure"
+) -> pd.DataFrame:
+    """Failed (or warned) events per time bin, split by a column, in long form.
+
+    Args:
+        frames: `ProvisioningFrames` (schema version 2).
+        freq: bin width, a pandas frequency ("1h", "15min", "1d").
+        by: an `errors` column to split by (default `error_code`), or None.
+        status: "failure" (default), "warning" or "both".
+
+    Returns:
+        Columns: `time` (bin start, UTC), [by], `events` (int). Every bin from the first
+        to the last event in `frames` (all statuses) is present for every `by` value, with
+        zeros filled; in time order.
+
+    Raises:
+        ConfigError: a bad `freq`, `status` or `by`, or more than 100,000 bins.
+
+    Example:
+        >>> pv.analysis.timeline(frames, freq="1d", by="target_system_name")
+    """
+    keys = [] if by is None else [by]
+    columns = ["time", *keys, "events"]
+    errors = table(frames, "errors", ("status", "activity_time"))
+    check_columns(errors, keys, "timeline(by=...)")
+    rows = by_status(errors, status)
+    times = table(frames, "events", ("activity_time",))["activity_time"]
+    times = pd.concat([times, errors["activity_time"]]).dropna()
+    if rows.empty or times.empty:
+        return empty(columns)
+    when = bins(rows["activity_time"], freq).rename("time")
+    counts = rows.groupby([when, *[rows[k] for k in keys]], dropna=False).size()
+    every = bin_range(times.min(), times.max(), freq)
+    if keys:
+        values = counts.index.get_level_values(1).unique()
+        index = pd.MultiIndex.from_product([every, values], names=["time", by])
+    else:
+        index = every
+    out = counts.reindex(index, fill_value=0).rename("events").reset_index()
+    out = out.sort_values(["time", *keys], na_position="last", kind="stable")
+    return typed(out, columns)
+
+
+def success_rate(frames: Any, freq: str = "1d") -> pd.DataFrame:
+    """Events per status per time bin, and the success rate as a ratio with skips apart.
+
+    Returns:
+        Columns: `time` (bin start, UTC), `success`, `failure`, `warning`, `skipped`,
+        `events` (int; all events of the bin, whatever their status), `success_rate`
+        (success / (success + failure + warning), NaN when that is 0). Every bin from the
+        first to the last event, zeros filled. Unlike the workbooks' pie of statuses,
+        out-of-scope and no-op skips do not dilute the rate.
+
+    Raises:
+        ConfigError: a bad `freq`, or more than 100,000 bins.
+
+    Example:
+        >>> pv.analysis.success_rate(frames, freq="1d")[["time", "success_rate"]]
+    """
+    events = table(frames, "events", ("status", "activity_time"))
+    events = events[events["activity_time"].notna().to_numpy(bool)]
+    if events.empty:
+        return empty(RATE_COLUMNS)
+    when = bins(events["activity_time"], freq).rename("time")
+    counts = pd.crosstab(when, events["status"].astype(object).fillna("(none)"))
+    every = bin_range(when.min(), when.max(), freq)
+    counts = counts.reindex(every, fill_value=0)
+    out = pd.DataFrame(index=every)
+    for status in STATUSES:
+        out[status] = counts.get(status, 0)
+    out["events"] = counts.sum(axis=1)
+    judged = out["success"] + out["failure"] + out["warning"]
+    out["success_rate"] = out["success"] / judged.where(judged > 0, np.nan)
+    return typed(out.reset_index(), RATE_COLUMNS)
+
+
+def slowest(frames: Any, n: int = 20) -> pd.DataFrame:
+    """The `n` events that took longest (`duration_ms`), longest first.
+
+    Returns:
+        Columns: `event_id, activity_time, duration_ms, action, status, error_code,
+        reportable_identifier, source_name, target_system_name, job_id`; events without a
+        duration are left out.
+
+    Example:
+        >>> pv.analysis.slowest(frames, n=5)
+    """
+    events = table(frames, "events", SLOWEST_COLUMNS)
+    timed = events[events["duration_ms"].notna().to_numpy(bool)]
+    if timed.empty or n <= 0:
+        return empty(SLOWEST_COLUMNS)
+    top = timed.sort_values(["duration_ms", "activity_time", "event_id"],
+                            ascending=[False, True, True], kind="stable").head(n)  # fmt: skip
+    return typed(top, SLOWEST_COLUMNS)
+
+
+def activity_by_app(frames: Any) -> pd.DataFrame:
+    """Events per app (service principal) and action, split by status (workbook view
+    "Provisioning activity by app", with the status split).
+
+    Returns:
+        Columns: `service_principal_name, action, events, success, failure, skipped,
+        warning` (int); largest first.
+
+    Example:
+        >>> pv.analysis.activity_by_app(frames)
+    """
+    keys = ["service_principal_name", "action"]
+    events = table(frames, "events", (*keys, "status"))
+    if events.empty:
+        return empty(APP_COLUMNS)
+    status = events["status"].astype(object)
+    flags = {s: (status == s).astype("int64") for s in COUNTS}
+    data = pd.DataFrame({k: events[k] for k in keys}).assign(events=1, **flags)
+    out = data.groupby(keys, dropna=False, observed=True).sum().reset_index()
+    return typed(largest_first(out, keys), APP_COLUMNS)
+
+
+def objects_by_type(frames: Any) -> pd.DataFrame:
+    """Distinct objects per identity type (workbook tiles "Objects by type").
+
+    Returns:
+        Columns: `source_type` (lower-cased: the workbooks disagree on `User`/`user`),
+        `objects` (distinct identities: `source_id`, else `reportable_identifier`, else
+        `target_id`), `events` (int); most objects first.
+
+    Example:
+        >>> pv.analysis.objects_by_type(frames)
+    """
+    events = table(frames, "events", ("source_type", "source_id"))
+    if events.empty:
+        return empty(TYPE_COLUMNS)
+    data = pd.DataFrame(
+        {"source_type": events["source_type"].str.lower(), "_who": identity(events)}
+    )
+    out = data.groupby("source_type", dropna=False, observed=True).agg(
+        objects=("_who", "nunique"), events=("_who", "size")
+    )
+    return typed(largest_first(out.reset_index(), ["source_type"], "objects"), TYPE_COLUMNS)
