@@ -32,6 +32,38 @@ DEFAULT_TITLE = "Provisioning report"
 
 Summaries = dict[str, pd.DataFrame]
 
+# Columns shown on the page (long ids are left to the CSV files in summaries/).
+SHOWN = {
+    "failure_summary": [
+        "status", "error_code", "target_system_name", "action", "events", "identities",
+        "share", "first_seen", "last_seen", "recommended_action", "example_reason",
+    ],
+    "conflicts": [
+        "kind", "error_code", "target_system_name", "reportable_identifier", "source_name",
+        "matching_attribute", "matching_value", "events", "first_seen", "last_seen",
+    ],
+    "cycles": [
+        "job_id", "start", "end", "duration_s", "events", "identities", "success", "failure",
+        "warning", "skipped", "failure_rate",
+    ],
+    "retry_storms": [
+        "reportable_identifier", "target_system_name", "error_code", "cycles", "events",
+        "first_seen", "last_seen", "still_failing",
+    ],
+    "recovery": [
+        "reportable_identifier", "target_system_name", "error_code", "first_failure",
+        "failures", "recovered_at", "time_to_recovery", "still_failing",
+    ],
+    "job_health": [
+        "job_id", "status_code", "schedule_state", "quarantined", "quarantine_reason",
+        "quarantine_since", "last_error_code", "events", "failures", "escrow_share", "escrow_risk",
+    ],
+    "slowest": [
+        "activity_time", "duration_ms", "action", "status", "error_code",
+        "reportable_identifier", "target_system_name",
+    ],
+}  # fmt: skip
+
 
 def write_report(
     frames: ProvisioningFrames,
@@ -182,7 +214,7 @@ def _top_errors(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("top-errors", "Top errors")
     section.add(h.figure(plots.top_errors(s["top_error_codes"]), "Failed events by error code"))
     section.add(h.heading("Failures and warnings by code, category, target system and action"))
-    section.add(h.table(s["failure_summary"], full_table=_csv("failure_summary")))
+    section.add(_table(s, "failure_summary"))
     section.add(h.heading("Which step fails, per code"))
     return section.add(h.table(s["failed_steps"], full_table=_csv("failed_steps")))
 
@@ -206,34 +238,32 @@ def _step_funnel(frames: ProvisioningFrames, s: Summaries) -> h.Section:
 def _conflicts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("conflicts", "Conflicts and duplicate matches")
     empty = "No conflict or duplicate-match case."
-    return section.add(h.table(s["conflicts"], full_table=_csv("conflicts"), empty=empty))
+    return section.add(_table(s, "conflicts", empty=empty))
 
 
 def _cycles(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("cycles", "Cycles")
     caption = "Failure rate of each cycle (failed / events not skipped), per job"
     section.add(h.figure(plots.cycle_failure_rate(s["cycles"]), caption))
-    columns = ["job_id", "cycle_id", "start", "end", "duration_s", "events", "identities"]
-    columns += ["success", "failure", "warning", "skipped", "failure_rate"]
-    return section.add(h.table(s["cycles"], columns=columns, full_table=_csv("cycles")))
+    return section.add(_table(s, "cycles"))
 
 
 def _retries(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("retry-storms", "Retry storms and recovery")
     section.add(h.heading("The same object failing with the same code across cycles"))
     empty = "No object failed with the same code in several cycles."
-    section.add(h.table(s["retry_storms"], full_table=_csv("retry_storms"), empty=empty))
+    section.add(_table(s, "retry_storms", empty=empty))
     section.add(h.heading("Recovery of objects that failed"))
     section.add(h.figure(plots.recovery_times(s["recovery"]), "Time from first failure to success"))
     still = s["recovery"].sort_values("still_failing", ascending=False, kind="stable")
-    return section.add(h.table(still, full_table=_csv("recovery"), empty="No object failed."))
+    return section.add(_table(s, "recovery", rows=still, empty="No object failed."))
 
 
 def _job_health(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("job-health", "Job health")
     note = "escrow_risk: share of non-reference failures relative to the 40 % quarantine threshold."
     section.add(h.paragraph(note))
-    return section.add(h.table(s["job_health"], full_table=_csv("job_health"), empty="No job."))
+    return section.add(_table(s, "job_health", empty="No job."))
 
 
 def _alerts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
@@ -245,7 +275,21 @@ def _durations(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("durations", "Durations")
     section.add(h.figure(plots.durations(frames), "Event durations (ms)"))
     section.add(h.heading("Slowest events"))
-    return section.add(h.table(s["slowest"], max_rows=10, full_table=_csv("slowest")))
+    return section.add(_table(s, "slowest", max_rows=10))
+
+
+def _table(
+    s: Summaries,
+    name: str,
+    *,
+    rows: pd.DataFrame | None = None,
+    max_rows: int = h.MAX_ROWS,
+    empty: str = "None found.",
+) -> str:
+    """Summary `name` (or `rows` of it) as a table of its SHOWN columns, pointing at its CSV."""
+    df = s[name] if rows is None else rows
+    columns = SHOWN.get(name)
+    return h.table(df, columns=columns, max_rows=max_rows, full_table=_csv(name), empty=empty)
 
 
 def _csv(name: str) -> str:

@@ -21,7 +21,7 @@ from matplotlib.axes import Axes
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 MAX_ROWS = 25
-MAX_TEXT = 240
+MAX_TEXT = 160
 _PERCENT_SUFFIXES = ("share", "rate", "risk")
 
 CSS = """
