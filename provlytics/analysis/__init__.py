@@ -18,17 +18,33 @@ from provlytics.analysis.activity import (
 )
 from provlytics.analysis.conflicts import conflicts
 from provlytics.analysis.failures import drilldown, error_codes, failed_steps, failure_summary
+from provlytics.analysis.health import alerts, job_health
+from provlytics.analysis.history import (
+    IdentityHistory,
+    attribute_changes,
+    cycles,
+    identity_history,
+)
+from provlytics.analysis.retries import recovery, retry_storms
 from provlytics.analysis.scope import filter_frames
 
 __all__ = [
+    "IdentityHistory",
     "activity_by_app",
+    "alerts",
+    "attribute_changes",
     "conflicts",
+    "cycles",
     "drilldown",
     "error_codes",
     "failed_steps",
     "failure_summary",
     "filter_frames",
+    "identity_history",
+    "job_health",
     "objects_by_type",
+    "recovery",
+    "retry_storms",
     "skip_reasons",
     "slowest",
     "step_funnel",

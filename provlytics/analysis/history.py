@@ -1,0 +1,397 @@
+"""What happened, cycle by cycle and identity by identity: `cycles`, `identity_history` and
+`attribute_changes`.
+
+Facts used (see `shared/reference/workbook-parity.md`): Microsoft's "events per cycle" tile and
+MSIdentityTools' `Get-MsIdProvisioningLogStatistics -SummarizeByCycleId` count records per
+(cycle, action[, status]) and give the observed span of the records; the null `oldValue` of a
+modified property is filled by community tooling from the matching step's `details`, which hold
+the target object's current values (`EntryImport`, `EntryImportByMatchingProperty`,
+`EntryImportByJoiningProperty` steps of type `matching`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pa_json
+
+from provlytics.analysis._common import (
+    BOOL,
+    FLOAT,
+    IDENTITY_COLUMNS,
+    INT,
+    STATUSES,
+    TIME,
+    change_summary,
+    empty,
+    identity,
+    table,
+)
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = ("create", "update", "delete", "disable", "stagedDelete", "other")
+CYCLE_COLUMNS = [
+    "job_id",
+    "cycle_id",
+    "start",
+    "end",
+    "duration_s",
+    "events",
+    "identities",
+    "success",
+    "failure",
+    "skipped",
+    "warning",
+    "failure_rate",
+]
+CHANGE_COLUMNS = [
+    "event_id",
+    "activity_time",
+    "job_id",
+    "source_id",
+    "reportable_identifier",
+    "target_system_name",
+    "action",
+    "status",
+    "attribute",
+    "old_value",
+    "new_value",
+    "old_value_backfilled",
+    "disagrees",
+    "only_account_disabled",
+]
+HISTORY_EVENT_COLUMNS = [
+    "event_id",
+    "activity_time",
+    "status",
+    "error_code",
+    "action",
+    "job_id",
+    "cycle_id",
+    "service_principal_name",
+    "target_system_name",
+    "source_id",
+    "source_name",
+    "target_id",
+    "target_name",
+    "reportable_identifier",
+    "failed_step_name",
+    "failed_step_type",
+    "error_reason",
+    "recommended_action",
+    "changes",
+]
+HISTORY_STEP_COLUMNS = [
+    "event_id",
+    "activity_time",
+    "step_index",
+    "name",
+    "step_type",
+    "status",
+    "description",
+    "details",
+]
+APP_COLUMNS = [
+    "service_principal_id",
+    "service_principal_name",
+    "target_system_name",
+    "events",
+    "first_seen",
+    "last_seen",
+    "last_status",
+]
+_DTYPES = {
+    "start": TIME,
+    "end": TIME,
+    "duration_s": FLOAT,
+    "failure_rate": FLOAT,
+    "step_index": pd.Int32Dtype(),
+    "old_value_backfilled": BOOL,
+    "disagrees": BOOL,
+    "only_account_disabled": BOOL,
+    "events": INT,
+}
+# Matching steps whose details are the target object's attributes (community practice).
+TARGET_STEP_NAMES = ("entryimport", "entryimportbymatchingproperty", "entryimportbyjoiningproperty")
+_WHO_COLUMNS = ("source_id", "target_id", "source_name", "target_name", "reportable_identifier")
+# columns each helper reads (a table without them raises InputError, never KeyError)
+_CYCLE_NEEDS = ("job_id", "cycle_id", "activity_time", "action", "status", *IDENTITY_COLUMNS)
+_PROPERTY_NEEDS = ("event_id", "property_index", "name", "old_value", "new_value")
+_STEP_NEEDS = ("event_id", "step_index", "name", "step_type", "status", "description", "details")
+_HISTORY_NEEDS = (
+    *[c for c in HISTORY_EVENT_COLUMNS if not c.startswith("failed_step") and c != "changes"],
+    "service_principal_id",
+)
+
+
+def cycles(frames) -> pd.DataFrame:
+    """One row per synchronization cycle: its span, counts by status and by action x status.
+
+    Events without a `cycle_id` (on-demand results) are left out. `start`/`end` are the first
+    and last event of the cycle in the logs (what Microsoft's tools call the cycle's span, not
+    the job's own execution bounds).
+
+    Returns:
+        Columns `job_id, cycle_id, start, end, duration_s` (float seconds), `events`,
+        `identities` (distinct objects), `success, failure, skipped, warning`, `failure_rate`
+        (failure / (events - skipped), NaN when no event was processed), then one int64 column
+        per action x status present, named `f"{action}_{status}"` (`create_success`, ...), actions
+        in the order create, update, delete, disable, stagedDelete, other. Ordered by start.
+
+    Example:
+        >>> pv.analysis.cycles(frames)[["cycle_id", "duration_s", "failure_rate"]].head()
+    """
+    events = table(frames, "events", _CYCLE_NEEDS)
+    events = events[events["cycle_id"].notna()]
+    if events.empty:
+        return empty(CYCLE_COLUMNS, _DTYPES)
+    keys = events[["job_id", "cycle_id"]]
+    group = keys.groupby(["job_id", "cycle_id"], sort=False, dropna=False).ngroup().to_numpy()
+    out = keys.drop_duplicates(ignore_index=True)  # first appearance: the order of ngroup
+    times = events["activity_time"]
+    by_group = pd.Series(times.to_numpy(), index=group).groupby(level=0)
+    out["start"] = by_group.min().to_numpy()
+    out["end"] = by_group.max().to_numpy()
+    out["duration_s"] = (out["end"] - out["start"]).dt.total_seconds()
+    out["events"] = np.bincount(group, minlength=len(out)).astype(np.int64)
+    out["identities"] = _distinct_per_group(group, identity(events), len(out))
+    out = pd.concat([out, _counts(group, events["status"], STATUSES, len(out))], axis=1)
+    processed = out["events"] - out["skipped"]
+    out["failure_rate"] = (out["failure"] / processed.where(processed > 0)).astype(float)
+    pairs = events["action"].astype("str") + "_" + events["status"].astype("str")
+    names = [f"{a}_{s}" for a in ACTIONS for s in STATUSES]
+    out = pd.concat([out, _counts(group, pairs, names, len(out), keep_zero=False)], axis=1)
+    out = out.sort_values(["start", "job_id", "cycle_id"], kind="stable", ignore_index=True)
+    return out
+
+
+def _counts(
+    group: np.ndarray, values: pd.Series, order: list[str], groups: int, *, keep_zero: bool = True
+) -> pd.DataFrame:
+    """Per group, how many rows hold each value: the columns of `order` (all of them, or only
+    those present when not `keep_zero`), then any other value present, sorted."""
+    codes, labels = pd.factorize(values, use_na_sentinel=True)
+    labels = [str(v) for v in labels]
+    flat = np.bincount(
+        group[codes >= 0] * len(labels) + codes[codes >= 0], minlength=groups * len(labels)
+    )
+    matrix = flat.reshape(groups, len(labels)).astype(np.int64)
+    present = dict(zip(labels, matrix.T, strict=True))
+    extra = sorted(set(present) - set(order))
+    columns = [c for c in order if keep_zero or c in present] + extra
+    zeros = np.zeros(groups, np.int64)
+    return pd.DataFrame({c: present.get(c, zeros) for c in columns})
+
+
+def _distinct_per_group(group: np.ndarray, values: pd.Series, groups: int) -> np.ndarray:
+    """How many distinct non-null values each group holds."""
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    pairs = np.unique(np.stack([group[codes >= 0], codes[codes >= 0]]), axis=1)
+    return np.bincount(pairs[0], minlength=groups).astype(np.int64)
+
+
+def attribute_changes(frames, attribute: str | None = None) -> pd.DataFrame:
+    """Old -> new value per changed attribute per event, with modified-property hygiene.
+
+    A null logged old value is back-filled from the target object's values in the event's first
+    matching step that lists them (`EntryImport`, `EntryImportByMatchingProperty`,
+    `EntryImportByJoiningProperty`), keys compared case-insensitively.
+
+    Args:
+        frames: the tables.
+        attribute: keep only this attribute (case-insensitive); None keeps all.
+
+    Returns:
+        Columns `event_id, activity_time, job_id, source_id, reportable_identifier,
+        target_system_name, action, status, attribute, old_value, new_value`,
+        `old_value_backfilled` (the null logged old value was filled from the target details),
+        `disagrees` (a logged old value differs from the target details' value),
+        `only_account_disabled` (the event's only change is `accountDisabled` with a null logged
+        old value: the noise logged on every update). In time order, then property order.
+
+    Example:
+        >>> pv.analysis.attribute_changes(frames, "department")[["old_value", "new_value"]]
+    """
+    return changes_of(
+        table(frames, "events", CHANGE_COLUMNS[:8]),
+        table(frames, "modified_properties", _PROPERTY_NEEDS),
+        table(frames, "steps", _STEP_NEEDS),
+        attribute=attribute,
+    )
+
+
+def changes_of(
+    events: pd.DataFrame,
+    properties: pd.DataFrame,
+    steps: pd.DataFrame,
+    *,
+    attribute: str | None = None,
+) -> pd.DataFrame:
+    """`attribute_changes` over given tables (events, modified_properties, steps frames)."""
+    if events.empty or properties.empty:
+        return empty(CHANGE_COLUMNS, _DTYPES)
+    props = properties[["event_id", "property_index", "name", "old_value", "new_value"]]
+    single = _only_account_disabled(props)
+    if attribute is not None:
+        props = props[(props["name"].str.lower() == attribute.lower()).fillna(False)]
+    context = events[CHANGE_COLUMNS[:8]]
+    rows = props.merge(context, on="event_id", how="inner", validate="many_to_one")
+    if rows.empty:
+        return empty(CHANGE_COLUMNS, _DTYPES)
+    target = _target_values(rows, steps)
+    logged = rows["old_value"]
+    rows["old_value_backfilled"] = (logged.isna() & target.notna()).to_numpy(bool)
+    rows["disagrees"] = (logged.notna() & target.notna() & (logged != target)).to_numpy(bool)
+    rows["old_value"] = logged.fillna(target)
+    rows["only_account_disabled"] = rows["event_id"].isin(single).to_numpy(bool)
+    rows = rows.rename(columns={"name": "attribute"})
+    rows = rows.sort_values(["activity_time", "event_id", "property_index"], kind="stable")
+    return rows[CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def _only_account_disabled(props: pd.DataFrame) -> pd.Series:
+    """Events whose only modified property is accountDisabled with a null old value."""
+    counts = props["event_id"].value_counts()
+    alone = props[props["event_id"].map(counts).to_numpy() == 1]
+    noise = (alone["name"].str.lower() == "accountdisabled").fillna(False) & alone[
+        "old_value"
+    ].isna()
+    return alone.loc[noise, "event_id"]
+
+
+def _target_values(rows: pd.DataFrame, steps: pd.DataFrame) -> pd.Series:
+    """For each change row, the attribute's value in its event's target details (else null)."""
+    found = pd.Series(pd.NA, index=rows.index, dtype=rows["old_value"].dtype)
+    if steps.empty:
+        return found
+    details = _target_details(steps[steps["event_id"].isin(rows["event_id"])])
+    if details.empty:
+        return found
+    keyed = rows[["event_id"]].assign(key=rows["name"].str.lower())
+    keyed["__row"] = rows.index
+    hit = keyed.merge(details, on=["event_id", "key"], how="inner")
+    found.loc[hit["__row"].to_numpy()] = hit["value"].to_numpy()
+    return found
+
+
+def _target_details(steps: pd.DataFrame) -> pd.DataFrame:
+    """Long form (`event_id`, lower-cased `key`, `value`) of the first target-values step of
+    each event; the JSON bags are parsed in one pass by Arrow's JSON reader."""
+    names = steps["name"].str.lower()
+    chosen = steps[
+        (steps["step_type"] == "matching").fillna(False)
+        & names.isin(TARGET_STEP_NAMES).fillna(False)
+        & steps["details"].str.startswith("{").fillna(False)
+        & (steps["details"] != "{}").fillna(False)
+    ]
+    chosen = chosen.sort_values(["event_id", "step_index"]).drop_duplicates("event_id")
+    if chosen.empty:
+        return pd.DataFrame({"event_id": [], "key": [], "value": []}, dtype="str")
+    text = "\n".join(chosen["details"].astype(str).tolist()).encode()
+    bag = pa_json.read_json(pa.py_buffer(text))
+    ids = chosen["event_id"].to_numpy()
+    parts = []
+    for column, values in zip(bag.column_names, bag.columns, strict=True):
+        if not pa.types.is_string(values.type):
+            continue  # values of details bags are strings; anything else is not an attribute
+        mask = values.is_valid().to_numpy(zero_copy_only=False)
+        value = values.to_numpy(zero_copy_only=False)[mask]
+        parts.append(pd.DataFrame({"event_id": ids[mask], "key": column.lower(), "value": value}))
+    if not parts:
+        return pd.DataFrame({"event_id": [], "key": [], "value": []}, dtype="str")
+    long = pd.concat(parts, ignore_index=True).astype("str")
+    return long.drop_duplicates(["event_id", "key"])
+
+
+@dataclass(frozen=True, eq=False)
+class IdentityHistory:
+    """Everything the logs hold about one user or group, each table in time order.
+
+    Attributes:
+        events: the identity's events (columns of `drilldown`, with `changes`).
+        steps: their provisioning steps (`event_id, activity_time, step_index, name, step_type,
+            status, description, details`).
+        changes: their `attribute_changes` rows.
+        apps: per app the identity was provisioned to (`service_principal_id,
+            service_principal_name, target_system_name, events, first_seen, last_seen,
+            last_status`), the most recently seen first.
+    """
+
+    events: pd.DataFrame
+    steps: pd.DataFrame
+    changes: pd.DataFrame
+    apps: pd.DataFrame
+
+
+def identity_history(frames, who: str) -> IdentityHistory:
+    """One identity's events, steps, attribute changes and apps.
+
+    `who` is compared case-insensitively, as a whole value, with the events' `source_id`,
+    `target_id`, `source_name`, `target_name` and `reportable_identifier` (object id, display
+    name or UPN). A value that matches nothing gives empty tables and a logged warning.
+
+    Example:
+        >>> h = pv.analysis.identity_history(frames, "Alice@Contoso.com")
+        >>> h.events[["activity_time", "action", "status", "changes"]]; h.apps
+    """
+    events = table(frames, "events", _HISTORY_NEEDS)
+    wanted = str(who).strip().lower()
+    hit = np.zeros(len(events), bool)
+    for column in _WHO_COLUMNS:
+        hit |= (events[column].str.lower() == wanted).fillna(False).to_numpy(bool)
+    mine = events[hit].sort_values(["activity_time", "event_id"], kind="stable")
+    if mine.empty:
+        logger.warning("No event names the identity %r (object id, display name or UPN)", who)
+    ids = mine["event_id"]
+    steps = table(frames, "steps", _STEP_NEEDS)
+    props = table(frames, "modified_properties", _PROPERTY_NEEDS)
+    errors = table(frames, "errors", ("event_id", "failed_step_name", "failed_step_type"))
+    return IdentityHistory(
+        events=_history_events(mine, errors, props),
+        steps=_history_steps(mine, steps[steps["event_id"].isin(ids)]),
+        changes=changes_of(mine, props[props["event_id"].isin(ids)], steps),
+        apps=_apps(mine),
+    )
+
+
+def _history_events(
+    events: pd.DataFrame, errors: pd.DataFrame, props: pd.DataFrame
+) -> pd.DataFrame:
+    if events.empty:
+        return empty(HISTORY_EVENT_COLUMNS, _DTYPES)
+    failed = errors[["event_id", "failed_step_name", "failed_step_type"]]
+    out = events.merge(failed, on="event_id", how="left")
+    lines = change_summary(props[props["event_id"].isin(out["event_id"])])
+    out["changes"] = lines.reindex(out["event_id"].to_numpy()).to_numpy()
+    return out[HISTORY_EVENT_COLUMNS].reset_index(drop=True)
+
+
+def _history_steps(events: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+    if steps.empty:
+        return empty(HISTORY_STEP_COLUMNS, _DTYPES)
+    order = pd.Series(np.arange(len(events)), index=events["event_id"].to_numpy())
+    out = steps.merge(events[["event_id", "activity_time"]], on="event_id", how="left")
+    out["__order"] = out["event_id"].map(order).to_numpy()
+    out = out.sort_values(["__order", "step_index"], kind="stable")
+    return out[HISTORY_STEP_COLUMNS].reset_index(drop=True)
+
+
+def _apps(events: pd.DataFrame) -> pd.DataFrame:
+    if events.empty:
+        return empty(APP_COLUMNS, _DTYPES)
+    keys = ["service_principal_id", "service_principal_name", "target_system_name"]
+    grouped = events.groupby(keys, dropna=False, sort=False)
+    out = grouped.agg(
+        events=("event_id", "size"),
+        first_seen=("activity_time", "min"),
+        last_seen=("activity_time", "max"),
+        last_status=("status", "last"),
+    ).reset_index()
+    out["events"] = out["events"].astype(np.int64)
+    out = out.sort_values("last_seen", ascending=False, kind="stable")
+    return out[APP_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,424 @@
+"""`cycles`, `attribute_changes` and `identity_history`: exact figures on hand-built tables and
+on the bundled samples."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from analysis_frames import event, frames, plain, utc
+
+import provlytics as pv
+from provlytics.analysis.history import (
+    APP_COLUMNS,
+    CHANGE_COLUMNS,
+    CYCLE_COLUMNS,
+    HISTORY_EVENT_COLUMNS,
+    HISTORY_STEP_COLUMNS,
+)
+
+A = pv.analysis
+
+
+@pytest.fixture(scope="module")
+def samples() -> pv.ProvisioningFrames:
+    return pv.load("data/samples/", progress=False)
+
+
+def _cycle_frames() -> pv.ProvisioningFrames:
+    a = {"job_id": "jobA"}
+    return frames(
+        [
+            event(
+                "e1",
+                "2026-11-18T10:00:00Z",
+                **a,
+                cycle_id="c1",
+                action="create",
+                status="success",
+                source_id="u1",
+            ),
+            event(
+                "e2",
+                "2026-11-18T10:05:00Z",
+                **a,
+                cycle_id="c1",
+                action="update",
+                status="failure",
+                source_id="u2",
+            ),
+            event(
+                "e3",
+                "2026-11-18T10:10:00Z",
+                **a,
+                cycle_id="c1",
+                action="update",
+                status="skipped",
+                source_id="u3",
+            ),
+            event(
+                "e4",
+                "2026-11-18T10:20:00Z",
+                **a,
+                cycle_id="c1",
+                action="create",
+                status="success",
+                source_id="u1",
+            ),
+            event(
+                "e5",
+                "2026-11-18T11:00:00Z",
+                **a,
+                cycle_id="c2",
+                action="delete",
+                status="warning",
+                source_id="u4",
+            ),
+            event(
+                "e6",
+                "2026-11-18T10:30:00Z",
+                job_id="jobB",
+                cycle_id="c3",
+                action="disable",
+                status="failure",
+                reportable_identifier="bob@contoso.com",
+            ),
+            event(
+                "e7",
+                "2026-11-18T10:40:00Z",
+                job_id="jobB",
+                action="update",
+                status="success",
+                source_id="u9",
+            ),  # on-demand: no cycle
+        ]
+    )
+
+
+def test_cycles_span_counts_and_action_status_matrix():
+    out = A.cycles(_cycle_frames())
+
+    assert out.columns.tolist() == [
+        *CYCLE_COLUMNS,
+        "create_success",
+        "update_failure",
+        "update_skipped",
+        "delete_warning",
+        "disable_failure",
+    ]
+    assert out["cycle_id"].tolist() == ["c1", "c3", "c2"]  # by start
+    first = out.iloc[0]
+    assert (first["start"], first["end"]) == (utc("2026-11-18T10:00"), utc("2026-11-18T10:20"))
+    assert first["duration_s"] == 1200.0
+    assert out["events"].tolist() == [4, 1, 1]
+    assert out["identities"].tolist() == [3, 1, 1]  # u1 twice; bob by his UPN
+    assert out[["success", "failure", "skipped", "warning"]].values.tolist() == [
+        [2, 1, 1, 0],
+        [0, 1, 0, 0],
+        [0, 0, 0, 1],
+    ]
+    assert out["failure_rate"].tolist() == [1 / 3, 1.0, 0.0]  # skips apart
+    assert out["create_success"].tolist() == [2, 0, 0]
+    assert out["disable_failure"].tolist() == [0, 1, 0]
+    assert out["events"].dtype == "int64" and out["duration_s"].dtype == "float64"
+
+
+def test_cycle_with_only_skips_has_no_failure_rate():
+    only_skips = frames(
+        [
+            event(
+                "e1",
+                "2026-11-18T10:00:00Z",
+                job_id="j",
+                cycle_id="c",
+                action="other",
+                status="skipped",
+                source_id="u",
+            )
+        ]
+    )
+    out = A.cycles(only_skips)
+    assert math.isnan(out.loc[0, "failure_rate"])
+    assert out.loc[0, "other_skipped"] == 1
+
+
+def test_cycles_on_the_samples(samples):
+    out = A.cycles(samples)
+
+    assert len(out) == 1005
+    assert out["events"].sum() == 2030  # the 3 on-demand events have no cycle
+    biggest = out.loc[out["events"].idxmax()]
+    assert biggest["cycle_id"] == "44b266ae-d9e0-48a2-90d3-6db36c0dbc50"
+    assert biggest["job_id"].startswith("salesforce.")
+    assert biggest["duration_s"] == pytest.approx(2307.969254)
+    assert biggest[["success", "failure", "skipped", "warning"]].tolist() == [8, 3, 12, 2]
+    assert biggest["failure_rate"] == pytest.approx(3 / 13)
+    assert biggest[["create_failure", "delete_failure", "other_skipped"]].tolist() == [2, 1, 10]
+
+
+def _change_frames() -> pv.ProvisioningFrames:
+    ctx = {"job_id": "j", "action": "update", "status": "success", "target_system_name": "AD"}
+    match = {"step_type": "matching", "status": "success"}
+    return frames(
+        [
+            event("e1", "2026-11-18T10:00:00Z", **ctx, source_id="u1"),
+            event("e2", "2026-11-18T11:00:00Z", **ctx, source_id="u2"),
+            event("e3", "2026-11-18T12:00:00Z", **ctx, source_id="u3"),
+        ],
+        steps=[
+            {
+                "event_id": "e1",
+                "step_index": 0,
+                "name": "EntryImportUpdate",
+                "step_type": "import",
+                "details": '{"department": "Import value"}',
+            },
+            {
+                "event_id": "e1",
+                "step_index": 1,
+                "name": "EntryImport",
+                **match,
+                "details": '{"department": "Sales", "JobTitle": "Engineer", "id": "t1"}',
+            },
+            {
+                "event_id": "e1",
+                "step_index": 2,
+                "name": "EntryImportByMatchingProperty",
+                **match,
+                "details": '{"manager": "second matching step, not read"}',
+            },
+            {
+                "event_id": "e2",
+                "step_index": 0,
+                "name": "EntryImport",
+                **match,
+                "details": '{"accountDisabled": "True"}',
+            },
+        ],
+        properties=[
+            {
+                "event_id": "e1",
+                "property_index": 0,
+                "name": "department",
+                "old_value": None,
+                "new_value": "Finance",
+            },
+            {
+                "event_id": "e1",
+                "property_index": 1,
+                "name": "jobTitle",
+                "old_value": "Analyst",
+                "new_value": "Lead",
+            },
+            {
+                "event_id": "e1",
+                "property_index": 2,
+                "name": "manager",
+                "old_value": None,
+                "new_value": "m1",
+            },
+            {
+                "event_id": "e2",
+                "property_index": 0,
+                "name": "accountDisabled",
+                "old_value": None,
+                "new_value": "False",
+            },
+            {
+                "event_id": "e3",
+                "property_index": 0,
+                "name": "accountDisabled",
+                "old_value": "False",
+                "new_value": "True",
+            },
+        ],
+    )
+
+
+def test_attribute_changes_backfill_disagreement_and_account_noise():
+    out = A.attribute_changes(_change_frames())
+
+    assert out.columns.tolist() == CHANGE_COLUMNS
+    assert out["attribute"].tolist() == [
+        "department",
+        "jobTitle",
+        "manager",
+        "accountDisabled",
+        "accountDisabled",
+    ]
+    assert plain(out["old_value"]) == ["Sales", "Analyst", None, "True", "False"]
+    assert out["old_value_backfilled"].tolist() == [True, False, False, True, False]
+    assert out["disagrees"].tolist() == [False, True, False, False, False]
+    assert out["only_account_disabled"].tolist() == [False, False, False, True, False]
+    assert out["target_system_name"].tolist() == ["AD"] * 5
+
+
+def test_attribute_changes_of_one_attribute_case_insensitively():
+    out = A.attribute_changes(_change_frames(), "DEPARTMENT")
+    assert out[["event_id", "old_value", "new_value"]].values.tolist() == [
+        ["e1", "Sales", "Finance"]
+    ]
+
+
+def test_attribute_changes_on_the_samples(samples):
+    out = A.attribute_changes(samples)
+
+    assert len(out) == 5259
+    assert out["old_value"].isna().sum() == 3915
+    # the samples' matching steps list only id and displayName, which updates never change,
+    # and their account-state noise always comes with a real change
+    assert out["old_value_backfilled"].sum() == 0
+    assert out["only_account_disabled"].sum() == 0
+    assert len(A.attribute_changes(samples, "department")) == 707
+
+
+def _person_frames() -> pv.ProvisioningFrames:
+    alice = {"source_id": "a-1", "reportable_identifier": "alice@contoso.com"}
+    return frames(
+        [
+            event(
+                "e2",
+                "2026-11-18T11:00:00Z",
+                **alice,
+                job_id="j1",
+                action="update",
+                status="failure",
+                error_code="EntryConflict",
+                service_principal_id="sp1",
+                service_principal_name="Slack",
+                target_system_name="Slack",
+            ),
+            event(
+                "e1",
+                "2026-11-18T10:00:00Z",
+                **alice,
+                job_id="j1",
+                action="create",
+                status="success",
+                service_principal_id="sp1",
+                service_principal_name="Slack",
+                target_system_name="Slack",
+            ),
+            event(
+                "e3",
+                "2026-11-18T12:00:00Z",
+                **alice,
+                job_id="j2",
+                action="create",
+                status="success",
+                service_principal_id="sp2",
+                service_principal_name="Box",
+                target_system_name="Box",
+            ),
+            event(
+                "e4",
+                "2026-11-18T12:30:00Z",
+                source_id="b-2",
+                job_id="j1",
+                action="create",
+                status="success",
+                target_name="alice@contoso.com.au",
+            ),
+        ],
+        steps=[
+            {
+                "event_id": "e2",
+                "step_index": 1,
+                "name": "EntryExportUpdate",
+                "step_type": "export",
+                "status": "failure",
+            },
+            {"event_id": "e2", "step_index": 0, "name": "EntryImport", "step_type": "import"},
+            {"event_id": "e1", "step_index": 0, "name": "EntryImportAdd", "step_type": "import"},
+            {"event_id": "e4", "step_index": 0, "name": "EntryImportAdd", "step_type": "import"},
+        ],
+        properties=[
+            {
+                "event_id": "e2",
+                "property_index": 0,
+                "name": "department",
+                "old_value": "A",
+                "new_value": "B",
+            },
+            {
+                "event_id": "e4",
+                "property_index": 0,
+                "name": "department",
+                "old_value": None,
+                "new_value": "C",
+            },
+        ],
+        errors=[
+            {
+                "event_id": "e2",
+                "activity_time": "2026-11-18T11:00:00Z",
+                "job_id": "j1",
+                "error_code": "EntryConflict",
+                "failed_step_name": "EntryExportUpdate",
+                "failed_step_type": "export",
+            },
+        ],
+    )
+
+
+def test_identity_history_by_upn_in_any_case():
+    history = A.identity_history(_person_frames(), "ALICE@contoso.com")
+
+    assert history.events.columns.tolist() == HISTORY_EVENT_COLUMNS
+    assert history.events["event_id"].tolist() == ["e1", "e2", "e3"]
+    assert plain(history.events["failed_step_type"]) == [None, "export", None]
+    assert plain(history.events["changes"]) == [None, "department: 'A' -> 'B'", None]
+    assert history.steps.columns.tolist() == HISTORY_STEP_COLUMNS
+    assert history.steps[["event_id", "step_index"]].values.tolist() == [
+        ["e1", 0],
+        ["e2", 0],
+        ["e2", 1],
+    ]
+    assert history.steps["activity_time"].iloc[1] == utc("2026-11-18T11:00")
+    assert history.changes["event_id"].tolist() == ["e2"]
+    assert history.apps.columns.tolist() == APP_COLUMNS
+    assert history.apps[["service_principal_name", "events", "last_status"]].values.tolist() == [
+        ["Box", 1, "success"],
+        ["Slack", 2, "failure"],
+    ]
+    assert history.apps.loc[1, "first_seen"] == utc("2026-11-18T10:00")
+
+
+def test_identity_history_by_object_id_equals_by_upn():
+    by_id = A.identity_history(_person_frames(), "A-1")
+    assert by_id.events["event_id"].tolist() == ["e1", "e2", "e3"]
+
+
+def test_identity_history_of_nobody_is_empty_and_logged(caplog):
+    history = A.identity_history(_person_frames(), "nobody@contoso.com")
+
+    assert history.events.empty and history.steps.empty and history.apps.empty
+    assert history.changes.columns.tolist() == CHANGE_COLUMNS
+    assert "nobody@contoso.com" in caplog.text
+
+
+def test_identity_history_on_the_samples(samples):
+    history = A.identity_history(samples, "LUKASZ.BROWN98@corp.contoso.com")
+
+    assert len(history.events) == 21
+    assert history.events["status"].value_counts().to_dict() == {"failure": 17, "success": 4}
+    assert history.events["activity_time"].is_monotonic_increasing
+    assert (len(history.steps), len(history.changes)) == (77, 108)
+    assert history.apps[["target_system_name", "events"]].values.tolist() == [
+        ["Salesforce", 8],
+        ["Active Directory", 5],
+        ["Slack", 3],
+        ["ServiceNow", 4],
+        ["customappsso", 1],
+    ]
+
+
+def test_empty_frames_give_the_documented_columns():
+    empty = pv.ProvisioningFrames()
+
+    assert A.cycles(empty).columns.tolist() == CYCLE_COLUMNS
+    assert A.attribute_changes(empty).columns.tolist() == CHANGE_COLUMNS
+    history = A.identity_history(empty, "x")
+    assert history.events.columns.tolist() == HISTORY_EVENT_COLUMNS
+    assert history.apps.columns.tolist() == APP_COLUMNS
+    assert all(t.empty for t in (history.events, history.steps, history.changes, history.apps))
