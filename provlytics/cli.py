@@ -69,7 +69,7 @@ def load_command(paths: tuple[Path, ...], out: Path, collect_errors: bool) -> No
 )
 @click.option("--top", default=10, show_default=True, help="Rows of the failure summary.")
 def demo_command(samples: Path, out: Path, top: int) -> None:
-    """Load the bundled samples, print a failure summary and write the report into OUT."""
+    """Load the bundled samples, print a failure summary, write the report."""
     manifest = load_to_parquet([samples], out)
     _echo_manifest(manifest, out)
     frames = read_parquet(out)

@@ -35,7 +35,7 @@ def report_command(
     until: str | None,
     jobs: tuple[str, ...],
 ) -> None:
-    """Write Parquet tables, summary tables and a self-contained report.html into OUT.
+    """Write the Parquet tables, summaries and report.html into OUT.
 
     INPUTS are log files or folders (any dialect), or one Parquet folder written by
     provlytics (recognised by its manifest.json).

@@ -140,12 +140,12 @@ def write_summaries(summaries: Summaries, folder: Path) -> list[Path]:
 
 
 def timeline_freq(frames: ProvisioningFrames) -> str:
-    """Bin width for the time charts: 1h up to 3 days of events, 6h up to 3 weeks, then 1d."""
+    """Bin width for the time charts: 1h up to 3 days of events, 6h up to 3 weeks, then 1D."""
     times = frames.events["activity_time"].dropna()
     span = times.max() - times.min() if len(times) else pd.Timedelta(0)
     if span <= pd.Timedelta(days=3):
         return "1h"
-    return "6h" if span <= pd.Timedelta(days=21) else "1d"
+    return "6h" if span <= pd.Timedelta(days=21) else "1D"
 
 
 def render_report(

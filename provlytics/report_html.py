@@ -29,7 +29,8 @@ CSS = """
   --warn: #8a6d00; --ok: #2e7d32; --bg-alt: #f5f6f7; }
 * { box-sizing: border-box; }
 body { margin: 0 auto; max-width: 1100px; padding: 1rem; color: var(--fg);
-  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+  font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  overflow-wrap: break-word; }
 h1 { font-size: 1.6rem; margin: 0.2rem 0; }
 h2 { font-size: 1.25rem; margin: 0; padding-top: 0.5rem; border-top: 2px solid var(--line); }
 h3 { font-size: 1.05rem; margin: 1rem 0 0.3rem; }

@@ -32,6 +32,9 @@ class ReportPage:
         return [dict(zip(head, row, strict=True)) for row in rows]
 
 
+_CAPTURED = ("td", "th", "h2", "div", "header")
+
+
 class _Parser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -66,9 +69,7 @@ class _Parser(HTMLParser):
         elif tag == "tr" and self._row is not None:
             self.page.tables[self._section][-1].append(self._row)
             self._row = None
-        elif self._capture in (tag, "label", "value") and tag in ("td", "th", "h2", "div"):
-            self._finish()
-        elif tag == "header" and self._capture == "header":
+        elif self._capture in (tag, "label", "value") and tag in _CAPTURED:
             self._finish()
 
     def handle_data(self, data: str) -> None:

@@ -141,7 +141,9 @@ def test_demo_on_the_bundled_samples(runner):
         result = runner.invoke(main, ["demo", "--out", "report", "--top", "3"])
         assert result.exit_code == 0, result.output
         assert "Top failures" in result.output
-        assert len(result.output.split("Top failures", 1)[1].strip().splitlines()) == 1 + 1 + 3
+        summary = result.output.split("Top failures", 1)[1].split("\n\n", 1)[0]
+        assert len(summary.strip().splitlines()) == 1 + 1 + 3
+        assert result.output.endswith("\nReport: report/report.html\n")
 
 
 @pytest.mark.parametrize("command", [[], ["load"], ["demo"]])
