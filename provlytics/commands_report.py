@@ -6,6 +6,7 @@ Registered on the main group in `provlytics.cli`.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from provlytics.analysis import filter_frames
 from provlytics.errors import ConfigError, ProvlyticsError
 from provlytics.loader import load
 from provlytics.parquet import MANIFEST, read_parquet
+from provlytics.privacy import KEY_VARIABLE
 from provlytics.report import write_report
 from provlytics.tables import ProvisioningFrames
 
@@ -28,12 +30,18 @@ logger = logging.getLogger(__name__)
 @click.option("--since", help='First time included: "2026-11-18", "7d" (before the newest event).')
 @click.option("--until", help="Time excluded from there on (same forms as --since).")
 @click.option("--job", "jobs", multiple=True, metavar="JOB_ID", help="Only this job (repeatable).")
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help=f"Replace personal values with keyed tokens (key: ${KEY_VARIABLE}, never an option).",
+)
 def report_command(
     inputs: tuple[Path, ...],
     out: Path,
     since: str | None,
     until: str | None,
     jobs: tuple[str, ...],
+    pseudonymize: bool,
 ) -> None:
     """Write the Parquet tables, summaries and report.html into OUT.
 
@@ -41,8 +49,9 @@ def report_command(
     provlytics (recognised by its manifest.json).
     """
     try:
-        frames = read_inputs(inputs)
-        frames = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
+        frames = _narrowed(read_inputs(inputs), since, until, jobs)
+        if pseudonymize:
+            frames = frames.pseudonymize(key_from_environment())
         path = write_report(frames, out, scope=_scope(inputs, since, until, jobs))
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -64,6 +73,31 @@ def read_inputs(inputs: tuple[Path, ...]) -> ProvisioningFrames:
             "or give only log files and folders"
         )
     return read_parquet(datasets[0])
+
+
+def _narrowed(
+    frames: ProvisioningFrames, since: str | None, until: str | None, jobs: tuple[str, ...]
+) -> ProvisioningFrames:
+    """`filter_frames` of the options; a pseudonymized dataset stays marked as such."""
+    scoped = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
+    scoped.pseudonymized = frames.pseudonymized
+    return scoped
+
+
+def key_from_environment() -> str:
+    """The pseudonymization key, from the environment only (a command line is visible to
+    other users of the machine and kept in shell history).
+
+    Raises:
+        ConfigError: the variable is not set or empty.
+    """
+    key = os.environ.get(KEY_VARIABLE, "")
+    if not key:
+        raise ConfigError(
+            f"--pseudonymize reads its key from the environment variable {KEY_VARIABLE} "
+            "(at least 16 bytes, kept secret); it is not set"
+        )
+    return key
 
 
 def _scope(

@@ -159,6 +159,8 @@ def render_report(
     """The HTML page of the report (a string), sections in reading order."""
     subtitle = [f"Generated {now:%Y-%m-%d %H:%M} UTC by provlytics {version('provlytics')}."]
     subtitle += list(scope)
+    if frames.pseudonymized:
+        subtitle.append("Personal values are pseudonymized: keyed HMAC-SHA256 tokens (anon-…).")
     sections = [build(frames, summaries) for build in SECTION_BUILDERS]
     return h.page(title, subtitle, sections)
 

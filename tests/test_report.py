@@ -199,3 +199,50 @@ def test_sources_are_shown_relative_to_their_common_folder():
         "https://graph.microsoft.com/v1.0/x"
     ]
     assert display_sources([]) == []
+
+
+KEY = "a report key, 16 bytes or more"
+
+
+def test_pseudonymize_takes_its_key_from_the_environment(runner, samples):
+    upns = {v for v in samples.events["reportable_identifier"].dropna() if "@" in v}
+    assert len(upns) > 100
+    with runner.isolated_filesystem():
+        result = runner.invoke(
+            main,
+            ["report", str(SAMPLES), "--out", "out", "--pseudonymize"],
+            env={"PROVLYTICS_PSEUDONYMIZE_KEY": KEY},
+        )
+        assert result.exit_code == 0, result.output
+        page = ReportPage.read("out/report.html")
+        text = Path("out/report.html").read_text(encoding="utf-8")
+        assert pv.read_parquet("out").pseudonymized["method"] == "HMAC-SHA256"
+        written = [p for p in Path("out").rglob("*") if p.is_file()]
+        assert not any(KEY.encode() in p.read_bytes() for p in written)
+    assert [u for u in upns if html.escape(u) in text] == []
+    assert "anon-" in text
+    assert "Personal values are pseudonymized" in page.header
+    assert page.cards["Events"] == "2,033"
+    assert page.cards["Failures"] == "252"
+
+
+def test_pseudonymize_without_a_key_is_a_clean_error(runner):
+    with runner.isolated_filesystem():
+        result = runner.invoke(
+            main,
+            ["report", str(SAMPLES), "--out", "out", "--pseudonymize"],
+            env={"PROVLYTICS_PSEUDONYMIZE_KEY": ""},
+        )
+    assert result.exit_code == 1
+    assert "PROVLYTICS_PSEUDONYMIZE_KEY" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_pseudonymized_dataset_stays_marked_when_narrowed(runner):
+    with runner.isolated_filesystem():
+        env = {"PROVLYTICS_PSEUDONYMIZE_KEY": KEY}
+        args = ["report", str(SAMPLES), "--out", "safe", "--pseudonymize"]
+        assert runner.invoke(main, args, env=env).exit_code == 0
+        page = _report(runner, "safe", "--out", "week", "--since", "7d")
+        assert pv.read_parquet("week").pseudonymized is not None
+    assert "Personal values are pseudonymized" in page.header
