@@ -73,10 +73,14 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
     manifest = load_to_parquet([samples], out)
     _echo_manifest(manifest, out)
     frames = read_parquet(out)
-    summary = analysis.failure_summary(frames)
-    click.echo(f"\nTop failures ({int(summary['events'].sum())} failed or warned events):")
-    columns = ["error_code", "target_system_name", "action", "events", "identities"]
-    click.echo(summary[columns].head(top).to_string(index=False))
+    columns = ["error_code", "target_system_name", "action"]
+    summary = analysis.failure_summary(frames, by=columns, status="failure")
+    warnings = int((frames.errors["status"] == "warning").sum())
+    click.echo(
+        f"\nTop failures ({int(summary['events'].sum())} failed events; "
+        f"{warnings} warned events not counted):"
+    )
+    click.echo(summary[[*columns, "events", "identities"]].head(top).to_string(index=False))
     path = write_report(frames, out, parquet=False, scope=[f"Inputs: {samples.name}."])
     click.echo(f"\nReport: {path}")
 
