@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from provlytics.errors import InputError
+from provlytics.errors import ConfigError, InputError
 from provlytics.normalize.batch import PageTables
 from provlytics.schema import (
     KEYS,
@@ -169,21 +169,41 @@ class DatasetWriter:
 
 
 def write_dataset(frames: ProvisioningFrames, path: str | Path) -> Path:
-    """Write (or merge) in-memory frames into a dataset folder; returns the folder."""
+    """Write (or merge) in-memory frames into a dataset folder; returns the folder.
+
+    Pseudonymized frames record what was replaced under `pseudonymized` in the manifest.
+
+    Raises:
+        ConfigError: pseudonymized frames into a dataset that is not, or the other way round.
+    """
+    _refuse_mix(Path(path), frames.pseudonymized)
     writer = DatasetWriter(path)
     try:
         writer.write_frames(frames)
     except BaseException:
         writer.abort()
         raise
-    writer.commit(
-        {
-            "sources": frames.sources,
-            "records_read": frames.records_read,
-            "records_rejected": len(frames.rejected),
-        }
-    )
+    info = {
+        "sources": frames.sources,
+        "records_read": frames.records_read,
+        "records_rejected": len(frames.rejected),
+    }
+    if frames.pseudonymized:
+        info["pseudonymized"] = frames.pseudonymized
+    writer.commit(info)
     return Path(path)
+
+
+def _refuse_mix(root: Path, pseudonymized: dict[str, Any] | None) -> None:
+    """A dataset is pseudonymized throughout or not at all."""
+    previous = _previous_manifest(root)
+    held = bool(previous.get("pseudonymized"))
+    if held != bool(pseudonymized) and any(previous.get("row_counts", {}).values()):
+        was, now = ("", "not ") if held else ("not ", "")
+        raise ConfigError(
+            f"{root} holds a dataset that is {was}pseudonymized and these frames are "
+            f"{now}pseudonymized; write them to another folder"
+        )
 
 
 def read_parquet(path: str | Path) -> ProvisioningFrames:
@@ -205,7 +225,9 @@ def read_parquet(path: str | Path) -> ProvisioningFrames:
             columns = [c for c in SCHEMAS[name].names if c in dataset.schema.names]
             tables[name] = dataset.to_table(columns=columns)
     tables = upgrade_tables(tables, schema_version)
-    return ProvisioningFrames(sort_tables(tables), sources=manifest.get("sources", []))
+    frames = ProvisioningFrames(sort_tables(tables), sources=manifest.get("sources", []))
+    frames.pseudonymized = manifest.get("pseudonymized")
+    return frames
 
 
 def read_manifest(root: str | Path) -> dict[str, Any]:

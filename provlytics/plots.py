@@ -80,7 +80,7 @@ def failures_over_time(
     _require(timeline_df, ("time", "events"), "failures_over_time")
     by = next((c for c in timeline_df.columns if c not in ("time", "events")), None)
     label = by.replace("_", " ") if by else None
-    ax = _axes(ax, width=9.0, height=4.0)
+    ax = _axes(ax, width=9.0, height=4.5)
     ax.set_title(title or (f"Failures over time by {label}" if label else "Failures over time"))
     if timeline_df.empty:
         return _no_data(ax)
@@ -95,7 +95,7 @@ def failures_over_time(
     _time_axis(ax, "Time (UTC)")
     ax.set_ylabel("Events")
     if by:
-        ax.legend(title=label, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        _legend_below(ax, title=label)
     return ax
 
 
@@ -226,7 +226,7 @@ def cycle_failure_rate(
         InputError: a required column is missing.
     """
     _require(cycles_df, ("job_id", "start", "failure_rate"), "cycle_failure_rate")
-    ax = _axes(ax, width=9.0, height=3.5)
+    ax = _axes(ax, width=9.0, height=4.5)
     ax.set_title(title or "Failure rate per cycle")
     data = cycles_df.dropna(subset=["start"])
     if data.empty:
@@ -235,12 +235,12 @@ def cycle_failure_rate(
     for job, rows in data.groupby(data["job_id"].fillna(NONE_LABEL), sort=True):
         x = mdates.date2num(_utc_naive(rows["start"]))
         rates = pd.to_numeric(rows["failure_rate"], errors="coerce").to_numpy(dtype=float)
-        ax.plot(x, rates, marker="o", label=_short(str(job)))
+        ax.plot(x, rates, marker="o", markersize=4, linestyle="none", label=_short(str(job)))
     _time_axis(ax, "Cycle start (UTC)")
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_ylabel("Failed events (excl. skips)")
-    ax.legend(title="job", fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _legend_below(ax, title="job")
     return ax
 
 
@@ -318,6 +318,13 @@ def _axes(ax: Axes | None, *, width: float, height: float) -> Axes:
     if ax is not None:
         return ax
     return Figure(figsize=(width, height), layout="constrained").add_subplot()
+
+
+def _legend_below(ax: Axes, *, title: str) -> None:
+    """A legend under the Axes, two columns, so that long labels leave the plot its width."""
+    ax.legend(
+        title=title, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2
+    )
 
 
 def _no_data(ax: Axes) -> Axes:

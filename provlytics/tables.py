@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ class ProvisioningFrames:
 
     Attributes are pandas DataFrames (nullable, Arrow-backed dtypes), built on first access;
     `table(name)` gives the Arrow table. `rejects` lists records set aside in collect mode.
+    `pseudonymized` is None, or what `pseudonymize` replaced (written to the manifest).
     """
 
     def __init__(
@@ -48,6 +50,7 @@ class ProvisioningFrames:
         self.sources = list(sources)
         self.rejected = list(rejects)
         self.records_read = records_read
+        self.pseudonymized: dict[str, Any] | None = None
 
     def table(self, name: str) -> pa.Table:
         """One table as Arrow."""
@@ -81,6 +84,14 @@ class ProvisioningFrames:
         from provlytics.parquet import write_dataset
 
         return write_dataset(self, path)
+
+    def pseudonymize(self, key: bytes | str) -> ProvisioningFrames:
+        """These tables with personal values replaced by keyed HMAC-SHA256 tokens; see
+        `provlytics.privacy.pseudonymize` (which columns, how, `ConfigError` on a short key).
+        """
+        from provlytics.privacy import pseudonymize
+
+        return pseudonymize(self, key)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k}={v}" for k, v in self.counts().items())

@@ -121,7 +121,7 @@ def test_demo_prints_a_failure_summary(runner):
         p.write_json(Path("samples/jobs.json"), p.job_list(p.job_quarantined_aws()))
         result = runner.invoke(main, ["demo", "--samples", "samples", "--out", "report"])
         assert result.exit_code == 0, result.output
-        assert "Top failures (1 failed or warned events):" in result.output
+        assert "Top failures (1 failed events; 0 warned events not counted):" in result.output
         summary = result.output.split("Top failures", 1)[1].splitlines()[1:]
         assert summary[0].split() == [
             "error_code",
@@ -140,8 +140,23 @@ def test_demo_on_the_bundled_samples(runner):
     with runner.isolated_filesystem():
         result = runner.invoke(main, ["demo", "--out", "report", "--top", "3"])
         assert result.exit_code == 0, result.output
-        assert "Top failures" in result.output
-        assert len(result.output.split("Top failures", 1)[1].strip().splitlines()) == 1 + 1 + 3
+        assert "Top failures (252 failed events; 49 warned events not counted):" in result.output
+        summary = result.output.split("Top failures", 1)[1].split("\n\n", 1)[0]
+        assert len(summary.strip().splitlines()) == 1 + 1 + 3
+        assert result.output.endswith("\nReport: report/report.html\n")
+
+
+def test_demo_counts_failures_not_warnings(runner):
+    """UnableToResolveReferenceAttributeValue / Active Directory / update is 7 failures and
+    8 warnings in the samples: the summary shows 7."""
+    with runner.isolated_filesystem():
+        result = runner.invoke(main, ["demo", "--out", "report", "--top", "50"])
+        assert result.exit_code == 0, result.output
+        summary = result.output.split("Top failures", 1)[1].split("\n\nReport:", 1)[0]
+        rows = [line.split() for line in summary.splitlines()]
+        code = "UnableToResolveReferenceAttributeValue"
+        assert [code, "Active", "Directory", "update", "7", "7"] in rows
+        assert sum(int(r[-2]) for r in rows[2:] if r) == 252
 
 
 @pytest.mark.parametrize("command", [[], ["load"], ["demo"]])

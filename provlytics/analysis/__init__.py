@@ -16,7 +16,7 @@ from provlytics.analysis.activity import (
     success_rate,
     timeline,
 )
-from provlytics.analysis.conflicts import conflicts
+from provlytics.analysis.conflict_cases import conflicts
 from provlytics.analysis.failures import drilldown, error_codes, failed_steps, failure_summary
 from provlytics.analysis.health import alerts, job_health
 from provlytics.analysis.history import (

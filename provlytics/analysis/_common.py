@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -174,6 +175,25 @@ def _quoted(values: pd.Series) -> pd.Series:
     return objs.map(lambda v: "null" if v is None or v is pd.NA else f"'{v}'")
 
 
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*([A-Za-z]+)\s*$")
+# unit spellings people type -> the spelling pandas keeps (days "D", weeks as 7 days)
+_UNITS = {"d": "D", "day": "D", "days": "D", "h": "h", "hr": "h", "hour": "h", "hours": "h",
+          "m": "min", "min": "min", "t": "min", "minute": "min", "minutes": "min",
+          "s": "s", "sec": "s", "second": "s", "seconds": "s"}  # fmt: skip
+
+
+def span(text: str) -> str:
+    """A duration or fixed frequency as pandas spells it today: "1d" -> "1D", "2w" ->
+    "14D", "1H" -> "1h"; other text is returned unchanged (pandas then judges it)."""
+    m = _SPAN.match(str(text))
+    if not m:
+        return str(text)
+    number, unit = m.group(1) or "1", m.group(2).lower()
+    if unit in ("w", "week", "weeks"):
+        return f"{float(number) * 7:g}D"
+    return f"{number}{_UNITS[unit]}" if unit in _UNITS else str(text)
+
+
 def bins(times: pd.Series, freq: str) -> pd.Series:
     """The start (UTC) of the `freq` bin each time falls in.
 
@@ -181,7 +201,7 @@ def bins(times: pd.Series, freq: str) -> pd.Series:
         ConfigError: `freq` is not a pandas frequency such as "1h", "15min" or "1d".
     """
     try:
-        return times.dt.floor(freq)
+        return times.dt.floor(span(freq))
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"freq {freq!r} is not a fixed pandas frequency ({exc})") from None
 
@@ -192,6 +212,7 @@ def bin_range(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.Datetime
     Raises:
         ConfigError: more than 100,000 bins (choose a coarser `freq`).
     """
+    freq = span(freq)
     start, end = pd.Timestamp(first).floor(freq), pd.Timestamp(last).floor(freq)
     count = int((end - start) / pd.Timedelta(freq)) + 1
     if count > 100_000:

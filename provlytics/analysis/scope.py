@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from provlytics.analysis._common import span
 from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
@@ -110,7 +111,7 @@ def _bound(value: TimeBound, newest: datetime | None, what: str) -> pa.Scalar:
     """A time bound as a UTC timestamp scalar of the table's type."""
     if isinstance(value, str) and _RELATIVE.match(value):
         try:
-            back = pd.Timedelta(value.strip())
+            back = pd.Timedelta(span(value))
         except ValueError as exc:
             raise ConfigError(f"{what}={value!r} is not a duration such as '7d' ({exc})") from None
         reference = pd.Timestamp(newest) if newest is not None else pd.Timestamp.now("UTC")
