@@ -87,7 +87,9 @@ def filter_frames(
     out = {"events": kept}
     ids = kept["event_id"].combine_chunks() if kept.num_rows else pa.array([], pa.string())
     for name in ("steps", "modified_properties", "errors"):
-        out[name] = tables[name].filter(pc.is_in(tables[name]["event_id"], value_set=ids))
+        # one flat key column: `is_in` over many chunks would rebuild its hash set per chunk
+        keys = tables[name]["event_id"].combine_chunks()
+        out[name] = tables[name].filter(pc.is_in(keys, value_set=ids))
     jobs = tables["job_status"]
     if job_id is not None:
         jobs = jobs.filter(pc.fill_null(_any_equal(jobs, ("job_id",), _as_list(job_id)), False))
