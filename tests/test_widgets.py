@@ -126,6 +126,14 @@ def test_choosing_a_code_leaves_only_that_codes_events(frames):
     assert [b.title for b in explorer.panel.blocks if b.png is not None] == ["Timeline"]
 
 
+def test_a_code_given_up_front_is_matched_case_insensitively_or_refused(frames):
+    explorer = ErrorExplorer(frames, error_code="duplicatetargetentries")
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"
+    with pytest.raises(pv.ConfigError, match=r"'NoSuchCode' is not present here; codes: Unable"):
+        explorer.choose("NoSuchCode")
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"
+
+
 def test_status_narrows_the_codes_and_the_events(frames):
     explorer = ErrorExplorer(frames, error_code="UnableToResolveReferenceAttributeValue")
     explorer.controls["status"].value = "warning"

@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as ipw
 
 from provlytics import analysis, plots
+from provlytics.errors import ConfigError
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, rows_where, set_options, time_bin
 from provlytics.widgets.filters import FilterBar
@@ -86,7 +87,20 @@ class ErrorExplorer(InvestigationWidget):
         self.sections: dict[str, Any] = {}
         super().__init__(filters=filters)
         if error_code is not None:
-            self.controls["error_code"].value = error_code
+            self.choose(error_code)
+
+    def choose(self, error_code: str) -> None:
+        """Select a code (compared case-insensitively) as if picked in the dropdown.
+
+        Raises:
+            ConfigError: the code is not among the codes present; the message lists them.
+        """
+        offered = [code for _, code in self.controls["error_code"].options]
+        match = next((code for code in offered if code.lower() == error_code.lower()), None)
+        if match is None:
+            present = ", ".join(offered[:10]) or "none"
+            raise ConfigError(f"error code {error_code!r} is not present here; codes: {present}")
+        self.controls["error_code"].value = match
 
     @property
     def frames(self) -> ProvisioningFrames:
