@@ -247,7 +247,9 @@ def _cycles(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("cycles", "Cycles")
     caption = "Failure rate of each cycle (failed / events not skipped), per job"
     section.add(h.figure(plots.cycle_failure_rate(s["cycles"]), caption))
-    return section.add(_table(s, "cycles"))
+    section.add(h.heading("Cycles with the most failures"))
+    worst = s["cycles"].sort_values(["failure", "start"], ascending=[False, True], kind="stable")
+    return section.add(_table(s, "cycles", rows=worst, empty="No cycle."))
 
 
 def _retries(frames: ProvisioningFrames, s: Summaries) -> h.Section:
