@@ -400,3 +400,12 @@ def test_samples_figures(samples):
     assert (len(cases), cases["events"].sum()) == (66, 44 + 14 + 35)
     rate = A.success_rate(samples)
     assert (rate["events"].sum(), rate["success"].sum(), len(rate)) == (2033, 1215, 9)
+
+
+def test_views_of_a_parquet_dataset_equal_those_of_the_loaded_frames(frames, tmp_path):
+    back = pv.read_parquet(frames.to_parquet(tmp_path / "dataset"))
+    for view in (A.failure_summary, A.conflicts, A.step_funnel, A.success_rate, A.skip_reasons):
+        pd.testing.assert_frame_equal(view(back), view(frames))
+    pd.testing.assert_frame_equal(
+        A.drilldown(back, "EntryConflict"), A.drilldown(frames, "EntryConflict")
+    )

@@ -9,10 +9,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from provlytics.analysis._common import (
     STATUSES,
     STEP_ORDER,
+    STR,
     bin_range,
     bins,
     by_status,
@@ -87,23 +90,63 @@ def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
     steps = table(frames, "steps", ("event_id", "step_type", "status"))
     if steps.empty:
         return empty(columns)
-    rank = steps["status"].astype(object).map(_WORST)
-    per = pd.DataFrame(
-        {"event_id": steps["event_id"], "step_type": steps["step_type"], "rank": rank}
-    )
-    worst = per.groupby(["event_id", "step_type"], dropna=False, observed=True)["rank"].max()
-    worst = worst.reset_index()
+    event_at, type_codes, types, rank = _worst_per_event_and_type(events, steps)
     if keys:
-        worst = worst.merge(events[["event_id", by]], on="event_id", how="left")
+        by_codes, by_values = _codes(events[by])
+        group = by_codes[event_at]
+    else:
+        group, by_values = np.zeros(len(event_at), np.int64), [None]
+    cell = group * len(types) + type_codes
+    size = len(by_values) * len(types)
+    counts = {"events": np.bincount(cell, minlength=size)}
     for status, value in _WORST.items():
-        worst[status] = (worst["rank"] == value).astype("int64")
-    grouped = worst.groupby([*keys, "step_type"], dropna=False, observed=True)
-    funnel = grouped.agg(events=("event_id", "size"), **{c: (c, "sum") for c in COUNTS})
-    funnel = funnel.reset_index()
+        counts[status] = np.bincount(cell[rank == value], minlength=size)
+    present = counts["events"] > 0
+    cells = np.flatnonzero(present)
+    funnel = pd.DataFrame({c: v[present] for c, v in counts.items()})
+    funnel["step_type"] = pd.array([types[i] for i in cells % len(types)], dtype=STR)
+    if keys:
+        values = [by_values[i] for i in cells // len(types)]
+        funnel[by] = pd.array(values, dtype=events[by].dtype)
     order = {t: i for i, t in enumerate(STEP_ORDER)}
     funnel["_order"] = funnel["step_type"].astype(object).map(order).fillna(len(order))
     funnel = funnel.sort_values([*keys, "_order", "step_type"], na_position="last", kind="stable")
     return typed(funnel, columns)
+
+
+def _worst_per_event_and_type(
+    events: pd.DataFrame, steps: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
+    """Per (event, step type) present: the event's row in `events`, the type's code, the
+    types (code -> name, null included), and the worst status of those steps as a `_WORST`
+    value (-1: none has a status). Steps of events not in `events` are left out. Done on
+    integer codes (Arrow hash lookups): grouping strings is what costs at a million events."""
+    where = pc.index_in(_flat(steps["event_id"]), value_set=_flat(events["event_id"]))
+    event_at = pc.fill_null(where, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    type_codes, types = _codes(steps["step_type"])
+    status_codes, statuses = _codes(steps["status"])
+    lookup = np.array([_WORST.get(s, -1) if isinstance(s, str) else -1 for s in statuses])
+    rank = lookup[status_codes]
+    kept = event_at >= 0
+    key = event_at[kept] * len(types) + type_codes[kept]
+    worst = pd.Series(rank[kept]).groupby(key).max()
+    cells = worst.index.to_numpy()
+    return cells // len(types), cells % len(types), types, worst.to_numpy()
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes of `values` and the distinct values (code -> value; null is one)."""
+    encoded = _flat(values).dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    codes = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), [*distinct, None]
+
+
+def _flat(values: pd.Series) -> pa.Array:
+    array = pa.array(values.array) if hasattr(values.array, "__arrow_array__") else None
+    if array is None:
+        array = pa.array(values, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def skip_reasons(frames: Any) -> pd.DataFrame:
@@ -230,8 +273,9 @@ def slowest(frames: Any, n: int = 20) -> pd.DataFrame:
     timed = events[events["duration_ms"].notna().to_numpy(bool)]
     if timed.empty or n <= 0:
         return empty(SLOWEST_COLUMNS)
-    top = timed.sort_values(["duration_ms", "activity_time", "event_id"],
-                            ascending=[False, True, True], kind="stable").head(n)  # fmt: skip
+    top = timed.nlargest(n, "duration_ms", keep="all")  # then order the few kept rows
+    top = top.sort_values(["duration_ms", "activity_time", "event_id"],
+                          ascending=[False, True, True], kind="stable").head(n)  # fmt: skip
     return typed(top, SLOWEST_COLUMNS)
 
 

@@ -7,6 +7,7 @@ and leaves a column null rather than guess.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
@@ -18,6 +19,7 @@ from provlytics.analysis._common import (
     code_family,
     empty,
     identity,
+    isin,
     largest_first,
     table,
     typed,
@@ -179,11 +181,14 @@ def _children(
 ) -> dict[str, list[tuple]]:
     """The rows (tuples of `columns`) of a child table for the events `ids`, by event."""
     df = table(frames, name, ("event_id", *columns))
-    df = df[df["event_id"].isin(ids).to_numpy(bool)]
+    mask = isin(df["event_id"], ids)
+    values = [
+        pd.array(df[c].array[mask]).to_numpy(dtype=object, na_value=None)
+        for c in ("event_id", *columns)
+    ]
     out: dict[str, list[tuple]] = {}
-    values = df[["event_id", *columns]].astype(object).where(df[["event_id", *columns]].notna())
-    for event_id, *rest in values.itertuples(index=False, name=None):
-        out.setdefault(event_id, []).append(tuple(None if v is pd.NA else v for v in rest))
+    for event_id, *rest in zip(*values, strict=True):
+        out.setdefault(event_id, []).append(tuple(rest))
     return out
 
 
@@ -223,31 +228,47 @@ def _is_attribute(text: str, steps: list[tuple], known: set[str]) -> bool:
 def _from_texts(texts: list[str]) -> tuple[str | None, str | None]:
     attr = value = None
     for text in texts:
-        for pattern in _ATTR_AND_VALUE:
-            if attr is None and value is None and (m := pattern.search(text)):
-                attr, value = m["attr"], m["value"]
-        if value is None and (m := _VALUE.search(text)):
-            value = m["value"]
-        if attr is None and (m := _ATTR.search(text)):
-            attr = m["attr"]
+        both, value_only, attr_only = _scan(text)
+        if attr is None and value is None and both is not None:
+            attr, value = both
+        value = value or value_only
+        attr = attr or attr_only
         if attr is not None and value is not None:
             break
     return attr, value
 
 
+@functools.lru_cache(maxsize=65536)
+def _scan(text: str) -> tuple[tuple[str, str] | None, str | None, str | None]:
+    """What the patterns find in one text: (attribute, value) together, a value alone, an
+    attribute alone. Cached: the same reasons repeat across events."""
+    lower = text.lower()
+    both = value = attr = None
+    if "attribute" in lower or "eq" in lower or "=" in lower:  # cheap gate for the regexes
+        for pattern in _ATTR_AND_VALUE:
+            if both is None and (m := pattern.search(text)):
+                both = (m["attr"], m["value"])
+    if "attribute" in lower:
+        value = m["value"] if (m := _VALUE.search(text)) else None
+        attr = m["attr"] if (m := _ATTR.search(text)) else None
+    return both, value, attr
+
+
 def _bags(steps: list[tuple]) -> list[dict[str, Any]]:
     """The details of `steps` as dicts (JSON text that is not an object is skipped)."""
-    bags = []
-    for step in steps:
-        if not isinstance(step[3], str):
-            continue
-        try:
-            bag = orjson.loads(step[3])
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(bag, dict):
-            bags.append(bag)
-    return bags
+    return [bag for step in steps if (bag := _bag(step[3])) is not None]
+
+
+@functools.lru_cache(maxsize=65536)
+def _bag(text: str | None) -> dict[str, Any] | None:
+    """One details text as a dict (None if it is not a JSON object); read-only, cached."""
+    if not isinstance(text, str):
+        return None
+    try:
+        bag = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return bag if isinstance(bag, dict) else None
 
 
 def _key(bag: dict[str, Any], keys: tuple[str, ...]) -> str | None:

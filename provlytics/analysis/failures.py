@@ -19,6 +19,7 @@ from provlytics.analysis._common import (
     code_family,
     empty,
     identity,
+    isin,
     largest_first,
     log_no_code,
     table,
@@ -140,7 +141,7 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
         return empty(DRILLDOWN_COLUMNS)
     rows = rows.sort_values(["activity_time", "event_id"], kind="stable")
     properties = table(frames, "modified_properties")
-    mine = properties[properties["event_id"].isin(rows["event_id"]).to_numpy(bool)]
+    mine = properties[isin(properties["event_id"], rows["event_id"].unique())]
     changes = change_summary(mine)
     rows = rows.assign(changes=rows["event_id"].map(changes).astype(changes.dtype))
     return typed(rows, DRILLDOWN_COLUMNS)
