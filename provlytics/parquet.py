@@ -92,7 +92,17 @@ class DatasetWriter:
             self._held.setdefault((name, date), []).append(part)
 
     def commit(self, manifest: dict[str, Any]) -> Path:
-        """Merge the staged partitions into the dataset, then write the manifest."""
+        """Merge the staged partitions into the dataset, then write the manifest.
+
+        Raises:
+            ConfigError: pseudonymized rows (`manifest["pseudonymized"]`) into a dataset that
+                is not, or the other way round; nothing is written.
+        """
+        try:
+            _refuse_mix(self.root, manifest.get("pseudonymized"))
+        except ConfigError:
+            self.abort()
+            raise
         for writer in self._writers.values():
             writer.close()
         parts = {*self._writers, *self._held}
@@ -172,11 +182,7 @@ def write_dataset(frames: ProvisioningFrames, path: str | Path) -> Path:
     """Write (or merge) in-memory frames into a dataset folder; returns the folder.
 
     Pseudonymized frames record what was replaced under `pseudonymized` in the manifest.
-
-    Raises:
-        ConfigError: pseudonymized frames into a dataset that is not, or the other way round.
     """
-    _refuse_mix(Path(path), frames.pseudonymized)
     writer = DatasetWriter(path)
     try:
         writer.write_frames(frames)

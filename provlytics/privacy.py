@@ -111,7 +111,8 @@ PERSONAL_ATTRIBUTES = frozenset(
 
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _TOKEN = re.compile(rf"{TOKEN_PREFIX}[0-9a-f]{{{TOKEN_HEX_DIGITS}}}")
-_EMAIL = r"[\w.%+#-]+@[\w-]+(?:\.[\w-]+)+"
+# from the start of a run only: trying every position of a long run would take quadratic time
+_EMAIL = r"(?<![\w.%+#-])[\w.%+#-]+@[\w-]+(?:\.[\w-]+)+"
 _WORD = re.compile(r"\w+")
 
 
@@ -135,7 +136,8 @@ def pseudonymize(
 
     Returns:
         New `ProvisioningFrames` (the input is unchanged) whose `pseudonymized` attribute,
-        `{"method", "token", "columns", "attributes"}`, is written to `manifest.json` by
+        `{"method", "token", "lower_cased_before_hashing", "columns" (`table.column`),
+        "attributes"}`, is written to `manifest.json` by
         `to_parquet`. Row counts, keys and non-personal columns are as they were.
 
     Raises:
@@ -157,6 +159,7 @@ def pseudonymize(
     result.pseudonymized = {
         "method": METHOD,
         "token": f"{TOKEN_PREFIX}<first {TOKEN_HEX_DIGITS} hex digits>",
+        "lower_cased_before_hashing": "e-mail/UPN-shaped values and GUIDs",
         "columns": columns,
         "attributes": sorted(personal),
     }
@@ -374,9 +377,7 @@ def _replace(
         table = out[name]
         if column not in table.column_names:
             continue
-        values = _mapped(table[column], rewrite)
-        if mask is not None:
-            values = pc.if_else(mask, values, table[column].combine_chunks())
+        values = _mapped(table[column], rewrite, mask)
         index = table.schema.get_field_index(column)
         out[name] = table.set_column(index, table.schema.field(index), values)
         touched.append(f"{name}.{column}")
@@ -394,16 +395,24 @@ def _initiator_mask(events: pa.Table) -> pa.Array:
 
 def _attribute_mask(properties: pa.Table, personal: frozenset[str]) -> pa.Array:
     """Rows whose attribute name is personal."""
-    names = _mapped(properties["name"], lambda n: "1" if attribute_key(n) in personal else "")
-    return pc.fill_null(pc.equal(names, "1"), False)
+    encoded = pc.dictionary_encode(properties["name"].combine_chunks())
+    flags = [attribute_key(n) in personal for n in encoded.dictionary.to_pylist()]
+    return pc.fill_null(pc.take(pa.array(flags, pa.bool_()), encoded.indices), False)
 
 
-def _mapped(column: pa.ChunkedArray | pa.Array, rewrite: Callable[[str], str]) -> pa.Array:
-    """`rewrite` applied once per distinct value, spread back over the rows (nulls stay)."""
-    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+def _mapped(
+    column: pa.ChunkedArray, rewrite: Callable[[str], str], mask: pa.Array | None = None
+) -> pa.Array:
+    """`rewrite` applied once per distinct value (of the rows in `mask`, if given), spread
+    back over those rows; other rows and nulls stay as they are."""
+    values = column.combine_chunks()
     encoded = pc.dictionary_encode(values)
-    dictionary = [rewrite(v) for v in encoded.dictionary.to_pylist()]
-    return pc.take(pa.array(dictionary, pa.string()), encoded.indices)
+    dictionary = encoded.dictionary.to_pylist()
+    wanted = encoded.indices if mask is None else pc.filter(encoded.indices, mask)
+    for i in pc.unique(wanted).drop_null().to_pylist():
+        dictionary[i] = rewrite(dictionary[i])
+    rewritten = pc.take(pa.array(dictionary, pa.string()), encoded.indices)
+    return rewritten if mask is None else pc.if_else(mask, rewritten, values)
 
 
 def _each_unique(column: pa.ChunkedArray | pa.Array, visit: Callable[[str], Any]) -> None:

@@ -100,7 +100,8 @@ def write_report(
     write_summaries(summaries, out / SUMMARIES)
     generated = (now or datetime.now(UTC)).astimezone(UTC)
     path = out / REPORT_FILE
-    path.write_text(render_report(frames, summaries, title=title, scope=scope, now=generated))
+    page = render_report(frames, summaries, title=title, scope=scope, now=generated)
+    path.write_text(page, encoding="utf-8")
     logger.info("wrote %s", path)
     return path
 
@@ -134,7 +135,7 @@ def write_summaries(summaries: Summaries, folder: Path) -> list[Path]:
     paths = []
     for name, df in summaries.items():
         path = folder / f"{name}.csv"
-        df.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+        df.to_csv(path, index=False, encoding="utf-8", date_format="%Y-%m-%dT%H:%M:%S.%fZ")
         paths.append(path)
     return paths
 
@@ -175,9 +176,9 @@ def _overview(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     sources = display_sources(frames.sources)
     section.add(h.bullet_list(sources) if sources else h.paragraph("Not recorded."))
     section.add(h.heading("Objects by identity type"))
-    section.add(h.table(s["objects_by_type"], full_table=_csv("objects_by_type")))
+    section.add(_table(s, "objects_by_type"))
     section.add(h.heading("Activity by app and action"))
-    return section.add(h.table(s["activity_by_app"], full_table=_csv("activity_by_app")))
+    return section.add(_table(s, "activity_by_app"))
 
 
 def _overview_cards(
@@ -218,7 +219,7 @@ def _top_errors(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section.add(h.heading("Failures and warnings by code, category, target system and action"))
     section.add(_table(s, "failure_summary"))
     section.add(h.heading("Which step fails, per code"))
-    return section.add(h.table(s["failed_steps"], full_table=_csv("failed_steps")))
+    return section.add(_table(s, "failed_steps"))
 
 
 def _timeline(frames: ProvisioningFrames, s: Summaries) -> h.Section:
@@ -232,9 +233,9 @@ def _timeline(frames: ProvisioningFrames, s: Summaries) -> h.Section:
 def _step_funnel(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("step-funnel", "Step funnel")
     section.add(h.figure(plots.step_funnel(s["step_funnel"]), "Steps by type and outcome"))
-    section.add(h.table(s["step_funnel"], full_table=_csv("step_funnel")))
+    section.add(_table(s, "step_funnel"))
     section.add(h.heading("Skip reasons"))
-    return section.add(h.table(s["skip_reasons"], full_table=_csv("skip_reasons")))
+    return section.add(_table(s, "skip_reasons"))
 
 
 def _conflicts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
@@ -247,7 +248,9 @@ def _cycles(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("cycles", "Cycles")
     caption = "Failure rate of each cycle (failed / events not skipped), per job"
     section.add(h.figure(plots.cycle_failure_rate(s["cycles"]), caption))
-    return section.add(_table(s, "cycles"))
+    section.add(h.heading("Cycles with the most failures"))
+    worst = s["cycles"].sort_values(["failure", "start"], ascending=[False, True], kind="stable")
+    return section.add(_table(s, "cycles", rows=worst, empty="No cycle."))
 
 
 def _retries(frames: ProvisioningFrames, s: Summaries) -> h.Section:
@@ -270,7 +273,7 @@ def _job_health(frames: ProvisioningFrames, s: Summaries) -> h.Section:
 
 def _alerts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("alerts", "Alerts")
-    return section.add(h.table(s["alerts"], full_table=_csv("alerts"), empty="No alert."))
+    return section.add(_table(s, "alerts", empty="No alert."))
 
 
 def _durations(frames: ProvisioningFrames, s: Summaries) -> h.Section:

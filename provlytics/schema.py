@@ -169,6 +169,10 @@ def render_markdown() -> str:
         "folder per table, Hive-partitioned by `activity_date=YYYY-MM-DD` (steps and modified "
         "properties by their event's date, job status by `observed_time`), zstd-compressed, "
         "with `manifest.json` written last.",
+        "",
+        "Which columns hold personal data, and how `frames.pseudonymize(key)` replaces them "
+        'before a dataset is shared, is listed in the README, section "Privacy for shared '
+        'exports"; a pseudonymized dataset says so under `pseudonymized` in `manifest.json`.',
     ]
     for name, schema in SCHEMAS.items():
         key = ", ".join(KEYS[name])

@@ -39,6 +39,8 @@ def test_no_filter_keeps_everything(frames):
         }
     )
     assert out.sources == frames.sources
+    kept_all = A.filter_frames(frames, since="2026-01-01")
+    assert kept_all.table("steps") is frames.table("steps")  # nothing dropped: no copy
 
 
 def test_since_until_half_open_window_with_children(frames):

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -212,6 +213,18 @@ def test_known_values_sharing_a_prefix_are_replaced_whole_and_longest_first():
     }
 
 
+def test_a_long_run_without_an_at_sign_takes_linear_time():
+    blob = "A" * 50_000  # an e-mail pattern tried at every position of it takes ~25 s
+    steps = [{"event_id": "e0", "step_index": 0, "description": f"{blob} ana@contoso.com"}]
+    frames = build({"events": [event("e0", status="success")], "steps": steps})
+
+    started = time.perf_counter()
+    safe = frames.pseudonymize(KEY)
+
+    assert time.perf_counter() - started < 2
+    assert safe.steps["description"].tolist() == [f"{blob} {tok('ana@contoso.com')}"]
+
+
 def test_empty_frames_stay_empty():
     safe = pv.ProvisioningFrames().pseudonymize(KEY)
 
@@ -308,6 +321,9 @@ def test_written_dataset_records_pseudonymization_and_holds_no_key(tiny, tmp_pat
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["pseudonymized"]["method"] == "HMAC-SHA256"
     assert "events.reportable_identifier" in manifest["pseudonymized"]["columns"]
+    assert set(manifest["pseudonymized"]) == {
+        "method", "token", "lower_cased_before_hashing", "columns", "attributes"
+    }  # fmt: skip
     files = [f for f in (tmp_path / "out").rglob("*") if f.is_file()]
     assert len(files) > 5
     for f in files:
@@ -329,6 +345,18 @@ def test_pseudonymized_and_clear_rows_never_share_a_dataset(tiny, tmp_path):
         tiny.to_parquet(tmp_path / "safe")
     tiny.pseudonymize(KEY).to_parquet(tmp_path / "safe")  # more of the same kind: fine
     assert pv.read_parquet(tmp_path / "safe").counts()["events"] == 3
+
+
+def test_streamed_clear_rows_are_refused_by_a_pseudonymized_dataset(tiny, tmp_path):
+    out = tmp_path / "safe"
+    tiny.pseudonymize(KEY).to_parquet(out)
+    before = {f: f.read_bytes() for f in out.rglob("*") if f.is_file()}
+
+    with pytest.raises(pv.ConfigError, match="is pseudonymized"):
+        pv.load_to_parquet(SAMPLES / "graph-v1", out)
+
+    assert {f: f.read_bytes() for f in out.rglob("*") if f.is_file()} == before
+    assert [d.name for d in out.iterdir() if d.name.startswith(".staging")] == []
 
 
 # --- the bundled samples ---------------------------------------------------------------

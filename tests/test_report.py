@@ -246,3 +246,11 @@ def test_a_pseudonymized_dataset_stays_marked_when_narrowed(runner):
         page = _report(runner, "safe", "--out", "week", "--since", "7d")
         assert pv.read_parquet("week").pseudonymized is not None
     assert "Personal values are pseudonymized" in page.header
+
+
+def test_cycles_table_lists_the_worst_cycles_first(sample_page, samples):
+    shown = sample_page.table("cycles")
+    cycles = analysis.cycles(samples)
+    worst = cycles.sort_values(["failure", "start"], ascending=[False, True], kind="stable")
+    assert [r["failure"] for r in shown] == [f"{v:,}" for v in worst["failure"].head(25)]
+    assert int(shown[0]["failure"]) == cycles["failure"].max() > 1

@@ -159,22 +159,21 @@ def change_summary(properties: pd.DataFrame) -> pd.Series:
     `''`: cleared)."""
     if properties.empty:
         return pd.Series([], dtype=STR, index=pd.Index([], name="event_id"))
-    props = properties.sort_values(["event_id", "property_index"], kind="stable")
-    text = (
-        props["name"].astype(object).fillna("?").astype(str)
-        + ": "
-        + _quoted(props["old_value"])
-        + " -> "
-        + _quoted(props["new_value"])
+    order = np.argsort(properties["property_index"].to_numpy(), kind="stable")
+    columns = ("event_id", "name", "old_value", "new_value")
+    ids, names, olds, news = (
+        properties[c].to_numpy(dtype=object, na_value=None)[order] for c in columns
     )
-    joined = text.groupby(props["event_id"].to_numpy(), sort=False).agg("; ".join)
-    joined.index.name = "event_id"
-    return joined.astype(STR)
+    parts: dict[Any, list[str]] = {}
+    for event_id, name, old, new in zip(ids, names, olds, news, strict=True):
+        text = f"{'?' if name is None else name}: {_quoted(old)} -> {_quoted(new)}"
+        parts.setdefault(event_id, []).append(text)
+    index = pd.Index(list(parts), name="event_id")
+    return pd.Series(["; ".join(p) for p in parts.values()], index=index, dtype=STR)
 
 
-def _quoted(values: pd.Series) -> pd.Series:
-    objs = values.astype(object)
-    return objs.map(lambda v: "null" if v is None or v is pd.NA else f"'{v}'")
+def _quoted(value: Any) -> str:
+    return "null" if value is None else f"'{value}'"
 
 
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*([A-Za-z]+)\s*$")

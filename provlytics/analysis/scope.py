@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 TimeBound = str | datetime | date | pd.Timestamp | None
 Values = str | Iterable[str] | None
+_LOG_TABLES = ("events", "steps", "modified_properties", "errors")
 _RELATIVE = re.compile(r"^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$")  # "7d", "12h", "30min", "2w"
 
 
@@ -83,19 +84,29 @@ def filter_frames(
         if values is not None:
             keep = pc.and_(keep, _any_equal(events, columns, _as_list(values)))
     keep = pc.fill_null(keep, False)
-    kept = events.filter(keep)
-    out = {"events": kept}
-    ids = kept["event_id"].combine_chunks() if kept.num_rows else pa.array([], pa.string())
-    for name in ("steps", "modified_properties", "errors"):
-        # one flat key column: `is_in` over many chunks would rebuild its hash set per chunk
-        keys = tables[name]["event_id"].combine_chunks()
-        out[name] = tables[name].filter(pc.is_in(keys, value_set=ids))
+    if pc.all(keep).as_py() is not False:  # nothing to drop: the same tables, no copy
+        out = {name: tables[name] for name in _LOG_TABLES}
+    else:
+        out = _keep_events(tables, keep)
+    kept = out["events"]
     jobs = tables["job_status"]
     if job_id is not None:
         jobs = jobs.filter(pc.fill_null(_any_equal(jobs, ("job_id",), _as_list(job_id)), False))
     out["job_status"] = jobs
     logger.debug("scope keeps %d of %d events", kept.num_rows, events.num_rows)
     return ProvisioningFrames(out, sources=getattr(frames, "sources", ()))
+
+
+def _keep_events(tables: dict[str, pa.Table], keep: pa.ChunkedArray) -> dict[str, pa.Table]:
+    """The kept events and the rows of their children."""
+    events = tables["events"].filter(keep)
+    ids = events["event_id"].combine_chunks()
+    out = {"events": events}
+    for name in _LOG_TABLES[1:]:
+        # one flat key column: `is_in` over many chunks would rebuild its hash set per chunk
+        keys = tables[name]["event_id"].combine_chunks()
+        out[name] = tables[name].filter(pc.is_in(keys, value_set=ids))
+    return out
 
 
 def _arrow(frames: Any, name: str) -> pa.Table:
