@@ -20,8 +20,9 @@ $(NOTEBOOK_STAMP): $(STAMP)
 	touch $(NOTEBOOK_STAMP)
 
 # JupyterLab from the `notebook` extra, on notebooks/; its python3 kernel is this .venv's
+# (root, as in a container, needs --allow-root); JUPYTER_ARGS=--no-browser etc. pass through
 notebook: $(NOTEBOOK_STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(JUPYTER_ARGS)
 
 # docs/img/*.png from the executed notebooks, exported with nbconvert, shot by headless Chromium
 screenshots: $(NOTEBOOK_STAMP) chromium
