@@ -49,9 +49,10 @@ def report_command(
     provlytics (recognised by its manifest.json).
     """
     try:
+        key = key_from_environment() if pseudonymize else None  # before any slow load
         frames = _narrowed(read_inputs(inputs), since, until, jobs)
-        if pseudonymize:
-            frames = frames.pseudonymize(key_from_environment())
+        if key is not None:
+            frames = frames.pseudonymize(key)
         path = write_report(frames, out, scope=_scope(inputs, since, until, jobs))
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -9,9 +9,9 @@ import pytest
 from analysis_frames import event, frames, plain, utc
 
 import provlytics as pv
+from provlytics.analysis.changes import CHANGE_COLUMNS
 from provlytics.analysis.history import (
     APP_COLUMNS,
-    CHANGE_COLUMNS,
     CYCLE_COLUMNS,
     HISTORY_EVENT_COLUMNS,
     HISTORY_STEP_COLUMNS,
@@ -192,7 +192,7 @@ def _change_frames() -> pv.ProvisioningFrames:
                 "step_index": 0,
                 "name": "EntryImport",
                 **match,
-                "details": '{"accountDisabled": "True"}',
+                "details": '{\n  "accountDisabled": "True"\n}',  # pretty-printed
             },
         ],
         properties=[

@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from reportdata import SAMPLES
 
-from provlytics import plots
+import provlytics as pv
+from provlytics import analysis, plots
 from provlytics.errors import InputError
 
 UTC = "UTC"
@@ -262,3 +264,21 @@ def test_draws_on_the_given_axes_and_leaves_pyplot_alone(summary_df):
     new = plots.top_errors(summary_df)
     assert isinstance(new.figure, Figure)
     assert plt.get_fignums() == before
+
+
+@pytest.fixture(scope="module")
+def samples() -> pv.ProvisioningFrames:
+    return pv.load(SAMPLES)
+
+
+def test_charts_of_the_samples_show_the_helpers_numbers(samples):
+    summary = analysis.failure_summary(samples, by=("error_code",))
+    ax = plots.top_errors(summary)
+    assert _bar_sizes(ax.containers[0], "get_width") == summary["events"].head(10).tolist()
+    assert _tick_texts(ax.yaxis) == summary["error_code"].head(10).tolist()
+    over_time = plots.failures_over_time(analysis.timeline(samples, freq="1D"))
+    assert sum(p.get_height() for p in over_time.patches) == 252  # every failed event once
+    funnel = analysis.step_funnel(samples, by=None)
+    ax = plots.step_funnel(funnel)
+    assert _tick_texts(ax.yaxis) == funnel["step_type"].tolist()
+    assert _bar_sizes(ax.containers[3], "get_width") == funnel["failure"].tolist()

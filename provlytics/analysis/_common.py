@@ -236,12 +236,14 @@ def log_no_code(code: str, present: Iterable[str]) -> None:
     logger.warning("error code %r is not present in these frames%s", code, hint)
 
 
-def isin(values: pd.Series, wanted: Iterable[Any]) -> np.ndarray:
-    """A boolean mask: which `values` are in `wanted` (nulls: False). One Arrow hash lookup
-    over a flat array (faster than `Series.isin` on many-chunked Arrow columns)."""
-    array = pa.array(values.array) if values.dtype == STR else pa.array(values, from_pandas=True)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    wanted_array = pa.array(list(wanted), type=array.type if len(array) else None)
-    mask = pc.fill_null(pc.is_in(array, value_set=wanted_array), False)
-    return mask.to_numpy(zero_copy_only=False)
+def isin(values: pd.Series, wanted: Iterable[Any] | pd.Series) -> np.ndarray:
+    """Which of `values` are in `wanted` (nulls: False), as a numpy bool array; Arrow's hash
+    lookup, where pandas' `isin` on Arrow strings converts every wanted value in Python."""
+    arrow = pa.array(values.array) if isinstance(values.dtype, pd.StringDtype) else None
+    if arrow is None:
+        return values.isin(wanted).fillna(False).to_numpy(bool)
+    if isinstance(wanted, pd.Series):
+        wanted = wanted.array
+    value_set = pa.array(wanted, type=pa.string(), from_pandas=True).unique()
+    found = pc.is_in(arrow, value_set=value_set, skip_nulls=True)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)

@@ -19,7 +19,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, table
+from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, isin, table
 from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ def _log_health(frames) -> pd.DataFrame:
     failed = (events["status"] == "failure").fillna(False).to_numpy(bool)
     reference = failed & (
         (events["error_code"].str.lower() == REFERENCE_CODE).fillna(False).to_numpy(bool)
-        | events["event_id"].isin(reference_steps).to_numpy(bool)
+        | isin(events["event_id"], reference_steps)
     )
     data = pd.DataFrame(
         {
@@ -330,7 +330,7 @@ def _window_alerts(
         {
             "job_id": events["job_id"].to_numpy(),
             "back": back,
-            "removals": action.isin(["disable", "delete"]).fillna(False).to_numpy(np.int64),
+            "removals": isin(action, ["disable", "delete"]).astype(np.int64),
             "failure": (status == "failure").fillna(False).to_numpy(np.int64),
             "processed": (status != "skipped").fillna(True).to_numpy(np.int64),
         }

@@ -1,12 +1,10 @@
-"""What happened, cycle by cycle and identity by identity: `cycles`, `identity_history` and
-`attribute_changes`.
+"""What happened, cycle by cycle and identity by identity: `cycles` and `identity_history`.
 
-Facts used (see `shared/reference/workbook-parity.md`): Microsoft's "events per cycle" tile and
-MSIdentityTools' `Get-MsIdProvisioningLogStatistics -SummarizeByCycleId` count records per
-(cycle, action[, status]) and give the observed span of the records; the null `oldValue` of a
-modified property is filled by community tooling from the matching step's `details`, which hold
-the target object's current values (`EntryImport`, `EntryImportByMatchingProperty`,
-`EntryImportByJoiningProperty` steps of type `matching`).
+Facts used (`shared/reference/workbook-parity.md` §2-§3): Microsoft's "events per cycle" tile
+counts events per (cycle, action) with the cycle's latest timestamp; MSIdentityTools'
+`Get-MsIdProvisioningLogStatistics -SummarizeByCycleId` counts records per action x status and
+gives the observed span (first and last record) of each cycle; the workbooks' single-user view
+matches a user by UPN or object id, source or target side.
 """
 
 from __future__ import annotations
@@ -16,11 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.json as pa_json
 
 from provlytics.analysis._common import (
-    BOOL,
     FLOAT,
     IDENTITY_COLUMNS,
     INT,
@@ -29,8 +24,10 @@ from provlytics.analysis._common import (
     change_summary,
     empty,
     identity,
+    isin,
     table,
 )
+from provlytics.analysis.changes import PROPERTY_COLUMNS, changes_of
 
 logger = logging.getLogger(__name__)
 
@@ -48,22 +45,6 @@ CYCLE_COLUMNS = [
     "skipped",
     "warning",
     "failure_rate",
-]
-CHANGE_COLUMNS = [
-    "event_id",
-    "activity_time",
-    "job_id",
-    "source_id",
-    "reportable_identifier",
-    "target_system_name",
-    "action",
-    "status",
-    "attribute",
-    "old_value",
-    "new_value",
-    "old_value_backfilled",
-    "disagrees",
-    "only_account_disabled",
 ]
 HISTORY_EVENT_COLUMNS = [
     "event_id",
@@ -111,17 +92,11 @@ _DTYPES = {
     "duration_s": FLOAT,
     "failure_rate": FLOAT,
     "step_index": pd.Int32Dtype(),
-    "old_value_backfilled": BOOL,
-    "disagrees": BOOL,
-    "only_account_disabled": BOOL,
     "events": INT,
 }
-# Matching steps whose details are the target object's attributes (community practice).
-TARGET_STEP_NAMES = ("entryimport", "entryimportbymatchingproperty", "entryimportbyjoiningproperty")
 _WHO_COLUMNS = ("source_id", "target_id", "source_name", "target_name", "reportable_identifier")
 # columns each helper reads (a table without them raises InputError, never KeyError)
 _CYCLE_NEEDS = ("job_id", "cycle_id", "activity_time", "action", "status", *IDENTITY_COLUMNS)
-_PROPERTY_NEEDS = ("event_id", "property_index", "name", "old_value", "new_value")
 _STEP_NEEDS = ("event_id", "step_index", "name", "step_type", "status", "description", "details")
 _HISTORY_NEEDS = (
     *[c for c in HISTORY_EVENT_COLUMNS if not c.startswith("failed_step") and c != "changes"],
@@ -153,10 +128,9 @@ def cycles(frames) -> pd.DataFrame:
     keys = events[["job_id", "cycle_id"]]
     group = keys.groupby(["job_id", "cycle_id"], sort=False, dropna=False).ngroup().to_numpy()
     out = keys.drop_duplicates(ignore_index=True)  # first appearance: the order of ngroup
-    times = events["activity_time"]
-    by_group = pd.Series(times.to_numpy(), index=group).groupby(level=0)
-    out["start"] = by_group.min().to_numpy()
-    out["end"] = by_group.max().to_numpy()
+    by_group = events["activity_time"].groupby(group)
+    out["start"] = by_group.min().array
+    out["end"] = by_group.max().array
     out["duration_s"] = (out["end"] - out["start"]).dt.total_seconds()
     out["events"] = np.bincount(group, minlength=len(out)).astype(np.int64)
     out["identities"] = _distinct_per_group(group, identity(events), len(out))
@@ -190,122 +164,10 @@ def _counts(
 
 def _distinct_per_group(group: np.ndarray, values: pd.Series, groups: int) -> np.ndarray:
     """How many distinct non-null values each group holds."""
-    codes, _ = pd.factorize(values, use_na_sentinel=True)
-    pairs = np.unique(np.stack([group[codes >= 0], codes[codes >= 0]]), axis=1)
-    return np.bincount(pairs[0], minlength=groups).astype(np.int64)
-
-
-def attribute_changes(frames, attribute: str | None = None) -> pd.DataFrame:
-    """Old -> new value per changed attribute per event, with modified-property hygiene.
-
-    A null logged old value is back-filled from the target object's values in the event's first
-    matching step that lists them (`EntryImport`, `EntryImportByMatchingProperty`,
-    `EntryImportByJoiningProperty`), keys compared case-insensitively.
-
-    Args:
-        frames: the tables.
-        attribute: keep only this attribute (case-insensitive); None keeps all.
-
-    Returns:
-        Columns `event_id, activity_time, job_id, source_id, reportable_identifier,
-        target_system_name, action, status, attribute, old_value, new_value`,
-        `old_value_backfilled` (the null logged old value was filled from the target details),
-        `disagrees` (a logged old value differs from the target details' value),
-        `only_account_disabled` (the event's only change is `accountDisabled` with a null logged
-        old value: the noise logged on every update). In time order, then property order.
-
-    Example:
-        >>> pv.analysis.attribute_changes(frames, "department")[["old_value", "new_value"]]
-    """
-    return changes_of(
-        table(frames, "events", CHANGE_COLUMNS[:8]),
-        table(frames, "modified_properties", _PROPERTY_NEEDS),
-        table(frames, "steps", _STEP_NEEDS),
-        attribute=attribute,
-    )
-
-
-def changes_of(
-    events: pd.DataFrame,
-    properties: pd.DataFrame,
-    steps: pd.DataFrame,
-    *,
-    attribute: str | None = None,
-) -> pd.DataFrame:
-    """`attribute_changes` over given tables (events, modified_properties, steps frames)."""
-    if events.empty or properties.empty:
-        return empty(CHANGE_COLUMNS, _DTYPES)
-    props = properties[["event_id", "property_index", "name", "old_value", "new_value"]]
-    single = _only_account_disabled(props)
-    if attribute is not None:
-        props = props[(props["name"].str.lower() == attribute.lower()).fillna(False)]
-    context = events[CHANGE_COLUMNS[:8]]
-    rows = props.merge(context, on="event_id", how="inner", validate="many_to_one")
-    if rows.empty:
-        return empty(CHANGE_COLUMNS, _DTYPES)
-    target = _target_values(rows, steps)
-    logged = rows["old_value"]
-    rows["old_value_backfilled"] = (logged.isna() & target.notna()).to_numpy(bool)
-    rows["disagrees"] = (logged.notna() & target.notna() & (logged != target)).to_numpy(bool)
-    rows["old_value"] = logged.fillna(target)
-    rows["only_account_disabled"] = rows["event_id"].isin(single).to_numpy(bool)
-    rows = rows.rename(columns={"name": "attribute"})
-    rows = rows.sort_values(["activity_time", "event_id", "property_index"], kind="stable")
-    return rows[CHANGE_COLUMNS].reset_index(drop=True)
-
-
-def _only_account_disabled(props: pd.DataFrame) -> pd.Series:
-    """Events whose only modified property is accountDisabled with a null old value."""
-    counts = props["event_id"].value_counts()
-    alone = props[props["event_id"].map(counts).to_numpy() == 1]
-    noise = (alone["name"].str.lower() == "accountdisabled").fillna(False) & alone[
-        "old_value"
-    ].isna()
-    return alone.loc[noise, "event_id"]
-
-
-def _target_values(rows: pd.DataFrame, steps: pd.DataFrame) -> pd.Series:
-    """For each change row, the attribute's value in its event's target details (else null)."""
-    found = pd.Series(pd.NA, index=rows.index, dtype=rows["old_value"].dtype)
-    if steps.empty:
-        return found
-    details = _target_details(steps[steps["event_id"].isin(rows["event_id"])])
-    if details.empty:
-        return found
-    keyed = rows[["event_id"]].assign(key=rows["name"].str.lower())
-    keyed["__row"] = rows.index
-    hit = keyed.merge(details, on=["event_id", "key"], how="inner")
-    found.loc[hit["__row"].to_numpy()] = hit["value"].to_numpy()
-    return found
-
-
-def _target_details(steps: pd.DataFrame) -> pd.DataFrame:
-    """Long form (`event_id`, lower-cased `key`, `value`) of the first target-values step of
-    each event; the JSON bags are parsed in one pass by Arrow's JSON reader."""
-    names = steps["name"].str.lower()
-    chosen = steps[
-        (steps["step_type"] == "matching").fillna(False)
-        & names.isin(TARGET_STEP_NAMES).fillna(False)
-        & steps["details"].str.startswith("{").fillna(False)
-        & (steps["details"] != "{}").fillna(False)
-    ]
-    chosen = chosen.sort_values(["event_id", "step_index"]).drop_duplicates("event_id")
-    if chosen.empty:
-        return pd.DataFrame({"event_id": [], "key": [], "value": []}, dtype="str")
-    text = "\n".join(chosen["details"].astype(str).tolist()).encode()
-    bag = pa_json.read_json(pa.py_buffer(text))
-    ids = chosen["event_id"].to_numpy()
-    parts = []
-    for column, values in zip(bag.column_names, bag.columns, strict=True):
-        if not pa.types.is_string(values.type):
-            continue  # values of details bags are strings; anything else is not an attribute
-        mask = values.is_valid().to_numpy(zero_copy_only=False)
-        value = values.to_numpy(zero_copy_only=False)[mask]
-        parts.append(pd.DataFrame({"event_id": ids[mask], "key": column.lower(), "value": value}))
-    if not parts:
-        return pd.DataFrame({"event_id": [], "key": [], "value": []}, dtype="str")
-    long = pd.concat(parts, ignore_index=True).astype("str")
-    return long.drop_duplicates(["event_id", "key"])
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    known = codes >= 0
+    pairs = np.unique(group[known].astype(np.int64) * len(uniques) + codes[known])
+    return np.bincount(pairs // max(len(uniques), 1), minlength=groups).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -349,12 +211,12 @@ def identity_history(frames, who: str) -> IdentityHistory:
         logger.warning("No event names the identity %r (object id, display name or UPN)", who)
     ids = mine["event_id"]
     steps = table(frames, "steps", _STEP_NEEDS)
-    props = table(frames, "modified_properties", _PROPERTY_NEEDS)
+    props = table(frames, "modified_properties", PROPERTY_COLUMNS)
     errors = table(frames, "errors", ("event_id", "failed_step_name", "failed_step_type"))
     return IdentityHistory(
         events=_history_events(mine, errors, props),
-        steps=_history_steps(mine, steps[steps["event_id"].isin(ids)]),
-        changes=changes_of(mine, props[props["event_id"].isin(ids)], steps),
+        steps=_history_steps(mine, steps[isin(steps["event_id"], ids)]),
+        changes=changes_of(mine, props[isin(props["event_id"], ids)], steps),
         apps=_apps(mine),
     )
 
@@ -366,7 +228,7 @@ def _history_events(
         return empty(HISTORY_EVENT_COLUMNS, _DTYPES)
     failed = errors[["event_id", "failed_step_name", "failed_step_type"]]
     out = events.merge(failed, on="event_id", how="left")
-    lines = change_summary(props[props["event_id"].isin(out["event_id"])])
+    lines = change_summary(props[isin(props["event_id"], out["event_id"])])
     out["changes"] = lines.reindex(out["event_id"].to_numpy()).to_numpy()
     return out[HISTORY_EVENT_COLUMNS].reset_index(drop=True)
 

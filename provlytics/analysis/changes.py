@@ -1,0 +1,250 @@
+"""`attribute_changes`: old -> new value per changed attribute, with modified-property hygiene.
+
+Facts used (`shared/reference/workbook-parity.md` §6): `modifiedProperties.oldValue` is often
+null; community tooling (`FIMTooler/EntraIDProvisioningLogsReporter`) fills it from the
+details of the event's matching step (`EntryImport`, `EntryImportByMatchingProperty` or
+`EntryImportByJoiningProperty`, type `matching`), which hold the target object's current
+values, looked up by attribute name case-insensitively. `accountDisabled` with a null old value
+is logged on every update of some apps, so an update whose only change it is, is noise.
+
+The work is done in Arrow (hash joins, one pass of Arrow's JSON reader over the details bags):
+about a second per million events on two cores, where the same in pandas takes ten.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from provlytics.analysis._common import BOOL, STR, TIME, empty, table
+
+logger = logging.getLogger(__name__)
+
+CHANGE_COLUMNS = [
+    "event_id",
+    "activity_time",
+    "job_id",
+    "source_id",
+    "reportable_identifier",
+    "target_system_name",
+    "action",
+    "status",
+    "attribute",
+    "old_value",
+    "new_value",
+    "old_value_backfilled",
+    "disagrees",
+    "only_account_disabled",
+]
+_DTYPES = {
+    "activity_time": TIME,
+    "old_value_backfilled": BOOL,
+    "disagrees": BOOL,
+    "only_account_disabled": BOOL,
+}
+# Matching steps whose details are the target object's attributes (community practice).
+TARGET_STEP_NAMES = ("entryimport", "entryimportbymatchingproperty", "entryimportbyjoiningproperty")
+PROPERTY_COLUMNS = ("event_id", "property_index", "name", "old_value", "new_value")
+STEP_COLUMNS = ("event_id", "step_index", "name", "step_type", "details")
+_TEXT = pa.large_string()
+
+
+def attribute_changes(frames, attribute: str | None = None) -> pd.DataFrame:
+    """Old -> new value per changed attribute per event, with modified-property hygiene.
+
+    A null logged old value is back-filled from the target object's values in the event's first
+    matching step that lists them (`EntryImport`, `EntryImportByMatchingProperty`,
+    `EntryImportByJoiningProperty`), keys compared case-insensitively.
+
+    Args:
+        frames: the tables.
+        attribute: keep only this attribute (case-insensitive); None keeps all.
+
+    Returns:
+        Columns `event_id, activity_time, job_id, source_id, reportable_identifier,
+        target_system_name, action, status, attribute, old_value, new_value`,
+        `old_value_backfilled` (the null logged old value was filled from the target details),
+        `disagrees` (a logged old value differs from the target details' value),
+        `only_account_disabled` (the event's only change is `accountDisabled` with a null logged
+        old value: the noise logged on every update). In time order, then property order.
+
+    Raises:
+        InputError: a table lacks a column it needs (e.g. an older schema version).
+
+    Example:
+        >>> pv.analysis.attribute_changes(frames, "department")[["old_value", "new_value"]]
+    """
+    return changes_of(
+        table(frames, "events", CHANGE_COLUMNS[:8]),
+        table(frames, "modified_properties", PROPERTY_COLUMNS),
+        table(frames, "steps", STEP_COLUMNS),
+        attribute=attribute,
+    )
+
+
+def changes_of(
+    events: pd.DataFrame,
+    properties: pd.DataFrame,
+    steps: pd.DataFrame,
+    *,
+    attribute: str | None = None,
+) -> pd.DataFrame:
+    """`attribute_changes` over given events, modified_properties and steps frames."""
+    if events.empty or properties.empty:
+        return empty(CHANGE_COLUMNS, _DTYPES)
+    props = _arrow(properties, PROPERTY_COLUMNS)
+    context = _arrow(events, CHANGE_COLUMNS[:8])
+    event_ids = context["event_id"].combine_chunks()
+    # each row's event as its row number in `context`: one string hash lookup, then integers
+    at = _codes(props["event_id"], event_ids)
+    noise = _only_account_disabled(props, at, len(event_ids))
+    keep = at >= 0
+    if attribute is not None:
+        keep &= _equal(pc.utf8_lower(props["name"]), attribute.lower()).to_numpy()
+    if not keep.any():
+        return empty(CHANGE_COLUMNS, _DTYPES)
+    props, at = props.filter(pa.array(keep)), at[keep]
+    target = _target_values(_arrow(steps, STEP_COLUMNS), event_ids, at, props["name"])
+    logged = props["old_value"]
+    columns = {c: context[c].take(pa.array(at)) for c in CHANGE_COLUMNS[:8]}
+    columns |= {
+        "attribute": props["name"],
+        "old_value": pc.coalesce(logged, target),
+        "new_value": props["new_value"],
+        "old_value_backfilled": pc.and_(pc.is_null(logged), pc.is_valid(target)),
+        "disagrees": pc.fill_null(pc.not_equal(logged, target), False),
+        "only_account_disabled": noise[at],
+    }
+    # time order (then the events' order), then property order, by integer ranks
+    rank = np.empty(len(event_ids), np.int64)
+    rank[pc.sort_indices(context["activity_time"]).to_numpy()] = np.arange(len(event_ids))
+    order = np.lexsort((props["property_index"].to_numpy(), rank[at]))
+    out = pa.table(columns).take(pa.array(order))
+    return out.to_pandas(types_mapper=_PANDAS.get)
+
+
+_PANDAS = {_TEXT: STR, pa.string(): STR}
+
+
+def _arrow(df: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> pa.Table:
+    """Columns of a frame as Arrow (no copy for Arrow-backed columns), text as large_string."""
+    data = pa.Table.from_pandas(df[list(columns)], preserve_index=False)
+    return pa.table(
+        {
+            name: col.cast(_TEXT)
+            if pa.types.is_string(col.type) or pa.types.is_null(col.type)
+            else col
+            for name, col in zip(data.column_names, data.columns, strict=True)
+        }
+    )
+
+
+def _codes(values: pa.ChunkedArray | pa.Array, universe: pa.Array) -> np.ndarray:
+    """Position of each value in `universe` (its first occurrence), -1 when absent or null."""
+    found = pc.index_in(values, value_set=universe)
+    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
+
+
+def _equal(values: pa.ChunkedArray, value: str) -> pa.ChunkedArray:
+    return pc.fill_null(pc.equal(values, pa.scalar(value, _TEXT)), False)
+
+
+def _only_account_disabled(props: pa.Table, at: np.ndarray, events: int) -> np.ndarray:
+    """Per event (row of the events), whether its only modified property is accountDisabled
+    with a null old value."""
+    known = at >= 0
+    counts = np.bincount(at[known], minlength=events)
+    lone = np.zeros(len(at), bool)
+    lone[known] = counts[at[known]] == 1
+    noise = (
+        lone
+        & _equal(pc.utf8_lower(props["name"]), "accountdisabled").to_numpy()
+        & pc.is_null(props["old_value"]).to_numpy()
+    )
+    out = np.zeros(events, bool)
+    out[at[noise]] = True
+    return out
+
+
+def _target_values(
+    steps: pa.Table, event_ids: pa.Array, at: np.ndarray, names: pa.ChunkedArray
+) -> pa.Array:
+    """The value of each (event row `at`, attribute name) in the target values listed by the
+    event's first matching step that lists any (keys compared case-insensitively), or null."""
+    codes, keys, values = _target_details(steps, event_ids, at)
+    if not len(codes):
+        return pa.nulls(len(at), _TEXT)
+    key = _codes(pc.utf8_lower(names), pa.array(keys, _TEXT))
+    wanted = at * len(keys) + key
+    order = np.argsort(codes, kind="stable")
+    listed = codes[order]
+    slot = np.searchsorted(listed, wanted).clip(0, max(len(listed) - 1, 0))
+    hit = (key >= 0) & (listed[slot] == wanted)
+    return values.take(pa.array(np.where(hit, order[slot], -1), mask=~hit))
+
+
+def _target_details(
+    steps: pa.Table, event_ids: pa.Array, at: np.ndarray
+) -> tuple[np.ndarray, list[str], pa.Array]:
+    """The target values of the wanted events (rows `at`): `(codes, keys, values)`, where
+    value i belongs to event row `codes[i] // len(keys)` and key `keys[codes[i] % len(keys)]`
+    (lower-cased; when two keys differ only in case the first one read wins)."""
+    details = steps["details"]
+    candidate = _all(
+        _equal(steps["step_type"], "matching"),
+        pc.is_in(pc.utf8_lower(steps["name"]), value_set=pa.array(TARGET_STEP_NAMES, _TEXT)),
+        pc.fill_null(pc.starts_with(details, "{"), False),
+        pc.fill_null(pc.not_equal(details, pa.scalar("{}", _TEXT)), False),
+    )
+    rows = np.flatnonzero(pc.fill_null(candidate, False).to_numpy())
+    code = _codes(steps["event_id"].take(pa.array(rows)), event_ids)
+    wanted = np.zeros(len(event_ids), bool)
+    wanted[at] = True
+    keep = code >= 0
+    keep[keep] = wanted[code[keep]]
+    rows, code = rows[keep], code[keep]
+    # the first listing step of each event: by event, then step index
+    order = np.lexsort((steps["step_index"].take(pa.array(rows)).to_numpy(), code))
+    code, first = np.unique(code[order], return_index=True)
+    rows = rows[order][first]
+    bag = _read_bags(details.take(pa.array(rows)).combine_chunks()) if len(rows) else None
+    if bag is None:
+        return np.zeros(0, np.int64), [], pa.array([], _TEXT)
+    columns = {}
+    for name, column in zip(bag.column_names, bag.columns, strict=True):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            columns.setdefault(name.lower(), column)  # details values are strings
+    keys = list(columns)
+    codes, values = [], []
+    for number, column in enumerate(columns.values()):
+        present = column.is_valid().to_numpy()
+        codes.append(code[present] * len(keys) + number)
+        values.append(column.drop_null().combine_chunks().cast(_TEXT))
+    if not keys:
+        return np.zeros(0, np.int64), [], pa.array([], _TEXT)
+    return np.concatenate(codes), keys, pa.concat_arrays(values)
+
+
+def _all(*masks: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    out = masks[0]
+    for mask in masks[1:]:
+        out = pc.and_(out, mask)
+    return out
+
+
+def _read_bags(text: pa.Array) -> pa.Table | None:
+    """Parse JSON objects, one per element, with one call of Arrow's JSON reader (objects may
+    span lines); None (and a warning) when they are not all JSON objects."""
+    listed = pa.LargeListArray.from_arrays(pa.array([0, len(text)], pa.int64()), text)
+    joined = pc.binary_join(listed, pa.scalar("\n", _TEXT))[0]
+    options = pa_json.ParseOptions(newlines_in_values=True)
+    try:
+        return pa_json.read_json(pa.BufferReader(joined.as_buffer()), parse_options=options)
+    except pa.ArrowInvalid as exc:
+        logger.warning("step details are not all JSON objects, old values not back-filled: %s", exc)
+        return None
