@@ -247,3 +247,19 @@ def isin(values: pd.Series, wanted: Iterable[Any] | pd.Series) -> np.ndarray:
     value_set = pa.array(wanted, type=pa.string(), from_pandas=True).unique()
     found = pc.is_in(arrow, value_set=value_set, skip_nulls=True)
     return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def group_codes(*keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Group number of each row by the combined `keys` (numbered in order of first appearance;
+    nulls form groups of their own) and the first row of each group: the text is hashed once
+    per key, then everything is integers."""
+    group = np.zeros(len(keys[0]), np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(key, use_na_sentinel=False)
+        group, _ = pd.factorize(group * (len(uniques) + 1) + codes)  # renumbered: no overflow
+    if not len(group):
+        return group, group
+    order = np.argsort(group, kind="stable")
+    ordered = group[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return group, order[starts]

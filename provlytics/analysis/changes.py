@@ -100,8 +100,13 @@ def changes_of(
     props = _arrow(properties, PROPERTY_COLUMNS)
     context = _arrow(events, CHANGE_COLUMNS[:8])
     event_ids = context["event_id"].combine_chunks()
-    # each row's event as its row number in `context`: one string hash lookup, then integers
-    at = _codes(props["event_id"], event_ids)
+    steps = _arrow(steps, STEP_COLUMNS)
+    listing = _listing_steps(steps)
+    # the event of each property and listing step as its row number in `context`: one string
+    # hash lookup for both, then integers
+    both = props["event_id"].chunks + steps["event_id"].take(pa.array(listing)).chunks
+    codes = _codes(pa.chunked_array(both, _TEXT), event_ids)
+    at, step_at = codes[: props.num_rows], codes[props.num_rows :]
     noise = _only_account_disabled(props, at, len(event_ids))
     keep = at >= 0
     if attribute is not None:
@@ -109,9 +114,11 @@ def changes_of(
     if not keep.any():
         return empty(CHANGE_COLUMNS, _DTYPES)
     props, at = props.filter(pa.array(keep)), at[keep]
-    target = _target_values(_arrow(steps, STEP_COLUMNS), event_ids, at, props["name"])
+    details = _target_details(steps, listing, step_at, at, len(event_ids))
+    target = _target_values(details, at, props["name"])
     logged = props["old_value"]
-    columns = {c: context[c].take(pa.array(at)) for c in CHANGE_COLUMNS[:8]}
+    columns = {"event_id": props["event_id"]}
+    columns |= {c: context[c].take(pa.array(at)) for c in CHANGE_COLUMNS[1:8]}
     columns |= {
         "attribute": props["name"],
         "old_value": pc.coalesce(logged, target),
@@ -172,28 +179,26 @@ def _only_account_disabled(props: pa.Table, at: np.ndarray, events: int) -> np.n
 
 
 def _target_values(
-    steps: pa.Table, event_ids: pa.Array, at: np.ndarray, names: pa.ChunkedArray
+    details: tuple[np.ndarray, list[str], pa.Array], at: np.ndarray, names: pa.ChunkedArray
 ) -> pa.Array:
-    """The value of each (event row `at`, attribute name) in the target values listed by the
-    event's first matching step that lists any (keys compared case-insensitively), or null."""
-    codes, keys, values = _target_details(steps, event_ids, at)
+    """The value of each (event row `at`, attribute name) in the target `details` (keys
+    compared case-insensitively), or null."""
+    codes, keys, values = details
     if not len(codes):
         return pa.nulls(len(at), _TEXT)
     key = _codes(pc.utf8_lower(names), pa.array(keys, _TEXT))
     wanted = at * len(keys) + key
     order = np.argsort(codes, kind="stable")
     listed = codes[order]
-    slot = np.searchsorted(listed, wanted).clip(0, max(len(listed) - 1, 0))
+    slot = np.searchsorted(listed, wanted).clip(0, len(listed) - 1)
     hit = (key >= 0) & (listed[slot] == wanted)
     return values.take(pa.array(np.where(hit, order[slot], -1), mask=~hit))
 
 
-def _target_details(
-    steps: pa.Table, event_ids: pa.Array, at: np.ndarray
-) -> tuple[np.ndarray, list[str], pa.Array]:
-    """The target values of the wanted events (rows `at`): `(codes, keys, values)`, where
-    value i belongs to event row `codes[i] // len(keys)` and key `keys[codes[i] % len(keys)]`
-    (lower-cased; when two keys differ only in case the first one read wins)."""
+def _listing_steps(steps: pa.Table) -> np.ndarray:
+    """Rows of the steps that list the target object's values: matching steps named
+    EntryImport, EntryImportByMatchingProperty or EntryImportByJoiningProperty with a
+    non-empty details object."""
     details = steps["details"]
     candidate = _all(
         _equal(steps["step_type"], "matching"),
@@ -201,18 +206,27 @@ def _target_details(
         pc.fill_null(pc.starts_with(details, "{"), False),
         pc.fill_null(pc.not_equal(details, pa.scalar("{}", _TEXT)), False),
     )
-    rows = np.flatnonzero(pc.fill_null(candidate, False).to_numpy())
-    code = _codes(steps["event_id"].take(pa.array(rows)), event_ids)
-    wanted = np.zeros(len(event_ids), bool)
+    return np.flatnonzero(pc.fill_null(candidate, False).to_numpy())
+
+
+def _target_details(
+    steps: pa.Table, rows: np.ndarray, code: np.ndarray, at: np.ndarray, events: int
+) -> tuple[np.ndarray, list[str], pa.Array]:
+    """The target values listed by the first listing step (`rows`, of event rows `code`) of
+    each wanted event (rows `at`): `(codes, keys, values)`, where value i belongs to event row
+    `codes[i] // len(keys)` and key `keys[codes[i] % len(keys)]` (lower-cased; when two keys
+    differ only in case the first one read wins)."""
+    wanted = np.zeros(events, bool)
     wanted[at] = True
     keep = code >= 0
     keep[keep] = wanted[code[keep]]
     rows, code = rows[keep], code[keep]
     # the first listing step of each event: by event, then step index
     order = np.lexsort((steps["step_index"].take(pa.array(rows)).to_numpy(), code))
-    code, first = np.unique(code[order], return_index=True)
-    rows = rows[order][first]
-    bag = _read_bags(details.take(pa.array(rows)).combine_chunks()) if len(rows) else None
+    rows, code = rows[order], code[order]
+    first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else code
+    rows, code = rows[first], code[first]
+    bag = _read_bags(steps["details"].take(pa.array(rows)).combine_chunks()) if len(rows) else None
     if bag is None:
         return np.zeros(0, np.int64), [], pa.array([], _TEXT)
     columns = {}
