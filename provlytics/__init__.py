@@ -43,7 +43,7 @@ _SOURCES = {
     "provlytics.tables": ("ProvisioningFrames",),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
-_SUBMODULES = ("analysis",)
+_SUBMODULES = ("analysis", "plots", "report", "widgets")
 
 __all__ = sorted([*_MODULE_OF, *_SUBMODULES])
 
@@ -66,7 +66,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from provlytics import analysis
+    from provlytics import analysis, plots, report, widgets
     from provlytics.errors import (
         AuthError,
         ConfigError,

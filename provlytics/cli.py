@@ -10,10 +10,12 @@ import click
 from provlytics import analysis
 from provlytics.commands_fetch import fetch_command
 from provlytics.commands_ops import jobs_command, on_demand_command
+from provlytics.commands_report import report_command
 from provlytics.errors import ProvlyticsError
 from provlytics.loader import load_to_parquet
 from provlytics.parquet import read_parquet
 from provlytics.redact import RedactingFilter
+from provlytics.report import write_report
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -71,7 +73,7 @@ def load_command(paths: tuple[Path, ...], out: Path, collect_errors: bool) -> No
 )
 @click.option("--top", default=10, show_default=True, help="Rows of the failure summary.")
 def demo_command(samples: Path, out: Path, top: int) -> None:
-    """Load the bundled samples, write a Parquet report and print a failure summary."""
+    """Load the bundled samples, print a failure summary, write the report."""
     manifest = load_to_parquet([samples], out)
     _echo_manifest(manifest, out)
     frames = read_parquet(out)
@@ -83,11 +85,14 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
         f"{warnings} warned events not counted):"
     )
     click.echo(summary[[*columns, "events", "identities"]].head(top).to_string(index=False))
+    path = write_report(frames, out, parquet=False, scope=[f"Inputs: {samples.name}."])
+    click.echo(f"\nReport: {path}")
 
 
 main.add_command(fetch_command)
 main.add_command(jobs_command)
 main.add_command(on_demand_command)
+main.add_command(report_command)
 
 
 def _echo_manifest(manifest: dict, out: Path) -> None:

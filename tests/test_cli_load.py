@@ -141,7 +141,9 @@ def test_demo_on_the_bundled_samples(runner):
         result = runner.invoke(main, ["demo", "--out", "report", "--top", "3"])
         assert result.exit_code == 0, result.output
         assert "Top failures (252 failed events; 49 warned events not counted):" in result.output
-        assert len(result.output.split("Top failures", 1)[1].strip().splitlines()) == 1 + 1 + 3
+        summary = result.output.split("Top failures", 1)[1].split("\n\n", 1)[0]
+        assert len(summary.strip().splitlines()) == 1 + 1 + 3
+        assert result.output.endswith("\nReport: report/report.html\n")
 
 
 def test_demo_counts_failures_not_warnings(runner):
@@ -150,7 +152,8 @@ def test_demo_counts_failures_not_warnings(runner):
     with runner.isolated_filesystem():
         result = runner.invoke(main, ["demo", "--out", "report", "--top", "50"])
         assert result.exit_code == 0, result.output
-        rows = [line.split() for line in result.output.split("Top failures", 1)[1].splitlines()]
+        summary = result.output.split("Top failures", 1)[1].split("\n\nReport:", 1)[0]
+        rows = [line.split() for line in summary.splitlines()]
         code = "UnableToResolveReferenceAttributeValue"
         assert [code, "Active", "Directory", "update", "7", "7"] in rows
         assert sum(int(r[-2]) for r in rows[2:] if r) == 252

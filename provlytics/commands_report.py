@@ -1,0 +1,112 @@
+"""The `report` command: logs or a Parquet folder in, a shareable report folder out.
+
+Registered on the main group in `provlytics.cli`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import click
+
+from provlytics.analysis import filter_frames
+from provlytics.errors import ConfigError, ProvlyticsError
+from provlytics.loader import load
+from provlytics.parquet import MANIFEST, read_parquet
+from provlytics.privacy import KEY_VARIABLE
+from provlytics.report import write_report
+from provlytics.tables import ProvisioningFrames
+
+logger = logging.getLogger(__name__)
+
+
+@click.command("report")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path), help="Report folder to write."
+)
+@click.option("--since", help='First time included: "2026-11-18", "7d" (before the newest event).')
+@click.option("--until", help="Time excluded from there on (same forms as --since).")
+@click.option("--job", "jobs", multiple=True, metavar="JOB_ID", help="Only this job (repeatable).")
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help=f"Replace personal values with keyed tokens (key: ${KEY_VARIABLE}, never an option).",
+)
+def report_command(
+    inputs: tuple[Path, ...],
+    out: Path,
+    since: str | None,
+    until: str | None,
+    jobs: tuple[str, ...],
+    pseudonymize: bool,
+) -> None:
+    """Write the Parquet tables, summaries and report.html into OUT.
+
+    INPUTS are log files or folders (any dialect), or one Parquet folder written by
+    provlytics (recognised by its manifest.json).
+    """
+    try:
+        key = key_from_environment() if pseudonymize else None  # before any slow load
+        frames = _narrowed(read_inputs(inputs), since, until, jobs)
+        if key is not None:
+            frames = frames.pseudonymize(key)
+        path = write_report(frames, out, scope=_scope(inputs, since, until, jobs))
+    except ProvlyticsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Report: {path}")
+
+
+def read_inputs(inputs: tuple[Path, ...]) -> ProvisioningFrames:
+    """One Parquet folder (it has a manifest.json) through `read_parquet`, else `load(inputs)`.
+
+    Raises:
+        ConfigError: a Parquet folder is given together with other inputs.
+    """
+    datasets = [p for p in inputs if (p / MANIFEST).is_file()]
+    if not datasets:
+        return load(list(inputs))
+    if len(inputs) > 1:
+        raise ConfigError(
+            f"{datasets[0]} is a Parquet report folder: give it alone, "
+            "or give only log files and folders"
+        )
+    return read_parquet(datasets[0])
+
+
+def _narrowed(
+    frames: ProvisioningFrames, since: str | None, until: str | None, jobs: tuple[str, ...]
+) -> ProvisioningFrames:
+    """`filter_frames` of the options; a pseudonymized dataset stays marked as such."""
+    scoped = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
+    scoped.pseudonymized = frames.pseudonymized
+    return scoped
+
+
+def key_from_environment() -> str:
+    """The pseudonymization key, from the environment only (a command line is visible to
+    other users of the machine and kept in shell history).
+
+    Raises:
+        ConfigError: the variable is not set or empty.
+    """
+    key = os.environ.get(KEY_VARIABLE, "")
+    if not key:
+        raise ConfigError(
+            f"--pseudonymize reads its key from the environment variable {KEY_VARIABLE} "
+            "(at least 16 bytes, kept secret); it is not set"
+        )
+    return key
+
+
+def _scope(
+    inputs: tuple[Path, ...], since: str | None, until: str | None, jobs: tuple[str, ...]
+) -> list[str]:
+    lines = [f"Inputs: {', '.join(p.name or str(p) for p in inputs)}."]
+    narrowed = [f"since {since}" if since else "", f"until {until}" if until else ""]
+    narrowed.append(f"job {', '.join(jobs)}" if jobs else "")
+    if any(narrowed):
+        lines.append("Narrowed to " + ", ".join(part for part in narrowed if part) + ".")
+    return lines

@@ -1,0 +1,391 @@
+"""Charts of the analysis helpers' results, one function per chart.
+
+Each function takes the DataFrame a `provlytics.analysis` helper returns (columns as in its
+docstring), draws on `ax` (or on a new `matplotlib.figure.Figure`, so no pyplot state is touched)
+and returns the Axes; none calls `show()`. Time axes are in UTC and say so. An empty input gives an
+Axes with a "no data" note instead of an error.
+
+    import provlytics as pv
+    ax = pv.plots.top_errors(pv.analysis.failure_summary(frames))
+    ax.figure.savefig("top-errors.png")
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from provlytics.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "cycle_failure_rate",
+    "durations",
+    "failures_over_time",
+    "recovery_times",
+    "step_funnel",
+    "success_rate",
+    "top_errors",
+]
+
+STATUS_COLORS = {
+    "success": "#2e7d32",
+    "skipped": "#9e9e9e",
+    "warning": "#f9a825",
+    "failure": "#c62828",
+}
+NONE_LABEL = "(none)"
+OTHER_LABEL = "(other)"
+_SUMMARY_METRICS = frozenset(
+    {
+        "events",
+        "identities",
+        "share",
+        "first_seen",
+        "last_seen",
+        "recommended_action",
+        "example_reason",
+    }
+)
+_FUNNEL_STATUSES = ("success", "skipped", "warning", "failure")
+_MAX_LABEL = 60
+
+
+def failures_over_time(
+    timeline_df: pd.DataFrame, ax: Axes | None = None, *, top: int = 8, title: str | None = None
+) -> Axes:
+    """Stacked bars of events per time bin, one colour per value of the `by` column.
+
+    Args:
+        timeline_df: `analysis.timeline(...)` result: `time` (bin start, UTC), optionally one
+            grouping column (e.g. `error_code`), `events`.
+        ax: Axes to draw on; a new figure when None.
+        top: The `top` largest groups get their own colour, the rest are stacked as "(other)".
+        title: Defaults to "Failures over time by <by>".
+
+    Returns:
+        The Axes: one bar container per group (legend entries are the group values).
+
+    Raises:
+        InputError: a required column is missing.
+    """
+    _require(timeline_df, ("time", "events"), "failures_over_time")
+    by = next((c for c in timeline_df.columns if c not in ("time", "events")), None)
+    label = by.replace("_", " ") if by else None
+    ax = _axes(ax, width=9.0, height=4.5)
+    ax.set_title(title or (f"Failures over time by {label}" if label else "Failures over time"))
+    if timeline_df.empty:
+        return _no_data(ax)
+    table = _stack_table(timeline_df, by, top)
+    x = mdates.date2num(_utc_naive(table.index))
+    width = _bin_width(x)
+    bottom = np.zeros(len(table))
+    for group in table.columns:
+        heights = table[group].to_numpy(dtype=float)
+        ax.bar(x, heights, width=width, bottom=bottom, label=_short(str(group)), align="edge")
+        bottom += heights
+    _time_axis(ax, "Time (UTC)")
+    ax.set_ylabel("Events")
+    if by:
+        _legend_below(ax, title=label)
+    return ax
+
+
+def top_errors(
+    summary_df: pd.DataFrame, n: int = 10, ax: Axes | None = None, *, title: str | None = None
+) -> Axes:
+    """Horizontal bars of the `n` largest rows of a failure summary, largest at the top.
+
+    Args:
+        summary_df: `analysis.failure_summary(...)` result; each row is labelled with its key
+            columns (e.g. `error_code`, or `code / target / action`), bar length is `events`.
+        n: How many rows to show (the summary is already largest first).
+        ax: Axes to draw on; a new figure when None.
+        title: Defaults to "Top errors".
+
+    Raises:
+        InputError: the `events` column is missing.
+    """
+    _require(summary_df, ("events",), "top_errors")
+    rows = summary_df.head(n)
+    ax = _axes(ax, width=9.0, height=1.2 + 0.35 * max(len(rows), 3))
+    ax.set_title(title or "Top errors")
+    if rows.empty:
+        return _no_data(ax)
+    keys = [c for c in summary_df.columns if c not in _SUMMARY_METRICS]
+    labels = [_row_label(row, keys) for row in rows[keys].itertuples(index=False)]
+    y = np.arange(len(rows))
+    bars = ax.barh(y, rows["events"].to_numpy(dtype=float), color=STATUS_COLORS["failure"])
+    ax.bar_label(bars, labels=[f"{int(v):,}" for v in rows["events"]], padding=3, fontsize="small")
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("Events")
+    ax.set_ylabel(" / ".join(k.replace("_", " ") for k in keys) if keys else "")
+    ax.margins(x=0.12)
+    return ax
+
+
+def step_funnel(
+    funnel_df: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None
+) -> Axes:
+    """Horizontal stacked bars per step type: success, skipped, warning, failure.
+
+    Args:
+        funnel_df: `analysis.step_funnel(...)` result: [by], `step_type`, `events`, `success`,
+            `skipped`, `warning`, `failure`; with a `by` column the groups are added up.
+        ax: Axes to draw on; a new figure when None.
+        title: Defaults to "Step funnel".
+
+    Raises:
+        InputError: a required column is missing.
+    """
+    _require(funnel_df, ("step_type", *_FUNNEL_STATUSES), "step_funnel")
+    ax = _axes(ax, width=9.0, height=3.5)
+    ax.set_title(title or "Step funnel")
+    if funnel_df.empty:
+        return _no_data(ax)
+    order = pd.unique(funnel_df["step_type"].fillna(NONE_LABEL))
+    totals = (
+        funnel_df.assign(step_type=funnel_df["step_type"].fillna(NONE_LABEL))
+        .groupby("step_type", sort=False)[list(_FUNNEL_STATUSES)]
+        .sum()
+        .reindex(order)
+    )
+    y = np.arange(len(totals))
+    left = np.zeros(len(totals))
+    for status in _FUNNEL_STATUSES:
+        widths = totals[status].to_numpy(dtype=float)
+        ax.barh(y, widths, left=left, color=STATUS_COLORS[status], label=status)
+        left += widths
+    ax.set_yticks(y, [str(s) for s in totals.index])
+    ax.invert_yaxis()
+    ax.set_xlabel("Events")
+    ax.set_ylabel("Step type")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def durations(
+    frames_or_events_df: object,
+    ax: Axes | None = None,
+    *,
+    bins: int = 30,
+    title: str | None = None,
+) -> Axes:
+    """Histogram of event durations (`duration_ms`, milliseconds), with the median marked.
+
+    Args:
+        frames_or_events_df: a `ProvisioningFrames` (its `events` are used) or a DataFrame with
+            a `duration_ms` column (`events`, or `analysis.slowest(...)`).
+        ax: Axes to draw on; a new figure when None.
+        bins: Number of histogram bins.
+        title: Defaults to "Event durations".
+
+    Raises:
+        InputError: there is no `duration_ms` column.
+    """
+    events = frames_or_events_df
+    if not isinstance(events, pd.DataFrame):
+        events = getattr(frames_or_events_df, "events", None)
+    if not isinstance(events, pd.DataFrame):
+        raise InputError(None, "durations needs a ProvisioningFrames or a DataFrame of events")
+    _require(events, ("duration_ms",), "durations")
+    values = pd.to_numeric(events["duration_ms"], errors="coerce").dropna().to_numpy(dtype=float)
+    ax = _axes(ax, width=8.0, height=3.5)
+    ax.set_title(title or "Event durations")
+    if values.size == 0:
+        return _no_data(ax)
+    ax.hist(values, bins=bins, color="#1565c0")
+    median = float(np.median(values))
+    ax.axvline(median, color="black", linestyle="--", label=f"median {median:,.0f} ms")
+    ax.set_xlabel("Duration (ms)")
+    ax.set_ylabel("Events")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def cycle_failure_rate(
+    cycles_df: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None
+) -> Axes:
+    """Failure rate of each cycle at its start time, one line per job.
+
+    Args:
+        cycles_df: `analysis.cycles(...)` result: `job_id`, `start` (UTC), `failure_rate` (0..1).
+        ax: Axes to draw on; a new figure when None.
+        title: Defaults to "Failure rate per cycle".
+
+    Raises:
+        InputError: a required column is missing.
+    """
+    _require(cycles_df, ("job_id", "start", "failure_rate"), "cycle_failure_rate")
+    ax = _axes(ax, width=9.0, height=4.5)
+    ax.set_title(title or "Failure rate per cycle")
+    data = cycles_df.dropna(subset=["start"])
+    if data.empty:
+        return _no_data(ax)
+    data = data.sort_values("start")
+    for job, rows in data.groupby(data["job_id"].fillna(NONE_LABEL), sort=True):
+        x = mdates.date2num(_utc_naive(rows["start"]))
+        rates = pd.to_numeric(rows["failure_rate"], errors="coerce").to_numpy(dtype=float)
+        ax.plot(x, rates, marker="o", markersize=4, linestyle="none", label=_short(str(job)))
+    _time_axis(ax, "Cycle start (UTC)")
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+    ax.set_ylabel("Failed events (excl. skips)")
+    _legend_below(ax, title="job")
+    return ax
+
+
+def recovery_times(
+    recovery_df: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    bins: int = 20,
+    title: str | None = None,
+) -> Axes:
+    """Histogram of the time objects took to recover from their first failure, in hours.
+
+    Objects still failing have no recovery time; their number is given in the legend.
+
+    Args:
+        recovery_df: `analysis.recovery(...)` result: `time_to_recovery` (Timedelta, NaT when
+            not recovered), `still_failing` (bool).
+        ax: Axes to draw on; a new figure when None.
+        bins: Number of histogram bins.
+        title: Defaults to "Time to recovery".
+
+    Raises:
+        InputError: a required column is missing.
+    """
+    _require(recovery_df, ("time_to_recovery", "still_failing"), "recovery_times")
+    ax = _axes(ax, width=8.0, height=3.5)
+    ax.set_title(title or "Time to recovery")
+    if recovery_df.empty:
+        return _no_data(ax)
+    hours = pd.to_timedelta(recovery_df["time_to_recovery"]).dropna().dt.total_seconds() / 3600
+    still = int(recovery_df["still_failing"].fillna(False).astype(bool).sum())
+    recovered = f"{len(hours):,} recovered"
+    ax.hist(hours.to_numpy(dtype=float), bins=bins, color="#2e7d32", label=recovered)
+    ax.plot([], [], " ", label=f"{still:,} still failing")
+    ax.set_xlabel("Hours from first failure to next success")
+    ax.set_ylabel("Objects")
+    ax.legend(fontsize="small")
+    if hours.empty:
+        ax.text(0.5, 0.5, "no object recovered", transform=ax.transAxes, ha="center")
+    return ax
+
+
+def success_rate(
+    success_rate_df: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None
+) -> Axes:
+    """Success rate per time bin (success / (success + failure + warning); skips apart).
+
+    Args:
+        success_rate_df: `analysis.success_rate(...)` result: `time` (UTC), `success_rate`
+            (0..1, NaN when no event counted).
+        ax: Axes to draw on; a new figure when None.
+        title: Defaults to "Success rate".
+
+    Raises:
+        InputError: a required column is missing.
+    """
+    _require(success_rate_df, ("time", "success_rate"), "success_rate")
+    ax = _axes(ax, width=9.0, height=3.5)
+    ax.set_title(title or "Success rate")
+    if success_rate_df.empty:
+        return _no_data(ax)
+    data = success_rate_df.sort_values("time")
+    x = mdates.date2num(_utc_naive(data["time"]))
+    rates = pd.to_numeric(data["success_rate"], errors="coerce").to_numpy(dtype=float)
+    ax.plot(x, rates, marker="o", color=STATUS_COLORS["success"], label="success rate")
+    _time_axis(ax, "Time (UTC)")
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+    ax.set_ylabel("Succeeded (excl. skips)")
+    return ax
+
+
+def _axes(ax: Axes | None, *, width: float, height: float) -> Axes:
+    """The given Axes, or the Axes of a new figure (OO API: nothing registered with pyplot)."""
+    if ax is not None:
+        return ax
+    return Figure(figsize=(width, height), layout="constrained").add_subplot()
+
+
+def _legend_below(ax: Axes, *, title: str) -> None:
+    """A legend under the Axes, two columns, so that long labels leave the plot its width."""
+    ax.legend(
+        title=title, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2
+    )
+
+
+def _no_data(ax: Axes) -> Axes:
+    ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", fontsize=14)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def _require(df: object, columns: Sequence[str], chart: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(None, f"{chart} needs a DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(
+            None, f"{chart} needs the column(s) {', '.join(missing)}; got {', '.join(df.columns)}"
+        )
+
+
+def _stack_table(timeline_df: pd.DataFrame, by: str | None, top: int) -> pd.DataFrame:
+    """time x group table of events; groups beyond the `top` largest are summed as "(other)"."""
+    data = timeline_df.assign(events=pd.to_numeric(timeline_df["events"]).astype(float))
+    if by is None:
+        return data.groupby("time")[["events"]].sum()
+    data[by] = data[by].astype(object).where(data[by].notna(), NONE_LABEL).astype(str)
+    table = data.pivot_table(index="time", columns=by, values="events", aggfunc="sum")
+    table = table.fillna(0.0)
+    order = table.sum().sort_values(ascending=False, kind="stable").index
+    table = table[order]
+    if len(order) > top:
+        kept = table.iloc[:, : top - 1]
+        kept[OTHER_LABEL] = table.iloc[:, top - 1 :].sum(axis=1)
+        table = kept
+    return table
+
+
+def _utc_naive(times: pd.Index | pd.Series) -> np.ndarray:
+    """datetime64 values in UTC without a zone (what `mdates.date2num` wants)."""
+    values = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return values.tz_convert("UTC").tz_localize(None).to_numpy()
+
+
+def _bin_width(x: np.ndarray) -> float:
+    """Width of one bin in days: the smallest gap between bin starts (1 hour for one bin)."""
+    gaps = np.diff(np.unique(x))
+    return float(gaps.min()) if gaps.size else 1 / 24
+
+
+def _time_axis(ax: Axes, label: str) -> None:
+    """Dates on the x axis in UTC, concise labels (no repeated year/month, no overlap)."""
+    ax.xaxis.axis_date("UTC")
+    locator = mdates.AutoDateLocator(tz="UTC", minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz="UTC"))
+    ax.set_xlabel(label)
+
+
+def _row_label(values: tuple, keys: Sequence[str]) -> str:
+    parts = [NONE_LABEL if pd.isna(v) else str(v) for v in values]
+    return _short(" / ".join(parts)) if keys else ""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _MAX_LABEL else text[: _MAX_LABEL - 1] + "…"

@@ -1,0 +1,171 @@
+"""`ErrorExplorer`: pick an error code, see who is affected, where it fails and why."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import ipywidgets as ipw
+
+from provlytics import analysis, plots
+from provlytics.errors import ConfigError
+from provlytics.tables import ProvisioningFrames
+from provlytics.widgets.base import InvestigationWidget, rows_where, set_options, time_bin
+from provlytics.widgets.filters import FilterBar
+from provlytics.widgets.render import Panel, plot_block, table_block
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("failure", "warning", "both")
+EVENT_COLUMNS = [
+    "activity_time",
+    "status",
+    "reportable_identifier",
+    "source_name",
+    "target_system_name",
+    "action",
+    "failed_step_name",
+    "error_reason",
+    "changes",
+]
+IDENTITY_KEYS = ("error_code", "reportable_identifier", "source_name", "target_system_name")
+STEP_COLUMNS = ["failed_step_type", "failed_step_name", "events", "share"]
+IDENTITY_COLUMNS = [
+    "status",
+    "reportable_identifier",
+    "source_name",
+    "target_system_name",
+    "events",
+    "first_seen",
+    "last_seen",
+]
+SUMMARY_COLUMNS = [
+    "status",
+    "target_system_name",
+    "events",
+    "identities",
+    "first_seen",
+    "last_seen",
+    "recommended_action",
+    "example_reason",
+]
+
+
+class ErrorExplorer(InvestigationWidget):
+    """One error code at a time: affected events and identities, failing step, reasons, timeline.
+
+    Controls: `error_code` (dropdown of the codes present, largest first, from
+    `pv.analysis.error_codes`) and `status` ("failure", "warning" or "both").
+
+    `result`: `pv.analysis.drilldown(frames, error_code, status=status)` — one row per event,
+    columns `event_id, activity_time, status, error_code, action, job_id, cycle_id,
+    service_principal_name, target_system_name, source_id, source_name, target_id, target_name,
+    reportable_identifier, failed_step_name, failed_step_type, error_reason,
+    recommended_action, changes`, in time order. `sections` holds the other tables shown:
+    `summary` (`failure_summary` by code and target system), `identities` (`failure_summary` by
+    code and identity), `steps` (`failed_steps` of the code) and `timeline`.
+
+    Example:
+        >>> explorer = ErrorExplorer(frames, filters=bar)
+        >>> explorer.controls["error_code"].value = "DuplicateTargetEntries"
+        >>> explorer.result["error_code"].unique()
+        ['DuplicateTargetEntries']
+    """
+
+    title = "Error explorer"
+
+    def __init__(
+        self,
+        frames: ProvisioningFrames,
+        *,
+        filters: FilterBar | None = None,
+        error_code: str | None = None,
+        status: str = "both",
+    ) -> None:
+        self.source = frames
+        self._status = status
+        self.sections: dict[str, Any] = {}
+        super().__init__(filters=filters)
+        if error_code is not None:
+            self.choose(error_code)
+
+    def choose(self, error_code: str) -> None:
+        """Select a code (compared case-insensitively) as if picked in the dropdown.
+
+        Raises:
+            ConfigError: the code is not among the codes present; the message lists them.
+        """
+        offered = [code for _, code in self.controls["error_code"].options]
+        match = next((code for code in offered if code.lower() == error_code.lower()), None)
+        if match is None:
+            present = ", ".join(offered[:10]) or "none"
+            raise ConfigError(f"error code {error_code!r} is not present here; codes: {present}")
+        self.controls["error_code"].value = match
+
+    @property
+    def frames(self) -> ProvisioningFrames:
+        """The frames explored: the given ones narrowed by the filter bar."""
+        return self._scope(self.source)
+
+    def _make_controls(self) -> dict[str, ipw.ValueWidget]:
+        status = ipw.ToggleButtons(description="Status", options=STATUSES, value=self._status)
+        options = self._code_options(status.value)
+        code = ipw.Dropdown(
+            description="Error code",
+            options=options,
+            value=options[0][1] if options else None,
+            style={"description_width": "initial"},
+        )
+        return {"error_code": code, "status": status}
+
+    def _code_options(self, status: str) -> list[tuple[str, str]]:
+        codes = analysis.error_codes(self.frames, status=status)
+        return [
+            (f"{c} ({n:,})", c) for c, n in zip(codes["error_code"], codes["events"], strict=True)
+        ]
+
+    def _update_options(self) -> None:
+        set_options(self.controls["error_code"], self._code_options(self.values["status"]))
+
+    def _changed(self, change: dict[str, Any]) -> None:
+        if change["owner"] is self.controls["status"] and not self._quiet:
+            with self.quietly():
+                self._update_options()
+        else:
+            super()._changed(change)
+
+    def _compute(self) -> Panel:
+        frames, code, status = self.frames, self.values["error_code"], self.values["status"]
+        if code is None:
+            empty = analysis.drilldown(ProvisioningFrames(), "", status=status)
+            self.sections = {}
+            return Panel("no error codes in this selection", empty)
+        events = analysis.drilldown(frames, code, status=status)
+        by_target = ("error_code", "target_system_name")
+        self.sections = {
+            "summary": rows_where(
+                analysis.failure_summary(frames, by=by_target, status=status), "error_code", code
+            ),
+            "identities": rows_where(
+                analysis.failure_summary(frames, by=IDENTITY_KEYS, status=status),
+                "error_code",
+                code,
+            ),
+            "steps": rows_where(analysis.failed_steps(frames), "error_code", code),
+            "timeline": rows_where(
+                analysis.timeline(frames, freq=time_bin(frames.events), status=status),
+                "error_code",
+                code,
+            ),
+        }
+        blocks = [
+            table_block(
+                "Summary and recommended action", self.sections["summary"], SUMMARY_COLUMNS
+            ),
+            table_block("Failing step", self.sections["steps"], STEP_COLUMNS),
+            plot_block("Timeline", plots.failures_over_time, self.sections["timeline"], title=code),
+            table_block("Affected identities", self.sections["identities"], IDENTITY_COLUMNS),
+            table_block("Events", events, EVENT_COLUMNS),
+        ]
+        headline = f"{code}: {len(events):,} events (status: {status})"
+        return Panel(headline, events, blocks)

@@ -1,0 +1,97 @@
+"""`IdentityInspector`: everything the logs say about one user or group, in time order."""
+
+from __future__ import annotations
+
+import logging
+
+import ipywidgets as ipw
+
+from provlytics import analysis
+from provlytics.tables import ProvisioningFrames
+from provlytics.widgets.base import InvestigationWidget
+from provlytics.widgets.filters import FilterBar
+from provlytics.widgets.render import Panel, table_block
+
+logger = logging.getLogger(__name__)
+
+EVENT_COLUMNS = [
+    "activity_time",
+    "action",
+    "status",
+    "error_code",
+    "target_system_name",
+    "source_name",
+    "target_id",
+    "failed_step_name",
+    "error_reason",
+    "changes",
+]
+STEP_COLUMNS = ["activity_time", "step_index", "name", "step_type", "status", "description"]
+CHANGE_COLUMNS = [
+    "activity_time",
+    "target_system_name",
+    "action",
+    "status",
+    "attribute",
+    "old_value",
+    "new_value",
+    "old_value_backfilled",
+]
+
+
+class IdentityInspector(InvestigationWidget):
+    """One identity's events, steps and attribute changes, in time order.
+
+    Control: `query` (text): an object id, display name or UPN, matched case-insensitively by
+    `pv.analysis.identity_history` against source_id, target_id, source_name, target_name and
+    reportable_identifier.
+
+    `result`: the identity's events (`IdentityHistory.events`: the drilldown columns, time
+    order); empty, with the same columns, while the query is empty. `history` is the whole
+    `IdentityHistory` (`.events`, `.steps`, `.changes`, `.apps`).
+
+    Example:
+        >>> inspector = IdentityInspector(frames)
+        >>> inspector.controls["query"].value = "liam.schafer@contoso.com"
+        >>> inspector.result["reportable_identifier"].unique()
+        ['liam.schafer@contoso.com']
+    """
+
+    title = "Identity inspector"
+
+    def __init__(
+        self, frames: ProvisioningFrames, *, filters: FilterBar | None = None, query: str = ""
+    ) -> None:
+        self.source = frames
+        self._query = query
+        super().__init__(filters=filters)
+
+    @property
+    def frames(self) -> ProvisioningFrames:
+        """The frames searched: the given ones narrowed by the filter bar."""
+        return self._scope(self.source)
+
+    def _make_controls(self) -> dict[str, ipw.ValueWidget]:
+        query = ipw.Text(
+            value=self._query,
+            description="Identity",
+            placeholder="object id, display name or UPN",
+            continuous_update=False,
+            layout=ipw.Layout(width="420px"),
+        )
+        return {"query": query}
+
+    def _compute(self) -> Panel:
+        who = (self.values["query"] or "").strip()
+        if not who:
+            self.history = analysis.identity_history(ProvisioningFrames(), "-")
+            return Panel("type an object id, display name or UPN", self.history.events)
+        self.history = history = analysis.identity_history(self.frames, who)
+        blocks = [
+            table_block("Apps", history.apps),
+            table_block("Events", history.events, EVENT_COLUMNS),
+            table_block("Steps", history.steps, STEP_COLUMNS),
+            table_block("Attribute changes", history.changes, CHANGE_COLUMNS),
+        ]
+        headline = f"{who!r}: {len(history.events):,} events in {len(history.apps):,} apps"
+        return Panel(headline, history.events, blocks)

@@ -1,0 +1,111 @@
+"""`JobHealthPanel`: quarantine state, counts and last error of every synchronization job."""
+
+from __future__ import annotations
+
+import logging
+
+import ipywidgets as ipw
+import pandas as pd
+
+from provlytics import analysis, plots
+from provlytics.tables import ProvisioningFrames
+from provlytics.widgets.base import (
+    InvestigationWidget,
+    all_options,
+    choice,
+    rows_where,
+    set_options,
+    values_of,
+)
+from provlytics.widgets.filters import FilterBar
+from provlytics.widgets.render import Panel, plot_block, table_block
+
+logger = logging.getLogger(__name__)
+
+WINDOWS = ("1h", "6h", "1d", "7d")
+JOB_COLUMNS = [
+    "job_id",
+    "status_code",
+    "schedule_state",
+    "quarantined",
+    "quarantine_reason",
+    "quarantine_since",
+    "quarantine_next_attempt",
+    "events",
+    "failures",
+    "reference_failures",
+    "escrow_share",
+    "escrow_risk",
+    "last_error_code",
+    "last_error_message",
+    "last_execution_ended",
+]
+ALERT_COLUMNS = ["kind", "job_id", "window_start", "window_end", "value", "threshold", "message"]
+
+
+class JobHealthPanel(InvestigationWidget):
+    """Per job: quarantine state, reason, next attempt, event and failure counts, last error.
+
+    Controls: `job_id` (dropdown of the jobs known, None shows all) and `window` (the alert
+    window passed to `pv.analysis.alerts`).
+
+    `result`: the rows of `pv.analysis.job_health(frames)` for the job(s) shown, columns
+    `job_id, service_principal_id, status_code, schedule_state, quarantined, quarantine_reason,
+    quarantine_since, quarantine_next_attempt, last_error_code, last_error_message,
+    last_error_tenant_actionable, last_execution_ended, events, failures, reference_failures,
+    escrow_share, escrow_risk, observed_time`. `sections` holds `alerts` and `cycles`.
+
+    Example:
+        >>> panel = JobHealthPanel(frames)
+        >>> panel.result.loc[panel.result["quarantined"], "job_id"].tolist()
+    """
+
+    title = "Job health"
+
+    def __init__(
+        self, frames: ProvisioningFrames, *, filters: FilterBar | None = None, window: str = "1d"
+    ) -> None:
+        self.source = frames
+        self._window = window
+        self.health = pd.DataFrame()
+        self.sections: dict[str, pd.DataFrame] = {}
+        super().__init__(filters=filters)
+
+    @property
+    def frames(self) -> ProvisioningFrames:
+        """The frames shown: the given ones narrowed by the filter bar."""
+        return self._scope(self.source)
+
+    def _make_controls(self) -> dict[str, ipw.ValueWidget]:
+        self.health = analysis.job_health(self.frames)
+        return {
+            "job_id": choice("Job", values_of(self.health, "job_id")),
+            "window": ipw.ToggleButtons(
+                description="Alert window", options=WINDOWS, value=self._window
+            ),
+        }
+
+    def _update_options(self) -> None:
+        self.health = analysis.job_health(self.frames)
+        set_options(self.controls["job_id"], all_options(values_of(self.health, "job_id")))
+
+    def _compute(self) -> Panel:
+        frames, job = self.frames, self.values["job_id"]
+        jobs = rows_where(self.health, "job_id", job)
+        self.sections = {
+            "alerts": rows_where(
+                analysis.alerts(frames, window=self.values["window"]), "job_id", job
+            ),
+            "cycles": rows_where(analysis.cycles(frames), "job_id", job),
+        }
+        quarantined = int(jobs["quarantined"].fillna(False).astype(bool).sum())
+        headline = (
+            f"{len(jobs):,} jobs, {quarantined:,} quarantined, "
+            f"{len(self.sections['alerts']):,} alerts"
+        )
+        blocks = [
+            table_block("Jobs", jobs, JOB_COLUMNS),
+            table_block("Alerts", self.sections["alerts"], ALERT_COLUMNS),
+            plot_block("Failure rate per cycle", plots.cycle_failure_rate, self.sections["cycles"]),
+        ]
+        return Panel(headline, jobs, blocks)

@@ -1,0 +1,284 @@
+"""Charts: what a user sees (bar sizes, labels, legend, titles), on hand-built helper results."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from reportdata import SAMPLES
+
+import provlytics as pv
+from provlytics import analysis, plots
+from provlytics.errors import InputError
+
+UTC = "UTC"
+BAD_RESPONSE = "SystemForCrossDomainIdentityManagementBadResponse"
+
+
+def _times(*stamps: str) -> pd.Series:
+    return pd.Series(pd.to_datetime(list(stamps), utc=True))
+
+
+@pytest.fixture
+def timeline_df() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "time": _times(*["2026-11-18 09:00"] * 2, *["2026-11-18 10:00"] * 2),
+            "error_code": ["EntryConflict", BAD_RESPONSE] * 2,
+            "events": pd.array([3, 1, 0, 5], dtype="int64"),
+        }
+    )
+
+
+@pytest.fixture
+def summary_df() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "error_code": ["EntryConflict", "<script>x</script>", "AzureActiveDirectoryQuota"],
+            "events": pd.array([7, 4, 1], dtype="int64"),
+            "identities": pd.array([5, 4, 1], dtype="int64"),
+            "share": [0.07, 0.04, 0.01],
+            "first_seen": _times("2026-11-18", "2026-11-18", "2026-11-19"),
+            "last_seen": _times("2026-11-19", "2026-11-19", "2026-11-19"),
+            "recommended_action": ["a", "b", "c"],
+            "example_reason": ["r", "s", "t"],
+        }
+    )
+
+
+@pytest.fixture
+def funnel_df() -> pd.DataFrame:
+    rows = [
+        ("job1", "import", 10, 10, 0, 0, 0),
+        ("job1", "matching", 10, 6, 2, 1, 1),
+        ("job2", "import", 4, 4, 0, 0, 0),
+        ("job2", "matching", 4, 1, 0, 0, 3),
+        ("job2", "export", 1, 0, 0, 0, 1),
+    ]
+    columns = ["job_id", "step_type", "events", "success", "skipped", "warning", "failure"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _bar_sizes(container, attr: str = "get_height") -> list[float]:
+    return [getattr(patch, attr)() for patch in container.patches]
+
+
+def _tick_texts(axis) -> list[str]:
+    return [t.get_text() for t in axis.get_ticklabels()]
+
+
+def _no_overlap(labels) -> bool:
+    """No two visible, non-empty tick labels overlap once drawn."""
+    boxes = [t.get_window_extent() for t in labels if t.get_visible() and t.get_text()]
+    return all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_failures_over_time_stacks_counts_by_code(timeline_df):
+    ax = plots.failures_over_time(timeline_df)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [BAD_RESPONSE, "EntryConflict"]
+    bad, conflict = ax.containers
+    assert _bar_sizes(bad) == [1.0, 5.0]
+    assert _bar_sizes(conflict) == [3.0, 0.0]
+    assert [p.get_y() for p in conflict.patches] == [1.0, 5.0]  # stacked on the first code
+    assert ax.get_title() == "Failures over time by error code"
+    assert "UTC" in ax.get_xlabel()
+    assert ax.get_ylabel() == "Events"
+
+
+def test_failures_over_time_lumps_small_codes_into_other(timeline_df):
+    ax = plots.failures_over_time(timeline_df, top=1)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["(other)"]
+    assert _bar_sizes(ax.containers[0]) == [4.0, 5.0]
+
+
+def test_failures_over_time_dates_are_utc_and_readable():
+    times = pd.date_range("2026-11-17 00:00", periods=72, freq="1h", tz=UTC)
+    df = pd.DataFrame({"time": times, "error_code": "E", "events": np.arange(72)})
+    ax = plots.failures_over_time(df)
+    ax.figure.canvas.draw()
+    assert _no_overlap(ax.get_xticklabels())
+    first = ax.patches[0]
+    assert first.get_x() == pytest.approx(
+        matplotlib.dates.date2num(np.datetime64("2026-11-17T00:00"))
+    )
+    assert first.get_width() == pytest.approx(1 / 24)
+
+
+def test_failures_over_time_converts_other_zones_to_utc():
+    df = pd.DataFrame(
+        {"time": pd.to_datetime(["2026-11-18 10:00+01:00"]), "error_code": ["E"], "events": [2]}
+    )
+    ax = plots.failures_over_time(df)
+    assert ax.patches[0].get_x() == pytest.approx(
+        matplotlib.dates.date2num(np.datetime64("2026-11-18T09:00"))
+    )
+
+
+def test_top_errors_bars_are_counts_largest_on_top(summary_df):
+    ax = plots.top_errors(summary_df, n=2)
+    assert _bar_sizes(ax.containers[0], "get_width") == [7.0, 4.0]
+    assert _tick_texts(ax.yaxis) == ["EntryConflict", "<script>x</script>"]
+    assert ax.yaxis_inverted()
+    assert ax.get_title() == "Top errors"
+    assert ax.get_xlabel() == "Events"
+    assert ax.get_ylabel() == "error code"
+
+
+def test_top_errors_labels_rows_by_every_key():
+    df = pd.DataFrame(
+        {
+            "error_code": ["E1", None],
+            "target_system_name": ["Slack", "Box"],
+            "events": [3, 2],
+        }
+    )
+    ax = plots.top_errors(df)
+    assert _tick_texts(ax.yaxis) == ["E1 / Slack", "(none) / Box"]
+    assert ax.get_ylabel() == "error code / target system name"
+
+
+def test_top_errors_tick_labels_do_not_overlap():
+    codes = [f"AVeryLongErrorCodeNumber{i:02d}ThatGoesOn" for i in range(10)]
+    df = pd.DataFrame({"error_code": codes, "events": range(10, 0, -1)})
+    ax = plots.top_errors(df)
+    ax.figure.canvas.draw()
+    assert _no_overlap(ax.get_yticklabels())
+
+
+def test_step_funnel_adds_up_jobs_in_step_order(funnel_df):
+    ax = plots.step_funnel(funnel_df)
+    assert _tick_texts(ax.yaxis) == ["import", "matching", "export"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "success",
+        "skipped",
+        "warning",
+        "failure",
+    ]
+    success, skipped, warning, failure = ax.containers
+    assert _bar_sizes(success, "get_width") == [14.0, 7.0, 0.0]
+    assert _bar_sizes(failure, "get_width") == [0.0, 4.0, 1.0]
+    assert [p.get_x() for p in failure.patches] == [14.0, 10.0, 0.0]
+    assert _bar_sizes(warning, "get_width") == [0.0, 1.0, 0.0]
+    assert _bar_sizes(skipped, "get_width") == [0.0, 2.0, 0.0]
+    assert ax.get_title() == "Step funnel"
+
+
+def test_durations_histogram_counts_every_event():
+    events = pd.DataFrame({"duration_ms": pd.array([100, 200, 200, 900, None], dtype="Int64")})
+    ax = plots.durations(events, bins=4)
+    assert sum(_bar_sizes(ax.containers[0])) == 4
+    assert _bar_sizes(ax.containers[0]) == [3.0, 0.0, 0.0, 1.0]
+    assert ax.get_legend().get_texts()[0].get_text() == "median 200 ms"
+    assert ax.get_xlabel() == "Duration (ms)"
+
+
+def test_durations_takes_frames():
+    class Frames:
+        events = pd.DataFrame({"duration_ms": [5, 15]})
+
+    ax = plots.durations(Frames(), bins=2)
+    assert _bar_sizes(ax.containers[0]) == [1.0, 1.0]
+
+
+def test_cycle_failure_rate_one_line_per_job():
+    cycles = pd.DataFrame(
+        {
+            "job_id": ["b", "a", "a"],
+            "cycle_id": ["c3", "c1", "c2"],
+            "start": _times("2026-11-18 10:00", "2026-11-18 08:00", "2026-11-18 09:00"),
+            "failure_rate": [0.5, 0.25, float("nan")],
+        }
+    )
+    ax = plots.cycle_failure_rate(cycles)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    np.testing.assert_array_equal(lines[0].get_ydata(), [0.25, np.nan])
+    assert list(lines[1].get_ydata()) == [0.5]
+    assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    assert "UTC" in ax.get_xlabel()
+
+
+def test_recovery_times_in_hours_with_still_failing_count():
+    rec = pd.DataFrame(
+        {
+            "time_to_recovery": pd.to_timedelta(["1h", "3h", None, "3h"]),
+            "still_failing": [False, False, True, False],
+        }
+    )
+    ax = plots.recovery_times(rec, bins=2)
+    assert _bar_sizes(ax.containers[0]) == [1.0, 2.0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "3 recovered",
+        "1 still failing",
+    ]
+    assert ax.get_xlabel().startswith("Hours")
+
+
+def test_success_rate_line():
+    df = pd.DataFrame(
+        {"time": _times("2026-11-18", "2026-11-19"), "success_rate": [0.9, float("nan")]}
+    )
+    ax = plots.success_rate(df)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [0.9, np.nan])
+    assert ax.get_title() == "Success rate"
+    assert "UTC" in ax.get_xlabel()
+
+
+EMPTY_CASES = [
+    (plots.failures_over_time, ["time", "error_code", "events"]),
+    (plots.top_errors, ["error_code", "events"]),
+    (plots.step_funnel, ["step_type", "events", "success", "skipped", "warning", "failure"]),
+    (plots.durations, ["duration_ms"]),
+    (plots.cycle_failure_rate, ["job_id", "start", "failure_rate"]),
+    (plots.recovery_times, ["time_to_recovery", "still_failing"]),
+    (plots.success_rate, ["time", "success_rate"]),
+]
+
+
+@pytest.mark.parametrize(("chart", "columns"), EMPTY_CASES)
+def test_empty_input_says_no_data(chart, columns):
+    ax = chart(pd.DataFrame(columns=columns))
+    assert [t.get_text() for t in ax.texts] == ["no data"]
+    assert ax.get_title()
+    assert not ax.patches
+
+
+@pytest.mark.parametrize(("chart", "columns"), EMPTY_CASES)
+def test_missing_column_is_a_provlytics_error(chart, columns):
+    with pytest.raises(InputError, match=columns[-1]):
+        chart(pd.DataFrame({"other": [1]}))
+
+
+def test_draws_on_the_given_axes_and_leaves_pyplot_alone(summary_df):
+    before = plt.get_fignums()
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plots.top_errors(summary_df, ax=ax) is ax
+    new = plots.top_errors(summary_df)
+    assert isinstance(new.figure, Figure)
+    assert plt.get_fignums() == before
+
+
+@pytest.fixture(scope="module")
+def samples() -> pv.ProvisioningFrames:
+    return pv.load(SAMPLES)
+
+
+def test_charts_of_the_samples_show_the_helpers_numbers(samples):
+    summary = analysis.failure_summary(samples, by=("error_code",))
+    ax = plots.top_errors(summary)
+    assert _bar_sizes(ax.containers[0], "get_width") == summary["events"].head(10).tolist()
+    assert _tick_texts(ax.yaxis) == summary["error_code"].head(10).tolist()
+    over_time = plots.failures_over_time(analysis.timeline(samples, freq="1D"))
+    assert sum(p.get_height() for p in over_time.patches) == 252  # every failed event once
+    funnel = analysis.step_funnel(samples, by=None)
+    ax = plots.step_funnel(funnel)
+    assert _tick_texts(ax.yaxis) == funnel["step_type"].tolist()
+    assert _bar_sizes(ax.containers[3], "get_width") == funnel["failure"].tolist()

@@ -1,0 +1,256 @@
+"""`provlytics report` and `pv.report.write_report`: files written, sections, the numbers shown
+are the analysis helpers' results, hostile names escaped, a user's mistake is one clean line."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from reportdata import HOSTILE, SAMPLES, write_hostile_page
+from reportpage import ReportPage
+
+import provlytics as pv
+from provlytics import analysis
+from provlytics.cli import main
+from provlytics.report import SECTION_IDS, compute_summaries, display_sources, write_report
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
+)
+SUMMARY_FILES = {f"{name}.csv" for name in compute_summaries(pv.ProvisioningFrames())}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="module")
+def samples() -> pv.ProvisioningFrames:
+    return pv.load(SAMPLES)
+
+
+@pytest.fixture(scope="module")
+def sample_page(tmp_path_factory: pytest.TempPathFactory) -> ReportPage:
+    result = CliRunner().invoke(
+        main, ["report", str(SAMPLES), "--out", str(tmp_path_factory.mktemp("r") / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    return ReportPage.read(result.output.removeprefix("Report: ").strip())
+
+
+def _report(runner: CliRunner, *args: str) -> ReportPage:
+    result = runner.invoke(main, ["report", *args])
+    assert result.exit_code == 0, result.output
+    return ReportPage.read(result.output.removeprefix("Report: ").strip())
+
+
+def test_report_writes_tables_summaries_and_one_page(runner, samples):
+    with runner.isolated_filesystem():
+        result = runner.invoke(main, ["report", str(SAMPLES), "--out", "out"])
+        assert result.exit_code == 0, result.output
+        assert result.output == "Report: out/report.html\n"
+        assert pv.read_parquet("out").counts() == samples.counts()
+        assert {p.name for p in Path("out/summaries").iterdir()} == SUMMARY_FILES
+        text = Path("out/report.html").read_text(encoding="utf-8")
+        assert text.startswith("<!DOCTYPE html>")
+        assert "http://" not in text and "https://" not in text and "<script" not in text
+
+
+def test_every_section_is_there_with_a_heading(sample_page):
+    assert list(sample_page.sections) == list(SECTION_IDS)
+    assert sample_page.sections["top-errors"] == "Top errors"
+    assert all(sample_page.sections.values())
+
+
+def test_overview_figures_are_the_tables(sample_page, samples):
+    objects = analysis.objects_by_type(samples)
+    assert sample_page.cards == {
+        "Events": "2,033",
+        "Failures": "252",
+        "Warnings": "49",
+        "Skipped": "517",
+        "Succeeded": "1,215",
+        "Identities": f"{int(objects['objects'].sum()):,}",
+        "First event": "2026-11-14 00:04 UTC",
+        "Last event": "2026-11-22 23:51 UTC",
+    }
+    assert len(samples.events) == 2033
+    assert (samples.events["status"] == "failure").sum() == 252
+
+
+def test_top_errors_table_is_the_failure_summary(sample_page, samples):
+    shown = sample_page.table("top-errors")
+    summary = analysis.failure_summary(samples, status="both")
+    assert len(shown) == min(25, len(summary))
+    for row, (_, expected) in zip(shown, summary.iterrows(), strict=False):
+        assert row["error code"] == expected["error_code"]
+        assert row["target system name"] == expected["target_system_name"]
+        assert row["events"] == f"{expected['events']:,}"
+    assert sum(int(r["events"]) for r in shown) <= 301  # failed or warned events
+
+
+def test_summary_files_are_the_helpers_results(tmp_path, samples):
+    write_report(samples, tmp_path, parquet=False)
+    saved = pd.read_csv(tmp_path / "summaries" / "failure_summary.csv")
+    summary = analysis.failure_summary(samples, status="both")
+    assert saved["events"].tolist() == summary["events"].tolist()
+    assert saved["error_code"].tolist() == summary["error_code"].astype(str).tolist()
+    assert saved["events"].sum() == 301
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_a_parquet_report_folder_is_read_back(runner, samples):
+    with runner.isolated_filesystem():
+        assert runner.invoke(main, ["load", str(SAMPLES), "--out", "data"]).exit_code == 0
+        page = _report(runner, "data", "--out", "out")
+        assert page.cards["Events"] == f"{len(samples.events):,}"
+        assert page.cards["Failures"] == "252"
+        assert "Inputs: data." in page.header
+
+
+def test_since_until_and_job_narrow_every_view(runner, samples):
+    job = samples.events["job_id"].dropna().iloc[0]
+    scoped = analysis.filter_frames(samples, since="2026-11-18", until="2026-11-20", job_id=[job])
+    with runner.isolated_filesystem():
+        page = _report(
+            runner, str(SAMPLES), "--out", "out", "--since", "2026-11-18",
+            "--until", "2026-11-20", "--job", job,
+        )  # fmt: skip
+    events = scoped.events
+    assert 0 < len(events) < len(samples.events)
+    assert page.cards["Events"] == f"{len(events):,}"
+    assert page.cards["Failures"] == f"{(events['status'] == 'failure').sum():,}"
+    shown = sum(int(r["events"]) for r in page.table("top-errors"))
+    assert shown == analysis.failure_summary(scoped, status="both")["events"].head(25).sum()
+    assert f"Narrowed to since 2026-11-18, until 2026-11-20, job {job}." in page.header
+
+
+def test_hostile_names_are_escaped(runner, tmp_path):
+    page_file = write_hostile_page(tmp_path)
+    with runner.isolated_filesystem():
+        page = _report(runner, str(page_file), "--out", "out")
+        text = Path("out/report.html").read_text(encoding="utf-8")
+    assert HOSTILE not in text
+    assert html.escape(HOSTILE) in text
+    assert [t for t, _ in page.tags if t in ("script", "iframe", "object")] == []
+    assert all(a["src"].startswith("data:image/png;base64,") for t, a in page.tags if t == "img")
+    apps = {row["target system name"] for row in page.table("top-errors")}
+    assert HOSTILE in apps  # shown, as text
+
+
+def test_empty_frames_give_every_section(tmp_path):
+    path = write_report(pv.ProvisioningFrames(), tmp_path, parquet=False)
+    page = ReportPage.read(path)
+    assert path == tmp_path / "report.html"
+    assert list(page.sections) == list(SECTION_IDS)
+    assert page.cards["Events"] == "0"
+    assert page.cards["First event"] == "none"
+
+
+def test_missing_input_is_a_usage_error_without_traceback(runner):
+    with runner.isolated_filesystem():
+        result = runner.invoke(main, ["report", "nowhere.json", "--out", "out"])
+    assert result.exit_code == 2
+    assert "nowhere.json" in result.output and "does not exist" in result.output
+    assert "Traceback" not in result.output
+    assert not Path("out").exists()
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "message"),
+    [
+        ("notes", ["notes.txt", "--out", "out"], "notes.txt"),
+        ("dataset", ["data", str(SAMPLES), "--out", "out"], "give it alone"),
+        ("file-out", [str(SAMPLES), "--out", "taken"], "the report folder is a file"),
+        ("none", [str(SAMPLES), "--out", "out", "--since", "last tuesday"], "last tuesday"),
+    ],
+)
+def test_a_user_mistake_is_one_clean_line(runner, setup, args, message):
+    with runner.isolated_filesystem():
+        Path("notes.txt").write_text("hello, not a log\n", encoding="utf-8")
+        Path("taken").write_text("", encoding="utf-8")
+        if setup == "dataset":
+            runner.invoke(main, ["load", str(SAMPLES / "graph-beta"), "--out", "data"])
+        result = runner.invoke(main, ["report", *args])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ")
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_demo_ends_with_the_report(runner):
+    with runner.isolated_filesystem():
+        result = runner.invoke(main, ["demo", "--out", "report"])
+        assert result.exit_code == 0, result.output
+        assert result.output.rstrip().endswith("Report: report/report.html")
+        assert list(ReportPage.read("report/report.html").sections) == list(SECTION_IDS)
+
+
+def test_sources_are_shown_relative_to_their_common_folder():
+    absolute = ["/home/ana/exports/a/page.json", "/home/ana/exports/b.json"]
+    assert display_sources(absolute) == ["exports/a/page.json", "exports/b.json"]
+    assert display_sources(["/home/ana/one.json"]) == ["one.json"]
+    assert display_sources(["https://graph.microsoft.com/v1.0/x"]) == [
+        "https://graph.microsoft.com/v1.0/x"
+    ]
+    assert display_sources([]) == []
+
+
+KEY = "a report key, 16 bytes or more"
+
+
+def test_pseudonymize_takes_its_key_from_the_environment(runner, samples):
+    upns = {v for v in samples.events["reportable_identifier"].dropna() if "@" in v}
+    assert len(upns) > 100
+    with runner.isolated_filesystem():
+        result = runner.invoke(
+            main,
+            ["report", str(SAMPLES), "--out", "out", "--pseudonymize"],
+            env={"PROVLYTICS_PSEUDONYMIZE_KEY": KEY},
+        )
+        assert result.exit_code == 0, result.output
+        page = ReportPage.read("out/report.html")
+        text = Path("out/report.html").read_text(encoding="utf-8")
+        assert pv.read_parquet("out").pseudonymized["method"] == "HMAC-SHA256"
+        written = [p for p in Path("out").rglob("*") if p.is_file()]
+        assert not any(KEY.encode() in p.read_bytes() for p in written)
+    assert [u for u in upns if html.escape(u) in text] == []
+    assert "anon-" in text
+    assert "Personal values are pseudonymized" in page.header
+    assert page.cards["Events"] == "2,033"
+    assert page.cards["Failures"] == "252"
+
+
+def test_pseudonymize_without_a_key_is_a_clean_error(runner):
+    with runner.isolated_filesystem():
+        result = runner.invoke(
+            main,
+            ["report", str(SAMPLES), "--out", "out", "--pseudonymize"],
+            env={"PROVLYTICS_PSEUDONYMIZE_KEY": ""},
+        )
+    assert result.exit_code == 1
+    assert "PROVLYTICS_PSEUDONYMIZE_KEY" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_pseudonymized_dataset_stays_marked_when_narrowed(runner):
+    with runner.isolated_filesystem():
+        env = {"PROVLYTICS_PSEUDONYMIZE_KEY": KEY}
+        args = ["report", str(SAMPLES), "--out", "safe", "--pseudonymize"]
+        assert runner.invoke(main, args, env=env).exit_code == 0
+        page = _report(runner, "safe", "--out", "week", "--since", "7d")
+        assert pv.read_parquet("week").pseudonymized is not None
+    assert "Personal values are pseudonymized" in page.header
+
+
+def test_cycles_table_lists_the_worst_cycles_first(sample_page, samples):
+    shown = sample_page.table("cycles")
+    cycles = analysis.cycles(samples)
+    worst = cycles.sort_values(["failure", "start"], ascending=[False, True], kind="stable")
+    assert [r["failure"] for r in shown] == [f"{v:,}" for v in worst["failure"].head(25)]
+    assert int(shown[0]["failure"]) == cycles["failure"].max() > 1

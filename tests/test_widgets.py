@@ -1,0 +1,260 @@
+"""pv.widgets: set control values in code, assert the recomputed `.result` (no browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import provlytics as pv
+from provlytics.widgets import (
+    ConflictExplorer,
+    ErrorExplorer,
+    FilterBar,
+    IdentityInspector,
+    JobHealthPanel,
+    OnDemandViewer,
+)
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+ON_DEMAND = SAMPLES / "on-demand"
+
+
+@pytest.fixture(scope="module")
+def frames() -> pv.ProvisioningFrames:
+    return pv.load(SAMPLES, progress=False)
+
+
+# --- OnDemandViewer ---------------------------------------------------------------------
+
+
+def test_on_demand_viewer_marks_the_failing_export_step():
+    viewer = OnDemandViewer(pv.read_on_demand(ON_DEMAND / "failure-scim-bad-response.json"))
+    steps = viewer.result
+    assert steps["name"].tolist() == [
+        "EntryImportUpdate",
+        "EntryImport",
+        "EntrySynchronizationScoping",
+        "EntryExportUpdate",
+    ]
+    assert steps["failing"].tolist() == [False, False, False, True]
+    assert viewer.panel.headline.startswith(
+        "Failure · SystemForCrossDomainIdentityManagementBadResponse · Message: The SCIM endpoint"
+    )
+    html = viewer._repr_html_()
+    assert html.count('class="pv-failing"') == 1
+    assert "<b>FAILED</b> ✗ <b>EntryExportUpdate</b>" in html
+    assert "4. FAILED ✗ EntryExportUpdate (export, failure)" in repr(viewer)
+
+
+def test_on_demand_viewer_takes_the_verdict_of_an_on_demand_result():
+    frames = pv.read_on_demand(ON_DEMAND / "group-success.json")
+    viewer = OnDemandViewer(pv.OnDemandResult("Success", None, None, frames))
+    assert viewer.panel.headline == "Success"
+    assert viewer.result.empty
+    assert list(viewer.result.columns) == [
+        "step_index", "name", "step_type", "status", "description", "timestamp", "details",
+        "failing",
+    ]  # fmt: skip
+
+
+def test_on_demand_viewer_shows_no_failing_step_on_a_skip_and_details_on_request():
+    viewer = OnDemandViewer(pv.read_on_demand(ON_DEMAND / "skipped-redundant-export.json"))
+    assert viewer.panel.headline.startswith("Skipped · RedundantExport · The state of the entry")
+    assert not viewer.result["failing"].any()
+    assert "<code>" not in viewer._repr_html_()
+    viewer.controls["details"].value = True
+    assert "<code>" in viewer._repr_html_()
+
+
+def test_on_demand_viewer_lists_the_modified_properties():
+    viewer = OnDemandViewer(pv.read_on_demand(ON_DEMAND / "success-update.json"))
+    block = next(b for b in viewer.panel.blocks if b.title == "Modified properties")
+    assert block.frame["name"].tolist() == ["accountDisabled", "department", "jobTitle"]
+    assert block.frame["new_value"].tolist() == ["False", "Finance", "Sachbearbeiterin"]
+
+
+def test_a_widget_offers_the_live_view_with_static_fallbacks():
+    viewer = OnDemandViewer(pv.read_on_demand(ON_DEMAND / "failure-scim-bad-response.json"))
+    bundle = viewer._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == viewer.view.model_id
+    assert bundle["text/html"] == viewer._repr_html_()
+    assert bundle["text/plain"].startswith("OnDemandViewer(details=False)\nFailure · ")
+    kinds = [next(iter(item["data"])) for item in viewer.output.outputs]
+    assert kinds == ["text/html"] * 4  # headline, steps, properties, event
+
+
+# --- FilterBar and ErrorExplorer --------------------------------------------------------
+
+
+def _errors(frames: pv.ProvisioningFrames, code: str, since: str | None = None) -> pd.DataFrame:
+    """The errors rows of one code (the truth the widgets are checked against)."""
+    errors = frames.errors[frames.errors["error_code"] == code]
+    if since is not None:
+        errors = errors[errors["activity_time"] >= pd.Timestamp(since, tz="UTC")]
+    return errors
+
+
+def test_error_explorer_offers_the_codes_largest_first_and_starts_on_the_largest(frames):
+    explorer = ErrorExplorer(frames)
+    options = explorer.controls["error_code"].options
+    assert options[:3] == (
+        ("UnableToResolveReferenceAttributeValue (87)", "UnableToResolveReferenceAttributeValue"),
+        ("EntryConflict (44)", "EntryConflict"),
+        ("DuplicateTargetEntries (35)", "DuplicateTargetEntries"),
+    )
+    assert len(explorer.result) == 87
+
+
+def test_choosing_a_code_leaves_only_that_codes_events(frames):
+    explorer = ErrorExplorer(frames)
+    explorer.controls["error_code"].value = "DuplicateTargetEntries"
+    result = explorer.result
+    assert result["error_code"].unique().tolist() == ["DuplicateTargetEntries"]
+    expected = _errors(frames, "DuplicateTargetEntries")
+    assert sorted(result["event_id"]) == sorted(expected["event_id"])
+    assert result["reportable_identifier"].nunique() == 11
+    assert explorer.panel.headline == "DuplicateTargetEntries: 35 events (status: both)"
+    steps = explorer.sections["steps"]
+    assert steps["events"].sum() == 35
+    assert set(explorer.sections["identities"]["reportable_identifier"]) == set(
+        expected["reportable_identifier"]
+    )
+    assert explorer.sections["timeline"]["events"].sum() == 35
+    assert [b.title for b in explorer.panel.blocks if b.png is not None] == ["Timeline"]
+
+
+def test_a_code_given_up_front_is_matched_case_insensitively_or_refused(frames):
+    explorer = ErrorExplorer(frames, error_code="duplicatetargetentries")
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"
+    with pytest.raises(pv.ConfigError, match=r"'NoSuchCode' is not present here; codes: Unable"):
+        explorer.choose("NoSuchCode")
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"
+
+
+def test_status_narrows_the_codes_and_the_events(frames):
+    explorer = ErrorExplorer(frames, error_code="UnableToResolveReferenceAttributeValue")
+    explorer.controls["status"].value = "warning"
+    warned = frames.errors[frames.errors["status"] == "warning"]
+    codes = warned["error_code"].value_counts()
+    assert [value for _, value in explorer.controls["error_code"].options] == list(codes.index)
+    assert explorer.values["error_code"] == "UnableToResolveReferenceAttributeValue"
+    assert len(explorer.result) == codes["UnableToResolveReferenceAttributeValue"]
+    assert set(explorer.result["status"]) == {"warning"}
+
+
+def test_narrowing_the_filter_bars_dates_changes_the_explorer(frames):
+    bar = FilterBar(frames)
+    assert bar.values["since"] == dt.date(2026, 11, 14)
+    assert bar.values["until"] == dt.date(2026, 11, 22)
+    explorer = ErrorExplorer(frames, filters=bar, error_code="DuplicateTargetEntries")
+    assert len(explorer.result) == 35
+    seen = []
+    bar.observe(lambda change: seen.append(change["new"]), names="selection")
+    bar.controls["since"].value = dt.date(2026, 11, 20)
+    assert seen == [
+        {
+            "since": pd.Timestamp("2026-11-20", tz="UTC"),
+            "until": pd.Timestamp("2026-11-23", tz="UTC"),
+        }
+    ]
+    expected = _errors(frames, "DuplicateTargetEntries", since="2026-11-20")
+    assert len(expected) == 18
+    assert sorted(explorer.result["event_id"]) == sorted(expected["event_id"])
+    assert (
+        bar.result.set_index("table").loc["errors", "rows"]
+        == (frames.errors["activity_time"] >= pd.Timestamp("2026-11-20", tz="UTC")).sum()
+    )
+
+
+def test_the_filter_bars_target_system_reaches_the_explorer(frames):
+    bar = FilterBar(frames)
+    explorer = ErrorExplorer(frames, filters=bar, error_code="DuplicateTargetEntries")
+    bar.controls["target_system"].value = "ServiceNow"
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"
+    assert len(explorer.result) == 12
+    assert set(explorer.result["target_system_name"]) == {"ServiceNow"}
+    bar.controls["until"].value = dt.date(2026, 11, 13)  # before the first event
+    assert explorer.values["error_code"] is None
+    assert explorer.result.empty
+    assert "event_id" in explorer.result.columns
+    assert explorer.panel.headline == "no error codes in this selection"
+
+
+# --- ConflictExplorer -------------------------------------------------------------------
+
+
+def test_conflict_explorer_narrows_by_target_system_and_attribute(frames):
+    explorer = ConflictExplorer(frames)
+    assert len(explorer.result) == 66
+    explorer.controls["target_system"].value = "Salesforce"
+    assert len(explorer.result) == 18
+    assert set(explorer.result["target_system_name"]) == {"Salesforce"}
+    assert explorer.result["events"].sum() == 27
+    assert [v for _, v in explorer.controls["attribute"].options] == [None, "LastName", "company"]
+    explorer.controls["attribute"].value = "LastName"
+    assert len(explorer.result) == 11
+    assert set(explorer.result["kind"]) == {"duplicateTargetEntries"}
+    assert set(explorer.result["target_system_name"]) == {"Salesforce"}
+    explorer.controls["kind"].value = "entryConflict"
+    assert explorer.result.empty
+    explorer.controls["attribute"].value = None
+    assert len(explorer.result) == 7
+
+
+# --- IdentityInspector ------------------------------------------------------------------
+
+
+def test_a_upn_typed_into_the_inspector_returns_exactly_that_users_events(frames):
+    inspector = IdentityInspector(frames)
+    assert inspector.result.empty
+    assert "event_id" in inspector.result.columns
+    inspector.controls["query"].value = "Liam.Schafer@Contoso.com"  # case does not matter
+    events = frames.events
+    mine = events[events["reportable_identifier"] == "liam.schafer@contoso.com"]
+    assert len(mine) == 6
+    assert sorted(inspector.result["event_id"]) == sorted(mine["event_id"])
+    assert inspector.result["activity_time"].is_monotonic_increasing
+    assert set(inspector.history.steps["event_id"]) == set(mine["event_id"])
+    assert len(inspector.history.steps) == frames.steps["event_id"].isin(mine["event_id"]).sum()
+    assert sorted(inspector.history.apps["target_system_name"]) == [
+        "Active Directory",
+        "Salesforce",
+        "customappsso",
+    ]
+    assert inspector.panel.headline == "'Liam.Schafer@Contoso.com': 6 events in 3 apps"
+
+
+def test_the_inspector_follows_the_filter_bar(frames):
+    bar = FilterBar(frames)
+    inspector = IdentityInspector(frames, filters=bar, query="liam.schafer@contoso.com")
+    bar.controls["target_system"].value = "Salesforce"
+    assert len(inspector.result) == 3
+    assert set(inspector.result["target_system_name"]) == {"Salesforce"}
+
+
+# --- JobHealthPanel ---------------------------------------------------------------------
+
+SCIM_JOB = "scim.f38b2ffc80a44f5a91c9bc701e7ea419.24114258-751b-4c83-89a0-47dc4ac87fc0"
+
+
+def test_job_health_panel_shows_the_quarantined_job_and_its_alerts(frames):
+    panel = JobHealthPanel(frames)
+    assert len(panel.result) == 6
+    quarantined = panel.result[panel.result["quarantined"].fillna(False).astype(bool)]
+    assert quarantined["job_id"].tolist() == [SCIM_JOB]
+    assert quarantined["quarantine_reason"].tolist() == ["EncounteredQuarantineException"]
+    assert panel.panel.headline == "6 jobs, 1 quarantined, 9 alerts"
+    panel.controls["job_id"].value = SCIM_JOB
+    assert panel.result["job_id"].tolist() == [SCIM_JOB]
+    assert panel.sections["alerts"]["kind"].tolist() == [
+        "quarantined",
+        "failureRateSpike",
+        "failureRateSpike",
+    ]
+    assert len(panel.sections["cycles"]) == 169
+    panel.controls["window"].value = "7d"
+    assert panel.sections["alerts"]["kind"].tolist() == ["quarantined"]
+    assert [b.title for b in panel.panel.blocks if b.png is not None] == ["Failure rate per cycle"]
