@@ -38,9 +38,18 @@ EVENT_FIELDS: dict[str, tuple[Path, ...]] = {
     "job_id": (("jobId",), ("JobId",)),
     "cycle_id": (("cycleId",), ("CycleId",)),
     "change_id": (("changeId",), ("ChangeId",)),
-    "error_code": _error("errorCode", ("@verdict", "details", "errorCode"), ("ResultSignature",)),
+    # after the error details: a diagnostic envelope's and a Log Analytics row's result fields
+    "error_code": _error(
+        "errorCode",
+        ("@verdict", "details", "errorCode"),
+        ("resultSignature",),
+        ("ResultSignature",),
+    ),
     "error_reason": _error(
-        "reason", ("@verdict", "details", "errorMessage"), ("ResultDescription",)
+        "reason",
+        ("@verdict", "details", "errorMessage"),
+        ("resultDescription",),
+        ("ResultDescription",),
     ),
     "error_details": _error("additionalDetails"),
     "recommended_action": _error("recommendedAction"),
@@ -145,20 +154,23 @@ PROPERTY_FIELDS: dict[str, tuple[str, ...]] = {
 SKIP_REASON_KEY = "SkipReason"
 REPORTABLE_ID_KEY = "ReportableIdentifier"
 
+# Key under which a dialect view records how its fields are spelled in the input (see
+# `dialects.respell`); its presence also asks for the time to be checked record by record.
+SPELLED = "@spelled"
+
 # Top-level fields that only repeat what mapped fields say (so not copied to `extra`).
 REDUNDANT: frozenset[str] = frozenset(
     {
         "@odata.type",
         "endTime",  # on-demand: startTime + duration
-        "correlationId",  # diagnostic envelope: = changeId
         "identity",  # diagnostic envelope: = id
+        SPELLED,  # set by the dialect views, not data
         "category",
         "operationName",
         "operationVersion",
         "Category",
         "OperationName",
         "OperationVersion",
-        "CorrelationId",
         "Type",  # Log Analytics table name
     }
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -11,11 +13,13 @@ import pyarrow as pa
 
 from provlytics.errors import InputError
 from provlytics.normalize import graph_v1
-from provlytics.normalize.dialects import build_view, detect_dialect
+from provlytics.normalize.dialects import build_view, detect_dialect, respell
 from provlytics.normalize.rows import Rows, build_rows
 from provlytics.normalize.times import to_timestamps
 from provlytics.origin import Page, UnparsedRecord
 from provlytics.schema import LOG_TABLES, SCHEMAS, TIME
+
+logger = logging.getLogger(__name__)
 
 OnError = Literal["raise", "collect"]
 _TIME_FIELDS = {"events": "activityDateTime", "steps": "timestamp", "errors": "activityDateTime"}
@@ -82,6 +86,8 @@ def _page_rows(
     rows: dict[str, list[tuple]] = {t: [] for t in LOG_TABLES}
     sources: dict[str, list[int]] = {t: [] for t in LOG_TABLES}
     hint = page.dialect
+    given_up: Counter[tuple[str, str]] = Counter()
+    first_at: dict[tuple[str, str], int] = {}
     for index, record in enumerate(page.records):
         if index in skip:
             continue
@@ -98,6 +104,18 @@ def _page_rows(
         for table, table_rows in zip(LOG_TABLES, _as_lists(built), strict=True):
             rows[table] += table_rows
             sources[table] += [index] * len(table_rows)
+        for issue in built.issues:
+            key = (issue.field, issue.reason)
+            given_up[key] += 1
+            first_at.setdefault(key, index)
+    for (field_name, reason), count in given_up.items():
+        logger.warning(
+            "%s: %r: %s; the field is null and its value kept in `extra` (%d record(s))",
+            page.record_origin(first_at[field_name, reason]),
+            field_name,
+            reason,
+            count,
+        )
     return rows, sources
 
 
@@ -109,7 +127,16 @@ def _as_lists(rows: Rows) -> tuple[list[tuple], ...]:
 def _record_rows(record: Any, hint: str | None) -> Rows | None:
     dialect = detect_dialect(record, hint)
     view = build_view(record, dialect, hint)
-    return None if view is None else build_rows(view, dialect.value)
+    if view is None:
+        return None
+    try:
+        rows = build_rows(view, dialect.value)
+    except InputError as exc:  # name the field as the input spells it
+        raise type(exc)(None, exc.reason, field=respell(exc.field, view)) from None
+    if rows.issues:
+        issues = [i._replace(field=respell(i.field, view) or i.field) for i in rows.issues]
+        rows = rows._replace(issues=issues)
+    return rows
 
 
 class _BadTime(Exception):

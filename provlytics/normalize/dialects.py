@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import orjson
 
 from provlytics.errors import InputError, UnknownDialectError, graph_error_summary
-from provlytics.normalize import aliases
+from provlytics.normalize import aliases, powershell
+from provlytics.normalize.times import parse_timestamp
 from provlytics.origin import UnparsedRecord
 
 # Container hints a source may put on a page (`Page.dialect`).
@@ -27,6 +28,7 @@ class Dialect(StrEnum):
     DIAGNOSTIC = "diagnostic"
     PORTAL = "portal"
     LOG_ANALYTICS = "log_analytics"
+    POWERSHELL = "powershell"
 
 
 def detect_dialect(record: Any, hint: str | None = None) -> Dialect:
@@ -44,11 +46,15 @@ def detect_dialect(record: Any, hint: str | None = None) -> Dialect:
         return Dialect.DIAGNOSTIC
     if "key" in record and "value" in record:
         return Dialect.ON_DEMAND
-    if "TimeGenerated" in record or "AADTenantId" in record or "ProvisioningSteps" in record:
+    if powershell.is_powershell(record):
+        return Dialect.POWERSHELL
+    if "AADTenantId" in record or "ProvisioningSteps" in record or _has_time_generated(record):
         return Dialect.LOG_ANALYTICS
     if "action" in record or "statusInfo" in record:
         return Dialect.PORTAL if hint == HINT_ARRAY else Dialect.GRAPH_BETA_LEGACY
     if "provisioningStatusInfo" in record or "provisioningAction" in record:
+        return Dialect.GRAPH_V1
+    if "activityDateTime" in record:  # saved with `$select`: the optional fields left out
         return Dialect.GRAPH_V1
     summary = graph_error_summary(record)
     if summary is not None:
@@ -67,27 +73,100 @@ def build_view(
         return _log_analytics_view(record)
     if dialect is Dialect.ON_DEMAND:
         return on_demand_view(record)
+    if dialect is Dialect.POWERSHELL:
+        view, spelled = powershell.powershell_view(record)
+        view[aliases.SPELLED] = {**spelled, "@powershell": "1"}
+        return view
     if hint == HINT_PORTAL_CSV:
         return _portal_csv_view(record)
     return record
 
 
 def _diagnostic_view(record: dict[str, Any]) -> dict[str, Any]:
+    """The envelope of the common resource-log schema merged with `properties`.
+
+    A field of `properties` wins; where it is absent, null or empty, the envelope's field of
+    the same name fills it (`time`, `tenantId`, `durationMs`, `resultType`, `resultSignature`,
+    `resultDescription` are read by the alias table after the record's own fields).
+    """
     props = record["properties"]
     if not isinstance(props, dict):
         raise InputError(None, "expected a JSON object", field="properties")
     view = {k: v for k, v in record.items() if k != "properties"}
-    view.update(props)
+    spelled = {k: k for k in view}
+    for key, value in props.items():
+        if (value is not None and value != "") or key not in view:
+            view[key] = value
+            spelled[key] = f"properties.{key}"
+    spelled["@default"] = "properties."
+    view[aliases.SPELLED] = spelled
     return view
 
 
+# A Log Analytics export header's decoration: `TimeGenerated [UTC]`, `DurationMs [ms]`.
+_DECORATION = re.compile(r"^(?P<name>[^\[]*?)\s*\[(?P<unit>[^\]]*)\]\s*$")
+_UTC_OFFSET = re.compile(r"UTC\s*(?:(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?")
+LA_SPELLING = {"id": "Id", "activityDateTime": "TimeGenerated"}  # for messages
+
+
 def _log_analytics_view(record: dict[str, Any]) -> dict[str, Any]:
-    view = dict(record)
+    """A Log Analytics row: decorated headers undone, times in the header's zone made UTC,
+    the JSON text columns parsed."""
+    view: dict[str, Any] = {}
+    spelled = dict(LA_SPELLING)
+    for header, value in record.items():
+        match = _DECORATION.match(header) if type(header) is str else None
+        if match is None:
+            view[header] = value
+            continue
+        name = match["name"]
+        spelled[name] = header
+        view[name] = _zoned_time(value, match["unit"], header) if name == "TimeGenerated" else value
     for column in aliases.LOG_ANALYTICS_JSON_COLUMNS:
         value = view.get(column)
         if isinstance(value, str):
             view[column] = parse_json_text(value, column) if value.strip() else None
+    view[aliases.SPELLED] = spelled
     return view
+
+
+def _zoned_time(value: Any, zone: str, header: str) -> Any:
+    """A time from a column whose header names its zone, as ISO text in UTC."""
+    offset = _UTC_OFFSET.fullmatch(zone.strip())
+    if offset is None:
+        raise InputError(
+            None,
+            f"times in {zone!r}, a zone the file does not define: set the portal's display "
+            "time zone to UTC and export again",
+            field=header,
+        )
+    if not isinstance(value, str) or not value.strip():
+        return value
+    delta = timedelta(0)
+    if offset["sign"]:
+        delta = timedelta(hours=int(offset["h"]), minutes=int(offset["m"] or 0))
+        delta = -delta if offset["sign"] == "-" else delta
+    parsed = parse_timestamp(value, offset=delta)
+    if parsed is None:
+        raise InputError(None, f"not a timestamp: {value!r}", field=header)
+    return parsed.isoformat()
+
+
+def _has_time_generated(record: dict[str, Any]) -> bool:
+    return any(type(k) is str and k.startswith("TimeGenerated") for k in record)
+
+
+def respell(field: str | None, view: dict[str, Any]) -> str | None:
+    """A view path as it is spelled in the input the view was built from."""
+    spelled = view.get(aliases.SPELLED)
+    if field is None or type(spelled) is not dict:
+        return field
+    if "@powershell" in spelled:
+        return powershell.respell(field)
+    head, rest = re.match(r"([^.\[]*)(.*)", field).groups()  # type: ignore[union-attr]
+    if head in spelled:
+        return spelled[head] + rest
+    return spelled.get("@default", "") + field
 
 
 def on_demand_view(record: dict[str, Any]) -> dict[str, Any] | None:

@@ -4,14 +4,17 @@ Walking the alias table path by path for every record costs more than parsing th
 So, once at import, each table of aliases becomes the source of a small function that
 fetches every parent object once and tries each spelling inline (as `namedtuple` builds
 its class from source). The alias table stays the single place that knows the spellings.
+
+A value of an unexpected shape (an object where text belongs, an enumeration member no table
+knows, a parent that is not an object) does not fail the record: the column gets null and the
+extractor lists the value under `"@issues"` as `Issue`s, for the caller to keep in `extra`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from provlytics.errors import InputError
 from provlytics.normalize.aliases import Path
 
 Kind = Literal["text", "enum", "time", "int", "raw"]
@@ -20,18 +23,30 @@ Extractor = Callable[[dict[str, Any]], dict[str, Any]]
 
 _INT64 = range(-(2**63), 2**63)
 _EMPTY: dict = {}
+ISSUES = "@issues"  # the key of the extractor's result that lists values it could not use
+
+
+class Issue(NamedTuple):
+    """A value the extractor could not use: its column (None for a parent object), the path
+    it was read at (view spelling), the value and why."""
+
+    column: str | None
+    field: str
+    value: Any
+    reason: str
 
 
 def compile_extractor(name: str, columns: list[Column]) -> Extractor:
     """Build `name(view) -> {column: value}` for the given columns and their alias paths."""
     parents = _parents(columns)
-    lines = [f"def {name}(view):"]
+    lines = [f"def {name}(view):", "    issues = []"]
     for parent, var in parents.items():
         holder, key = parents.get(parent[:-1], "view"), parent[-1]
+        field = ".".join(parent)
         lines += [
             f"    {var} = {holder}.get({key!r})",
             f"    if {var} is None or {var} == '': {var} = _EMPTY",
-            f"    elif type({var}) is not dict: _not_object({'.'.join(parent)!r}, {var})",
+            f"    elif type({var}) is not dict: {var} = _not_object({field!r}, {var}, issues)",
         ]
     result = []
     for i, (column, kind, paths, _table) in enumerate(columns):
@@ -39,6 +54,7 @@ def compile_extractor(name: str, columns: list[Column]) -> Extractor:
         lines.append("    if v == '': v = None")
         lines.append(_convert(kind, i, paths))
         result.append(f"{column!r}: v{i}")
+    result.append(f"{ISSUES!r}: issues")
     lines.append("    return {" + ", ".join(result) + "}")
     namespace = {
         "_EMPTY": _EMPTY,
@@ -48,7 +64,7 @@ def compile_extractor(name: str, columns: list[Column]) -> Extractor:
         "_time": _time,
         "_int": _int,
         **{f"_T{i}": table for i, (_c, _k, _p, table) in enumerate(columns)},
-        **{f"_F{i}": ".".join(paths[0]) for i, (_c, _k, paths, _t) in enumerate(columns)},
+        **{f"_P{i}": (column, paths) for i, (column, _k, paths, _t) in enumerate(columns)},
     }
     exec("\n".join(lines), namespace)  # the source is built above from the alias table
     return namespace[name]
@@ -87,40 +103,67 @@ def _candidates(paths: tuple[Path, ...], parents: dict[Path, str]) -> list[str]:
 
 def _convert(kind: Kind, i: int, paths: tuple[Path, ...]) -> str:
     if kind == "text":
-        return f"    v{i} = v if v is None or type(v) is str else _text(v, _F{i})"
+        return f"    v{i} = v if v is None or type(v) is str else _text(v, _P{i}, view, issues)"
     if kind == "enum":
-        return f"    v{i} = None if v is None else _enum(_T{i}, v, _F{i})"
+        return f"    v{i} = None if v is None else _enum(_T{i}, v, _P{i}, view, issues)"
     if kind == "time":
-        return f"    v{i} = v if v is None or type(v) is str else _time(v, _F{i})"
+        return f"    v{i} = v if v is None or type(v) is str else _time(v, _P{i}, view, issues)"
     if kind == "int":
-        return f"    v{i} = None if v is None else _int(v, _F{i})"
+        return f"    v{i} = None if v is None else _int(v, _P{i}, view, issues)"
     return f"    v{i} = v"
 
 
-def _not_object(field: str, value: Any) -> None:
-    raise InputError(None, f"expected an object, got {type(value).__name__}", field=field)
+_Where = tuple[str, tuple[Path, ...]]  # (column, its alias paths)
 
 
-def _text(value: Any, field: str) -> str:
+def _issue(where: _Where, view: dict, value: Any, reason: str, issues: list) -> None:
+    """Note an unusable value under the path it was found at (first alias if not found)."""
+    column, paths = where
+    for path in paths:
+        node: Any = view
+        for key in path:
+            node = node.get(key) if type(node) is dict else None
+        if node is value:
+            issues.append(Issue(column, ".".join(path), value, reason))
+            return
+    issues.append(Issue(column, ".".join(paths[0]), value, reason))
+
+
+def _not_object(field: str, value: Any, issues: list) -> dict:
+    issues.append(Issue(None, field, value, f"expected an object, got {type(value).__name__}"))
+    return _EMPTY
+
+
+def _text(value: Any, where: _Where, view: dict, issues: list) -> str | None:
     if type(value) in (int, float):
         return str(value)
-    raise InputError(None, f"expected a string, got {type(value).__name__}", field=field)
+    _issue(where, view, value, f"expected a string, got {type(value).__name__}", issues)
+    return None
 
 
-def _enum(table: dict, value: Any, field: str) -> str:
+def _enum(table: dict, value: Any, where: _Where, view: dict, issues: list) -> str | None:
+    member = enum_member(table, value)
+    if member is None:
+        _issue(where, view, value, f"not a known enumeration member: {value!r}", issues)
+    return member
+
+
+def enum_member(table: dict, value: Any) -> str | None:
+    """The v1.0 member a spelling (any case, any separators) or an integer stands for."""
     if type(value) is str:
-        return table.get(value.lower()) or value
+        key = value.lower()
+        return table.get(key) or table.get("".join(c for c in key if c.isalnum()))
     if type(value) is int:
-        return table.get(value) or str(value)
-    raise InputError(None, f"expected an enumeration value, got {value!r}", field=field)
+        return table.get(value)
+    return None
 
 
-def _time(value: Any, field: str) -> str:
-    raise InputError(None, f"expected an ISO timestamp, got {value!r}", field=field)
+def _time(value: Any, where: _Where, view: dict, issues: list) -> None:
+    _issue(where, view, value, f"expected an ISO timestamp, got {value!r}", issues)
 
 
-def _int(value: Any, field: str) -> int:
+def _int(value: Any, where: _Where, view: dict, issues: list) -> int | None:
     number = whole_number(value)
     if number is None:
-        raise InputError(None, f"expected a whole number, got {value!r}", field=field)
+        _issue(where, view, value, f"expected a whole number, got {value!r}", issues)
     return number

@@ -3,8 +3,9 @@
 Parsing JSON into dicts and walking them costs most of a load. A page in Graph's own shape
 is instead decoded against structs that declare exactly the v1.0 fields the alias table
 reads, and anything else about it is a surprise: an unknown field, another type, a missing
-id or an odd timestamp sends the page down the general path, which keeps unknown fields in
-`extra` and names bad records. A test holds both paths to the same rows.
+id, an odd timestamp or an enumeration member no table knows sends the page down the general
+path, which keeps unknown fields in `extra` and names bad records. Fields Graph types as
+optional may be absent (a page saved with `$select`). A test holds both paths to the same rows.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-from msgspec import UNSET, UnsetType
 
 from provlytics.normalize import aliases as A
+from provlytics.normalize.extract import enum_member
 from provlytics.normalize.rows import (
     ERROR_COLUMNS,
     EVENT_COLUMNS,
@@ -106,9 +107,8 @@ class Record(_Annotated):
     job_id: str | None = None
     cycle_id: str | None = None
     change_id: str | None = None
-    # presence of either of these two marks the v1.0 dialect, even when null
-    provisioning_action: str | UnsetType | None = UNSET
-    provisioning_status_info: StatusInfo | UnsetType | None = UNSET
+    provisioning_action: str | None = None
+    provisioning_status_info: StatusInfo | None = None
     duration_in_milliseconds: Int64 | None = None
     initiated_by: Initiator | None = None
     service_principal: Named | None = None
@@ -158,13 +158,9 @@ def page_batches(
     records: list[Record],
 ) -> tuple[dict[str, pa.RecordBatch], dict[str, Sequence[int]]] | None:
     """A batch per table, and the record each row came from; None if a record needs the
-    general path (no id, no or an odd time, neither v1.0 marker field, a details bag that
-    is not an object, or bad UTF-8 in one)."""
-    if not all(
-        r.id and r.activity_date_time
-        and (r.provisioning_action is not UNSET or r.provisioning_status_info is not UNSET)
-        for r in records
-    ):  # fmt: skip
+    general path (no id, no or an odd time, an unknown enumeration member, a details bag
+    that is not an object, or bad UTF-8 in one)."""
+    if not all(r.id and r.activity_date_time for r in records):
         return None
     times, bad = to_timestamps([r.activity_date_time for r in records])
     if bad:
@@ -180,6 +176,8 @@ def page_batches(
         events = _events(records, found, times)
         step_batch = _steps(events, steps, details)
     except (UnicodeDecodeError, pa.ArrowInvalid):  # bad UTF-8 inside a raw bag
+        return None
+    except _UnknownMember:  # the general path keeps it in `extra` and says so
         return None
     properties = _flatten(property_lists)
     errors, failed = _errors(events, step_lists)
@@ -267,8 +265,8 @@ def _properties(events: pa.RecordBatch, properties: _Children) -> pa.RecordBatch
         "event_id": events["event_id"].take(properties.parents),
         "property_index": properties.positions,
         "name": [p.display_name or None for p in items],
-        "old_value": [p.old_value or None for p in items],
-        "new_value": [p.new_value or None for p in items],
+        "old_value": [p.old_value for p in items],  # "" (cleared) is not null (not logged)
+        "new_value": [p.new_value for p in items],
     }
     return _batch("modified_properties", columns)
 
@@ -374,11 +372,18 @@ def _spellings(table: dict) -> dict[str, str]:
     return {**{k: v for k, v in table.items() if type(k) is str}, **{v: v for v in table.values()}}
 
 
+class _UnknownMember(Exception):
+    """An enumeration value no table knows: a page for the general path."""
+
+
 def _enum(spellings: tuple[dict[str, str], dict], value: str | None) -> str | None:
     if not value:
         return None
     exact, table = spellings
-    return exact.get(value) or table.get(value.lower()) or value
+    member = exact.get(value) or enum_member(table, value)
+    if member is None:
+        raise _UnknownMember(value)
+    return member
 
 
 def _enums(spellings: tuple[dict[str, str], dict], values: list[str | None]) -> list[str | None]:

@@ -1,8 +1,12 @@
 """Pure row builders: one record view -> rows of events, steps, modified properties, errors.
 
 Rows are tuples in the column order of `schema.SCHEMAS`; times stay as text here and are
-parsed a whole column at a time by the table builder. Errors are raised as `InputError`
-without an origin; the caller, who knows where the record came from, adds it.
+parsed a whole column at a time by the table builder (views of exports, which mark how their
+fields are spelled, have their time checked here, to name the field as the input spells it).
+Only a record without an id or a time is refused, as `InputError` without an origin (the
+caller adds it). A field of an unexpected shape costs that field: null in its column, the
+value kept in `extra` under its path, and an `Issue` in `Rows.issues` for the caller to log.
+Modified-property values keep `""` (cleared) apart from null (not logged).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import orjson
 from provlytics.errors import InputError
 from provlytics.normalize import aliases as A
 from provlytics.normalize.aliases import Trie
-from provlytics.normalize.extract import Column, compile_extractor
+from provlytics.normalize.extract import ISSUES, Column, Issue, compile_extractor
+from provlytics.normalize.times import parse_timestamp
 from provlytics.schema import SCHEMAS
 
 EVENT_COLUMNS = tuple(SCHEMAS["events"].names)
@@ -66,23 +71,29 @@ class Rows(NamedTuple):
     steps: list[tuple]
     properties: list[tuple]
     error: tuple | None
+    issues: list[Issue] = []  # noqa: RUF012 - never mutated; fields given up (in `extra`)
 
 
 def build_rows(view: dict[str, Any], dialect: str) -> Rows:
     """Map one record view to its table rows (raises InputError without an origin)."""
     ev = _extract_event(view)
-    _require(ev, "event_id", "id")
-    _require(ev, "activity_time", "activityDateTime")
+    issues: list[Issue] = ev.pop(ISSUES)
+    _require(ev, "event_id", "id", issues)
+    _require(ev, "activity_time", "activityDateTime", issues)
+    if A.SPELLED in view:
+        ev["activity_time"] = _checked_time(view, ev["activity_time"])
     extra: dict[str, Any] = {}
     collect_extra(view, A.KNOWN_KEYS, "", extra)
-    steps, skip_reason, reportable = _steps(ev[_STEPS], ev["event_id"], extra)
-    properties = _properties(ev[_PROPERTIES], ev["event_id"], extra)
+    steps, skip_reason, reportable = _steps(ev[_STEPS], ev["event_id"], extra, issues)
+    properties = _properties(ev[_PROPERTIES], ev["event_id"], extra, issues)
+    for issue in issues:
+        extra[issue.field] = issue.value
     ev["skip_reason"] = _skip_reason(view, ev["status"]) or skip_reason
     ev["reportable_identifier"] = ev["reportable_identifier"] or reportable
     ev["dialect"] = dialect
     ev["extra"] = orjson.dumps(extra).decode() if extra else None
     event = _EVENT_TUPLE(ev)
-    return Rows(event, steps, properties, error_row(event, steps))
+    return Rows(event, steps, properties, error_row(event, steps), issues)
 
 
 def collect_extra(node: dict[str, Any], known: Trie, prefix: str, extra: dict[str, Any]) -> None:
@@ -97,16 +108,18 @@ def collect_extra(node: dict[str, Any], known: Trie, prefix: str, extra: dict[st
 
 
 def _steps(
-    steps: Any, event_id: str, extra: dict[str, Any]
+    steps: Any, event_id: str, extra: dict[str, Any], issues: list[Issue]
 ) -> tuple[list[tuple], str | None, str | None]:
     rows: list[tuple] = []
     skip_reason = reportable = None
-    for i, step in enumerate(_as_list(steps, "provisioningSteps")):
+    for i, step in enumerate(_as_list(steps, "provisioningSteps", issues)):
         prefix = f"provisioningSteps[{i}]"
         graph_shaped = type(step) is dict and step.keys() == _GRAPH_STEP_KEYS
-        values = _step_values(step, prefix, graph_shaped)
+        values = _step_values(step, prefix, graph_shaped, issues)
+        if values is None:
+            continue
         name, step_type, status, description, timestamp, details = values
-        details_text, bag = _details(details, prefix)
+        details_text, bag = _details(details, prefix, issues)
         if bag:
             skip_reason = bag.get(A.SKIP_REASON_KEY) or skip_reason
             reportable = reportable or bag.get(A.REPORTABLE_ID_KEY)
@@ -116,45 +129,58 @@ def _steps(
     return rows, as_text(skip_reason), as_text(reportable)
 
 
-def _step_values(step: Any, prefix: str, graph_shaped: bool) -> tuple:
-    """(name, type, status, description, timestamp, details) of one step."""
+def _step_values(step: Any, prefix: str, graph_shaped: bool, issues: list[Issue]) -> tuple | None:
+    """(name, type, status, description, timestamp, details) of one step; None if it is
+    not an object."""
     if graph_shaped:  # Graph's own shape: fast path
         name, kind, status, description = (
             step["name"], step["provisioningStepType"], step["status"], step["description"]
         )  # fmt: skip
         if type(name) is str and type(description) is str and type(kind) is str:
-            kind = A.STEP_TYPES.get(kind.lower()) or kind or None
-            if type(status) is str:
-                status = A.RESULTS.get(status.lower()) or status or None
-                return name or None, kind, status, description or None, None, step["details"]
-    st = _extract_child(_extract_step, step, prefix)
+            kind = A.STEP_TYPES.get(kind.lower()) if kind else None
+            if type(status) is str and kind is not None:
+                status = A.RESULTS.get(status.lower()) if status else None
+                if status is not None:
+                    return name or None, kind, status, description or None, None, step["details"]
+    st = _extract_child(_extract_step, step, prefix, issues)
+    if st is None:
+        return None
     return (
         st["name"], st["step_type"], st["status"], st["description"], st["timestamp"],
         st["details"],
     )  # fmt: skip
 
 
-def _properties(properties: Any, event_id: str, extra: dict[str, Any]) -> list[tuple]:
+def _properties(
+    properties: Any, event_id: str, extra: dict[str, Any], issues: list[Issue]
+) -> list[tuple]:
     rows: list[tuple] = []
-    for i, prop in enumerate(_as_list(properties, "modifiedProperties")):
+    for i, prop in enumerate(_as_list(properties, "modifiedProperties", issues)):
         if type(prop) is dict and prop.keys() == _GRAPH_PROPERTY_KEYS:  # fast path
             name, old, new = prop["displayName"], prop["oldValue"], prop["newValue"]
         else:
             prefix = f"modifiedProperties[{i}]"
-            pr = _extract_child(_extract_property, prop, prefix)
-            name, old, new = pr.values()
+            pr = _extract_child(_extract_property, prop, prefix, issues)
+            if pr is None:
+                continue
+            name, old, new = pr["name"], pr["old_value"], pr["new_value"]
             _child_extra(prop, _PROPERTY_KEYS, prefix + ".", extra)
-        rows.append((event_id, i, _value_text(name), _value_text(old), _value_text(new)))
+        rows.append((event_id, i, as_text(name), _value_text(old), _value_text(new)))
     return rows
 
 
-def _extract_child(extract: Any, child: Any, prefix: str) -> dict[str, Any]:
+def _extract_child(
+    extract: Any, child: Any, prefix: str, issues: list[Issue]
+) -> dict[str, Any] | None:
+    """A step's or property's fields; None (and an issue) if it is not an object."""
     if type(child) is not dict:
-        raise InputError(None, f"expected an object, got {type(child).__name__}", field=prefix)
-    try:
-        return extract(child)
-    except InputError as exc:
-        raise InputError(None, exc.reason, field=f"{prefix}.{exc.field}") from None
+        reason = f"expected an object, got {type(child).__name__}"
+        issues.append(Issue(None, prefix, child, reason))
+        return None
+    values = extract(child)
+    for issue in values.pop(ISSUES):
+        issues.append(issue._replace(field=f"{prefix}.{issue.field}"))
+    return values
 
 
 def error_row(event: tuple, steps: list[tuple]) -> tuple | None:
@@ -183,7 +209,7 @@ def _skip_reason(view: dict[str, Any], status: str | None) -> str | None:
     return as_text(details.get("errorCode")) if type(details) is dict else None
 
 
-def _details(value: Any, field: str) -> tuple[str | None, dict | None]:
+def _details(value: Any, field: str, issues: list[Issue]) -> tuple[str | None, dict | None]:
     """A step's details bag as JSON text, and as a dict when it is one."""
     if value is None or value == {} or value == "":
         return None, None
@@ -195,16 +221,17 @@ def _details(value: Any, field: str) -> tuple[str | None, dict | None]:
         except orjson.JSONDecodeError:
             return orjson.dumps(value).decode(), None
         return value, parsed if type(parsed) is dict else None
-    raise InputError(
-        None, f"expected an object, got {type(value).__name__}", field=f"{field}.details"
-    )
+    reason = f"expected an object, got {type(value).__name__}"
+    issues.append(Issue(None, f"{field}.details", value, reason))
+    return None, None
 
 
-def _as_list(value: Any, field: str) -> list:
+def _as_list(value: Any, field: str, issues: list[Issue]) -> list:
     if value is None:
         return []
     if type(value) is not list:
-        raise InputError(None, f"expected a list, got {type(value).__name__}", field=field)
+        issues.append(Issue(None, field, value, f"expected a list, got {type(value).__name__}"))
+        return []
     return value
 
 
@@ -215,11 +242,10 @@ def _child_extra(obj: dict[str, Any], known: frozenset[str], prefix: str, extra:
 
 
 def _value_text(value: Any) -> str | None:
-    """Modified-property values are strings; other JSON values are kept as JSON text."""
-    if type(value) is str:
-        return value or None
-    if value is None:
-        return None
+    """A modified-property value: text as is, `""` included (the attribute was cleared; null
+    is "not logged"); other JSON values as JSON text."""
+    if type(value) is str or value is None:
+        return value
     return orjson.dumps(value).decode()
 
 
@@ -230,6 +256,23 @@ def as_text(value: Any) -> str | None:
     return value if type(value) is str else orjson.dumps(value).decode()
 
 
-def _require(ev: dict[str, Any], column: str, field: str) -> None:
-    if ev[column] is None:
-        raise InputError(None, "is missing", field=field)
+def _require(ev: dict[str, Any], column: str, field: str, issues: list[Issue]) -> None:
+    """A column no record can do without: its value's issue, or "is missing", as an error."""
+    if ev[column] is not None:
+        return
+    for issue in issues:
+        if issue.column == column:
+            raise InputError(None, issue.reason, field=issue.field)
+    raise InputError(None, "is missing", field=field)
+
+
+def _checked_time(view: dict[str, Any], text: str) -> str:
+    """An export's time as ISO text in UTC; an error names the field it was read from."""
+    parsed = parse_timestamp(text)
+    if parsed is None:
+        field = next(
+            (".".join(p) for p in A.EVENT_TIMES["activity_time"] if view.get(p[0]) == text),
+            "activityDateTime",
+        )
+        raise InputError(None, f"not a timestamp: {text!r}", field=field)
+    return parsed.isoformat()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -11,13 +12,27 @@ import pyarrow.compute as pc
 from provlytics.schema import TIME
 
 _NS_UTC = pa.timestamp("ns", tz="UTC")
-# Spellings seen outside ISO 8601: Log Analytics CSV exports and diagnostic `time` variants.
+# Spellings seen outside ISO 8601: the Azure portal's display forms in Log Analytics exports
+# (en-US, 12- and 24-hour, with or without a comma), `yyyy/MM/dd` exports, PowerShell
+# `Export-Csv` dates, and diagnostic `time` variants. Day-first forms are not guessed.
 _FORMATS = (
     "%m/%d/%Y, %I:%M:%S.%f %p",
     "%m/%d/%Y, %I:%M:%S %p",
+    "%m/%d/%Y %I:%M:%S.%f %p",
     "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y, %H:%M:%S.%f",
+    "%m/%d/%Y, %H:%M:%S",
+    "%m/%d/%Y %H:%M:%S.%f",
     "%m/%d/%Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S.%f",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d, %I:%M:%S.%f %p",
+    "%Y/%m/%d, %I:%M:%S %p",
 )
+# .NET JSON dates (Windows PowerShell 5.1 `ConvertTo-Json`): `/Date(ms)/`, `/Date(ms+hhmm)/`;
+# the milliseconds count from the epoch in UTC, the offset only says where it was written.
+_DOTNET_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_timestamps(values: Sequence[str | None]) -> tuple[pa.Array, list[int]]:
@@ -35,17 +50,27 @@ def to_timestamps(values: Sequence[str | None]) -> tuple[pa.Array, list[int]]:
     return pa.array(parsed, TIME), bad
 
 
-def parse_timestamp(value: str | None) -> datetime | None:
-    """One timestamp in any known spelling, as an aware UTC datetime; None if not one."""
+def parse_timestamp(value: str | None, *, offset: timedelta | None = None) -> datetime | None:
+    """One timestamp in any known spelling, as an aware UTC datetime; None if not one.
+
+    `offset` is the zone of text that carries none (default UTC), e.g. from a Log Analytics
+    header decorated `[UTC+02:00]`.
+    """
     if not value:
         return None
+    text = value.strip()
+    dotnet = _DOTNET_DATE.fullmatch(text)
+    if dotnet:
+        return _EPOCH + timedelta(milliseconds=int(dotnet.group(1)))
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        parsed = datetime.fromisoformat(text)
     except ValueError:
-        parsed = _strptime(value.strip())
+        parsed = _strptime(text)
     if parsed is None:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone(offset or timedelta(0))).astimezone(UTC)
+    return parsed.astimezone(UTC)
 
 
 def _strptime(value: str) -> datetime | None:

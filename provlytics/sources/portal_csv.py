@@ -8,6 +8,7 @@ row with the same change ID. Headers are matched by the normalizer, whatever the
 from __future__ import annotations
 
 import csv
+import itertools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -100,15 +101,16 @@ def _page(records: list, origin: Origin, lines: list[int], first: int, portal: b
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         with open_text(path) as handle:
-            reader = csv.DictReader(handle)
+            first = handle.readline()  # Windows PowerShell's Export-Csv: `#TYPE <class>` first
+            skipped = 1 if first.startswith("#TYPE") else 0
+            reader = csv.DictReader(itertools.chain([] if skipped else [first], handle))
             if not reader.fieldnames:
                 raise InputError(str(path), "the CSV file has no header row")
             for row in reader:
+                line = reader.line_num + skipped
                 if None in row:
-                    raise InputError(
-                        Origin(str(path), line=reader.line_num), "more cells than headers"
-                    )
-                yield reader.line_num, {k: (v if v != "" else None) for k, v in row.items()}
+                    raise InputError(Origin(str(path), line=line), "more cells than headers")
+                yield line, {k: (v if v != "" else None) for k, v in row.items()}
     except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
         raise InputError(str(path), f"not a readable CSV file ({exc})") from exc
 
