@@ -12,6 +12,31 @@ SCHEMA_VERSION = 2
 TIME = pa.timestamp("us", tz="UTC")
 _S, _I, _B = pa.string(), pa.int64(), pa.bool_()
 
+
+def _members(*names: str) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+# Every value the log enumeration columns can hold: the Graph v1.0 members (CSDL), whatever
+# spelling, integer or retired name the input used; a value that is none of them is left
+# out (null) and kept in `extra`.
+ENUM_MEMBERS: dict[str, tuple[str, ...]] = {
+    "action": (
+        "create", "update", "delete", "disable", "stagedDelete", "other", "unknownFutureValue",
+    ),
+    "status": ("success", "failure", "skipped", "warning", "unknownFutureValue"),
+    "error_category": ("failure", "nonServiceFailure", "success", "unknownFutureValue"),
+    "initiated_by_type": ("user", "application", "system", "unknownFutureValue"),
+    "step_type": (
+        "import", "scoping", "matching", "processing", "referenceResolution", "export",
+        "unknownFutureValue",
+    ),
+}  # fmt: skip
+_ACTIONS, _RESULTS, _ERROR_CATEGORIES, _INITIATOR_TYPES, _STEP_TYPES = (
+    _members(*ENUM_MEMBERS[c])
+    for c in ("action", "status", "error_category", "initiated_by_type", "step_type")
+)
+
 # (column, type, description); order is the column order of the table.
 _EVENTS = [
     ("event_id", _S, "Graph `id` of the provisioning event (on-demand: its `changeId`). Key."),
@@ -20,10 +45,10 @@ _EVENTS = [
     ("job_id", _S, "Synchronization job id, e.g. `scim.<tenant hex>.<guid>`."),
     ("cycle_id", _S, "Id of the job iteration (cycle)."),
     ("change_id", _S, "Id of this change within its cycle; joins portal CSV files."),
-    ("action", _S, "create, update, delete, disable, stagedDelete or other."),
-    ("status", _S, "success, failure, skipped or warning."),
+    ("action", _S, f"One of {_ACTIONS}, or null."),
+    ("status", _S, f"One of {_RESULTS}, or null."),
     ("error_code", _S, "Error code, e.g. EntryConflict (on-demand: the verdict's code)."),
-    ("error_category", _S, "failure, nonServiceFailure or success."),
+    ("error_category", _S, f"One of {_ERROR_CATEGORIES}, or null."),
     ("error_reason", _S, "Error text (`reason`; on-demand: the verdict's `errorMessage`)."),
     ("error_details", _S, "`additionalDetails` of the error."),
     ("recommended_action", _S, "`recommendedAction` of the error."),
@@ -43,7 +68,7 @@ _EVENTS = [
     ("target_type", _S, "Target identity type, e.g. urn:ietf:params:scim:schemas:core:2.0:User."),
     ("initiated_by_id", _S, "Initiator id (often empty for the provisioning service)."),
     ("initiated_by_name", _S, "Initiator name, e.g. Azure AD Provisioning Service."),
-    ("initiated_by_type", _S, "user, application or system."),
+    ("initiated_by_type", _S, f"One of {_INITIATOR_TYPES}, or null."),
     ("reportable_identifier", _S, "Human-readable identifier (UPN, group name) from the steps."),
     ("dialect", _S, "Shape the record was read from: graph.v1, graph.beta.legacy, on_demand, ..."),
     ("extra", _S, "JSON object of every field not mapped to a column, keyed by path; or null."),
@@ -52,8 +77,8 @@ _STEPS = [
     ("event_id", _S, "Parent event. Key, with step_index."),
     ("step_index", pa.int32(), "0-based position of the step in the event."),
     ("name", _S, "Step name, e.g. EntryImport, EntryExportAdd."),
-    ("step_type", _S, "import, scoping, matching, processing, referenceResolution or export."),
-    ("status", _S, "success, failure, skipped or warning."),
+    ("step_type", _S, f"One of {_STEP_TYPES}, or null."),
+    ("status", _S, f"One of {_RESULTS}, or null."),
     ("description", _S, "What the step did, as logged."),
     ("timestamp", TIME, "When the step ran (on-demand results only)."),
     ("details", _S, "JSON object of the step's details bag (values are strings)."),
@@ -62,24 +87,24 @@ _MODIFIED_PROPERTIES = [
     ("event_id", _S, "Parent event. Key, with property_index."),
     ("property_index", pa.int32(), "0-based position of the property in the event."),
     ("name", _S, "Attribute name (`displayName` of the modified property)."),
-    ("old_value", _S, "Value before the change, or null."),
-    ("new_value", _S, "Value after the change, or null."),
+    ("old_value", _S, 'Value before the change; `""` if it was empty, null if not logged.'),
+    ("new_value", _S, 'Value after the change; `""` if cleared, null if not logged.'),
 ]
 _ERRORS = [
     ("event_id", _S, "The failed or warned event. Key."),
     ("activity_time", TIME, "When the event happened."),
-    ("status", _S, "failure or warning (status of the event)."),
+    ("status", _S, "`failure` or `warning` (status of the event)."),
     ("job_id", _S, "Synchronization job id."),
     ("cycle_id", _S, "Id of the job iteration (cycle)."),
     ("change_id", _S, "Id of this change within its cycle."),
-    ("action", _S, "Action of the event."),
+    ("action", _S, f"Action of the event: one of {_ACTIONS}, or null."),
     ("error_code", _S, "Error code."),
-    ("error_category", _S, "Error category."),
+    ("error_category", _S, f"Error category: one of {_ERROR_CATEGORIES}, or null."),
     ("error_reason", _S, "Error text."),
     ("error_details", _S, "Additional details."),
     ("recommended_action", _S, "Recommended action."),
     ("failed_step_name", _S, "First step whose status matches the event's (else the last step)."),
-    ("failed_step_type", _S, "Type of that step."),
+    ("failed_step_type", _S, f"Type of that step: one of {_STEP_TYPES}, or null."),
     ("failed_step_description", _S, "Description of that step."),
     ("service_principal_id", _S, "Service principal (enterprise app) id."),
     ("service_principal_name", _S, "Service principal display name."),
@@ -165,7 +190,12 @@ def render_markdown() -> str:
         "do not edit by hand.",
         "",
         "Times are `timestamp[us, tz=UTC]`. Enumerations use the Graph v1.0 spelling in lower "
-        "camelCase. Missing values are nulls, never empty strings. Parquet datasets hold a "
+        "camelCase; each enumeration column lists every value it can hold (a value the input "
+        "gives that is none of them becomes null, and is kept in the event's `extra`). "
+        "Missing values are nulls, never empty strings, with one exception: in "
+        '`modified_properties`, `old_value` and `new_value` keep `""` (the attribute was empty '
+        "or cleared) apart from null (the value was not logged), as Graph does; the portal's "
+        "CSV download cannot tell them apart and gives null for both. Parquet datasets hold a "
         "folder per table, Hive-partitioned by `activity_date=YYYY-MM-DD` (steps and modified "
         "properties by their event's date, job status by `observed_time`), zstd-compressed, "
         "with `manifest.json` written last.",

@@ -201,3 +201,47 @@ def test_two_records_on_one_json_line_are_a_bad_line_not_two_records(tmp_path):
     path.write_text(f"{first}\n{second},{third}\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"logs\.ndjson:2.*not valid JSON"):
         pv.load(path, progress=False)
+
+
+def test_cleared_and_unlogged_property_values_stay_apart_on_both_paths():
+    record = p.v1_failure_contoso()
+    record["modifiedProperties"] = [
+        {"displayName": "mobile", "oldValue": "+1 555", "newValue": ""},
+        {"displayName": "title", "oldValue": None, "newValue": "Lead"},
+        {"displayName": "mail", "oldValue": "", "newValue": None},
+    ]
+    data = orjson.dumps(p.graph_page(record))
+    typed, general = _rows(_typed(data)), _rows(_general(data))
+    assert typed == general
+    assert [(r["old_value"], r["new_value"]) for r in typed["modified_properties"]] == [
+        ("+1 555", ""),
+        (None, "Lead"),
+        ("", None),
+    ]
+
+
+def test_a_page_saved_with_select_takes_the_typed_path_with_the_same_rows():
+    records = [
+        {"id": "s1", "activityDateTime": "2024-04-10T06:30:12Z", "jobId": "scim.x.y"},
+        {"id": "s2", "activityDateTime": "2024-04-10T06:31:12Z", "changeId": "c2"},
+    ]
+    data = orjson.dumps(p.graph_page(*records))
+    decoded = graph_v1.decode_page(data)
+    assert decoded is not None and graph_v1.page_batches(decoded) is not None
+    typed = _rows(_typed(data))
+    assert typed == _rows(_general(data))
+    assert [(e["event_id"], e["action"], e["status"], e["dialect"]) for e in typed["events"]] == [
+        ("s1", None, None, "graph.v1"),
+        ("s2", None, None, "graph.v1"),
+    ]
+
+
+def test_an_unknown_enumeration_member_sends_the_page_to_the_general_path(caplog):
+    record = p.v1_failure_contoso() | {"provisioningAction": "teleport"}
+    data = orjson.dumps(p.graph_page(record))
+    decoded = graph_v1.decode_page(data)
+    assert decoded is not None and graph_v1.page_batches(decoded) is None
+    rows = _rows(_typed(data))
+    assert rows["events"][0]["action"] is None
+    assert rows["events"][0]["extra"]["provisioningAction"] == "teleport"
+    assert "'provisioningAction': not a known enumeration member: 'teleport'" in caplog.text

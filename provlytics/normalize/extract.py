@@ -17,7 +17,8 @@ from typing import Any, Literal, NamedTuple
 
 from provlytics.normalize.aliases import Path
 
-Kind = Literal["text", "enum", "time", "int", "raw"]
+# "raw": the value as is, "" taken as missing; "value": as is, "" kept (a cleared value)
+Kind = Literal["text", "enum", "time", "int", "raw", "value"]
 Column = tuple[str, Kind, tuple[Path, ...], dict | None]
 Extractor = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -50,8 +51,10 @@ def compile_extractor(name: str, columns: list[Column]) -> Extractor:
         ]
     result = []
     for i, (column, kind, paths, _table) in enumerate(columns):
-        lines += _candidates(paths, parents)
-        lines.append("    if v == '': v = None")
+        keep_empty = kind == "value"
+        lines += _candidates(paths, parents, keep_empty)
+        if not keep_empty:
+            lines.append("    if v == '': v = None")
         lines.append(_convert(kind, i, paths))
         result.append(f"{column!r}: v{i}")
     result.append(f"{ISSUES!r}: issues")
@@ -92,12 +95,13 @@ def _parents(columns: list[Column]) -> dict[Path, str]:
     return parents
 
 
-def _candidates(paths: tuple[Path, ...], parents: dict[Path, str]) -> list[str]:
+def _candidates(paths: tuple[Path, ...], parents: dict[Path, str], keep_empty: bool) -> list[str]:
     lines = []
+    missing = "v is None" if keep_empty else "v is None or v == ''"
     for n, path in enumerate(paths):
         holder = parents[path[:-1]] if len(path) > 1 else "view"
         get = f"v = {holder}.get({path[-1]!r})"
-        lines.append(f"    {get}" if n == 0 else f"    if v is None or v == '': {get}")
+        lines.append(f"    {get}" if n == 0 else f"    if {missing}: {get}")
     return lines
 
 

@@ -170,7 +170,8 @@ def page_batches(
     steps = _flatten(step_lists)
     try:
         details = _raw_column([step.details for step in steps.items], _NOTHING)
-        if not pc.all(pc.or_kleene(pc.starts_with(details, "{"), pc.is_null(details))).as_py():
+        objects = pc.or_kleene(pc.starts_with(details, "{"), pc.is_null(details))
+        if not pc.all(objects, min_count=0).as_py():  # (a page with no steps: True)
             return None  # a bag that is not an object: the general path says so
         found = _from_details(details, steps.parents, len(records))
         events = _events(records, found, times)

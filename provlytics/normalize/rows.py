@@ -11,6 +11,7 @@ Modified-property values keep `""` (cleared) apart from null (not logged).
 
 from __future__ import annotations
 
+import json
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -52,7 +53,8 @@ _STEP_SPEC: list[Column] = [
     ("details", "raw", _one_level(A.STEP_DETAILS), None),
 ]
 _PROPERTY_SPEC: list[Column] = [
-    (c, "raw", _one_level(keys), None) for c, keys in A.PROPERTY_FIELDS.items()
+    (c, "raw" if c == "name" else "value", _one_level(keys), None)
+    for c, keys in A.PROPERTY_FIELDS.items()
 ]
 _extract_event = compile_extractor("extract_event", _EVENT_SPEC)
 _extract_step = compile_extractor("extract_step", _STEP_SPEC)
@@ -91,7 +93,7 @@ def build_rows(view: dict[str, Any], dialect: str) -> Rows:
     ev["skip_reason"] = _skip_reason(view, ev["status"]) or skip_reason
     ev["reportable_identifier"] = ev["reportable_identifier"] or reportable
     ev["dialect"] = dialect
-    ev["extra"] = orjson.dumps(extra).decode() if extra else None
+    ev["extra"] = _json_text(extra) if extra else None
     event = _EVENT_TUPLE(ev)
     return Rows(event, steps, properties, error_row(event, steps), issues)
 
@@ -247,6 +249,14 @@ def _value_text(value: Any) -> str | None:
     if type(value) is str or value is None:
         return value
     return orjson.dumps(value).decode()
+
+
+def _json_text(value: Any) -> str:
+    """JSON text of `extra`; integers beyond 64 bits (which orjson refuses) as well."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def as_text(value: Any) -> str | None:
