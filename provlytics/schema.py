@@ -32,6 +32,10 @@ ENUM_MEMBERS: dict[str, tuple[str, ...]] = {
         "unknownFutureValue",
     ),
 }  # fmt: skip
+_DIALECTS = _members(
+    "graph.v1", "graph.beta.legacy", "on_demand", "diagnostic", "portal", "log_analytics",
+    "powershell",
+)  # fmt: skip
 _ACTIONS, _RESULTS, _ERROR_CATEGORIES, _INITIATOR_TYPES, _STEP_TYPES = (
     _members(*ENUM_MEMBERS[c])
     for c in ("action", "status", "error_category", "initiated_by_type", "step_type")
@@ -70,7 +74,7 @@ _EVENTS = [
     ("initiated_by_name", _S, "Initiator name, e.g. Azure AD Provisioning Service."),
     ("initiated_by_type", _S, f"One of {_INITIATOR_TYPES}, or null."),
     ("reportable_identifier", _S, "Human-readable identifier (UPN, group name) from the steps."),
-    ("dialect", _S, "Shape the record was read from: graph.v1, graph.beta.legacy, on_demand, ..."),
+    ("dialect", _S, f"Shape the record was read from: one of {_DIALECTS}."),
     ("extra", _S, "JSON object of every field not mapped to a column, keyed by path; or null."),
 ]
 _STEPS = [

@@ -129,7 +129,7 @@ def test_drilldown_keeps_cleared_values_apart_from_nulls(tmp_path):
     record["provisioningStatusInfo"] = {"status": "failure", "errorInformation": {
         "errorCode": "Timeout", "reason": "slow"}}  # fmt: skip
     frames = pv.load(p.write_json(tmp_path / "one.json", p.graph_page(record)))
-    assert A.drilldown(frames, "timeout")["changes"].tolist() == ["department: 'Sales' -> null"]
+    assert A.drilldown(frames, "timeout")["changes"].tolist() == ["department: 'Sales' -> ''"]
 
 
 def test_error_codes_largest_first(frames):

@@ -76,12 +76,13 @@ def test_bad_file_exits_1_with_one_line_naming_it(runner, content, expected):
 def test_bad_record_exits_1_naming_record_and_field(runner):
     with runner.isolated_filesystem():
         bad = p.v1_failure_contoso()
-        bad["sourceIdentity"] = ["not", "an", "object"]
+        bad["activityDateTime"] = ["not", "a", "time"]  # (an odd optional field costs the field)
         p.write_json(Path("page.json"), p.graph_page(p.v1_success_aws(), bad))
         result = runner.invoke(main, ["load", "page.json", "--out", "report"])
         assert result.exit_code == 1
         assert result.output == (
-            "Error: page.json: record 1: 'sourceIdentity': expected an object, got list\n"
+            "Error: page.json: record 1: 'activityDateTime': expected an ISO timestamp, "
+            "got ['not', 'a', 'time']\n"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import gzip
 import json
 import logging
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ import pytest
 import provlytics as pv
 from provlytics.normalize import aliases as A
 from provlytics.normalize.batch import normalize_page
-from provlytics.normalize.dialects import HINT_ARRAY, HINT_PORTAL_CSV
+from provlytics.normalize.dialects import HINT_ARRAY, HINT_PORTAL_CSV, Dialect
 from provlytics.origin import Origin, Page
 from provlytics.schema import ENUM_MEMBERS, SCHEMAS, render_markdown
 from provlytics.tables import FramesBuilder, ProvisioningFrames
@@ -518,3 +519,36 @@ def test_the_schema_lists_every_value_an_enumeration_column_can_hold(column):
         assert f"`{member}`" in doc
     assert "`unknownFutureValue`" in doc
     assert "`unknownFutureValue`" in render_markdown()
+
+
+# --- Windows PowerShell 5.1 encodings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "compress"),
+    [
+        ("pwsh_sdk_convertto_json.json", "utf-16", False),  # `> logs.json` in 5.1
+        ("pwsh_sdk_convertto_json.json", "utf-16-be", False),
+        ("la_portal_export_timegenerated_utc_header.csv", "utf-16", False),
+        ("la_portal_export_timegenerated_utc_header.csv", "utf-16", True),
+    ],
+)
+def test_utf16_files_with_a_byte_order_mark_load(tmp_path, name, encoding, compress):
+    text = (CASES / name).read_text(encoding="utf-8")
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    path = tmp_path / (name + (".gz" if compress else ""))
+    path.write_bytes(gzip.compress(data) if compress else data)
+    events = pv.load(path).table("events")
+    first = "cf72f858-a4b6-4f8c-8628-04db7b87a9e2" if name.endswith(".csv") else PWSH_FIRST
+    assert events["event_id"].to_pylist()[0] == first
+    assert events.num_rows == 2
+
+
+PWSH_FIRST = "6a7b8c9d-0e1f-4a2b-8c3d-000000000201"
+
+
+def test_the_schema_lists_every_dialect():
+    doc = SCHEMAS["events"].field("dialect").metadata[b"doc"].decode()
+    assert [d.value for d in Dialect if f"`{d.value}`" in doc] == [d.value for d in Dialect]
