@@ -224,6 +224,11 @@ SHALLOW = "Microsoft.Graph.PowerShell.Models.MicrosoftGraphProvisioningStep"
             "ProvisioningSteps[1].Details",
         ),
         (lambda r: r.update(ModifiedProperties="System.Object[]"), "ModifiedProperties"),
+        (
+            lambda r: r.update(ServicePrincipal="@{DisplayName=Acme HR SCIM; Id=b7c8d9e0}"),
+            "ServicePrincipal",
+        ),
+        (lambda r: r.update(InitiatedBy="System.Collections.Hashtable"), "InitiatedBy"),
     ],
 )
 def test_powershell_objects_cut_by_convertto_json_depth_are_refused_with_the_fix(change, field):
@@ -233,6 +238,17 @@ def test_powershell_objects_cut_by_convertto_json_depth_are_refused_with_the_fix
     assert error.field == field
     assert "ConvertTo-Json -Depth 10" in error.reason
     assert "Export-Csv" in error.reason
+
+
+def test_powershell_text_values_that_look_like_type_names_are_data():
+    record = pwsh()
+    record["ModifiedProperties"][0]["NewValue"] = "System.Collections.Generic.List`1[String]"
+    record["ProvisioningSteps"][0]["Description"] = "@{odd}"
+    frames = frames_of(record, hint=HINT_ARRAY)
+    assert frames.table("modified_properties")["new_value"].to_pylist() == [
+        "System.Collections.Generic.List`1[String]"
+    ]
+    assert frames.table("steps")["description"].to_pylist()[0] == "@{odd}"
 
 
 def _export_csv(path: Path, records: list[dict[str, Any]], *, type_line: bool) -> Path:

@@ -21,10 +21,22 @@ from provlytics.errors import InputError
 
 WRAPPER = "AdditionalProperties"  # the SDK's bag of undeclared Graph fields
 _DETAILS = "Details"  # a `detailsInfo`: all of its content sits in its AdditionalProperties
-# What PowerShell writes for an object it did not serialize: its type name (`ToString()`).
+# What PowerShell writes for an object it did not serialize: its type name (`ToString()`),
+# or, for a PSCustomObject (after `Select-Object`), its `@{Name=value; ...}` form.
 _TYPE_NAME = re.compile(
-    r"(Microsoft\.Graph\.PowerShell\.Models\.|System\.Collections\.|System\.Object\[\])"
+    r"Microsoft\.Graph\.PowerShell\.Models\.|System\.Collections\.|System\.Object\[\]"
+    r"|@\{.*\}$",
+    re.DOTALL,
 )
+# Keys whose Graph type is an object or a list of objects: only there can a string be a type
+# name standing in for data (a modified property's value is any text the target system had).
+_COMPLEX = frozenset(
+    {
+        "InitiatedBy", "ModifiedProperties", "ProvisioningStatusInfo", "StatusInfo",
+        "ErrorInformation", "ProvisioningSteps", _DETAILS, "ServicePrincipal", "SourceIdentity",
+        "SourceSystem", "TargetIdentity", "TargetSystem",
+    }
+)  # fmt: skip
 REDO = (
     "PowerShell wrote the object's type name instead of its value: Export-Csv cannot save "
     "nested objects, and ConvertTo-Json stops at its -Depth (2 by default). Save the logs "
@@ -65,10 +77,11 @@ def _unwrap(obj: dict[str, Any], path: str, spelled: dict[str, str] | None) -> d
         name = key[:1].lower() + key[1:] if type(key) is str else key
         if spelled is not None:
             spelled[name] = key
+        complex_ = key in _COMPLEX
         if key == _DETAILS and type(value) is dict:
             out[name] = _details(value, here)
         else:
-            out[name] = _value(value, here)
+            out[name] = _value(value, here, complex_)
     return out
 
 
@@ -82,12 +95,14 @@ def _details(value: dict[str, Any], here: str) -> dict[str, Any]:
     return merged
 
 
-def _value(value: Any, here: str) -> Any:
+def _value(value: Any, here: str, complex_: bool) -> Any:
+    """A value in Graph's shape; `complex_`: Graph types it as an object or a list of them."""
     if type(value) is dict:
         return _unwrap(value, here + ".", None)
     if type(value) is list:
-        return [_value(item, f"{here}[{i}]") for i, item in enumerate(value)]
-    _check_text(value, here)
+        return [_value(item, f"{here}[{i}]", complex_) for i, item in enumerate(value)]
+    if complex_:
+        _check_text(value, here)
     return value
 
 

@@ -73,7 +73,7 @@ class Rows(NamedTuple):
     steps: list[tuple]
     properties: list[tuple]
     error: tuple | None
-    issues: list[Issue] = []  # noqa: RUF012 - never mutated; fields given up (in `extra`)
+    issues: list[Issue]  # the fields given up (their values are in `extra`)
 
 
 def build_rows(view: dict[str, Any], dialect: str) -> Rows:
