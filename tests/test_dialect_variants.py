@@ -346,6 +346,16 @@ def test_diagnostic_record_error_details_win_over_the_envelope():
     assert (ev["error_code"], ev["error_reason"]) == ("Own", "own")
 
 
+def test_diagnostic_properties_as_json_text():
+    record = diag()
+    record["properties"] = json.dumps(record["properties"])
+    ev = event(frames_of(record))
+    assert (ev["event_id"], ev["activity_time"]) == (
+        "d6cbb0bd-c3ec-6455-bd3e-4282141ce369",
+        DROPBOX_TIME,
+    )
+
+
 def test_diagnostic_correlation_id_stays_in_extra():
     ev = event(frames_of(diag({"correlationId": "c-1"})))
     assert ev["extra"]["correlationId"] == "c-1"

@@ -85,11 +85,14 @@ def build_view(
 def _diagnostic_view(record: dict[str, Any]) -> dict[str, Any]:
     """The envelope of the common resource-log schema merged with `properties`.
 
-    A field of `properties` wins; where it is absent, null or empty, the envelope's field of
-    the same name fills it (`time`, `tenantId`, `durationMs`, `resultType`, `resultSignature`,
-    `resultDescription` are read by the alias table after the record's own fields).
+    `properties` may be an object or its JSON text. A field of `properties` wins; where it is
+    absent, null or empty, the envelope's field of the same name fills it (`time`, `tenantId`,
+    `durationMs`, `resultType`, `resultSignature`, `resultDescription` are read by the alias
+    table after the record's own fields). Raises `InputError` if `properties` is no object.
     """
     props = record["properties"]
+    if isinstance(props, str):  # some forwarders write it as JSON text
+        props = parse_json_text(props, "properties")
     if not isinstance(props, dict):
         raise InputError(None, "expected a JSON object", field="properties")
     view = {k: v for k, v in record.items() if k != "properties"}
