@@ -39,6 +39,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.normalize
 	$(BIN)/python -m bench.fetch
+	$(BIN)/python -m bench.analysis
 
 samples: $(STAMP)
 	$(BIN)/python -m provlytics.synthetic data/samples

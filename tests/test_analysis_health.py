@@ -117,6 +117,25 @@ def test_recovery_time_first_failure_to_first_success_after_it():
     assert out["failures"].dtype == "int64"
 
 
+def test_retry_storms_and_recovery_on_the_samples(samples):
+    storms = A.retry_storms(samples)
+
+    assert len(storms) == 8
+    top = storms.iloc[0]
+    assert (top["reportable_identifier"], top["error_code"]) == (
+        "lukasz.brown98@corp.contoso.com",
+        "SalesforceEntryConflict",
+    )
+    assert top[["cycles", "events", "still_failing"]].tolist() == [4, 4, False]
+    assert storms["still_failing"].sum() == 6
+    recovered = A.recovery(samples)
+    assert len(recovered) == 196  # (job, object) pairs that ever failed
+    assert recovered["failures"].sum() == 252  # every failed event of the samples
+    assert recovered["still_failing"].sum() == 134
+    assert recovered["recovered_at"].notna().sum() == 59
+    assert recovered["first_failure"].is_monotonic_increasing
+
+
 def _health_frames(jobs=True) -> pv.ProvisioningFrames:
     events = []
     for i in range(10):  # jobQ: 5 of 10 events fail, 2 of them on references

@@ -100,8 +100,14 @@ def changes_of(
     props = _arrow(properties, PROPERTY_COLUMNS)
     context = _arrow(events, CHANGE_COLUMNS[:8])
     event_ids = context["event_id"].combine_chunks()
-    # each row's event as its row number in `context`: one string hash lookup, then integers
-    at = _codes(props["event_id"], event_ids)
+    steps = _arrow(steps, STEP_COLUMNS)
+    listing = _listing_steps(steps)
+    # the event of each property and listing step as its row number in `context`: one string
+    # hash lookup for both, then integers (filters, not takes: columns read from Parquet come
+    # in many chunks, and a take across chunks copies the whole column first)
+    both = props["event_id"].chunks + steps["event_id"].filter(pa.array(listing)).chunks
+    codes = _codes(pa.chunked_array(both, _TEXT), event_ids)
+    at, step_at = codes[: props.num_rows], codes[props.num_rows :]
     noise = _only_account_disabled(props, at, len(event_ids))
     keep = at >= 0
     if attribute is not None:
@@ -109,9 +115,18 @@ def changes_of(
     if not keep.any():
         return empty(CHANGE_COLUMNS, _DTYPES)
     props, at = props.filter(pa.array(keep)), at[keep]
-    target = _target_values(_arrow(steps, STEP_COLUMNS), event_ids, at, props["name"])
+    details = _target_details(steps, listing, step_at, at, len(event_ids))
+    # time order (then the events' order), then property order, by integer ranks; every
+    # column is taken once, in that order, from one chunk
+    rank = np.empty(len(event_ids), np.int64)
+    rank[pc.sort_indices(context["activity_time"]).to_numpy()] = np.arange(len(event_ids))
+    order = np.lexsort((props["property_index"].to_numpy(), rank[at]))
+    at, taken = at[order], pa.array(order)
+    props = {c: props[c].combine_chunks().take(taken) for c in PROPERTY_COLUMNS}
+    target = _target_values(details, at, props["name"])
     logged = props["old_value"]
-    columns = {c: context[c].take(pa.array(at)) for c in CHANGE_COLUMNS[:8]}
+    columns = {"event_id": props["event_id"]}
+    columns |= {c: context[c].combine_chunks().take(pa.array(at)) for c in CHANGE_COLUMNS[1:8]}
     columns |= {
         "attribute": props["name"],
         "old_value": pc.coalesce(logged, target),
@@ -120,12 +135,7 @@ def changes_of(
         "disagrees": pc.fill_null(pc.not_equal(logged, target), False),
         "only_account_disabled": noise[at],
     }
-    # time order (then the events' order), then property order, by integer ranks
-    rank = np.empty(len(event_ids), np.int64)
-    rank[pc.sort_indices(context["activity_time"]).to_numpy()] = np.arange(len(event_ids))
-    order = np.lexsort((props["property_index"].to_numpy(), rank[at]))
-    out = pa.table(columns).take(pa.array(order))
-    return out.to_pandas(types_mapper=_PANDAS.get)
+    return pa.table(columns).to_pandas(types_mapper=_PANDAS.get)
 
 
 _PANDAS = {_TEXT: STR, pa.string(): STR}
@@ -172,47 +182,61 @@ def _only_account_disabled(props: pa.Table, at: np.ndarray, events: int) -> np.n
 
 
 def _target_values(
-    steps: pa.Table, event_ids: pa.Array, at: np.ndarray, names: pa.ChunkedArray
+    details: tuple[np.ndarray, list[str], pa.Array], at: np.ndarray, names: pa.ChunkedArray
 ) -> pa.Array:
-    """The value of each (event row `at`, attribute name) in the target values listed by the
-    event's first matching step that lists any (keys compared case-insensitively), or null."""
-    codes, keys, values = _target_details(steps, event_ids, at)
+    """The value of each (event row `at`, attribute name) in the target `details` (keys
+    compared case-insensitively), or null."""
+    codes, keys, values = details
     if not len(codes):
         return pa.nulls(len(at), _TEXT)
     key = _codes(pc.utf8_lower(names), pa.array(keys, _TEXT))
     wanted = at * len(keys) + key
     order = np.argsort(codes, kind="stable")
     listed = codes[order]
-    slot = np.searchsorted(listed, wanted).clip(0, max(len(listed) - 1, 0))
+    slot = np.searchsorted(listed, wanted).clip(0, len(listed) - 1)
     hit = (key >= 0) & (listed[slot] == wanted)
     return values.take(pa.array(np.where(hit, order[slot], -1), mask=~hit))
 
 
-def _target_details(
-    steps: pa.Table, event_ids: pa.Array, at: np.ndarray
-) -> tuple[np.ndarray, list[str], pa.Array]:
-    """The target values of the wanted events (rows `at`): `(codes, keys, values)`, where
-    value i belongs to event row `codes[i] // len(keys)` and key `keys[codes[i] % len(keys)]`
-    (lower-cased; when two keys differ only in case the first one read wins)."""
+def _listing_steps(steps: pa.Table) -> np.ndarray:
+    """Which steps (a boolean mask) list the target object's values: matching steps named
+    EntryImport, EntryImportByMatchingProperty or EntryImportByJoiningProperty with a
+    non-empty details object."""
     details = steps["details"]
     candidate = _all(
         _equal(steps["step_type"], "matching"),
-        pc.is_in(pc.utf8_lower(steps["name"]), value_set=pa.array(TARGET_STEP_NAMES, _TEXT)),
+        _any(*(pc.match_like(steps["name"], n, ignore_case=True) for n in TARGET_STEP_NAMES)),
         pc.fill_null(pc.starts_with(details, "{"), False),
         pc.fill_null(pc.not_equal(details, pa.scalar("{}", _TEXT)), False),
     )
-    rows = np.flatnonzero(pc.fill_null(candidate, False).to_numpy())
-    code = _codes(steps["event_id"].take(pa.array(rows)), event_ids)
-    wanted = np.zeros(len(event_ids), bool)
+    return pc.fill_null(candidate, False).to_numpy()
+
+
+def _target_details(
+    steps: pa.Table, listing: np.ndarray, code: np.ndarray, at: np.ndarray, events: int
+) -> tuple[np.ndarray, list[str], pa.Array]:
+    """The target values listed by the first listing step (mask `listing`, of event rows
+    `code`) of each wanted event (rows `at`): `(codes, keys, values)`, where value i belongs to
+    event row `codes[i] // len(keys)` and key `keys[codes[i] % len(keys)]` (lower-cased; when
+    two keys differ only in case the first one read wins)."""
+    rows = np.flatnonzero(listing)
+    index = steps["step_index"].filter(pa.array(listing)).to_numpy()
+    wanted = np.zeros(events, bool)
     wanted[at] = True
     keep = code >= 0
     keep[keep] = wanted[code[keep]]
-    rows, code = rows[keep], code[keep]
+    rows, code, index = rows[keep], code[keep], index[keep]
     # the first listing step of each event: by event, then step index
-    order = np.lexsort((steps["step_index"].take(pa.array(rows)).to_numpy(), code))
-    code, first = np.unique(code[order], return_index=True)
-    rows = rows[order][first]
-    bag = _read_bags(details.take(pa.array(rows)).combine_chunks()) if len(rows) else None
+    order = np.lexsort((index, code))
+    rows, code = rows[order], code[order]
+    first = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else code
+    rows, code = rows[first], code[first]
+    if not len(rows):
+        return np.zeros(0, np.int64), [], pa.array([], _TEXT)
+    order = np.argsort(rows)  # the details in step order, read with a filter
+    code, chosen = code[order], np.zeros(len(listing), bool)
+    chosen[rows] = True
+    bag = _read_bags(steps["details"].filter(pa.array(chosen)).combine_chunks())
     if bag is None:
         return np.zeros(0, np.int64), [], pa.array([], _TEXT)
     columns = {}
@@ -237,14 +261,29 @@ def _all(*masks: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return out
 
 
+def _any(*masks: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    out = masks[0]
+    for mask in masks[1:]:
+        out = pc.or_(out, mask)
+    return out
+
+
 def _read_bags(text: pa.Array) -> pa.Table | None:
-    """Parse JSON objects, one per element, with one call of Arrow's JSON reader (objects may
-    span lines); None (and a warning) when they are not all JSON objects."""
-    listed = pa.LargeListArray.from_arrays(pa.array([0, len(text)], pa.int64()), text)
-    joined = pc.binary_join(listed, pa.scalar("\n", _TEXT))[0]
+    """Parse JSON objects, one per element (none null), with one call of Arrow's JSON reader
+    straight over the array's character buffer (objects need no separator, and may span
+    lines); None (and a warning) unless that gives exactly one object per element."""
+    if pa.types.is_string(text.type):
+        text = text.cast(_TEXT)
+    ends = np.frombuffer(text.buffers()[1], np.int64)[text.offset : text.offset + len(text) + 1]
+    data = text.buffers()[2][int(ends[0]) : int(ends[-1])]
     options = pa_json.ParseOptions(newlines_in_values=True)
     try:
-        return pa_json.read_json(pa.BufferReader(joined.as_buffer()), parse_options=options)
+        bag = pa_json.read_json(pa.BufferReader(data), parse_options=options)
     except pa.ArrowInvalid as exc:
         logger.warning("step details are not all JSON objects, old values not back-filled: %s", exc)
         return None
+    if bag.num_rows != len(text):
+        logger.warning("step details hold %d objects for %d steps, old values not back-filled",
+                       bag.num_rows, len(text))  # fmt: skip
+        return None
+    return bag

@@ -23,11 +23,13 @@ from provlytics.analysis._common import (
     TIME,
     change_summary,
     empty,
+    group_codes,
     identity,
     isin,
     table,
 )
 from provlytics.analysis.changes import PROPERTY_COLUMNS, changes_of
+from provlytics.analysis.failures import DRILLDOWN_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -46,27 +48,7 @@ CYCLE_COLUMNS = [
     "warning",
     "failure_rate",
 ]
-HISTORY_EVENT_COLUMNS = [
-    "event_id",
-    "activity_time",
-    "status",
-    "error_code",
-    "action",
-    "job_id",
-    "cycle_id",
-    "service_principal_name",
-    "target_system_name",
-    "source_id",
-    "source_name",
-    "target_id",
-    "target_name",
-    "reportable_identifier",
-    "failed_step_name",
-    "failed_step_type",
-    "error_reason",
-    "recommended_action",
-    "changes",
-]
+HISTORY_EVENT_COLUMNS = list(DRILLDOWN_COLUMNS)  # the columns of drilldown
 HISTORY_STEP_COLUMNS = [
     "event_id",
     "activity_time",
@@ -122,52 +104,62 @@ def cycles(frames) -> pd.DataFrame:
         >>> pv.analysis.cycles(frames)[["cycle_id", "duration_s", "failure_rate"]].head()
     """
     events = table(frames, "events", _CYCLE_NEEDS)
-    events = events[events["cycle_id"].notna()]
+    events = events[events["cycle_id"].notna().to_numpy(bool)]
     if events.empty:
         return empty(CYCLE_COLUMNS, _DTYPES)
-    keys = events[["job_id", "cycle_id"]]
-    group = keys.groupby(["job_id", "cycle_id"], sort=False, dropna=False).ngroup().to_numpy()
-    out = keys.drop_duplicates(ignore_index=True)  # first appearance: the order of ngroup
+    group, first = group_codes(events["job_id"], events["cycle_id"])
+    count = len(first)
+    out = events[["job_id", "cycle_id"]].take(first).reset_index(drop=True)
     by_group = events["activity_time"].groupby(group)
     out["start"] = by_group.min().array
     out["end"] = by_group.max().array
     out["duration_s"] = (out["end"] - out["start"]).dt.total_seconds()
-    out["events"] = np.bincount(group, minlength=len(out)).astype(np.int64)
-    out["identities"] = _distinct_per_group(group, identity(events), len(out))
-    out = pd.concat([out, _counts(group, events["status"], STATUSES, len(out))], axis=1)
+    out["events"] = np.bincount(group, minlength=count).astype(np.int64)
+    out["identities"] = _distinct_per_group(group, identity(events), count)
+    action, actions = _codes(events["action"], ACTIONS)
+    status, statuses = _codes(events["status"], STATUSES)
+    by_status = _counts(group, status, statuses, count)
+    zeros = np.zeros(count, np.int64)
+    for name in [*STATUSES, *(s for s in statuses if s not in STATUSES)]:
+        out[name] = by_status.get(name, zeros)
     processed = out["events"] - out["skipped"]
     out["failure_rate"] = (out["failure"] / processed.where(processed > 0)).astype(float)
-    pairs = events["action"].astype("str") + "_" + events["status"].astype("str")
-    names = [f"{a}_{s}" for a in ACTIONS for s in STATUSES]
-    out = pd.concat([out, _counts(group, pairs, names, len(out), keep_zero=False)], axis=1)
+    pairs = [f"{a}_{s}" for a in actions for s in statuses]
+    both = np.where((action >= 0) & (status >= 0), action * len(statuses) + status, -1)
+    present = {k: v for k, v in _counts(group, both, pairs, count).items() if v.any()}
+    out = pd.concat([out, pd.DataFrame(present)], axis=1)
     out = out.sort_values(["start", "job_id", "cycle_id"], kind="stable", ignore_index=True)
     return out
 
 
+def _codes(values: pd.Series, order: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of `values` (-1 for null) and their labels: those of `order` first, then
+    any other value present, sorted."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    present = [str(u) for u in uniques]
+    labels = [v for v in order if v in present] + sorted(set(present) - set(order))
+    remap = np.array([labels.index(v) for v in present] + [-1], np.int64)
+    return remap[codes], labels
+
+
 def _counts(
-    group: np.ndarray, values: pd.Series, order: list[str], groups: int, *, keep_zero: bool = True
-) -> pd.DataFrame:
-    """Per group, how many rows hold each value: the columns of `order` (all of them, or only
-    those present when not `keep_zero`), then any other value present, sorted."""
-    codes, labels = pd.factorize(values, use_na_sentinel=True)
-    labels = [str(v) for v in labels]
-    flat = np.bincount(
-        group[codes >= 0] * len(labels) + codes[codes >= 0], minlength=groups * len(labels)
-    )
+    group: np.ndarray, codes: np.ndarray, labels: list[str], groups: int
+) -> dict[str, np.ndarray]:
+    """Per label, how many rows of each group hold its code (int64 arrays, label order)."""
+    known = codes >= 0
+    flat = np.bincount(group[known] * len(labels) + codes[known], minlength=groups * len(labels))
     matrix = flat.reshape(groups, len(labels)).astype(np.int64)
-    present = dict(zip(labels, matrix.T, strict=True))
-    extra = sorted(set(present) - set(order))
-    columns = [c for c in order if keep_zero or c in present] + extra
-    zeros = np.zeros(groups, np.int64)
-    return pd.DataFrame({c: present.get(c, zeros) for c in columns})
+    return dict(zip(labels, matrix.T, strict=True))
 
 
 def _distinct_per_group(group: np.ndarray, values: pd.Series, groups: int) -> np.ndarray:
-    """How many distinct non-null values each group holds."""
+    """How many distinct non-null values each group holds (sort-based: numpy's hash-based
+    unique is several times slower on a million integers)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     known = codes >= 0
-    pairs = np.unique(group[known].astype(np.int64) * len(uniques) + codes[known])
-    return np.bincount(pairs // max(len(uniques), 1), minlength=groups).astype(np.int64)
+    pairs = np.sort(group[known].astype(np.int64) * len(uniques) + codes[known])
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    return np.bincount(distinct // max(len(uniques), 1), minlength=groups).astype(np.int64)
 
 
 @dataclass(frozen=True, eq=False)
