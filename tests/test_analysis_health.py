@@ -4,6 +4,7 @@ and on the bundled samples (a quarantined SCIM job and a paused ServiceNow job).
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -12,7 +13,7 @@ from analysis_frames import event, frames, plain, utc
 import provlytics as pv
 from provlytics.analysis.health import ALERT_COLUMNS, HEALTH_COLUMNS
 from provlytics.analysis.retries import RECOVERY_COLUMNS, STORM_COLUMNS
-from provlytics.errors import ConfigError
+from provlytics.errors import ConfigError, InputError
 
 A = pv.analysis
 SCIM = "scim.f38b2ffc80a44f5a91c9bc701e7ea419.24114258-751b-4c83-89a0-47dc4ac87fc0"
@@ -387,3 +388,19 @@ def test_logs_without_failures_or_job_status_give_empty_results():
     calm = frames([_ok("x", "2026-11-18T10:00:00Z", "u", "c")])
     assert A.retry_storms(calm).empty and A.recovery(calm).empty
     assert A.alerts(calm).empty
+
+
+def test_frames_without_a_job_status_table_report_the_logs_only():
+    loaded = _health_frames()
+    bare = SimpleNamespace(events=loaded.events, errors=loaded.errors)  # no job_status at all
+
+    assert A.job_health(bare)["job_id"].tolist() == ["jobQ", "jobL"]
+    assert A.alerts(bare, now="2026-11-18T12:00").empty  # 10 events: too few for a rate
+
+
+def test_a_table_without_a_needed_column_is_an_input_error_not_a_key_error():
+    old = SimpleNamespace(events=_health_frames().events.drop(columns=["cycle_id"]))
+    with pytest.raises(InputError, match="cycle_id"):
+        A.retry_storms(old)
+    with pytest.raises(InputError, match="cycle_id"):
+        A.cycles(old)
