@@ -260,6 +260,26 @@ def test_attribute_changes_of_one_attribute_case_insensitively():
     ]
 
 
+def test_date_like_target_values_are_back_filled_as_logged():
+    dated = frames(
+        [event("e1", "2026-11-18T10:00:00Z", job_id="j", action="update", status="success")],
+        steps=[
+            {"event_id": "e1", "step_index": 0, "name": "entryimport", "step_type": "matching",
+             "details": '{"hireDate": "2026-01-01", "startDate": "2026-02-01T08:00:00Z"}'},
+        ],
+        properties=[
+            {"event_id": "e1", "property_index": 0, "name": "HireDate", "old_value": None,
+             "new_value": "2026-03-01"},
+            {"event_id": "e1", "property_index": 1, "name": "startDate",
+             "old_value": "2026-02-01T08:00:00Z", "new_value": None},
+        ],
+    )  # fmt: skip
+    out = A.attribute_changes(dated)
+    assert out["old_value"].tolist() == ["2026-01-01", "2026-02-01T08:00:00Z"]
+    assert out["old_value_backfilled"].tolist() == [True, False]
+    assert out["disagrees"].tolist() == [False, False]
+
+
 def test_attribute_changes_on_the_samples(samples):
     out = A.attribute_changes(samples)
 

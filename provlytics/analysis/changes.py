@@ -281,6 +281,12 @@ def _read_bags(text: pa.Array) -> pa.Table | None:
     options = pa_json.ParseOptions(newlines_in_values=True)
     try:
         bag = pa_json.read_json(pa.BufferReader(data), parse_options=options)
+        dated = [f.name for f in bag.schema if pa.types.is_timestamp(f.type)]
+        if dated:  # the reader took date-like text for timestamps: read those keys as text
+            schema = pa.schema([(n, pa.string()) if n in dated else bag.schema.field(n)
+                                for n in bag.column_names])  # fmt: skip
+            options = pa_json.ParseOptions(newlines_in_values=True, explicit_schema=schema)
+            bag = pa_json.read_json(pa.BufferReader(data), parse_options=options)
     except pa.ArrowInvalid as exc:
         logger.warning("step details are not all JSON objects, old values not back-filled: %s", exc)
         return None

@@ -203,12 +203,14 @@ def identity_history(frames, who: str) -> IdentityHistory:
         logger.warning("No event names the identity %r (object id, display name or UPN)", who)
     ids = mine["event_id"]
     steps = table(frames, "steps", _STEP_NEEDS)
+    steps = steps[isin(steps["event_id"], ids)]
     props = table(frames, "modified_properties", PROPERTY_COLUMNS)
+    props = props[isin(props["event_id"], ids)]
     errors = table(frames, "errors", ("event_id", "failed_step_name", "failed_step_type"))
     return IdentityHistory(
         events=_history_events(mine, errors, props),
-        steps=_history_steps(mine, steps[isin(steps["event_id"], ids)]),
-        changes=changes_of(mine, props[isin(props["event_id"], ids)], steps),
+        steps=_history_steps(mine, steps),
+        changes=changes_of(mine, props, steps),
         apps=_apps(mine),
     )
 
@@ -220,7 +222,7 @@ def _history_events(
         return empty(HISTORY_EVENT_COLUMNS, _DTYPES)
     failed = errors[["event_id", "failed_step_name", "failed_step_type"]]
     out = events.merge(failed, on="event_id", how="left")
-    lines = change_summary(props[isin(props["event_id"], out["event_id"])])
+    lines = change_summary(props)
     out["changes"] = lines.reindex(out["event_id"].to_numpy()).to_numpy()
     return out[HISTORY_EVENT_COLUMNS].reset_index(drop=True)
 
