@@ -81,7 +81,8 @@ def write_report(
         out_dir: Folder to write into (created when missing).
         title: Heading of the page.
         scope: Lines describing how the data was narrowed, shown under the title.
-        parquet: Also write the tables as a Parquet dataset (`frames.to_parquet(out_dir)`).
+        parquet: Also write the tables as a Parquet dataset (`frames.to_parquet(out_dir)`,
+            which merges into a dataset already there: use a fresh folder per report).
         now: Time printed as "generated at" (default: the current time, UTC).
 
     Returns:
