@@ -79,10 +79,8 @@ def read_inputs(inputs: tuple[Path, ...]) -> ProvisioningFrames:
 def _narrowed(
     frames: ProvisioningFrames, since: str | None, until: str | None, jobs: tuple[str, ...]
 ) -> ProvisioningFrames:
-    """`filter_frames` of the options; a pseudonymized dataset stays marked as such."""
-    scoped = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
-    scoped.pseudonymized = frames.pseudonymized
-    return scoped
+    """`filter_frames` of the options (a pseudonymized dataset stays marked as such)."""
+    return filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
 
 
 def key_from_environment() -> str:

@@ -115,3 +115,10 @@ def test_empty_frames_and_duck_typed_frames():
 def test_unreadable_time_bound_is_a_config_error(frames, bad):
     with pytest.raises(pv.ConfigError, match="since="):
         A.filter_frames(frames, since=bad)
+
+
+def test_filter_frames_keeps_the_pseudonymized_marker() -> None:
+    frames = pv.load("data/samples/graph-v1").pseudonymize("k" * 32)
+    scoped = pv.analysis.filter_frames(frames, since="2026-11-20")
+    assert scoped.pseudonymized == frames.pseudonymized
+    assert scoped.pseudonymized is not None

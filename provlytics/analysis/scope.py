@@ -94,7 +94,9 @@ def filter_frames(
         jobs = jobs.filter(pc.fill_null(_any_equal(jobs, ("job_id",), _as_list(job_id)), False))
     out["job_status"] = jobs
     logger.debug("scope keeps %d of %d events", kept.num_rows, events.num_rows)
-    return ProvisioningFrames(out, sources=getattr(frames, "sources", ()))
+    scoped = ProvisioningFrames(out, sources=getattr(frames, "sources", ()))
+    scoped.pseudonymized = getattr(frames, "pseudonymized", None)  # still pseudonymized
+    return scoped
 
 
 def _keep_events(tables: dict[str, pa.Table], keep: pa.ChunkedArray) -> dict[str, pa.Table]:
