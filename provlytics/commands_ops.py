@@ -85,15 +85,28 @@ def _job_line(row: pd.Series) -> str:
 
 
 def _quarantine_line(row: pd.Series) -> str:
+    since = row["quarantine_series_began"]
+    if not _present(since):
+        since = row["quarantine_current_began"]
     text = (
         f"  QUARANTINED reason={_value(row['quarantine_reason'])}"
-        f" since {_value(row['quarantine_began'])}"
+        f" since {_value(since)}"
         f" next attempt {_value(row['quarantine_next_attempt'])}"
         f" (series {_value(row['quarantine_series_count'])})"
     )
-    if _present(row["last_error_code"]):
-        text += f"\n  {row['last_error_code']}: {_value(row['last_error_message'])}"
+    for code, message in _errors(row):
+        text += f"\n  {code}: {_value(message)}"
     return click.style(text, fg="red", bold=True)
+
+
+def _errors(row: pd.Series) -> list[tuple[str, Any]]:
+    """The quarantine's own error, then the last run's when it differs."""
+    errors: list[tuple[str, Any]] = []
+    for prefix in ("quarantine_error", "last_error"):
+        code, message = row[f"{prefix}_code"], row[f"{prefix}_message"]
+        if _present(code) and (code, message) not in errors:
+            errors.append((code, message))
+    return errors
 
 
 def _present(value: Any) -> bool:
