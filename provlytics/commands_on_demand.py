@@ -17,7 +17,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from provlytics.commands_graph import client_from_options, graph_options
+from provlytics.commands_graph import client_from_options, graph_hint, graph_options
 from provlytics.errors import ConfigError, GraphError, ProvlyticsError
 from provlytics.graph.client import GraphClient
 from provlytics.operations import OnDemandBatch, only_rule, provision_on_demand_batch
@@ -96,7 +96,8 @@ def _the_only_rule(client: GraphClient, sp_id: str, job_id: str) -> str:
             raise click.UsageError(f"{exc}; pass it as --rule") from exc
         raise
     except GraphError as exc:
-        raise click.ClickException(f"cannot read the rules of job {job_id}: {exc}") from exc
+        reason = graph_hint(exc, sp_id)
+        raise click.ClickException(f"cannot read the rules of job {job_id}: {reason}") from exc
     click.echo(f"Using rule {rule['id']} ({rule['name']}), the job's only synchronization rule.")
     return str(rule["id"])
 

@@ -15,7 +15,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from provlytics.commands_graph import client_from_options, graph_options
+from provlytics.commands_graph import FIND_SP_ID, client_from_options, graph_hint, graph_options
 from provlytics.commands_on_demand import on_demand_command
 from provlytics.errors import GraphError, ProvlyticsError
 from provlytics.loader import load
@@ -26,11 +26,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["jobs_command", "on_demand_command", "rules_command"]
 
-FIND_SP_ID = (
-    "the service principal id is the Object ID on the app's page under Enterprise applications "
-    "in the Entra admin center (not its Application (client) ID), or: "
-    'az ad sp list --display-name "<app name>" --query "[].id" -o tsv'
-)
 _PATH_LIKE = (".json", ".gz", ".zip", ".jsonl", ".ndjson")
 
 
@@ -117,7 +112,7 @@ def _live_jobs(
                 )
             name = service_principal_name(client, sp_id)
     except GraphError as exc:
-        raise click.ClickException(_graph_hint(exc, sp_id)) from exc
+        raise click.ClickException(graph_hint(exc, sp_id)) from exc
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     return frame, ({sp_id: name} if name else {})
@@ -146,13 +141,6 @@ def _names_in_logs(events: pd.DataFrame) -> dict[str, str]:
     known = events.dropna(subset=["service_principal_id", "service_principal_name"])
     first = known.drop_duplicates("service_principal_id")
     return dict(zip(first["service_principal_id"], first["service_principal_name"], strict=True))
-
-
-def _graph_hint(exc: GraphError, sp_id: str) -> str:
-    """Graph's error, with how to find the right id when the service principal is unknown."""
-    if exc.status in (400, 404):
-        return f"{exc}\n{sp_id!r} may not be a service principal id: {FIND_SP_ID}"
-    return str(exc)
 
 
 def _echo_jobs(frame: pd.DataFrame, names: dict[str, str]) -> None:
@@ -238,7 +226,7 @@ def rules_command(service_principal_id: str | None, job_id: str | None, **settin
         with client_from_options(settings) as client:
             rules = job_rules(client, service_principal_id, job_id)
     except GraphError as exc:
-        raise click.ClickException(_graph_hint(exc, service_principal_id)) from exc
+        raise click.ClickException(graph_hint(exc, service_principal_id)) from exc
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     if not rules:

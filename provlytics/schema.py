@@ -232,8 +232,13 @@ _TABLE_DOCS = {
         "One row per synchronization job snapshot (Graph's `synchronizationJob` and its "
         "`synchronizationStatus`). Unlike the log tables, its enumerations keep the CSDL member "
         "names (`Quarantine`, `EncounteredQuarantineException`, `Failed`, `Active`), whatever "
-        "spelling or integer the input used; Graph's `0001-01-01T00:00:00Z` (never) is null. "
-        "`quarantine_error_*` is the quarantine's own error, `last_error_*` the last run's."
+        "spelling or integer the input used; text that names no member (one Graph adds later) "
+        "is kept as written, and an integer that is none is null, its value kept in `extra`. "
+        "The CSDL (v1.0 and beta) declares no `unknownFutureValue` in these enumerations. "
+        "Graph's `0001-01-01T00:00:00Z` (never) is null. `quarantine_error_*` is the "
+        "quarantine's own error, `last_error_*` the last run's. Every field is optional (a job "
+        "saved with `$select` gives nulls); a field of an unexpected shape is null, kept in "
+        "`extra` under its dotted path, with a logged warning."
     ),
 }
 

@@ -407,3 +407,17 @@ def test_rules_without_a_service_principal_id_say_how_to_find_it() -> None:
     assert "give the service principal id; the service principal id is the Object ID" in (
         result.output
     )
+
+
+def test_on_demand_of_an_unknown_job_says_how_to_find_the_id(
+    graph: FakeGraph, env: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(on_demand_command, ["app-id", "job", "--user", "u1"], env=env)
+    assert result.exit_code == 1
+    assert "Error: cannot read the rules of job job: HTTP 404 Request_ResourceNotFound" in (
+        result.output
+    )
+    assert (
+        "'app-id' may not be a service principal id: the service principal id is the Object ID"
+        in (result.output)
+    )
