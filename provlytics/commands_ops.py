@@ -144,19 +144,24 @@ def _names_in_logs(events: pd.DataFrame) -> dict[str, str]:
 
 
 def _echo_jobs(frame: pd.DataFrame, names: dict[str, str]) -> None:
+    """The jobs grouped by app (named apps first, by name), each job's snapshots in time order."""
     if frame.empty:
         click.echo("No synchronization jobs.")
         return
-    owners = (
-        frame["service_principal_id"].astype(object).where(frame["service_principal_id"].notna())
-    )
-    for sp_id in dict.fromkeys(owners):
+    frame = frame.sort_values(["job_id", "observed_time"], kind="stable", ignore_index=True)
+    owners = pd.Series([v if isinstance(v, str) else None for v in frame["service_principal_id"]])
+    for sp_id in sorted(set(owners), key=lambda sp: _owner_order(sp, names)):
         rows = frame[owners.isna()] if sp_id is None else frame[owners == sp_id]
         click.echo(_owner_line(sp_id, names))
         for _, row in rows.iterrows():
             click.echo(_job_line(row))
             if _value(row["status_code"]) == "Quarantine" or _present(row["quarantine_reason"]):
                 click.echo(_quarantine_line(row))
+
+
+def _owner_order(sp_id: str | None, names: dict[str, str]) -> tuple[bool, bool, str, str]:
+    name = names.get(sp_id) if sp_id else None
+    return (sp_id is None, name is None, (name or "").casefold(), sp_id or "")
 
 
 def _owner_line(sp_id: str | None, names: dict[str, str]) -> str:

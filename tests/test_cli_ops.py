@@ -348,14 +348,28 @@ def test_jobs_names_the_apps_from_logs_loaded_with_the_job_lists() -> None:
     result = CliRunner().invoke(jobs_command, ["--file", str(SAMPLES)])
     assert result.exit_code == 0, result.output
     owners = [line for line in result.output.splitlines() if "(service principal" in line]
-    assert owners == [
+    assert owners == [  # by app name
+        f"Contoso Expenses (SCIM)  (service principal {SCIM_SP})",
         "Salesforce  (service principal e5121482-3929-4d22-a255-accb1a466884)",
         "ServiceNow  (service principal 14aa4e71-9d3c-4dec-80a6-1f933d6c51e3)",
         "Slack  (service principal 5b4c8012-ede7-4d0c-bfb8-8309fadb8908)",
-        f"Contoso Expenses (SCIM)  (service principal {SCIM_SP})",
         "Workday to Active Directory User Provisioning  "
         "(service principal e01c683e-99a4-4df0-9de3-a361c0099eba)",
     ]
+
+
+def test_jobs_without_a_known_service_principal_say_how_to_find_it(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.json"
+    path.write_text(
+        json.dumps({"value": [job_quarantined_aws(), job_created_aws() | {"id": "a.1"}]})
+    )
+    result = CliRunner().invoke(jobs_command, ["--file", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = click.unstyle(result.output).splitlines()
+    assert lines[0].startswith(
+        "App unknown, service principal unknown (the service principal id is"
+    )
+    assert [line.split()[2] for line in lines[1:] if "status=" in line] == ["a.1", JOB_ID]
 
 
 def test_jobs_live_shows_the_app_name(graph: FakeGraph, env: dict[str, str]) -> None:
