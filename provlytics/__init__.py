@@ -39,7 +39,7 @@ _SOURCES = {
     "provlytics.schema": ("SCHEMA_VERSION", "SCHEMAS"),
     "provlytics.sources.graph_logs": ("fetch_logs",),
     "provlytics.sources.jobs": ("job_status", "watch_job"),
-    "provlytics.sources.on_demand": ("OnDemandResult", "read_on_demand"),
+    "provlytics.sources.on_demand": ("OnDemandResult", "read_on_demand", "read_on_demand_result"),
     "provlytics.tables": ("ProvisioningFrames",),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
@@ -95,5 +95,5 @@ if TYPE_CHECKING:
     from provlytics.schema import SCHEMA_VERSION, SCHEMAS
     from provlytics.sources.graph_logs import fetch_logs
     from provlytics.sources.jobs import job_status, watch_job
-    from provlytics.sources.on_demand import OnDemandResult, read_on_demand
+    from provlytics.sources.on_demand import OnDemandResult, read_on_demand, read_on_demand_result
     from provlytics.tables import ProvisioningFrames

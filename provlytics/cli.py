@@ -9,7 +9,7 @@ import click
 
 from provlytics import analysis
 from provlytics.commands_fetch import fetch_command
-from provlytics.commands_ops import jobs_command, on_demand_command
+from provlytics.commands_ops import jobs_command, on_demand_command, rules_command
 from provlytics.commands_report import report_command
 from provlytics.errors import ProvlyticsError
 from provlytics.loader import load_to_parquet
@@ -92,6 +92,7 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
 main.add_command(fetch_command)
 main.add_command(jobs_command)
 main.add_command(on_demand_command)
+main.add_command(rules_command)
 main.add_command(report_command)
 
 

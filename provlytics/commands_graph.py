@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from provlytics.errors import GraphError
 from provlytics.graph.auth import ENV_SETTINGS
 from provlytics.graph.client import GraphClient
 
@@ -21,6 +22,11 @@ _GRAPH_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("PROVLYTICS_GRAPH_VERSION", "--graph-version", "the Graph API version: v1.0 or beta"),
 )
 _SETTINGS = tuple(ENV_SETTINGS) + _GRAPH_SETTINGS
+FIND_SP_ID = (
+    "the service principal id is the Object ID on the app's page under Enterprise applications "
+    "in the Entra admin center (not its Application (client) ID), or: "
+    'az ad sp list --display-name "<app name>" --query "[].id" -o tsv'
+)
 
 
 def _option_name(flag: str) -> str:
@@ -47,3 +53,11 @@ def client_from_options(kwargs: dict[str, Any]) -> GraphClient:
         if value:
             env[env_name] = value
     return GraphClient.from_env(environ=env)
+
+
+def graph_hint(exc: GraphError, sp_id: str) -> str:
+    """Graph's error, with how to find the right id when the service principal is unknown
+    (Graph answers 404, or 400 for an id that is not a GUID)."""
+    if exc.status in (400, 404):
+        return f"{exc}\n{sp_id!r} may not be a service principal id: {FIND_SP_ID}"
+    return str(exc)

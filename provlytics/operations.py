@@ -22,7 +22,13 @@ import pyarrow as pa
 
 from provlytics.errors import ConfigError, GraphError, InputError, ProvlyticsError
 from provlytics.graph.client import GraphClient
-from provlytics.graph.synchronization import jobs_path
+from provlytics.graph.synchronization import (
+    get_job_schema,
+    jobs_path,
+    list_jobs,
+    path_segment,
+    sync_rules,
+)
 from provlytics.origin import Origin
 from provlytics.progress import progress_bar
 from provlytics.schema import TABLE_NAMES
@@ -237,3 +243,67 @@ def combine_frames(results: Iterable[OnDemandResult]) -> ProvisioningFrames:
             tables[name] = pa.concat_tables(parts)
     sources = [s for r in items for s in r.frames.sources]
     return ProvisioningFrames(tables, sources=dict.fromkeys(sources))
+
+
+def job_rules(
+    client: GraphClient, service_principal_id: str, job_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The synchronization rules of one job, or of every job of a service principal.
+
+    Example:
+        >>> [(r["id"], r["name"]) for r in job_rules(client, sp_id, job_id)]
+        [('03f7d90d-bf71-41b1-bda6-aaf0ddbee5d8', 'USERGROUP_OUTBOUND_USERGROUP')]
+
+    Returns:
+        One dict per rule, in the job's order: `job_id` and the keys of `sync_rules` (`id`,
+        the `ruleId` that `provision_on_demand` needs, `name`, `source_directory`,
+        `target_directory`, `priority`, `supports_provision_on_demand`). Source: the job's
+        `GET .../jobs/{id}/schema`, its `synchronizationRules`.
+
+    Raises:
+        GraphError: Graph refused a call (e.g. 404 for an unknown service principal or job).
+    """
+    if job_id is None:
+        job_ids = [str(job.get("id")) for job in list_jobs(client, service_principal_id)]
+    else:
+        job_ids = [job_id]
+    rules = []
+    for job in job_ids:
+        schema = get_job_schema(client, service_principal_id, job)
+        rules += [{"job_id": job, **rule} for rule in sync_rules(schema)]
+    return rules
+
+
+def only_rule(client: GraphClient, service_principal_id: str, job_id: str) -> dict[str, Any]:
+    """The job's rule when it has exactly one (the usual case: one rule per job).
+
+    Raises:
+        ConfigError: the job has no rule, or several (each listed with its id and name, to
+            choose one as `rule_id`).
+        GraphError: Graph refused the schema call.
+    """
+    rules = job_rules(client, service_principal_id, job_id)
+    if len(rules) == 1:
+        return rules[0]
+    if not rules:
+        raise ConfigError(
+            f"job {job_id} has no synchronization rule: provisioning on demand needs one"
+        )
+    listed = "; ".join(f"{r['id']} ({r['name']})" for r in rules)
+    raise ConfigError(f"job {job_id} has {len(rules)} synchronization rules, choose one: {listed}")
+
+
+def service_principal_name(client: GraphClient, service_principal_id: str) -> str | None:
+    """The display name of a service principal (the app's name in Enterprise applications).
+
+    Returns None, with a log line, when Graph does not give it (e.g. the app lacks
+    `Application.Read.All`): the name is a courtesy, never a reason to fail.
+    """
+    path = f"servicePrincipals/{path_segment(service_principal_id, 'service principal id')}"
+    try:
+        body = client.get_json(path, params={"$select": "id,displayName"})
+    except (GraphError, InputError) as exc:
+        logger.info("no display name for service principal %s: %s", service_principal_id, exc)
+        return None
+    name = body.get("displayName")
+    return name if isinstance(name, str) and name else None

@@ -43,7 +43,7 @@ from provlytics.tables import (
     sort_tables,
     tag_occurrences,
 )
-from provlytics.upgrade import check_version, upgrade_tables, version_message
+from provlytics.upgrade import check_version, stored_columns, upgrade_tables, version_message
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +228,8 @@ def read_parquet(path: str | Path) -> ProvisioningFrames:
         folder = root / name
         if folder.is_dir():
             dataset = ds.dataset(folder, format="parquet", partitioning="hive")
-            columns = [c for c in SCHEMAS[name].names if c in dataset.schema.names]
+            wanted = stored_columns(name, schema_version)
+            columns = [c for c in wanted if c in dataset.schema.names]
             tables[name] = dataset.to_table(columns=columns)
     tables = upgrade_tables(tables, schema_version)
     frames = ProvisioningFrames(sort_tables(tables), sources=manifest.get("sources", []))

@@ -18,7 +18,7 @@ it are replaced; "JSON": values under a personal key are replaced, other strings
 | errors | failed_step_description | text |
 | steps | description | text |
 | job_status | last_error_message, quarantine_error_message | text |
-| steps, events | details, extra | JSON (2) |
+| steps, events, job_status | details, extra | JSON (2) |
 
 (1) `initiated_by_type` is `application` or `system`. (2) `PERSONAL_ATTRIBUTES`: names, mail
 and UPN, phone, address, employee/worker ids, manager, object ids, SCIM `userName`,
@@ -86,7 +86,11 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "steps": ("description",),
     "job_status": ("last_error_message", "quarantine_error_message"),
 }
-JSON_COLUMNS: dict[str, tuple[str, ...]] = {"events": ("extra",), "steps": ("details",)}
+JSON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": ("extra",),
+    "steps": ("details",),
+    "job_status": ("extra",),
+}
 
 # Attribute names, compared by `attribute_key` (lower case, no `_`/`-`/space, URN prefix,
 # `[filter]` and `.sub.attribute` dropped): Entra/AD, SCIM and common app spellings.

@@ -123,27 +123,103 @@ _JOB_STATUS = [
     ("observed_time", TIME, "When the job snapshot was taken."),
     ("service_principal_id", _S, "Service principal that owns the job."),
     ("job_id", _S, "Synchronization job id. Key, with observed_time."),
-    ("template_id", _S, "Synchronization template id."),
-    ("schedule_state", _S, "Active, Disabled or Paused."),
-    ("schedule_interval", _S, "ISO 8601 duration between cycles, e.g. PT40M."),
-    ("status_code", _S, "NotConfigured, NotRun, Active, Paused or Quarantine."),
-    ("successive_failures", _I, "countSuccessiveCompleteFailures."),
-    ("quarantine_reason", _S, "Why the job is quarantined, e.g. EncounteredQuarantineException."),
-    ("quarantine_began", TIME, "When the current quarantine began."),
-    ("quarantine_next_attempt", TIME, "Next attempt to leave quarantine."),
-    ("quarantine_series_count", _I, "How many quarantines in this series."),
-    ("last_execution_state", _S, "Succeeded, Failed or EntryLevelErrors."),
-    ("last_execution_began", TIME, "Start of the last execution."),
-    ("last_execution_ended", TIME, "End of the last execution."),
-    ("last_error_code", _S, "Error code of the last execution or quarantine."),
-    ("last_error_message", _S, "Error message of the last execution or quarantine."),
-    ("last_error_tenant_actionable", _B, "Whether the tenant can fix the error."),
-    ("count_imported", _I, "Entries imported in the last execution."),
-    ("count_exported", _I, "Entries exported in the last execution."),
-    ("count_escrowed", _I, "Entries escrowed (errors) in the last execution."),
-    ("count_entitled", _I, "Entries assigned to the application in the last execution."),
-    ("last_successful_execution", TIME, "End of the last successful execution."),
-    ("steady_state_last_achieved", TIME, "Last time the job reached steady state (null: never)."),
+    ("template_id", _S, "Synchronization template id (`templateId`)."),
+    ("schedule_state", _S, "`schedule.state`: Active, Disabled or Paused."),
+    ("schedule_interval", _S, "`schedule.interval`: ISO 8601 duration between cycles, e.g. PT40M."),
+    ("schedule_expiration", TIME, "`schedule.expiration`: when the schedule ends (null: never)."),
+    ("status_code", _S, "`status.code`: NotConfigured, NotRun, Active, Paused or Quarantine."),
+    ("successive_failures", _I, "`status.countSuccessiveCompleteFailures`."),
+    ("escrows_pruned", _B, "`status.escrowsPruned`: escrows were pruned during the last run."),
+    (
+        "quarantine_reason",
+        _S,
+        "`quarantine.reason`: EncounteredBaseEscrowThreshold, EncounteredTotalEscrowThreshold, "
+        "EncounteredEscrowProportionThreshold, EncounteredQuarantineException, Unknown, "
+        "QuarantinedOnDemand, TooManyDeletes or IngestionInterrupted.",
+    ),
+    (
+        "quarantine_series_began",
+        TIME,
+        "`quarantine.seriesBegan`: when the quarantine was first imposed in this series "
+        "(how long the job has been quarantined).",
+    ),
+    (
+        "quarantine_current_began",
+        TIME,
+        "`quarantine.currentBegan`: when the quarantine was last re-evaluated.",
+    ),
+    ("quarantine_next_attempt", TIME, "`quarantine.nextAttempt`: next attempt to leave it."),
+    ("quarantine_series_count", _I, "`quarantine.seriesCount`: quarantines in this series."),
+    ("quarantine_error_code", _S, "`quarantine.error.code`: the quarantine's own error."),
+    ("quarantine_error_message", _S, "`quarantine.error.message`."),
+    ("quarantine_error_tenant_actionable", _B, "`quarantine.error.tenantActionable`."),
+    (
+        "last_execution_state",
+        _S,
+        "`lastExecution.state`: Succeeded, Failed or EntryLevelErrors.",
+    ),
+    ("last_execution_began", TIME, "`lastExecution.timeBegan`: start of the last run."),
+    ("last_execution_ended", TIME, "`lastExecution.timeEnded`: end of the last run."),
+    ("last_error_code", _S, "`lastExecution.error.code`: the last run's error."),
+    ("last_error_message", _S, "`lastExecution.error.message`."),
+    ("last_error_tenant_actionable", _B, "`lastExecution.error.tenantActionable`."),
+    ("count_imported", _I, "`lastExecution.countImported`: entries imported by the last run."),
+    ("count_exported", _I, "`lastExecution.countExported`: entries exported."),
+    ("count_exports", _I, "`lastExecution.countExports`: exports expected."),
+    ("count_escrowed", _I, "`lastExecution.countEscrowed`: entries escrowed (errors)."),
+    ("count_escrowed_raw", _I, "`lastExecution.countEscrowedRaw`: escrows, not deduplicated."),
+    ("count_entitled", _I, "`lastExecution.countEntitled`: entries in scope."),
+    (
+        "count_entitled_for_provisioning",
+        _I,
+        "`lastExecution.countEntitledForProvisioning`: entries in scope for provisioning.",
+    ),
+    ("count_imported_deltas", _I, "`lastExecution.countImportedDeltas`: changes imported."),
+    (
+        "count_imported_reference_deltas",
+        _I,
+        "`lastExecution.countImportedReferenceDeltas`: reference changes imported.",
+    ),
+    (
+        "last_successful_execution",
+        TIME,
+        "`lastSuccessfulExecution.timeEnded`: end of the last successful run.",
+    ),
+    (
+        "last_successful_execution_with_exports",
+        TIME,
+        "`lastSuccessfulExecutionWithExports.timeEnded`: end of the last successful run "
+        "that exported something.",
+    ),
+    (
+        "steady_state_first_achieved",
+        TIME,
+        "`steadyStateFirstAchievedTime`: first time the job reached steady state.",
+    ),
+    (
+        "steady_state_last_achieved",
+        TIME,
+        "`steadyStateLastAchievedTime`: last time the job reached steady state.",
+    ),
+    ("troubleshooting_url", _S, "`troubleshootingUrl`: where Entra explains the job's trouble."),
+    (
+        "progress",
+        _S,
+        "JSON text: `status.progress`, a list of `{completedUnits, totalUnits, units, "
+        "progressObservationDateTime}`.",
+    ),
+    (
+        "synchronized_entry_count_by_type",
+        _S,
+        "JSON text: `status.synchronizedEntryCountByType` as an object, e.g. "
+        '`{"user to user": 1200}`.',
+    ),
+    (
+        "extra",
+        _S,
+        "JSON text: fields of the job not mapped above, by dotted path (e.g. "
+        "`synchronizationJobSettings`), and fields of an unexpected shape.",
+    ),
 ]
 
 _TABLES = {
@@ -181,7 +257,18 @@ _TABLE_DOCS = {
     "steps": "One row per provisioning step of an event.",
     "modified_properties": "One row per changed attribute of an event.",
     "errors": "One row per event whose status is failure or warning, ready for drill-downs.",
-    "job_status": "One row per synchronization job snapshot.",
+    "job_status": (
+        "One row per synchronization job snapshot (Graph's `synchronizationJob` and its "
+        "`synchronizationStatus`). Unlike the log tables, its enumerations keep the CSDL member "
+        "names (`Quarantine`, `EncounteredQuarantineException`, `Failed`, `Active`), whatever "
+        "spelling or integer the input used; text that names no member (one Graph adds later) "
+        "is kept as written, and an integer that is none is null, its value kept in `extra`. "
+        "The CSDL (v1.0 and beta) declares no `unknownFutureValue` in these enumerations. "
+        "Graph's `0001-01-01T00:00:00Z` (never) is null. `quarantine_error_*` is the "
+        "quarantine's own error, `last_error_*` the last run's. Every field is optional (a job "
+        "saved with `$select` gives nulls); a field of an unexpected shape is null, kept in "
+        "`extra` under its dotted path, with a logged warning."
+    ),
 }
 
 

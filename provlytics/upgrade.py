@@ -1,11 +1,15 @@
 """Datasets written by an older provlytics, read in today's table layout.
 
-Version 1 (provlytics 0.x before `SCHEMA_VERSION` 2) differs only in `errors`: it lacked
-`status`, `cycle_id`, `change_id`, `service_principal_id`, `service_principal_name`,
-`source_id`, `target_id` and `reportable_identifier`. Every one of them is a column of the
-event the error row belongs to, so a version-1 `errors` table is upgraded exactly by joining
-it to `events` on `event_id`. Nothing else is guessed: a dataset of any other version is
-refused with an error that names both versions and the command that rewrites it.
+Version 1 (provlytics 0.x before `SCHEMA_VERSION` 2) differs in `errors` and `job_status`.
+Its `errors` lacked `status`, `cycle_id`, `change_id`, `service_principal_id`,
+`service_principal_name`, `source_id`, `target_id` and `reportable_identifier`. Every one of
+them is a column of the event the error row belongs to, so a version-1 `errors` table is
+upgraded exactly by joining it to `events` on `event_id`. Its `job_status` held
+`quarantine_began` (Graph's `quarantine.currentBegan`), now `quarantine_current_began`; the
+columns version 2 added (`quarantine_series_began`, the quarantine's own error, five run
+counters, ...) were never read from Graph, so they are null. Nothing else is guessed: a
+dataset of any other version is refused with an error that names both versions and the
+command that rewrites it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ V2_ERROR_COLUMNS = (
     "target_id",
     "reportable_identifier",
 )
+# job_status columns version 2 renamed (version 1 name -> version 2 name)
+V1_JOB_STATUS_RENAMED = {"quarantine_began": "quarantine_current_began"}
 REWRITE_COMMAND = "provlytics load <inputs> --out NEW_DIR"
 
 
@@ -60,6 +66,15 @@ def version_message(version: object) -> str:
     )
 
 
+def stored_columns(name: str, version: object) -> list[str]:
+    """The columns to read of table `name` in a dataset of `version`: today's, and the ones
+    an older version wrote under another name."""
+    columns = list(SCHEMAS[name].names)
+    if name == "job_status" and version in UPGRADABLE:
+        columns += list(V1_JOB_STATUS_RENAMED)
+    return columns
+
+
 def upgrade_tables(tables: dict[str, pa.Table], version: int) -> dict[str, pa.Table]:
     """Tables read from a dataset of an older `version`, in the current layout.
 
@@ -69,7 +84,8 @@ def upgrade_tables(tables: dict[str, pa.Table], version: int) -> dict[str, pa.Ta
 
     Returns:
         The same tables cast to `SCHEMAS`; a version-1 `errors` table gains the version-2
-        columns from its events (null where the event is missing).
+        columns from its events (null where the event is missing); a version-1 `job_status`
+        has `quarantine_began` renamed `quarantine_current_began` and the rest null.
 
     A column of another table that the old version did not write is read as null, with a
     logged warning (version 1 has them all).
@@ -81,6 +97,8 @@ def upgrade_tables(tables: dict[str, pa.Table], version: int) -> dict[str, pa.Ta
     if "errors" in out:
         events = out.get("events", SCHEMAS["events"].empty_table())
         out["errors"] = _errors_from_v1(out["errors"], events)
+    if "job_status" in out:
+        out["job_status"] = _job_status_from_v1(out["job_status"])
     return {name: _conform(name, table) for name, table in out.items()}
 
 
@@ -91,6 +109,18 @@ def _errors_from_v1(errors: pa.Table, events: pa.Table) -> pa.Table:
     for column in V2_ERROR_COLUMNS:
         kept = kept.append_column(column, pc.take(_flat(events[column]), where))
     return kept
+
+
+def _job_status_from_v1(jobs: pa.Table) -> pa.Table:
+    """Version-1 job_status under the version-2 names; the columns it never had are null."""
+    names = [V1_JOB_STATUS_RENAMED.get(name, name) for name in jobs.column_names]
+    renamed = jobs.rename_columns(names)
+    schema = SCHEMAS["job_status"]
+    added = [f for f in schema if f.name not in renamed.column_names]
+    for f in added:
+        renamed = renamed.append_column(f, pa.nulls(renamed.num_rows, f.type))
+    logger.info("job_status of version 1: %d version-2 columns read as null", len(added))
+    return renamed
 
 
 def _conform(name: str, table: pa.Table) -> pa.Table:

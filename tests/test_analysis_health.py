@@ -179,8 +179,10 @@ def _health_frames(jobs=True) -> pv.ProvisioningFrames:
             "status_code": "Quarantine",
             "schedule_state": "Active",
             "quarantine_reason": "EncounteredEscrowProportionThreshold",
-            "quarantine_began": "2026-11-18T11:00:00Z",
+            "quarantine_series_began": "2026-11-18T11:00:00Z",
+            "quarantine_current_began": "2026-11-18T11:50:00Z",
             "quarantine_next_attempt": "2026-11-18T17:00:00Z",
+            "quarantine_error_code": "EncounteredEscrowProportionThreshold",
             "last_error_code": "EscrowThreshold",
             "last_error_message": "too many failures",
             "last_error_tenant_actionable": True,
@@ -222,7 +224,8 @@ def test_job_health_latest_snapshot_and_escrow_share_without_reference_failures(
     q = out.iloc[0]
     assert (q["status_code"], q["quarantined"]) == ("Quarantine", True)
     assert q["quarantine_reason"] == "EncounteredEscrowProportionThreshold"
-    assert q["quarantine_since"] == utc("2026-11-18T11:00")
+    assert q["quarantine_since"] == utc("2026-11-18T11:00")  # seriesBegan, not currentBegan
+    assert q["quarantine_error_code"] == "EncounteredEscrowProportionThreshold"
     assert q["quarantine_next_attempt"] == utc("2026-11-18T17:00")
     assert (q["last_error_code"], q["last_error_tenant_actionable"]) == ("EscrowThreshold", True)
     assert q[["events", "failures", "reference_failures"]].tolist() == [10, 5, 2]
@@ -251,7 +254,8 @@ def test_job_health_on_the_samples(samples):
     assert scim["quarantine_reason"] == "EncounteredQuarantineException"
     assert scim["last_error_code"] == "SystemForCrossDomainIdentityManagementInvalidCredentials"
     assert bool(scim["last_error_tenant_actionable"]) is True
-    assert scim["quarantine_since"] == utc("2026-11-20T11:55:01")
+    assert scim["quarantine_since"] == utc("2026-11-18T05:55:00")  # seriesBegan: 2 days 6 h
+    assert scim["quarantine_error_code"] == scim["last_error_code"]
     assert scim["quarantine_next_attempt"] == utc("2026-11-20T12:00:01")
     assert scim[["events", "failures", "reference_failures"]].tolist() == [303, 37, 6]
     assert scim["escrow_share"] == pytest.approx(31 / 303)
@@ -308,7 +312,7 @@ def _alert_frames() -> pv.ProvisioningFrames:
             "status_code": "Quarantine",
             "schedule_state": "Active",
             "quarantine_reason": "EncounteredQuarantineException",
-            "quarantine_began": "2026-11-18T12:00:00Z",
+            "quarantine_current_began": "2026-11-18T12:00:00Z",
             "last_error_code": "Bad",
         }
     )
@@ -331,7 +335,9 @@ def test_alerts_silent_spike_and_quarantine():
     assert math.isnan(got["silentJob", "jobC"][0])  # never seen in the logs
     assert got["failureRateSpike", "jobA"] == (pytest.approx(0.4), 0.2)
     assert got["disableDeleteSpike", "jobA"] == (3.0, 3.0)
-    assert got["quarantined", "jobQ"] == (12.0, 672.0)
+    assert got["quarantined", "jobQ"] == (12.0, 672.0)  # since currentBegan: no seriesBegan
+    quarantined = out.loc[out["kind"] == "quarantined", "message"].iloc[0]
+    assert quarantined.startswith("quarantined (EncounteredQuarantineException; error Bad) since")
     spike = out[out["kind"] == "failureRateSpike"].iloc[0]
     assert (spike["window_start"], spike["window_end"]) == (
         utc("2026-11-18T00:00"),

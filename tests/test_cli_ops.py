@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
+import sync_payloads as sp
 from click.testing import CliRunner
 from fakegraph import TOKEN, FakeGraph, graph_error, json_response
 from payloads import (
@@ -20,7 +21,7 @@ from payloads import (
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from provlytics.commands_ops import jobs_command, on_demand_command
+from provlytics.commands_ops import jobs_command, on_demand_command, rules_command
 from provlytics.parquet import read_parquet
 
 SP = AWS_SERVICE_PRINCIPAL_ID
@@ -187,3 +188,250 @@ def test_on_demand_usage_errors(env: dict[str, str], extra: list[str], message: 
     result = CliRunner().invoke(on_demand_command, [SP, JOB_ID, "--rule", RULE, *extra], env=env)
     assert result.exit_code == 2
     assert message in result.output
+
+
+# --- rules, and on-demand choosing the rule ---------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+SCHEMA = f"{JOBS}/{JOB_ID}/schema"
+
+
+def _schema(*rules: tuple[str, str]) -> dict:
+    """A job schema whose rules come from the AWS template, with other ids/names if given."""
+    template = sync_templates()[0]
+    rule = template["schema"]["synchronizationRules"][0]
+    if not rules:
+        return template["schema"]
+    return {"synchronizationRules": [rule | {"id": i, "name": n} for i, n in rules]}
+
+
+def sync_templates() -> list[dict]:
+    return sp.load(sp.SYNC_TEMPLATES_TEXT)["value"]
+
+
+def test_rules_lists_the_rule_ids_of_a_job(graph: FakeGraph, env: dict[str, str]) -> None:
+    graph.route("GET", SCHEMA, json=_schema())
+    result = CliRunner().invoke(rules_command, [SP, JOB_ID], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        JOB_ID,
+        f"  {RULE}  USERGROUP_OUTBOUND_USERGROUP  Azure Active Directory -> AWSSingleSignon  "
+        "priority 1  on-demand: yes",
+    ]
+
+
+def test_rules_of_every_job_of_the_service_principal(
+    graph: FakeGraph, env: dict[str, str], httpserver: HTTPServer
+) -> None:
+    other = job_created_aws() | {"id": "scim.2"}
+    graph.route("GET", JOBS, json=job_list(job_quarantined_aws(), other))
+    graph.route("GET", SCHEMA, json=_schema())
+    graph.route("GET", f"{JOBS}/scim.2/schema", json=_schema(("r1", "A"), ("r2", "B")))
+    result = CliRunner().invoke(rules_command, [SP], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if not line.startswith("  ")] == [JOB_ID, "scim.2"]
+    assert [line.split()[0] for line in lines if line.startswith("  ")] == [RULE, "r1", "r2"]
+    assert [r.path for r, _ in httpserver.log] == [JOBS, SCHEMA, f"{JOBS}/scim.2/schema"]
+
+
+def test_rules_of_an_unknown_service_principal_say_how_to_find_its_id(
+    graph: FakeGraph, env: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(rules_command, ["not-an-sp"], env=env)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "HTTP 404 Request_ResourceNotFound" in result.output
+    assert "'not-an-sp' may not be a service principal id" in result.output
+    assert 'az ad sp list --display-name "<app name>" --query "[].id" -o tsv' in result.output
+
+
+def test_on_demand_uses_the_only_rule_and_says_so(
+    graph: FakeGraph, env: dict[str, str], httpserver: HTTPServer
+) -> None:
+    graph.route("GET", SCHEMA, json=_schema())
+    graph.route("POST", ON_DEMAND, handler=_answer)
+    result = CliRunner().invoke(on_demand_command, [SP, JOB_ID, "--user", "u1"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        f"Using rule {RULE} (USERGROUP_OUTBOUND_USERGROUP), the job's only synchronization rule."
+    )
+    posted = json.loads(httpserver.log[1][0].get_data())
+    assert posted["parameters"][0]["ruleId"] == RULE
+
+
+def test_on_demand_with_several_rules_asks_for_one(
+    graph: FakeGraph, env: dict[str, str], httpserver: HTTPServer
+) -> None:
+    graph.route("GET", SCHEMA, json=_schema(("r1", "Users"), ("r2", "Groups")))
+    result = CliRunner().invoke(on_demand_command, [SP, JOB_ID, "--user", "u1"], env=env)
+    assert result.exit_code == 2
+    assert (
+        "has 2 synchronization rules, choose one: r1 (Users); r2 (Groups); pass it as --rule"
+        in (result.output)
+    )
+    assert [r.method for r, _ in httpserver.log] == ["GET"]  # nothing provisioned
+
+
+def test_on_demand_without_rules_is_an_error(graph: FakeGraph, env: dict[str, str]) -> None:
+    graph.route("GET", SCHEMA, json={"synchronizationRules": []})
+    result = CliRunner().invoke(on_demand_command, [SP, JOB_ID, "--user", "u1"], env=env)
+    assert result.exit_code == 1
+    assert f"Error: job {JOB_ID} has no synchronization rule" in result.output
+
+
+def test_on_demand_shows_the_failing_step_and_why(graph: FakeGraph, env: dict[str, str]) -> None:
+    failure = json.loads((SAMPLES / "on-demand" / "failure-scim-bad-response.json").read_text())
+    graph.route("POST", ON_DEMAND, json=failure)
+    result = CliRunner().invoke(
+        on_demand_command, [SP, JOB_ID, "--rule", RULE, "--user", "u1"], env=env
+    )
+    assert result.exit_code == 1
+    lines = click.unstyle(result.output).splitlines()
+    code = "SystemForCrossDomainIdentityManagementBadResponse"
+    assert lines[0] == f"u1: Failure {code} Message: The SCIM endpoint is not fully compatible " + (
+        "with the Microsoft Entra SCIM client. Please refer to the Microsoft Entra SCIM "
+        "documentation and manually test the SCIM endpoint to ensure it is compliant with the "
+        "SCIM RFC."
+    )
+    assert lines[1:5] == [
+        "  1. Import                   success  Received User 'liam.schafer@contoso.com' change of "
+        "type (Update) from Microsoft Entra ID",
+        "  2. Match source and target  success  Retrieved User 'liam.schafer@contoso.com' from "
+        "customappsso",
+        "  3. Determine if in scope    success  Determine if User in scope by evaluating against "
+        "each scoping filter",
+        "  4. Perform action           FAILURE  Failed to update User 'liam.schafer@contoso.com' "
+        "in customappsso",
+    ]
+    assert lines[5].startswith(f"       {code}: Message: The SCIM endpoint")
+    assert lines[6].startswith('       Web Response: {"schemas":')
+    assert len(lines) == 7
+
+
+def test_on_demand_explains_a_skip_with_its_reason(graph: FakeGraph, env: dict[str, str]) -> None:
+    graph.route("POST", ON_DEMAND, handler=_answer)
+    args = [SP, JOB_ID, "--rule", RULE, "--user", "u1", "--group", "g1"]
+    result = CliRunner().invoke(on_demand_command, args, env=env)
+    lines = click.unstyle(result.output).splitlines()
+    skipped = [i for i, line in enumerate(lines) if "skipped" in line.split()]
+    assert len(skipped) == 1
+    assert lines[skipped[0] + 1].startswith("       RedundantExport: The state of the user")
+    assert "       SkipReason: RedundantExport" in lines
+    assert lines[-2:] == ["g1: Success", "  no steps returned (the response held no event)"]
+
+
+# --- jobs offline, app names and the service principal id -------------------------------------
+
+SCIM_SP = "b766ff10-b437-4db5-a511-49bbe060a724"
+SCIM_JOBS = SAMPLES / "jobs" / f"jobs-{SCIM_SP}.json"
+
+
+@pytest.mark.parametrize("how", [["--file", str(SCIM_JOBS)], [str(SCIM_JOBS)]])
+def test_jobs_reads_a_saved_job_list_offline(how: list[str]) -> None:
+    result = CliRunner().invoke(jobs_command, how, env={"PROVLYTICS_TOKEN": None})
+    assert result.exit_code == 0, result.output
+    lines = click.unstyle(result.output).splitlines()
+    assert lines[0] == f"App name unknown  (service principal {SCIM_SP})"
+    assert "status=Quarantine  schedule=Active/PT40M  last run=Failed" in lines[1]
+    assert lines[2] == (
+        "    QUARANTINED reason=EncounteredQuarantineException since 2026-11-18 05:55:00+00:00 "
+        "next attempt 2026-11-20 12:00:01+00:00 (series 3)"
+    )
+    assert lines[3] == (
+        "    SystemForCrossDomainIdentityManagementInvalidCredentials: Please provide a valid "
+        "tenant URL for your application."
+    )
+
+
+def test_jobs_names_the_apps_from_logs_loaded_with_the_job_lists() -> None:
+    result = CliRunner().invoke(jobs_command, ["--file", str(SAMPLES)])
+    assert result.exit_code == 0, result.output
+    owners = [line for line in result.output.splitlines() if "(service principal" in line]
+    assert owners == [  # by app name
+        f"Contoso Expenses (SCIM)  (service principal {SCIM_SP})",
+        "Salesforce  (service principal e5121482-3929-4d22-a255-accb1a466884)",
+        "ServiceNow  (service principal 14aa4e71-9d3c-4dec-80a6-1f933d6c51e3)",
+        "Slack  (service principal 5b4c8012-ede7-4d0c-bfb8-8309fadb8908)",
+        "Workday to Active Directory User Provisioning  "
+        "(service principal e01c683e-99a4-4df0-9de3-a361c0099eba)",
+    ]
+
+
+def test_jobs_without_a_known_service_principal_say_how_to_find_it(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.json"
+    path.write_text(
+        json.dumps({"value": [job_quarantined_aws(), job_created_aws() | {"id": "a.1"}]})
+    )
+    result = CliRunner().invoke(jobs_command, ["--file", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = click.unstyle(result.output).splitlines()
+    assert lines[0].startswith(
+        "App unknown, service principal unknown (the service principal id is"
+    )
+    assert [line.split()[2] for line in lines[1:] if "status=" in line] == ["a.1", JOB_ID]
+
+
+def test_jobs_live_shows_the_app_name(graph: FakeGraph, env: dict[str, str]) -> None:
+    graph.route("GET", JOBS, json=job_list(job_quarantined_aws()))
+    graph.route(
+        "GET", f"/beta/servicePrincipals/{SP}", json={"id": SP, "displayName": "AWS Contoso"}
+    )
+    result = CliRunner().invoke(jobs_command, [SP], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"AWS Contoso  (service principal {SP})"
+
+
+def test_jobs_of_an_unknown_service_principal_say_how_to_find_its_id(
+    graph: FakeGraph, env: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(jobs_command, ["bfc8712e-0986-4d47-896b-6872713598c6"], env=env)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "Object ID on the app's page under Enterprise applications" in result.output
+    assert "az ad sp list --display-name" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            [],
+            2,
+            "give a service principal id or --file PATH; the service principal id is the Object ID",
+        ),
+        (["--file", "missing.json"], 1, "no such file or folder: missing.json"),
+        (["missing.json"], 1, "no such file or folder: missing.json"),
+        (["--file", str(SCIM_JOBS), "--watch", "j"], 2, "--watch asks Graph"),
+        ([SP, "--file", str(SCIM_JOBS)], 2, "not both"),
+        (["--file", str(SAMPLES / "on-demand")], 1, "no synchronization jobs in"),
+    ],
+)
+def test_jobs_user_errors_are_one_line_without_traceback(args, code, message) -> None:
+    result = CliRunner().invoke(jobs_command, args)
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert isinstance(result.exception, SystemExit)  # handled: no Python error escaped
+    assert "Traceback" not in result.output
+
+
+def test_rules_without_a_service_principal_id_say_how_to_find_it() -> None:
+    result = CliRunner().invoke(rules_command, [])
+    assert result.exit_code == 2
+    assert "give the service principal id; the service principal id is the Object ID" in (
+        result.output
+    )
+
+
+def test_on_demand_of_an_unknown_job_says_how_to_find_the_id(
+    graph: FakeGraph, env: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(on_demand_command, ["app-id", "job", "--user", "u1"], env=env)
+    assert result.exit_code == 1
+    assert "Error: cannot read the rules of job job: HTTP 404 Request_ResourceNotFound" in (
+        result.output
+    )
+    assert (
+        "'app-id' may not be a service principal id: the service principal id is the Object ID"
+        in (result.output)
+    )

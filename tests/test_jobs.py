@@ -49,7 +49,8 @@ def test_quarantined_aws_job_row(graph: FakeGraph, beta: GraphClient) -> None:
     assert row["status_code"] == "Quarantine"
     assert row["successive_failures"] == 1
     assert row["quarantine_reason"] == "EncounteredQuarantineException"
-    assert row["quarantine_began"] == ts("2021-05-24T21:45:54.498136Z")
+    assert row["quarantine_series_began"] == ts("2021-05-24T21:45:54.498136Z")
+    assert row["quarantine_current_began"] == ts("2021-05-24T21:45:54.498136Z")
     assert row["quarantine_next_attempt"] == ts("2021-05-24T21:50:54.498136Z")
     assert row["quarantine_series_count"] == 1
     assert row["last_execution_state"] == "Failed"
@@ -58,6 +59,8 @@ def test_quarantined_aws_job_row(graph: FakeGraph, beta: GraphClient) -> None:
     assert row["last_error_code"] == "SystemForCrossDomainIdentityManagementInvalidCredentials"
     assert row["last_error_message"] == "Please provide a valid tenant URL for your application."
     assert row["last_error_tenant_actionable"] is True
+    assert row["quarantine_error_code"] == row["last_error_code"]
+    assert row["quarantine_error_tenant_actionable"] is True
     assert row["count_imported"] == row["count_exported"] == 0
     assert pd.isna(row["last_successful_execution"])
     assert pd.isna(row["steady_state_last_achieved"])  # 0001-01-01 -> null
@@ -70,7 +73,9 @@ def test_created_job_row_has_nulls(graph: FakeGraph, beta: GraphClient) -> None:
     paused = frame.iloc[0]
     for column in (
         "quarantine_reason",
-        "quarantine_began",
+        "quarantine_series_began",
+        "quarantine_current_began",
+        "quarantine_error_code",
         "last_execution_state",
         "last_error_code",
     ):

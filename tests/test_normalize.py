@@ -11,7 +11,6 @@ import pytest
 
 from provlytics.normalize.batch import normalize_page
 from provlytics.normalize.dialects import HINT_ARRAY
-from provlytics.normalize.jobs import build_job_batch
 from provlytics.origin import Origin, Page
 from provlytics.schema import SCHEMAS
 from provlytics.tables import FramesBuilder, ProvisioningFrames
@@ -935,99 +934,6 @@ def test_errors_table_holds_only_problem_events():
     )
     assert frames.table("events").num_rows == 4
     assert frames.table("errors")["event_id"].to_pylist() == [CONFLICT_ID]
-
-
-# --- job lists ---------------------------------------------------------------------------------
-
-OBSERVED = datetime(2021, 5, 24, 22, 0, tzinfo=UTC)
-
-
-def test_quarantined_job_gives_job_status_row():
-    batch = build_job_batch(
-        [p.job_quarantined_aws()],
-        observed_time=OBSERVED,
-        service_principal_id=p.AWS_SERVICE_PRINCIPAL_ID,
-        origin=Origin("jobs.json"),
-    )
-    assert batch.schema == SCHEMAS["job_status"]
-    assert batch.to_pylist() == [
-        {
-            "observed_time": OBSERVED,
-            "service_principal_id": p.AWS_SERVICE_PRINCIPAL_ID,
-            "job_id": "aWSSingleSignon.ff8bf889e03141ac8f7baedb059892ee."
-            "bfc8712e-0986-4d47-896b-6872713598c6",
-            "template_id": "aWSSingleSignon",
-            "schedule_state": "Active",
-            "schedule_interval": "PT40M",
-            "status_code": "Quarantine",
-            "successive_failures": 1,
-            "quarantine_reason": "EncounteredQuarantineException",
-            "quarantine_began": datetime(2021, 5, 24, 21, 45, 54, 498136, tzinfo=UTC),
-            "quarantine_next_attempt": datetime(2021, 5, 24, 21, 50, 54, 498136, tzinfo=UTC),
-            "quarantine_series_count": 1,
-            "last_execution_state": "Failed",
-            "last_execution_began": datetime(2021, 5, 24, 21, 45, 53, 633052, tzinfo=UTC),
-            "last_execution_ended": datetime(2021, 5, 24, 21, 45, 54, 558127, tzinfo=UTC),
-            "last_error_code": "SystemForCrossDomainIdentityManagementInvalidCredentials",
-            "last_error_message": "Please provide a valid tenant URL for your application.",
-            "last_error_tenant_actionable": True,
-            "count_imported": 0,
-            "count_exported": 0,
-            "count_escrowed": 0,
-            "count_entitled": 0,
-            "last_successful_execution": None,
-            "steady_state_last_achieved": None,  # "0001-01-01T00:00:00Z" means never
-        }
-    ]
-
-
-def test_new_job_has_null_execution_and_never_times():
-    batch = build_job_batch(
-        [p.job_created_aws()],
-        observed_time=OBSERVED,
-        service_principal_id=None,
-        origin=Origin("jobs.json"),
-    )
-    row = batch.to_pylist()[0]
-    assert (row["status_code"], row["schedule_state"], row["successive_failures"]) == (
-        "Paused",
-        "Disabled",
-        0,
-    )
-    nulls = [
-        "quarantine_reason",
-        "quarantine_began",
-        "last_execution_state",
-        "last_execution_began",
-        "last_error_code",
-        "last_error_tenant_actionable",
-        "count_imported",
-        "steady_state_last_achieved",
-    ]
-    assert {k: row[k] for k in nulls} == dict.fromkeys(nulls)
-
-
-def test_job_error_falls_back_to_the_quarantine_error():
-    job = p.job_quarantined_aws()
-    job["status"]["lastExecution"]["error"] = None
-    job["status"]["quarantine"]["error"]["code"] = "SalesforceInvalidCredentials"
-    row = build_job_batch(
-        [job], observed_time=OBSERVED, service_principal_id=None, origin="jobs.json"
-    ).to_pylist()[0]
-    assert row["last_error_code"] == "SalesforceInvalidCredentials"
-
-
-def test_job_with_empty_string_quarantine_fields_gives_nulls():
-    job = p.job_quarantined_aws()
-    job["status"]["quarantine"].update(currentBegan="", reason="", nextAttempt="")
-    row = build_job_batch(
-        [job], observed_time=OBSERVED, service_principal_id=None, origin="jobs.json"
-    ).to_pylist()[0]
-    assert (row["quarantine_began"], row["quarantine_reason"], row["quarantine_next_attempt"]) == (
-        None,
-        None,
-        None,
-    )
 
 
 def test_on_demand_unknown_fields_go_to_extra():

@@ -87,7 +87,7 @@ def test_on_demand_drilldown_marks_the_failing_export():
     assert verdicts.splitlines() == [
         "failure-scim-bad-response: Failure · SystemForCrossDomainIdentityManagementBadResponse "
         "· Message: The SCIM ",
-        "group-success: no event in the response",
+        "group-success: Success",
         "skipped-redundant-export: Skipped · RedundantExport · The state of the entry in both "
         "the source and target",
         "success-update: Success",

@@ -15,9 +15,13 @@ from provlytics.errors import ConfigError, GraphError
 from provlytics.graph import GraphClient
 from provlytics.operations import (
     build_on_demand_body,
+    job_rules,
+    only_rule,
     provision_on_demand,
     provision_on_demand_batch,
+    service_principal_name,
 )
+from provlytics.sources.on_demand import read_on_demand_result
 
 # Example 1 of provision-on-demand.md
 SP1, JOB1 = "c8c95753-f628-48e1-9fab-76c2d4cf624c", "3f7565a3-fde6-4e4d-bda8-1bb70aba3612"
@@ -258,3 +262,60 @@ def test_batch_validates_before_sending(
     with pytest.raises(ConfigError):
         provision_on_demand_batch(client, SP1, JOB1, RULE1, ["u1", ""], progress=False)
     assert httpserver.log == []
+
+
+# --- rules, names and saved responses ----------------------------------------------------------
+
+JOBS1 = f"/v1.0/servicePrincipals/{SP1}/synchronization/jobs"
+RULE_ROW = {
+    "id": RULE1,
+    "name": "USER_OUTBOUND_USER",
+    "sourceDirectoryName": "Azure Active Directory",
+    "targetDirectoryName": "customappsso",
+    "priority": 1,
+    "metadata": [{"key": "supportsProvisionOnDemand", "value": "true"}],
+}
+
+
+def test_job_rules_and_the_only_rule(graph: FakeGraph, client: GraphClient) -> None:
+    graph.route("GET", f"{JOBS1}/{JOB1}/schema", json={"synchronizationRules": [RULE_ROW]})
+    rules = job_rules(client, SP1, JOB1)
+    assert rules == [
+        {
+            "job_id": JOB1,
+            "id": RULE1,
+            "name": "USER_OUTBOUND_USER",
+            "source_directory": "Azure Active Directory",
+            "target_directory": "customappsso",
+            "priority": 1,
+            "supports_provision_on_demand": True,
+        }
+    ]
+    assert only_rule(client, SP1, JOB1) == rules[0]
+
+
+def test_only_rule_refuses_none_or_several(graph: FakeGraph, client: GraphClient) -> None:
+    second = RULE_ROW | {"id": "r2", "name": "GROUP_OUTBOUND_GROUP"}
+    graph.route("GET", f"{JOBS1}/{JOB1}/schema", json={"synchronizationRules": [RULE_ROW, second]})
+    graph.route("GET", f"{JOBS1}/{JOB2}/schema", json={})
+    with pytest.raises(ConfigError, match=f"choose one: {RULE1} \\(USER_OUTBOUND_USER\\); r2"):
+        only_rule(client, SP1, JOB1)
+    with pytest.raises(ConfigError, match=f"job {JOB2} has no synchronization rule"):
+        only_rule(client, SP1, JOB2)
+
+
+def test_service_principal_name_or_none(graph: FakeGraph, client: GraphClient) -> None:
+    graph.route("GET", f"/v1.0/servicePrincipals/{SP1}", json={"displayName": "Contoso SCIM"})
+    assert service_principal_name(client, SP1) == "Contoso SCIM"
+    assert service_principal_name(client, SP2) is None  # 404: no name, no error
+
+
+def test_a_saved_response_keeps_its_verdict_without_an_event(tmp_path) -> None:
+    path = tmp_path / "group.json"
+    path.write_text(json.dumps(on_demand_group()), encoding="utf-8")
+    result = read_on_demand_result(path)
+    assert (result.result, result.error_code, result.ok) == ("Success", None, True)
+    assert result.frames.events.empty  # value "{}"
+    skipped = read_on_demand_result(json.dumps(on_demand_skipped()))
+    assert (skipped.result, skipped.error_code) == ("Skipped", "RedundantExport")
+    assert skipped.frames.events["skip_reason"].tolist() == ["RedundantExport"]

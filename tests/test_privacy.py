@@ -107,7 +107,8 @@ def tiny() -> pv.ProvisioningFrames:
     ]
     jobs = [
         {"observed_time": T0, "service_principal_id": "sp1", "job_id": "scim.t.j1",
-         "last_error_code": "Export", "last_error_message": "Export failed for li.wei@contoso.com"}
+         "last_error_code": "Export", "last_error_message": "Export failed for li.wei@contoso.com",
+         "extra": '{"status.lastSuccessfulExecution.error.message":"Export failed for Li Wei"}'}
     ]  # fmt: skip
     reject = Reject("page.json:3", "activityDateTime", "not a time: 'li.wei@contoso.com'", "{..}")
     tables = {"events": events, "steps": steps, "modified_properties": properties}
@@ -159,6 +160,9 @@ def test_reasons_get_the_same_tokens_and_keep_their_other_words(tiny):
     assert safe.job_status["last_error_message"].tolist() == [
         f"Export failed for {tok('li.wei@contoso.com')}"
     ]
+    assert json.loads(safe.job_status["extra"].iloc[0]) == {
+        "status.lastSuccessfulExecution.error.message": f"Export failed for {tok('Li Wei')}"
+    }
 
 
 def test_json_columns_replace_personal_keys_and_known_values(tiny):

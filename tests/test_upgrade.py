@@ -142,3 +142,48 @@ def test_merging_into_a_version_1_dataset_is_refused(tmp_path):
     with pytest.raises(pv.InputError, match="cannot add to it: dataset schema version 1"):
         pv.load(tmp_path / "page.json").to_parquet(root)
     assert {f: f.read_bytes() for f in root.rglob("*") if f.is_file()} == before
+
+
+# the job_status table as provlytics wrote it at schema version 1
+_I, _B = pa.int64(), pa.bool_()
+V1_JOB_STATUS = pa.schema(
+    [
+        ("observed_time", TIME), ("service_principal_id", _S), ("job_id", _S),
+        ("template_id", _S), ("schedule_state", _S), ("schedule_interval", _S),
+        ("status_code", _S), ("successive_failures", _I), ("quarantine_reason", _S),
+        ("quarantine_began", TIME), ("quarantine_next_attempt", TIME),
+        ("quarantine_series_count", _I), ("last_execution_state", _S),
+        ("last_execution_began", TIME), ("last_execution_ended", TIME), ("last_error_code", _S),
+        ("last_error_message", _S), ("last_error_tenant_actionable", _B), ("count_imported", _I),
+        ("count_exported", _I), ("count_escrowed", _I), ("count_entitled", _I),
+        ("last_successful_execution", TIME), ("steady_state_last_achieved", TIME),
+    ]
+)  # fmt: skip
+
+
+def test_version_1_job_status_is_upgraded(tmp_path, caplog):
+    root = write_v1_dataset(tmp_path / "v1")
+    began = datetime(2021, 5, 24, 21, 45, 54, tzinfo=UTC)
+    old = dict.fromkeys(V1_JOB_STATUS.names) | {
+        "observed_time": datetime(2021, 5, 24, 22, tzinfo=UTC),
+        "job_id": "aWSSingleSignon.1",
+        "status_code": "Quarantine",
+        "quarantine_began": began,
+        "quarantine_series_count": 1,
+        "last_error_code": "SystemForCrossDomainIdentityManagementInvalidCredentials",
+        "count_imported": 0,
+    }
+    folder = root / "job_status" / "activity_date=2021-05-24"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([old], V1_JOB_STATUS), folder / "part-0.parquet")
+    with caplog.at_level("WARNING"):
+        jobs = pv.read_parquet(root).table("job_status")
+    assert jobs.schema == SCHEMAS["job_status"]
+    (row,) = jobs.to_pylist()
+    assert row["quarantine_current_began"] == began  # Graph's currentBegan, renamed
+    kept = {k: row[k] for k in old if k != "quarantine_began"}
+    assert kept == {k: v for k, v in old.items() if k != "quarantine_began"}
+    added = [c for c in SCHEMAS["job_status"].names if c not in V1_JOB_STATUS.names]
+    assert len(added) == 18
+    assert [row[c] for c in added if c != "quarantine_current_began"] == [None] * 17
+    assert "job_status" not in caplog.text  # expected nulls: no warning

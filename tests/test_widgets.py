@@ -31,7 +31,7 @@ def frames() -> pv.ProvisioningFrames:
 
 
 def test_on_demand_viewer_marks_the_failing_export_step():
-    viewer = OnDemandViewer(pv.read_on_demand(ON_DEMAND / "failure-scim-bad-response.json"))
+    viewer = OnDemandViewer(pv.read_on_demand_result(ON_DEMAND / "failure-scim-bad-response.json"))
     steps = viewer.result
     assert steps["name"].tolist() == [
         "EntryImportUpdate",
@@ -50,14 +50,20 @@ def test_on_demand_viewer_marks_the_failing_export_step():
 
 
 def test_on_demand_viewer_takes_the_verdict_of_an_on_demand_result():
-    frames = pv.read_on_demand(ON_DEMAND / "group-success.json")
-    viewer = OnDemandViewer(pv.OnDemandResult("Success", None, None, frames))
-    assert viewer.panel.headline == "Success"
+    viewer = OnDemandViewer(pv.read_on_demand_result(ON_DEMAND / "group-success.json"))
+    assert viewer.panel.headline == "Success"  # value "{}": the verdict only in the key
     assert viewer.result.empty
     assert list(viewer.result.columns) == [
         "step_index", "name", "step_type", "status", "description", "timestamp", "details",
         "failing",
     ]  # fmt: skip
+
+
+def test_bare_frames_of_a_response_without_event_say_where_the_verdict_is():
+    viewer = OnDemandViewer(pv.read_on_demand(ON_DEMAND / "group-success.json"))
+    assert viewer.panel.headline == (
+        "no event in the response (pv.read_on_demand_result keeps the verdict)"
+    )
 
 
 def test_on_demand_viewer_shows_no_failing_step_on_a_skip_and_details_on_request():

@@ -36,6 +36,8 @@ HEALTH_COLUMNS = [
     "quarantine_reason",
     "quarantine_since",
     "quarantine_next_attempt",
+    "quarantine_error_code",
+    "quarantine_error_message",
     "last_error_code",
     "last_error_message",
     "last_error_tenant_actionable",
@@ -65,14 +67,17 @@ _DTYPES = {
 }
 _EVENT_NEEDS = ("event_id", "activity_time", "job_id", "action", "status", "error_code")
 ALERT_COLUMNS = ["kind", "job_id", "window_start", "window_end", "value", "threshold", "message"]
-# job_status columns read here, with the older or newer spelling to fall back on
+# job_status columns read here, with the columns to fall back on: the series' start, else
+# the current quarantine's; the last run's error, else the quarantine's
 _SNAPSHOT = {
     "service_principal_id": (),
     "status_code": (),
     "schedule_state": (),
     "quarantine_reason": (),
-    "quarantine_since": ("quarantine_series_began", "quarantine_began", "quarantine_current_began"),
+    "quarantine_since": ("quarantine_series_began", "quarantine_current_began"),
     "quarantine_next_attempt": (),
+    "quarantine_error_code": (),
+    "quarantine_error_message": (),
     "last_error_code": ("last_error_code", "quarantine_error_code"),
     "last_error_message": ("last_error_message", "quarantine_error_message"),
     "last_error_tenant_actionable": (
@@ -95,9 +100,11 @@ def job_health(frames) -> pd.DataFrame:
 
     Returns:
         Columns `job_id, service_principal_id, status_code, schedule_state, quarantined,
-        quarantine_reason, quarantine_since` (when the quarantine series began),
-        `quarantine_next_attempt, last_error_code, last_error_message,
-        last_error_tenant_actionable, last_execution_ended, events, failures,
+        quarantine_reason, quarantine_since` (when the quarantine series began, `seriesBegan`:
+        how long the job has been quarantined), `quarantine_next_attempt,
+        quarantine_error_code, quarantine_error_message` (the quarantine's own error),
+        `last_error_code, last_error_message, last_error_tenant_actionable` (the last run's
+        error, else the quarantine's), `last_execution_ended, events, failures,
         reference_failures, escrow_share, escrow_risk, observed_time`. Quarantined jobs first,
         then by escrow risk, largest first.
 
@@ -378,12 +385,12 @@ def _quarantined(frames) -> pd.DataFrame:
         return empty(ALERT_COLUMNS, _DTYPES)
     hours = _hours(held["observed_time"] - held["quarantine_since"])
     text = [
-        f"quarantined ({reason}; last error {code}) since "
+        f"quarantined ({reason}; error {code}) since "
         + (f"{since:%Y-%m-%d %H:%M} UTC" if pd.notna(since) else "an unknown time")
         + "; Entra disables the job after 4 weeks"
         for reason, code, since in zip(
             held["quarantine_reason"],
-            held["last_error_code"],
+            held["quarantine_error_code"].fillna(held["last_error_code"]),
             held["quarantine_since"],
             strict=True,
         )

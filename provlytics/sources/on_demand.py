@@ -32,8 +32,33 @@ class OnDemandResult:
 
 
 def read_on_demand(response: dict[str, Any] | str | Path) -> ProvisioningFrames:
-    """The tables of a provisionOnDemand response: a dict, its JSON text, or a saved file."""
+    """The tables of a provisionOnDemand response: a dict, its JSON text, or a saved file.
+
+    The verdict is not in the tables when the response held no event (a group's `value` is
+    `"{}"`): use `read_on_demand_result` to keep it.
+    """
     return parse_on_demand(response).frames
+
+
+def read_on_demand_result(response: dict[str, Any] | str | Path) -> OnDemandResult:
+    """A saved provisionOnDemand response as `pv.provision_on_demand` returns a live one.
+
+    Example:
+        >>> result = read_on_demand_result("data/samples/on-demand/group-success.json")
+        >>> result.result, len(result.frames.events)
+        ('Success', 0)
+
+    Args:
+        response: the response as a dict, its JSON text, or the path of a saved file.
+
+    Returns:
+        `OnDemandResult`: the verdict (`result`, `error_code`, `message`, from `key`) and the
+        tables of the returned event (`frames`, from `value`; empty when `value` is `"{}"`).
+
+    Raises:
+        InputError: not JSON, no such file, or not a provisionOnDemand response.
+    """
+    return parse_on_demand(response)
 
 
 def parse_on_demand(

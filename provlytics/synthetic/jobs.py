@@ -15,6 +15,7 @@ JOB_STATES = {"salesforce": "Active", "servicenow": "Paused", "slack": "Active",
               "customappsso": "Quarantine", "workday": "Active"}  # fmt: skip
 _SETTINGS = [{"name": "AzureIngestionAttributeOptimization", "value": "False"},
              {"name": "QuarantineTooManyDeletesThreshold", "value": "500"}]  # fmt: skip
+QUARANTINE_SERIES_AGE = timedelta(days=2, hours=6)
 _QUARANTINE_ERROR = {
     "code": "SystemForCrossDomainIdentityManagementInvalidCredentials",
     "message": "Please provide a valid tenant URL for your application.",
@@ -80,9 +81,14 @@ def to_job(rng: random.Random, app: App, job_id: str, state: str, observed: date
 
 
 def _quarantined(rng: random.Random, began: datetime) -> dict:
-    """Status fields of a job quarantined for bad credentials, as in the AWS docs example."""
+    """Status fields of a job quarantined for bad credentials, as in the AWS docs example.
+
+    The series began 2 days 6 hours before the last run (3 quarantines in it); the current
+    quarantine was re-evaluated after that run.
+    """
     failed = _execution(rng, began, "Failed", dict(_QUARANTINE_ERROR))
     quarantine_began = began + timedelta(seconds=1)
+    series_began = began - QUARANTINE_SERIES_AGE
     return {
         "countSuccessiveCompleteFailures": 1,
         "lastExecution": failed,
@@ -93,8 +99,8 @@ def _quarantined(rng: random.Random, began: datetime) -> dict:
             "currentBegan": _iso(quarantine_began),
             "nextAttempt": _iso(quarantine_began + timedelta(minutes=5)),
             "reason": "EncounteredQuarantineException",
-            "seriesBegan": _iso(quarantine_began),
-            "seriesCount": 1,
+            "seriesBegan": _iso(series_began),
+            "seriesCount": 3,
             "error": dict(_QUARANTINE_ERROR),
         },
         "steadyStateFirstAchievedTime": NEVER,

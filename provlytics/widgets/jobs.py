@@ -31,6 +31,7 @@ JOB_COLUMNS = [
     "quarantine_reason",
     "quarantine_since",
     "quarantine_next_attempt",
+    "quarantine_error_code",
     "events",
     "failures",
     "reference_failures",
@@ -51,7 +52,8 @@ class JobHealthPanel(InvestigationWidget):
 
     `result`: the rows of `pv.analysis.job_health(frames)` for the job(s) shown, columns
     `job_id, service_principal_id, status_code, schedule_state, quarantined, quarantine_reason,
-    quarantine_since, quarantine_next_attempt, last_error_code, last_error_message,
+    quarantine_since, quarantine_next_attempt, quarantine_error_code, quarantine_error_message,
+    last_error_code, last_error_message,
     last_error_tenant_actionable, last_execution_ended, events, failures, reference_failures,
     escrow_share, escrow_risk, observed_time`. `sections` holds `alerts` and `cycles`.
 

@@ -51,9 +51,10 @@ class Verdict:
 class OnDemandViewer(InvestigationWidget):
     """Verdict, error, the steps in order with the failing one marked, and the changed attributes.
 
-    Takes an `OnDemandResult` (from `pv.provision_on_demand`: the verdict comes from its
-    `result`, `error_code` and `message`) or the `ProvisioningFrames` of a saved response (from
-    `pv.read_on_demand`: the verdict comes from the event's status, code and reason).
+    Takes an `OnDemandResult`, live from `pv.provision_on_demand` or saved from
+    `pv.read_on_demand_result(path)` (the verdict comes from its `result`, `error_code` and
+    `message`), or bare `ProvisioningFrames` (from `pv.read_on_demand`: the verdict is rebuilt
+    from the event's status, code and reason, and is lost when the response held no event).
 
     Control: `details` (checkbox) also shows each step's details bag.
 
@@ -62,7 +63,7 @@ class OnDemandViewer(InvestigationWidget):
     response held no event (a group response whose `value` is `"{}"`).
 
     Example:
-        >>> viewer = OnDemandViewer(pv.read_on_demand("failure-scim-bad-response.json"))
+        >>> viewer = OnDemandViewer(pv.read_on_demand_result("failure-scim-bad-response.json"))
         >>> viewer.result.loc[viewer.result["failing"], "name"].tolist()
         ['EntryExportUpdate']
     """
@@ -114,7 +115,9 @@ def _verdict_of(frames: ProvisioningFrames) -> Verdict:
     """The verdict of a response read with `pv.read_on_demand`, from its single event."""
     events = frames.events
     if events.empty:
-        return Verdict("no event in the response", None, None)
+        return Verdict(
+            "no event in the response (pv.read_on_demand_result keeps the verdict)", None, None
+        )
     event = events.iloc[0]
     return Verdict(
         str(event["status"]).capitalize(),
