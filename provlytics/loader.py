@@ -104,7 +104,7 @@ def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
     """Processes to use: `workers` if given; else every core once the input is large."""
     if workers is not None:
         return max(1, min(workers, len(tasks)))
-    size = sum(task.path.stat().st_size for task in tasks)
+    size = sum(task.file.size for task in tasks)
     if len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(tasks)))
