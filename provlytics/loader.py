@@ -10,7 +10,7 @@ from typing import Any
 
 from provlytics.normalize.batch import OnError, PageTables
 from provlytics.normalize.tasks import NormalizedPage, normalized_pages
-from provlytics.parquet import DatasetWriter, read_manifest
+from provlytics.parquet import DatasetWriter, read_manifest, relative_sources
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.files import FileTask, file_tasks
 from provlytics.tables import FramesBuilder, ProvisioningFrames
@@ -83,7 +83,11 @@ def load_to_parquet(
     except BaseException:
         writer.abort()
         raise
-    info = {"sources": list(sources), "records_read": records, "records_rejected": rejected}
+    info = {
+        "sources": relative_sources(sources),
+        "records_read": records,
+        "records_rejected": rejected,
+    }
     manifest_path = writer.commit(info)
     logger.info("wrote %s", manifest_path)
     return read_manifest(manifest_path.parent)

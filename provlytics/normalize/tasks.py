@@ -190,6 +190,7 @@ def _start(pool: ProcessPoolExecutor, workers: int) -> None:
     wait(futures)
     for future in futures:
         future.result()  # raises if the workers could not start
+    logger.info("%d worker processes started", workers)
 
 
 def _room(pending: deque[tuple[Any, ...]], workers: int) -> bool:
