@@ -34,16 +34,21 @@ def load(
     Example: `frames = pv.load("data/samples/"); frames.errors.head()`
 
     Args:
-        paths: files and folders (folders are searched for .json/.jsonl/.ndjson/.csv, gzipped too).
-        on_error: "raise" stops at the first bad record with an `InputError` naming it;
-            "collect" sets bad records aside in `frames.rejects` with their origin.
+        paths: files, folders, `.zip` archives and glob patterns (`"exports/*.json"`); folders
+            and archives are searched for .json/.jsonl/.ndjson/.csv, gzipped too. Finding
+            nothing to read is an `InputError` naming what was searched.
+        on_error: "raise" stops at the first bad record or unreadable file with an
+            `InputError` naming it; "collect" sets bad records, and files that cannot be read
+            (truncated, undecodable, too large), aside in `frames.rejects` with their origin.
         progress: show a progress bar (None: only in a terminal or notebook).
         workers: worker processes normalizing files in parallel (None: every core, up to
             4, once the input passes 32 MB; 1: none). This process works too while they
-            start or are busy. Results keep file order.
+            start or are busy, and takes over if they cannot start or die (a warning says
+            so). Results keep file order.
     """
     builder = FramesBuilder()
-    for source, _records, tables in _normalized_pages(paths, on_error, progress, workers):
+    tasks = file_tasks(paths)
+    for source, _records, tables in _normalized_pages(tasks, on_error, progress, workers):
         if isinstance(tables, PageTables):
             builder.add(tables, source)
         else:
@@ -66,11 +71,12 @@ def load_to_parquet(
     The dataset changes only once every input was read: on an error nothing is written.
     Options as for `load`. Returns the manifest.
     """
+    tasks = file_tasks(paths)  # nothing to read: an error before the dataset folder is made
     writer = DatasetWriter(out)
     sources: dict[str, None] = {}
     records = rejected = 0
     try:
-        for source, _records, tables in _normalized_pages(paths, on_error, progress, workers):
+        for source, _records, tables in _normalized_pages(tasks, on_error, progress, workers):
             sources[source] = None
             if isinstance(tables, PageTables):
                 writer.write_page(tables)
@@ -94,9 +100,8 @@ def load_to_parquet(
 
 
 def _normalized_pages(
-    paths: Paths, on_error: OnError, progress: bool | None, workers: int | None
+    tasks: list[FileTask], on_error: OnError, progress: bool | None, workers: int | None
 ) -> Iterator[NormalizedPage]:
-    tasks = file_tasks(paths)
     disable = None if progress is None else not progress
     with paused_gc(), progress_bar("Loading", disable=disable) as bar:
         for page in normalized_pages(tasks, on_error, _worker_count(tasks, workers)):
