@@ -179,7 +179,7 @@ def test_csv_sniffing_reads_only_the_header(tmp_path):
     from provlytics.sources.portal_csv import _role
     from provlytics.sources.reading import InputFile
 
-    text = MAIN.read_text(encoding="utf-8-sig").splitlines()[0] + "\n" + "x,\"unclosed\n" * 3
+    text = MAIN.read_text(encoding="utf-8-sig").splitlines()[0] + "\n" + 'x,"unclosed\n' * 3
     path = tmp_path / "ProvisioningLogs.csv"
     path.write_bytes(io.BytesIO(text.encode()).getvalue())
     assert _role(InputFile.at(path)) == MAIN_ROLE

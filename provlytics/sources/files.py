@@ -147,7 +147,7 @@ def _chunks(
 
 def _json_lines_pages(path: InputFile, page_size: int) -> Iterator[Page]:
     origin = Origin(path.name)
-    lines: list[str] = []
+    lines: list[str | UnparsedRecord] = []
     numbers: list[int] = []
     first = 0
     for number, line in _numbered_lines(path):
@@ -161,36 +161,46 @@ def _json_lines_pages(path: InputFile, page_size: int) -> Iterator[Page]:
         yield _lines_page(lines, numbers, origin, first)
 
 
-def _lines_page(lines: list[str], numbers: list[int], origin: Origin, first: int) -> Page:
+def _lines_page(
+    lines: list[str | UnparsedRecord], numbers: list[int], origin: Origin, first: int
+) -> Page:
     """One page of JSON lines: typed if every line is a Graph v1.0 record, else parsed
-    line by line (a line that is not JSON becomes an `UnparsedRecord`)."""
-    typed = graph_v1.decode_page("[" + ",".join(lines) + "]")
-    if typed is not None and len(typed) == len(lines):  # not `{...},{...}` on one line
-        return Page(typed, origin, lines=numbers, first_record=first, dialect=graph_v1.HINT_TYPED)
+    line by line (a line that is not JSON, or too long, becomes an `UnparsedRecord`)."""
+    texts = [line if isinstance(line, str) else line.text for line in lines]
+    if all(isinstance(line, str) for line in lines):
+        typed = graph_v1.decode_page("[" + ",".join(texts) + "]")
+        if typed is not None and len(typed) == len(lines):  # not `{...},{...}` on one line
+            hint = graph_v1.HINT_TYPED
+            return Page(typed, origin, lines=numbers, first_record=first, dialect=hint)
     records: list[Any] = []
     for line in lines:
+        if isinstance(line, UnparsedRecord):
+            records.append(line)
+            continue
         try:
             records.append(orjson.loads(line))
         except orjson.JSONDecodeError as exc:
             records.append(UnparsedRecord(line.rstrip("\r\n"), f"not valid JSON ({exc})"))
-    return Page(_writable(records, lines), origin, lines=numbers, first_record=first)
+    return Page(_writable(records, texts), origin, lines=numbers, first_record=first)
 
 
-def _numbered_lines(path: InputFile) -> Iterator[tuple[int, str]]:
-    """Non-blank lines with their numbers; a line longer than `path.max_line` characters is
-    an `InputError` (read no further than the cap)."""
+def _numbered_lines(path: InputFile) -> Iterator[tuple[int, str | UnparsedRecord]]:
+    """Non-blank lines with their numbers; a line longer than `path.max_line` characters
+    comes as an `UnparsedRecord` (its start only: the rest is read past, never held)."""
     try:
         with open_text(path) as handle:
             number = 0
             while line := handle.readline(path.max_line + 1):
                 number += 1
                 if len(line) > path.max_line and not line.endswith("\n"):
-                    raise InputError(
-                        Origin(path.name, line=number),
+                    while (rest := handle.readline(path.max_line)) and not rest.endswith("\n"):
+                        pass
+                    reason = (
                         f"a line longer than {path.max_line} characters (the limit set by "
-                        "PROVLYTICS_MAX_LINE_BYTES); not line-delimited JSON?",
+                        "PROVLYTICS_MAX_LINE_BYTES); not line-delimited JSON?"
                     )
-                if line.strip():
+                    yield number, UnparsedRecord(line[:200] + "...", reason)
+                elif line.strip():
                     yield number, line
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise InputError(path.name, f"not a readable file ({exc})") from exc
