@@ -59,7 +59,10 @@ def _pages_of(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
     """A file's pages; in collect mode a file that cannot be read (or read on) becomes a
     reject naming it, after the pages read before the failure."""
     try:
-        yield from _read_pages(task, on_error)
+        try:
+            yield from _read_pages(task, on_error)
+        except MemoryError:
+            raise InputError(task.file.name, "too large to normalize in memory") from None
     except InputError as error:
         if on_error == "raise":
             raise
