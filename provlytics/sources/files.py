@@ -21,7 +21,7 @@ from provlytics.normalize.jobs import is_job, service_principal_from_context
 from provlytics.origin import Origin, Page, UnparsedRecord
 from provlytics.sources import portal_csv
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
-from provlytics.sources.reading import InputFile, data_suffix, open_text, read_bytes
+from provlytics.sources.reading import InputFile, as_input, data_suffix, open_text, read_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,10 @@ class FileTask:
     file: InputFile
     companions: portal_csv.Companions = (None, None)
     portal: bool = False
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.file, InputFile):  # a plain path, as callers may give
+            object.__setattr__(self, "file", as_input(self.file))
 
 
 def file_tasks(paths: str | Path | Iterable[str | Path]) -> list[FileTask]:
