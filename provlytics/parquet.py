@@ -264,7 +264,10 @@ def relative_sources(sources: list[str] | Any) -> list[str]:
     if not files:
         return sources
     absolute = {s: os.path.abspath(f) for s, f in files.items()}
-    root = os.path.commonpath([os.path.dirname(a) for a in absolute.values()])
+    try:
+        root = os.path.commonpath([os.path.dirname(a) for a in absolute.values()])
+    except ValueError:  # Windows: files on different drives have no common folder
+        return [Path(files[s]).name + s[len(files[s]) :] if s in files else s for s in sources]
     out = []
     for source in sources:
         if source not in files:

@@ -183,3 +183,17 @@ def test_csv_sniffing_reads_only_the_header(tmp_path):
     path = tmp_path / "ProvisioningLogs.csv"
     path.write_bytes(io.BytesIO(text.encode()).getvalue())
     assert _role(InputFile.at(path)) == MAIN_ROLE
+
+
+def test_an_encrypted_member_says_to_extract_it(tmp_path):
+    archive = _zip(tmp_path / "a.zip", {"p.json": GRAPH_V1})
+    data = bytearray(archive.read_bytes())
+    data[data.find(b"PK\x03\x04") + 6] |= 1  # the "encrypted" flag, local and central header
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InputError) as info:
+        pv.load(archive)
+    assert str(info.value) == (
+        f"{archive}!p.json: not a readable file (File 'p.json' is encrypted, password required "
+        "for extraction); extract it and load the extracted files"
+    )

@@ -158,10 +158,13 @@ def open_binary(file: InputFile | Path) -> IO[bytes]:
             kind = "gzip file"
             stream = gzip.GzipFile(fileobj=stream, mode="rb")
             owned.append(stream)
-    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError) as exc:
         for handle in reversed(owned):
             handle.close()
-        raise InputError(file.name, f"not a readable file ({exc})") from exc
+        hint = ""
+        if isinstance(exc, RuntimeError | NotImplementedError):  # encrypted; Deflate64
+            hint = "; extract it and load the extracted files"
+        raise InputError(file.name, f"not a readable file ({exc}){hint}") from exc
     return io.BufferedReader(_Bounded(stream, file.max_expanded, file.name, owned, kind), _CHUNK)
 
 
