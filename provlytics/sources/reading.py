@@ -22,6 +22,7 @@ from provlytics.errors import InputError
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 2**20
+_DEFLATE_RATIO = 1032  # deflate's greatest expansion
 EXPANDED_VARIABLE = "PROVLYTICS_MAX_EXPANDED_BYTES"
 LINE_VARIABLE = "PROVLYTICS_MAX_LINE_BYTES"
 DEFAULT_MAX_EXPANDED = 2 * 2**30
@@ -180,6 +181,10 @@ def read_bytes(file: InputFile | Path) -> bytes:
         InputError: unreadable, empty, expanding past the limit, or too large for memory.
     """
     file = as_input(file)
+    if _may_expand_past_limit(file):
+        with open_binary(file) as stream:  # count first, holding nothing: a bomb stops here
+            while stream.read(_CHUNK):
+                pass
     try:
         with open_binary(file) as stream:
             data = stream.read()
@@ -189,6 +194,19 @@ def read_bytes(file: InputFile | Path) -> bytes:
     if not data.strip():
         raise InputError(file.name, "the file is empty")
     return data
+
+
+def _may_expand_past_limit(file: InputFile) -> bool:
+    """Whether a file could expand past its limit: a gzip file whose compressed size times
+    deflate's greatest ratio (1032:1) passes it, or any compressed zip member (zip allows
+    other methods, and a gzip file inside a deflated member multiplies the ratios)."""
+    if file.member is not None:
+        with zipfile.ZipFile(file.path) as archive:
+            stored = archive.getinfo(file.member).compress_type == zipfile.ZIP_STORED
+        return not stored or file.size * _DEFLATE_RATIO > file.max_expanded
+    with file.path.open("rb") as probe:
+        gzipped = probe.read(2) == _GZIP_MAGIC
+    return gzipped and file.size * _DEFLATE_RATIO > file.max_expanded
 
 
 def data_suffix(path: Path | str | InputFile) -> str:
