@@ -92,10 +92,36 @@ def test_two_downloads_side_by_side_pair_by_change_ids(tmp_path):
     assert counts(pv.load(tmp_path)) == FULL
 
 
-def test_a_companion_without_any_main_file_is_an_error(tmp_path):
+def test_the_same_download_saved_twice_loads_once(tmp_path):
+    for suffix in ("", " (1)"):
+        copy(MAIN, tmp_path / f"ProvisioningLogs{suffix}.csv")
+        copy(STEPS, tmp_path / f"ProvisioningLogs_ProvisioningSteps{suffix}.csv")
+        copy(PROPS, tmp_path / f"ProvisioningLogs_ModifiedProperties{suffix}.csv")
+    frames = pv.load(tmp_path)
+    assert counts(frames) == FULL
+    assert frames.records_read == 2 * FULL["events"]
+
+
+def test_a_second_steps_file_for_one_main_file_is_refused(tmp_path):
+    copy(MAIN, tmp_path / "ProvisioningLogs.csv")
     copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps.csv")
+    second = copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps (1).csv")
+    with pytest.raises(InputError) as info:
+        pv.load(tmp_path)
+    assert str(info.value).startswith(f"{second}: a second steps file for ")
+    frames = pv.load(tmp_path, on_error="collect")
+    assert frames.rejects["origin"].tolist() == [str(second)]
+    assert counts(frames) == {**FULL, "modified_properties": 0}
+
+
+def test_a_companion_without_any_main_file_is_an_error_or_a_reject(tmp_path):
+    stray = copy(STEPS, tmp_path / "old" / "ProvisioningLogs_ProvisioningSteps.csv")
+    copy(GRAPH_V1, tmp_path / "page.json")
     with pytest.raises(InputError, match="companion file without its ProvisioningLogs file"):
         pv.load(tmp_path)
+    frames = pv.load(tmp_path, on_error="collect")
+    assert frames.rejects["origin"].tolist() == [str(stray)]
+    assert frames.counts()["events"] == 500
 
 
 def _zip(path: Path, members: dict[str, Path | bytes]) -> Path:

@@ -36,12 +36,15 @@ MAX_DEPTH = 254  # nesting orjson writes (the `extra` column and rejects are wri
 class FileTask:
     """One unit of reading: a file, with its portal CSV companions if it has any.
 
-    `portal` marks the main file of a portal download (with or without its companions).
+    `portal` marks the main file of a portal download (with or without its companions);
+    `refused` is the error reading the file gives at once (a portal companion that belongs
+    to no main file).
     """
 
     file: InputFile
     companions: portal_csv.Companions = (None, None)
     portal: bool = False
+    refused: InputError | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.file, InputFile):  # a plain path, as callers may give
@@ -53,12 +56,14 @@ def file_tasks(paths: str | Path | Iterable[str | Path]) -> list[FileTask]:
     are not tasks).
 
     Raises:
-        InputError: nothing to read, a path or glob that matches nothing, a stray companion.
+        InputError: nothing to read, a path or glob that matches nothing.
     """
     files = expand_inputs(paths)
     groups = portal_csv.group_companions(files)
     return [
-        FileTask(f, groups.of(f), f in groups.mains) for f in files if f not in groups.companions
+        FileTask(f, groups.of(f), f in groups.mains, groups.refused.get(f))
+        for f in files
+        if f not in groups.companions
     ]
 
 
@@ -69,6 +74,8 @@ def iter_task_pages(task: FileTask, *, page_size: int = PAGE_SIZE) -> Iterator[P
         InputError: the file cannot be read (truncated, undecodable, too large), naming it.
     """
     logger.info("reading %s", task.file)
+    if task.refused is not None:
+        raise task.refused
     try:
         if data_suffix(task.file) == ".csv":
             yield from portal_csv.iter_csv_pages(

@@ -46,6 +46,7 @@ class CompanionGroups:
     companions: set[InputFile] = field(default_factory=set)
     by_main: dict[InputFile, Companions] = field(default_factory=dict)
     mains: set[InputFile] = field(default_factory=set)
+    refused: dict[InputFile, InputError] = field(default_factory=dict)  # unpaired companions
 
     def of(self, main: InputFile) -> Companions:
         """(steps file, properties file) of a main file; (None, None) if it has none."""
@@ -55,22 +56,27 @@ class CompanionGroups:
 def group_companions(files: list[InputFile]) -> CompanionGroups:
     """Tell portal main files and companions apart by their headers, and pair them.
 
-    Raises:
-        InputError: a companion with no main file to go with, or two of one kind for one main.
+    A companion with no main file to go with, or a second one of its kind for one main, is
+    put in `refused` with the `InputError` its reading raises (or collect mode sets aside).
     """
     groups = CompanionGroups()
     roles = {f: _role(f) for f in files if data_suffix(f) == ".csv"}
     groups.mains = {f for f, role in roles.items() if role == MAIN}
-    for companion, role in roles.items():
+    for companion, role in sorted(roles.items(), key=lambda item: _is_copy(item[0])):
         if role not in _SUFFIXES:
             continue
-        main = _main_of(companion, role, groups.mains)
+        taken = {m for m, pair in groups.by_main.items() if pair[role == PROPERTIES]}
+        try:
+            main = _main_of(companion, role, groups.mains, taken)
+        except InputError as error:
+            groups.refused[companion] = error
+            continue
         steps, props = groups.of(main)
-        if (steps if role == STEPS else props) is not None:
-            raise InputError(
-                companion.name,
-                f"a second {role} file for {main.name} (the other: {steps or props})",
-            )
+        other = steps if role == STEPS else props
+        if other is not None:
+            reason = f"a second {role} file for {main.name} ({other})"
+            groups.refused[companion] = InputError(companion.name, reason)
+            continue
         groups.by_main[main] = (companion, props) if role == STEPS else (steps, companion)
         groups.companions.add(companion)
     return groups
@@ -170,8 +176,12 @@ def _role(file: InputFile) -> str | None:
     return MAIN
 
 
-def _main_of(companion: InputFile, role: str, mains: set[InputFile]) -> InputFile:
-    """The main file a companion belongs to: by name in its folder, else by change IDs."""
+def _main_of(
+    companion: InputFile, role: str, mains: set[InputFile], taken: set[InputFile]
+) -> InputFile:
+    """The main file a companion belongs to: by name in its folder, else by change IDs
+    (between equal shares, one that has no companion of this kind yet: the same download
+    saved twice pairs up twice)."""
     near = [m for m in mains if _folder(m) == _folder(companion)]
     base = _stem(companion).removesuffix(_SUFFIXES[role])
     by_name = [m for m in near if _stem(m) == base]
@@ -181,7 +191,7 @@ def _main_of(companion: InputFile, role: str, mains: set[InputFile]) -> InputFil
     if candidates:
         ids = set(_children_by_change(companion))
         overlap = {m: len(ids & _change_ids(m)) for m in sorted(candidates, key=str)}
-        best = max(overlap, key=overlap.__getitem__)
+        best = max(overlap, key=lambda m: (overlap[m], m not in taken))
         if overlap[best]:
             return best
     raise InputError(companion.name, "a portal companion file without its ProvisioningLogs file")
@@ -195,6 +205,12 @@ def _folder(file: InputFile) -> tuple[str, str]:
     if file.member is None:
         return (str(file.path.parent), "")
     return (str(file.path), str(file.member).rpartition("/")[0])
+
+
+def _is_copy(file: InputFile) -> bool:
+    """Whether a browser numbered the file (`name (1).csv`): the unnumbered pair first."""
+    name = file.file_name.lower().removesuffix(".gz").removesuffix(".csv")
+    return _COPY_NUMBER.search(name) is not None
 
 
 def _stem(file: InputFile) -> str:
