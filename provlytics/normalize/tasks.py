@@ -66,7 +66,6 @@ def _pages_of(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
     except InputError as error:
         if on_error == "raise":
             raise
-        logger.warning("rejected %s", error)
         empty = normalize_page(Page([], Origin(task.file.name)))
         reject = Reject(str(error.origin or task.file.name), error.field, error.reason, "")
         empty.rejects.append(reject)

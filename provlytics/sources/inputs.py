@@ -76,14 +76,15 @@ def _inputs_of(path: Path, *, named: bool) -> list[InputFile]:
 def _members(path: Path) -> list[InputFile]:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [i.filename for i in archive.infolist() if not i.is_dir()]
+            infos = [i for i in archive.infolist() if not i.is_dir()]
     except (OSError, zipfile.BadZipFile) as exc:
         raise InputError(display_path(path), f"not a readable zip archive ({exc})") from exc
     members = []
-    for name in names:
-        hidden = any(part.startswith(".") or part == "__MACOSX" for part in Path(name).parts)
-        if not hidden and data_suffix(name) in DATA_SUFFIXES:
-            members.append(InputFile.at(path, name))
+    for info in infos:
+        parts = Path(info.filename).parts
+        hidden = any(part.startswith(".") or part == "__MACOSX" for part in parts)
+        if not hidden and data_suffix(info.filename) in DATA_SUFFIXES:
+            members.append(InputFile.at(path, info.filename, info.compress_size))
     return members
 
 

@@ -60,15 +60,17 @@ class InputFile:
     member: str | None = None
     max_expanded: int = DEFAULT_MAX_EXPANDED
     max_line: int = DEFAULT_MAX_LINE
+    stored_size: int | None = None  # a member's compressed size, from the archive's directory
 
     @classmethod
-    def at(cls, path: Path, member: str | None = None) -> InputFile:
+    def at(cls, path: Path, member: str | None = None, stored_size: int | None = None) -> InputFile:
         """An input with the limits now set in the environment."""
         return cls(
             path,
             member,
             _limit(EXPANDED_VARIABLE, DEFAULT_MAX_EXPANDED),
             _limit(LINE_VARIABLE, DEFAULT_MAX_LINE),
+            stored_size,
         )
 
     @property
@@ -86,6 +88,8 @@ class InputFile:
         """Bytes as stored (compressed size of a member)."""
         if self.member is None:
             return self.path.stat().st_size
+        if self.stored_size is not None:
+            return self.stored_size
         with zipfile.ZipFile(self.path) as archive:
             return archive.getinfo(self.member).compress_size
 
