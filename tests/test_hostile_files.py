@@ -222,6 +222,35 @@ def test_records_nested_too_deep_name_the_field(tmp_path, suffix):
     assert pv.load_to_parquet(path, tmp_path / "out", on_error="collect")["records_rejected"] == 1
 
 
+def test_json_text_columns_nested_too_deep_name_the_column(tmp_path):
+    import csv
+
+    source = SAMPLES / "log-analytics" / "AADProvisioningLogs.csv"
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    status = json.loads(rows[0]["ProvisioningStatusInfo"])
+    rows[0]["ProvisioningStatusInfo"] = json.dumps({**status, "custom": _deep(300)})
+    rows[1]["ServicePrincipal"] = json.dumps({"Id": "x", "Name": "y", "deep": _deep(300)})
+    path = tmp_path / "AADProvisioningLogs.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with pytest.raises(InputError) as info:
+        pv.load(path)
+    assert str(info.value) == (
+        f"{path}:2: record 0: field 'ProvisioningStatusInfo.custom.a.a.a.a.a....' is nested "
+        "deeper than 254 levels"
+    )
+    frames = pv.load(path, on_error="collect")
+    assert frames.counts()["events"] == 78
+    assert frames.rejects["origin"].tolist() == [f"{path}:2: record 0", f"{path}:3: record 1"]
+    assert frames.rejects["reason"].str.startswith("field 'ServicePrincipal.deep").tolist() == [
+        False,
+        True,
+    ]
+
+
 # --- undecodable file names ----------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ this process, with a warning.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -24,13 +25,14 @@ from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import Any, NamedTuple
 
+import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
 from provlytics.normalize.batch import OnError, PageTables, Reject, normalize_page
 from provlytics.normalize.jobs import build_job_batch
-from provlytics.origin import Origin, Page
-from provlytics.sources.files import KIND_JOBS, FileTask, iter_task_pages
+from provlytics.origin import Origin, Page, UnparsedRecord
+from provlytics.sources.files import KIND_JOBS, MAX_DEPTH, FileTask, iter_task_pages, too_deep
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +86,51 @@ def _read_pages(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
             )
             yield NormalizedPage(source, len(page.records), batch)
         else:
-            tables = normalize_page(page, on_error=on_error)
+            tables = _normalized(page, on_error)
             yield NormalizedPage(source, len(page.records), tables)
+
+
+def _normalized(page: Page, on_error: OnError) -> PageTables:
+    """`normalize_page`, where a record too deep to be written as JSON (a JSON-text column
+    holding one, say) is an `InputError` naming its field, or a reject: not a TypeError."""
+    try:
+        return normalize_page(page, on_error=on_error)
+    except (TypeError, RecursionError):  # orjson's "Recursion limit reached", Python's own
+        records = [_writable(record, page.dialect) for record in page.records]
+        return normalize_page(dataclasses.replace(page, records=records), on_error=on_error)
+
+
+def _writable(record: object, hint: str | None) -> object:
+    """The record, or an `UnparsedRecord` if normalizing it alone fails on its depth."""
+    try:
+        normalize_page(Page([record], Origin(""), dialect=hint))
+        return record
+    except InputError:
+        return record  # the whole page reports it, with its place
+    except (TypeError, RecursionError) as exc:
+        field = _deep_field(record)
+        reason = (
+            f"field {field!r} is nested deeper than {MAX_DEPTH} levels"
+            if field
+            else f"cannot be normalized ({type(exc).__name__}: {exc})"
+        )
+        return UnparsedRecord(f"<record: {reason}>", reason)
+
+
+def _deep_field(record: object) -> str | None:
+    """The top-level field (a JSON-text column too) that holds the too-deep value."""
+    if not isinstance(record, dict):
+        return None
+    for key, value in record.items():
+        if isinstance(value, str) and value[:1] in ("{", "["):
+            try:
+                value = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                continue
+        path = too_deep(value)
+        if path is not None:
+            return f"{key}.{path}" if path else str(key)
+    return None
 
 
 def _normalize_file(task: FileTask, on_error: OnError) -> list[NormalizedPage]:

@@ -231,7 +231,7 @@ def _writable(records: list[Any], texts: list[str] | None = None) -> list[Any]:
             orjson.dumps(record)
             out.append(record)
         except TypeError as exc:
-            where = _too_deep(record)
+            where = too_deep(record)
             reason = (
                 f"field {where!r} is nested deeper than {MAX_DEPTH} levels"
                 if where is not None
@@ -242,8 +242,10 @@ def _writable(records: list[Any], texts: list[str] | None = None) -> list[Any]:
     return out
 
 
-def _too_deep(record: Any) -> str | None:
-    """The dotted path of the first value below `MAX_DEPTH` levels of nesting, if any."""
+def too_deep(record: Any) -> str | None:
+    """The dotted path of the first value below `MAX_DEPTH` levels of nesting, if any.
+
+    Walks with a stack, not recursion: safe at any depth."""
     stack: list[tuple[Any, list[str]]] = [(record, [])]
     while stack:
         value, path = stack.pop()
