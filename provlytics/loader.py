@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,12 @@ def _normalized_pages(
 
 
 def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
-    """Processes to use: `workers` if given; else every core once the input is large."""
+    """Processes to use: `workers` if given; else every core once the input is large, and
+    none in a frozen executable (PyInstaller and the like start workers by re-running the
+    executable, which is only safe if it calls `multiprocessing.freeze_support()`)."""
+    if workers is None and getattr(sys, "frozen", False):
+        logger.info("a frozen executable: reading in this process (pass workers= to change)")
+        return 1
     if workers is not None:
         return max(1, min(workers, len(tasks)))
     size = sum(task.file.size for task in tasks)

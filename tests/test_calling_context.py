@@ -162,3 +162,14 @@ def test_the_main_module_is_only_hidden_from_provlytics_workers():
     main_keys = {"init_main_from_path", "init_main_from_name"}
     assert not main_keys & set(inside)
     assert main_keys & set(outside)  # pytest runs from a file or as a module
+
+
+def test_a_frozen_executable_reads_in_its_own_process(big_folder, monkeypatch):
+    from provlytics.loader import _worker_count
+    from provlytics.sources.files import file_tasks
+
+    found = file_tasks(big_folder)
+    assert _worker_count(found, None) > 1 or os.cpu_count() == 1
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert _worker_count(found, None) == 1
+    assert _worker_count(found, 2) == 2
