@@ -9,9 +9,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables
 from provlytics.normalize.tasks import NormalizedPage, normalized_pages
-from provlytics.parquet import DatasetWriter, read_manifest, relative_sources
+from provlytics.parquet import DatasetWriter, read_manifest
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.files import FileTask, file_tasks
 from provlytics.tables import FramesBuilder, ProvisioningFrames

@@ -30,6 +30,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from provlytics.errors import ConfigError, InputError
+from provlytics.manifest_sources import printable, relative_sources
 from provlytics.normalize.batch import PageTables
 from provlytics.owner_only import private_dirs, private_file
 from provlytics.schema import (
@@ -68,7 +69,7 @@ class DatasetWriter:
         self.root = Path(root)
         _refuse_other_version(self.root)
         if self.root.exists() and not self.root.is_dir():
-            raise ConfigError(f"{_text(self.root)} is a file; give a folder for the dataset")
+            raise ConfigError(f"{printable(self.root)} is a file; give a folder for the dataset")
         private_dirs(self.root)
         self._staging = self.root / f".staging-{uuid.uuid4().hex}"
         self._writers: dict[tuple[str, str], pa.ipc.RecordBatchFileWriter] = {}
@@ -255,53 +256,6 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
         raise InputError(str(path), f"not valid JSON ({exc})") from exc
 
 
-def relative_sources(sources: list[str] | Any) -> list[str]:
-    """Sources as the manifest records them: files relative to their common folder
-    (`exports/a.json`, `archive.zip!member`), with `/` separators; URLs and other names as
-    they are."""
-    sources = [str(s) for s in sources]
-    files = {s: _file_part(s) for s in sources if "://" not in s}
-    if not files:
-        return sources
-    absolute = {s: os.path.abspath(f) for s, f in files.items()}
-    try:
-        root = os.path.commonpath([os.path.dirname(a) for a in absolute.values()])
-    except ValueError:  # Windows: files on different drives have no common folder
-        return [Path(files[s]).name + s[len(files[s]) :] if s in files else s for s in sources]
-    out = []
-    for source in sources:
-        if source not in files:
-            out.append(source)
-            continue
-        relative = Path(os.path.relpath(absolute[source], root)).as_posix()
-        out.append(relative + source[len(files[source]) :])
-    return out
-
-
-def _file_part(source: str) -> str:
-    """`a.zip` of `a.zip!member.json`; the source itself otherwise."""
-    head, bang, _member = source.partition("!")
-    return head if bang and head.lower().endswith(".zip") else source
-
-
-def _text(value: Any) -> str:
-    """Text that can always be encoded: lone surrogates (undecodable file-name bytes) shown
-    as escapes."""
-    text = str(value)
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        raw = text.encode("utf-8", "surrogateescape") if _escapable(text) else None
-        if raw is not None:
-            return raw.decode("utf-8", "backslashreplace")
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def _escapable(text: str) -> bool:
-    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
-
-
 def _manifest_info(info: dict[str, Any]) -> dict[str, Any]:
     """The caller's part of the manifest, made encodable and checked by writing it once.
 
@@ -309,7 +263,7 @@ def _manifest_info(info: dict[str, Any]) -> dict[str, Any]:
         InputError: a value that JSON cannot hold (nothing has been changed yet).
     """
     clean = dict(info)
-    clean["sources"] = [_text(s) for s in info.get("sources", [])]
+    clean["sources"] = [printable(s) for s in info.get("sources", [])]
     try:
         json.dumps(clean, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError) as exc:

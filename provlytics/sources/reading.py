@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from provlytics.errors import InputError
+from provlytics.errors import ConfigError, InputError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
@@ -43,8 +43,6 @@ def _limit(variable: str, default: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        from provlytics.errors import ConfigError
-
         raise ConfigError(f"{variable} must be a number of bytes, got {text!r}") from None
     return value if value > 0 else default
 
