@@ -349,3 +349,18 @@ def test_spool_files_are_owner_only(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     for folder in (tmp_path / "spool", path.parent):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_relative_sources_keep_members_and_urls(tmp_path):
+    from provlytics.manifest_sources import relative_sources
+
+    sources = [
+        str(tmp_path / "in" / "a.zip") + "!logs/x.json",
+        str(tmp_path / "in" / "sub" / "y.ndjson"),
+        "https://graph.microsoft.com/v1.0/auditLogs/provisioning",
+    ]
+    assert relative_sources(sources) == [
+        "a.zip!logs/x.json",
+        "sub/y.ndjson",
+        "https://graph.microsoft.com/v1.0/auditLogs/provisioning",
+    ]
