@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+from importlib.metadata import version
 from pathlib import Path
 
 import click
@@ -16,21 +18,48 @@ from provlytics.loader import load_to_parquet
 from provlytics.parquet import read_parquet
 from provlytics.redact import RedactingFilter
 from provlytics.report import write_report
+from provlytics.sources.reading import display_path
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
 class _Group(click.Group):
-    """Turns provlytics errors into a one-line message and exit code 1."""
+    """Turns user errors into one line and an exit code: 2 for a wrong command line (click's
+    own usage errors), 1 for what the inputs or the system refused (provlytics errors, a file
+    that cannot be written, memory)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except ProvlyticsError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            where = f"{display_path(exc.filename)}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from exc
+        except MemoryError as exc:
+            raise click.ClickException("out of memory; load fewer files at a time") from exc
 
 
-@click.group(cls=_Group)
+def _existing_or_glob(ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]) -> list:
+    """PATHS as given: each must exist, or be a pattern (`"exports/*.json"`, quoted)."""
+    for path in paths:
+        if not os.path.exists(path) and not _GLOB_CHARACTERS & set(path):
+            raise click.BadParameter(f"{display_path(path)}: no such file or folder", ctx, param)
+    return list(paths)
+
+
+def _dataset_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
+    """--out: a folder to create or write into, never an existing file."""
+    if path.exists() and not path.is_dir():
+        raise click.BadParameter(f"{display_path(path)} is a file, not a folder", ctx, param)
+    return path
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("provlytics"), "-V", "--version", prog_name="provlytics")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 def main(verbose: int) -> None:
     """Turn Microsoft Entra ID provisioning logs into analysable tables."""
@@ -42,16 +71,24 @@ def main(verbose: int) -> None:
 
 
 @main.command("load")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, callback=_existing_or_glob)
 @click.option(
     "--out",
     required=True,
     type=click.Path(path_type=Path),
+    callback=_dataset_folder,
     help="Dataset folder to write or merge into.",
 )
-@click.option("--collect-errors", is_flag=True, help="Set bad records aside instead of stopping.")
-def load_command(paths: tuple[Path, ...], out: Path, collect_errors: bool) -> None:
-    """Load saved provisioning data (any dialect) into a Parquet dataset."""
+@click.option(
+    "--collect-errors",
+    is_flag=True,
+    help="Set bad records and unreadable files aside instead of stopping.",
+)
+def load_command(paths: list[str], out: Path, collect_errors: bool) -> None:
+    """Load saved provisioning data (any dialect) into a Parquet dataset.
+
+    PATHS are files, folders, .zip archives or quoted patterns ("exports/*.json").
+    """
     manifest = load_to_parquet(paths, out, on_error="collect" if collect_errors else "raise")
     _echo_manifest(manifest, out)
 
@@ -69,6 +106,7 @@ def load_command(paths: tuple[Path, ...], out: Path, collect_errors: bool) -> No
     type=click.Path(path_type=Path),
     default=Path("report"),
     show_default=True,
+    callback=_dataset_folder,
     help="Dataset folder to write.",
 )
 @click.option("--top", default=10, show_default=True, help="Rows of the failure summary.")
@@ -99,7 +137,7 @@ main.add_command(report_command)
 def _echo_manifest(manifest: dict, out: Path) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in manifest["row_counts"].items())
     span = manifest["time_range"]
-    click.echo(f"Wrote {out}: {counts}")
+    click.echo(f"Wrote {display_path(out)}: {counts}")
     click.echo(
         f"Events from {span['start']} to {span['end']}; {manifest['records_read']} records read"
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables
 from provlytics.normalize.tasks import NormalizedPage, normalized_pages
 from provlytics.parquet import DatasetWriter, read_manifest
@@ -34,16 +36,21 @@ def load(
     Example: `frames = pv.load("data/samples/"); frames.errors.head()`
 
     Args:
-        paths: files and folders (folders are searched for .json/.jsonl/.ndjson/.csv, gzipped too).
-        on_error: "raise" stops at the first bad record with an `InputError` naming it;
-            "collect" sets bad records aside in `frames.rejects` with their origin.
+        paths: files, folders, `.zip` archives and glob patterns (`"exports/*.json"`); folders
+            and archives are searched for .json/.jsonl/.ndjson/.csv, gzipped too. Finding
+            nothing to read is an `InputError` naming what was searched.
+        on_error: "raise" stops at the first bad record or unreadable file with an
+            `InputError` naming it; "collect" sets bad records, and files that cannot be read
+            (truncated, undecodable, too large), aside in `frames.rejects` with their origin.
         progress: show a progress bar (None: only in a terminal or notebook).
         workers: worker processes normalizing files in parallel (None: every core, up to
             4, once the input passes 32 MB; 1: none). This process works too while they
-            start or are busy. Results keep file order.
+            start or are busy, and takes over if they cannot start or die (a warning says
+            so). Results keep file order.
     """
     builder = FramesBuilder()
-    for source, _records, tables in _normalized_pages(paths, on_error, progress, workers):
+    tasks = file_tasks(paths)
+    for source, _records, tables in _normalized_pages(tasks, on_error, progress, workers):
         if isinstance(tables, PageTables):
             builder.add(tables, source)
         else:
@@ -66,11 +73,12 @@ def load_to_parquet(
     The dataset changes only once every input was read: on an error nothing is written.
     Options as for `load`. Returns the manifest.
     """
+    tasks = file_tasks(paths)  # nothing to read: an error before the dataset folder is made
     writer = DatasetWriter(out)
     sources: dict[str, None] = {}
     records = rejected = 0
     try:
-        for source, _records, tables in _normalized_pages(paths, on_error, progress, workers):
+        for source, _records, tables in _normalized_pages(tasks, on_error, progress, workers):
             sources[source] = None
             if isinstance(tables, PageTables):
                 writer.write_page(tables)
@@ -83,16 +91,19 @@ def load_to_parquet(
     except BaseException:
         writer.abort()
         raise
-    info = {"sources": list(sources), "records_read": records, "records_rejected": rejected}
+    info = {
+        "sources": relative_sources(sources),
+        "records_read": records,
+        "records_rejected": rejected,
+    }
     manifest_path = writer.commit(info)
     logger.info("wrote %s", manifest_path)
     return read_manifest(manifest_path.parent)
 
 
 def _normalized_pages(
-    paths: Paths, on_error: OnError, progress: bool | None, workers: int | None
+    tasks: list[FileTask], on_error: OnError, progress: bool | None, workers: int | None
 ) -> Iterator[NormalizedPage]:
-    tasks = file_tasks(paths)
     disable = None if progress is None else not progress
     with paused_gc(), progress_bar("Loading", disable=disable) as bar:
         for page in normalized_pages(tasks, on_error, _worker_count(tasks, workers)):
@@ -101,10 +112,15 @@ def _normalized_pages(
 
 
 def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
-    """Processes to use: `workers` if given; else every core once the input is large."""
+    """Processes to use: `workers` if given; else every core once the input is large, and
+    none in a frozen executable (PyInstaller and the like start workers by re-running the
+    executable, which is only safe if it calls `multiprocessing.freeze_support()`)."""
+    if workers is None and getattr(sys, "frozen", False):
+        logger.info("a frozen executable: reading in this process (pass workers= to change)")
+        return 1
     if workers is not None:
         return max(1, min(workers, len(tasks)))
-    size = sum(task.path.stat().st_size for task in tasks)
+    size = sum(task.file.size for task in tasks)
     if len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(tasks)))

@@ -3,7 +3,11 @@
 (same `event_id`) is replaced with its steps, properties and error, never duplicated.
 
 Streamed batches are first staged in a folder, in-memory frames are held as they are;
-nothing in the dataset changes until `commit()`, so a failed load leaves it as it was.
+nothing in the dataset changes until `commit()`, so a failed load leaves it as it was. What
+could fail on input data (the manifest's text) is built before the first change.
+
+The manifest names its sources relative to their common folder (never the absolute paths
+that would show the user's folder layout); folders are created 0700 and files 0600.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from provlytics.errors import ConfigError, InputError
+from provlytics.manifest_sources import printable, relative_sources
 from provlytics.normalize.batch import PageTables
+from provlytics.owner_only import private_dirs, private_file
 from provlytics.schema import (
     KEYS,
     LOG_TABLES,
@@ -62,7 +68,9 @@ class DatasetWriter:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         _refuse_other_version(self.root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        if self.root.exists() and not self.root.is_dir():
+            raise ConfigError(f"{printable(self.root)} is a file; give a folder for the dataset")
+        private_dirs(self.root)
         self._staging = self.root / f".staging-{uuid.uuid4().hex}"
         self._writers: dict[tuple[str, str], pa.ipc.RecordBatchFileWriter] = {}
         self._held: dict[tuple[str, str], list[pa.Table]] = {}
@@ -100,7 +108,8 @@ class DatasetWriter:
         """
         try:
             _refuse_mix(self.root, manifest.get("pseudonymized"))
-        except ConfigError:
+            info = _manifest_info(manifest)  # may fail on input data: before any change
+        except BaseException:
             self.abort()
             raise
         for writer in self._writers.values():
@@ -111,7 +120,7 @@ class DatasetWriter:
         for date in sorted({d for t, d in parts if t == "job_status"}):
             self._merge_jobs(date)
         self.abort()
-        return write_manifest(self.root, manifest)
+        return write_manifest(self.root, info)
 
     def abort(self) -> None:
         """Drop everything staged; the dataset stays as it was."""
@@ -136,7 +145,7 @@ class DatasetWriter:
     def _writer(self, table: str, date: str, schema: pa.Schema) -> pa.ipc.RecordBatchFileWriter:
         if (table, date) not in self._writers:
             path = self._staged(table, date)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dirs(path.parent)
             # staged rows live seconds: Arrow IPC, uncompressed, written and mapped back as is
             self._writers[table, date] = pa.ipc.new_file(str(path), schema)
         return self._writers[table, date]
@@ -190,7 +199,7 @@ def write_dataset(frames: ProvisioningFrames, path: str | Path) -> Path:
         writer.abort()
         raise
     info = {
-        "sources": frames.sources,
+        "sources": relative_sources(frames.sources),
         "records_read": frames.records_read,
         "records_rejected": len(frames.rejected),
     }
@@ -248,6 +257,21 @@ def read_manifest(root: str | Path) -> dict[str, Any]:
         raise InputError(str(path), f"not valid JSON ({exc})") from exc
 
 
+def _manifest_info(info: dict[str, Any]) -> dict[str, Any]:
+    """The caller's part of the manifest, made encodable and checked by writing it once.
+
+    Raises:
+        InputError: a value that JSON cannot hold (nothing has been changed yet).
+    """
+    clean = dict(info)
+    clean["sources"] = [printable(s) for s in info.get("sources", [])]
+    try:
+        json.dumps(clean, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise InputError("manifest.json", f"cannot be written ({exc})") from exc
+    return clean
+
+
 def write_manifest(root: Path, info: dict[str, Any]) -> Path:
     """Write `manifest.json` atomically, describing the whole dataset as it now is."""
     previous = _previous_manifest(root)
@@ -263,8 +287,10 @@ def write_manifest(root: Path, info: dict[str, Any]) -> Path:
         "time_range": _time_range(root / "events"),
         **{k: v for k, v in info.items() if k != "sources"},
     }
+    text = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace")
     tmp = root / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.write_bytes(text)
+    private_file(tmp)
     os.replace(tmp, root / MANIFEST)
     return root / MANIFEST
 
@@ -343,9 +369,10 @@ def _read_partition(folder: Path, schema: pa.Schema) -> pa.Table | None:
 
 
 def _replace_partition(folder: Path, table: pa.Table) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dirs(folder)
     tmp = folder / ".part-0.parquet.tmp"
     pq.write_table(table, tmp, compression="zstd")
+    private_file(tmp)
     for old in folder.glob("*.parquet"):
         if old.name != "part-0.parquet":
             old.unlink()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from provlytics.errors import ConfigError, InputError
+from provlytics.owner_only import private_dirs
 
 logger = logging.getLogger(__name__)
 
@@ -217,8 +218,9 @@ class Spool:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to a temporary file beside `path`, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write JSON to a temporary file beside `path`, then move it into place (folders made
+    0700, the file 0600: pages hold names and UPNs)."""
+    private_dirs(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:

@@ -252,10 +252,16 @@ def _value_text(value: Any) -> str | None:
 
 
 def _json_text(value: Any) -> str:
-    """JSON text of `extra`; integers beyond 64 bits (which orjson refuses) as well."""
+    """JSON text of `extra`; integers beyond 64 bits (which orjson refuses) as well.
+
+    Raises:
+        TypeError: nested deeper than orjson writes (the caller names the field).
+    """
     try:
         return orjson.dumps(value).decode()
-    except TypeError:
+    except TypeError as exc:
+        if "recursion" in str(exc).lower():
+            raise
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,58 +20,75 @@ from provlytics.normalize.dialects import HINT_ARRAY
 from provlytics.normalize.jobs import is_job, service_principal_from_context
 from provlytics.origin import Origin, Page, UnparsedRecord
 from provlytics.sources import portal_csv
-from provlytics.sources.reading import data_suffix, open_text, read_bytes
+from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
+from provlytics.sources.reading import InputFile, as_input, data_suffix, open_text, read_bytes
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["DATA_SUFFIXES", "KIND_JOBS", "FileTask", "file_tasks", "iter_task_pages"]
+
 PAGE_SIZE = 1000
-DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
 KIND_JOBS = "jobs"  # Page.meta["kind"] of synchronization job snapshots
-
-
-def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Files named, and data files found below folders named (sorted, hidden ones left out)."""
-    if isinstance(paths, str | Path):
-        paths = [paths]
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _is_data(p, path))
-            files += found
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise InputError(str(path), "no such file or folder")
-    return files
+MAX_DEPTH = 254  # nesting orjson writes (the `extra` column and rejects are written with it)
 
 
 @dataclass(frozen=True)
 class FileTask:
-    """One unit of reading: a file, with its portal CSV companions if it has any."""
+    """One unit of reading: a file, with its portal CSV companions if it has any.
 
-    path: Path
-    companions: tuple[Path | None, Path | None] = (None, None)
+    `portal` marks the main file of a portal download (with or without its companions);
+    `refused` is the error reading the file gives at once (a portal companion that belongs
+    to no main file).
+    """
+
+    file: InputFile
+    companions: portal_csv.Companions = (None, None)
+    portal: bool = False
+    refused: InputError | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.file, InputFile):  # a plain path, as callers may give
+            object.__setattr__(self, "file", as_input(self.file))
 
 
 def file_tasks(paths: str | Path | Iterable[str | Path]) -> list[FileTask]:
-    """The files to read, in path order, each with its companions (which are not tasks)."""
-    files = expand_paths(paths)
+    """The files to read (`sources.inputs.expand_inputs`), each with its companions (which
+    are not tasks).
+
+    Raises:
+        InputError: nothing to read, a path or glob that matches nothing.
+    """
+    files = expand_inputs(paths)
     groups = portal_csv.group_companions(files)
-    return [FileTask(f, groups.of(f)) for f in files if f not in groups.companions]
+    return [
+        FileTask(f, groups.of(f), f in groups.mains, groups.refused.get(f))
+        for f in files
+        if f not in groups.companions
+    ]
 
 
 def iter_task_pages(task: FileTask, *, page_size: int = PAGE_SIZE) -> Iterator[Page]:
-    """Pages of raw records of one file."""
-    logger.info("reading %s", task.path)
-    if data_suffix(task.path) == ".csv":
-        yield from portal_csv.iter_csv_pages(task.path, task.companions, page_size=page_size)
-    else:
-        yield from _json_pages(task.path, page_size)
+    """Pages of raw records of one file.
+
+    Raises:
+        InputError: the file cannot be read (truncated, undecodable, too large), naming it.
+    """
+    logger.info("reading %s", task.file)
+    if task.refused is not None:
+        raise task.refused
+    try:
+        if data_suffix(task.file) == ".csv":
+            yield from portal_csv.iter_csv_pages(
+                task.file, task.companions, portal=task.portal, page_size=page_size
+            )
+        else:
+            yield from _json_pages(task.file, page_size)
+    except MemoryError:
+        raise InputError(task.file.name, "too large to read into memory") from None
 
 
-def _json_pages(path: Path, page_size: int) -> Iterator[Page]:
-    origin = Origin(str(path))
+def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
+    origin = Origin(path.name)
     if data_suffix(path) in (".jsonl", ".ndjson"):
         yield from _json_lines_pages(path, page_size)
         return
@@ -91,7 +107,7 @@ def _json_pages(path: Path, page_size: int) -> Iterator[Page]:
     yield from _document_pages(doc, origin, page_size, path)
 
 
-def _document_pages(doc: Any, origin: Origin, page_size: int, path: Path) -> Iterator[Page]:
+def _document_pages(doc: Any, origin: Origin, page_size: int, path: InputFile) -> Iterator[Page]:
     if isinstance(doc, list):
         yield from _chunks(doc, origin, page_size, hint=HINT_ARRAY)
         return
@@ -120,8 +136,8 @@ def _container_records(doc: dict[str, Any], origin: Origin) -> list[Any]:
     return [doc]  # one record: an on-demand response, a diagnostic record, a job
 
 
-def _jobs_page(records: list[Any], doc: dict[str, Any], origin: Origin, path: Path) -> Page:
-    observed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+def _jobs_page(records: list[Any], doc: dict[str, Any], origin: Origin, path: InputFile) -> Page:
+    observed = path.modified
     meta = {
         "kind": KIND_JOBS,
         "observed_time": observed,
@@ -135,12 +151,14 @@ def _chunks(
 ) -> Iterator[Page]:
     for start in range(0, len(records), page_size):
         chunk = records[start : start + page_size]
+        if hint != graph_v1.HINT_TYPED:
+            chunk = _writable(chunk)
         yield Page(chunk, origin, first_record=start, dialect=hint)
 
 
-def _json_lines_pages(path: Path, page_size: int) -> Iterator[Page]:
-    origin = Origin(str(path))
-    lines: list[str] = []
+def _json_lines_pages(path: InputFile, page_size: int) -> Iterator[Page]:
+    origin = Origin(path.name)
+    lines: list[str | UnparsedRecord] = []
     numbers: list[int] = []
     first = 0
     for number, line in _numbered_lines(path):
@@ -154,29 +172,90 @@ def _json_lines_pages(path: Path, page_size: int) -> Iterator[Page]:
         yield _lines_page(lines, numbers, origin, first)
 
 
-def _lines_page(lines: list[str], numbers: list[int], origin: Origin, first: int) -> Page:
+def _lines_page(
+    lines: list[str | UnparsedRecord], numbers: list[int], origin: Origin, first: int
+) -> Page:
     """One page of JSON lines: typed if every line is a Graph v1.0 record, else parsed
-    line by line (a line that is not JSON becomes an `UnparsedRecord`)."""
-    typed = graph_v1.decode_page("[" + ",".join(lines) + "]")
-    if typed is not None and len(typed) == len(lines):  # not `{...},{...}` on one line
-        return Page(typed, origin, lines=numbers, first_record=first, dialect=graph_v1.HINT_TYPED)
+    line by line (a line that is not JSON, or too long, becomes an `UnparsedRecord`)."""
+    texts = [line if isinstance(line, str) else line.text for line in lines]
+    if all(isinstance(line, str) for line in lines):
+        typed = graph_v1.decode_page("[" + ",".join(texts) + "]")
+        if typed is not None and len(typed) == len(lines):  # not `{...},{...}` on one line
+            hint = graph_v1.HINT_TYPED
+            return Page(typed, origin, lines=numbers, first_record=first, dialect=hint)
     records: list[Any] = []
     for line in lines:
+        if isinstance(line, UnparsedRecord):
+            records.append(line)
+            continue
         try:
             records.append(orjson.loads(line))
         except orjson.JSONDecodeError as exc:
             records.append(UnparsedRecord(line.rstrip("\r\n"), f"not valid JSON ({exc})"))
-    return Page(records, origin, lines=numbers, first_record=first)
+    return Page(_writable(records, texts), origin, lines=numbers, first_record=first)
 
 
-def _numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
+def _numbered_lines(path: InputFile) -> Iterator[tuple[int, str | UnparsedRecord]]:
+    """Non-blank lines with their numbers; a line longer than `path.max_line` characters
+    comes as an `UnparsedRecord` (its start only: the rest is read past, never held)."""
     try:
         with open_text(path) as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
+            number = 0
+            while line := handle.readline(path.max_line + 1):
+                number += 1
+                if len(line) > path.max_line and not line.endswith("\n"):
+                    while (rest := handle.readline(path.max_line)) and not rest.endswith("\n"):
+                        pass
+                    reason = (
+                        f"a line longer than {path.max_line} characters (the limit set by "
+                        "PROVLYTICS_MAX_LINE_BYTES); not line-delimited JSON?"
+                    )
+                    yield number, UnparsedRecord(line[:200] + "...", reason)
+                elif line.strip():
                     yield number, line
     except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not a readable file ({exc})") from exc
+        raise InputError(path.name, f"not a readable file ({exc})") from exc
+
+
+def _writable(records: list[Any], texts: list[str] | None = None) -> list[Any]:
+    """The records, those nested deeper than JSON is written replaced by an `UnparsedRecord`
+    naming the field (so that they are rejected, not crash the normalizer)."""
+    try:
+        orjson.dumps(records)
+        return records
+    except TypeError:
+        pass
+    out = []
+    for index, record in enumerate(records):
+        try:
+            orjson.dumps(record)
+            out.append(record)
+        except TypeError as exc:
+            where = too_deep(record)
+            reason = (
+                f"field {where!r} is nested deeper than {MAX_DEPTH} levels"
+                if where is not None
+                else f"cannot be written as JSON ({exc})"
+            )
+            text = texts[index].rstrip("\r\n") if texts else f"<record: {reason}>"
+            out.append(UnparsedRecord(text, reason))
+    return out
+
+
+def too_deep(record: Any) -> str | None:
+    """The dotted path of the first value below `MAX_DEPTH` levels of nesting, if any.
+
+    Walks with a stack, not recursion: safe at any depth."""
+    stack: list[tuple[Any, list[str]]] = [(record, [])]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return ".".join([*path[:6], "..."])
+        if isinstance(value, dict):
+            stack += [(v, [*path, str(k)]) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(v, [*path, str(i)]) for i, v in enumerate(value)]
+    return None
 
 
 def _log_analytics_rows(doc: dict[str, Any], origin: Origin) -> list[dict[str, Any]]:
@@ -196,12 +275,3 @@ def _first_line_is_object(data: bytes) -> bool:
         return isinstance(orjson.loads(line), dict)
     except orjson.JSONDecodeError:
         return False
-
-
-def _is_data(path: Path, root: Path) -> bool:
-    if any(part.startswith(".") for part in path.relative_to(root).parts):
-        return False
-    if data_suffix(path) in DATA_SUFFIXES:
-        return True
-    logger.info("skipping %s: not a data file (%s)", path, ", ".join(DATA_SUFFIXES))
-    return False

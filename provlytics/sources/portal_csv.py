@@ -2,17 +2,21 @@
 
 The portal writes `ProvisioningLogs*.csv` with two companions whose names end in
 `_ProvisioningSteps.csv` and `_ModifiedProperties.csv`; their rows are attached to the event
-row with the same change ID. Headers are matched by the normalizer, whatever their spelling.
+row with the same change ID. Which file is which is told by its header row (a browser renames
+a second download `ProvisioningLogs (1).csv`); a companion goes with the main file of the same
+folder (or archive) whose name it extends, or, when that is ambiguous, with the one sharing
+its change IDs. Headers are matched by the normalizer, whatever their spelling.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
+import logging
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from provlytics.errors import InputError
@@ -24,56 +28,84 @@ from provlytics.normalize.dialects import (
     normalize_header,
 )
 from provlytics.origin import Origin, Page
-from provlytics.sources.reading import data_suffix, open_text
+from provlytics.sources.reading import InputFile, data_suffix, open_text
 
-STEPS_SUFFIX = "_provisioningsteps"
-PROPERTIES_SUFFIX = "_modifiedproperties"
+logger = logging.getLogger(__name__)
+
+MAIN, STEPS, PROPERTIES = "main", "steps", "properties"
+_SUFFIXES = {STEPS: "_provisioningsteps", PROPERTIES: "_modifiedproperties"}
+_COPY_NUMBER = re.compile(r"\s*\(\d+\)$")  # "name (1)": a browser's second download
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # step details can be large
+
+Companions = tuple[InputFile | None, InputFile | None]
+# columns of other CSV exports that also carry a change id: Log Analytics, PowerShell's Export-Csv
+_NOT_PORTAL = frozenset(
+    {"timegenerated", "aadtenantid", "additionalproperties", "provisioningstatusinfo"}
+)
 
 
 @dataclass
 class CompanionGroups:
-    """Which files are companions, and the companions of each main file."""
+    """Which files are companions, the companions of each main file, and the portal mains."""
 
-    companions: set[Path] = field(default_factory=set)
-    by_main: dict[Path, tuple[Path | None, Path | None]] = field(default_factory=dict)
+    companions: set[InputFile] = field(default_factory=set)
+    by_main: dict[InputFile, Companions] = field(default_factory=dict)
+    mains: set[InputFile] = field(default_factory=set)
+    refused: dict[InputFile, InputError] = field(default_factory=dict)  # unpaired companions
 
-    def of(self, main: Path) -> tuple[Path | None, Path | None]:
+    def of(self, main: InputFile) -> Companions:
         """(steps file, properties file) of a main file; (None, None) if it has none."""
         return self.by_main.get(main, (None, None))
 
 
-def group_companions(files: list[Path]) -> CompanionGroups:
-    """Pair each portal companion file with the main file it belongs to."""
+def group_companions(files: list[InputFile]) -> CompanionGroups:
+    """Tell portal main files and companions apart by their headers, and pair them.
+
+    A companion with no main file to go with, or a second one of its kind for one main, is
+    put in `refused` with the `InputError` its reading raises (or collect mode sets aside).
+    """
     groups = CompanionGroups()
-    files = [f for f in files if data_suffix(f) == ".csv"]
-    mains = {_key(f): f for f in files if _role(f) == "main"}
-    for f in files:
-        role = _role(f)
-        if role == "main":
+    roles = {f: _role(f) for f in files if data_suffix(f) == ".csv"}
+    groups.mains = {f for f, role in roles.items() if role == MAIN}
+    for companion, role in sorted(roles.items(), key=lambda item: _is_copy(item[0])):
+        if role not in _SUFFIXES:
             continue
-        main = mains.get(_key(f)[: -len(STEPS_SUFFIX if role == "steps" else PROPERTIES_SUFFIX)])
-        if main is None:
-            raise InputError(str(f), "a portal companion file without its ProvisioningLogs file")
+        taken = {m for m, pair in groups.by_main.items() if pair[role == PROPERTIES]}
+        try:
+            main = _main_of(companion, role, groups.mains, taken)
+        except InputError as error:
+            groups.refused[companion] = error
+            continue
         steps, props = groups.of(main)
-        groups.by_main[main] = (f, props) if role == "steps" else (steps, f)
-        groups.companions.add(f)
+        other = steps if role == STEPS else props
+        if other is not None:
+            reason = f"a second {role} file for {main.name} ({other})"
+            groups.refused[companion] = InputError(companion.name, reason)
+            continue
+        groups.by_main[main] = (companion, props) if role == STEPS else (steps, companion)
+        groups.companions.add(companion)
     return groups
 
 
 def iter_csv_pages(
-    path: Path, companions: tuple[Path | None, Path | None], *, page_size: int
+    file: InputFile, companions: Companions, *, portal: bool, page_size: int
 ) -> Iterator[Page]:
-    """Pages of CSV rows; portal rows carry their steps and properties."""
-    steps_path, props_path = companions
-    portal = steps_path is not None or props_path is not None
-    steps = _children_by_change(steps_path) if steps_path else {}
-    props = _children_by_change(props_path) if props_path else {}
-    origin = Origin(str(path))
+    """Pages of CSV rows; portal rows carry their steps and properties (none when a companion
+    file is missing, which is logged)."""
+    steps_file, props_file = companions
+    if portal:
+        for kind, found in (("ProvisioningSteps", steps_file), ("ModifiedProperties", props_file)):
+            if found is None:
+                logger.warning(
+                    "%s: its %s file was not found; its events load without them", file, kind
+                )
+    steps = _children_by_change(steps_file) if steps_file else {}
+    props = _children_by_change(props_file) if props_file else {}
+    origin = Origin(file.name)
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     first = 0
-    for line, row in _rows(path):
+    for line, row in _rows(file):
         if portal:
             change = _change_id(row, origin.at(line=line))
             row[PORTAL_STEPS_KEY] = steps.pop(change, [])
@@ -87,9 +119,9 @@ def iter_csv_pages(
     if records:
         yield _page(records, origin, lines, first, portal)
     for change, orphans in (*steps.items(), *props.items()):
-        source = steps_path if change in steps else props_path
+        source = steps_file if change in steps else props_file
         raise InputError(
-            str(source), f"{len(orphans)} rows for change ID {change!r}, which {path.name} lacks"
+            str(source), f"{len(orphans)} rows for change ID {change!r}, which {file.name} lacks"
         )
 
 
@@ -98,27 +130,27 @@ def _page(records: list, origin: Origin, lines: list[int], first: int, portal: b
     return Page(records, origin, lines=lines, first_record=first, dialect=hint)
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        with open_text(path) as handle:
+        with open_text(file) as handle:
             first = handle.readline()  # Windows PowerShell's Export-Csv: `#TYPE <class>` first
             skipped = 1 if first.startswith("#TYPE") else 0
             reader = csv.DictReader(itertools.chain([] if skipped else [first], handle))
             if not reader.fieldnames:
-                raise InputError(str(path), "the CSV file has no header row")
+                raise InputError(file.name, "the CSV file has no header row")
             for row in reader:
                 line = reader.line_num + skipped
                 if None in row:
-                    raise InputError(Origin(str(path), line=line), "more cells than headers")
+                    raise InputError(Origin(file.name, line=line), "more cells than headers")
                 yield line, {k: (v if v != "" else None) for k, v in row.items()}
     except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
-        raise InputError(str(path), f"not a readable CSV file ({exc})") from exc
+        raise InputError(file.name, f"not a readable CSV file ({exc})") from exc
 
 
-def _children_by_change(path: Path) -> dict[str, list[dict[str, Any]]]:
+def _children_by_change(file: InputFile) -> dict[str, list[dict[str, Any]]]:
     children: dict[str, list[dict[str, Any]]] = {}
-    for line, row in _rows(path):
-        children.setdefault(_change_id(row, Origin(str(path), line=line)), []).append(row)
+    for line, row in _rows(file):
+        children.setdefault(_change_id(row, Origin(file.name, line=line)), []).append(row)
     return children
 
 
@@ -129,16 +161,65 @@ def _change_id(row: dict[str, Any], origin: Origin) -> str:
     raise InputError(origin, "is missing", field="Change Id")
 
 
-def _role(path: Path) -> str:
-    key = _key(path)
-    if key.endswith(STEPS_SUFFIX):
-        return "steps"
-    if key.endswith(PROPERTIES_SUFFIX):
-        return "properties"
-    return "main"
+def _role(file: InputFile) -> str | None:
+    """MAIN, STEPS or PROPERTIES for a file of the portal download, told by its header row;
+    None for any other CSV (a Log Analytics export, say) or one whose header cannot be read
+    (reading it reports why)."""
+    try:
+        with open_text(file) as handle:
+            header = next(csv.reader(handle), [])
+    except (csv.Error, UnicodeDecodeError, InputError):
+        return None
+    columns = {normalize_header(h) for h in header}
+    if PORTAL_JOIN_COLUMN not in columns:
+        return None
+    if "stepnumber" in columns:
+        return STEPS
+    if columns & {"oldvalue", "newvalue"}:
+        return PROPERTIES
+    if columns & _NOT_PORTAL:
+        return None
+    return MAIN
 
 
-def _key(path: Path) -> str:
-    """Lower-case path without the `.csv(.gz)` suffix, for pairing companions."""
-    name = path.name.lower().removesuffix(".gz").removesuffix(".csv")
-    return str(path.parent / name)
+def _main_of(
+    companion: InputFile, role: str, mains: set[InputFile], taken: set[InputFile]
+) -> InputFile:
+    """The main file a companion belongs to: by name in its folder, else by change IDs
+    (between equal shares, one that has no companion of this kind yet: the same download
+    saved twice pairs up twice)."""
+    near = [m for m in mains if _folder(m) == _folder(companion)]
+    base = _stem(companion).removesuffix(_SUFFIXES[role])
+    by_name = [m for m in near if _stem(m) == base]
+    if len(by_name) == 1:
+        return by_name[0]
+    candidates = near or list(mains)
+    if candidates:
+        ids = set(_children_by_change(companion))
+        overlap = {m: len(ids & _change_ids(m)) for m in sorted(candidates, key=str)}
+        best = max(overlap, key=lambda m: (overlap[m], m not in taken))
+        if overlap[best]:
+            return best
+    raise InputError(companion.name, "a portal companion file without its ProvisioningLogs file")
+
+
+def _change_ids(main: InputFile) -> set[str]:
+    return {_change_id(row, Origin(main.name, line=line)) for line, row in _rows(main)}
+
+
+def _folder(file: InputFile) -> tuple[str, str]:
+    if file.member is None:
+        return (str(file.path.parent), "")
+    return (str(file.path), str(file.member).rpartition("/")[0])
+
+
+def _is_copy(file: InputFile) -> bool:
+    """Whether a browser numbered the file (`name (1).csv`): the unnumbered pair first."""
+    name = file.file_name.lower().removesuffix(".gz").removesuffix(".csv")
+    return _COPY_NUMBER.search(name) is not None
+
+
+def _stem(file: InputFile) -> str:
+    """Lower-case name without `.csv(.gz)` and a browser's ` (n)`, for pairing companions."""
+    name = file.file_name.lower().removesuffix(".gz").removesuffix(".csv")
+    return _COPY_NUMBER.sub("", name)

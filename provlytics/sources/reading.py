@@ -1,58 +1,231 @@
-"""Opening saved files: gzip (by magic bytes); UTF-8 with or without a byte-order mark, or
-UTF-16 with one (what Windows PowerShell 5.1's `>` and `Out-File` write by default)."""
+"""Opening saved files: plain, gzip (by magic bytes) or a member of a `.zip` archive, as UTF-8
+with or without a byte-order mark, or UTF-16 with one (what Windows PowerShell 5.1's `>` and
+`Out-File` write by default), decompressed in bounded memory.
+
+Limits (read from the environment when the list of inputs is made, so that worker processes
+use the caller's): `PROVLYTICS_MAX_EXPANDED_BYTES` caps what one file may expand to (default
+2 GiB), `PROVLYTICS_MAX_LINE_BYTES` caps one line of NDJSON (default 256 MiB).
+"""
 
 from __future__ import annotations
 
 import codecs
 import gzip
+import io
+import os
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from provlytics.errors import InputError
+from provlytics.errors import ConfigError, InputError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_CHUNK = 2**20
+_DEFLATE_RATIO = 1032  # deflate's greatest expansion
+EXPANDED_VARIABLE = "PROVLYTICS_MAX_EXPANDED_BYTES"
+LINE_VARIABLE = "PROVLYTICS_MAX_LINE_BYTES"
+DEFAULT_MAX_EXPANDED = 2 * 2**30
+DEFAULT_MAX_LINE = 256 * 2**20
 
 
-def open_text(path: Path) -> IO[str]:
-    """Open a file as text (UTF-8, or UTF-16 with a byte-order mark), decompressing gzip."""
-    with path.open("rb") as probe:
-        gzipped = probe.read(2) == _GZIP_MAGIC
-    if gzipped:
-        with gzip.open(path, "rb") as probe:
-            head = probe.read(2)
-    else:
-        with path.open("rb") as probe:
-            head = probe.read(2)
-    encoding = "utf-16" if head in _UTF16_BOMS else "utf-8-sig"
-    if gzipped:
-        return gzip.open(path, "rt", encoding=encoding, newline="")
-    return path.open("r", encoding=encoding, newline="")
+def display_path(path: str | Path) -> str:
+    """A path as text that can always be printed and encoded: bytes of a file name that are
+    not UTF-8 (held as surrogates) are shown as `\\xNN` escapes."""
+    raw = os.fsencode(path)
+    return raw.decode("utf-8", errors="backslashreplace")
 
 
-def read_bytes(path: Path) -> bytes:
-    """A whole file's bytes as UTF-8, gunzipped and without a byte-order mark."""
-    data = path.read_bytes()
-    if data[:2] == _GZIP_MAGIC:
+def _limit(variable: str, default: int) -> int:
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{variable} must be a number of bytes, got {text!r}") from None
+    return value if value > 0 else default
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to read: a path, or a member of the `.zip` archive at `path`.
+
+    `name` is how messages and the manifest show it (`archive.zip!member` for a member).
+    """
+
+    path: Path
+    member: str | None = None
+    max_expanded: int = DEFAULT_MAX_EXPANDED
+    max_line: int = DEFAULT_MAX_LINE
+    stored_size: int | None = None  # a member's compressed size, from the archive's directory
+
+    @classmethod
+    def at(cls, path: Path, member: str | None = None, stored_size: int | None = None) -> InputFile:
+        """An input with the limits now set in the environment."""
+        return cls(
+            path,
+            member,
+            _limit(EXPANDED_VARIABLE, DEFAULT_MAX_EXPANDED),
+            _limit(LINE_VARIABLE, DEFAULT_MAX_LINE),
+            stored_size,
+        )
+
+    @property
+    def name(self) -> str:
+        shown = display_path(self.path)
+        return shown if self.member is None else f"{shown}!{self.member}"
+
+    @property
+    def file_name(self) -> str:
+        """The last part of the name (of the member, for a member)."""
+        return Path(self.member).name if self.member is not None else display_path(self.path.name)
+
+    @property
+    def size(self) -> int:
+        """Bytes as stored (compressed size of a member)."""
+        if self.member is None:
+            return self.path.stat().st_size
+        if self.stored_size is not None:
+            return self.stored_size
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.getinfo(self.member).compress_size
+
+    @property
+    def modified(self) -> datetime:
+        """When the file (or the member) was last written, UTC."""
+        if self.member is None:
+            return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+        with zipfile.ZipFile(self.path) as archive:
+            return datetime(*archive.getinfo(self.member).date_time, tzinfo=UTC)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def as_input(file: InputFile | Path) -> InputFile:
+    return file if isinstance(file, InputFile) else InputFile.at(Path(file))
+
+
+class _Bounded(io.RawIOBase):
+    """A decompressing stream that raises `InputError` once it gave more than `limit` bytes."""
+
+    def __init__(
+        self, stream: IO[bytes], limit: int, name: str, owned: list[IO], kind: str
+    ) -> None:
+        self._stream, self._limit, self._name, self._owned = stream, limit, name, owned
+        self._kind = kind
+        self._given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError(str(path), f"not a readable gzip file ({exc})") from exc
+            data = self._stream.read(min(len(buffer), _CHUNK))
+        except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+            what = f"not a readable {self._kind}, truncated or corrupt ({exc})"
+            raise InputError(self._name, what) from exc
+        self._given += len(data)
+        if self._given > self._limit:
+            raise InputError(
+                self._name,
+                f"expands past {self._limit} bytes (the limit set by {EXPANDED_VARIABLE}); "
+                "raise it if this file is genuine",
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        for stream in reversed(self._owned):
+            stream.close()
+        super().close()
+
+
+def open_binary(file: InputFile | Path) -> IO[bytes]:
+    """The decompressed bytes of a file, gzip and zip members included, in bounded memory."""
+    file = as_input(file)
+    owned: list[IO] = []
+    try:
+        if file.member is None:
+            raw: IO[bytes] = file.path.open("rb")
+            owned.append(raw)
+        else:
+            archive = zipfile.ZipFile(file.path)
+            owned.append(archive)
+            raw = archive.open(file.member)
+            owned.append(raw)
+        stream = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
+        kind = "file" if file.member is None else "zip archive member"
+        if stream.peek(2)[:2] == _GZIP_MAGIC:
+            kind = "gzip file"
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")
+            owned.append(stream)
+    except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError) as exc:
+        for handle in reversed(owned):
+            handle.close()
+        hint = ""
+        if isinstance(exc, RuntimeError | NotImplementedError):  # encrypted; Deflate64
+            hint = "; extract it and load the extracted files"
+        raise InputError(file.name, f"not a readable file ({exc}){hint}") from exc
+    return io.BufferedReader(_Bounded(stream, file.max_expanded, file.name, owned, kind), _CHUNK)
+
+
+def open_text(file: InputFile | Path) -> IO[str]:
+    """Open a file as text (UTF-8, or UTF-16 with a byte-order mark), decompressing gzip."""
+    stream = open_binary(file)
+    encoding = "utf-16" if stream.peek(2)[:2] in _UTF16_BOMS else "utf-8-sig"
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
+
+
+def read_bytes(file: InputFile | Path) -> bytes:
+    """A whole file's bytes, decompressed and without a byte-order mark.
+
+    Raises:
+        InputError: unreadable, empty, expanding past the limit, or too large for memory.
+    """
+    file = as_input(file)
+    if _may_expand_past_limit(file):
+        with open_binary(file) as stream:  # count first, holding nothing: a bomb stops here
+            while stream.read(_CHUNK):
+                pass
+    try:
+        with open_binary(file) as stream:
+            data = stream.read()
+    except MemoryError:
+        raise InputError(file.name, "too large to read into memory") from None
     if data[:2] in _UTF16_BOMS:
         try:
             data = data.decode("utf-16").encode("utf-8")
         except UnicodeError as exc:
-            raise InputError(str(path), f"not readable UTF-16 text ({exc})") from exc
+            raise InputError(file.name, f"not readable UTF-16 text ({exc})") from exc
     data = data.removeprefix(_BOM)
     if not data.strip():
-        raise InputError(str(path), "the file is empty")
+        raise InputError(file.name, "the file is empty")
     return data
 
 
-def data_suffix(path: Path) -> str:
+def _may_expand_past_limit(file: InputFile) -> bool:
+    """Whether a file could expand past its limit: a gzip file whose compressed size times
+    deflate's greatest ratio (1032:1) passes it, or any compressed zip member (zip allows
+    other methods, and a gzip file inside a deflated member multiplies the ratios)."""
+    if file.member is not None:
+        with zipfile.ZipFile(file.path) as archive:
+            stored = archive.getinfo(file.member).compress_type == zipfile.ZIP_STORED
+        return not stored or file.size * _DEFLATE_RATIO > file.max_expanded
+    with file.path.open("rb") as probe:
+        gzipped = probe.read(2) == _GZIP_MAGIC
+    return gzipped and file.size * _DEFLATE_RATIO > file.max_expanded
+
+
+def data_suffix(path: Path | str | InputFile) -> str:
     """The data suffix (`.json`, `.csv`, ...), looking through a trailing `.gz`."""
-    suffixes = [s.lower() for s in path.suffixes]
+    if isinstance(path, InputFile):
+        path = path.member if path.member is not None else path.path
+    suffixes = [s.lower() for s in Path(path).suffixes]
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     return suffixes[-1] if suffixes else ""

@@ -1,0 +1,225 @@
+"""Portal downloads as they arrive in a Downloads folder: a main file alone, companions renamed
+by the browser, two downloads side by side, .zip archives, and glob patterns."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import provlytics as pv
+from provlytics.errors import InputError
+from provlytics.parquet import read_manifest
+
+PORTAL = Path(__file__).resolve().parent.parent / "data" / "samples" / "portal"
+MAIN = PORTAL / "ProvisioningLogs.csv"
+STEPS = PORTAL / "ProvisioningLogs_ProvisioningSteps.csv"
+PROPS = PORTAL / "ProvisioningLogs_ModifiedProperties.csv"
+FULL = {"events": 80, "steps": 304, "modified_properties": 195, "errors": 10, "job_status": 0}
+GRAPH_V1 = PORTAL.parent / "graph-v1" / "provisioning-page-001.json"
+
+
+def counts(frames: pv.ProvisioningFrames) -> dict[str, int]:
+    return dict(frames.counts())
+
+
+def copy(source: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def test_the_sample_download_as_the_baseline():
+    assert counts(pv.load([MAIN, STEPS, PROPS])) == FULL
+
+
+def test_a_main_file_alone_loads_its_events_with_a_warning(tmp_path, caplog):
+    copy(MAIN, tmp_path / "ProvisioningLogs.csv")
+    with caplog.at_level(logging.WARNING, logger="provlytics.sources.portal_csv"):
+        frames = pv.load(tmp_path)
+    assert counts(frames) == {**FULL, "steps": 0, "modified_properties": 0}
+    assert set(frames.events["dialect"]) == {"portal"}
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "ProvisioningSteps file was not found" in warned
+    assert "ModifiedProperties file was not found" in warned
+
+
+def test_companions_renamed_by_the_browser_are_matched(tmp_path, caplog):
+    copy(MAIN, tmp_path / "ProvisioningLogs (1).csv")
+    copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps (2).csv")
+    copy(PROPS, tmp_path / "ProvisioningLogs_ModifiedProperties (1).csv")
+    with caplog.at_level(logging.WARNING):
+        frames = pv.load(tmp_path)
+    assert counts(frames) == FULL
+    assert frames.sources == [str(tmp_path / "ProvisioningLogs (1).csv")]
+    assert not [r for r in caplog.records if "not found" in r.getMessage()]
+
+
+def test_companions_of_any_name_are_told_by_their_headers(tmp_path):
+    copy(MAIN, tmp_path / "export.csv")
+    copy(STEPS, tmp_path / "download (3).csv")
+    copy(PROPS, tmp_path / "other download.csv")
+    assert counts(pv.load(tmp_path)) == FULL
+
+
+def _split(source: Path, keep: set[str], target: Path) -> None:
+    """The rows of a portal CSV whose change ID is in `keep`, header included."""
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    column = rows[0].index("Change Id")
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([rows[0], *(r for r in rows[1:] if r[column] in keep)])
+
+
+def test_two_downloads_side_by_side_pair_by_change_ids(tmp_path):
+    with MAIN.open(encoding="utf-8-sig", newline="") as handle:
+        changes = [row["Change Id"] for row in csv.DictReader(handle)]
+    first, second = set(changes[:30]), set(changes[30:])
+    _split(MAIN, first, tmp_path / "ProvisioningLogs.csv")
+    _split(MAIN, second, tmp_path / "ProvisioningLogs (1).csv")
+    # crossed on purpose: the unnumbered companions belong to the numbered download
+    _split(STEPS, second, tmp_path / "ProvisioningLogs_ProvisioningSteps.csv")
+    _split(STEPS, first, tmp_path / "ProvisioningLogs_ProvisioningSteps (1).csv")
+    _split(PROPS, first, tmp_path / "ProvisioningLogs_ModifiedProperties (1).csv")
+    _split(PROPS, second, tmp_path / "ProvisioningLogs_ModifiedProperties.csv")
+    assert counts(pv.load(tmp_path)) == FULL
+
+
+def test_the_same_download_saved_twice_loads_once(tmp_path):
+    for suffix in ("", " (1)"):
+        copy(MAIN, tmp_path / f"ProvisioningLogs{suffix}.csv")
+        copy(STEPS, tmp_path / f"ProvisioningLogs_ProvisioningSteps{suffix}.csv")
+        copy(PROPS, tmp_path / f"ProvisioningLogs_ModifiedProperties{suffix}.csv")
+    frames = pv.load(tmp_path)
+    assert counts(frames) == FULL
+    assert frames.records_read == 2 * FULL["events"]
+
+
+def test_a_second_steps_file_for_one_main_file_is_refused(tmp_path):
+    copy(MAIN, tmp_path / "ProvisioningLogs.csv")
+    copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps.csv")
+    second = copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps (1).csv")
+    with pytest.raises(InputError) as info:
+        pv.load(tmp_path)
+    assert str(info.value).startswith(f"{second}: a second steps file for ")
+    frames = pv.load(tmp_path, on_error="collect")
+    assert frames.rejects["origin"].tolist() == [str(second)]
+    assert counts(frames) == {**FULL, "modified_properties": 0}
+
+
+def test_a_companion_without_any_main_file_is_an_error_or_a_reject(tmp_path):
+    stray = copy(STEPS, tmp_path / "old" / "ProvisioningLogs_ProvisioningSteps.csv")
+    copy(GRAPH_V1, tmp_path / "page.json")
+    with pytest.raises(InputError, match="companion file without its ProvisioningLogs file"):
+        pv.load(tmp_path)
+    frames = pv.load(tmp_path, on_error="collect")
+    assert frames.rejects["origin"].tolist() == [str(stray)]
+    assert frames.counts()["events"] == 500
+
+
+def _zip(path: Path, members: dict[str, Path | bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            data = content.read_bytes() if isinstance(content, Path) else content
+            archive.writestr(name, data)
+    return path
+
+
+def test_zip_archives_are_read_member_by_member(tmp_path):
+    archive = _zip(
+        tmp_path / "download.zip",
+        {
+            "logs/ProvisioningLogs.csv": MAIN,
+            "logs/ProvisioningLogs_ProvisioningSteps.csv": STEPS,
+            "logs/ProvisioningLogs_ModifiedProperties.csv": PROPS,
+            "page.json": GRAPH_V1,
+            "notes.txt": b"not data",
+            "__MACOSX/logs/._ProvisioningLogs.csv": b"\x00\x05",
+        },
+    )
+    frames = pv.load(archive)
+    page = {"events": 500, "steps": 1931, "modified_properties": 1249, "errors": 70}
+    assert counts(frames) == {name: FULL[name] + page.get(name, 0) for name in FULL}
+    assert frames.sources == [f"{archive}!logs/ProvisioningLogs.csv", f"{archive}!page.json"]
+    assert set(frames.events["dialect"]) == {"portal", "graph.v1"}
+
+
+def test_a_bad_member_is_named_archive_bang_member(tmp_path):
+    archive = _zip(tmp_path / "a.zip", {"good.json": GRAPH_V1, "bad.json": b'{"value": ['})
+    with pytest.raises(InputError) as info:
+        pv.load(archive)
+    assert str(info.value).startswith(f"{archive}!bad.json: not valid JSON")
+    frames = pv.load(archive, on_error="collect")
+    assert frames.rejects["origin"].tolist() == [f"{archive}!bad.json"]
+    assert frames.counts()["events"] == pv.load(GRAPH_V1).counts()["events"]
+
+
+def test_gzipped_members_of_an_archive(tmp_path):
+    import gzip
+
+    archive = _zip(tmp_path / "a.zip", {"page.json.gz": gzip.compress(GRAPH_V1.read_bytes())})
+    assert counts(pv.load(archive)) == counts(pv.load(GRAPH_V1))
+
+
+def test_globs_in_load(tmp_path):
+    exports = tmp_path / "exports"
+    copy(GRAPH_V1, exports / "a.json")
+    copy(MAIN, exports / "ProvisioningLogs.csv")
+    frames = pv.load(str(exports / "*.json"))
+    assert frames.sources == [str(exports / "a.json")]
+    assert counts(frames) == counts(pv.load(GRAPH_V1))
+    nested = pv.load(str(tmp_path / "**" / "*.csv"))
+    assert counts(nested) == {**FULL, "steps": 0, "modified_properties": 0}
+    with pytest.raises(InputError, match=r"\*\.jsonl: no file matches this pattern"):
+        pv.load(str(exports / "*.jsonl"))
+
+
+def test_quoted_globs_on_the_command_line(tmp_path):
+    exports = tmp_path / "exports"
+    copy(GRAPH_V1, exports / "a.json")
+    copy(GRAPH_V1, exports / "b.json")
+    command = "from provlytics.cli import main; main()"
+    result = subprocess.run(
+        [sys.executable, "-c", command, "load", "exports/*.json", "--out", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = read_manifest(tmp_path / "out")
+    assert manifest["sources"] == ["a.json", "b.json"]
+    assert "Wrote out" in result.stdout
+
+
+def test_csv_sniffing_reads_only_the_header(tmp_path):
+    """A large main file is told by its first line (pairing does not read it whole)."""
+    from provlytics.sources.portal_csv import MAIN as MAIN_ROLE
+    from provlytics.sources.portal_csv import _role
+    from provlytics.sources.reading import InputFile
+
+    text = MAIN.read_text(encoding="utf-8-sig").splitlines()[0] + "\n" + 'x,"unclosed\n' * 3
+    path = tmp_path / "ProvisioningLogs.csv"
+    path.write_bytes(io.BytesIO(text.encode()).getvalue())
+    assert _role(InputFile.at(path)) == MAIN_ROLE
+
+
+def test_an_encrypted_member_says_to_extract_it(tmp_path):
+    archive = _zip(tmp_path / "a.zip", {"p.json": GRAPH_V1})
+    data = bytearray(archive.read_bytes())
+    data[data.find(b"PK\x03\x04") + 6] |= 1  # the "encrypted" flag, local and central header
+    data[data.find(b"PK\x01\x02") + 8] |= 1
+    archive.write_bytes(bytes(data))
+    with pytest.raises(InputError) as info:
+        pv.load(archive)
+    assert str(info.value) == (
+        f"{archive}!p.json: not a readable file (File 'p.json' is encrypted, password required "
+        "for extraction); extract it and load the extracted files"
+    )
