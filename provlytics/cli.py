@@ -139,7 +139,8 @@ def _echo_manifest(manifest: dict, out: Path) -> None:
     span = manifest["time_range"]
     click.echo(f"Wrote {display_path(out)}: {counts}")
     click.echo(
-        f"Events from {span['start']} to {span['end']}; {manifest['records_read']} records read"
+        f"Events from {span['start']} to {span['end']}; {manifest['records_read']} records "
+        f"read, {manifest['row_counts'].get('events', 0)} distinct events kept"
     )
     if manifest.get("records_rejected"):
         click.echo(f"{manifest['records_rejected']} records rejected (see the log above)")

@@ -79,8 +79,25 @@ def read_inputs(inputs: tuple[Path, ...]) -> ProvisioningFrames:
 def _narrowed(
     frames: ProvisioningFrames, since: str | None, until: str | None, jobs: tuple[str, ...]
 ) -> ProvisioningFrames:
-    """`filter_frames` of the options (a pseudonymized dataset stays marked as such)."""
-    return filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
+    """`filter_frames` of the options (a pseudonymized dataset stays marked as such).
+
+    Raises:
+        ConfigError: the options leave no event of the events given (a mistyped job id, a
+            range outside the data): the message lists the jobs and the time range present.
+    """
+    scoped = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
+    events = frames.events
+    if scoped.events.empty and not events.empty:
+        times = events["activity_time"]
+        present = sorted(events["job_id"].dropna().unique())
+        shown = ", ".join(present[:10]) + (
+            f" (and {len(present) - 10} more)" if len(present) > 10 else ""
+        )
+        raise ConfigError(
+            f"no event matches --since/--until/--job; the inputs hold {len(events)} events from "
+            f"{times.min():%Y-%m-%d %H:%M} to {times.max():%Y-%m-%d %H:%M} UTC of the jobs {shown}"
+        )
+    return scoped
 
 
 def key_from_environment() -> str:

@@ -120,7 +120,12 @@ _ERRORS = [
     ("reportable_identifier", _S, "Human-readable identifier: the UPN of a user, a group's name."),
 ]
 _JOB_STATUS = [
-    ("observed_time", TIME, "When the job snapshot was taken."),
+    (
+        "observed_time",
+        TIME,
+        "When the job snapshot was taken: the clock for a live call; for a saved job list, "
+        "the newest time its status records (else the file's modification time).",
+    ),
     ("service_principal_id", _S, "Service principal that owns the job."),
     ("job_id", _S, "Synchronization job id. Key, with observed_time."),
     ("template_id", _S, "Synchronization template id (`templateId`)."),

@@ -410,3 +410,32 @@ def test_a_table_without_a_needed_column_is_an_input_error_not_a_key_error():
         A.retry_storms(old)
     with pytest.raises(InputError, match="cycle_id"):
         A.cycles(old)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "since", "health_rows"),
+    [
+        ("data/samples/jobs", None, 6),  # job lists, no log events
+        ("data/samples/", "2030-01-01", 6),  # a scope past every event
+        ("data/samples/on-demand", None, 0),  # events, no job lists
+    ],
+)
+def test_health_and_alerts_of_logs_or_jobs_alone(inputs, since, health_rows):
+    frames = pv.load(inputs)
+    if since:
+        frames = pv.analysis.filter_frames(frames, since=since)
+    health = pv.analysis.job_health(frames)
+    assert list(health.columns) == HEALTH_COLUMNS
+    assert len(health) == health_rows
+    assert (health["events"] == 0).all()
+    alerts = pv.analysis.alerts(frames, window="3h")
+    assert list(alerts.columns) == ALERT_COLUMNS
+    assert sorted(alerts["kind"]) == (["quarantined", *["silentJob"] * 4] if health_rows else [])
+
+
+def test_alert_messages_say_the_window_as_people_write_it(samples):
+    alerts = pv.analysis.alerts(samples, window="3h")
+    silent = alerts[alerts["kind"] == "silentJob"]["message"].tolist()
+    assert silent and all(m.startswith("no event in the 3 h before ") for m in silent)
+    spans = pv.analysis.alerts(samples, window="1d", failure_rate=0.1)["message"]
+    assert not spans.str.contains("days").any()

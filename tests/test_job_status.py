@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import payloads as p
@@ -331,3 +334,20 @@ def test_a_job_list_file_with_a_count_beyond_int64_loads_with_a_warning(tmp_path
     assert json.loads(row["extra"])["status.lastExecution.countImported"] == 2**64 - 1
     (message,) = [r.getMessage() for r in caplog.records]
     assert "jobs.json: record 0: job field status.lastExecution.countImported" in message
+
+
+def test_a_saved_job_list_is_observed_at_its_status_times_not_the_files(tmp_path):
+    source = sorted(Path("data/samples/jobs").glob("*.json"))[0]
+    first, second = tmp_path / "a" / source.name, tmp_path / "b" / source.name
+    for copy, mtime in ((first, 1_700_000_000), (second, 1_800_000_000)):
+        copy.parent.mkdir()
+        shutil.copy(source, copy)
+        os.utime(copy, (mtime, mtime))
+    out = tmp_path / "dataset"
+    pv.load(first).to_parquet(out)
+    again = pv.load(second)
+    again.to_parquet(out)
+    stored = pv.read_parquet(out).job_status
+    assert len(stored) == len(again.job_status)  # the copy added no snapshot
+    times = stored["observed_time"]
+    assert (times.dt.year == 2026).all()  # from the status, not 2023's or 2027's file times

@@ -167,6 +167,8 @@ def test_missing_input_is_a_usage_error_without_traceback(runner):
         ("dataset", ["data", str(SAMPLES), "--out", "out"], "give it alone"),
         ("file-out", [str(SAMPLES), "--out", "taken"], "the report folder is a file"),
         ("none", [str(SAMPLES), "--out", "out", "--since", "last tuesday"], "last tuesday"),
+        ("none", [str(SAMPLES), "--out", "out", "--job", "nosuchjob"], "of the jobs Workday2AD."),
+        ("none", [str(SAMPLES), "--out", "out", "--since", "2030-01-01"], "2033 events from"),
     ],
 )
 def test_a_user_mistake_is_one_clean_line(runner, setup, args, message):

@@ -255,9 +255,9 @@ def test_job_health_panel_shows_the_quarantined_job_and_its_alerts(frames):
     assert panel.panel.headline == "6 jobs, 1 quarantined, 9 alerts"
     panel.controls["job_id"].value = SCIM_JOB
     assert panel.result["job_id"].tolist() == [SCIM_JOB]
-    assert panel.sections["alerts"]["kind"].tolist() == [
-        "quarantined",
+    assert panel.sections["alerts"]["kind"].tolist() == [  # newest window first
         "failureRateSpike",
+        "quarantined",  # ends at the snapshot: the newest time the saved status records
         "failureRateSpike",
     ]
     assert len(panel.sections["cycles"]) == 169

@@ -160,7 +160,8 @@ def _log_health(frames) -> pd.DataFrame:
     """Per job in the logs: events, failures, reference failures and a service principal."""
     events = table(frames, "events", (*_EVENT_NEEDS, "service_principal_id"))
     if events.empty:
-        return empty(["job_id", "events", "failures", "reference_failures"], _DTYPES)
+        columns = ["job_id", "events", "failures", "reference_failures", "service_principal_id"]
+        return empty(columns, _DTYPES)
     errors = table(frames, "errors", ("event_id", "failed_step_type"))
     reference_steps = errors.loc[
         (errors["failed_step_type"] == "referenceResolution").fillna(False), "event_id"
@@ -276,6 +277,15 @@ def _now(now, events: pd.DataFrame, jobs: pd.DataFrame) -> pd.Timestamp | None:
     return None
 
 
+def _span_text(span: pd.Timedelta) -> str:
+    """A window as people write it: "3 h", "1 d", "90 min", "1 d 6 h"."""
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
+    return " ".join(parts) or f"{span.total_seconds():g} s"
+
+
 def _hours(delta: pd.Timedelta | pd.Series) -> float | pd.Series:
     return delta / pd.Timedelta(hours=1)
 
@@ -305,14 +315,17 @@ def _silent_jobs(
     ).fillna(False)
     jobs = snapshot.loc[should_run.to_numpy(bool), "job_id"]
     last = events.groupby("job_id")["activity_time"].max()
-    last_seen = jobs.map(last)
+    # reindex, not map: an empty mapper makes `map` cast the times to float
+    last_seen = pd.to_datetime(last.reindex(jobs.to_numpy()), utc=True)  # NaT where none
+    last_seen.index = jobs.index
     silent = ~(last_seen > end - span).fillna(False).to_numpy(bool)
     jobs, last_seen = jobs[silent], last_seen[silent]
     if jobs.empty:
         return empty(ALERT_COLUMNS, _DTYPES)
     hours = _hours(end - last_seen)
     text = [
-        f"no event in the {span} before {end:%Y-%m-%d %H:%M} UTC while job_status says it runs; "
+        f"no event in the {_span_text(span)} before {end:%Y-%m-%d %H:%M} UTC while job_status "
+        "says it runs; "
         + (f"last event {seen:%Y-%m-%d %H:%M} UTC" if pd.notna(seen) else "no event in the logs")
         for seen in last_seen
     ]
@@ -358,7 +371,7 @@ def _window_alerts(
             removals["removals"],
             disable_delete,
             [
-                f"{n} disable/delete events in {span} (threshold {disable_delete})"
+                f"{n} disable/delete events in {_span_text(span)} (threshold {disable_delete})"
                 for n in removals["removals"]
             ],
         ),

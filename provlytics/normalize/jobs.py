@@ -125,12 +125,17 @@ def build_job_batch(
     observed_time: datetime | str,
     service_principal_id: str | None,
     origin: Origin | str,
+    from_status: bool = False,
 ) -> pa.RecordBatch:
     """One `job_status` row per job, observed at `observed_time`.
 
     Args:
         jobs: synchronizationJob objects as Graph returns them.
         observed_time: when the list was read (an aware datetime or ISO 8601 text).
+        from_status: observe each job at the newest time its status records (the last run's
+            end, the last successful run's, steady state, the quarantine's re-evaluation),
+            `observed_time` only when it records none: for saved lists, whose file time
+            changes with every copy, so that loading a copy again adds no snapshot.
         service_principal_id: the jobs' owner, when known (Graph's job has no such field).
         origin: where the list came from, for messages.
 
@@ -147,10 +152,26 @@ def build_job_batch(
         where = _record_origin(origin, i)
         if not isinstance(job, dict):
             raise InputError(where, f"expected a job object, got {type(job).__name__}")
-        rows.append(_JobReader(job, where).row(observed, service_principal_id))
+        row = _JobReader(job, where).row(observed, service_principal_id)
+        if from_status:
+            row["observed_time"] = max(
+                (row[c] for c in STATUS_TIMES if row[c] is not None), default=observed
+            )
+        rows.append(row)
     columns = {f.name: [row[f.name] for row in rows] for f in schema}
     arrays = [pa.array(columns[f.name], f.type) for f in schema]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+# the times a synchronizationStatus records; a snapshot is at least as new as the newest
+STATUS_TIMES = (
+    "last_execution_began",
+    "last_execution_ended",
+    "last_successful_execution",
+    "last_successful_execution_with_exports",
+    "steady_state_last_achieved",
+    "quarantine_current_began",
+)
 
 
 def _observed(value: datetime | str, origin: Origin | str) -> datetime:

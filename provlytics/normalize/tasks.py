@@ -83,6 +83,7 @@ def _read_pages(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
                 observed_time=page.meta["observed_time"],
                 service_principal_id=page.meta.get("service_principal_id"),
                 origin=page.origin,
+                from_status=True,  # a saved list: the file's time is only a fallback
             )
             yield NormalizedPage(source, len(page.records), batch)
         else:
