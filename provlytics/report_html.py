@@ -125,7 +125,7 @@ def cards(items: Sequence[Card]) -> str:
 def figure(ax: Axes, caption: str, *, dpi: int = 100) -> str:
     """The Axes' figure as an embedded PNG (`data:` URI), with an alt text and a caption."""
     buffer = io.BytesIO()
-    ax.figure.savefig(buffer, format="png", dpi=dpi)
+    ax.figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (
         f'<figure><img src="data:image/png;base64,{data}" alt="{esc(caption)}">'
