@@ -18,9 +18,12 @@ from collections.abc import Sequence
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import PercentFormatter
+from matplotlib.transforms import offset_copy
 
 from provlytics.errors import InputError
 
@@ -57,6 +60,8 @@ _SUMMARY_METRICS = frozenset(
 )
 _FUNNEL_STATUSES = ("success", "skipped", "warning", "failure")
 _MAX_LABEL = 60
+_TWO_COLUMN_LABEL = 50
+_LEGEND_ROW_INCHES = 0.2
 
 
 def failures_over_time(
@@ -80,6 +85,7 @@ def failures_over_time(
     _require(timeline_df, ("time", "events"), "failures_over_time")
     by = next((c for c in timeline_df.columns if c not in ("time", "events")), None)
     label = by.replace("_", " ") if by else None
+    own_figure = ax is None
     ax = _axes(ax, width=9.0, height=4.5)
     ax.set_title(title or (f"Failures over time by {label}" if label else "Failures over time"))
     if timeline_df.empty:
@@ -95,7 +101,7 @@ def failures_over_time(
     _time_axis(ax, "Time (UTC)")
     ax.set_ylabel("Events")
     if by:
-        _legend_below(ax, title=label)
+        _legend_below(ax, title=label, fit_figure=own_figure)
     return ax
 
 
@@ -226,6 +232,7 @@ def cycle_failure_rate(
         InputError: a required column is missing.
     """
     _require(cycles_df, ("job_id", "start", "failure_rate"), "cycle_failure_rate")
+    own_figure = ax is None
     ax = _axes(ax, width=9.0, height=4.5)
     ax.set_title(title or "Failure rate per cycle")
     data = cycles_df.dropna(subset=["start"])
@@ -240,7 +247,7 @@ def cycle_failure_rate(
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_ylabel("Failed events (excl. skips)")
-    _legend_below(ax, title="job")
+    _legend_below(ax, title="job", fit_figure=own_figure)
     return ax
 
 
@@ -320,10 +327,29 @@ def _axes(ax: Axes | None, *, width: float, height: float) -> Axes:
     return Figure(figsize=(width, height), layout="constrained").add_subplot()
 
 
-def _legend_below(ax: Axes, *, title: str) -> None:
-    """A legend under the Axes, two columns, so that long labels leave the plot its width."""
+def _legend_below(ax: Axes, *, title: str, fit_figure: bool) -> None:
+    """A legend under the Axes' x label, so that long labels leave the plot its width.
+
+    Two columns when the labels are short, one when they are long (so that none runs off the
+    figure). The legend hangs a fixed distance in points below the Axes (tick labels and x label
+    above it), which the constrained layout then keeps inside the figure. When `fit_figure`
+    (the chart made its own figure), the figure grows by the legend's rows.
+    """
+    labels = ax.get_legend_handles_labels()[1]
+    ncols = 2 if max((len(t) for t in labels), default=0) <= _TWO_COLUMN_LABEL else 1
+    rows = -(-len(labels) // ncols)
+    if fit_figure:
+        width, height = ax.figure.get_size_inches()
+        ax.figure.set_size_inches(width, height + _LEGEND_ROW_INCHES * rows)
+    below = 3 * FontProperties(size=rcParams["xtick.labelsize"]).get_size_in_points() + 12
+    anchor = offset_copy(ax.transAxes, fig=ax.figure, y=-below, units="points")
     ax.legend(
-        title=title, fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2
+        title=title,
+        fontsize="small",
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=anchor,
+        ncols=ncols,
     )
 
 

@@ -32,11 +32,12 @@ DEFAULT_TITLE = "Provisioning report"
 
 Summaries = dict[str, pd.DataFrame]
 
-# Columns shown on the page (long ids are left to the CSV files in summaries/).
+# Columns shown on the page, the most telling first and long free text last (long ids and
+# first_seen of the failure summary are left to the CSV files in summaries/).
 SHOWN = {
     "failure_summary": [
-        "status", "error_code", "target_system_name", "action", "events", "identities",
-        "share", "first_seen", "last_seen", "recommended_action", "example_reason",
+        "status", "error_code", "error_category", "target_system_name", "action", "events",
+        "identities", "share", "recommended_action", "last_seen", "example_reason",
     ],
     "conflicts": [
         "kind", "error_code", "target_system_name", "reportable_identifier", "source_name",
@@ -55,8 +56,11 @@ SHOWN = {
         "failures", "recovered_at", "time_to_recovery", "still_failing",
     ],
     "job_health": [
-        "job_id", "status_code", "schedule_state", "quarantined", "quarantine_reason",
-        "quarantine_since", "last_error_code", "events", "failures", "escrow_share", "escrow_risk",
+        "job_id", "status_code", "quarantined", "events", "failures", "escrow_share",
+        "escrow_risk", "schedule_state", "quarantine_reason", "quarantine_since", "last_error_code",
+    ],
+    "alerts": [
+        "kind", "job_id", "value", "threshold", "message", "window_start", "window_end",
     ],
     "slowest": [
         "activity_time", "duration_ms", "action", "status", "error_code",

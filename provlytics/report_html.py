@@ -46,20 +46,29 @@ section { margin: 1.5rem 0; }
 .card.ok .value { color: var(--ok); }
 figure { margin: 0.8rem 0; } figure img { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 0.85rem; }
-.scroll { overflow-x: auto; max-width: 100%; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.4rem 0; }
+.scroll { overflow: auto; max-width: 100%; max-height: min(34rem, 75vh); margin: 0.4rem 0;
+  border: 1px solid var(--line); }
+table { border-collapse: collapse; font-size: 0.85rem; width: max-content; }
 th, td { border-bottom: 1px solid var(--line); padding: 0.25rem 0.5rem; text-align: left;
   vertical-align: top; overflow-wrap: break-word; }
-td { max-width: 32rem; } td.long { min-width: 16rem; } td.time { white-space: nowrap; }
-th { background: var(--bg-alt); position: sticky; top: 0; }
+td.long { min-width: 16rem; max-width: 26rem; } td.time { white-space: nowrap; }
+th { background: var(--bg-alt); position: sticky; top: 0; z-index: 1; vertical-align: bottom; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 ul.plain { padding-left: 1.2rem; margin: 0.3rem 0; }
 @media (max-width: 640px) {
   body { padding: 0.5rem; font-size: 14px; }
   .cards { grid-template-columns: repeat(2, 1fr); }
   th, td { padding: 0.2rem 0.3rem; }
+  /* each row a card of "column: value" lines, so that no column is off to the right */
+  .scroll table, .scroll tbody, .scroll tr, .scroll td { display: block; width: auto; }
+  .scroll thead { display: none; }
+  .scroll tr { border-bottom: 2px solid var(--line); padding: 0.2rem 0; }
+  .scroll td, .scroll td.long { border: 0; min-width: 0; max-width: none; text-align: left;
+    white-space: normal; padding: 0.05rem 0.4rem; }
+  .scroll td::before { content: attr(data-label) ": "; color: var(--muted); }
 }
-@media print { nav { display: none; } th { position: static; } }
+@media print { nav { display: none; } th { position: static; }
+  .scroll { max-height: none; overflow: visible; } }
 """
 
 
@@ -125,7 +134,7 @@ def cards(items: Sequence[Card]) -> str:
 def figure(ax: Axes, caption: str, *, dpi: int = 100) -> str:
     """The Axes' figure as an embedded PNG (`data:` URI), with an alt text and a caption."""
     buffer = io.BytesIO()
-    ax.figure.savefig(buffer, format="png", dpi=dpi)
+    ax.figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (
         f'<figure><img src="data:image/png;base64,{data}" alt="{esc(caption)}">'
@@ -215,7 +224,8 @@ def _row(values: tuple, columns: Sequence[str]) -> str:
         css, title = _cell_class(value, text), ""
         if len(text) > MAX_TEXT:
             title, text = f' title="{esc(text)}"', text[: MAX_TEXT - 1] + "…"
-        cells.append(f'<td class="{css}"{title}>{esc(text)}</td>')
+        label = esc(str(column).replace("_", " "))
+        cells.append(f'<td class="{css}" data-label="{label}"{title}>{esc(text)}</td>')
     return "<tr>" + "".join(cells) + "</tr>"
 
 

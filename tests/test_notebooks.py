@@ -115,3 +115,18 @@ def test_notebooks_show_live_widgets_with_static_fallbacks(name):
     ]
     assert bundles
     assert all("text/html" in data and "pv-widget" in data["text/html"] for data in bundles)
+
+
+@pytest.mark.parametrize(
+    ("name", "charts"),
+    [("01-quickstart", 3), ("02-failure-investigation", 2), ("05-job-health", 2)],
+)
+def test_every_chart_cell_shows_its_chart_once_as_png(name, charts):
+    chart_cells = [
+        cell for cell in run(name).cells if cell.cell_type == "code" and "pv.plots." in cell.source
+    ]
+    assert len(chart_cells) == charts
+    for cell in chart_cells:
+        images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert len(images) == 1, cell.source
+        assert images[0]["data"]["image/png"]

@@ -282,3 +282,38 @@ def test_charts_of_the_samples_show_the_helpers_numbers(samples):
     ax = plots.step_funnel(funnel)
     assert _tick_texts(ax.yaxis) == funnel["step_type"].tolist()
     assert _bar_sizes(ax.containers[3], "get_width") == funnel["failure"].tolist()
+
+
+def _legend_inside_figure(ax) -> bool:
+    figure = ax.figure
+    figure.draw_without_rendering()
+    legend = ax.get_legend().get_window_extent(figure._get_renderer())
+    box = figure.bbox
+    return (
+        box.x0 <= legend.x0 and legend.x1 <= box.x1 and box.y0 <= legend.y0 <= legend.y1 <= box.y1
+    )
+
+
+def test_cycle_legend_of_ten_long_job_ids_stays_inside_the_figure():
+    jobs = [
+        f"Workday2AD.f38b2ffc80a44f5a91c9bc701e7ea419.{i:02d}cd73de00-81a0-4e2f" for i in range(10)
+    ]
+    starts = _times(*(f"2026-11-18 {h:02d}:00" for h in range(10)))
+    cycles = pd.DataFrame({"job_id": jobs, "start": starts, "failure_rate": np.linspace(0, 1, 10)})
+    ax = plots.cycle_failure_rate(cycles)
+    assert len(ax.get_legend().get_texts()) == 10
+    assert _legend_inside_figure(ax)
+
+
+def test_timeline_legend_of_eight_codes_stays_inside_the_figure():
+    codes = [f"{name}Code{i}" for i, name in enumerate(["EntryConflict", BAD_RESPONSE] * 5)]
+    timeline = pd.DataFrame(
+        {
+            "time": _times(*(f"2026-11-18 {h:02d}:00" for h in range(10))),
+            "error_code": codes,
+            "events": range(1, 11),
+        }
+    )
+    ax = plots.failures_over_time(timeline)
+    assert len(ax.get_legend().get_texts()) == 8
+    assert _legend_inside_figure(ax)

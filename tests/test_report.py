@@ -93,6 +93,18 @@ def test_top_errors_table_is_the_failure_summary(sample_page, samples):
     assert sum(int(r["events"]) for r in shown) <= 301  # failed or warned events
 
 
+def test_failure_table_shows_the_columns_its_heading_names_telling_ones_first(sample_page):
+    # heading: "Failures and warnings by code, category, target system and action"
+    assert sample_page.tables["top-errors"][0][0] == [
+        "status", "error code", "error category", "target system name", "action", "events",
+        "identities", "share", "recommended action", "last seen", "example reason",
+    ]  # fmt: skip
+    assert sample_page.tables["job-health"][0][0][:7] == [
+        "job id", "status code", "quarantined", "events", "failures", "escrow share",
+        "escrow risk",
+    ]  # fmt: skip
+
+
 def test_summary_files_are_the_helpers_results(tmp_path, samples):
     write_report(samples, tmp_path, parquet=False)
     saved = pd.read_csv(tmp_path / "summaries" / "failure_summary.csv")

@@ -92,3 +92,60 @@ def test_hostile_names_are_shown_as_text(browser, hostile_report):
     assert HOSTILE in browser.evaluate("document.body.innerText")
     assert browser.errors == []
     assert _foreign_requests(browser.requests) == []
+
+
+TOP_ERRORS_JS = """(() => {
+  const wrapper = document.querySelector('#top-errors table').parentElement;
+  const heads = wrapper.querySelectorAll('thead th');
+  const last = heads[heads.length - 1];
+  const first = wrapper.querySelector('tbody tr');
+  wrapper.scrollTo(wrapper.scrollWidth, 200);
+  const box = wrapper.getBoundingClientRect();
+  const cell = last.getBoundingClientRect();
+  return {
+    last: last.textContent,
+    wrapperHeight: box.height,
+    viewport: window.innerHeight,
+    wide: wrapper.scrollWidth > wrapper.clientWidth,
+    lastInside: cell.left >= box.left - 1 && cell.right <= box.right + 1,
+    headerAtTop: Math.abs(cell.top - box.top) <= 1,
+    firstRowHeight: first.getBoundingClientRect().height,
+  };
+})()"""
+
+
+def test_wide_tables_scroll_in_a_box_that_fits_the_window(browser, sample_report):
+    browser.open(sample_report.as_uri(), width=1200, height=900)
+    top = browser.evaluate(TOP_ERRORS_JS)
+    assert top["last"] == "example reason"
+    # the box (and its horizontal scrollbar) fits in the window, so the hidden columns are a
+    # scroll away; scrolled to the right and down, the last header is in view, stuck on top
+    assert top["wrapperHeight"] <= 0.8 * top["viewport"]
+    assert top["wide"]
+    assert top["lastInside"]
+    assert top["headerAtTop"]
+    assert top["firstRowHeight"] < 100  # long reasons wrap in a wide enough column
+
+
+NARROW_JS = """(() => {
+  const wrapper = document.querySelector('#top-errors table').parentElement;
+  const box = wrapper.getBoundingClientRect();
+  const cells = [...wrapper.querySelector('tbody tr').querySelectorAll('td')];
+  return {
+    fits: wrapper.scrollWidth <= wrapper.clientWidth,
+    labels: cells.map(c => getComputedStyle(c, '::before').content),
+    inside: cells.every(c => {
+      const r = c.getBoundingClientRect();
+      return r.width > 0 && r.left >= box.left - 1 && r.right <= box.right + 1;
+    }),
+  };
+})()"""
+
+
+def test_narrow_window_shows_every_column_of_a_row_as_labelled_lines(browser, sample_report):
+    browser.open(sample_report.as_uri(), width=400, height=800, mobile=True)
+    narrow = browser.evaluate(NARROW_JS)
+    assert narrow["fits"]
+    assert narrow["inside"]
+    assert narrow["labels"][0] == '"status: "'
+    assert narrow["labels"][-1] == '"example reason: "'
