@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -71,7 +72,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.run:
         run_method(args.run[0], Path(args.run[1]), Path(args.run[2]))
-        return
+        sys.stdout.flush()
+        os._exit(0)  # delta-rs may abort the interpreter at exit (134), as the CLI avoids
     with tempfile.TemporaryDirectory(prefix="provlytics-bench-store-") as tmp:
         work = Path(tmp)
         data = work / "data"

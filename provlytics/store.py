@@ -53,6 +53,7 @@ from provlytics.tables import (
     OCC,
     ProvisioningFrames,
     deduplicate,
+    last_rows,
     occurrence_schema,
     sort_tables,
     tag_occurrences,
@@ -188,7 +189,14 @@ class StoreWriter:
                 [p.cast(schema) for p in parts] or [schema.empty_table()]
             )
         self._writers.clear()
-        return deduplicate(tables)
+        ids = tables["events"]["event_id"]
+        if pc.count_distinct(ids).as_py() < len(ids):
+            return deduplicate(tables)
+        # every event once: its children are its own; no copies (the mapped staging is used)
+        out = {n: t.drop_columns([OCC]) if OCC in t.column_names else t for n, t in tables.items()}
+        jobs = out["job_status"]
+        out["job_status"] = jobs.take(last_rows(jobs, KEYS["job_status"]))
+        return out
 
 
 def _acquire(lock: FileLock, root: Path, timeout: float) -> None:
