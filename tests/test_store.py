@@ -3,6 +3,7 @@ random moments, run concurrently, on a full disk, and read by other engines."""
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import shutil
@@ -126,6 +127,33 @@ def test_kill_9_at_any_moment_leaves_a_consistent_store_and_a_rerun_converges(wo
             assert pv.read_parquet(store).counts() == expected
             assert not list(store.glob(".staging-*"))
         shutil.rmtree(store)
+
+
+def test_kill_9_inside_the_commit_leaves_the_previous_version_and_is_repaired(world, caplog):
+    """Killed once the children's commits began (a new `_delta_log` entry of `steps`) and
+    before the events commit: the store reads as before; the next load restores the children
+    and converges."""
+    rng = random.Random(7)
+    expected = pv.read_parquet(world["reference"]).counts()
+    for trial in range(5):
+        store = world["root"] / f"commit-killed-{trial}"
+        shutil.copytree(world["base"], store)
+        log = store / "steps" / "_delta_log"
+        entries = len(list(log.glob("*.json")))
+        process = cli("load", str(world["new"]), "--out", str(store))
+        while len(list(log.glob("*.json"))) == entries and process.poll() is None:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.05))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        check_consistent(store)
+        with caplog.at_level(logging.WARNING, logger="provlytics.store"):
+            pv.load_to_parquet(world["new"], store, progress=False)
+        assert check_consistent(store) == "success"
+        assert pv.read_parquet(store).counts() == expected
+        shutil.rmtree(store)
+    restored = [r for r in caplog.records if "restored to version" in r.getMessage()]
+    assert restored  # at least one kill fell between the children's and the events' commits
 
 
 @pytest.mark.parametrize("writers", [2, 3])
