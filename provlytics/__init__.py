@@ -35,7 +35,7 @@ _SOURCES = {
     ),
     "provlytics.loader": ("load", "load_to_parquet"),
     "provlytics.operations": ("OnDemandBatch", "provision_on_demand", "provision_on_demand_batch"),
-    "provlytics.parquet": ("read_parquet",),
+    "provlytics.datasets": ("read_parquet",),
     "provlytics.schema": ("SCHEMA_VERSION", "SCHEMAS"),
     "provlytics.sources.graph_logs": ("fetch_logs",),
     "provlytics.sources.jobs": ("job_status", "watch_job"),
@@ -67,6 +67,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from provlytics import analysis, plots, report, widgets
+    from provlytics.datasets import read_parquet
     from provlytics.errors import (
         AuthError,
         ConfigError,
@@ -91,7 +92,6 @@ if TYPE_CHECKING:
         provision_on_demand,
         provision_on_demand_batch,
     )
-    from provlytics.parquet import read_parquet
     from provlytics.schema import SCHEMA_VERSION, SCHEMAS
     from provlytics.sources.graph_logs import fetch_logs
     from provlytics.sources.jobs import job_status, watch_job

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,12 +15,13 @@ from provlytics import analysis
 from provlytics.commands_fetch import fetch_command
 from provlytics.commands_ops import jobs_command, on_demand_command, rules_command
 from provlytics.commands_report import report_command
+from provlytics.datasets import read_parquet
 from provlytics.errors import ProvlyticsError
 from provlytics.loader import load_to_parquet
-from provlytics.parquet import read_parquet
 from provlytics.redact import RedactingFilter
 from provlytics.report import write_report
 from provlytics.sources.reading import display_path
+from provlytics.store import LOCK_TIMEOUT
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
@@ -30,6 +33,19 @@ class _Group(click.Group):
     """Turns user errors into one line and an exit code: 2 for a wrong command line (click's
     own usage errors), 1 for what the inputs or the system refused (provlytics errors, a file
     that cannot be written, memory)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """As click's; when run as the program (arguments from `sys.argv`) after `deltalake`
+        was used, the process ends with `os._exit` once the output is flushed: delta-rs'
+        threads often abort the interpreter at exit (code 134) after a successful commit
+        (a known delta-rs problem, measured in the benchmarks note)."""
+        program = not args and kwargs.get("args") is None
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit as exc:
+            if program and "deltalake" in sys.modules:
+                _exit_process(exc.code)
+            raise
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -84,12 +100,20 @@ def main(verbose: int) -> None:
     is_flag=True,
     help="Set bad records and unreadable files aside instead of stopping.",
 )
-def load_command(paths: list[str], out: Path, collect_errors: bool) -> None:
-    """Load saved provisioning data (any dialect) into a Parquet dataset.
+@click.option(
+    "--lock-timeout",
+    type=float,
+    default=LOCK_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait while another process writes the store.",
+)
+def load_command(paths: list[str], out: Path, collect_errors: bool, lock_timeout: float) -> None:
+    """Load saved provisioning data (any dialect) into the store (Delta tables).
 
     PATHS are files, folders, .zip archives or quoted patterns ("exports/*.json").
     """
-    manifest = load_to_parquet(paths, out, on_error="collect" if collect_errors else "raise")
+    on_error = "collect" if collect_errors else "raise"
+    manifest = load_to_parquet(paths, out, on_error=on_error, lock_timeout=lock_timeout)
     _echo_manifest(manifest, out)
 
 
@@ -132,6 +156,14 @@ main.add_command(jobs_command)
 main.add_command(on_demand_command)
 main.add_command(rules_command)
 main.add_command(report_command)
+
+
+def _exit_process(code: object) -> None:
+    """End the process now with `code` (click's exit code), output flushed first."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
 
 
 def _echo_manifest(manifest: dict, out: Path) -> None:

@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 
 from provlytics.analysis import filter_frames
+from provlytics.datasets import read_parquet
 from provlytics.errors import ConfigError, ProvlyticsError
 from provlytics.loader import load
-from provlytics.parquet import MANIFEST, read_parquet
+from provlytics.parquet import MANIFEST
 from provlytics.privacy import KEY_VARIABLE
 from provlytics.report import write_report
 from provlytics.tables import ProvisioningFrames

@@ -9,12 +9,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from provlytics.datasets import dataset_writer
 from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables
 from provlytics.normalize.tasks import NormalizedPage, normalized_pages
-from provlytics.parquet import DatasetWriter, read_manifest
+from provlytics.parquet import read_manifest
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.files import FileTask, file_tasks
+from provlytics.store import LOCK_TIMEOUT
 from provlytics.tables import FramesBuilder, ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -67,14 +69,18 @@ def load_to_parquet(
     on_error: OnError = "raise",
     progress: bool | None = None,
     workers: int | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> dict[str, Any]:
     """Stream files into a Parquet dataset page by page, in bounded memory.
 
-    The dataset changes only once every input was read: on an error nothing is written.
-    Options as for `load`. Returns the manifest.
+    `out` is a store (`provlytics.store`: Delta tables, one transaction per load, writers
+    serialised by a lock); a folder that holds a plain dataset is merged into as such. The
+    store changes only once every input was read: on an error nothing is written. Options
+    as for `load`; `lock_timeout`: seconds to wait for another writer of the store before
+    `StoreBusyError`. Returns the manifest.
     """
     tasks = file_tasks(paths)  # nothing to read: an error before the dataset folder is made
-    writer = DatasetWriter(out)
+    writer = dataset_writer(out, lock_timeout=lock_timeout)
     sources: dict[str, None] = {}
     records = rejected = 0
     try:

@@ -41,6 +41,7 @@ from provlytics.schema import (
     TABLE_NAMES,
     TIME_COLUMNS,
 )
+from provlytics.store import is_store
 from provlytics.tables import (
     OCC,
     ProvisioningFrames,
@@ -229,6 +230,10 @@ def read_parquet(path: str | Path) -> ProvisioningFrames:
     command that rewrites the dataset (`provlytics load <inputs> --out NEW_DIR`).
     """
     root = Path(path)
+    if is_store(root):  # the Delta store: `provlytics.datasets.read_parquet`
+        from provlytics.datasets import read_parquet as read_any
+
+        return read_any(root)
     manifest = read_manifest(root)
     schema_version = manifest.get("schema_version")
     check_version(schema_version, str(root / MANIFEST))
@@ -272,9 +277,18 @@ def _manifest_info(info: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def write_manifest(root: Path, info: dict[str, Any]) -> Path:
-    """Write `manifest.json` atomically, describing the whole dataset as it now is."""
+def write_manifest(
+    root: Path, info: dict[str, Any], *, facts: dict[str, Any] | None = None
+) -> Path:
+    """Write `manifest.json` atomically, describing the whole dataset as it now is.
+
+    `facts` (row counts and time range) are those of a store; else counted from the files.
+    """
     previous = _previous_manifest(root)
+    facts = facts or {
+        "row_counts": {name: _row_count(root / name) for name in TABLE_NAMES},
+        "time_range": _time_range(root / "events"),
+    }
     sources = list(
         dict.fromkeys([*previous.get("sources", []), *map(str, info.get("sources", []))])
     )
@@ -283,8 +297,7 @@ def write_manifest(root: Path, info: dict[str, Any]) -> Path:
         "tool_version": version("provlytics"),
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sources": sources,
-        "row_counts": {name: _row_count(root / name) for name in TABLE_NAMES},
-        "time_range": _time_range(root / "events"),
+        **facts,
         **{k: v for k, v in info.items() if k != "sources"},
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace")

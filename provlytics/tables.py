@@ -79,11 +79,13 @@ class ProvisioningFrames:
         """Rows per table."""
         return {name: t.num_rows for name, t in self._tables.items()}
 
-    def to_parquet(self, path: str | Path) -> Path:
-        """Write (or merge into) a Parquet dataset folder; see `provlytics.parquet`."""
-        from provlytics.parquet import write_dataset
+    def to_parquet(self, path: str | Path, *, store: bool = False) -> Path:
+        """Write a plain Parquet snapshot into a new folder, or merge into a store (or a
+        plain dataset) already there; `store=True` makes a new folder a store. See
+        `provlytics.datasets`."""
+        from provlytics.datasets import write_dataset
 
-        return write_dataset(self, path)
+        return write_dataset(self, path, store=store)
 
     def pseudonymize(self, key: bytes | str) -> ProvisioningFrames:
         """These tables with personal values replaced by keyed HMAC-SHA256 tokens; see

@@ -123,7 +123,7 @@ def fetch_logs(
     if incremental and box is not None:
         _advance_watermark(box, frames, criteria or "")
     if out is not None:
-        frames.to_parquet(out)
+        frames.to_parquet(out, store=True)
     return frames
 
 

@@ -1,0 +1,199 @@
+"""Which form a dataset folder takes, and writing and reading each (DESIGN §3).
+
+The **store** (`load_to_parquet`, `provlytics load/fetch --out`, `frames.to_parquet` into an
+existing store) is the Delta tables of `provlytics.store`; the **snapshot**
+(`frames.to_parquet(new_dir)`, `provlytics report`) is the plain Hive-partitioned Parquet of
+`provlytics.parquet`, written into a fresh folder beside the target and renamed into place.
+`read_parquet` reads both, and plain datasets of schema version 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from provlytics.errors import ProvlyticsError
+from provlytics.manifest_sources import printable, relative_sources
+from provlytics.normalize.batch import PageTables
+from provlytics.owner_only import DIRECTORY_MODE, FILE_MODE, private_dirs
+from provlytics.parquet import (
+    DatasetWriter,
+    _manifest_info,
+    _previous_manifest,
+    _refuse_mix,
+    _refuse_other_version,
+    write_manifest,
+)
+from provlytics.parquet import read_parquet as read_plain
+from provlytics.store import LOCK_TIMEOUT, StoreWriter, is_store, read_store, summary
+from provlytics.tables import ProvisioningFrames
+
+logger = logging.getLogger(__name__)
+
+
+class StoreDatasetWriter:
+    """`DatasetWriter`'s interface over a store: one locked transaction, then the manifest."""
+
+    def __init__(self, root: str | Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise ProvlyticsError(f"{printable(self.root)} is a file; give a folder for the store")
+        _refuse_other_version(self.root)
+        try:
+            private_dirs(self.root)
+        except OSError as exc:
+            raise ProvlyticsError(
+                f"{printable(self.root)}: cannot create the store ({exc})"
+            ) from exc
+        self._store = StoreWriter(self.root, lock_timeout=lock_timeout)
+
+    def write_page(self, page: PageTables) -> None:
+        """Stage one normalized page."""
+        self._store.write_page(page)
+
+    def write_jobs(self, batch: Any) -> None:
+        """Stage job-status rows."""
+        self._store.write_jobs(batch)
+
+    def write_frames(self, frames: ProvisioningFrames) -> None:
+        """Hold in-memory frames for the commit."""
+        self._store.write_frames(frames)
+
+    def commit(self, manifest: dict[str, Any]) -> Path:
+        """Commit the load as one store version, then write `manifest.json` (under the lock)."""
+        try:
+            _refuse_mix(self.root, manifest.get("pseudonymized"))
+            info = _manifest_info(manifest)
+        except BaseException:
+            self.abort()
+            raise
+        version = self._store.commit(info)
+        try:
+            _owner_only(self.root)
+            return write_manifest(
+                self.root, {**info, "store_version": version}, facts=summary(self.root)
+            )
+        except OSError as exc:
+            logger.warning(
+                "%s: version %d committed; manifest.json not written (%s)", self.root, version, exc
+            )
+            return self.root / "manifest.json"
+        finally:
+            self._store.abort()
+
+    def abort(self) -> None:
+        """Drop what was staged; the store stays as it was."""
+        self._store.abort()
+
+
+def _owner_only(root: Path) -> None:
+    """Folders 0700 and files 0600 below the store (delta-rs creates them by the umask)."""
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), DIRECTORY_MODE)
+        for name in files:
+            os.chmod(os.path.join(folder, name), FILE_MODE)
+
+
+def write_dataset(frames: ProvisioningFrames, path: str | Path, *, store: bool = False) -> Path:
+    """Write in-memory frames; returns the folder.
+
+    Into a store, or anywhere but a plain dataset if `store`, one transaction merging them
+    in; else into a new or empty folder, a plain snapshot written beside it and renamed into
+    place; into a plain dataset, merged into it.
+
+    Raises:
+        ProvlyticsError: the folder could not be written (naming it); nothing is left.
+    """
+    root = Path(path)
+    if is_store(root) or (store and not (root / "manifest.json").exists()):
+        _write(StoreDatasetWriter(root), frames)
+        return root
+    if not root.exists() or (root.is_dir() and not any(root.iterdir())):
+        return _write_snapshot(frames, root)
+    _write(DatasetWriter(root), frames)
+    return root
+
+
+def _write(writer: DatasetWriter | StoreDatasetWriter, frames: ProvisioningFrames) -> None:
+    try:
+        writer.write_frames(frames)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit(_frames_info(frames))
+
+
+def _frames_info(frames: ProvisioningFrames) -> dict[str, Any]:
+    info = {
+        "sources": relative_sources(frames.sources),
+        "records_read": frames.records_read,
+        "records_rejected": len(frames.rejected),
+    }
+    if frames.pseudonymized:
+        info["pseudonymized"] = frames.pseudonymized
+    return info
+
+
+def _write_snapshot(frames: ProvisioningFrames, root: Path) -> Path:
+    """A plain dataset written into a fresh folder beside `root`, renamed into place."""
+    private_dirs(root.parent)
+    fresh = root.parent / f".{root.name}.new-{uuid.uuid4().hex}"
+    try:
+        _write(DatasetWriter(fresh), frames)
+        if root.exists():
+            root.rmdir()  # empty: checked by the caller
+        os.rename(fresh, root)
+    except OSError as exc:
+        raise ProvlyticsError(
+            f"{printable(root)}: the snapshot could not be written ({exc})"
+        ) from exc
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    return root
+
+
+def dataset_writer(
+    out: str | Path, *, lock_timeout: float = LOCK_TIMEOUT
+) -> StoreDatasetWriter | DatasetWriter:
+    """The writer of a streamed load: a store, unless `out` already holds a plain dataset."""
+    root = Path(out)
+    if is_store(root) or not (root / "manifest.json").exists():
+        return StoreDatasetWriter(root, lock_timeout=lock_timeout)
+    logger.info("%s holds a plain dataset: merging into it as such", root)
+    return DatasetWriter(root)
+
+
+def read_parquet(
+    path: str | Path, *, version: int | None = None, as_of: datetime | str | None = None
+) -> ProvisioningFrames:
+    """Read a store or a plain dataset written by provlytics into `ProvisioningFrames`.
+
+    Args:
+        path: the folder.
+        version: a store only: the store version to read (`manifest.json`'s
+            `store_version` after each load; versions before the latest load are vacuumed).
+        as_of: a store only: the store as it was at this time (datetime or ISO text).
+
+    Raises:
+        InputError: not a dataset, an unknown version, or a plain dataset of a schema
+            version this provlytics cannot read (see `provlytics.upgrade`).
+        ConfigError: `version`/`as_of` given for a plain dataset.
+    """
+    root = Path(path)
+    if not is_store(root):
+        if version is not None or as_of is not None:
+            from provlytics.errors import ConfigError
+
+            raise ConfigError(f"{root} is a plain Parquet dataset: it has no versions")
+        return read_plain(root)
+    tables, _info = read_store(root, version=version, as_of=as_of)
+    manifest = _previous_manifest(root)
+    frames = ProvisioningFrames(tables, sources=manifest.get("sources", []))
+    frames.pseudonymized = manifest.get("pseudonymized")
+    return frames

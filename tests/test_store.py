@@ -1,0 +1,218 @@
+"""The store (Delta tables) from the outside: through the CLI in real processes, killed at
+random moments, run concurrently, on a full disk, and read by other engines."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import payloads as p
+import pytest
+from deltalake import DeltaTable
+from filelock import FileLock
+
+import provlytics as pv
+from provlytics.schema import TABLE_NAMES
+
+CLI = "from provlytics.cli import main; main()"
+EVENTS = 3000
+FILES = 3
+# children of each event version: (steps, modified_properties, errors)
+CHILDREN = {"failure": (3, 6, 1), "success": (2, 5, 0)}
+
+
+def cli(*args: str, **options: object) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", CLI, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )
+
+
+def finished(process: subprocess.Popen) -> tuple[int, str]:
+    _out, err = process.communicate(timeout=120)
+    return process.returncode, err
+
+
+def write_inputs(folder: Path, make: object, ids: range, *, files: int = FILES) -> Path:
+    """`files` Graph pages of clones of one record, ids `ev-<n>`, over three days."""
+    chunks = [list(ids)[i::files] for i in range(files)]
+    for number, chunk in enumerate(chunks):
+        records = []
+        for n in chunk:
+            record = make()
+            record["id"] = f"ev-{n}"
+            record["activityDateTime"] = f"2026-07-{15 + n % 3}T10:{n % 60:02d}:00Z"
+            records.append(record)
+        p.write_json(folder / f"page-{number}.json", p.graph_page(*records))
+    return folder
+
+
+def check_consistent(store: Path) -> str:
+    """Every event once, all of one version, each with exactly its version's children;
+    returns the version's status."""
+    frames = pv.read_parquet(store)
+    events = frames.events
+    assert len(events) == EVENTS and events["event_id"].is_unique
+    statuses = set(events["status"])
+    assert len(statuses) == 1, statuses  # a load is all or nothing
+    (status,) = statuses
+    for table, expected in zip(
+        ("steps", "modified_properties", "errors"), CHILDREN[status], strict=True
+    ):
+        counts = getattr(frames, table).groupby("event_id").size()
+        if expected:
+            assert len(counts) == EVENTS and set(counts) == {expected}, table
+        else:
+            assert len(counts) == 0, table
+    return status
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("store")
+    old = write_inputs(root / "old", p.v1_failure_contoso, range(EVENTS))
+    new = write_inputs(root / "new", p.v1_success_aws, range(EVENTS))
+    base = root / "base"
+    pv.load_to_parquet(old, base, progress=False)
+    reference = root / "reference"
+    shutil.copytree(base, reference)
+    began = time.monotonic()
+    code, err = finished(cli("load", str(new), "--out", str(reference)))
+    seconds = time.monotonic() - began
+    assert code == 0, err  # after a merge: no abort at interpreter exit (exit 134)
+    return {"root": root, "old": old, "new": new, "base": base, "reference": reference,
+            "seconds": seconds}  # fmt: skip
+
+
+def test_the_reference_load_replaces_every_event_with_its_children(world):
+    assert check_consistent(world["base"]) == "failure"
+    assert check_consistent(world["reference"]) == "success"
+    assert pv.read_parquet(world["reference"]).counts() == {
+        "events": 3000, "steps": 6000, "modified_properties": 15000, "errors": 0,
+        "job_status": 0,
+    }  # fmt: skip
+
+
+def test_time_travel_shows_the_store_before_the_last_load(world):
+    manifest = pv.parquet.read_manifest(world["reference"])
+    before = pv.read_parquet(world["reference"], version=manifest["store_version"] - 1)
+    assert set(before.events["status"]) == {"failure"}
+    assert len(before.errors) == EVENTS
+
+
+def test_kill_9_at_any_moment_leaves_a_consistent_store_and_a_rerun_converges(world):
+    rng = random.Random(13)
+    expected = pv.read_parquet(world["reference"]).counts()
+    for trial in range(20):
+        store = world["root"] / f"killed-{trial}"
+        shutil.copytree(world["base"], store)
+        process = cli("load", str(world["new"]), "--out", str(store))
+        time.sleep(rng.uniform(0, 1.25 * world["seconds"]))  # some after it ended
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        check_consistent(store)
+        if trial % 4 == 0:  # the re-run repairs what the dead one left, then loads
+            pv.load_to_parquet(world["new"], store, progress=False)
+            assert check_consistent(store) == "success"
+            assert pv.read_parquet(store).counts() == expected
+            assert not list(store.glob(".staging-*"))
+        shutil.rmtree(store)
+
+
+def test_kill_9_inside_the_commit_leaves_the_previous_version_and_is_repaired(world, caplog):
+    """Killed once the children's commits began (a new `_delta_log` entry of `steps`) and
+    before the events commit: the store reads as before; the next load restores the children
+    and converges."""
+    rng = random.Random(7)
+    expected = pv.read_parquet(world["reference"]).counts()
+    for trial in range(5):
+        store = world["root"] / f"commit-killed-{trial}"
+        shutil.copytree(world["base"], store)
+        log = store / "steps" / "_delta_log"
+        entries = len(list(log.glob("*.json")))
+        process = cli("load", str(world["new"]), "--out", str(store))
+        while len(list(log.glob("*.json"))) == entries and process.poll() is None:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.05))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        check_consistent(store)
+        with caplog.at_level(logging.WARNING, logger="provlytics.store"):
+            pv.load_to_parquet(world["new"], store, progress=False)
+        assert check_consistent(store) == "success"
+        assert pv.read_parquet(store).counts() == expected
+        shutil.rmtree(store)
+    restored = [r for r in caplog.records if "restored to version" in r.getMessage()]
+    assert restored  # at least one kill fell between the children's and the events' commits
+
+
+@pytest.mark.parametrize("writers", [2, 3])
+def test_concurrent_loads_of_disjoint_inputs_keep_every_event_once(world, writers):
+    inputs = [
+        write_inputs(world["root"] / f"part-{writers}-{w}", p.v1_failure_contoso,
+                     range(w * 1000, (w + 1) * 1000), files=1)
+        for w in range(writers)
+    ]  # fmt: skip
+    store = world["root"] / f"concurrent-{writers}"
+    processes = [cli("load", str(folder), "--out", str(store)) for folder in inputs]
+    results = [finished(process) for process in processes]
+    assert [code for code, _err in results] == [0] * writers, results
+    frames = pv.read_parquet(store)
+    assert len(frames.events) == 1000 * writers and frames.events["event_id"].is_unique
+    assert len(frames.steps) == 3000 * writers and len(frames.errors) == 1000 * writers
+
+
+def test_a_writer_that_cannot_get_the_lock_says_so_and_changes_nothing(world, tmp_path):
+    store = tmp_path / "store"
+    shutil.copytree(world["base"], store)
+    with FileLock(str(store / ".provlytics.lock")):
+        code, err = finished(
+            cli("load", str(world["new"]), "--out", str(store), "--lock-timeout", "0.5")
+        )
+    assert code == 1
+    assert "another provlytics process kept the store locked for 0 s" in err
+    assert "waiting up to 0 s" in err
+    assert check_consistent(store) == "failure"
+
+
+def test_other_engines_read_the_same_counts_through_the_delta_log(world):
+    duckdb = pytest.importorskip("duckdb")
+    counts = pv.read_parquet(world["reference"]).counts()
+    for name in TABLE_NAMES:
+        dataset = DeltaTable(str(world["reference"] / name)).to_pyarrow_dataset()
+        assert dataset.count_rows() == counts[name], name
+        ((rows,),) = duckdb.sql("SELECT count(*) FROM dataset").fetchall()
+        assert rows == counts[name], name
+
+
+def test_a_full_disk_gives_a_clear_error_and_leaves_the_store_as_it_was(world, tmp_path):
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)])
+    if done.returncode != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail("mount -t tmpfs failed as root under CI")
+        pytest.skip("mount -t tmpfs failed (no permission in this container)")
+    try:
+        store = mount / "store"
+        small = write_inputs(tmp_path / "small-in", p.v1_failure_contoso, range(100), files=1)
+        pv.load_to_parquet(small, store, progress=False)
+        before = pv.read_parquet(store).counts()
+        with pytest.raises(pv.ProvlyticsError, match=f"{store}: the store could not be written"):
+            pv.load_to_parquet(world["new"], store, progress=False)
+        assert pv.read_parquet(store).counts() == before
+        assert not list(store.glob(".staging-*"))
+    finally:
+        subprocess.run(["umount", "--lazy", str(mount)], check=True)
