@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import shutil
 import uuid
 from datetime import datetime
@@ -47,7 +48,7 @@ from deltalake import CommitProperties, DeltaTable, WriterProperties, write_delt
 from deltalake.exceptions import DeltaError
 from filelock import FileLock, Timeout
 
-from provlytics.errors import InputError, ProvlyticsError
+from provlytics.errors import ConfigError, InputError, ProvlyticsError
 from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
 from provlytics.tables import (
     OCC,
@@ -99,7 +100,7 @@ class StoreWriter:
 
     def __init__(self, root: str | Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
         self.root = Path(root)
-        self._lock = FileLock(str(self.root / LOCK))
+        self._lock = FileLock(str(self.root / LOCK), mode=0o600)
         _acquire(self._lock, self.root, lock_timeout)
         try:
             _guarded(self.root, lambda: recover(self.root))
@@ -324,28 +325,34 @@ def read_store(
 ) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     """The store's tables at one store version (the latest by default).
 
+    A version that is a maintenance commit (a vacuum) holds the data of the load before it.
+
     Args:
         root: the store folder.
-        version: a store version (the events table's Delta version).
-        as_of: the store as it was at this time (a datetime or ISO text).
+        version: a store version (the events table's Delta version, `store_version` in the
+            manifest after each load).
+        as_of: the store as it was at this time (a datetime, or ISO text such as
+            "2026-11-30" or "2026-11-30T09:00:00Z"; UTC when no zone is given).
 
     Returns:
         (table name -> Arrow table in `SCHEMAS`, the `info` of that version's load).
 
     Raises:
-        InputError: no such version (or vacuumed), or not a store.
+        ConfigError: both `version` and `as_of`, or a time that is not one.
+        InputError: no such version, one no longer kept, a time before the store began, or
+            not a store.
     """
     root = Path(root)
+    events = _events_table(root, version, as_of)
     try:
-        events = _events_table(root, version, as_of)
         versions = _commit_versions(root, events)
         tables = {"events": events.to_pyarrow_table()}
         for name in OTHERS:
             tables[name] = DeltaTable(str(root / name), version=versions[name]).to_pyarrow_table()
     except (DeltaError, OSError, KeyError, ValueError) as exc:
-        raise InputError(str(root), f"cannot read the store at this version ({exc})") from exc
+        raise InputError(str(root), _unreadable(events.version(), exc)) from exc
     out = {name: _without_dates(name, table) for name, table in tables.items()}
-    return sort_tables(out), _commit_info(root / "events", events)["info"]
+    return sort_tables(out), _load_commit(root / "events", events.version())[1]["info"]
 
 
 def datasets(root: str | Path, *, version: int | None = None) -> dict[str, Any]:
@@ -360,17 +367,95 @@ def datasets(root: str | Path, *, version: int | None = None) -> dict[str, Any]:
 
 
 def _events_table(root: Path, version: int | None, as_of: datetime | str | None) -> DeltaTable:
-    table = DeltaTable(str(root / "events"), version=version)
-    if as_of is not None:
-        table.load_as_version(as_of)
+    """The events table at the version asked for, or an error that says what there is."""
+    if version is not None and as_of is not None:
+        raise ConfigError("give version= or as_of=, not both")
+    try:
+        table = DeltaTable(str(root / "events"))
+    except (DeltaError, OSError) as exc:
+        raise InputError(str(root), f"not a provlytics store ({_plain(exc)})") from exc
+    latest = table.version()
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= latest:
+            raise InputError(
+                str(root), f"no store version {version!r}: versions run from 0 to {latest}"
+            )
+        chosen = version
+    elif as_of is not None:
+        chosen = _version_at(root, table, _utc(as_of))
+    else:
+        return table
+    try:
+        table.load_as_version(chosen)
+    except (DeltaError, OSError, ValueError) as exc:
+        raise InputError(str(root), _unreadable(chosen, exc)) from exc
     return table
 
 
-def _commit_info(path: Path, table: DeltaTable) -> dict[str, Any]:
-    """The provlytics facts of the table's current commit (versions and load info), read
-    from the commit's `commitInfo` action in `_delta_log/<version>.json` (the Delta
-    protocol; `history()` numbers entries of a table opened at an old version oddly)."""
-    commit = path / "_delta_log" / f"{table.version():020d}.json"
+def _utc(value: datetime | str) -> datetime:
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"as_of={value!r} is not a date or time") from exc
+    if pd.isna(stamp):
+        raise ConfigError(f"as_of={value!r} is not a date or time")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def _version_at(root: Path, table: DeltaTable, when: datetime) -> int:
+    """The newest events version committed at or before `when`."""
+    times = {
+        entry["version"]: entry["timestamp"] for entry in table.history() if "version" in entry
+    }
+    millis = when.timestamp() * 1000
+    before = [v for v, stamp in times.items() if stamp <= millis]
+    if not before:
+        first = datetime.fromtimestamp(min(times.values()) / 1000, tz=when.tzinfo)
+        raise InputError(
+            str(root),
+            f"no store version as of {when:%Y-%m-%d %H:%M:%S} UTC: "
+            f"the store began at {first:%Y-%m-%d %H:%M:%S} UTC",
+        )
+    return max(before)
+
+
+def _unreadable(version: int, exc: BaseException) -> str:
+    text = _plain(exc)
+    if "not found" in text.lower() or "no such file" in text.lower():
+        return (
+            f"store version {version} is no longer kept: each load keeps the latest version "
+            "and the one before it (older files are vacuumed)"
+        )
+    return f"cannot read store version {version} ({text})"
+
+
+def _plain(exc: BaseException) -> str:
+    """An exception's text on one line, without terminal colour codes (delta-rs adds them)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    return " ".join(text.split())
+
+
+def _load_commit(path: Path, version: int) -> tuple[int, dict[str, Any]]:
+    """The newest load commit at or before `version` (maintenance commits such as a vacuum
+    name no versions and hold the data of the load before them), with its facts."""
+    for candidate in range(version, -1, -1):
+        info = _commit_info_at(path, candidate)
+        if info is None:
+            break
+        if info["versions"]:
+            return candidate, info
+    return version, {"versions": {}, "info": {}}
+
+
+def _commit_info_at(path: Path, version: int) -> dict[str, Any] | None:
+    """The provlytics facts of one commit, read from its `commitInfo` action in
+    `_delta_log/<version>.json` (the Delta protocol); None when that file is gone."""
+    commit = path / "_delta_log" / f"{version:020d}.json"
+    if not commit.is_file():
+        return None
     for line in commit.read_text(encoding="utf-8").splitlines():
         entry = json.loads(line).get("commitInfo") if line.strip() else None
         if entry is not None:
@@ -379,6 +464,11 @@ def _commit_info(path: Path, table: DeltaTable) -> dict[str, Any]:
                 "info": json.loads(entry.get(INFO, "{}")),
             }
     return {"versions": {}, "info": {}}
+
+
+def _commit_info(path: Path, table: DeltaTable) -> dict[str, Any]:
+    """The provlytics facts of the load the table's current version holds."""
+    return _load_commit(path, table.version())[1]
 
 
 def _commit_versions(root: Path, events: DeltaTable) -> dict[str, int]:

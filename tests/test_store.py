@@ -216,3 +216,25 @@ def test_a_full_disk_gives_a_clear_error_and_leaves_the_store_as_it_was(world, t
         assert not list(store.glob(".staging-*"))
     finally:
         subprocess.run(["umount", "--lazy", str(mount)], check=True)
+
+
+def test_time_travel_says_what_versions_there_are(tmp_path):
+    store = tmp_path / "store"
+    for _ in range(3):  # each load after the first vacuums: maintenance commits in between
+        pv.load_to_parquet("data/samples/graph-v1", store, progress=False)
+    latest = DeltaTable(str(store / "events")).version()
+    assert (store / ".provlytics.lock").stat().st_mode & 0o077 == 0
+    for version in range(1, latest + 1):  # a vacuum commit holds the load before it
+        assert len(pv.read_parquet(store, version=version).events) == 1050
+    with pytest.raises(pv.InputError, match="no longer kept"):
+        pv.read_parquet(store, version=0)
+    for bad in (-1, latest + 1):
+        with pytest.raises(pv.InputError, match=f"versions run from 0 to {latest}"):
+            pv.read_parquet(store, version=bad)
+    with pytest.raises(pv.InputError, match="the store began at"):
+        pv.read_parquet(store, as_of="2020-01-01")
+    assert len(pv.read_parquet(store, as_of="2999-01-01").events) == 1050
+    with pytest.raises(pv.ConfigError, match="not both"):
+        pv.read_parquet(store, version=1, as_of="2999-01-01")
+    with pytest.raises(pv.ConfigError, match="not a date"):
+        pv.read_parquet(store, as_of="last tuesday")
