@@ -22,6 +22,7 @@ import pandas as pd
 from provlytics import analysis, plots
 from provlytics import report_html as h
 from provlytics.errors import InputError
+from provlytics.owner_only import private_dirs, private_file
 from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -98,15 +99,16 @@ def write_report(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "the report folder is a file")
-    out.mkdir(parents=True, exist_ok=True)
+    summaries = compute_summaries(frames)  # everything that can fail before anything is written
+    generated = (now or datetime.now(UTC)).astimezone(UTC)
+    page = render_report(frames, summaries, title=title, scope=scope, now=generated)
+    private_dirs(out)  # the report holds names and UPNs: owner-only, like the datasets
     if parquet:
         frames.to_parquet(out)
-    summaries = compute_summaries(frames)
     write_summaries(summaries, out / SUMMARIES)
-    generated = (now or datetime.now(UTC)).astimezone(UTC)
     path = out / REPORT_FILE
-    page = render_report(frames, summaries, title=title, scope=scope, now=generated)
     path.write_text(page, encoding="utf-8")
+    private_file(path)
     logger.info("wrote %s", path)
     return path
 
@@ -136,11 +138,12 @@ def compute_summaries(frames: ProvisioningFrames) -> Summaries:
 
 def write_summaries(summaries: Summaries, folder: Path) -> list[Path]:
     """One CSV per summary table (UTF-8, ISO times), returned in the order written."""
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dirs(folder)
     paths = []
     for name, df in summaries.items():
         path = folder / f"{name}.csv"
         df.to_csv(path, index=False, encoding="utf-8", date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+        private_file(path)
         paths.append(path)
     return paths
 

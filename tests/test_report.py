@@ -268,3 +268,11 @@ def test_cycles_table_lists_the_worst_cycles_first(sample_page, samples):
     worst = cycles.sort_values(["failure", "start"], ascending=[False, True], kind="stable")
     assert [r["failure"] for r in shown] == [f"{v:,}" for v in worst["failure"].head(25)]
     assert int(shown[0]["failure"]) == cycles["failure"].max() > 1
+
+
+def test_the_report_folder_is_owner_only(tmp_path, samples):
+    path = pv.report.write_report(samples, tmp_path / "out", parquet=False)
+    written = [path, *sorted((tmp_path / "out" / "summaries").glob("*.csv"))]
+    assert len(written) > 10
+    assert all(p.stat().st_mode & 0o077 == 0 for p in written)
+    assert all((tmp_path / "out" / d).stat().st_mode & 0o077 == 0 for d in ("", "summaries"))
