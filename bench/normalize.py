@@ -140,11 +140,13 @@ def _naive(pd, data: Path, out: Path) -> None:
     props.astype(str).to_parquet(out / "modified_properties.parquet")
 
 
-def _run(method: str, data: Path, work: Path) -> dict:
+def run_child(module: str, method: str, data: Path, work: Path) -> dict:
+    """Run `python -m <module> --run METHOD DATA OUT` in a fresh process; its last stdout
+    line is the JSON result (so imports and memory of one method never count for another)."""
     out = work / f"out-{method}"
     shutil.rmtree(out, ignore_errors=True)
     result = subprocess.run(
-        [sys.executable, "-m", "bench.normalize", "--run", method, str(data), str(out)],
+        [sys.executable, "-m", module, "--run", method, str(data), str(out)],
         check=True,
         capture_output=True,
         text=True,
@@ -177,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         runs: list[list[dict]] = [[] for _ in plan]
         for _ in range(args.repeat):  # rounds, so that a slow spell of the machine hits all
             for step, (method, *_, data) in enumerate(plan):
-                runs[step].append(_run(method, data, work))
+                runs[step].append(run_child("bench.normalize", method, data, work))
         _report([(*step[:4], _summary(r)) for step, r in zip(plan, runs, strict=True)])
 
 

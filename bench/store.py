@@ -19,15 +19,13 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.normalize import write_pages
+from bench.normalize import run_child, write_pages
 
 METHODS = ("plain", "store", "merge")
 NAMES = {"plain": "plain Parquet", "store": "store (new)", "merge": "store (merge all)"}
@@ -50,18 +48,6 @@ def run_method(method: str, data: Path, out: Path) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
 
 
-def _run(method: str, data: Path, work: Path) -> dict:
-    out = work / f"out-{method}"
-    shutil.rmtree(out, ignore_errors=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.store", "--run", method, str(data), str(out)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -81,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         runs: dict[str, list[dict]] = {m: [] for m in METHODS}
         for _ in range(args.repeat):  # rounds, so that a slow spell of the machine hits all
             for method in METHODS:
-                runs[method].append(_run(method, data, work))
+                runs[method].append(run_child("bench.store", method, data, work))
     plain = statistics.median(r["seconds"] for r in runs["plain"])
     print(f"{'method':<20}{'records':>9}{'rec/s':>10}{'x plain':>9}{'peak MB':>9}")
     for method in METHODS:

@@ -27,9 +27,9 @@ from provlytics.parquet import (
     _previous_manifest,
     _refuse_mix,
     _refuse_other_version,
+    read_plain,
     write_manifest,
 )
-from provlytics.parquet import read_parquet as read_plain
 from provlytics.store import LOCK_TIMEOUT, StoreWriter, is_store, read_store, summary
 from provlytics.tables import ProvisioningFrames
 

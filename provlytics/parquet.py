@@ -41,7 +41,6 @@ from provlytics.schema import (
     TABLE_NAMES,
     TIME_COLUMNS,
 )
-from provlytics.store import is_store
 from provlytics.tables import (
     OCC,
     ProvisioningFrames,
@@ -222,18 +221,15 @@ def _refuse_mix(root: Path, pseudonymized: dict[str, Any] | None) -> None:
         )
 
 
-def read_parquet(path: str | Path) -> ProvisioningFrames:
-    """Read a dataset folder written by provlytics back into `ProvisioningFrames`.
+def read_plain(path: str | Path) -> ProvisioningFrames:
+    """Read a plain Parquet dataset folder written by provlytics into `ProvisioningFrames`
+    (`provlytics.datasets.read_parquet`, `pv.read_parquet`, reads stores as well).
 
     A dataset of an older schema version that `provlytics.upgrade` knows (version 1) is
     upgraded in memory; any other version raises `InputError` naming both versions and the
     command that rewrites the dataset (`provlytics load <inputs> --out NEW_DIR`).
     """
     root = Path(path)
-    if is_store(root):  # the Delta store: `provlytics.datasets.read_parquet`
-        from provlytics.datasets import read_parquet as read_any
-
-        return read_any(root)
     manifest = read_manifest(root)
     schema_version = manifest.get("schema_version")
     check_version(schema_version, str(root / MANIFEST))

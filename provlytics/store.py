@@ -352,7 +352,7 @@ def read_store(
     except (DeltaError, OSError, KeyError, ValueError) as exc:
         raise InputError(str(root), _unreadable(events.version(), exc)) from exc
     out = {name: _without_dates(name, table) for name, table in tables.items()}
-    return sort_tables(out), _load_commit(root / "events", events.version())[1]["info"]
+    return sort_tables(out), _commit_info(root / "events", events)["info"]
 
 
 def datasets(root: str | Path, *, version: int | None = None) -> dict[str, Any]:

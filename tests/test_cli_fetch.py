@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from fakegraph import TOKEN, FakeGraph
 
 from provlytics.commands_fetch import fetch_command
-from provlytics.parquet import read_parquet
+from provlytics.datasets import read_parquet
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from provlytics.commands_ops import jobs_command, on_demand_command, rules_command
-from provlytics.parquet import read_parquet
+from provlytics.datasets import read_parquet
 
 SP = AWS_SERVICE_PRINCIPAL_ID
 JOB_ID = "aWSSingleSignon.ff8bf889e03141ac8f7baedb059892ee.bfc8712e-0986-4d47-896b-6872713598c6"

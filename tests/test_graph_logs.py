@@ -14,9 +14,9 @@ from fakegraph import TOKEN, FakeClock, FakeGraph, TimedGraph, record
 from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
+from provlytics.datasets import read_parquet
 from provlytics.errors import ConfigError, GraphError, UnsafeRedirectError
 from provlytics.graph import GraphClient, StaticToken, build_filter
-from provlytics.parquet import read_parquet
 from provlytics.schema import TABLE_NAMES
 from provlytics.sources.graph_logs import fetch_logs, is_expired_skiptoken
 from provlytics.spool import Spool

@@ -10,8 +10,8 @@ Rules (DESIGN.md §5, STYLE.md §4):
   idempotent methods only: POST and PATCH are retried on 429/503 only.
 - 401 refreshes the token once; other 4xx are never retried.
 - TLS certificates are always verified, whatever the caller's `requests.Session` says
-  (`verify=False` on it is overridden; a CA-bundle path on it, `REQUESTS_CA_BUNDLE` or
-  `CURL_CA_BUNDLE` are honoured). A TLS failure is never retried: it raises `GraphError`.
+  (a session told not to verify is overridden; a CA-bundle path on it, `REQUESTS_CA_BUNDLE`
+  or `CURL_CA_BUNDLE` are honoured). A TLS failure is never retried: it raises `GraphError`.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ HTML or text (`_repr_mimebundle_`).
 
 from __future__ import annotations
 
+import abc
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,11 @@ ALL = "(all)"
 """Label of the option that selects every value of a dropdown (its value is None)."""
 
 
-class InvestigationWidget(traitlets.HasTraits):
+class _AbstractTraits(abc.ABCMeta, type(traitlets.HasTraits)):
+    """HasTraits' metaclass with abstract methods: a widget missing a hook cannot be built."""
+
+
+class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
     """Controls in, a DataFrame out, redrawn whenever a control (or the filter bar) changes.
 
     Attributes:
@@ -74,13 +79,13 @@ class InvestigationWidget(traitlets.HasTraits):
         self.output.outputs = output_items(self.panel)
         logger.debug("%s recomputed: %s", type(self).__name__, self.panel.headline)
 
+    @abc.abstractmethod
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:
         """The widget's controls; called once, before the first `_compute`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def _compute(self) -> Panel:
         """The answer for the current control values (calls pv.analysis / pv.plots only)."""
-        raise NotImplementedError
 
     def _scope(self, frames: ProvisioningFrames) -> ProvisioningFrames:
         """`frames` narrowed by the filter bar's selection (unchanged without a bar)."""
