@@ -245,3 +245,14 @@ def test_an_unknown_enumeration_member_sends_the_page_to_the_general_path(caplog
     assert rows["events"][0]["action"] is None
     assert rows["events"][0]["extra"]["provisioningAction"] == "teleport"
     assert "'provisioningAction': not a known enumeration member: 'teleport'" in caplog.text
+
+
+def test_tables_from_json_is_the_fast_path_of_one_page():
+    data = (
+        Path(__file__).parents[1] / "data/samples/graph-v1/provisioning-page-001.json"
+    ).read_bytes()
+    fast = graph_v1.tables_from_json(data)
+    records = graph_v1.decode_page(data)
+    assert fast is not None and fast.records == len(records)
+    assert fast.batches["events"].num_rows == len(records)
+    assert graph_v1.tables_from_json(b'{"value": [{"id": "1", "surprise": true}]}') is None

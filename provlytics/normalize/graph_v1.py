@@ -149,6 +149,29 @@ def decode_page(data: bytes | str) -> list[Record] | None:
         return None
 
 
+class FastTables(NamedTuple):
+    """What the fast path made of one page: a batch per table, the record each row came
+    from (per table, indexes into the page), and the number of records."""
+
+    batches: dict[str, pa.RecordBatch]
+    sources: dict[str, Sequence[int]]
+    records: int
+
+
+def tables_from_json(data: bytes | str) -> FastTables | None:
+    """A Graph v1.0 page, or a JSON array of v1.0 records, straight to the tables; None if
+    the text needs the general path (another shape, or any surprise `page_batches` names).
+
+    The one entry point of the fast path: callers hand it the page's bytes as read."""
+    records = decode_page(data)
+    if records is None:
+        return None
+    typed = page_batches(records)
+    if typed is None:
+        return None
+    return FastTables(*typed, len(records))
+
+
 def as_plain(record: Record) -> dict[str, Any]:
     """A typed record back as the JSON object it was decoded from, for the general path."""
     return orjson.loads(msgspec.json.encode(record))
