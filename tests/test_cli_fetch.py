@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from fakegraph import TOKEN, FakeGraph
 
-from provlytics.commands_fetch import fetch_command
+from provlytics.cli.fetch import fetch_command
 from provlytics.datasets import read_parquet
 
 

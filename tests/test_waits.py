@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from fakegraph import TOKEN, FakeClock, FakeGraph, make_records
 from pytest_httpserver import HTTPServer
 
-from provlytics.commands_fetch import fetch_command
+from provlytics.cli.fetch import fetch_command
 from provlytics.errors import ConfigError, ThrottledError
 from provlytics.graph import GraphClient
 from provlytics.graph.waits import WaitBudget

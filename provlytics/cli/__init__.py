@@ -12,9 +12,9 @@ from typing import Any
 import click
 
 from provlytics import analysis
-from provlytics.commands_fetch import fetch_command
-from provlytics.commands_ops import jobs_command, on_demand_command, rules_command
-from provlytics.commands_report import report_command
+from provlytics.cli.fetch import fetch_command
+from provlytics.cli.ops import jobs_command, on_demand_command, rules_command
+from provlytics.cli.report import report_command
 from provlytics.datasets import read_parquet
 from provlytics.errors import ProvlyticsError
 from provlytics.loader import load_to_parquet
@@ -23,7 +23,7 @@ from provlytics.report import write_report
 from provlytics.sources.reading import display_path
 from provlytics.store import LOCK_TIMEOUT
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
 
 _GLOB_CHARACTERS = frozenset("*?[")

@@ -4,7 +4,7 @@ Entra's "Provision on demand" pane lists the steps of the attempt (import, scope
 with the one that failed and its error; this command prints the same from the returned event:
 one line per step, the failing (or skipping) step's reason below it. Without `--rule`, the
 job's only synchronization rule is used (and named). Registered on the main group in
-`provlytics.cli`; credentials as in `provlytics.commands_graph`.
+`provlytics.cli`; credentials as in `provlytics.cli.graph`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from provlytics.commands_graph import client_from_options, graph_hint, graph_options
+from provlytics.cli.graph import client_from_options, graph_hint, graph_options
 from provlytics.errors import ConfigError, GraphError, ProvlyticsError
 from provlytics.graph.client import GraphClient
 from provlytics.operations import OnDemandBatch, only_rule, provision_on_demand_batch

@@ -2,7 +2,7 @@
 job list, and the synchronization rules on-demand provisioning needs.
 
 Registered on the main group in `provlytics.cli` (with `on-demand`, defined in
-`provlytics.commands_on_demand`); credentials as in `provlytics.commands_graph`.
+`provlytics.cli.on_demand`); credentials as in `provlytics.cli.graph`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from provlytics.commands_graph import FIND_SP_ID, client_from_options, graph_hint, graph_options
-from provlytics.commands_on_demand import on_demand_command
+from provlytics.cli.graph import FIND_SP_ID, client_from_options, graph_hint, graph_options
+from provlytics.cli.on_demand import on_demand_command
 from provlytics.errors import GraphError, ProvlyticsError
 from provlytics.loader import load
 from provlytics.operations import job_rules, service_principal_name

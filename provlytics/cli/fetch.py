@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from provlytics.commands_graph import client_from_options, graph_options
+from provlytics.cli.graph import client_from_options, graph_options
 from provlytics.errors import ProvlyticsError
 from provlytics.graph.odata import ACTIONS, STATUSES
 from provlytics.sources.graph_logs import DEFAULT_TOP, fetch_logs
