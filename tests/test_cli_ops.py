@@ -21,7 +21,8 @@ from payloads import (
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from provlytics.cli.ops import jobs_command, on_demand_command, rules_command
+from provlytics.cli.on_demand import on_demand_command
+from provlytics.cli.ops import jobs_command, rules_command
 from provlytics.datasets import read_parquet
 
 SP = AWS_SERVICE_PRINCIPAL_ID

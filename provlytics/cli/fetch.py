@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
+from provlytics.cli.defaults import DEFAULT_TOP
 from provlytics.cli.graph import client_from_options, graph_options
 from provlytics.errors import ProvlyticsError
 from provlytics.graph.odata import ACTIONS, STATUSES
-from provlytics.sources.graph_logs import DEFAULT_TOP, fetch_logs
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ SPOOL_FOLDER = ".spool"
 @graph_options
 def fetch_command(out: Path, spool: Path | None, **options: Any) -> None:
     """Fetch provisioning logs from Graph into a Parquet dataset, resumably."""
+    from provlytics.sources.graph_logs import fetch_logs
+
     try:
         with client_from_options(options) as client:
             frames = fetch_logs(client, spool=spool or out / SPOOL_FOLDER, out=out, **options)

@@ -4,7 +4,8 @@ Entra's "Provision on demand" pane lists the steps of the attempt (import, scope
 with the one that failed and its error; this command prints the same from the returned event:
 one line per step, the failing (or skipping) step's reason below it. Without `--rule`, the
 job's only synchronization rule is used (and named). Registered on the main group in
-`provlytics.cli`; credentials as in `provlytics.cli.graph`.
+`provlytics.cli`; credentials as in `provlytics.cli.graph`; pandas and the library are imported
+when the command runs.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from provlytics.cli.graph import client_from_options, graph_hint, graph_options
 from provlytics.errors import ConfigError, GraphError, ProvlyticsError
-from provlytics.graph.client import GraphClient
-from provlytics.operations import OnDemandBatch, only_rule, provision_on_demand_batch
-from provlytics.sources.on_demand import OnDemandResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from provlytics.graph.client import GraphClient
+    from provlytics.operations import OnDemandBatch
+    from provlytics.sources.on_demand import OnDemandResult
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +73,8 @@ def on_demand_command(
 
     Exits with status 1 when any subject failed.
     """
+    from provlytics.operations import provision_on_demand_batch
+
     subjects = _cli_subjects(users, group_id, members)
     try:
         with client_from_options(settings) as client:
@@ -89,6 +95,8 @@ def on_demand_command(
 
 def _the_only_rule(client: GraphClient, sp_id: str, job_id: str) -> str:
     """The job's rule id, said aloud; several rules are a usage error (pick one)."""
+    from provlytics.operations import only_rule
+
     try:
         rule = only_rule(client, sp_id, job_id)
     except ConfigError as exc:
@@ -197,4 +205,6 @@ def _details(text: Any) -> dict[str, str]:
 
 
 def _text(value: Any) -> str | None:
+    import pandas as pd
+
     return None if value is None or pd.isna(value) else str(value)

@@ -1,8 +1,8 @@
 """The `jobs` and `rules` commands: job status (quarantine highlighted), live or from a saved
 job list, and the synchronization rules on-demand provisioning needs.
 
-Registered on the main group in `provlytics.cli` (with `on-demand`, defined in
-`provlytics.cli.on_demand`); credentials as in `provlytics.cli.graph`.
+Registered on the main group in `provlytics.cli`; credentials as in `provlytics.cli.graph`;
+pandas and the library are imported when a command runs.
 """
 
 from __future__ import annotations
@@ -10,21 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
 from provlytics.cli.graph import FIND_SP_ID, client_from_options, graph_hint, graph_options
-from provlytics.cli.on_demand import on_demand_command
 from provlytics.errors import GraphError, ProvlyticsError
-from provlytics.loader import load
-from provlytics.operations import job_rules, service_principal_name
-from provlytics.sources.jobs import job_status, watch_job
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["jobs_command", "on_demand_command", "rules_command"]
+__all__ = ["jobs_command", "rules_command"]
 
 _PATH_LIKE = (".json", ".gz", ".zip", ".jsonl", ".ndjson")
 
@@ -102,6 +100,9 @@ def _live_jobs(
     interval: float,
     settings: dict[str, Any],
 ) -> tuple[pd.DataFrame, dict[str, str]]:
+    from provlytics.operations import service_principal_name
+    from provlytics.sources.jobs import job_status, watch_job
+
     try:
         with client_from_options(settings) as client:
             if watch is None:
@@ -120,6 +121,8 @@ def _live_jobs(
 
 def _saved_jobs(paths: Sequence[Path]) -> tuple[pd.DataFrame, dict[str, str]]:
     """The job_status rows of saved files, and app names from any logs loaded with them."""
+    from provlytics.loader import load
+
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.ClickException(f"no such file or folder: {', '.join(missing)}")
@@ -145,6 +148,8 @@ def _names_in_logs(events: pd.DataFrame) -> dict[str, str]:
 
 def _echo_jobs(frame: pd.DataFrame, names: dict[str, str]) -> None:
     """The jobs grouped by app (named apps first, by name), each job's snapshots in time order."""
+    import pandas as pd
+
     if frame.empty:
         click.echo("No synchronization jobs.")
         return
@@ -209,6 +214,8 @@ def _errors(row: pd.Series) -> list[tuple[str, Any]]:
 
 
 def _present(value: Any) -> bool:
+    import pandas as pd
+
     return not pd.isna(value)
 
 
@@ -227,6 +234,8 @@ def rules_command(service_principal_id: str | None, job_id: str | None, **settin
     """
     if service_principal_id is None:
         raise click.UsageError(f"give the service principal id; {FIND_SP_ID}")
+    from provlytics.operations import job_rules
+
     try:
         with client_from_options(settings) as client:
             rules = job_rules(client, service_principal_id, job_id)

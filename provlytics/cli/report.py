@@ -1,6 +1,6 @@
 """The `report` command: logs or a Parquet folder in, a shareable report folder out.
 
-Registered on the main group in `provlytics.cli`.
+Registered on the main group in `provlytics.cli`; the library is imported when it runs.
 """
 
 from __future__ import annotations
@@ -8,17 +8,15 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from provlytics.analysis import filter_frames
-from provlytics.datasets import read_parquet
+from provlytics.cli.defaults import KEY_VARIABLE
 from provlytics.errors import ConfigError, ProvlyticsError
-from provlytics.loader import load
-from provlytics.parquet import MANIFEST
-from provlytics.privacy import KEY_VARIABLE
-from provlytics.report import write_report
-from provlytics.tables import ProvisioningFrames
+
+if TYPE_CHECKING:
+    from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +49,8 @@ def report_command(
     """
     try:
         key = key_from_environment() if pseudonymize else None  # before any slow load
+        from provlytics.report import write_report
+
         frames = _narrowed(read_inputs(inputs), since, until, jobs)
         if key is not None:
             frames = frames.pseudonymize(key)
@@ -66,6 +66,10 @@ def read_inputs(inputs: tuple[Path, ...]) -> ProvisioningFrames:
     Raises:
         ConfigError: a Parquet folder is given together with other inputs.
     """
+    from provlytics.datasets import read_parquet
+    from provlytics.loader import load
+    from provlytics.parquet import MANIFEST
+
     datasets = [p for p in inputs if (p / MANIFEST).is_file()]
     if not datasets:
         return load(list(inputs))
@@ -86,6 +90,8 @@ def _narrowed(
         ConfigError: the options leave no event of the events given (a mistyped job id, a
             range outside the data): the message lists the jobs and the time range present.
     """
+    from provlytics.analysis import filter_frames
+
     scoped = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
     events = frames.events
     if scoped.events.empty and not events.empty:

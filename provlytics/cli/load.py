@@ -1,0 +1,124 @@
+"""The `load` and `demo` commands: saved provisioning data into the store, and the bundled
+samples through the whole way (store, failure summary, report).
+
+Registered on the main group in `provlytics.cli`; the pipeline, the store and the report are
+imported when a command runs, so that `provlytics load --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from provlytics.cli.defaults import LOCK_TIMEOUT
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+def _existing_or_glob(ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]) -> list:
+    """PATHS as given: each must exist, or be a pattern (`"exports/*.json"`, quoted)."""
+    from provlytics.sources.reading import display_path
+
+    for path in paths:
+        if not os.path.exists(path) and not _GLOB_CHARACTERS & set(path):
+            raise click.BadParameter(f"{display_path(path)}: no such file or folder", ctx, param)
+    return list(paths)
+
+
+def _dataset_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
+    """--out: a folder to create or write into, never an existing file."""
+    from provlytics.sources.reading import display_path
+
+    if path.exists() and not path.is_dir():
+        raise click.BadParameter(f"{display_path(path)} is a file, not a folder", ctx, param)
+    return path
+
+
+@click.command("load")
+@click.argument("paths", nargs=-1, required=True, callback=_existing_or_glob)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    callback=_dataset_folder,
+    help="Dataset folder to write or merge into.",
+)
+@click.option(
+    "--collect-errors",
+    is_flag=True,
+    help="Set bad records and unreadable files aside instead of stopping.",
+)
+@click.option(
+    "--lock-timeout",
+    type=float,
+    default=LOCK_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait while another process writes the store.",
+)
+def load_command(paths: list[str], out: Path, collect_errors: bool, lock_timeout: float) -> None:
+    """Load saved provisioning data (any dialect) into the store (Delta tables).
+
+    PATHS are files, folders, .zip archives or quoted patterns ("exports/*.json").
+    """
+    from provlytics.loader import load_to_parquet
+
+    on_error = "collect" if collect_errors else "raise"
+    manifest = load_to_parquet(paths, out, on_error=on_error, lock_timeout=lock_timeout)
+    _echo_manifest(manifest, out)
+
+
+@click.command("demo")
+@click.option(
+    "--samples",
+    type=click.Path(exists=True, path_type=Path),
+    default=SAMPLES,
+    show_default=True,
+    help="Sample data to load.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("report"),
+    show_default=True,
+    callback=_dataset_folder,
+    help="Dataset folder to write.",
+)
+@click.option("--top", default=10, show_default=True, help="Rows of the failure summary.")
+def demo_command(samples: Path, out: Path, top: int) -> None:
+    """Load the bundled samples, print a failure summary, write the report."""
+    from provlytics import analysis
+    from provlytics.datasets import read_parquet
+    from provlytics.loader import load_to_parquet
+    from provlytics.report import write_report
+
+    manifest = load_to_parquet([samples], out)
+    _echo_manifest(manifest, out)
+    frames = read_parquet(out)
+    columns = ["error_code", "target_system_name", "action"]
+    summary = analysis.failure_summary(frames, by=columns, status="failure")
+    warnings = int((frames.errors["status"] == "warning").sum())
+    click.echo(
+        f"\nTop failures ({int(summary['events'].sum())} failed events; "
+        f"{warnings} warned events not counted):"
+    )
+    click.echo(summary[[*columns, "events", "identities"]].head(top).to_string(index=False))
+    path = write_report(frames, out, parquet=False, scope=[f"Inputs: {samples.name}."])
+    click.echo(f"\nReport: {path}")
+
+
+def _echo_manifest(manifest: dict, out: Path) -> None:
+    from provlytics.sources.reading import display_path
+
+    counts = ", ".join(f"{k} {v}" for k, v in manifest["row_counts"].items())
+    span = manifest["time_range"]
+    click.echo(f"Wrote {display_path(out)}: {counts}")
+    click.echo(
+        f"Events from {span['start']} to {span['end']}; {manifest['records_read']} records "
+        f"read, {manifest['row_counts'].get('events', 0)} distinct events kept"
+    )
+    if manifest.get("records_rejected"):
+        click.echo(f"{manifest['records_rejected']} records rejected (see the log above)")

@@ -1,0 +1,88 @@
+"""The command line starts without the heavy libraries: the group lists its commands from a
+table, imports only the module of the command run, and that module imports the library when
+the command runs (bench/startup.py measures the time this saves)."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from provlytics.cli import _COMMANDS, defaults, main
+
+HEAVY = ("deltalake", "matplotlib", "msal", "numpy", "pandas", "pyarrow", "requests")
+DATA = ("deltalake", "matplotlib", "numpy", "pandas", "pyarrow")
+
+
+def _heavy_after(code: str) -> list[str]:
+    """The heavy modules a fresh interpreter holds after running `code`."""
+    check = f"{code}\nimport sys\nprint(sorted(set({HEAVY!r}) & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    return eval(out.stdout.strip().splitlines()[-1])  # a printed list of module names
+
+
+def _run(*args: str) -> str:
+    call = f"main({list(args)!r})"
+    return f"from provlytics.cli import main\ntry:\n    {call}\nexcept SystemExit:\n    pass"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--help",), ("--version",), ("load", "--help"), ("demo", "--help"), ("report", "--help")],
+)
+def test_help_imports_no_heavy_library(args: tuple[str, ...]) -> None:
+    assert _heavy_after(_run(*args)) == []
+
+
+@pytest.mark.parametrize("command", ["fetch", "jobs", "on-demand", "rules"])
+def test_graph_commands_help_imports_only_the_graph_wing(command: str) -> None:
+    # their credential options come from provlytics.graph.auth, which needs msal and requests
+    assert _heavy_after(_run(command, "--help")) == ["msal", "requests"]
+
+
+def test_importing_the_package_imports_no_heavy_library() -> None:
+    assert _heavy_after("import provlytics") == []
+
+
+def test_help_defaults_are_the_library_defaults() -> None:
+    from provlytics import privacy, store
+    from provlytics.sources import graph_logs
+
+    assert defaults.LOCK_TIMEOUT == store.LOCK_TIMEOUT
+    assert defaults.DEFAULT_TOP == graph_logs.DEFAULT_TOP
+    assert defaults.KEY_VARIABLE == privacy.KEY_VARIABLE
+
+
+def test_the_table_names_each_command_with_its_help() -> None:
+    assert main.list_commands(click.Context(main)) == sorted(_COMMANDS)
+    for name, entry in _COMMANDS.items():
+        command = main.get_command(click.Context(main), name)
+        assert command is not None and command.name == name
+        assert inspect.cleandoc(command.help or "").split("\n\n")[0] == entry.summary
+
+
+@pytest.mark.parametrize(
+    ("width", "line"),
+    [
+        (50, "  on-demand  Provision users (or a group and..."),
+        (80, "  on-demand  Provision users (or a group and members) now; show each one's..."),
+        (200, "  on-demand  Provision users (or a group and members) now; show each one's steps."),
+    ],
+)
+def test_help_lists_the_commands_as_click_does(width: int, line: str) -> None:
+    eager = click.Group(
+        main.name,
+        commands=[main.commands[name] for name in _COMMANDS],
+        params=main.params,
+        help=main.help,
+        context_settings=main.context_settings,
+    )
+    lazy = CliRunner().invoke(main, ["--help"], terminal_width=width)
+    expected = CliRunner().invoke(eager, ["--help"], terminal_width=width)
+    assert lazy.exit_code == 0
+    assert lazy.output == expected.output
+    assert line in lazy.output.splitlines()
