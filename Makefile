@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.store
 	$(BIN)/python -m bench.fetch
 	$(BIN)/python -m bench.analysis
+	$(BIN)/python -m bench.startup
 
 samples: $(STAMP)
 	$(BIN)/python -m provlytics.synthetic data/samples
