@@ -15,7 +15,7 @@ from provlytics.normalize.times import parse_timestamp
 from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, UnparsedRecord
 from provlytics.origin import fold_header as normalize_header
 
-# Container hints a source may put on a page (`Page.dialect`).
+# Dialect hints, from the container of a page (`batch` maps `Page.container` to them).
 HINT_ARRAY = "array"  # a bare JSON array file, the portal's JSON download format
 HINT_PORTAL_CSV = "portal_csv"  # rows joined from the portal's three CSV files
 

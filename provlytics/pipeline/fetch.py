@@ -9,6 +9,7 @@ to the newest event fetched.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from provlytics.pipeline import route
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.graph_logs import (
     DEFAULT_TOP,
+    FetchItem,
     Run,
     WindowDone,
     WindowRestart,
@@ -28,7 +30,7 @@ from provlytics.sources.graph_logs import (
     start_run,
 )
 from provlytics.spool import Spool
-from provlytics.tables import FramesBuilder, ProvisioningFrames
+from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
 
@@ -119,27 +121,32 @@ def _fetch(
     max_wait: float | None,
     now: datetime,
 ) -> ProvisioningFrames:
-    """The run's pages into frames: a window's tables count once all its pages arrived."""
-    builder = FramesBuilder()
-    window: list[route.NormalizedPage] = []
+    """The run's pages into frames."""
     disable = None if progress is None else not progress
     with (
         paused_gc(),
         progress_bar("Fetching", disable=disable) as bar,
         client.http.waiting(max_wait=max_wait, on_wait=lambda s, why: _show_wait(bar, s, why)),
     ):
-        for item in fetch_pages(client, run, top=top, bar=bar, now=now):
-            if isinstance(item, WindowRestart):
-                window.clear()
-            elif isinstance(item, WindowDone):
-                for page in window:
-                    route.collect(builder, page)
-                window.clear()
-            else:
-                window.append(route.page_tables(item))
-    frames = builder.build()
+        frames = route.frames_of(
+            _finished_windows(fetch_pages(client, run, top=top, bar=bar, now=now))
+        )
     logger.info("fetched %s from %d records", frames, frames.records_read)
     return frames
+
+
+def _finished_windows(items: Iterator[FetchItem]) -> Iterator[route.NormalizedPage]:
+    """The normalized pages of each window once it is done (a window that starts over
+    forgets the pages it gave before)."""
+    window: list[route.NormalizedPage] = []
+    for item in items:
+        if isinstance(item, WindowRestart):
+            window.clear()
+        elif isinstance(item, WindowDone):
+            yield from window
+            window.clear()
+        else:
+            window.append(route.page_tables(item))
 
 
 def _show_wait(bar: Any, seconds: float, reason: str) -> None:

@@ -20,7 +20,7 @@ from provlytics.pipeline.workers import normalized_pages
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.files import FileTask, file_tasks
 from provlytics.store import LOCK_TIMEOUT
-from provlytics.tables import FramesBuilder, ProvisioningFrames
+from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +53,8 @@ def load(
             start or are busy, and takes over if they cannot start or die (a warning says
             so). Results keep file order.
     """
-    builder = FramesBuilder()
     tasks = file_tasks(paths)
-    for page in _normalized_pages(tasks, on_error, progress, workers):
-        route.collect(builder, page)
-    frames = builder.build()
+    frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
     logger.info("loaded %s from %d records", frames, frames.records_read)
     return frames
 

@@ -17,7 +17,7 @@ from provlytics.normalize.dialects import parse_json_text
 from provlytics.origin import Origin
 from provlytics.pipeline import route
 from provlytics.sources.on_demand import on_demand_page
-from provlytics.tables import FramesBuilder, ProvisioningFrames
+from provlytics.tables import ProvisioningFrames
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def parse_on_demand(
         result=str(verdict.get("result")) if isinstance(verdict, dict) else "",
         error_code=details.get("errorCode"),
         message=details.get("errorMessage"),
-        frames=frames_of([normalized]),
+        frames=route.frames_of([normalized]),
         page=normalized,
     )
 
@@ -103,15 +103,7 @@ def combine_results(results: Iterable[OnDemandResult]) -> ProvisioningFrames:
         if result.page is None:
             raise ValueError(f"an on-demand result without its page: {result!r}")
         pages.append(result.page)
-    return frames_of(pages)
-
-
-def frames_of(pages: Iterable[route.NormalizedPage]) -> ProvisioningFrames:
-    """Normalized pages as de-duplicated frames."""
-    builder = FramesBuilder()
-    for page in pages:
-        route.collect(builder, page)
-    return builder.build()
+    return route.frames_of(pages)
 
 
 __all__ = [

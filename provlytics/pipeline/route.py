@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 import pyarrow as pa
@@ -17,7 +17,7 @@ from provlytics.sources.files import FileTask, iter_task_pages
 if TYPE_CHECKING:
     from provlytics.datasets import StoreDatasetWriter
     from provlytics.parquet import DatasetWriter
-    from provlytics.tables import FramesBuilder
+    from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +60,18 @@ def file_tables(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
         yield NormalizedPage(task.file.name, 0, empty)
 
 
-def collect(builder: FramesBuilder, page: NormalizedPage) -> None:
-    """Add a normalized page to frames (de-duplicated when built)."""
-    if isinstance(page.tables, PageTables):
-        builder.add(page.tables, page.source)
-    else:
-        builder.add_jobs(page.tables, page.source)
+def frames_of(pages: Iterable[NormalizedPage]) -> ProvisioningFrames:
+    """Normalized pages as frames, de-duplicated (the last copy of an event wins, with its
+    own children; `tables.FramesBuilder`)."""
+    from provlytics.tables import FramesBuilder  # pandas: not for worker processes
+
+    builder = FramesBuilder()
+    for page in pages:
+        if isinstance(page.tables, PageTables):
+            builder.add(page.tables, page.source)
+        else:
+            builder.add_jobs(page.tables, page.source)
+    return builder.build()
 
 
 def write(writer: StoreDatasetWriter | DatasetWriter, page: NormalizedPage) -> tuple[int, int]:
