@@ -30,6 +30,7 @@ __all__ = ["DATA_SUFFIXES", "FileTask", "file_tasks", "iter_task_pages"]
 
 PAGE_SIZE = 1000
 _SP_IN_CONTEXT = re.compile(r"servicePrincipals\('([^']+)'\)")
+_ARRAY_START = re.compile(rb"\s*\[")
 
 
 @dataclass(frozen=True)
@@ -100,14 +101,14 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
         yield from _json_lines_pages(path, page_size)
         return
     data = read_bytes(path)
-    if data.lstrip()[:1] == b"[":
+    if _ARRAY_START.match(data):
         yield Page(origin, Container.JSON_ARRAY, data=data)
         return
     try:
         top = msgspec.json.decode(data, type=_Envelope)
     except (msgspec.DecodeError, UnicodeDecodeError):
         top = None  # not a JSON object: parsed below, to say why
-    if top is not None and bytes(top.value)[:1] == b"[":
+    if top is not None and memoryview(top.value)[:1] == b"[":  # no copy of the value
         yield Page(origin, Container.GRAPH_PAGE, data=data, jobs=_jobs(path, top.odata_context))
         return
     try:
