@@ -195,8 +195,6 @@ def on_demand_view(record: dict[str, Any]) -> dict[str, Any] | None:
 
 _ON_DEMAND_ENVELOPE = frozenset({"key", "value", "@odata.context"})
 
-# Keys under which a portal CSV source attaches the rows of the two companion files.
-
 
 def _portal_csv_view(row: dict[str, Any]) -> dict[str, Any]:
     """Nest a joined portal CSV row back into Graph's (legacy) shape."""
