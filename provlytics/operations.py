@@ -18,8 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa
-
 from provlytics.errors import ConfigError, GraphError, InputError, ProvlyticsError
 from provlytics.graph.client import GraphClient
 from provlytics.graph.synchronization import (
@@ -29,10 +27,9 @@ from provlytics.graph.synchronization import (
     path_segment,
     sync_rules,
 )
-from provlytics.origin import Origin
+from provlytics.origin import Origin, Place
+from provlytics.pipeline.on_demand import OnDemandResult, combine_results, parse_on_demand
 from provlytics.progress import progress_bar
-from provlytics.schema import TABLE_NAMES
-from provlytics.sources.on_demand import OnDemandResult, parse_on_demand
 from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -74,7 +71,7 @@ def provision_on_demand(
     body = build_on_demand_body(rule_id, subjects)
     path = f"{jobs_path(service_principal_id, job_id)}/provisionOnDemand"
     response = client.post_json(path, body, limiter=client.on_demand_limiter)
-    origin = Origin(client.url(path))
+    origin = Origin(client.url(path), place=Place.ON_DEMAND)
     if response is None:
         raise InputError(origin, "provisionOnDemand answered without a body")
     return parse_on_demand(response, origin)
@@ -234,15 +231,9 @@ def _provision_one(
 
 
 def combine_frames(results: Iterable[OnDemandResult]) -> ProvisioningFrames:
-    """The tables of several on-demand results, concatenated."""
-    items = list(results)
-    tables: dict[str, pa.Table] = {}
-    for name in TABLE_NAMES:
-        parts = [r.frames.table(name) for r in items]
-        if parts:
-            tables[name] = pa.concat_tables(parts)
-    sources = [s for r in items for s in r.frames.sources]
-    return ProvisioningFrames(tables, sources=dict.fromkeys(sources))
+    """The tables of several on-demand results, de-duplicated like any load (the last copy
+    of an event wins); see `provlytics.pipeline.on_demand.combine_results`."""
+    return combine_results(results)
 
 
 def job_rules(

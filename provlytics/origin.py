@@ -1,19 +1,71 @@
-"""Where a record came from, so that any error can name the file/page/record."""
+"""Pages and where they came from: what a source hands the pipeline, and what errors name.
+
+A `Page` is one unit of input as a source read it: the JSON text of a page (`data`) or the
+records already parsed (`records`), with a typed `Origin` (what kind of place, which file or
+URL, which page), a `Container` hint (the shape around the records, when the records alone
+cannot tell), and for pages that may hold synchronization jobs a `JobContext`.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
+
+
+class Place(StrEnum):
+    """The kind of place a page was read from."""
+
+    FILE = "file"  # a saved file (or a member of a zip archive)
+    GRAPH = "graph"  # a live Graph response page
+    SPOOL = "spool"  # a Graph page replayed from a fetch's spool folder
+    ON_DEMAND = "on_demand"  # a provisionOnDemand response (live, saved or given as text)
+    JOBS = "jobs"  # a synchronization jobs call (`GET .../synchronization/jobs[/{id}]`)
+
+
+class Container(StrEnum):
+    """The shape around a page's records, as the source knows it from the file or call."""
+
+    GRAPH_PAGE = "graph_page"  # a Graph collection page `{"value": [...]}` (or its value array)
+    JSON_ARRAY = "json_array"  # a bare JSON array file (the portal's JSON download)
+    JSON_LINES = "json_lines"  # one JSON record per line (NDJSON, a diagnostic PT1H.json)
+    EVENT_HUB_BATCH = "event_hub_batch"  # `{"records": [...]}` (diagnostic settings, Event Hub)
+    LOG_ANALYTICS_TABLE = "log_analytics_table"  # the rows of a Log Analytics query result
+    PORTAL_CSV = "portal_csv"  # rows joined from the portal's three CSV files
+    CSV = "csv"  # rows of another CSV export (Log Analytics, PowerShell `Export-Csv`)
+    RECORD = "record"  # a file holding one record object (a diagnostic record, a job)
+    ON_DEMAND_RESPONSE = "on_demand_response"  # the response of one provisionOnDemand call
+    JOB_LIST = "job_list"  # synchronizationJob objects from a jobs call
+
+
+# The portal CSV container: the join column of its three files, and the keys under which a
+# joined row carries its steps' and modified properties' rows.
+PORTAL_JOIN_COLUMN = "changeid"
+PORTAL_STEPS_KEY = "@steps"
+PORTAL_PROPERTIES_KEY = "@properties"
+
+
+def fold_header(header: str) -> str:
+    """`Date (UTC)` -> `dateutc`: how CSV headers are matched, whatever their spelling."""
+    return re.sub(r"[^0-9a-z]", "", header.lower())
 
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """A place in a source: a file path or URL, and optionally a page, line and record index."""
+    """A place in a source: a file path or URL, and optionally a page, line and record index.
+
+    `place` says what kind of place `source` is (None: not said, e.g. a response's URL in an
+    error message); origins naming the same source, page, line and record are equal whatever
+    their `place`.
+    """
 
     source: str
     page: int | None = None
     line: int | None = None
     record: int | None = None
+    place: Place | None = field(default=None, compare=False)
 
     def at(self, **changes: int | None) -> Origin:
         """This origin narrowed to a page, line or record."""
@@ -30,21 +82,53 @@ class Origin:
         return text
 
 
-@dataclass(slots=True)
-class Page:
-    """A batch of raw records as parsed, with the origin of the batch.
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    """What a page of synchronization jobs does not say itself.
 
-    `lines` (one per record) is set for line-oriented files; `first_record` is the index of
-    the first record in its file; `dialect` is a hint from the container (e.g. a portal CSV
-    download) when the records alone cannot tell.
+    `observed_time`: when the jobs were seen (the call's time; a saved file's modification
+    time); `service_principal_id`: their owner (the call's, or the one named in the saved
+    page's `@odata.context`); `from_status`: observe each job at the newest time its status
+    records (saved lists, whose file time changes with every copy).
     """
 
-    records: list[Any]
+    observed_time: datetime
+    service_principal_id: str | None = None
+    from_status: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Where a Graph page was requested (`url`, query included), its `@odata.nextLink`, and
+    how many records its `value` holds (when the source counted them)."""
+
+    url: str
+    next_link: str | None = None
+    records: int | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of input: its JSON text as read (`data`) or its parsed `records` (one of them).
+
+    `data` is the UTF-8 JSON text of a whole page (a Graph page, a JSON array), or for
+    `Container.JSON_LINES` its lines (each `str`, or an `UnparsedRecord` for a line that
+    could not be read). `lines` (one per record) is set for line-oriented input;
+    `first_record` is the index of the page's first record in its file.
+    """
+
     origin: Origin
+    container: Container
+    data: bytes | list[str | UnparsedRecord] | None = None
+    records: list[Any] | None = None
     lines: list[int] | None = None
     first_record: int = 0
-    dialect: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    jobs: JobContext | None = None
+    paging: Paging | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.records is None):
+            raise ValueError("a page holds either its data or its records")
 
     def record_origin(self, index: int) -> Origin:
         """The origin of one record of this page."""

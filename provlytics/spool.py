@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+import orjson
+
 from provlytics.errors import ConfigError, InputError
 from provlytics.owner_only import private_dirs
 
@@ -34,6 +37,14 @@ logger = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.json"
 STATE = "state.json"
 SPOOL_VERSION = 2  # 2: windows planned as the fetch goes ("plan"); 1: every window up front
+
+
+class SpooledPage(msgspec.Struct, frozen=True):
+    """A spooled page: the URL requested, its nextLink, and its `value` array as JSON text."""
+
+    value: msgspec.Raw
+    url: str | None = None
+    next_link: str | None = msgspec.field(default=None, name="@odata.nextLink")
 
 
 @dataclass
@@ -186,6 +197,21 @@ class Spool:
         write_json_atomic(path, body)
         return path
 
+    def write_page_text(self, window: WindowState, number: int, page: SpooledPage) -> Path:
+        """Spool one page whose records are JSON text, as is (no parse, no re-encoding)."""
+        path = self.page_path(window, number)
+        head = orjson.dumps({"url": page.url, "@odata.nextLink": page.next_link})
+        write_bytes_atomic(path, head[:-1] + b',"value":' + bytes(page.value) + b"}")
+        return path
+
+    def read_page_text(self, window: WindowState, number: int) -> SpooledPage:
+        """A spooled page, its records left as the JSON text of their array."""
+        path = self.page_path(window, number)
+        try:
+            return msgspec.json.decode(path.read_bytes(), type=SpooledPage)
+        except (OSError, msgspec.DecodeError) as exc:
+            raise InputError(str(path), f"spooled page is missing or unreadable ({exc})") from exc
+
     def read_page(self, window: WindowState, number: int) -> dict[str, Any]:
         """A spooled page, as written."""
         path = self.page_path(window, number)
@@ -220,11 +246,16 @@ class Spool:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to a temporary file beside `path`, then move it into place (folders made
     0700, the file 0600: pages hold names and UPNs)."""
+    write_bytes_atomic(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write bytes as `write_json_atomic` writes JSON: atomically, owner-only."""
     private_dirs(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(data, file, ensure_ascii=False)
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 import provlytics as pv
-from provlytics.loader import PARALLEL_MIN_BYTES
-from provlytics.normalize import tasks
+from provlytics.pipeline import workers as tasks
+from provlytics.pipeline.files import PARALLEL_MIN_BYTES
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "ndjson"
 RECORDS_PER_COPY = 500  # lines of the sample; 500 distinct events
@@ -31,7 +31,7 @@ SCRIPT = """\
 import logging, sys
 import provlytics as pv
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-logging.getLogger("provlytics.normalize.tasks").setLevel(logging.INFO)
+logging.getLogger("provlytics.pipeline.workers").setLevel(logging.INFO)
 frames = pv.load(FOLDER, progress=False)
 print("LOADED", frames.records_read, len(frames.events))
 """
@@ -88,7 +88,7 @@ def test_python_dash_c(big_folder):
 def test_spawned_workers_as_on_windows_without_a_main_guard(big_folder, tmp_path):
     prelude = (
         "import multiprocessing\n"
-        "import provlytics.normalize.tasks as tasks\n"
+        "import provlytics.pipeline.workers as tasks\n"
         "tasks._context = lambda: multiprocessing.get_context('spawn')\n"
     )
     script = tmp_path / "windows_like.py"
@@ -104,7 +104,7 @@ def test_a_thread(big_folder, caplog):
     def work() -> None:
         results["frames"] = pv.load(big_folder, progress=False)
 
-    with caplog.at_level(logging.INFO, logger="provlytics.normalize.tasks"):
+    with caplog.at_level(logging.INFO, logger="provlytics.pipeline.workers"):
         thread = threading.Thread(target=work)
         thread.start()
         thread.join(300)
@@ -120,7 +120,7 @@ def test_workers_that_die_leave_the_load_to_this_process(big_folder, caplog, mon
         )
 
     monkeypatch.setattr(tasks, "ProcessPoolExecutor", dying_pool)
-    with caplog.at_level(logging.WARNING, logger="provlytics.normalize.tasks"):
+    with caplog.at_level(logging.WARNING, logger="provlytics.pipeline.workers"):
         frames = pv.load(big_folder, progress=False)
     assert (frames.records_read, len(frames.events)) == (FILES * COPIES_PER_FILE * 500, 500)
     # The pool notices the dead workers either as a broken pool or, when the forkserver loses
@@ -151,7 +151,7 @@ def test_workers_that_cannot_start_leave_the_load_to_this_process(tmp_path, capl
             gzip.decompress((SAMPLE / "provisioning.ndjson.gz").read_bytes())
         )
     monkeypatch.setattr(tasks, "ProcessPoolExecutor", NoProcesses)
-    with caplog.at_level(logging.WARNING, logger="provlytics.normalize.tasks"):
+    with caplog.at_level(logging.WARNING, logger="provlytics.pipeline.workers"):
         frames = pv.load(tmp_path, workers=2, progress=False)
     assert (frames.records_read, len(frames.events)) == (1500, 500)
     assert "worker processes failed (OSError: [Errno 24] Too many open files)" in caplog.text
@@ -171,7 +171,7 @@ def test_the_main_module_is_only_hidden_from_provlytics_workers():
 
 
 def test_a_frozen_executable_reads_in_its_own_process(big_folder, monkeypatch):
-    from provlytics.loader import _worker_count
+    from provlytics.pipeline.files import _worker_count
     from provlytics.sources.files import file_tasks
 
     found = file_tasks(big_folder)

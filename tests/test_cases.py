@@ -10,8 +10,8 @@ import pytest
 
 import provlytics as pv
 from provlytics.normalize import graph_v1
-from provlytics.normalize.batch import normalize_page
-from provlytics.origin import Origin, Page
+from provlytics.normalize.pages import normalize
+from provlytics.origin import Container, Origin, Page
 
 CASES = Path(__file__).parent / "data" / "cases"
 SHARED = Path(__file__).parent.parent.parent / "shared" / "cases"
@@ -91,11 +91,10 @@ def test_portal_download_keeps_cleared_values_apart_from_unlogged_ones():
 
 def test_cleared_values_stay_apart_on_the_typed_path_too():
     data = (CASES / NAMES[2]).read_bytes()
-    records = graph_v1.decode_page(data)
-    assert records is not None  # a plain v1.0 array: the fast path reads it
-    page = Page(records, Origin(NAMES[2]), dialect=graph_v1.HINT_TYPED)
+    assert graph_v1.tables_from_json(data) is not None  # a plain v1.0 array: the fast path
+    page = Page(Origin(NAMES[2]), Container.JSON_ARRAY, data=data)
     builder = pv.tables.FramesBuilder()
-    builder.add(normalize_page(page))
+    builder.add(normalize(page))
     assert _properties(builder.build()) == EXPECTED_PROPERTIES
 
 

@@ -47,9 +47,9 @@ def test_pages_across_three_pages(client: GraphClient, graph_url: str, httpserve
     assert [len(page.records) for page in pages] == [2, 2, 1]
     assert [r["id"] for page in pages for r in page.records] == [f"rec-{i:04d}" for i in range(5)]
     assert [page.origin for page in pages] == [Origin(graph_url + LIST, page=n) for n in (1, 2, 3)]
-    assert pages[0].meta["next_link"] == pages[1].meta["url"]
-    assert pages[1].meta["next_link"] == pages[2].meta["url"]
-    assert pages[2].meta["next_link"] is None
+    assert pages[0].paging.next_link == pages[1].paging.url
+    assert pages[1].paging.next_link == pages[2].paging.url
+    assert pages[2].paging.next_link is None
     received = [request for request, _ in httpserver.log]
     assert [r.args.get("$skiptoken") for r in received] == [None, "st-2", "st-4"]
     assert all(r.args["$filter"] == "jobId eq 'j'" for r in received)
@@ -58,7 +58,7 @@ def test_pages_across_three_pages(client: GraphClient, graph_url: str, httpserve
 
 def test_resumes_from_a_saved_next_link(client: GraphClient) -> None:
     first = next(client.iter_pages("auditLogs/provisioning"))
-    rest = list(client.iter_pages(first.meta["next_link"], start_page=2))
+    rest = list(client.iter_pages(first.paging.next_link, start_page=2))
     assert [page.origin.page for page in rest] == [2, 3]
     assert rest[0].records[0]["id"] == "rec-0002"
 
@@ -121,7 +121,7 @@ def test_foreign_next_link_gets_no_request(
     httpserver_ipv4.expect_request("/v1.0/auditLogs/provisioning").respond_with_json({"value": []})
     graph.fail("foreign-next")
     pages = client.iter_pages("auditLogs/provisioning")
-    assert next(pages).meta["next_link"].startswith(graph.foreign_base)
+    assert next(pages).paging.next_link.startswith(graph.foreign_base)
     with pytest.raises(UnsafeRedirectError):
         next(pages)
     assert len(httpserver.log) == 1

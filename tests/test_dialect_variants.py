@@ -18,8 +18,8 @@ import pytest
 import provlytics as pv
 from provlytics.normalize import aliases as A
 from provlytics.normalize.batch import normalize_page
-from provlytics.normalize.dialects import HINT_ARRAY, HINT_PORTAL_CSV, Dialect
-from provlytics.origin import Origin, Page
+from provlytics.normalize.dialects import Dialect
+from provlytics.origin import Container, Origin, Page
 from provlytics.schema import ENUM_MEMBERS, SCHEMAS, render_markdown
 from provlytics.tables import FramesBuilder, ProvisioningFrames
 
@@ -28,10 +28,10 @@ CONTOSO_TIME = datetime(2019, 6, 24, 20, 53, 8, tzinfo=UTC)  # v1_failure_contos
 
 
 def frames_of(
-    *records: Any, hint: str | None = None, on_error: str = "raise"
+    *records: Any, hint: Container | None = None, on_error: str = "raise"
 ) -> ProvisioningFrames:
     builder = FramesBuilder()
-    page = Page(list(records), Origin("page.json"), dialect=hint)
+    page = Page(Origin("page.json"), hint or Container.JSON_LINES, records=list(records))
     builder.add(normalize_page(page, on_error=on_error))  # type: ignore[arg-type]
     return builder.build()
 
@@ -42,7 +42,7 @@ def event(frames: ProvisioningFrames) -> dict[str, Any]:
     return row
 
 
-def reject(record: Any, hint: str | None = None) -> pv.InputError:
+def reject(record: Any, hint: Container | None = None) -> pv.InputError:
     with pytest.raises(pv.InputError) as info:
         frames_of(record, hint=hint)
     return info.value
@@ -131,7 +131,7 @@ def test_log_analytics_json_export_with_nested_objects_and_text_numbers():
     for column in A.LOG_ANALYTICS_JSON_COLUMNS:
         row[column] = json.loads(row[column])
     row |= {"TimeGenerated [UTC]": "6/24/2019, 8:53:08.000 PM", "DurationMs": "3"}
-    frames = frames_of(row, hint=HINT_ARRAY)
+    frames = frames_of(row, hint=Container.JSON_ARRAY)
     ev = event(frames)
     assert (ev["activity_time"], ev["duration_ms"], ev["error_code"]) == (
         CONTOSO_TIME,
@@ -189,7 +189,7 @@ def test_powershell_beta_objects_with_legacy_fields_and_additional_properties():
     }
     record["AdditionalProperties"] = {"@odata.type": "#microsoft.graph.provisioningObjectSummary"}
     record["ServicePrincipal"]["AdditionalProperties"] = {"appId": "a1"}
-    ev = event(frames_of(record, hint=HINT_ARRAY))
+    ev = event(frames_of(record, hint=Container.JSON_ARRAY))
     assert (ev["action"], ev["status"], ev["dialect"]) == ("disable", "failure", "powershell")
     assert ev["error_code"] == "SystemForCrossDomainIdentityManagementBadResponse"
     assert ev["extra"]["servicePrincipal.appId"] == "a1"
@@ -234,7 +234,7 @@ SHALLOW = "Microsoft.Graph.PowerShell.Models.MicrosoftGraphProvisioningStep"
 def test_powershell_objects_cut_by_convertto_json_depth_are_refused_with_the_fix(change, field):
     record = pwsh()
     change(record)
-    error = reject(record, hint=HINT_ARRAY)
+    error = reject(record, hint=Container.JSON_ARRAY)
     assert error.field == field
     assert "ConvertTo-Json -Depth 10" in error.reason
     assert "Export-Csv" in error.reason
@@ -244,7 +244,7 @@ def test_powershell_text_values_that_look_like_type_names_are_data():
     record = pwsh()
     record["ModifiedProperties"][0]["NewValue"] = "System.Collections.Generic.List`1[String]"
     record["ProvisioningSteps"][0]["Description"] = "@{odd}"
-    frames = frames_of(record, hint=HINT_ARRAY)
+    frames = frames_of(record, hint=Container.JSON_ARRAY)
     assert frames.table("modified_properties")["new_value"].to_pylist() == [
         "System.Collections.Generic.List`1[String]"
     ]
@@ -394,7 +394,7 @@ def _with_values(dialect: str) -> tuple[dict[str, Any], str | None]:
         return la_row() | {"ModifiedProperties": json.dumps(VALUES)}, None
     if dialect == "powershell":
         values = [{k[0].upper() + k[1:]: v for k, v in prop.items()} for prop in VALUES]
-        return pwsh() | {"ModifiedProperties": values}, HINT_ARRAY
+        return pwsh() | {"ModifiedProperties": values}, Container.JSON_ARRAY
     extended = [prop | {"extraKey": 1} for prop in VALUES]  # off the per-key fast path
     return p.v1_failure_contoso() | {"modifiedProperties": extended}, None
 
@@ -414,7 +414,7 @@ def test_portal_csv_cannot_tell_cleared_from_unlogged():
     row = {"Date (UTC)": "2024-04-10T06:30:12Z", "Id": "e1", "Change Id": "c1", "Status": "success"}
     props = [{"Change Id": "c1", "Name": "mobile", "Old Value": "+1 555", "New Value": None}]
     record = row | {"@steps": [], "@properties": props}
-    frames = frames_of(record, hint=HINT_PORTAL_CSV)
+    frames = frames_of(record, hint=Container.PORTAL_CSV)
     assert frames.table("modified_properties")["new_value"].to_pylist() == [None]
 
 

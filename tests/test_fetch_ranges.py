@@ -13,7 +13,7 @@ from pytest_httpserver import HTTPServer
 
 from provlytics.errors import GraphError, InputError
 from provlytics.graph import GraphClient, StaticToken
-from provlytics.sources.graph_logs import fetch_logs
+from provlytics.pipeline.fetch import fetch_logs
 from provlytics.sources.windows import next_span, plan_next, split_window, start_plan
 from provlytics.spool import Checkpoint, Spool, WindowPlan
 

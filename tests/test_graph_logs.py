@@ -17,8 +17,9 @@ from werkzeug import Request
 from provlytics.datasets import read_parquet
 from provlytics.errors import ConfigError, GraphError, UnsafeRedirectError
 from provlytics.graph import GraphClient, StaticToken, build_filter
+from provlytics.pipeline.fetch import fetch_logs
 from provlytics.schema import TABLE_NAMES
-from provlytics.sources.graph_logs import fetch_logs, is_expired_skiptoken
+from provlytics.sources.graph_logs import is_expired_skiptoken
 from provlytics.spool import Spool
 from provlytics.tables import ProvisioningFrames
 

@@ -17,9 +17,9 @@ import provlytics as pv
 from provlytics.errors import InputError
 from provlytics.normalize import graph_v1
 from provlytics.normalize.batch import PageTables, normalize_page
-from provlytics.origin import Origin, Page
+from provlytics.normalize.pages import normalize
+from provlytics.origin import Container, Origin, Page, Place
 from provlytics.schema import LOG_TABLES
-from provlytics.sources.files import FileTask, iter_task_pages
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "graph-v1"
 V1_RECORDS = [p.v1_success_aws, p.v1_failure_contoso, p.v1_live_scim_group]
@@ -27,16 +27,30 @@ V1_RECORDS = [p.v1_success_aws, p.v1_failure_contoso, p.v1_live_scim_group]
 
 def _typed(data: bytes, on_error: str = "raise") -> PageTables:
     """What `pv.load` does with a page file: the typed path, falling back when it must."""
-    records = graph_v1.decode_page(data)
-    if records is None:
-        return _general(data, on_error)
-    page = Page(records, Origin("page.json"), dialect=graph_v1.HINT_TYPED)
-    return normalize_page(page, on_error=on_error)
+    page = Page(Origin("page.json", place=Place.FILE), Container.GRAPH_PAGE, data=data)
+    tables = normalize(page, on_error=on_error)
+    assert isinstance(tables, PageTables)
+    return tables
 
 
 def _general(data: bytes, on_error: str = "raise") -> PageTables:
-    page = Page(orjson.loads(data)["value"], Origin("page.json"))
+    records = orjson.loads(data)["value"]
+    page = Page(Origin("page.json"), Container.GRAPH_PAGE, records=records)
     return normalize_page(page, on_error=on_error)
+
+
+def _record_fast_path(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """The records of each page the fast path read (None: it declined), from now on."""
+    seen: list[int | None] = []
+    real = graph_v1.tables_from_json
+
+    def spy(data: bytes | str) -> graph_v1.FastTables | None:
+        fast = real(data)
+        seen.append(None if fast is None else fast.records)
+        return fast
+
+    monkeypatch.setattr(graph_v1, "tables_from_json", spy)
+    return seen
 
 
 def _rows(tables: PageTables) -> dict[str, Any]:
@@ -185,10 +199,13 @@ def _v1_records() -> list[dict[str, Any]]:
     ],
     ids=["ndjson.gz", "json array"],
 )
-def test_lines_and_arrays_of_v1_records_take_the_typed_path_with_the_same_rows(tmp_path, write):
+def test_lines_and_arrays_of_v1_records_take_the_typed_path_with_the_same_rows(
+    tmp_path, write, monkeypatch
+):
     path = write(tmp_path / "records", _v1_records())
-    pages = list(iter_task_pages(FileTask(path)))
-    assert [page.dialect for page in pages] == [graph_v1.HINT_TYPED]
+    fast = _record_fast_path(monkeypatch)
+    pv.load(path, progress=False, workers=1)
+    assert fast == [3]  # one page, its three records read by the fast path
     as_page = p.write_json(tmp_path / "page" / "page.json", p.graph_page(*_v1_records()))
     loaded, expected = pv.load(path, progress=False), pv.load(as_page, progress=False)
     for name in LOG_TABLES:

@@ -179,14 +179,16 @@ def test_ndjson_lines_are_length_capped(tmp_path, monkeypatch):
 
 
 def test_memory_error_never_escapes(tmp_path, monkeypatch):
-    from provlytics.sources import files
+    import orjson
+
+    from provlytics.normalize import graph_v1
 
     def exhausted(data):
         raise MemoryError
 
     (tmp_path / "a.json").write_text('{"value": [{"id": 1}]}', encoding="utf-8")
-    monkeypatch.setattr(files.orjson, "loads", exhausted)
-    monkeypatch.setattr(files.graph_v1, "decode_page", lambda data: None)
+    monkeypatch.setattr(orjson, "loads", exhausted)
+    monkeypatch.setattr(graph_v1, "tables_from_json", lambda data: None)
     with pytest.raises(InputError, match=r"a\.json: too large to read into memory"):
         pv.load(tmp_path)
     frames = pv.load(tmp_path, on_error="collect")

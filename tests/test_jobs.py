@@ -15,8 +15,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from provlytics.graph import GraphClient, StaticToken
+from provlytics.pipeline.jobs import job_status, watch_job
 from provlytics.schema import SCHEMAS
-from provlytics.sources.jobs import job_status, watch_job
 
 SP = AWS_SERVICE_PRINCIPAL_ID
 JOB_ID = "aWSSingleSignon.ff8bf889e03141ac8f7baedb059892ee.bfc8712e-0986-4d47-896b-6872713598c6"
@@ -127,7 +127,7 @@ def test_watch_job_returns_snapshots_on_timeout(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     graph.route("GET", f"{JOBS}/{JOB_ID}", handler=JobSequence("NotRun"))
-    with caplog.at_level(logging.WARNING, logger="provlytics.sources.jobs"):
+    with caplog.at_level(logging.WARNING, logger="provlytics.pipeline.jobs"):
         frame = watch_job(
             beta,
             SP,

@@ -35,7 +35,7 @@ def test_input_errors_survive_pickling_with_origin_and_field():
 
 
 def test_files_taken_on_ahead_are_bounded_by_count_and_input_size():
-    from provlytics.normalize.tasks import IN_FLIGHT_PER_WORKER, READ_AHEAD_BYTES, _room
+    from provlytics.pipeline.workers import IN_FLIGHT_PER_WORKER, READ_AHEAD_BYTES, _room
 
     def held(*sizes):
         return deque((size, []) for size in sizes)

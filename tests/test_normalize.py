@@ -10,18 +10,21 @@ import payloads as p
 import pytest
 
 from provlytics.normalize.batch import normalize_page
-from provlytics.normalize.dialects import HINT_ARRAY
-from provlytics.origin import Origin, Page
+from provlytics.origin import Container, Origin, Page
 from provlytics.schema import SCHEMAS
 from provlytics.tables import FramesBuilder, ProvisioningFrames
 
 JSON_COLUMNS = ("extra", "details")
 
 
-def frames_of(*records: dict[str, Any], hint: str | None = None) -> ProvisioningFrames:
+def frames_of(*records: dict[str, Any], hint: Container | None = None) -> ProvisioningFrames:
     """Normalize raw records as one page of a file, the way `load` does."""
     builder = FramesBuilder()
-    builder.add(normalize_page(Page(list(records), Origin("page.json"), dialect=hint)))
+    builder.add(
+        normalize_page(
+            Page(Origin("page.json"), hint or Container.JSON_LINES, records=list(records))
+        )
+    )
     return builder.build()
 
 
@@ -538,7 +541,7 @@ DIALECT_CASES = {
     ),
     "portal JSON array": (
         [p.beta_legacy_box()],
-        HINT_ARRAY,
+        Container.JSON_ARRAY,
         [{**BOX_EVENT, "dialect": "portal"}],
         conflict_steps("Box"),
         GROUP_PROPERTIES,

@@ -21,7 +21,7 @@ from provlytics.operations import (
     provision_on_demand_batch,
     service_principal_name,
 )
-from provlytics.sources.on_demand import read_on_demand_result
+from provlytics.pipeline.on_demand import read_on_demand_result
 
 # Example 1 of provision-on-demand.md
 SP1, JOB1 = "c8c95753-f628-48e1-9fab-76c2d4cf624c", "3f7565a3-fde6-4e4d-bda8-1bb70aba3612"

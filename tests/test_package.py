@@ -24,7 +24,7 @@ def test_every_public_name_resolves_and_type_checkers_see_the_same_names():
 def test_reading_files_does_not_import_msal_or_matplotlib():
     # worker processes import only this module: it must stay light to start fast
     code = (
-        "import sys, provlytics.normalize.tasks;"
+        "import sys, provlytics.pipeline.workers;"
         "print(sorted({'msal', 'requests', 'matplotlib', 'ipywidgets'} & set(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

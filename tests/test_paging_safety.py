@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 
 from provlytics.errors import ConfigError, GraphError
 from provlytics.graph import GraphClient, StaticToken
-from provlytics.sources.graph_logs import fetch_logs
+from provlytics.pipeline.fetch import fetch_logs
 
 LIST = "/v1.0/auditLogs/provisioning"
 

@@ -14,7 +14,7 @@ from provlytics.graph import GraphClient
 from provlytics.graph import synchronization as sync
 from provlytics.graph.synchronization import path_segment
 from provlytics.operations import provision_on_demand
-from provlytics.sources.jobs import job_status, watch_job
+from provlytics.pipeline.jobs import job_status, watch_job
 
 BAD_IDS = [".", "..", " .. ", "", "   ", "a\x00b", "job\n1", "x\x7f"]
 

@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from provlytics.errors import InputError
 from provlytics.normalize.batch import normalize_page
-from provlytics.normalize.dialects import HINT_ARRAY
 from provlytics.normalize.jobs import build_job_batch
-from provlytics.origin import Origin, Page
+from provlytics.origin import Container, Origin, Page
 from provlytics.schema import LOG_TABLES, SCHEMAS
 from provlytics.tables import FramesBuilder
 
@@ -32,7 +31,7 @@ BASES = [
     ("graph.v1 live", p.v1_live_scim_group, None, ()),
     ("beta legacy", p.beta_legacy_box, None, ()),
     ("beta both shapes", p.both_shapes_box, None, ()),
-    ("portal array", p.beta_legacy_box, HINT_ARRAY, ()),
+    ("portal array", p.beta_legacy_box, Container.JSON_ARRAY, ()),
     ("diagnostic", p.diagnostic_dropbox_skip, None, ()),
     ("on-demand", p.on_demand_skipped, None, ("key", "value")),
     ("log analytics", p.log_analytics_row, None, ("ProvisioningSteps", "SourceIdentity")),
@@ -130,9 +129,9 @@ def _mutated_record(data: st.DataObject) -> tuple[Any, str | None]:
     return record, hint
 
 
-def _normalize(record: Any, hint: str | None) -> None:
+def _normalize(record: Any, hint: Container | None) -> None:
     """Normalize one record; every batch must match its declared schema."""
-    page = Page([record], Origin("mutated.json"), dialect=hint)
+    page = Page(Origin("mutated.json"), hint or Container.JSON_LINES, records=[record])
     result = normalize_page(page)
     for name in LOG_TABLES:
         assert result.batches[name].schema == SCHEMAS[name]
@@ -168,7 +167,10 @@ def test_mutated_records_give_rows_or_input_error(data):
 def test_collect_mode_never_raises_on_bad_records(data):
     records = [_mutated_record(data)[0] for _ in range(3)]
     good = {**p.v1_success_aws(), "id": "the-good-record"}  # an id no mutation produces
-    result = normalize_page(Page([*records, good], Origin("mixed.json")), on_error="collect")
+    result = normalize_page(
+        Page(Origin("mixed.json"), Container.JSON_LINES, records=[*records, good]),
+        on_error="collect",
+    )
     events = result.batches["events"]["event_id"].to_pylist()
     assert "the-good-record" in events
     # each record is an event, a reject or (an on-demand "{}") nothing; that a reject is
@@ -203,8 +205,10 @@ def test_enum_spelling_never_changes_the_rows(cases):
     for path, change in zip(ENUM_PATHS, cases, strict=True):
         parent = _get(record, path[:-1])
         parent[path[-1]] = change(parent[path[-1]])
-    expected = normalize_page(Page([original], Origin("a.json"))).batches
-    actual = normalize_page(Page([record], Origin("a.json"))).batches
+    expected = normalize_page(
+        Page(Origin("a.json"), Container.JSON_LINES, records=[original])
+    ).batches
+    actual = normalize_page(Page(Origin("a.json"), Container.JSON_LINES, records=[record])).batches
     for name in LOG_TABLES:
         assert actual[name].equals(expected[name]), name
 

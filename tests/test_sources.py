@@ -12,7 +12,7 @@ import payloads as p
 import pytest
 
 import provlytics as pv
-from provlytics.sources.on_demand import parse_on_demand
+from provlytics.pipeline.on_demand import parse_on_demand
 
 CONTOSO = "gc532ff9-r265-ec76-861e-42e2970a8218"
 AWS = "75b5b0ae-9fc5-8d0e-e0a9-7y6a4728de56"

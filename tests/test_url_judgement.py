@@ -19,7 +19,7 @@ from werkzeug import Response
 from provlytics.errors import GraphError, UnsafeRedirectError
 from provlytics.graph import GraphClient, StaticToken
 from provlytics.graph.session import GraphSession
-from provlytics.sources.graph_logs import fetch_logs
+from provlytics.pipeline.fetch import fetch_logs
 
 LIST = "/v1.0/auditLogs/provisioning"
 

@@ -14,8 +14,8 @@ from provlytics.cli.fetch import fetch_command
 from provlytics.errors import ConfigError, ThrottledError
 from provlytics.graph import GraphClient
 from provlytics.graph.waits import WaitBudget
-from provlytics.sources import graph_logs
-from provlytics.sources.graph_logs import fetch_logs
+from provlytics.pipeline import fetch as graph_logs
+from provlytics.pipeline.fetch import fetch_logs
 
 LIST = "/v1.0/auditLogs/provisioning"
 

@@ -16,7 +16,7 @@ from provlytics.errors import ConfigError, GraphError, InputError, graph_error_s
 from provlytics.graph.auth import Credential, credential_from_env
 from provlytics.graph.ratelimit import ON_DEMAND_LIMIT, REPORTS_LIMIT, RateLimiter
 from provlytics.graph.session import GraphSession
-from provlytics.origin import Origin, Page
+from provlytics.origin import Container, Origin, Page, Paging, Place
 
 logger = logging.getLogger(__name__)
 
@@ -162,15 +162,19 @@ class GraphClient:
         limiter: RateLimiter | None = None,
         start_page: int = 1,
         max_pages: int | None = None,
+        as_text: bool = False,
     ) -> Iterator[Page]:
         """Yield each page of a collection, following `@odata.nextLink` on the Graph host only.
 
-        To resume, pass a saved `page.meta["next_link"]` as `path_or_url` (and `start_page`).
-        `Page.meta` holds `url` (the full request URL) and `next_link` (or None).
+        To resume, pass a saved `page.paging.next_link` as `path_or_url` (and `start_page`).
+        `page.paging` holds `url` (the full request URL) and `next_link` (or None); pages are
+        `Container.GRAPH_PAGE` pages of `Place.GRAPH`.
 
         Args:
             max_pages: the most pages to follow in this call (default: the client's
                 `max_pages`, None for no cap).
+            as_text: pages carry the response body as read (`page.data`, checked to be a
+                page of records) instead of the parsed records (`page.records`).
 
         Raises:
             UnsafeRedirectError: a nextLink points elsewhere (after yielding the pages before it).
@@ -186,10 +190,13 @@ class GraphClient:
                 raise _too_many_pages(cap, number, url)
             response = self.request("GET", url, params=query, limiter=limiter)
             seen.add(response.url or url, number)
-            origin = Origin(_without_query(response.url or url), page=number)
+            origin = Origin(_without_query(response.url or url), page=number, place=Place.GRAPH)
             records, next_link = parse_page(self.http.json(response, origin), origin)
-            meta = {"url": response.url or url, "next_link": next_link}
-            yield Page(records=records, origin=origin, meta=meta)
+            paging = Paging(response.url or url, next_link, len(records))
+            if as_text:
+                yield Page(origin, Container.GRAPH_PAGE, data=response.content, paging=paging)
+            else:
+                yield Page(origin, Container.GRAPH_PAGE, records=records, paging=paging)
             if next_link is not None:
                 self.http.check_url(next_link)  # an unsafe link is refused as unsafe first
                 seen.check(next_link, number)

@@ -9,6 +9,8 @@ into Graph's shape.
 
 from __future__ import annotations
 
+from provlytics import origin
+
 Path = tuple[str, ...]
 
 
@@ -226,7 +228,7 @@ PORTAL_PROPERTY_COLUMNS: dict[str, str] = {
     "oldvalue": "oldValue",
     "newvalue": "newValue",
 }
-PORTAL_JOIN_COLUMN = "changeid"
+PORTAL_JOIN_COLUMN = origin.PORTAL_JOIN_COLUMN  # the portal CSV container's join column
 
 # Log Analytics columns that hold JSON text.
 LOG_ANALYTICS_JSON_COLUMNS: tuple[str, ...] = (

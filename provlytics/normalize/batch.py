@@ -5,24 +5,31 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
-from provlytics.normalize import graph_v1
-from provlytics.normalize.dialects import build_view, detect_dialect, respell
+from provlytics.normalize.dialects import (
+    HINT_ARRAY,
+    HINT_PORTAL_CSV,
+    build_view,
+    detect_dialect,
+    respell,
+)
 from provlytics.normalize.rows import Rows, build_rows
 from provlytics.normalize.times import to_timestamps
-from provlytics.origin import Page, UnparsedRecord
+from provlytics.origin import Container, Page, UnparsedRecord
 from provlytics.schema import LOG_TABLES, SCHEMAS, TIME
 
 logger = logging.getLogger(__name__)
 
 OnError = Literal["raise", "collect"]
 _TIME_FIELDS = {"events": "activityDateTime", "steps": "timestamp", "errors": "activityDateTime"}
+# The containers that tell the dialect detection something the records alone cannot.
+_DIALECT_HINTS = {Container.JSON_ARRAY: HINT_ARRAY, Container.PORTAL_CSV: HINT_PORTAL_CSV}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,15 +61,25 @@ class PageTables:
     rejects: list[Reject] = field(default_factory=list)
     records: int = 0
 
+    @classmethod
+    def empty(cls) -> PageTables:
+        """No rows in any table (what a file that could not be read gives in collect mode)."""
+        return cls({t: _empty(t) for t in LOG_TABLES}, {t: [] for t in LOG_TABLES})
+
+
+def _empty(table: str) -> pa.RecordBatch:
+    schema = SCHEMAS[table]
+    return pa.RecordBatch.from_arrays([pa.array([], f.type) for f in schema], schema=schema)
+
 
 def normalize_page(page: Page, *, on_error: OnError = "raise") -> PageTables:
-    """Normalize one page; a bad record raises `InputError` naming it, or is collected."""
-    if page.dialect == graph_v1.HINT_TYPED:
-        typed = graph_v1.page_batches(page.records)
-        if typed is not None:
-            return PageTables(*typed, records=len(page.records))
-        plain = [graph_v1.as_plain(record) for record in page.records]
-        page = replace(page, records=plain, dialect=None)
+    """The general path: one page of parsed records (`page.records`) to a batch per table.
+
+    A bad record raises `InputError` naming it (`page.record_origin`), or is collected in
+    `rejects`. Raises ValueError for a page that holds its text, not records (the
+    normalizer's entry, `provlytics.normalize.normalize`, parses those)."""
+    if page.records is None:
+        raise ValueError(f"{page.origin}: a page of text; normalize it with normalize()")
     bad_times: list[Reject] = []
     skip: set[int] = set()
     while True:
@@ -85,7 +102,7 @@ def _page_rows(
 ) -> tuple[dict[str, list[tuple]], dict[str, list[int]]]:
     rows: dict[str, list[tuple]] = {t: [] for t in LOG_TABLES}
     sources: dict[str, list[int]] = {t: [] for t in LOG_TABLES}
-    hint = page.dialect
+    hint = _DIALECT_HINTS.get(page.container)
     given_up: Counter[tuple[str, str]] = Counter()
     first_at: dict[tuple[str, str], int] = {}
     for index, record in enumerate(page.records):

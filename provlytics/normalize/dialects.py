@@ -12,9 +12,10 @@ import orjson
 from provlytics.errors import InputError, UnknownDialectError, graph_error_summary
 from provlytics.normalize import aliases, powershell
 from provlytics.normalize.times import parse_timestamp
-from provlytics.origin import UnparsedRecord
+from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, UnparsedRecord
+from provlytics.origin import fold_header as normalize_header
 
-# Container hints a source may put on a page (`Page.dialect`).
+# Dialect hints, from the container of a page (`batch` maps `Page.container` to them).
 HINT_ARRAY = "array"  # a bare JSON array file, the portal's JSON download format
 HINT_PORTAL_CSV = "portal_csv"  # rows joined from the portal's three CSV files
 
@@ -194,10 +195,6 @@ def on_demand_view(record: dict[str, Any]) -> dict[str, Any] | None:
 
 _ON_DEMAND_ENVELOPE = frozenset({"key", "value", "@odata.context"})
 
-# Keys under which a portal CSV source attaches the rows of the two companion files.
-PORTAL_STEPS_KEY = "@steps"
-PORTAL_PROPERTIES_KEY = "@properties"
-
 
 def _portal_csv_view(row: dict[str, Any]) -> dict[str, Any]:
     """Nest a joined portal CSV row back into Graph's (legacy) shape."""
@@ -246,11 +243,6 @@ def _step_number(value: Any) -> int:
         return int(value or 0)
     except (TypeError, ValueError):
         raise InputError(None, f"not a whole number: {value!r}", field="Step Number") from None
-
-
-def normalize_header(header: str) -> str:
-    """`Date (UTC)` -> `dateutc`: how CSV headers are matched, whatever their spelling."""
-    return re.sub(r"[^0-9a-z]", "", header.lower())
 
 
 def parse_json_text(text: Any, field: str) -> Any:

@@ -33,7 +33,6 @@ from provlytics.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
-_SP_IN_CONTEXT = re.compile(r"servicePrincipals\('([^']+)'\)")
 _MS_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")  # PowerShell 5 ConvertTo-Json
 _LAST = ("status", "lastExecution")
 _QUARANTINE = ("status", "quarantine")
@@ -111,12 +110,6 @@ def is_job(record: Any) -> bool:
         return False
     keys = {k.lower() for k in record if isinstance(k, str)}
     return "templateid" in keys and ("status" in keys or "schedule" in keys)
-
-
-def service_principal_from_context(context: str | None) -> str | None:
-    """The service principal id named in an `@odata.context` URL, if any."""
-    match = _SP_IN_CONTEXT.search(context or "")
-    return match.group(1) if match else None
 
 
 def build_job_batch(

@@ -2,34 +2,35 @@
 Event Hub batches, Log Analytics exports, portal downloads, on-demand responses, job lists.
 
 Knows file formats and containers only; what the records mean is the normalizer's business.
+A page that may be in Graph's own shape (a Graph page, a JSON array, JSON lines) is handed on
+as its text, for the normalizer's fast path; other containers as parsed records.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
 from provlytics.errors import InputError, graph_error_summary
-from provlytics.normalize import graph_v1
-from provlytics.normalize.dialects import HINT_ARRAY
-from provlytics.normalize.jobs import is_job, service_principal_from_context
-from provlytics.origin import Origin, Page, UnparsedRecord
+from provlytics.origin import Container, JobContext, Origin, Page, Place, UnparsedRecord
 from provlytics.sources import portal_csv
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
 from provlytics.sources.reading import InputFile, as_input, data_suffix, open_text, read_bytes
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DATA_SUFFIXES", "KIND_JOBS", "FileTask", "file_tasks", "iter_task_pages"]
+__all__ = ["DATA_SUFFIXES", "FileTask", "file_tasks", "iter_task_pages"]
 
 PAGE_SIZE = 1000
-KIND_JOBS = "jobs"  # Page.meta["kind"] of synchronization job snapshots
-MAX_DEPTH = 254  # nesting orjson writes (the `extra` column and rejects are written with it)
+_SP_IN_CONTEXT = re.compile(r"servicePrincipals\('([^']+)'\)")
+_ARRAY_START = re.compile(rb"\s*\[")
 
 
 @dataclass(frozen=True)
@@ -87,15 +88,28 @@ def iter_task_pages(task: FileTask, *, page_size: int = PAGE_SIZE) -> Iterator[P
         raise InputError(task.file.name, "too large to read into memory") from None
 
 
+class _Envelope(msgspec.Struct):
+    """The top of a JSON document, its `value` left unparsed (told apart cheaply)."""
+
+    value: msgspec.Raw = msgspec.Raw()  # empty when the document has no `value`
+    odata_context: Any = msgspec.field(default=None, name="@odata.context")
+
+
 def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
-    origin = Origin(path.name)
+    origin = Origin(path.name, place=Place.FILE)
     if data_suffix(path) in (".jsonl", ".ndjson"):
         yield from _json_lines_pages(path, page_size)
         return
     data = read_bytes(path)
-    typed = graph_v1.decode_page(data)  # other shapes fail at their first unknown key: cheap
-    if typed is not None:
-        yield from _chunks(typed, origin, page_size, hint=graph_v1.HINT_TYPED)
+    if _ARRAY_START.match(data):
+        yield Page(origin, Container.JSON_ARRAY, data=data)
+        return
+    try:
+        top = msgspec.json.decode(data, type=_Envelope)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        top = None  # not a JSON object: parsed below, to say why
+    if top is not None and memoryview(top.value)[:1] == b"[":  # no copy of the value
+        yield Page(origin, Container.GRAPH_PAGE, data=data, jobs=_jobs(path, top.odata_context))
         return
     try:
         doc = orjson.loads(data)
@@ -108,56 +122,44 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
 
 
 def _document_pages(doc: Any, origin: Origin, page_size: int, path: InputFile) -> Iterator[Page]:
-    if isinstance(doc, list):
-        yield from _chunks(doc, origin, page_size, hint=HINT_ARRAY)
-        return
     if not isinstance(doc, dict):
         raise InputError(origin, f"expected a JSON object or array, got {type(doc).__name__}")
     summary = graph_error_summary(doc)
     if summary is not None:
         raise InputError(origin, f"a Graph error response, not provisioning data: {summary}")
     if isinstance(doc.get("tables"), list):  # Log Analytics query API result
-        yield from _chunks(_log_analytics_rows(doc, origin), origin, page_size)
+        rows = _log_analytics_rows(doc, origin)
+        yield from _chunks(rows, origin, page_size, Container.LOG_ANALYTICS_TABLE)
         return
-    records = _container_records(doc, origin)
-    if records and is_job(records[0]):
-        yield _jobs_page(records, doc, origin, path)
+    if isinstance(doc.get("records"), list):
+        yield from _chunks(doc["records"], origin, page_size, Container.EVENT_HUB_BATCH)
         return
-    yield from _chunks(records, origin, page_size)
-
-
-def _container_records(doc: dict[str, Any], origin: Origin) -> list[Any]:
-    for key in ("value", "records"):  # Graph page; Event Hub batch
-        records = doc.get(key)
-        if isinstance(records, list):
-            return records
     if "value" in doc and "key" not in doc:
         raise InputError(origin, "expected a list of records", field="value")
-    return [doc]  # one record: an on-demand response, a diagnostic record, a job
+    jobs = _jobs(path, doc.get("@odata.context"))  # one record: a diagnostic record, a job
+    yield Page(origin, Container.RECORD, records=[doc], jobs=jobs)
 
 
-def _jobs_page(records: list[Any], doc: dict[str, Any], origin: Origin, path: InputFile) -> Page:
-    observed = path.modified
-    meta = {
-        "kind": KIND_JOBS,
-        "observed_time": observed,
-        "service_principal_id": service_principal_from_context(doc.get("@odata.context")),
-    }
-    return Page(records, origin, meta=meta)
+def _jobs(path: InputFile, context: Any) -> JobContext:
+    """The context a saved list of synchronization jobs needs: the file's time (a fallback:
+    each job is observed at the newest time its status records) and the service principal
+    named in its `@odata.context`."""
+    match = _SP_IN_CONTEXT.search(context) if isinstance(context, str) else None
+    owner = match.group(1) if match else None
+    return JobContext(path.modified, service_principal_id=owner, from_status=True)
 
 
 def _chunks(
-    records: list[Any], origin: Origin, page_size: int, hint: str | None = None
+    records: list[Any], origin: Origin, page_size: int, container: Container
 ) -> Iterator[Page]:
     for start in range(0, len(records), page_size):
         chunk = records[start : start + page_size]
-        if hint != graph_v1.HINT_TYPED:
-            chunk = _writable(chunk)
-        yield Page(chunk, origin, first_record=start, dialect=hint)
+        yield Page(origin, container, records=chunk, first_record=start)
 
 
 def _json_lines_pages(path: InputFile, page_size: int) -> Iterator[Page]:
-    origin = Origin(path.name)
+    """Pages of `page_size` lines, as text (an over-long line as an `UnparsedRecord`)."""
+    origin = Origin(path.name, place=Place.FILE)
     lines: list[str | UnparsedRecord] = []
     numbers: list[int] = []
     first = 0
@@ -165,34 +167,11 @@ def _json_lines_pages(path: InputFile, page_size: int) -> Iterator[Page]:
         lines.append(line)
         numbers.append(number)
         if len(lines) == page_size:
-            yield _lines_page(lines, numbers, origin, first)
+            yield Page(origin, Container.JSON_LINES, data=lines, lines=numbers, first_record=first)
             first += len(lines)
             lines, numbers = [], []
     if lines:
-        yield _lines_page(lines, numbers, origin, first)
-
-
-def _lines_page(
-    lines: list[str | UnparsedRecord], numbers: list[int], origin: Origin, first: int
-) -> Page:
-    """One page of JSON lines: typed if every line is a Graph v1.0 record, else parsed
-    line by line (a line that is not JSON, or too long, becomes an `UnparsedRecord`)."""
-    texts = [line if isinstance(line, str) else line.text for line in lines]
-    if all(isinstance(line, str) for line in lines):
-        typed = graph_v1.decode_page("[" + ",".join(texts) + "]")
-        if typed is not None and len(typed) == len(lines):  # not `{...},{...}` on one line
-            hint = graph_v1.HINT_TYPED
-            return Page(typed, origin, lines=numbers, first_record=first, dialect=hint)
-    records: list[Any] = []
-    for line in lines:
-        if isinstance(line, UnparsedRecord):
-            records.append(line)
-            continue
-        try:
-            records.append(orjson.loads(line))
-        except orjson.JSONDecodeError as exc:
-            records.append(UnparsedRecord(line.rstrip("\r\n"), f"not valid JSON ({exc})"))
-    return Page(_writable(records, texts), origin, lines=numbers, first_record=first)
+        yield Page(origin, Container.JSON_LINES, data=lines, lines=numbers, first_record=first)
 
 
 def _numbered_lines(path: InputFile) -> Iterator[tuple[int, str | UnparsedRecord]]:
@@ -215,47 +194,6 @@ def _numbered_lines(path: InputFile) -> Iterator[tuple[int, str | UnparsedRecord
                     yield number, line
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise InputError(path.name, f"not a readable file ({exc})") from exc
-
-
-def _writable(records: list[Any], texts: list[str] | None = None) -> list[Any]:
-    """The records, those nested deeper than JSON is written replaced by an `UnparsedRecord`
-    naming the field (so that they are rejected, not crash the normalizer)."""
-    try:
-        orjson.dumps(records)
-        return records
-    except TypeError:
-        pass
-    out = []
-    for index, record in enumerate(records):
-        try:
-            orjson.dumps(record)
-            out.append(record)
-        except TypeError as exc:
-            where = too_deep(record)
-            reason = (
-                f"field {where!r} is nested deeper than {MAX_DEPTH} levels"
-                if where is not None
-                else f"cannot be written as JSON ({exc})"
-            )
-            text = texts[index].rstrip("\r\n") if texts else f"<record: {reason}>"
-            out.append(UnparsedRecord(text, reason))
-    return out
-
-
-def too_deep(record: Any) -> str | None:
-    """The dotted path of the first value below `MAX_DEPTH` levels of nesting, if any.
-
-    Walks with a stack, not recursion: safe at any depth."""
-    stack: list[tuple[Any, list[str]]] = [(record, [])]
-    while stack:
-        value, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            return ".".join([*path[:6], "..."])
-        if isinstance(value, dict):
-            stack += [(v, [*path, str(k)]) for k, v in value.items()]
-        elif isinstance(value, list):
-            stack += [(v, [*path, str(i)]) for i, v in enumerate(value)]
-    return None
 
 
 def _log_analytics_rows(doc: dict[str, Any], origin: Origin) -> list[dict[str, Any]]:

@@ -1,10 +1,14 @@
-"""`fetch_logs`: provisioning logs from Microsoft Graph, by time window, resumable from a spool.
+"""Provisioning log pages from Microsoft Graph, by time window, resumable from a spool.
+
+`provlytics.pipeline.fetch.fetch_logs` drives it: `start_run` plans the run (or resumes the
+spooled one) and `fetch_pages` yields its pages, as text (live, or replayed from the spool),
+with a mark at the end of each window and when a window starts over.
 
 The span [since, until) is cut into windows planned as the fetch goes (`sources/windows.py`):
 they start `window=` long and widen while they come back small, so a quiet range costs a few
 requests instead of one per day. Each window is paged through `@odata.nextLink` under the
 reports rate limit; every raw page is spooled and the checkpoint (the next link, the plan)
-saved before the page is normalized. An expired `$skiptoken` costs at most one window: a wide
+saved before the page is yielded. An expired `$skiptoken` costs at most one window: a wide
 one is cut at its middle and its first half fetched again, a `window=`-long one restarts from
 its first link; de-duplication on event id makes the overlap safe.
 """
@@ -14,22 +18,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import pyarrow.compute as pc
+import msgspec
 
 from provlytics.errors import ConfigError, GraphError
 from provlytics.graph.client import GraphClient
 from provlytics.graph.odata import TimeLike, build_filter, format_time, parse_time
 from provlytics.graph.ratelimit import RateLimiter
-from provlytics.normalize.batch import PageTables, normalize_page
-from provlytics.origin import Origin, Page
-from provlytics.progress import paused_gc, progress_bar
+from provlytics.origin import Container, Origin, Page, Paging, Place
 from provlytics.sources.windows import plan_next, split_window, start_plan
-from provlytics.spool import Checkpoint, Spool, WindowState
-from provlytics.tables import FramesBuilder, ProvisioningFrames
+from provlytics.spool import Checkpoint, Spool, SpooledPage, WindowState
 
 logger = logging.getLogger(__name__)
 
@@ -40,70 +42,64 @@ _SPAN = re.compile(r"^\s*\d+(?:\.\d+)?\s*[dhms]\s*$", re.IGNORECASE)
 SKIPTOKEN_CODES = frozenset({"DirectoryPageTokenNotFound", "InvalidPageToken", "SkipTokenExpired"})
 
 
-def fetch_logs(
+@dataclass(frozen=True, slots=True)
+class WindowDone:
+    """Every page of `window` was yielded: its tables count."""
+
+    window: WindowState
+
+
+@dataclass(frozen=True, slots=True)
+class WindowRestart:
+    """`window` starts over (its page token expired): forget the pages it yielded so far."""
+
+    window: WindowState
+
+
+FetchItem = Page | WindowDone | WindowRestart
+
+
+class Run(NamedTuple):
+    """A planned (or resumed) fetch: its checkpoint, its spool, and its `$filter` without
+    times (the key of its incremental watermark)."""
+
+    checkpoint: Checkpoint
+    spool: Spool | None
+    criteria: str
+
+
+def start_run(
     client: GraphClient,
     *,
-    since: TimeLike | None = None,
-    until: TimeLike | None = None,
-    status: str | None = None,
-    action: str | None = None,
-    job_id: str | None = None,
-    service_principal_id: str | None = None,
-    identity: str | None = None,
-    top: int = DEFAULT_TOP,
-    spool: str | Path | Spool | None = None,
-    resume: bool = True,
-    incremental: bool = False,
-    window: str = "1d",
-    overlap: str = "5m",
-    out: str | Path | None = None,
-    progress: bool | None = None,
-    max_wait: float | None = None,
-    now: datetime | None = None,
-) -> ProvisioningFrames:
-    """Fetch provisioning logs into de-duplicated tables, resumably.
-
-    Example:
-        >>> frames = fetch_logs(client, since="7d", status="failure", spool="spool/")
+    since: TimeLike | None,
+    until: TimeLike | None,
+    criteria: dict[str, str | None],
+    top: int,
+    spool: str | Path | Spool | None,
+    resume: bool,
+    incremental: bool,
+    window: str,
+    overlap: str,
+    now: datetime,
+) -> Run:
+    """Plan the windows of a fetch from `since` (or the spool's watermark) to `until`, or
+    resume the unfinished run of the same parameters in `spool`.
 
     Args:
-        since, until: datetimes, ISO text or relative spans ("7d", "12h"); strict `gt`/`lt`.
-        status, action, job_id, service_principal_id, identity: server-side `$filter` criteria.
-        top: page size (`$top`).
-        spool: a folder keeping raw pages and a checkpoint; a re-run with the same parameters
-            re-reads the spooled pages and resumes at the saved next link.
-        resume: resume an unfinished run in `spool`; False discards it.
-        incremental: fetch only what is newer than the spool's watermark minus `overlap`.
-        window: the first and shortest time slice fetched as one unit ("1d", "6h"); later
-            windows widen while they come back as a single page.
-        out: also write (or merge into) a Parquet dataset folder.
-        progress: show a progress bar (None: only in a terminal or notebook); waits for rate
-            limits and throttling show in its postfix.
-        max_wait: the seconds of waiting (rate limit, Retry-After, backoff) accepted in total;
-            None waits as long as Graph asks.
-        now: the current time, for relative spans (tests).
+        criteria: `build_filter` keywords (status, action, job_id, ...).
 
     Raises:
         ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
             run with other parameters (and `resume`).
-        ThrottledError: waiting longer would exceed `max_wait` (the spool keeps the progress).
-        GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
     """
-    now = parse_time(now) if now is not None else datetime.now(UTC)
     box = spool if isinstance(spool, Spool) or spool is None else Spool(spool)
     if incremental and box is None:
         raise ConfigError(
             "incremental=True needs a spool folder (spool=, --spool) for its watermark"
         )
-    criteria = build_filter(
-        status=status,
-        action=action,
-        job_id=job_id,
-        service_principal_id=service_principal_id,
-        identity=identity,
-    )
+    where = build_filter(**criteria)
     params = {
-        "filter": criteria,
+        "filter": where,
         "since": _as_text(since),
         "until": _as_text(until),
         "top": _check_top(top),
@@ -112,19 +108,31 @@ def fetch_logs(
         "overlap": overlap if incremental else None,
         "incremental": incremental,
     }
-    start = _start_time(since, box, criteria or "", incremental, overlap, now)
+    start = _start_time(since, box, where or "", incremental, overlap, now)
     end = parse_time(until, now) if until is not None else None
-    windows, plan = start_plan(start, end, criteria, span=_span(window, now))
+    windows, plan = start_plan(start, end, where, span=_span(window, now))
     if box is not None:
         run = box.start(params, windows, resume=resume, plan=plan)
     else:
         run = Checkpoint(params, windows, plan=plan)
-    frames = _fetch_run(client, run, box, top, progress, max_wait, now)
-    if incremental and box is not None:
-        _advance_watermark(box, frames, criteria or "")
-    if out is not None:
-        frames.to_parquet(out, store=True)
-    return frames
+    return Run(run, box, where or "")
+
+
+def fetch_pages(
+    client: GraphClient, run: Run, *, top: int, bar: Any, now: datetime
+) -> Iterator[FetchItem]:
+    """Every page of the run, window by window: first a window's spooled pages, then its
+    live ones (each spooled and counted in the checkpoint before it is yielded), then
+    `WindowDone`; `WindowRestart` when an expired page token makes a window start over.
+
+    Raises:
+        GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
+    """
+    index = 0
+    while (window := _window_at(run.checkpoint, run.spool, index, now)) is not None:
+        yield from _window_pages(client, run, window, top, bar, now)
+        yield WindowDone(window)
+        index += 1
 
 
 def is_expired_skiptoken(error: GraphError) -> bool:
@@ -136,88 +144,59 @@ def is_expired_skiptoken(error: GraphError) -> bool:
     )
 
 
-def _fetch_run(
-    client: GraphClient,
-    run: Checkpoint,
-    box: Spool | None,
-    top: int,
-    progress: bool | None,
-    max_wait: float | None,
-    now: datetime,
-) -> ProvisioningFrames:
-    builder = FramesBuilder()
+def _window_pages(
+    client: GraphClient, run: Run, window: WindowState, top: int, bar: Any, now: datetime
+) -> Iterator[FetchItem]:
+    """All pages of one window; cut or restarted on an expired page token."""
     limiter = client.reports_limiter
-    disable = None if progress is None else not progress
-    with (
-        paused_gc(),
-        progress_bar("Fetching", disable=disable) as bar,
-        client.http.waiting(max_wait=max_wait, on_wait=lambda s, why: _show_wait(bar, s, why)),
-    ):
-        index = 0
-        while (window := _window_at(run, box, index, now)) is not None:
-            for page in _window_tables(client, run, box, window, top, bar, limiter, now):
-                builder.add(page, _source(client))
-            index += 1
-    frames = builder.build()
-    logger.info("fetched %s from %d records", frames, frames.records_read)
-    return frames
-
-
-def _window_tables(
-    client: GraphClient,
-    run: Checkpoint,
-    box: Spool | None,
-    window: WindowState,
-    top: int,
-    bar: Any,
-    limiter: RateLimiter,
-    now: datetime,
-) -> list[PageTables]:
-    """All pages of one window, normalized; cut or restarted on an expired page token."""
+    box = run.spool
     while True:
-        tables = [normalize_page(page) for page in _spooled_pages(box, window, client)]
+        yield from _spooled_pages(box, window, client)
         bar.update(window.records)
         if window.done:
-            return tables
+            return
         try:
             for page in _live_pages(client, window, top, limiter):
-                _record_page(run, box, window, page)
-                tables.append(normalize_page(page))
-                _show(bar, limiter, window, len(page.records))
-            return tables
+                count = _record_page(run.checkpoint, box, window, page)
+                yield page
+                _show(bar, limiter, window, count)
+            return
         except GraphError as exc:
             if not is_expired_skiptoken(exc):
                 raise
             bar.update(-window.records)
-            if split_window(window, run.plan, now=now):
+            if split_window(window, run.checkpoint.plan, now=now):
                 _forget(box, window, f"cut at {window.until}", exc)
             elif window.restarts < MAX_WINDOW_RESTARTS:
                 window.restarts += 1
                 _forget(box, window, "restarting it", exc)
             else:
                 raise
+            yield WindowRestart(window)
 
 
 def _live_pages(
     client: GraphClient, window: WindowState, top: int, limiter: RateLimiter
 ) -> Iterator[Page]:
     if window.next_link is not None:
-        return client.iter_pages(window.next_link, limiter=limiter, start_page=window.pages + 1)
+        start = window.pages + 1
+        return client.iter_pages(window.next_link, limiter=limiter, start_page=start, as_text=True)
     params: dict[str, Any] = {"$top": top}
     if window.filter:
         params["$filter"] = window.filter
-    return client.iter_pages(LOGS_PATH, params=params, limiter=limiter)
+    return client.iter_pages(LOGS_PATH, params=params, limiter=limiter, as_text=True)
 
 
-def _record_page(run: Checkpoint, box: Spool | None, window: WindowState, page: Page) -> None:
-    """Spool the raw page, then advance and save the checkpoint."""
+def _record_page(run: Checkpoint, box: Spool | None, window: WindowState, page: Page) -> int:
+    """Spool the page as received, then advance and save the checkpoint; its record count."""
     number = page.origin.page or window.pages + 1
-    next_link = page.meta.get("next_link")
+    paging = page.paging or Paging(page.origin.source)
+    count = paging.records or 0
     if box is not None:
-        body = {"url": page.meta.get("url"), "value": page.records, "@odata.nextLink": next_link}
-        box.write_page(window, number, body)
-    window.pages, window.records = number, window.records + len(page.records)
-    window.next_link, window.done = next_link, next_link is None
+        value = msgspec.json.decode(page.data, type=SpooledPage).value  # type: ignore[arg-type]
+        box.write_page_text(window, number, SpooledPage(value, paging.url, paging.next_link))
+    window.pages, window.records = number, window.records + count
+    window.next_link, window.done = paging.next_link, paging.next_link is None
     if box is not None:
         box.save()
     logger.info(
@@ -226,20 +205,22 @@ def _record_page(run: Checkpoint, box: Spool | None, window: WindowState, page: 
         window.since or "start",
         window.until or "now",
         number,
-        len(page.records),
+        count,
         page.origin.source,
     )
+    return count
 
 
 def _spooled_pages(box: Spool | None, window: WindowState, client: GraphClient) -> Iterator[Page]:
+    """A window's spooled pages, their records as the JSON text of their array."""
     if box is None:
         return
     for number in range(1, window.pages + 1):
-        body = box.read_page(window, number)
-        url = body.get("url") or client.url(LOGS_PATH)
-        origin = Origin(url.split("?", 1)[0], page=number)
-        meta = {"url": url, "next_link": body.get("@odata.nextLink"), "spooled": True}
-        yield Page(records=body.get("value") or [], origin=origin, meta=meta)
+        spooled = box.read_page_text(window, number)
+        url = spooled.url or client.url(LOGS_PATH)
+        origin = Origin(url.split("?", 1)[0], page=number, place=Place.SPOOL)
+        paging = Paging(url, spooled.next_link)
+        yield Page(origin, Container.GRAPH_PAGE, data=bytes(spooled.value), paging=paging)
 
 
 def _window_at(run: Checkpoint, box: Spool | None, index: int, now: datetime) -> WindowState | None:
@@ -279,15 +260,6 @@ def _show(bar: Any, limiter: RateLimiter, window: WindowState, count: int) -> No
     )
 
 
-def _show_wait(bar: Any, seconds: float, reason: str) -> None:
-    """Say in the bar that the fetch is waiting, and why, before the wait starts."""
-    bar.set_postfix_str(f"waiting {seconds:.1f}s ({reason})", refresh=True)
-
-
-def _source(client: GraphClient) -> str:
-    return client.url(LOGS_PATH)
-
-
 def _start_time(
     since: TimeLike | None,
     box: Spool | None,
@@ -302,16 +274,6 @@ def _start_time(
         return start
     resume_at = parse_time(watermark) - _span(overlap, now)
     return resume_at if start is None else max(start, resume_at)
-
-
-def _advance_watermark(box: Spool, frames: ProvisioningFrames, key: str) -> None:
-    times = frames.table("events")["activity_time"]
-    newest = pc.max(times).as_py() if len(times) else None
-    if newest is None:
-        return
-    previous = box.read_watermark(key)
-    if previous is None or parse_time(previous) < newest:
-        box.write_watermark(format_time(newest), key)
 
 
 def _span(text: str, now: datetime) -> timedelta:
@@ -332,3 +294,12 @@ def _check_top(top: int) -> int:
     if not isinstance(top, int) or not 1 <= top <= 999:
         raise ConfigError(f"top must be a page size from 1 to 999, got {top!r} (top=, --top)")
     return top
+
+
+def __getattr__(name: str) -> Any:
+    """`fetch_logs`, now `provlytics.pipeline.fetch.fetch_logs`, for callers of its old place."""
+    if name == "fetch_logs":
+        from provlytics.pipeline.fetch import fetch_logs
+
+        return fetch_logs
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

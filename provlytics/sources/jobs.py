@@ -1,138 +1,52 @@
-"""Synchronization job status from Graph, as `job_status` rows; and watching one job.
+"""Synchronization jobs from Graph as pages: every job of a service principal, or one job.
 
-`job_status` takes one snapshot of every job of a service principal. `watch_job` polls one job
-until its status code leaves the states it is waiting through (by default `NotRun`, i.e. until
-the first cycle ends), or until `timeout` seconds pass. On timeout it does not raise: it logs a
-warning and returns the snapshots collected so far, with `frame.attrs["timed_out"] = True`, so
-that a caller watching a slow job still gets the history it paid for.
-
-`observed_time` is the local UTC time of each snapshot (`now=`, injectable for tests).
+Each page is a `Container.JOB_LIST` page of `Place.JOBS` with its `JobContext`: observed at
+the local UTC time after the call returned (`now`, injectable for tests), owned by the
+service principal asked about. `provlytics.pipeline.jobs` turns them into `job_status` rows.
 """
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import Callable, Collection
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
-
-import pandas as pd
-import pyarrow as pa
 
 from provlytics.graph.client import GraphClient
 from provlytics.graph.synchronization import get_job, jobs_path, list_jobs
-from provlytics.normalize.jobs import build_job_batch
-from provlytics.progress import progress_bar
-from provlytics.schema import SCHEMAS
-from provlytics.tables import ProvisioningFrames
-
-logger = logging.getLogger(__name__)
-
-JobPredicate = Callable[[dict[str, Any]], bool]
+from provlytics.origin import Container, JobContext, Origin, Page, Place
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+def job_list_page(client: GraphClient, sp_id: str, *, now: Callable[[], datetime]) -> Page:
+    """Every synchronization job of service principal `sp_id` (`GET .../jobs`), as one page.
 
-
-def job_status(
-    client: GraphClient,
-    service_principal_id: str,
-    *,
-    now: Callable[[], datetime] = _utc_now,
-) -> pd.DataFrame:
-    """A snapshot of every synchronization job of a service principal, in the job_status layout.
-
-    Example:
-        >>> status = job_status(client, "29f68db3-1000-46bf-a940-f5ea3ecc39e7")
-        >>> status[["job_id", "status_code", "quarantine_reason"]]
-
-    Args:
-        now: the observation time (UTC), injectable for tests.
+    Raises:
+        GraphError: Graph refused the call (e.g. 404 for an unknown service principal).
     """
-    jobs = list_jobs(client, service_principal_id)
-    batch = build_job_batch(
-        jobs,
-        observed_time=now(),
-        service_principal_id=service_principal_id,
-        origin=client.url(jobs_path(service_principal_id)),
-    )
-    return _frame([batch])
+    jobs = list_jobs(client, sp_id)
+    return _page(client.url(jobs_path(sp_id)), jobs, sp_id, now())
 
 
-def watch_job(
-    client: GraphClient,
-    sp_id: str,
-    job_id: str,
-    *,
-    until_not: Collection[str] | JobPredicate = ("NotRun",),
-    timeout: float = 600.0,
-    interval: float = 30.0,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-    now: Callable[[], datetime] = _utc_now,
-    progress: bool | None = None,
-) -> pd.DataFrame:
-    """Poll a job every `interval` seconds until its status code leaves `until_not`.
+def job_page(client: GraphClient, sp_id: str, job_id: str, *, now: Callable[[], datetime]) -> Page:
+    """One synchronization job (`GET .../jobs/{job_id}`), as a page of one record.
 
-    Example:
-        >>> history = watch_job(client, sp_id, job_id, until_not={"NotRun", "Active"})
-        >>> history.iloc[-1]["status_code"]
-
-    Args:
-        until_not: status codes to keep waiting through (e.g. `("NotRun",)`), or a predicate
-            called with the job JSON that returns True while the wait should go on.
-        timeout: seconds (of `clock`) after which to stop waiting.
-        progress: show a progress bar of polls (None: only in a terminal or notebook).
-
-    Returns:
-        One job_status row per poll, oldest first. `attrs["timed_out"]` says whether the
-        timeout ended the watch (a warning is logged then).
+    Raises:
+        GraphError: Graph refused the call (e.g. 404 for an unknown job).
     """
-    waiting = _waiting_predicate(until_not)
-    deadline = clock() + timeout
-    batches: list[pa.RecordBatch] = []
-    disable = None if progress is None else not progress
-    with progress_bar(f"Watching {job_id}", unit="poll", disable=disable) as bar:
-        while True:
-            job = get_job(client, sp_id, job_id)
-            batches.append(_snapshot(client, sp_id, job_id, job, now()))
-            bar.update(1)
-            bar.set_postfix_str(str(_code(job)))
-            if not waiting(job):
-                return _frame(batches, timed_out=False)
-            left = deadline - clock()
-            if left <= 0:
-                logger.warning(
-                    "job %s is still %s after %.0f s; stopped watching", job_id, _code(job), timeout
-                )
-                return _frame(batches, timed_out=True)
-            sleep(min(interval, left))
+    job = get_job(client, sp_id, job_id)
+    return _page(client.url(jobs_path(sp_id, job_id)), [job], sp_id, now())
 
 
-def _waiting_predicate(until_not: Collection[str] | JobPredicate) -> JobPredicate:
-    if callable(until_not):
-        return until_not
-    states = frozenset(until_not)
-    return lambda job: _code(job) in states
+def _page(url: str, jobs: list[dict[str, Any]], sp_id: str, observed: datetime) -> Page:
+    origin = Origin(url, place=Place.JOBS)
+    context = JobContext(observed, service_principal_id=sp_id)
+    return Page(origin, Container.JOB_LIST, records=jobs, jobs=context)
 
 
-def _code(job: dict[str, Any]) -> str | None:
-    status = job.get("status")
-    return status.get("code") if isinstance(status, dict) else None
+def __getattr__(name: str) -> Any:
+    """`job_status` and `watch_job`, now in `provlytics.pipeline.jobs`, for callers of their
+    old place."""
+    if name in ("job_status", "watch_job"):
+        from provlytics.pipeline import jobs
 
-
-def _snapshot(
-    client: GraphClient, sp_id: str, job_id: str, job: dict[str, Any], observed: datetime
-) -> pa.RecordBatch:
-    origin = client.url(jobs_path(sp_id, job_id))
-    return build_job_batch([job], observed_time=observed, service_principal_id=sp_id, origin=origin)
-
-
-def _frame(batches: list[pa.RecordBatch], *, timed_out: bool | None = None) -> pd.DataFrame:
-    table = pa.Table.from_batches(batches, schema=SCHEMAS["job_status"])
-    frame = ProvisioningFrames({"job_status": table}).job_status
-    if timed_out is not None:
-        frame.attrs["timed_out"] = timed_out
-    return frame
+        return getattr(jobs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -20,14 +20,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provlytics.errors import InputError
-from provlytics.normalize.aliases import PORTAL_JOIN_COLUMN
-from provlytics.normalize.dialects import (
-    HINT_PORTAL_CSV,
+from provlytics.origin import (
+    PORTAL_JOIN_COLUMN,
     PORTAL_PROPERTIES_KEY,
     PORTAL_STEPS_KEY,
-    normalize_header,
+    Container,
+    Origin,
+    Page,
+    Place,
 )
-from provlytics.origin import Origin, Page
+from provlytics.origin import fold_header as normalize_header
 from provlytics.sources.reading import InputFile, data_suffix, open_text
 
 logger = logging.getLogger(__name__)
@@ -101,7 +103,7 @@ def iter_csv_pages(
                 )
     steps = _children_by_change(steps_file) if steps_file else {}
     props = _children_by_change(props_file) if props_file else {}
-    origin = Origin(file.name)
+    origin = Origin(file.name, place=Place.FILE)
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     first = 0
@@ -126,8 +128,8 @@ def iter_csv_pages(
 
 
 def _page(records: list, origin: Origin, lines: list[int], first: int, portal: bool) -> Page:
-    hint = HINT_PORTAL_CSV if portal else None
-    return Page(records, origin, lines=lines, first_record=first, dialect=hint)
+    container = Container.PORTAL_CSV if portal else Container.CSV
+    return Page(origin, container, records=records, lines=lines, first_record=first)
 
 
 def _rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:

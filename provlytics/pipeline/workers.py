@@ -1,4 +1,5 @@
-"""Files -> normalized page tables, in this process or in worker processes.
+"""How a load runs: files -> normalized pages (`route.file_tables`), in this process or in
+worker processes. Workers receive file tasks and return their normalized pages.
 
 Worker processes start by importing this module, so it imports only what reading and
 normalizing need: pyarrow, msgspec and orjson, not msal or matplotlib. (pyarrow imports
@@ -11,7 +12,6 @@ this process, with a warning.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -23,27 +23,16 @@ from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
-from typing import Any, NamedTuple
+from typing import Any
 
-import orjson
-import pyarrow as pa
-
-from provlytics.errors import InputError
-from provlytics.normalize.batch import OnError, PageTables, Reject, normalize_page
-from provlytics.normalize.jobs import build_job_batch
-from provlytics.origin import Origin, Page, UnparsedRecord
-from provlytics.sources.files import KIND_JOBS, MAX_DEPTH, FileTask, iter_task_pages, too_deep
+from provlytics.normalize.batch import OnError
+from provlytics.pipeline.route import NormalizedPage, file_tables
+from provlytics.sources.files import FileTask
 
 logger = logging.getLogger(__name__)
 
 IN_FLIGHT_PER_WORKER = 8  # at most, files taken on per worker (results held until their turn)
 READ_AHEAD_BYTES = 256 * 2**20  # beyond two files per worker, input held ahead at most
-
-
-class NormalizedPage(NamedTuple):
-    source: str
-    records: int
-    tables: PageTables | pa.RecordBatch  # a job snapshot page gives a job_status batch
 
 
 def normalized_pages(
@@ -54,88 +43,11 @@ def normalized_pages(
         yield from _in_workers(tasks, on_error, workers)
         return
     for task in tasks:
-        yield from _pages_of(task, on_error)
-
-
-def _pages_of(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
-    """A file's pages; in collect mode a file that cannot be read (or read on) becomes a
-    reject naming it, after the pages read before the failure."""
-    try:
-        try:
-            yield from _read_pages(task, on_error)
-        except MemoryError:
-            raise InputError(task.file.name, "too large to normalize in memory") from None
-    except InputError as error:
-        if on_error == "raise":
-            raise
-        empty = normalize_page(Page([], Origin(task.file.name)))
-        reject = Reject(str(error.origin or task.file.name), error.field, error.reason, "")
-        empty.rejects.append(reject)
-        yield NormalizedPage(task.file.name, 0, empty)
-
-
-def _read_pages(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
-    for page in iter_task_pages(task):
-        source = page.origin.source
-        if page.meta.get("kind") == KIND_JOBS:
-            batch = build_job_batch(
-                page.records,
-                observed_time=page.meta["observed_time"],
-                service_principal_id=page.meta.get("service_principal_id"),
-                origin=page.origin,
-                from_status=True,  # a saved list: the file's time is only a fallback
-            )
-            yield NormalizedPage(source, len(page.records), batch)
-        else:
-            tables = _normalized(page, on_error)
-            yield NormalizedPage(source, len(page.records), tables)
-
-
-def _normalized(page: Page, on_error: OnError) -> PageTables:
-    """`normalize_page`, where a record too deep to be written as JSON (a JSON-text column
-    holding one, say) is an `InputError` naming its field, or a reject: not a TypeError."""
-    try:
-        return normalize_page(page, on_error=on_error)
-    except (TypeError, RecursionError):  # orjson's "Recursion limit reached", Python's own
-        records = [_writable(record, page.dialect) for record in page.records]
-        return normalize_page(dataclasses.replace(page, records=records), on_error=on_error)
-
-
-def _writable(record: object, hint: str | None) -> object:
-    """The record, or an `UnparsedRecord` if normalizing it alone fails on its depth."""
-    try:
-        normalize_page(Page([record], Origin(""), dialect=hint))
-        return record
-    except InputError:
-        return record  # the whole page reports it, with its place
-    except (TypeError, RecursionError) as exc:
-        field = _deep_field(record)
-        reason = (
-            f"field {field!r} is nested deeper than {MAX_DEPTH} levels"
-            if field
-            else f"cannot be normalized ({type(exc).__name__}: {exc})"
-        )
-        return UnparsedRecord(f"<record: {reason}>", reason)
-
-
-def _deep_field(record: object) -> str | None:
-    """The top-level field (a JSON-text column too) that holds the too-deep value."""
-    if not isinstance(record, dict):
-        return None
-    for key, value in record.items():
-        if isinstance(value, str) and value[:1] in ("{", "["):
-            try:
-                value = orjson.loads(value)
-            except orjson.JSONDecodeError:
-                continue
-        path = too_deep(value)
-        if path is not None:
-            return f"{key}.{path}" if path else str(key)
-    return None
+        yield from file_tables(task, on_error)
 
 
 def _normalize_file(task: FileTask, on_error: OnError) -> list[NormalizedPage]:
-    return list(_pages_of(task, on_error))
+    return list(file_tables(task, on_error))
 
 
 def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Iterator[NormalizedPage]:

@@ -1,0 +1,164 @@
+"""`fetch_logs`: provisioning logs from Microsoft Graph into tables, resumable from a spool.
+
+The Graph source (`sources.graph_logs`) plans the windows and yields their pages, live or
+replayed from the spool; here each page takes the one route (`route.page_tables`), a
+window's tables count once the window is done, and an incremental run's watermark advances
+to the newest event fetched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+
+from provlytics.graph.client import GraphClient
+from provlytics.graph.odata import TimeLike, format_time, parse_time
+from provlytics.pipeline import route
+from provlytics.progress import paused_gc, progress_bar
+from provlytics.sources.graph_logs import (
+    DEFAULT_TOP,
+    FetchItem,
+    Run,
+    WindowDone,
+    WindowRestart,
+    fetch_pages,
+    start_run,
+)
+from provlytics.spool import Spool
+from provlytics.tables import ProvisioningFrames
+
+logger = logging.getLogger(__name__)
+
+
+def fetch_logs(
+    client: GraphClient,
+    *,
+    since: TimeLike | None = None,
+    until: TimeLike | None = None,
+    status: str | None = None,
+    action: str | None = None,
+    job_id: str | None = None,
+    service_principal_id: str | None = None,
+    identity: str | None = None,
+    top: int = DEFAULT_TOP,
+    spool: str | Path | Spool | None = None,
+    resume: bool = True,
+    incremental: bool = False,
+    window: str = "1d",
+    overlap: str = "5m",
+    out: str | Path | None = None,
+    progress: bool | None = None,
+    max_wait: float | None = None,
+    now: datetime | None = None,
+) -> ProvisioningFrames:
+    """Fetch provisioning logs into de-duplicated tables, resumably.
+
+    Example:
+        >>> frames = fetch_logs(client, since="7d", status="failure", spool="spool/")
+
+    Args:
+        since, until: datetimes, ISO text or relative spans ("7d", "12h"); strict `gt`/`lt`.
+        status, action, job_id, service_principal_id, identity: server-side `$filter` criteria.
+        top: page size (`$top`).
+        spool: a folder keeping raw pages and a checkpoint; a re-run with the same parameters
+            re-reads the spooled pages and resumes at the saved next link.
+        resume: resume an unfinished run in `spool`; False discards it.
+        incremental: fetch only what is newer than the spool's watermark minus `overlap`.
+        window: the first and shortest time slice fetched as one unit ("1d", "6h"); later
+            windows widen while they come back as a single page.
+        out: also write (or merge into) a Parquet dataset folder.
+        progress: show a progress bar (None: only in a terminal or notebook); waits for rate
+            limits and throttling show in its postfix.
+        max_wait: the seconds of waiting (rate limit, Retry-After, backoff) accepted in total;
+            None waits as long as Graph asks.
+        now: the current time, for relative spans (tests).
+
+    Raises:
+        ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
+            run with other parameters (and `resume`).
+        ThrottledError: waiting longer would exceed `max_wait` (the spool keeps the progress).
+        GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
+    """
+    now = parse_time(now) if now is not None else datetime.now(UTC)
+    criteria = {
+        "status": status,
+        "action": action,
+        "job_id": job_id,
+        "service_principal_id": service_principal_id,
+        "identity": identity,
+    }
+    run = start_run(
+        client,
+        since=since,
+        until=until,
+        criteria=criteria,
+        top=top,
+        spool=spool,
+        resume=resume,
+        incremental=incremental,
+        window=window,
+        overlap=overlap,
+        now=now,
+    )
+    frames = _fetch(client, run, top, progress, max_wait, now)
+    if incremental and run.spool is not None:
+        _advance_watermark(run.spool, frames, run.criteria)
+    if out is not None:
+        frames.to_parquet(out, store=True)
+    return frames
+
+
+def _fetch(
+    client: GraphClient,
+    run: Run,
+    top: int,
+    progress: bool | None,
+    max_wait: float | None,
+    now: datetime,
+) -> ProvisioningFrames:
+    """The run's pages into frames."""
+    disable = None if progress is None else not progress
+    with (
+        paused_gc(),
+        progress_bar("Fetching", disable=disable) as bar,
+        client.http.waiting(max_wait=max_wait, on_wait=lambda s, why: _show_wait(bar, s, why)),
+    ):
+        frames = route.frames_of(
+            _finished_windows(fetch_pages(client, run, top=top, bar=bar, now=now))
+        )
+    logger.info("fetched %s from %d records", frames, frames.records_read)
+    return frames
+
+
+def _finished_windows(items: Iterator[FetchItem]) -> Iterator[route.NormalizedPage]:
+    """The normalized pages of each window once it is done (a window that starts over
+    forgets the pages it gave before)."""
+    window: list[route.NormalizedPage] = []
+    for item in items:
+        if isinstance(item, WindowRestart):
+            window.clear()
+        elif isinstance(item, WindowDone):
+            yield from window
+            window.clear()
+        else:
+            window.append(route.page_tables(item))
+
+
+def _show_wait(bar: Any, seconds: float, reason: str) -> None:
+    """Say in the bar that the fetch is waiting, and why, before the wait starts."""
+    bar.set_postfix_str(f"waiting {seconds:.1f}s ({reason})", refresh=True)
+
+
+def _advance_watermark(box: Spool, frames: ProvisioningFrames, key: str) -> None:
+    times = frames.table("events")["activity_time"]
+    newest = pc.max(times).as_py() if len(times) else None
+    if newest is None:
+        return
+    previous = box.read_watermark(key)
+    if previous is None or parse_time(previous) < newest:
+        box.write_watermark(format_time(newest), key)

@@ -1,0 +1,123 @@
+"""`load` and `load_to_parquet`: saved files of any dialect -> the canonical tables (public
+as `provlytics.loader`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from provlytics.datasets import dataset_writer
+from provlytics.manifest_sources import relative_sources
+from provlytics.normalize.batch import OnError
+from provlytics.parquet import read_manifest
+from provlytics.pipeline import route
+from provlytics.pipeline.route import NormalizedPage
+from provlytics.pipeline.workers import normalized_pages
+from provlytics.progress import paused_gc, progress_bar
+from provlytics.sources.files import FileTask, file_tasks
+from provlytics.store import LOCK_TIMEOUT
+from provlytics.tables import ProvisioningFrames
+
+logger = logging.getLogger(__name__)
+
+Paths = str | Path | Iterable[str | Path]
+PARALLEL_MIN_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
+MAX_WORKERS = 4
+
+
+def load(
+    paths: Paths,
+    *,
+    on_error: OnError = "raise",
+    progress: bool | None = None,
+    workers: int | None = None,
+) -> ProvisioningFrames:
+    """Load files or folders of provisioning data, any dialect, auto-detected.
+
+    Example: `frames = pv.load("data/samples/"); frames.errors.head()`
+
+    Args:
+        paths: files, folders, `.zip` archives and glob patterns (`"exports/*.json"`); folders
+            and archives are searched for .json/.jsonl/.ndjson/.csv, gzipped too. Finding
+            nothing to read is an `InputError` naming what was searched.
+        on_error: "raise" stops at the first bad record or unreadable file with an
+            `InputError` naming it; "collect" sets bad records, and files that cannot be read
+            (truncated, undecodable, too large), aside in `frames.rejects` with their origin.
+        progress: show a progress bar (None: only in a terminal or notebook).
+        workers: worker processes normalizing files in parallel (None: every core, up to
+            4, once the input passes 32 MB; 1: none). This process works too while they
+            start or are busy, and takes over if they cannot start or die (a warning says
+            so). Results keep file order.
+    """
+    tasks = file_tasks(paths)
+    frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
+    logger.info("loaded %s from %d records", frames, frames.records_read)
+    return frames
+
+
+def load_to_parquet(
+    paths: Paths,
+    out: str | Path,
+    *,
+    on_error: OnError = "raise",
+    progress: bool | None = None,
+    workers: int | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
+) -> dict[str, Any]:
+    """Stream files into a Parquet dataset page by page, in bounded memory.
+
+    `out` is a store (`provlytics.store`: Delta tables, one transaction per load, writers
+    serialised by a lock); a folder that holds a plain dataset is merged into as such. The
+    store changes only once every input was read: on an error nothing is written. Options
+    as for `load`; `lock_timeout`: seconds to wait for another writer of the store before
+    `StoreBusyError`. Returns the manifest.
+    """
+    tasks = file_tasks(paths)  # nothing to read: an error before the dataset folder is made
+    writer = dataset_writer(out, lock_timeout=lock_timeout)
+    sources: dict[str, None] = {}
+    records = rejected = 0
+    try:
+        for page in _normalized_pages(tasks, on_error, progress, workers):
+            sources[page.source] = None
+            read, set_aside = route.write(writer, page)
+            records, rejected = records + read, rejected + set_aside
+    except BaseException:
+        writer.abort()
+        raise
+    info = {
+        "sources": relative_sources(sources),
+        "records_read": records,
+        "records_rejected": rejected,
+    }
+    manifest_path = writer.commit(info)
+    logger.info("wrote %s", manifest_path)
+    return read_manifest(manifest_path.parent)
+
+
+def _normalized_pages(
+    tasks: list[FileTask], on_error: OnError, progress: bool | None, workers: int | None
+) -> Iterator[NormalizedPage]:
+    disable = None if progress is None else not progress
+    with paused_gc(), progress_bar("Loading", disable=disable) as bar:
+        for page in normalized_pages(tasks, on_error, _worker_count(tasks, workers)):
+            bar.update(page.records)
+            yield page
+
+
+def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
+    """Processes to use: `workers` if given; else every core once the input is large, and
+    none in a frozen executable (PyInstaller and the like start workers by re-running the
+    executable, which is only safe if it calls `multiprocessing.freeze_support()`)."""
+    if workers is None and getattr(sys, "frozen", False):
+        logger.info("a frozen executable: reading in this process (pass workers= to change)")
+        return 1
+    if workers is not None:
+        return max(1, min(workers, len(tasks)))
+    size = sum(task.file.size for task in tasks)
+    if len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(tasks)))

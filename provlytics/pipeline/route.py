@@ -1,0 +1,86 @@
+"""The one place a page becomes tables, and the two places tables go: frames or a store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+import pyarrow as pa
+
+from provlytics.errors import InputError
+from provlytics.normalize import pages as normalizer
+from provlytics.normalize.batch import OnError, PageTables, Reject
+from provlytics.origin import Page
+from provlytics.sources.files import FileTask, iter_task_pages
+
+if TYPE_CHECKING:
+    from provlytics.datasets import StoreDatasetWriter
+    from provlytics.parquet import DatasetWriter
+    from provlytics.tables import ProvisioningFrames
+
+logger = logging.getLogger(__name__)
+
+
+class NormalizedPage(NamedTuple):
+    """What a page became: where it came from (`Origin.source`), its record count, and its
+    tables (`PageTables`; a page of jobs gives a `job_status` batch)."""
+
+    source: str
+    records: int
+    tables: PageTables | pa.RecordBatch
+
+
+def page_tables(page: Page, *, on_error: OnError = "raise") -> NormalizedPage:
+    """One page, from any source, to its tables through the normalizer's one entry.
+
+    Raises:
+        InputError: a bad record (on_error="raise") or unreadable page text, naming it.
+    """
+    tables = normalizer.normalize(page, on_error=on_error)
+    records = tables.records if isinstance(tables, PageTables) else tables.num_rows
+    return NormalizedPage(page.origin.source, records, tables)
+
+
+def file_tables(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
+    """A file's pages, normalized; in collect mode a file that cannot be read (or read on)
+    becomes a reject naming it, after the pages read before the failure."""
+    try:
+        try:
+            for page in iter_task_pages(task):
+                yield page_tables(page, on_error=on_error)
+        except MemoryError:
+            raise InputError(task.file.name, "too large to normalize in memory") from None
+    except InputError as error:
+        if on_error == "raise":
+            raise
+        empty = PageTables.empty()
+        reject = Reject(str(error.origin or task.file.name), error.field, error.reason, "")
+        empty.rejects.append(reject)
+        yield NormalizedPage(task.file.name, 0, empty)
+
+
+def frames_of(pages: Iterable[NormalizedPage]) -> ProvisioningFrames:
+    """Normalized pages as frames, de-duplicated (the last copy of an event wins, with its
+    own children; `tables.FramesBuilder`)."""
+    from provlytics.tables import FramesBuilder  # pandas: not for worker processes
+
+    builder = FramesBuilder()
+    for page in pages:
+        if isinstance(page.tables, PageTables):
+            builder.add(page.tables, page.source)
+        else:
+            builder.add_jobs(page.tables, page.source)
+    return builder.build()
+
+
+def write(writer: StoreDatasetWriter | DatasetWriter, page: NormalizedPage) -> tuple[int, int]:
+    """Write a normalized page into a store (or dataset) being written; the log records it
+    read and rejected (none for a page of jobs)."""
+    if not isinstance(page.tables, PageTables):
+        writer.write_jobs(page.tables)
+        return 0, 0
+    writer.write_page(page.tables)
+    for reject in page.tables.rejects:
+        logger.warning("rejected %s: %s", reject.origin, reject.reason)
+    return page.tables.records, len(page.tables.rejects)
