@@ -41,7 +41,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from provlytics.graph import GraphClient, StaticToken
-from provlytics.sources.graph_logs import fetch_logs
+from provlytics.pipeline.fetch import fetch_logs
 from provlytics.synthetic import generate_records
 
 TOKEN = "bench-token"

@@ -37,9 +37,9 @@ _SOURCES = {
     "provlytics.operations": ("OnDemandBatch", "provision_on_demand", "provision_on_demand_batch"),
     "provlytics.datasets": ("read_parquet",),
     "provlytics.schema": ("SCHEMA_VERSION", "SCHEMAS"),
-    "provlytics.sources.graph_logs": ("fetch_logs",),
-    "provlytics.sources.jobs": ("job_status", "watch_job"),
-    "provlytics.sources.on_demand": ("OnDemandResult", "read_on_demand", "read_on_demand_result"),
+    "provlytics.pipeline.fetch": ("fetch_logs",),
+    "provlytics.pipeline.jobs": ("job_status", "watch_job"),
+    "provlytics.pipeline.on_demand": ("OnDemandResult", "read_on_demand", "read_on_demand_result"),
     "provlytics.tables": ("ProvisioningFrames",),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
@@ -92,8 +92,8 @@ if TYPE_CHECKING:
         provision_on_demand,
         provision_on_demand_batch,
     )
+    from provlytics.pipeline.fetch import fetch_logs
+    from provlytics.pipeline.jobs import job_status, watch_job
+    from provlytics.pipeline.on_demand import OnDemandResult, read_on_demand, read_on_demand_result
     from provlytics.schema import SCHEMA_VERSION, SCHEMAS
-    from provlytics.sources.graph_logs import fetch_logs
-    from provlytics.sources.jobs import job_status, watch_job
-    from provlytics.sources.on_demand import OnDemandResult, read_on_demand, read_on_demand_result
     from provlytics.tables import ProvisioningFrames

@@ -201,17 +201,5 @@ def test_a_saved_job_list_takes_the_route(trace, tmp_path):
 
 def test_combining_a_result_made_by_hand_names_what_is_missing():
     made = pv.OnDemandResult("Success", None, None, pv.ProvisioningFrames())
-    with pytest.raises(ValueError, match="an on-demand result without its page"):
+    with pytest.raises(pv.ConfigError, match="an on-demand result without its page"):
         combine_frames([made])
-
-
-def test_the_old_places_of_moved_functions_still_give_them():
-    from provlytics.pipeline import fetch, jobs, on_demand
-    from provlytics.sources import graph_logs
-    from provlytics.sources import jobs as job_source
-    from provlytics.sources import on_demand as on_demand_source
-
-    assert graph_logs.fetch_logs is fetch.fetch_logs
-    assert (job_source.job_status, job_source.watch_job) == (jobs.job_status, jobs.watch_job)
-    assert on_demand_source.OnDemandResult is on_demand.OnDemandResult is pv.OnDemandResult
-    assert on_demand_source.read_on_demand is on_demand.read_on_demand

@@ -56,7 +56,7 @@ SPOOL_FOLDER = ".spool"
 @graph_options
 def fetch_command(out: Path, spool: Path | None, **options: Any) -> None:
     """Fetch provisioning logs from Graph into a Parquet dataset, resumably."""
-    from provlytics.sources.graph_logs import fetch_logs
+    from provlytics.pipeline.fetch import fetch_logs
 
     try:
         with client_from_options(options) as client:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from provlytics.graph.client import GraphClient
     from provlytics.operations import OnDemandBatch
-    from provlytics.sources.on_demand import OnDemandResult
+    from provlytics.pipeline.on_demand import OnDemandResult
 
 logger = logging.getLogger(__name__)
 

@@ -101,7 +101,7 @@ def _live_jobs(
     settings: dict[str, Any],
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     from provlytics.operations import service_principal_name
-    from provlytics.sources.jobs import job_status, watch_job
+    from provlytics.pipeline.jobs import job_status, watch_job
 
     try:
         with client_from_options(settings) as client:

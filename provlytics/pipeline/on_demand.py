@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from provlytics.errors import InputError
+from provlytics.errors import ConfigError, InputError
 from provlytics.normalize.dialects import parse_json_text
 from provlytics.origin import Origin
 from provlytics.pipeline import route
@@ -96,12 +96,15 @@ def combine_results(results: Iterable[OnDemandResult]) -> ProvisioningFrames:
     of an event wins, with its own steps and properties).
 
     Raises:
-        ValueError: a result made without its normalized page (not by this module).
+        ConfigError: a result made by hand, without the normalized page it came from.
     """
     pages = []
     for result in results:
         if result.page is None:
-            raise ValueError(f"an on-demand result without its page: {result!r}")
+            raise ConfigError(
+                f"an on-demand result without its page (made by hand?): {result!r}; combine "
+                "the results of provision_on_demand or read_on_demand_result"
+            )
         pages.append(result.page)
     return route.frames_of(pages)
 

@@ -294,12 +294,3 @@ def _check_top(top: int) -> int:
     if not isinstance(top, int) or not 1 <= top <= 999:
         raise ConfigError(f"top must be a page size from 1 to 999, got {top!r} (top=, --top)")
     return top
-
-
-def __getattr__(name: str) -> Any:
-    """`fetch_logs`, now `provlytics.pipeline.fetch.fetch_logs`, for callers of its old place."""
-    if name == "fetch_logs":
-        from provlytics.pipeline.fetch import fetch_logs
-
-        return fetch_logs
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

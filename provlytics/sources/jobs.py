@@ -40,13 +40,3 @@ def _page(url: str, jobs: list[dict[str, Any]], sp_id: str, observed: datetime) 
     origin = Origin(url, place=Place.JOBS)
     context = JobContext(observed, service_principal_id=sp_id)
     return Page(origin, Container.JOB_LIST, records=jobs, jobs=context)
-
-
-def __getattr__(name: str) -> Any:
-    """`job_status` and `watch_job`, now in `provlytics.pipeline.jobs`, for callers of their
-    old place."""
-    if name in ("job_status", "watch_job"):
-        from provlytics.pipeline import jobs
-
-        return getattr(jobs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -49,13 +49,3 @@ def _as_record(response: dict[str, Any] | str | Path, origin: Origin | None) -> 
         return orjson.loads(read_bytes(path)), Origin(str(path), place=Place.ON_DEMAND)
     except orjson.JSONDecodeError as exc:
         raise InputError(str(path), f"not valid JSON ({exc})") from exc
-
-
-def __getattr__(name: str) -> Any:
-    """The on-demand results, now in `provlytics.pipeline.on_demand`, for callers of their
-    old place."""
-    if name in ("OnDemandResult", "parse_on_demand", "read_on_demand", "read_on_demand_result"):
-        from provlytics.pipeline import on_demand
-
-        return getattr(on_demand, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
