@@ -2,13 +2,13 @@
 
 Parsing JSON into dicts and walking them costs most of a load, and so does building Arrow
 columns from a Python object per value. A page in Graph's own shape is instead decoded
-against structs that declare exactly the v1.0 fields the alias table reads, every value as
-a raw token (`msgspec.Raw`: where it starts and ends, nothing built), and the tokens of a
-whole page become columns at once (`raw_columns`). Anything else about the page is a
-surprise: an unknown field, a value of another type, a missing id, an odd timestamp or an
-enumeration member no table knows sends the page down the general path, which keeps
-unknown fields in `extra` and names bad records. Fields Graph types as optional may be
-absent (a page saved with `$select`). Tests hold both paths to the same rows.
+against structs (`graph_v1_records`) that declare exactly the v1.0 fields the alias table
+reads, every value as a raw token (`msgspec.Raw`: where it starts and ends, nothing built),
+and the tokens of a whole page become columns at once (`raw_columns`). Anything else about
+the page is a surprise: an unknown field, a value of another type, a missing id, an odd
+timestamp or an enumeration member no table knows sends the page down the general path,
+which keeps unknown fields in `extra` and names bad records. Tests hold both paths to the
+same rows.
 """
 
 from __future__ import annotations
@@ -26,6 +26,16 @@ import pyarrow.compute as pc
 
 from provlytics.normalize import aliases as A
 from provlytics.normalize.extract import enum_member
+from provlytics.normalize.graph_v1_records import (
+    ErrorInfo,
+    GraphPage,
+    Identity,
+    Initiator,
+    Named,
+    Record,
+    StatusInfo,
+    System,
+)
 from provlytics.normalize.raw_columns import Bags, NotPlain, integers, joined_objects, mapped, texts
 from provlytics.normalize.rows import ERROR_COLUMNS, EVENT_COLUMNS, PROBLEM_STATUSES, as_text
 from provlytics.normalize.times import to_timestamps
@@ -33,98 +43,10 @@ from provlytics.schema import SCHEMAS, TIME
 
 logger = logging.getLogger(__name__)
 
-R = msgspec.Raw
-NULL = msgspec.Raw(b"null")
 _NOTHING = frozenset({b"{}"})  # a details bag that holds nothing (besides null)
 _EMPTY = frozenset({b"{}", b"[]", b'""'})  # values `extra` leaves out (besides null)
 DIALECT = "graph.v1"
 HINT_TYPED = "typed:graph.v1"  # Page.dialect of pages whose records are `Record` structs
-
-
-class _Strict(
-    msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename="camel", gc=False
-):
-    """Values are raw tokens (or short text); no cycles can form, so the collector need not
-    track these objects."""
-
-
-class _Annotated(_Strict):
-    """An object whose OData type annotation carries no data."""
-
-    odata_type: str | None = msgspec.field(default=None, name="@odata.type")
-
-
-class Named(_Annotated):
-    id: R = NULL
-    display_name: R = NULL
-
-
-class Initiator(Named):
-    initiator_type: R = NULL
-
-
-class System(Named):
-    details: R = NULL  # an open bag: kept as its JSON text
-
-
-class Identity(System):
-    identity_type: R = NULL
-
-
-class ErrorInfo(_Annotated):
-    error_code: R = NULL
-    error_category: R = NULL
-    reason: R = NULL
-    additional_details: R = NULL
-    recommended_action: R = NULL
-
-
-class StatusInfo(_Annotated):
-    status: R = NULL
-    error_information: ErrorInfo | None = None
-
-
-class Step(_Strict):
-    name: R = NULL
-    provisioning_step_type: R = NULL
-    status: R = NULL
-    description: R = NULL
-    details: R = NULL  # an open bag: kept as its JSON text
-
-
-class Property(_Strict):
-    display_name: R = NULL
-    old_value: R = NULL
-    new_value: R = NULL
-
-
-class Record(_Annotated):
-    """One `provisioningObjectSummary` of Graph v1.0, every value as its raw JSON token."""
-
-    id: R = NULL
-    activity_date_time: R = NULL
-    tenant_id: R = NULL
-    job_id: R = NULL
-    cycle_id: R = NULL
-    change_id: R = NULL
-    provisioning_action: R = NULL
-    provisioning_status_info: StatusInfo | None = None
-    duration_in_milliseconds: R = NULL
-    initiated_by: Initiator | None = None
-    service_principal: Named | None = None
-    source_system: System | None = None
-    target_system: System | None = None
-    source_identity: Identity | None = None
-    target_identity: Identity | None = None
-    provisioning_steps: list[Step] | None = None
-    modified_properties: list[Property] | None = None
-
-
-class GraphPage(_Strict):
-    value: list[Record]
-    odata_context: str | None = msgspec.field(default=None, name="@odata.context")
-    odata_next_link: str | None = msgspec.field(default=None, name="@odata.nextLink")
-    odata_count: int | None = msgspec.field(default=None, name="@odata.count")
 
 
 _DECODER = msgspec.json.Decoder(GraphPage | list[Record])
