@@ -52,6 +52,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.normalize
+	$(BIN)/python -m bench.decode
 	$(BIN)/python -m bench.store
 	$(BIN)/python -m bench.fetch
 	$(BIN)/python -m bench.analysis

@@ -53,6 +53,12 @@ def _record_fast_path(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
     return seen
 
 
+def _fast(data: bytes) -> PageTables | None:
+    """What the pipeline's one entry point makes of a page (None: the general path)."""
+    fast = graph_v1.tables_from_json(data)
+    return fast and PageTables(fast.batches, fast.sources, records=fast.records)
+
+
 def _rows(tables: PageTables) -> dict[str, Any]:
     rows: dict[str, Any] = {k: list(v) for k, v in tables.record_index.items()}
     for name in LOG_TABLES:
@@ -99,8 +105,11 @@ def test_mutated_pages_give_the_rows_or_the_error_of_the_general_path(data):
             with pytest.raises(InputError) as typed_error:
                 _typed(page, on_error)
             assert str(typed_error.value) == str(exc)
+            assert _fast(page) is None
         else:
             assert _rows(_typed(page, on_error)) == expected
+            fast = _fast(page)
+            assert fast is None or _rows(fast) == expected
 
 
 def test_an_indented_ascii_page_gives_the_same_rows_with_compact_json_text():
@@ -273,3 +282,42 @@ def test_tables_from_json_is_the_fast_path_of_one_page():
     assert fast is not None and fast.records == len(records)
     assert fast.batches["events"].num_rows == len(records)
     assert graph_v1.tables_from_json(b'{"value": [{"id": "1", "surprise": true}]}') is None
+
+
+def test_escaped_text_gives_the_decoded_values_on_the_fast_path():
+    record = p.v1_failure_contoso()
+    record["sourceIdentity"]["displayName"] = 'Zoë "Z" \\ O\'Neil\nline\u0000end'
+    record["provisioningSteps"][0]["description"] = "tab\there"
+    record["modifiedProperties"] = [{"displayName": "x\u00e9", "oldValue": "", "newValue": 'a"b'}]
+    data = json.dumps(p.graph_page(record, p.v1_success_aws())).encode()  # ASCII, \u escapes
+    fast = _fast(data)
+    assert fast is not None
+    assert _rows(fast) == _rows(_general(data))
+    assert (
+        fast.batches["events"]["source_name"][0].as_py() == record["sourceIdentity"]["displayName"]
+    )
+    assert fast.batches["steps"]["description"][0].as_py() == "tab\there"
+    assert fast.batches["modified_properties"].to_pylist()[0]["new_value"] == 'a"b'
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"tenantId": 7}, "a number where v1.0 gives text"),
+        ({"durationInMilliseconds": 1.5}, "not a whole number"),
+        ({"provisioningAction": 4}, "an integer enumeration (exports)"),
+    ],
+)
+def test_a_value_of_another_type_takes_the_general_path(change, why):
+    data = orjson.dumps(p.graph_page(p.v1_success_aws() | change))
+    assert graph_v1.tables_from_json(data) is None, why
+    assert graph_v1.decode_page(data) is None, why
+    assert _rows(_typed(data)) == _rows(_general(data))
+
+
+def test_text_that_is_not_utf8_takes_the_general_path():
+    data = orjson.dumps(p.graph_page(p.v1_failure_contoso()))
+    bad = data.replace(b'"details":{', b'"details":{"x":"\xff",', 1)
+    assert graph_v1.tables_from_json(bad) is None
+    assert graph_v1.decode_page(bad) is None
+    assert graph_v1.tables_from_json(data.decode()) is not None  # text as str: the same

@@ -1,18 +1,22 @@
-"""Graph v1.0 pages the fast way: typed decoding (msgspec) straight to table rows.
+"""Graph v1.0 pages the fast way: raw tokens (msgspec) straight to Arrow columns.
 
-Parsing JSON into dicts and walking them costs most of a load. A page in Graph's own shape
-is instead decoded against structs that declare exactly the v1.0 fields the alias table
-reads, and anything else about it is a surprise: an unknown field, another type, a missing
-id, an odd timestamp or an enumeration member no table knows sends the page down the general
-path, which keeps unknown fields in `extra` and names bad records. Fields Graph types as
-optional may be absent (a page saved with `$select`). A test holds both paths to the same rows.
+Parsing JSON into dicts and walking them costs most of a load, and so does building Arrow
+columns from a Python object per value. A page in Graph's own shape is instead decoded
+against structs (`graph_v1_records`) that declare exactly the v1.0 fields the alias table
+reads, every value as a raw token (`msgspec.Raw`: where it starts and ends, nothing built),
+and the tokens of a whole page become columns at once (`raw_columns`). Anything else about
+the page is a surprise: an unknown field, a value of another type, a missing id, an odd
+timestamp or an enumeration member no table knows sends the page down the general path,
+which keeps unknown fields in `extra` and names bad records. Tests hold both paths to the
+same rows.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Annotated, Any, NamedTuple
+from itertools import chain
+from typing import Any, NamedTuple
 
 import msgspec
 import numpy as np
@@ -22,131 +26,30 @@ import pyarrow.compute as pc
 
 from provlytics.normalize import aliases as A
 from provlytics.normalize.extract import enum_member
-from provlytics.normalize.rows import (
-    ERROR_COLUMNS,
-    EVENT_COLUMNS,
-    PROBLEM_STATUSES,
-    as_text,
-    failed_step,
+from provlytics.normalize.graph_v1_records import (
+    ErrorInfo,
+    GraphPage,
+    Identity,
+    Initiator,
+    Named,
+    Record,
+    StatusInfo,
+    System,
 )
+from provlytics.normalize.raw_columns import Bags, NotPlain, integers, joined_objects, mapped, texts
+from provlytics.normalize.rows import ERROR_COLUMNS, EVENT_COLUMNS, PROBLEM_STATUSES, as_text
 from provlytics.normalize.times import to_timestamps
 from provlytics.schema import SCHEMAS, TIME
 
-_FAILED_STEP_COLUMNS = ("failed_step_name", "failed_step_type", "failed_step_description")
-
 logger = logging.getLogger(__name__)
 
-NULL = msgspec.Raw(b"null")
 _NOTHING = frozenset({b"{}"})  # a details bag that holds nothing (besides null)
 _EMPTY = frozenset({b"{}", b"[]", b'""'})  # values `extra` leaves out (besides null)
 DIALECT = "graph.v1"
 HINT_TYPED = "typed:graph.v1"  # Page.dialect of pages whose records are `Record` structs
-Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
-
-
-class _Strict(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename="camel"):
-    pass
-
-
-class _Annotated(_Strict):
-    """An object whose OData type annotation carries no data."""
-
-    odata_type: str | None = msgspec.field(default=None, name="@odata.type")
-
-
-class Named(_Annotated):
-    id: str | None = None
-    display_name: str | None = None
-
-
-class Initiator(Named):
-    initiator_type: str | None = None
-
-
-class System(Named):
-    details: msgspec.Raw = NULL
-
-
-class Identity(System):
-    identity_type: str | None = None
-
-
-class ErrorInfo(_Annotated):
-    error_code: str | None = None
-    error_category: str | None = None
-    reason: str | None = None
-    additional_details: str | None = None
-    recommended_action: str | None = None
-
-
-class StatusInfo(_Annotated):
-    status: str | None = None
-    error_information: ErrorInfo | None = None
-
-
-class Step(_Strict):
-    name: str | None = None
-    provisioning_step_type: str | None = None
-    status: str | None = None
-    description: str | None = None
-    details: msgspec.Raw = NULL  # an open bag: kept as its JSON text
-
-
-class Property(_Strict):
-    display_name: str | None = None
-    old_value: str | None = None
-    new_value: str | None = None
-
-
-class Record(_Annotated):
-    """One `provisioningObjectSummary` of Graph v1.0."""
-
-    id: str | None = None
-    activity_date_time: str | None = None
-    tenant_id: str | None = None
-    job_id: str | None = None
-    cycle_id: str | None = None
-    change_id: str | None = None
-    provisioning_action: str | None = None
-    provisioning_status_info: StatusInfo | None = None
-    duration_in_milliseconds: Int64 | None = None
-    initiated_by: Initiator | None = None
-    service_principal: Named | None = None
-    source_system: System | None = None
-    target_system: System | None = None
-    source_identity: Identity | None = None
-    target_identity: Identity | None = None
-    provisioning_steps: list[Step] | None = None
-    modified_properties: list[Property] | None = None
-
-
-class GraphPage(_Strict):
-    value: list[Record]
-    odata_context: str | None = msgspec.field(default=None, name="@odata.context")
-    odata_next_link: str | None = msgspec.field(default=None, name="@odata.nextLink")
-    odata_count: int | None = msgspec.field(default=None, name="@odata.count")
 
 
 _DECODER = msgspec.json.Decoder(GraphPage | list[Record])
-_NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
-_NO_STATUS, _NO_ERROR = StatusInfo(), ErrorInfo()
-_EXTRA_KEYS = pa.array(
-    [
-        f'"{key}.details":'
-        for key in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity")
-    ]
-)
-
-
-def decode_page(data: bytes | str) -> list[Record] | None:
-    """The records of a Graph v1.0 page, or of a JSON array of v1.0 records; None if the
-    text is anything else."""
-    try:
-        decoded = _DECODER.decode(data)
-        return decoded.value if isinstance(decoded, GraphPage) else decoded
-    except msgspec.DecodeError as exc:  # not this shape: the general path reads it
-        logger.debug("not a plain Graph v1.0 page (%s): using the general path", exc)
-        return None
 
 
 class FastTables(NamedTuple):
@@ -163,7 +66,7 @@ def tables_from_json(data: bytes | str) -> FastTables | None:
     the text needs the general path (another shape, or any surprise `page_batches` names).
 
     The one entry point of the fast path: callers hand it the page's bytes as read."""
-    records = decode_page(data)
+    records = _decode(data)
     if records is None:
         return None
     typed = page_batches(records)
@@ -172,132 +75,58 @@ def tables_from_json(data: bytes | str) -> FastTables | None:
     return FastTables(*typed, len(records))
 
 
+def decode_page(data: bytes | str) -> list[Record] | None:
+    """The records of a Graph v1.0 page, or of a JSON array of v1.0 records; None if the
+    text is anything else (another shape, a field of another type, text not UTF-8)."""
+    records = _decode(data)
+    if records is None:
+        return None
+    try:
+        _Tokens(records)  # every declared value of the type v1.0 gives it
+    except NotPlain as exc:
+        logger.debug("not a plain Graph v1.0 page (%s): using the general path", exc)
+        return None
+    return records
+
+
+def _decode(data: bytes | str) -> list[Record] | None:
+    """The records, decoded to raw tokens; None if the text is not a page of this shape or
+    not UTF-8 (msgspec does not check the text of raw tokens: the general path says where)."""
+    if isinstance(data, str):
+        try:
+            data = data.encode()
+        except UnicodeEncodeError:  # a lone surrogate
+            return None
+    if not _utf8(data):
+        return None
+    try:
+        decoded = _DECODER.decode(data)
+    except msgspec.DecodeError as exc:  # not this shape: the general path reads it
+        logger.debug("not a plain Graph v1.0 page (%s): using the general path", exc)
+        return None
+    return decoded.value if isinstance(decoded, GraphPage) else decoded
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether `data` is UTF-8 text (Arrow's validation: one vectorised pass)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def as_plain(record: Record) -> dict[str, Any]:
     """A typed record back as the JSON object it was decoded from, for the general path."""
     return orjson.loads(msgspec.json.encode(record))
 
 
-def page_batches(
-    records: list[Record],
-) -> tuple[dict[str, pa.RecordBatch], dict[str, Sequence[int]]] | None:
-    """A batch per table, and the record each row came from; None if a record needs the
-    general path (no id, no or an odd time, an unknown enumeration member, a details bag
-    that is not an object, or bad UTF-8 in one)."""
-    if not all(r.id and r.activity_date_time for r in records):
-        return None
-    times, bad = to_timestamps([r.activity_date_time for r in records])
-    if bad:
-        return None
-    step_lists = [r.provisioning_steps or () for r in records]
-    property_lists = [r.modified_properties or () for r in records]
-    steps = _flatten(step_lists)
-    try:
-        details = _raw_column([step.details for step in steps.items], _NOTHING)
-        objects = pc.or_kleene(pc.starts_with(details, "{"), pc.is_null(details))
-        if not pc.all(objects, min_count=0).as_py():  # (a page with no steps: True)
-            return None  # a bag that is not an object: the general path says so
-        found = _from_details(details, steps.parents, len(records))
-        events = _events(records, found, times)
-        step_batch = _steps(events, steps, details)
-    except (UnicodeDecodeError, pa.ArrowInvalid):  # bad UTF-8 inside a raw bag
-        return None
-    except _UnknownMember:  # the general path keeps it in `extra` and says so
-        return None
-    properties = _flatten(property_lists)
-    errors, failed = _errors(events, step_lists)
-    batches = {
-        "events": events,
-        "steps": step_batch,
-        "modified_properties": _properties(events, properties),
-        "errors": errors,
-    }
-    sources = {
-        "events": np.arange(len(records)),
-        "steps": steps.parents,
-        "modified_properties": properties.parents,
-        "errors": failed,
-    }
-    return batches, sources
-
-
-def _events(records: list[Record], found: tuple[list, list], times: pa.Array) -> pa.RecordBatch:
-    status = [r.provisioning_status_info or _NO_STATUS for r in records]
-    error = [s.error_information or _NO_ERROR for s in status]
-    sp = [r.service_principal or _NAMED for r in records]
-    initiator = [r.initiated_by or _INITIATOR for r in records]
-    source_system = [r.source_system or _SYSTEM for r in records]
-    target_system = [r.target_system or _SYSTEM for r in records]
-    source = [r.source_identity or _IDENTITY for r in records]
-    target = [r.target_identity or _IDENTITY for r in records]
-    skip_reasons, reportables = found
-    columns = {
-        "event_id": [r.id for r in records],
-        "activity_time": times,
-        "tenant_id": [r.tenant_id or None for r in records],
-        "job_id": [r.job_id or None for r in records],
-        "cycle_id": [r.cycle_id or None for r in records],
-        "change_id": [r.change_id or None for r in records],
-        "action": _enums(_ACTIONS, [r.provisioning_action for r in records]),
-        "status": _enums(_RESULTS, [s.status for s in status]),
-        "error_code": [e.error_code or None for e in error],
-        "error_category": _enums(_ERROR_CATEGORIES, [e.error_category for e in error]),
-        "error_reason": [e.reason or None for e in error],
-        "error_details": [e.additional_details or None for e in error],
-        "recommended_action": [e.recommended_action or None for e in error],
-        "skip_reason": skip_reasons,
-        "duration_ms": [r.duration_in_milliseconds for r in records],
-        "service_principal_id": [x.id or None for x in sp],
-        "service_principal_name": [x.display_name or None for x in sp],
-        "source_system_id": [x.id or None for x in source_system],
-        "source_system_name": [x.display_name or None for x in source_system],
-        "target_system_id": [x.id or None for x in target_system],
-        "target_system_name": [x.display_name or None for x in target_system],
-        "source_id": [x.id or None for x in source],
-        "source_name": [x.display_name or None for x in source],
-        "source_type": [x.identity_type or None for x in source],
-        "target_id": [x.id or None for x in target],
-        "target_name": [x.display_name or None for x in target],
-        "target_type": [x.identity_type or None for x in target],
-        "initiated_by_id": [x.id or None for x in initiator],
-        "initiated_by_name": [x.display_name or None for x in initiator],
-        "initiated_by_type": _enums(_INITIATOR_TYPES, [x.initiator_type for x in initiator]),
-        "reportable_identifier": reportables,
-        "dialect": pa.repeat(DIALECT, len(records)),
-        "extra": _extra((source_system, target_system, source, target)),
-    }
-    return _batch("events", columns)
-
-
-def _steps(events: pa.RecordBatch, steps: _Children, details: pa.Array) -> pa.RecordBatch:
-    items = steps.items
-    columns = {
-        "event_id": events["event_id"].take(steps.parents),
-        "step_index": steps.positions,
-        "name": [s.name or None for s in items],
-        "step_type": _enums(_STEP_TYPES, [s.provisioning_step_type for s in items]),
-        "status": _enums(_RESULTS, [s.status for s in items]),
-        "description": [s.description or None for s in items],
-        "timestamp": pa.nulls(len(items), TIME),
-        "details": details,
-    }
-    return _batch("steps", columns)
-
-
-def _properties(events: pa.RecordBatch, properties: _Children) -> pa.RecordBatch:
-    items = properties.items
-    columns = {
-        "event_id": events["event_id"].take(properties.parents),
-        "property_index": properties.positions,
-        "name": [p.display_name or None for p in items],
-        "old_value": [p.old_value for p in items],  # "" (cleared) is not null (not logged)
-        "new_value": [p.new_value for p in items],
-    }
-    return _batch("modified_properties", columns)
-
-
 class _Children(NamedTuple):
     parents: np.ndarray  # the row of each child's event
     positions: np.ndarray  # each child's position in its event's list
+    counts: np.ndarray  # the children of each event
     items: list
 
 
@@ -305,82 +134,229 @@ def _flatten(lists: list) -> _Children:
     """The children of every event, in one list."""
     counts = np.fromiter(map(len, lists), np.int64, len(lists))
     firsts = np.repeat(np.cumsum(counts) - counts, counts)
-    items = [child for children in lists for child in children]
-    return _Children(
-        np.repeat(np.arange(len(lists)), counts), np.arange(len(items)) - firsts, items
+    items = list(chain.from_iterable(lists))
+    parents = np.repeat(np.arange(len(lists)), counts)
+    return _Children(parents, np.arange(len(items)) - firsts, counts, items)
+
+
+_NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
+_NO_STATUS, _NO_ERROR = StatusInfo(), ErrorInfo()
+# (column, holder, field): the text tokens of the events
+_EVENT_TEXTS = (
+    ("event_id", "record", "id"),
+    ("activity_time", "record", "activity_date_time"),
+    ("tenant_id", "record", "tenant_id"),
+    ("job_id", "record", "job_id"),
+    ("cycle_id", "record", "cycle_id"),
+    ("change_id", "record", "change_id"),
+    ("action", "record", "provisioning_action"),
+    ("status", "status", "status"),
+    ("error_code", "error", "error_code"),
+    ("error_category", "error", "error_category"),
+    ("error_reason", "error", "reason"),
+    ("error_details", "error", "additional_details"),
+    ("recommended_action", "error", "recommended_action"),
+    ("service_principal_id", "sp", "id"),
+    ("service_principal_name", "sp", "display_name"),
+    ("source_system_id", "source_system", "id"),
+    ("source_system_name", "source_system", "display_name"),
+    ("target_system_id", "target_system", "id"),
+    ("target_system_name", "target_system", "display_name"),
+    ("source_id", "source", "id"),
+    ("source_name", "source", "display_name"),
+    ("source_type", "source", "identity_type"),
+    ("target_id", "target", "id"),
+    ("target_name", "target", "display_name"),
+    ("target_type", "target", "identity_type"),
+    ("initiated_by_id", "initiator", "id"),
+    ("initiated_by_name", "initiator", "display_name"),
+    ("initiated_by_type", "initiator", "initiator_type"),
+)
+_STEP_TEXTS = ("name", "provisioning_step_type", "status", "description")
+_PROPERTY_TEXTS = ("display_name", "old_value", "new_value")  # values last: "" is kept
+
+
+def _compile_gather() -> Any:
+    """`gather(holders) -> tokens`, column after column, as `_EVENT_TEXTS`, `_STEP_TEXTS`
+    and `_PROPERTY_TEXTS` list them. Built from source, as `extract` builds its functions:
+    a list comprehension reads an attribute several times faster than `map(attrgetter)`."""
+    parts = [f"*[x.{field} for x in h[{holder!r}]]" for _c, holder, field in _EVENT_TEXTS]
+    parts += [f"*[x.{field} for x in h['steps']]" for field in _STEP_TEXTS]
+    parts += [f"*[x.{field} for x in h['properties']]" for field in _PROPERTY_TEXTS]
+    namespace: dict[str, Any] = {}
+    exec("def gather(h):\n    return [" + ", ".join(parts) + "]", namespace)
+    return namespace["gather"]
+
+
+_gather = _compile_gather()
+
+
+class _Tokens:
+    """The tokens of a page's records, gathered column by column, as checked text columns.
+
+    Raises `NotPlain` if a declared value is not of the type v1.0 gives it."""
+
+    def __init__(self, records: list[Record]) -> None:
+        n = len(records)
+        status = [r.provisioning_status_info or _NO_STATUS for r in records]
+        self.holders = holders = {
+            "record": records,
+            "status": status,
+            "error": [s.error_information or _NO_ERROR for s in status],
+            "initiator": [r.initiated_by or _INITIATOR for r in records],
+            "sp": [r.service_principal or _NAMED for r in records],
+            "source_system": [r.source_system or _SYSTEM for r in records],
+            "target_system": [r.target_system or _SYSTEM for r in records],
+            "source": [r.source_identity or _IDENTITY for r in records],
+            "target": [r.target_identity or _IDENTITY for r in records],
+        }
+        self.steps = _flatten([r.provisioning_steps or () for r in records])
+        self.properties = _flatten([r.modified_properties or () for r in records])
+        flat = _gather({**holders, "steps": self.steps.items, "properties": self.properties.items})
+        p = len(self.properties.items)
+        self.all = texts(flat, keep_empty_from=len(flat) - 2 * p)
+        self.events = {c: self.all.slice(i * n, n) for i, (c, *_) in enumerate(_EVENT_TEXTS)}
+        start = len(_EVENT_TEXTS) * n
+        self.step_columns = self._columns(start, _STEP_TEXTS, len(self.steps.items))
+        start += len(_STEP_TEXTS) * len(self.steps.items)
+        self.property_columns = self._columns(start, _PROPERTY_TEXTS, p)
+        self.durations = integers([r.duration_in_milliseconds for r in records])
+
+    def _columns(self, start: int, fields: tuple[str, ...], n: int) -> dict[str, pa.Array]:
+        return {f: self.all.slice(start + i * n, n) for i, f in enumerate(fields)}
+
+
+def page_batches(
+    records: list[Record],
+) -> tuple[dict[str, pa.RecordBatch], dict[str, Sequence[int]]] | None:
+    """A batch per table, and the record each row came from; None if a record needs the
+    general path (a value of another type, no id, no or an odd time, an unknown enumeration
+    member, a details bag that is not an object, or text that is not UTF-8)."""
+    try:
+        tokens = _Tokens(records)
+        ids, times_text = tokens.events["event_id"], tokens.events["activity_time"]
+        if ids.null_count or times_text.null_count:
+            return None
+        times, bad = to_timestamps(times_text)
+        if bad:
+            return None
+        steps = tokens.steps
+        details = Bags([step.details for step in steps.items], _NOTHING)
+        if not details.all_objects():
+            return None  # a bag that is not an object: the general path says so
+        events = _events(tokens, times, _from_details(details, steps.parents, len(records)))
+        step_batch = _steps(events, tokens, details.column)
+    except (NotPlain, _UnknownMember):  # the general path keeps it in `extra` and says so
+        return None
+    errors, failed = _errors(events, step_batch, steps)
+    batches = {
+        "events": events,
+        "steps": step_batch,
+        "modified_properties": _properties(events, tokens),
+        "errors": errors,
+    }
+    sources = {
+        "events": np.arange(len(records)),
+        "steps": steps.parents,
+        "modified_properties": tokens.properties.parents,
+        "errors": failed,
+    }
+    return batches, sources
+
+
+def _events(tokens: _Tokens, times: pa.Array, found: tuple[list, list]) -> pa.RecordBatch:
+    columns: dict[str, Any] = dict(tokens.events)
+    for column, spellings in _EVENT_ENUMS.items():
+        columns[column] = mapped(columns[column], spellings)
+    holders = tokens.holders
+    systems = chain.from_iterable(
+        holders[h] for h in ("source_system", "target_system", "source", "target")
     )
+    extra = Bags([holder.details for holder in systems], _EMPTY).column
+    columns.update(
+        activity_time=times,
+        skip_reason=found[0],
+        reportable_identifier=found[1],
+        duration_ms=tokens.durations,
+        dialect=pa.repeat(DIALECT, len(holders["record"])),
+        extra=joined_objects(extra, _EXTRA_KEYS),
+    )
+    return _batch("events", columns)
 
 
-def _errors(events: pa.RecordBatch, step_lists: list) -> tuple[pa.RecordBatch, list[int]]:
-    statuses = events["status"].to_pylist()
-    failed = [i for i, status in enumerate(statuses) if status in PROBLEM_STATUSES]
-    rows = events.take(pa.array(failed, pa.int32()))
-    step_rows = [_failed_step(step_lists[i], statuses[i]) for i in failed]
-    step_part = zip(*step_rows, strict=True) if step_rows else ([], [], [])
+def _steps(events: pa.RecordBatch, tokens: _Tokens, details: pa.Array) -> pa.RecordBatch:
+    steps, values = tokens.steps, tokens.step_columns
+    columns = {
+        "event_id": events["event_id"].take(steps.parents),
+        "step_index": steps.positions,
+        "name": values["name"],
+        "step_type": mapped(values["provisioning_step_type"], _STEP_TYPES),
+        "status": mapped(values["status"], _RESULTS),
+        "description": values["description"],
+        "timestamp": pa.nulls(len(steps.items), TIME),
+        "details": details,
+    }
+    return _batch("steps", columns)
+
+
+def _properties(events: pa.RecordBatch, tokens: _Tokens) -> pa.RecordBatch:
+    properties, values = tokens.properties, tokens.property_columns
+    columns = {
+        "event_id": events["event_id"].take(properties.parents),
+        "property_index": properties.positions,
+        "name": values["display_name"],
+        "old_value": values["old_value"],  # "" (cleared) is not null (not logged)
+        "new_value": values["new_value"],
+    }
+    return _batch("modified_properties", columns)
+
+
+def _errors(
+    events: pa.RecordBatch, steps: pa.RecordBatch, children: _Children
+) -> tuple[pa.RecordBatch, np.ndarray]:
+    """The `errors` rows of the failed and warned events, naming the step that failed: the
+    first whose status is the event's, else the last (as `rows.failed_step`)."""
+    status = events["status"]
+    problem = pc.fill_null(pc.is_in(status, value_set=_PROBLEMS), False)
+    failed = np.flatnonzero(problem.to_numpy(zero_copy_only=False))
+    same = pc.fill_null(pc.equal(steps["status"], status.take(children.parents)), False)
+    hits = np.flatnonzero(same.to_numpy(zero_copy_only=False))
+    owners = children.parents[hits]
+    firsts = np.ones(len(owners), bool)
+    firsts[1:] = owners[1:] != owners[:-1]  # the steps are in event order
+    chosen = np.where(children.counts > 0, np.cumsum(children.counts) - 1, -1)
+    chosen[owners[firsts]] = hits[firsts]
+    chosen = chosen[failed]
+    step_rows = pa.array(chosen, pa.int64(), mask=chosen < 0)
+    rows = events.take(pa.array(failed, pa.int64()))
     columns: dict[str, Any] = {c: rows[c] for c in ERROR_COLUMNS if c in EVENT_COLUMNS}
-    for column, values in zip(_FAILED_STEP_COLUMNS, step_part, strict=True):
-        columns[column] = list(values)
+    for column, step_column in _FAILED_STEP_COLUMNS.items():
+        columns[column] = steps[step_column].take(step_rows)
     return _batch("errors", columns), failed
 
 
-def _failed_step(steps: Any, status: str) -> tuple:
-    """(name, type, description) of the step an error row names."""
-    i = failed_step([_enum(_RESULTS, step.status) for step in steps], status)
-    if i is None:
-        return None, None, None
-    step = steps[i]
-    step_type = _enum(_STEP_TYPES, step.provisioning_step_type)
-    return step.name or None, step_type, step.description or None
+_FOUND_KEYS = tuple(f'"{key}"'.encode() for key in (A.SKIP_REASON_KEY, A.REPORTABLE_ID_KEY))
 
 
-def _raw_column(raws: list[msgspec.Raw], empty: frozenset[bytes]) -> pa.Array:
-    """Raw JSON texts as a compact string column; null where a text is `null` or one of the
-    two-byte texts in `empty`. Raises `ArrowInvalid` on bad UTF-8."""
-    data = b"".join(raws)
-    if b"\n" in data or b'": ' in data:  # indented or `json.dumps`-ed: compact it
-        raws = [msgspec.json.format(raw, indent=-1) for raw in raws]
-        data = b"".join(raws)
-    lengths = np.fromiter(map(len, raws), np.int64, len(raws))
-    offsets = np.zeros(len(raws) + 1, np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    text = np.frombuffer(data, np.uint8)
-    first = text[offsets[:-1]]  # a JSON text is never empty
-    second = text[np.minimum(offsets[:-1] + 1, len(text) - 1)]
-    nothing = (lengths == 4) & (first == ord("n"))  # null
-    for a, b in empty:
-        nothing |= (lengths == 2) & (first == a) & (second == b)
-    validity = pa.py_buffer(np.packbits(~nothing, bitorder="little"))
-    buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
-    return pa.Array.from_buffers(pa.large_binary(), len(raws), buffers).cast(pa.string())
+class _Found(msgspec.Struct, gc=False):
+    skip_reason: Any = msgspec.field(default=None, name=A.SKIP_REASON_KEY)
+    reportable: Any = msgspec.field(default=None, name=A.REPORTABLE_ID_KEY)
 
 
-def _from_details(details: pa.Array, parents: np.ndarray, events: int) -> tuple[list, list]:
-    """(skip reasons, reportable identifiers) of every event, from its steps' details."""
+_FOUND = msgspec.json.Decoder(list[_Found])
+
+
+def _from_details(details: Bags, parents: np.ndarray, events: int) -> tuple[list, list]:
+    """(skip reasons, reportable identifiers) of every event, from its steps' details: the
+    last skip reason and the first identifier given (as the general path reads them)."""
     skips: list = [None] * events
     reportables: list = [None] * events
-    may_hold = pc.or_(pc.match_substring(details, _SKIP), pc.match_substring(details, _REPORTABLE))
-    rows = pc.indices_nonzero(may_hold)  # parse only the bags that may hold them
-    events_of = parents[rows.to_numpy()].tolist()
-    for event, text in zip(events_of, details.take(rows).to_pylist(), strict=True):
-        bag = orjson.loads(text)
-        skips[event] = bag.get(A.SKIP_REASON_KEY) or skips[event]
-        reportables[event] = reportables[event] or bag.get(A.REPORTABLE_ID_KEY)
+    rows = details.holding(*_FOUND_KEYS)  # decode only the bags that may hold them
+    bags = _FOUND.decode(b"[" + b",".join(details.raws[i] for i in rows) + b"]")
+    for event, bag in zip(parents[rows].tolist(), bags, strict=True):
+        skips[event] = bag.skip_reason or skips[event]
+        reportables[event] = reportables[event] or bag.reportable
     return [as_text(s) for s in skips], [as_text(r) for r in reportables]
-
-
-def _extra(holders: tuple[list[System], ...]) -> pa.Array:
-    """The unmapped `details` of the systems and identities, as `extra` JSON text."""
-    n = len(holders[0])
-    details = _raw_column([h.details for column in holders for h in column], _EMPTY)
-    by_record = np.arange(len(holders) * n).reshape(len(holders), n).T.ravel()
-    keys = _EXTRA_KEYS.take(np.tile(np.arange(len(holders)), n))
-    parts = pc.binary_join_element_wise(keys, details.take(by_record), "")  # null: nothing
-    counts = parts.is_valid().to_numpy(zero_copy_only=False).reshape(n, len(holders)).sum(1)
-    offsets = np.zeros(n + 1, np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, parts.drop_null()), ",")
-    extra = pc.binary_join_element_wise("{", joined, "}", "")
-    return pc.if_else(counts == 0, pa.scalar(None, pa.string()), extra)
 
 
 def _batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
@@ -391,32 +367,43 @@ def _batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _spellings(table: dict) -> dict[str, str]:
-    """Every exact spelling an enum table knows, for a lookup without lower-casing."""
-    return {**{k: v for k, v in table.items() if type(k) is str}, **{v: v for v in table.values()}}
-
-
 class _UnknownMember(Exception):
     """An enumeration value no table knows: a page for the general path."""
 
 
-def _enum(spellings: tuple[dict[str, str], dict], value: str | None) -> str | None:
-    if not value:
-        return None
-    exact, table = spellings
-    member = exact.get(value) or enum_member(table, value)
-    if member is None:
-        raise _UnknownMember(value)
-    return member
+class _Members:
+    """The v1.0 member of each spelling of one enumeration; raises `_UnknownMember`."""
+
+    def __init__(self, table: dict) -> None:
+        self.table = table
+        self.exact = {**{k: v for k, v in table.items() if type(k) is str}}
+        self.exact.update({v: v for v in table.values()})
+
+    def __call__(self, value: str | None) -> str | None:
+        if not value:
+            return None
+        member = self.exact.get(value) or enum_member(self.table, value)
+        if member is None:
+            raise _UnknownMember(value)
+        return member
 
 
-def _enums(spellings: tuple[dict[str, str], dict], values: list[str | None]) -> list[str | None]:
-    canonical = {value: _enum(spellings, value) for value in set(values)}
-    return [canonical[value] for value in values]
-
-
-_SKIP, _REPORTABLE = (f'"{key}"' for key in (A.SKIP_REASON_KEY, A.REPORTABLE_ID_KEY))
-_ACTIONS, _RESULTS, _STEP_TYPES, _ERROR_CATEGORIES, _INITIATOR_TYPES = (
-    (_spellings(table), table)
-    for table in (A.ACTIONS, A.RESULTS, A.STEP_TYPES, A.ERROR_CATEGORIES, A.INITIATOR_TYPES)
+_ACTIONS, _RESULTS, _STEP_TYPES, _ERROR_CATEGORIES, _INITIATOR_TYPES = map(
+    _Members, (A.ACTIONS, A.RESULTS, A.STEP_TYPES, A.ERROR_CATEGORIES, A.INITIATOR_TYPES)
 )
+_EVENT_ENUMS = {
+    "action": _ACTIONS,
+    "status": _RESULTS,
+    "error_category": _ERROR_CATEGORIES,
+    "initiated_by_type": _INITIATOR_TYPES,
+}
+_PROBLEMS = pa.array(PROBLEM_STATUSES, pa.string())
+_FAILED_STEP_COLUMNS = {
+    "failed_step_name": "name",
+    "failed_step_type": "step_type",
+    "failed_step_description": "description",
+}
+_EXTRA_KEYS = [
+    f'"{key}.details":'
+    for key in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity")
+]

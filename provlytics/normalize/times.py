@@ -35,16 +35,18 @@ _DOTNET_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def to_timestamps(values: Sequence[str | None]) -> tuple[pa.Array, list[int]]:
-    """Parse a column of timestamp text to `timestamp[us, UTC]`.
+def to_timestamps(values: Sequence[str | None] | pa.Array) -> tuple[pa.Array, list[int]]:
+    """Parse a column of timestamp text (a sequence, or an Arrow string array) to
+    `timestamp[us, UTC]`.
 
     Returns the array and the positions of values that are not timestamps (null there).
     Text without an offset is taken as UTC, as Graph and the portal write UTC.
     """
-    text = pa.array(values, pa.string())
+    text = values if isinstance(values, pa.Array) else pa.array(values, pa.string())
     try:
         return pc.cast(pc.cast(text, _NS_UTC), TIME, safe=False), []
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        values = text.to_pylist()
         parsed = [parse_timestamp(v) for v in values]
     bad = [i for i, (v, p) in enumerate(zip(values, parsed, strict=True)) if v and p is None]
     return pa.array(parsed, TIME), bad

@@ -1,0 +1,198 @@
+"""Benchmark: one page of records -> the four tables, the decoder alone, against its floor.
+
+    python -m bench.decode [--records 100000] [--page-size 1000] [--repeat 5]
+
+Writes N synthetic Graph v1.0 records as Graph pages (`bench.normalize.write_pages`) and the
+same records as diagnostic-settings exports (`PT1H.json` lines, one file per 1,000 records),
+reads every file into memory, then times, in `--repeat` interleaved rounds (every method in
+turn, so a slow spell of the shared machine hits them all), the median seconds of:
+- floor, typed: `msgspec` decoding each page into structs that declare the v1.0 fields
+  (what "merely parsing" costs; the issue's parse floor);
+- floor, untyped: `msgspec.json.decode` of each page to dicts and lists;
+- naive: `json.loads` + `pandas.json_normalize` of events, steps and modified properties
+  (on the first `--naive-records` records only, scaled: it is slow);
+- fast: `graph_v1.tables_from_json(page)` (the Graph v1.0 decoder);
+- general: `normalize_page` of the same pages as plain records (the reference path every
+  other shape takes), and, per other dialect, its decoder on its own files.
+Prints records/s and the ratio to the typed floor and to naive. Imports and file reading
+are outside the clock; one process, so the methods share the machine's state alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import msgspec
+import orjson
+
+from bench.normalize import write_pages
+from provlytics.normalize import graph_v1
+from provlytics.normalize.batch import normalize_page
+from provlytics.origin import Origin, Page
+from provlytics.synthetic import generate_records, to_diagnostic
+
+
+class _Named(msgspec.Struct, rename="camel"):
+    id: str | None = None
+    display_name: str | None = None
+    initiator_type: str | None = None
+    identity_type: str | None = None
+    details: msgspec.Raw = msgspec.Raw(b"null")
+
+
+class _Error(msgspec.Struct, rename="camel"):
+    error_code: str | None = None
+    error_category: str | None = None
+    reason: str | None = None
+    additional_details: str | None = None
+    recommended_action: str | None = None
+
+
+class _Status(msgspec.Struct, rename="camel"):
+    status: str | None = None
+    error_information: _Error | None = None
+
+
+class _Step(msgspec.Struct, rename="camel"):
+    name: str | None = None
+    provisioning_step_type: str | None = None
+    status: str | None = None
+    description: str | None = None
+    details: msgspec.Raw = msgspec.Raw(b"null")
+
+
+class _Property(msgspec.Struct, rename="camel"):
+    display_name: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+
+
+class _Record(msgspec.Struct, rename="camel"):
+    id: str | None = None
+    activity_date_time: str | None = None
+    tenant_id: str | None = None
+    job_id: str | None = None
+    cycle_id: str | None = None
+    change_id: str | None = None
+    provisioning_action: str | None = None
+    provisioning_status_info: _Status | None = None
+    duration_in_milliseconds: int | None = None
+    initiated_by: _Named | None = None
+    service_principal: _Named | None = None
+    source_system: _Named | None = None
+    target_system: _Named | None = None
+    source_identity: _Named | None = None
+    target_identity: _Named | None = None
+    provisioning_steps: list[_Step] | None = None
+    modified_properties: list[_Property] | None = None
+
+
+class _GraphPage(msgspec.Struct):
+    value: list[_Record]
+
+
+_TYPED = msgspec.json.Decoder(_GraphPage)
+
+
+def _each(decode: Callable[[bytes], object]) -> Callable[[list[bytes]], None]:
+    """Decode page after page, keeping none (as a loader that writes each page does)."""
+
+    def run(pages: list[bytes]) -> None:
+        for page in pages:
+            decode(page)
+
+    return run
+
+
+def _naive(pages: list[bytes]) -> None:
+    import pandas as pd
+
+    records = [r for page in pages for r in json.loads(page)["value"]]
+    pd.json_normalize(records).astype(str)
+    pd.json_normalize(records, record_path="provisioningSteps", meta=["id"]).astype(str)
+    pd.json_normalize(records, record_path="modifiedProperties", meta=["id"]).astype(str)
+
+
+def _general(pages: list[bytes]) -> None:
+    for page in pages:
+        normalize_page(Page(orjson.loads(page)["value"], Origin("page.json")))
+
+
+def _fast(pages: list[bytes]) -> None:
+    for page in pages:
+        if graph_v1.tables_from_json(page) is None:
+            raise SystemExit("a synthetic page took the general path: the bench is wrong")
+
+
+def _diagnostic(files: list[bytes]) -> None:
+    for data in files:
+        lines = [orjson.loads(line) for line in data.splitlines() if line.strip()]
+        normalize_page(Page(lines, Origin("PT1H.json")))
+
+
+def _write_diagnostic(folder: Path, records: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths, lines = [], []
+    for record in generate_records(records, seed=1, days=3):
+        lines.append(orjson.dumps(to_diagnostic(record)))
+        if len(lines) == 1000:
+            paths.append(folder / f"PT1H-{len(paths):04d}.json")
+            paths[-1].write_bytes(b"\n".join(lines) + b"\n")
+            lines = []
+    if lines:
+        paths.append(folder / f"PT1H-{len(paths):04d}.json")
+        paths[-1].write_bytes(b"\n".join(lines) + b"\n")
+    return paths
+
+
+def _time(run: Callable[[list[bytes]], object], data: list[bytes]) -> float:
+    start = time.perf_counter()
+    run(data)
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds (median)")
+    parser.add_argument("--naive-records", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="provlytics-decode-") as tmp:
+        folder = Path(tmp) / "graph"
+        write_pages(folder, args.records, args.page_size)
+        pages = [path.read_bytes() for path in sorted(folder.glob("*.json"))]
+        diagnostic = [p.read_bytes() for p in _write_diagnostic(Path(tmp) / "diag", args.records)]
+    naive_pages = pages[: max(1, args.naive_records // args.page_size)]
+    naive_n = sum(len(orjson.loads(page)["value"]) for page in naive_pages)
+    methods: dict[str, tuple[Callable, list[bytes], int]] = {
+        "floor: msgspec typed": (_each(_TYPED.decode), pages, args.records),
+        "floor: msgspec untyped": (_each(msgspec.json.decode), pages, args.records),
+        "naive json_normalize": (_naive, naive_pages, naive_n),
+        "graph v1 tables_from_json": (_fast, pages, args.records),
+        "graph v1 general path": (_general, pages, args.records),
+        "diagnostic (general path)": (_diagnostic, diagnostic, args.records),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in methods}
+    for _ in range(args.repeat):
+        for name, (run, data, _n) in methods.items():
+            seconds[name].append(_time(run, data))
+    rates = {name: n / statistics.median(seconds[name]) for name, (_r, _d, n) in methods.items()}
+    mb = sum(map(len, pages)) / 2**20
+    print(f"{args.records} records, {len(pages)} pages, {mb:.0f} MB; medians of {args.repeat}")
+    print(f"{'method':<30}{'records/s':>12}{'x floor':>10}{'x naive':>10}")
+    for name, rate in rates.items():
+        floor, naive = rate / rates["floor: msgspec typed"], rate / rates["naive json_normalize"]
+        print(f"{name:<30}{rate:>12,.0f}{floor:>10.2f}{naive:>10.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The Graph v1.0 record as the fast path decodes it: every declared field a raw token.
+
+`msgspec` decodes a page against these structs: an unknown field anywhere fails the page
+(the general path keeps it in `extra`), and each value comes as a `msgspec.Raw` token (where
+it starts and ends in the page, nothing built) for `graph_v1` to turn into columns. The
+fields are exactly those of `provisioningObjectSummary` the alias table reads; Graph types
+them all as optional, so any may be absent (a page saved with `$select`).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+R = msgspec.Raw
+NULL = msgspec.Raw(b"null")
+
+
+class _Strict(
+    msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, rename="camel", gc=False
+):
+    """Values are raw tokens (or short text); no cycles can form, so the collector need not
+    track these objects."""
+
+
+class _Annotated(_Strict):
+    """An object whose OData type annotation carries no data."""
+
+    odata_type: str | None = msgspec.field(default=None, name="@odata.type")
+
+
+class Named(_Annotated):
+    id: R = NULL
+    display_name: R = NULL
+
+
+class Initiator(Named):
+    initiator_type: R = NULL
+
+
+class System(Named):
+    details: R = NULL  # an open bag: kept as its JSON text
+
+
+class Identity(System):
+    identity_type: R = NULL
+
+
+class ErrorInfo(_Annotated):
+    error_code: R = NULL
+    error_category: R = NULL
+    reason: R = NULL
+    additional_details: R = NULL
+    recommended_action: R = NULL
+
+
+class StatusInfo(_Annotated):
+    status: R = NULL
+    error_information: ErrorInfo | None = None
+
+
+class Step(_Strict):
+    name: R = NULL
+    provisioning_step_type: R = NULL
+    status: R = NULL
+    description: R = NULL
+    details: R = NULL  # an open bag: kept as its JSON text
+
+
+class Property(_Strict):
+    display_name: R = NULL
+    old_value: R = NULL
+    new_value: R = NULL
+
+
+class Record(_Annotated):
+    """One `provisioningObjectSummary` of Graph v1.0, every value as its raw JSON token."""
+
+    id: R = NULL
+    activity_date_time: R = NULL
+    tenant_id: R = NULL
+    job_id: R = NULL
+    cycle_id: R = NULL
+    change_id: R = NULL
+    provisioning_action: R = NULL
+    provisioning_status_info: StatusInfo | None = None
+    duration_in_milliseconds: R = NULL
+    initiated_by: Initiator | None = None
+    service_principal: Named | None = None
+    source_system: System | None = None
+    target_system: System | None = None
+    source_identity: Identity | None = None
+    target_identity: Identity | None = None
+    provisioning_steps: list[Step] | None = None
+    modified_properties: list[Property] | None = None
+
+
+class GraphPage(_Strict):
+    value: list[Record]
+    odata_context: str | None = msgspec.field(default=None, name="@odata.context")
+    odata_next_link: str | None = msgspec.field(default=None, name="@odata.nextLink")
+    odata_count: int | None = msgspec.field(default=None, name="@odata.count")

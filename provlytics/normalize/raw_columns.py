@@ -1,0 +1,177 @@
+"""Columns straight from raw JSON tokens (`msgspec.Raw`), without a Python object per value.
+
+A typed decoder that declares every field as `msgspec.Raw` only finds where each value starts
+and ends. These helpers turn lists of such tokens into Arrow columns with a few joins and
+vectorised kernels: the bytes of all tokens are joined once, their bounds come from their
+lengths, and checking, unquoting, nulls and UTF-8 validation run on whole columns. Values
+that need Python (a string with escapes, an enumeration member) are decoded per distinct
+token only. Every helper returns None, or raises `NotPlain`, where a token is not what the
+caller's column takes: the page then goes to the general path, which names the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import msgspec
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_QUOTE, _N = ord('"'), ord("n")
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+_INTS = msgspec.json.Decoder(list[Int64 | None])
+_STRINGS = msgspec.json.Decoder(list[str])
+
+
+class NotPlain(Exception):
+    """A token the fast path does not take (the general path reads the page)."""
+
+
+def texts(raws: Sequence[msgspec.Raw], *, keep_empty_from: int) -> pa.Array:
+    """JSON string tokens as a `string` column: null for `null`, and for `""` before position
+    `keep_empty_from` (from there on `""` is kept: a cleared value is not a missing one).
+
+    The tokens must be cut from valid UTF-8 text (a JSON string starts and ends at an ASCII
+    quote, so its bytes are valid UTF-8 too): they are not checked again.
+
+    Raises `NotPlain` if a token is neither a string nor null.
+    """
+    n = len(raws)
+    if not n:
+        return pa.array([], pa.string())
+    data = b"\0".join(raws)  # JSON text never holds a NUL byte
+    seps = np.flatnonzero(np.frombuffer(data, np.uint8) == 0)
+    if b"\\" in data:
+        data, seps = _unescaped(data, seps, raws)
+    text = np.frombuffer(data, np.uint8)
+    starts = np.zeros(n, np.int64)
+    starts[1:] = seps + 1
+    first = text[starts]  # a token is never empty
+    null = first == _N  # the only JSON token starting with `n` is null
+    if not np.all(null | (first == _QUOTE)):
+        raise NotPlain("a value that is not a string")
+    sizes = np.empty(n, np.int64)  # without the quotes ("ul" of a null is kept, masked)
+    sizes[:-1] = seps - starts[:-1] - 2
+    sizes[-1] = len(text) - starts[-1] - 2
+    if len(text) >= 2**31:
+        raise NotPlain("a page of more than 2 GiB of text")
+    keep = np.ones(len(text), bool)
+    keep[[0, -1]] = False
+    keep[seps - 1] = keep[seps] = keep[seps + 1] = False  # `"` NUL `"` between tokens
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    empty = sizes == 0
+    empty[keep_empty_from:] = False
+    validity = np.packbits(~(null | empty), bitorder="little")
+    buffers = [pa.py_buffer(validity), pa.py_buffer(offsets), pa.py_buffer(text[keep])]
+    return pa.Array.from_buffers(pa.string(), n, buffers)
+
+
+def _unescaped(
+    data: bytes, seps: np.ndarray, raws: Sequence[msgspec.Raw]
+) -> tuple[bytes, np.ndarray]:
+    """`data` (tokens joined by NUL at `seps`) with each token that holds an escape replaced
+    by its decoded text in quotes (of which only the quotes are cut off later), and where
+    its separators are now (the decoded text may hold a NUL)."""
+    rows, at = [], data.find(b"\\")
+    while at >= 0:  # a few tokens hold escapes: jump from one to the next
+        rows.append(row := int(seps.searchsorted(at)))
+        at = data.find(b"\\", int(seps[row])) if row < len(seps) else -1
+    try:
+        decoded = _STRINGS.decode(b"[" + b",".join(raws[i] for i in rows) + b"]")
+        tokens = [b'"' + text.encode() + b'"' for text in decoded]
+    except (msgspec.DecodeError, UnicodeEncodeError):  # a lone surrogate, or not a string
+        raise NotPlain("a string the general path must read") from None
+    ends = np.append(seps, len(data))
+    starts = ends[rows] - np.fromiter((len(raws[i]) for i in rows), np.int64, len(rows))
+    parts, done = [], 0
+    for start, end, token in zip(starts.tolist(), ends[rows].tolist(), tokens, strict=True):
+        parts += (data[done:start], token)
+        done = end
+    parts.append(data[done:])
+    growth = np.zeros(len(raws), np.int64)
+    growth[rows] = [len(token) - len(raws[i]) for i, token in zip(rows, tokens, strict=True)]
+    return b"".join(parts), seps + np.cumsum(growth)[:-1]
+
+
+def integers(raws: Sequence[msgspec.Raw]) -> pa.Array:
+    """JSON integer tokens (or null) as an `int64` column; raises `NotPlain` on any other."""
+    try:
+        return pa.array(_INTS.decode(b"[" + b",".join(raws) + b"]"), pa.int64())
+    except msgspec.DecodeError:
+        raise NotPlain("not a whole number in 64 bits") from None
+
+
+def mapped(column: pa.Array, member: Callable[[Any], str | None]) -> pa.Array:
+    """Each distinct value of a column mapped once through `member` (which may raise)."""
+    encoded = column.dictionary_encode()
+    members = pa.array([member(v) for v in encoded.dictionary.to_pylist()], pa.string())
+    return members.take(encoded.indices)
+
+
+class Bags:
+    """Raw JSON texts (objects kept as written, compacted if written with spaces) as a
+    `string` column, with the joined bytes and offsets for searching them."""
+
+    def __init__(self, raws: Sequence[msgspec.Raw], empty: frozenset[bytes]) -> None:
+        """Null where a text is `null` or one of the two-byte texts in `empty`.
+
+        Raises `NotPlain` on bad UTF-8.
+        """
+        data = b"".join(raws)
+        if b"\n" in data or b'": ' in data:  # indented or `json.dumps`-ed: compact it
+            raws = [msgspec.json.format(raw, indent=-1) for raw in raws]
+            data = b"".join(raws)
+        n = len(raws)
+        lengths = np.fromiter(map(len, raws), np.int64, n)
+        offsets = np.zeros(n + 1, np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        text = np.frombuffer(data, np.uint8)
+        first = text[offsets[:-1]] if n else np.zeros(0, np.uint8)
+        second = text[np.minimum(offsets[:-1] + 1, len(text) - 1)] if n else first
+        nothing = (lengths == 4) & (first == _N)  # null
+        for a, b in empty:
+            nothing |= (lengths == 2) & (first == a) & (second == b)
+        validity = pa.py_buffer(np.packbits(~nothing, bitorder="little"))
+        buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(data)]
+        binary = pa.Array.from_buffers(pa.large_binary(), n, buffers)
+        try:
+            self.column: pa.Array = binary.cast(pa.string())
+        except pa.ArrowInvalid:
+            raise NotPlain("not UTF-8 text") from None
+        self.raws, self.data, self.offsets, self.first = raws, data, offsets, first
+        self.nothing = nothing
+
+    def all_objects(self) -> bool:
+        """Whether every text is an object (or nothing)."""
+        return bool(np.all(self.nothing | (self.first == ord("{"))))
+
+    def holding(self, *needles: bytes) -> np.ndarray:
+        """The positions of the texts that hold any of `needles`, ascending."""
+        data, found = self.data, []
+        for needle in needles:
+            at = data.find(needle)
+            while at >= 0:
+                found.append(at)
+                at = data.find(needle, at + 1)
+        at_ = np.array(found, np.int64)
+        return np.unique(np.searchsorted(self.offsets, at_, side="right") - 1)
+
+
+def joined_objects(parts: pa.Array, prefixes: list[str]) -> pa.Array:
+    """Row by row, the non-null texts of `parts` (one part after the other, each as long as
+    the result) joined into one JSON object, each behind its prefix (`"key":`); null where
+    every part is null."""
+    k = len(prefixes)
+    n = len(parts) // k
+    by_row = np.arange(k * n).reshape(k, n).T.ravel()
+    keys = pa.array(prefixes).take(np.tile(np.arange(k), n))
+    pieces = pc.binary_join_element_wise(keys, parts.take(by_row), "")  # null: nothing
+    counts = pieces.is_valid().to_numpy(zero_copy_only=False).reshape(n, k).sum(1)
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, pieces.drop_null()), ",")
+    whole = pc.binary_join_element_wise("{", joined, "}", "")
+    return pc.if_else(counts == 0, pa.scalar(None, pa.string()), whole)
