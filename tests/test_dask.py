@@ -29,7 +29,7 @@ def dask_client() -> Iterator[Client]:
     """Two single-threaded worker processes; not the default client (passed explicitly)."""
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):
