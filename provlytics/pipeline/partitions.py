@@ -18,13 +18,14 @@ import pyarrow as pa
 
 from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.normalize.tasks import NormalizedPage, _pages_of
+from provlytics.progress import paused_gc
 from provlytics.schema import LOG_TABLES, SCHEMAS
 from provlytics.sources.files import FileTask
 
 logger = logging.getLogger(__name__)
 
-FILES_PER_PARTITION = 32
-BYTES_PER_PARTITION = 64 * 2**20  # input bytes as stored; a larger file is a partition alone
+FILES_PER_PARTITION = 16
+BYTES_PER_PARTITION = 16 * 2**20  # input bytes as stored; a larger file is a partition alone
 
 
 @dataclass
@@ -83,12 +84,13 @@ def normalize_partition(tasks: Sequence[FileTask], on_error: OnError) -> Partiti
     sources: dict[str, None] = {}
     logs: list[PageTables] = []
     jobs: list[pa.RecordBatch] = []
-    for source, _records, tables in _normalize_files(tasks, on_error):
-        sources[source] = None
-        if isinstance(tables, PageTables):
-            logs.append(tables)
-        else:
-            jobs.append(tables)
+    with paused_gc():  # as in `pv.load`: parsed JSON holds no cycles to collect
+        for source, _records, tables in _normalize_files(tasks, on_error):
+            sources[source] = None
+            if isinstance(tables, PageTables):
+                logs.append(tables)
+            else:
+                jobs.append(tables)
     merged = merge_pages(logs) if logs else None
     job_rows = _one_batch(jobs, SCHEMAS["job_status"]) if jobs else None
     records = merged.records if merged is not None else 0
