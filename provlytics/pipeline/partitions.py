@@ -1,10 +1,11 @@
 """Files in partitions -> one set of Arrow tables per partition, for a cluster to map over.
 
-Pure: no cluster, no store. `partition_tasks` cuts the file list into partitions, in file
-order, by file count and input size; `normalize_partition` runs on a cluster worker and
-returns what its files became, merged per table, so that a driver adds or writes one page per
-partition and gets exactly the tables of `pv.load` on the same files (same de-duplication:
-the last copy of an event wins, with its own children; same order).
+No cluster and no store here (another engine can call the same functions). `partition_tasks`
+cuts the file list into partitions, in file order, by file count and input size;
+`normalize_partition` runs on a cluster worker and returns what its files became, merged per
+table, so that a driver adds or writes one page per partition and gets exactly the tables of
+`pv.load` on the same files (same de-duplication: the last copy of an event wins, with its own
+children; same order).
 """
 
 from __future__ import annotations
