@@ -34,6 +34,7 @@ _SOURCES = {
         "StaticToken",
     ),
     "provlytics.loader": ("load", "load_to_parquet"),
+    "provlytics.pipeline.dask": ("load_dask",),
     "provlytics.operations": ("OnDemandBatch", "provision_on_demand", "provision_on_demand_batch"),
     "provlytics.datasets": ("read_parquet",),
     "provlytics.schema": ("SCHEMA_VERSION", "SCHEMAS"),
@@ -92,6 +93,7 @@ if TYPE_CHECKING:
         provision_on_demand,
         provision_on_demand_batch,
     )
+    from provlytics.pipeline.dask import load_dask
     from provlytics.pipeline.fetch import fetch_logs
     from provlytics.pipeline.jobs import job_status, watch_job
     from provlytics.pipeline.on_demand import OnDemandResult, read_on_demand, read_on_demand_result

@@ -8,6 +8,7 @@ decoder per page; logs or jobs) -> route.page_tables -> FramesBuilder (frames) |
 
 Every calling path takes it: files (`files.load`, `files.load_to_parquet`, in this process or
 in worker processes: `workers`), fetches and spool replays (`fetch.fetch_logs`), on-demand
-responses (`on_demand`), and job snapshots (`jobs`). `route.page_tables` is the only place a
+responses (`on_demand`), and job snapshots (`jobs`); on a Dask cluster, partitions of
+files (`dask.load_dask`, over `partitions`). `route.page_tables` is the only place a
 page becomes tables.
 """
