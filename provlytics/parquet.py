@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from provlytics.errors import ConfigError, InputError
 from provlytics.manifest_sources import printable, relative_sources
 from provlytics.normalize.batch import PageTables
+from provlytics.order import in_order
 from provlytics.owner_only import private_dirs, private_file
 from provlytics.scan import Columns, Filters, scan_tables
 from provlytics.schema import (
@@ -253,7 +254,7 @@ def read_plain(
     else:
         sources = {name: ds.dataset(t) for name, t in _read_upgraded(root, schema_version).items()}
     tables = scan_tables(sources, since=since, until=until, columns=columns, filters=filters)
-    frames = ProvisioningFrames(sort_tables(tables), sources=manifest.get("sources", []))
+    frames = ProvisioningFrames(in_order(tables), sources=manifest.get("sources", []))
     frames.pseudonymized = manifest.get("pseudonymized")
     return frames
 

@@ -49,6 +49,7 @@ from deltalake.exceptions import DeltaError
 from filelock import FileLock, Timeout
 
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
+from provlytics.order import in_order
 from provlytics.scan import Columns, Filters, scan_tables
 from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
 from provlytics.tables import (
@@ -57,7 +58,6 @@ from provlytics.tables import (
     deduplicate,
     last_rows,
     occurrence_schema,
-    sort_tables,
     tag_occurrences,
 )
 from provlytics.timebounds import TimeBound
@@ -364,7 +364,7 @@ def read_store(
         raise
     except (DeltaError, OSError, KeyError, ValueError) as exc:
         raise InputError(str(root), _unreadable(events.version(), exc)) from exc
-    return sort_tables(tables), _commit_info(root / "events", events)["info"]
+    return in_order(tables), _commit_info(root / "events", events)["info"]
 
 
 def datasets(root: str | Path, *, version: int | None = None) -> dict[str, Any]:

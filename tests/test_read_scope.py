@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 import provlytics as pv
 from provlytics.errors import ConfigError
+from provlytics.order import in_order
 from provlytics.schema import SCHEMAS
+from provlytics.tables import sort_tables
 
 LOG_TABLES = ("events", "steps", "modified_properties", "errors")
 
@@ -112,3 +115,14 @@ def test_bad_arguments(
     with pytest.raises(ConfigError) as caught:
         pv.read_parquet(folders[kind], **options)
     assert str(caught.value).startswith(message)
+
+
+def test_tables_out_of_order_are_sorted_as_sort_tables_sorts(folders: dict[str, Path]) -> None:
+    tables = {n: pv.read_parquet(folders["store"]).table(n) for n in (*LOG_TABLES, "job_status")}
+    assert in_order(tables) == tables  # read in order: nothing to do
+    assert all(in_order(tables)[n] is tables[n] for n in tables)
+    shuffled = {n: t.take(pa.array(range(t.num_rows - 1, -1, -1))) for n, t in tables.items()}
+    again = in_order(shuffled)
+    for name, table in sort_tables(shuffled).items():
+        assert again[name].equals(table), name
+        assert again[name].equals(tables[name]), name
