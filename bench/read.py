@@ -5,7 +5,7 @@
 Builds the five tables of `--events` events with `bench/analysis_data.py` (Arrow arrays, no
 JSON), writes them as a store (`frames.to_parquet(dir, store=True)`), then runs each reader
 `--rounds` times, interleaved, each call in a fresh process so that its peak RSS
-(`ru_maxrss`, the interpreter and imports included, ~0.23 GB) is its own:
+(`VmHWM`, the interpreter and imports included, ~0.23 GB) is its own:
 
 - `read_parquet`: `pv.read_parquet(store)`, then every table as pandas (what a user gets);
 - `previous`: the reader this one replaced, kept here: each Delta table at the events
@@ -73,6 +73,19 @@ def read_naive(store: Path) -> dict[str, Any]:
     return {name: pq.read_table(store / name) for name in TABLES}
 
 
+def peak_gb() -> float:
+    """This process' peak RSS in GB: `VmHWM` of /proc/self/status (Linux; unlike
+    `ru_maxrss`, not inherited from the parent that started this process), else
+    `ru_maxrss`."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
 def child(reader: str, store: Path) -> None:
     """Run one reader in this process and print its facts as JSON."""
     calls: dict[str, Callable[[Path], Any]] = {
@@ -95,7 +108,7 @@ def child(reader: str, store: Path) -> None:
     else:
         rows = [len(getattr(got, name)) for name in TABLES]
     pandas = time.perf_counter() - start - read
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    peak = peak_gb()
     print(json.dumps({"read": read, "pandas": pandas, "peak_gb": peak, "rows": rows}))
 
 

@@ -3,6 +3,7 @@ a store and of a plain snapshot gives exactly what `filter_frames` keeps of the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -126,3 +127,13 @@ def test_tables_out_of_order_are_sorted_as_sort_tables_sorts(folders: dict[str, 
     for name, table in sort_tables(shuffled).items():
         assert again[name].equals(table), name
         assert again[name].equals(tables[name]), name
+
+
+def test_scope_at_a_store_version(folders: dict[str, Path]) -> None:
+    version = json.loads((folders["store"] / "manifest.json").read_text())["store_version"]
+    at = pv.read_parquet(folders["store"], version=version, since="2026-11-20", until="2026-11-21")
+    now = pv.read_parquet(folders["store"], since="2026-11-20", until="2026-11-21")
+    assert at.counts() == now.counts()
+    assert at.counts()["events"] == 500
+    with pytest.raises(ConfigError, match="has no versions"):
+        pv.read_parquet(folders["snapshot"], version=version, since="2d")
