@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from provlytics.errors import ProvlyticsError
+from provlytics.errors import ConfigError, ProvlyticsError
 from provlytics.manifest_sources import printable, relative_sources
 from provlytics.normalize.batch import PageTables
 from provlytics.owner_only import DIRECTORY_MODE, FILE_MODE, private_dirs
@@ -30,8 +30,10 @@ from provlytics.parquet import (
     read_plain,
     write_manifest,
 )
+from provlytics.scan import Columns, Filters
 from provlytics.store import LOCK_TIMEOUT, StoreWriter, is_store, read_store, summary
 from provlytics.tables import ProvisioningFrames
+from provlytics.timebounds import TimeBound
 
 logger = logging.getLogger(__name__)
 
@@ -170,29 +172,55 @@ def dataset_writer(
 
 
 def read_parquet(
-    path: str | Path, *, version: int | None = None, as_of: datetime | str | None = None
+    path: str | Path,
+    *,
+    version: int | None = None,
+    as_of: datetime | str | None = None,
+    since: TimeBound = None,
+    until: TimeBound = None,
+    columns: Columns = None,
+    filters: Filters = None,
 ) -> ProvisioningFrames:
     """Read a store or a plain dataset written by provlytics into `ProvisioningFrames`.
+
+    The scope is pushed down to the Parquet scan: partitions and row groups outside it are
+    never read, nor columns not asked for.
 
     Args:
         path: the folder.
         version: a store only: the store version to read (`manifest.json`'s
             `store_version` after each load; versions before the latest load are vacuumed).
         as_of: a store only: the store as it was at this time (datetime or ISO text).
+        since: keep events with `activity_time >= since`: a date or time (ISO text, naive
+            means UTC), or a duration back from the newest event ("7d", "12h", "30min"),
+            as `pv.analysis.filter_frames` takes it.
+        until: keep events with `activity_time < until`, same forms.
+        columns: a dict table -> columns to read, or a list of events columns; key and time
+            columns are always read (e.g. `{"events": ["status"], "steps": []}`).
+        filters: conditions on events columns as `pyarrow.parquet.read_table(filters=...)`
+            takes them: `[("status", "==", "failure"), ("job_id", "in", ["a", "b"])]` (AND),
+            or a list of such lists (OR).
+
+    The steps, modified_properties and errors of the kept events are kept, whatever their
+    own times; job_status is read whole (its columns as asked).
 
     Raises:
         InputError: not a dataset, an unknown version, or a plain dataset of a schema
             version this provlytics cannot read (see `provlytics.upgrade`).
-        ConfigError: `version`/`as_of` given for a plain dataset.
+        ConfigError: `version`/`as_of` given for a plain dataset; an unknown table or
+            column, a filter pyarrow cannot apply, or a time bound that is not one (naming
+            the argument and its value).
+
+    Example:
+        >>> failed = pv.read_parquet("store/", since="7d", filters=[("status", "==", "failure")])
     """
     root = Path(path)
+    scope = {"since": since, "until": until, "columns": columns, "filters": filters}
     if not is_store(root):
         if version is not None or as_of is not None:
-            from provlytics.errors import ConfigError
-
             raise ConfigError(f"{root} is a plain Parquet dataset: it has no versions")
-        return read_plain(root)
-    tables, _info = read_store(root, version=version, as_of=as_of)
+        return read_plain(root, **scope)
+    tables, _info = read_store(root, version=version, as_of=as_of, **scope)
     manifest = _previous_manifest(root)
     frames = ProvisioningFrames(tables, sources=manifest.get("sources", []))
     frames.pseudonymized = manifest.get("pseudonymized")

@@ -32,7 +32,9 @@ import pyarrow.parquet as pq
 from provlytics.errors import ConfigError, InputError
 from provlytics.manifest_sources import printable, relative_sources
 from provlytics.normalize.batch import PageTables
+from provlytics.order import in_order
 from provlytics.owner_only import private_dirs, private_file
+from provlytics.scan import Columns, Filters, scan_tables
 from provlytics.schema import (
     KEYS,
     LOG_TABLES,
@@ -49,6 +51,7 @@ from provlytics.tables import (
     sort_tables,
     tag_occurrences,
 )
+from provlytics.timebounds import TimeBound
 from provlytics.upgrade import check_version, stored_columns, upgrade_tables, version_message
 
 logger = logging.getLogger(__name__)
@@ -221,18 +224,49 @@ def _refuse_mix(root: Path, pseudonymized: dict[str, Any] | None) -> None:
         )
 
 
-def read_plain(path: str | Path) -> ProvisioningFrames:
+def read_plain(
+    path: str | Path,
+    *,
+    since: TimeBound = None,
+    until: TimeBound = None,
+    columns: Columns = None,
+    filters: Filters = None,
+) -> ProvisioningFrames:
     """Read a plain Parquet dataset folder written by provlytics into `ProvisioningFrames`
-    (`provlytics.datasets.read_parquet`, `pv.read_parquet`, reads stores as well).
+    (`provlytics.datasets.read_parquet`, `pv.read_parquet`, reads stores as well), scoped by
+    `since`/`until`/`columns`/`filters` as `provlytics.scan.scan_tables` reads them (pushed
+    down to the Hive partitions and Parquet files).
 
     A dataset of an older schema version that `provlytics.upgrade` knows (version 1) is
-    upgraded in memory; any other version raises `InputError` naming both versions and the
-    command that rewrites the dataset (`provlytics load <inputs> --out NEW_DIR`).
+    upgraded in memory, then scoped; any other version raises `InputError` naming both
+    versions and the command that rewrites the dataset (`provlytics load <inputs> --out
+    NEW_DIR`).
+
+    Raises:
+        ConfigError: a bad scope argument (naming it and its value).
     """
     root = Path(path)
     manifest = read_manifest(root)
     schema_version = manifest.get("schema_version")
     check_version(schema_version, str(root / MANIFEST))
+    if schema_version == SCHEMA_VERSION:
+        sources = {name: _dataset(root / name) for name in TABLE_NAMES if (root / name).is_dir()}
+    else:
+        sources = {name: ds.dataset(t) for name, t in _read_upgraded(root, schema_version).items()}
+    tables = scan_tables(sources, since=since, until=until, columns=columns, filters=filters)
+    frames = ProvisioningFrames(in_order(tables), sources=manifest.get("sources", []))
+    frames.pseudonymized = manifest.get("pseudonymized")
+    return frames
+
+
+def _dataset(folder: Path) -> ds.Dataset:
+    """One table's folder, its `activity_date` partitions read as text."""
+    partitioning = ds.partitioning(pa.schema([(PARTITION, pa.string())]), flavor="hive")
+    return ds.dataset(folder, format="parquet", partitioning=partitioning)
+
+
+def _read_upgraded(root: Path, schema_version: int) -> dict[str, pa.Table]:
+    """Every table of an older schema version, upgraded to the current one."""
     tables = {}
     for name in TABLE_NAMES:
         folder = root / name
@@ -241,10 +275,7 @@ def read_plain(path: str | Path) -> ProvisioningFrames:
             wanted = stored_columns(name, schema_version)
             columns = [c for c in wanted if c in dataset.schema.names]
             tables[name] = dataset.to_table(columns=columns)
-    tables = upgrade_tables(tables, schema_version)
-    frames = ProvisioningFrames(sort_tables(tables), sources=manifest.get("sources", []))
-    frames.pseudonymized = manifest.get("pseudonymized")
-    return frames
+    return upgrade_tables(tables, schema_version)
 
 
 def read_manifest(root: str | Path) -> dict[str, Any]:

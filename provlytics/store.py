@@ -49,6 +49,8 @@ from deltalake.exceptions import DeltaError
 from filelock import FileLock, Timeout
 
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
+from provlytics.order import in_order
+from provlytics.scan import Columns, Filters, scan_tables
 from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
 from provlytics.tables import (
     OCC,
@@ -56,9 +58,9 @@ from provlytics.tables import (
     deduplicate,
     last_rows,
     occurrence_schema,
-    sort_tables,
     tag_occurrences,
 )
+from provlytics.timebounds import TimeBound
 
 logger = logging.getLogger(__name__)
 
@@ -321,9 +323,16 @@ def recover(root: Path) -> None:
 
 
 def read_store(
-    root: str | Path, *, version: int | None = None, as_of: datetime | str | None = None
+    root: str | Path,
+    *,
+    version: int | None = None,
+    as_of: datetime | str | None = None,
+    since: TimeBound = None,
+    until: TimeBound = None,
+    columns: Columns = None,
+    filters: Filters = None,
 ) -> tuple[dict[str, pa.Table], dict[str, Any]]:
-    """The store's tables at one store version (the latest by default).
+    """The store's tables at one store version (the latest by default), scoped as asked.
 
     A version that is a maintenance commit (a vacuum) holds the data of the load before it.
 
@@ -333,32 +342,39 @@ def read_store(
             manifest after each load).
         as_of: the store as it was at this time (a datetime, or ISO text such as
             "2026-11-30" or "2026-11-30T09:00:00Z"; UTC when no zone is given).
+        since, until, columns, filters: pushed down to the Parquet scan of the tables'
+            files at that version (`provlytics.scan.scan_tables`).
 
     Returns:
-        (table name -> Arrow table in `SCHEMAS`, the `info` of that version's load).
+        (table name -> Arrow table in `SCHEMAS` (the columns asked for), canonical order
+        (`tables.sort_tables`); the `info` of that version's load).
 
     Raises:
-        ConfigError: both `version` and `as_of`, or a time that is not one.
+        ConfigError: both `version` and `as_of`, a time that is not one, a bad scope
+            argument (see `scan_tables`).
         InputError: no such version, one no longer kept, a time before the store began, or
             not a store.
     """
     root = Path(root)
     events = _events_table(root, version, as_of)
     try:
-        versions = _commit_versions(root, events)
-        tables = {"events": events.to_pyarrow_table()}
-        for name in OTHERS:
-            tables[name] = DeltaTable(str(root / name), version=versions[name]).to_pyarrow_table()
+        sources = _datasets_at(root, events)
+        tables = scan_tables(sources, since=since, until=until, columns=columns, filters=filters)
+    except ProvlyticsError:
+        raise
     except (DeltaError, OSError, KeyError, ValueError) as exc:
         raise InputError(str(root), _unreadable(events.version(), exc)) from exc
-    out = {name: _without_dates(name, table) for name, table in tables.items()}
-    return sort_tables(out), _commit_info(root / "events", events)["info"]
+    return in_order(tables), _commit_info(root / "events", events)["info"]
 
 
 def datasets(root: str | Path, *, version: int | None = None) -> dict[str, Any]:
     """`pyarrow.dataset.Dataset` of each table at one store version (for DuckDB, Polars)."""
     root = Path(root)
-    events = _events_table(root, version, None)
+    return _datasets_at(root, _events_table(root, version, None))
+
+
+def _datasets_at(root: Path, events: DeltaTable) -> dict[str, Any]:
+    """The datasets of the tables at the versions the events version names."""
     versions = _commit_versions(root, events)
     out = {"events": events.to_pyarrow_dataset()}
     for name in OTHERS:
@@ -485,10 +501,6 @@ def _exists(path: Path) -> bool:
 
 def _with_dates(name: str, rows: pa.Table, dates: pa.Array) -> pa.Table:
     return rows.cast(SCHEMAS[name]).append_column(PARTITION, dates)
-
-
-def _without_dates(name: str, table: pa.Table) -> pa.Table:
-    return table.select(SCHEMAS[name].names).cast(SCHEMAS[name])
 
 
 def _dates(rows: pa.Table, column: str) -> pa.Array:

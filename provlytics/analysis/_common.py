@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -19,6 +18,7 @@ import pyarrow.compute as pc
 
 from provlytics.errors import ConfigError, InputError
 from provlytics.schema import SCHEMAS
+from provlytics.timebounds import span
 
 logger = logging.getLogger(__name__)
 
@@ -174,25 +174,6 @@ def change_summary(properties: pd.DataFrame) -> pd.Series:
 
 def _quoted(value: Any) -> str:
     return "null" if value is None else f"'{value}'"
-
-
-_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*([A-Za-z]+)\s*$")
-# unit spellings people type -> the spelling pandas keeps (days "D", weeks as 7 days)
-_UNITS = {"d": "D", "day": "D", "days": "D", "h": "h", "hr": "h", "hour": "h", "hours": "h",
-          "m": "min", "min": "min", "t": "min", "minute": "min", "minutes": "min",
-          "s": "s", "sec": "s", "second": "s", "seconds": "s"}  # fmt: skip
-
-
-def span(text: str) -> str:
-    """A duration or fixed frequency as pandas spells it today: "1d" -> "1D", "2w" ->
-    "14D", "1H" -> "1h"; other text is returned unchanged (pandas then judges it)."""
-    m = _SPAN.match(str(text))
-    if not m:
-        return str(text)
-    number, unit = m.group(1) or "1", m.group(2).lower()
-    if unit in ("w", "week", "weeks"):
-        return f"{float(number) * 7:g}D"
-    return f"{number}{_UNITS[unit]}" if unit in _UNITS else str(text)
 
 
 def bins(times: pd.Series, freq: str) -> pd.Series:

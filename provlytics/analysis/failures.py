@@ -7,6 +7,7 @@ merge with `events` is needed; `share` compares with all events in the frames.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,7 +70,9 @@ def failure_summary(
     """Failed (or warned) events counted by error code, category, target system and action.
 
     Args:
-        frames: `ProvisioningFrames` (schema version 2).
+        frames: `ProvisioningFrames` (schema version 2), or the path of a store or snapshot
+            folder: then DuckDB computes the summary over its files out of core, in bounded
+            memory (`failures_sql`), with the same result.
         by: `errors` columns to group by (nulls form their own group).
         status: "failure" (default), "warning" or "both".
 
@@ -83,16 +86,22 @@ def failure_summary(
 
     Raises:
         ConfigError: a `by` column that `errors` lacks, or a bad `status`.
+        InputError: a path that holds no store or snapshot.
 
     Example:
         >>> summary = pv.analysis.failure_summary(frames, by=["error_code"])
+        >>> big = pv.analysis.failure_summary("store/")  # out of core
         >>> summary[["error_code", "events", "identities", "last_seen"]].head()
     """
+    columns = [*(["status"] if str(status).lower() == "both" else []), *by, *SUMMARY_VALUES]
+    if isinstance(frames, str | os.PathLike):
+        from provlytics.analysis.failures_sql import failure_summary_at
+
+        return failure_summary_at(frames, by, status, columns)
     errors = table(frames, "errors", ("status", "activity_time"))
     keys = (["status"] if str(status).lower() == "both" else []) + list(by)
     check_columns(errors, keys, "failure_summary(by=...)")
     rows = by_status(errors, status)
-    columns = [*keys, *SUMMARY_VALUES]
     if rows.empty:
         return empty(columns)
     rows = rows.sort_values("activity_time", kind="stable").assign(_who=identity(rows))

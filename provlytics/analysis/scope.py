@@ -7,27 +7,21 @@ the result sees the same events, with their steps, modified properties and error
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
-from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from provlytics.analysis._common import span
-from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
+from provlytics.timebounds import TimeBound, bound
 
 logger = logging.getLogger(__name__)
 
-TimeBound = str | datetime | date | pd.Timestamp | None
 Values = str | Iterable[str] | None
 _LOG_TABLES = ("events", "steps", "modified_properties", "errors")
-_RELATIVE = re.compile(r"^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$")  # "7d", "12h", "30min", "2w"
 
 
 def filter_frames(
@@ -73,9 +67,9 @@ def filter_frames(
     times = events["activity_time"]
     newest = pc.max(times).as_py() if events.num_rows else None
     if since is not None:
-        keep = pc.and_(keep, pc.greater_equal(times, _bound(since, newest, "since")))
+        keep = pc.and_(keep, pc.greater_equal(times, bound(since, newest, "since")))
     if until is not None:
-        keep = pc.and_(keep, pc.less(times, _bound(until, newest, "until")))
+        keep = pc.and_(keep, pc.less(times, bound(until, newest, "until")))
     for columns, values in (
         (("job_id",), job_id),
         (("target_system_name",), target_system),
@@ -120,26 +114,6 @@ def _arrow(frames: Any, name: str) -> pa.Table:
     if df is None:
         return SCHEMAS[name].empty_table()
     return pa.Table.from_pandas(df, schema=SCHEMAS[name], preserve_index=False)
-
-
-def _bound(value: TimeBound, newest: datetime | None, what: str) -> pa.Scalar:
-    """A time bound as a UTC timestamp scalar of the table's type."""
-    if isinstance(value, str) and _RELATIVE.match(value):
-        try:
-            back = pd.Timedelta(span(value))
-        except ValueError as exc:
-            raise ConfigError(f"{what}={value!r} is not a duration such as '7d' ({exc})") from None
-        reference = pd.Timestamp(newest) if newest is not None else pd.Timestamp.now("UTC")
-        stamp = reference - back
-    else:
-        try:
-            stamp = pd.Timestamp(value)
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(
-                f"{what}={value!r} is not a date, a time or a duration such as '7d' ({exc})"
-            ) from None
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return pa.scalar(stamp.to_pydatetime(), SCHEMAS["events"].field("activity_time").type)
 
 
 def _as_list(values: str | Iterable[str]) -> list[str]:

@@ -1,0 +1,139 @@
+"""`pv.read_parquet(since=, until=, columns=, filters=)`: the scope pushed down to the scan of
+a store and of a plain snapshot gives exactly what `filter_frames` keeps of the whole read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import provlytics as pv
+from provlytics.errors import ConfigError
+from provlytics.order import in_order
+from provlytics.schema import SCHEMAS
+from provlytics.tables import sort_tables
+
+LOG_TABLES = ("events", "steps", "modified_properties", "errors")
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("scope")
+    pv.load_to_parquet("data/samples", root / "store", progress=False)
+    pv.load("data/samples", progress=False).to_parquet(root / "snapshot")
+    return {"store": root / "store", "snapshot": root / "snapshot"}
+
+
+@pytest.mark.parametrize("kind", ["store", "snapshot"])
+@pytest.mark.parametrize(
+    ("window", "counts"),
+    [
+        ({"since": "2026-11-20", "until": "2026-11-21"}, (500, 1918, 1335, 75)),
+        ({"since": "2d"}, (143, 546, 372, 22)),
+        ({"until": "3d"}, (1391, 5389, 3558, 205)),
+    ],
+)
+def test_window_is_filter_frames(
+    folders: dict[str, Path], kind: str, window: dict[str, str], counts: tuple[int, ...]
+) -> None:
+    whole = pv.read_parquet(folders[kind])
+    scoped = pv.read_parquet(folders[kind], **window)
+    expected = pv.analysis.filter_frames(whole, **window)
+    assert tuple(scoped.counts()[name] for name in LOG_TABLES) == counts
+    for name in (*LOG_TABLES, "job_status"):
+        assert scoped.table(name).equals(expected.table(name)), name
+    assert scoped.counts()["job_status"] == 6
+
+
+@pytest.mark.parametrize("kind", ["store", "snapshot"])
+def test_filters_and_columns(folders: dict[str, Path], kind: str) -> None:
+    frames = pv.read_parquet(
+        folders[kind],
+        filters=[("status", "==", "failure")],
+        columns={"events": ["status", "job_id"], "steps": ["status"], "job_status": []},
+    )
+    whole = pv.read_parquet(folders[kind])
+    events = whole.table("events")
+    failed = events.filter(pc.equal(events["status"], "failure"))["event_id"].combine_chunks()
+    for name in ("steps", "modified_properties", "errors"):
+        mine = whole.table(name).filter(pc.is_in(whole.table(name)["event_id"], value_set=failed))
+        assert frames.table(name).num_rows == mine.num_rows, name
+    assert frames.counts() == {
+        "events": 252,
+        "steps": 964,
+        "modified_properties": 1134,
+        "errors": 252,
+        "job_status": 6,
+    }
+    assert frames.table("events").column_names == ["event_id", "activity_time", "job_id", "status"]
+    assert frames.table("steps").column_names == ["event_id", "step_index", "status"]
+    assert frames.table("job_status").column_names == ["observed_time", "job_id"]
+    assert frames.table("errors").column_names == SCHEMAS["errors"].names
+    assert pc.unique(frames.table("events")["status"]).to_pylist() == ["failure"]
+    assert list(frames.events.columns) == ["event_id", "activity_time", "job_id", "status"]
+
+
+def test_filters_any_of_groups_and_a_window(folders: dict[str, Path]) -> None:
+    whole = pv.read_parquet(folders["store"])
+    frames = pv.read_parquet(
+        folders["store"],
+        since="2026-11-20",
+        filters=[[("status", "==", "warning")], [("status", "==", "failure")]],
+        columns=["status"],
+    )
+    events = whole.events
+    kept = events[
+        events["status"].isin(["warning", "failure"])
+        & (events["activity_time"] >= "2026-11-20T00:00:00Z")
+    ]
+    assert frames.counts()["events"] == len(kept) == 96
+    assert frames.events["event_id"].tolist() == kept["event_id"].tolist()
+    assert frames.counts()["errors"] == 96
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"since": "last week"}, "since='last week' is not a date, a time or a duration"),
+        ({"until": "7 fortnights"}, "until='7 fortnights' is not a duration such as '7d'"),
+        ({"columns": {"event": ["status"]}}, "columns: no table 'event' (tables: events,"),
+        ({"columns": ["state"]}, "columns['events']: events has no column 'state'"),
+        ({"columns": "status"}, "columns='status': give a list of events columns or a dict"),
+        ({"filters": [("state", "==", "x")]}, "filters: events has no column 'state'"),
+        ({"filters": [("status", "~", "x")]}, "filters=[('status', '~', 'x')]: "),
+        ({"filters": [("status", "==")]}, "filters: ('status', '==') is not a (column, op, v"),
+        ({"filters": "status == 'x'"}, "filters=\"status == 'x'\": give a list of (column, op"),
+        ({"filters": [("duration_ms", ">", "long")]}, "filters=[('duration_ms', '>', 'long')] can"),
+    ],
+)
+@pytest.mark.parametrize("kind", ["store", "snapshot"])
+def test_bad_arguments(
+    folders: dict[str, Path], kind: str, options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        pv.read_parquet(folders[kind], **options)
+    assert str(caught.value).startswith(message)
+
+
+def test_tables_out_of_order_are_sorted_as_sort_tables_sorts(folders: dict[str, Path]) -> None:
+    tables = {n: pv.read_parquet(folders["store"]).table(n) for n in (*LOG_TABLES, "job_status")}
+    assert in_order(tables) == tables  # read in order: nothing to do
+    assert all(in_order(tables)[n] is tables[n] for n in tables)
+    shuffled = {n: t.take(pa.array(range(t.num_rows - 1, -1, -1))) for n, t in tables.items()}
+    again = in_order(shuffled)
+    for name, table in sort_tables(shuffled).items():
+        assert again[name].equals(table), name
+        assert again[name].equals(tables[name]), name
+
+
+def test_scope_at_a_store_version(folders: dict[str, Path]) -> None:
+    version = json.loads((folders["store"] / "manifest.json").read_text())["store_version"]
+    at = pv.read_parquet(folders["store"], version=version, since="2026-11-20", until="2026-11-21")
+    now = pv.read_parquet(folders["store"], since="2026-11-20", until="2026-11-21")
+    assert at.counts() == now.counts()
+    assert at.counts()["events"] == 500
+    with pytest.raises(ConfigError, match="has no versions"):
+        pv.read_parquet(folders["snapshot"], version=version, since="2d")
