@@ -178,7 +178,6 @@ def test_missing_input_is_a_usage_error_without_traceback(runner):
         ("notes", ["notes.txt", "--out", "out"], "notes.txt"),
         ("dataset", ["data", str(SAMPLES), "--out", "out"], "give it alone"),
         ("file-out", [str(SAMPLES), "--out", "taken"], "the report folder is a file"),
-        ("none", [str(SAMPLES), "--out", "out", "--since", "last tuesday"], "last tuesday"),
         ("none", [str(SAMPLES), "--out", "out", "--job", "nosuchjob"], "of the jobs Workday2AD."),
         ("none", [str(SAMPLES), "--out", "out", "--since", "2030-01-01"], "2033 events from"),
     ],
@@ -195,6 +194,17 @@ def test_a_user_mistake_is_one_clean_line(runner, setup, args, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_an_unreadable_time_is_a_usage_error_before_any_input_is_read(runner):
+    with runner.isolated_filesystem():
+        result = runner.invoke(
+            main, ["report", str(SAMPLES), "--out", "out", "--until", "last tuesday"]
+        )
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--until': --until='last tuesday' is not a date" in result.output
+    assert "Traceback" not in result.output
+    assert not Path("out").exists()
 
 
 def test_demo_ends_with_the_report(runner):

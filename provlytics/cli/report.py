@@ -21,13 +21,34 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def _time_form(param: click.Parameter, value: str | None) -> str | None:
+    """`value` if it is a time bound `filter_frames` reads; else a usage error (exit 2)
+    before any input is read."""
+    if value is not None:
+        from provlytics.timebounds import bound
+
+        try:
+            bound(value, None, f"--{param.name}")
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @click.command("report")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--out", required=True, type=click.Path(path_type=Path), help="Report folder to write."
 )
-@click.option("--since", help='First time included: "2026-11-18", "7d" (before the newest event).')
-@click.option("--until", help="Time excluded from there on (same forms as --since).")
+@click.option(
+    "--since",
+    callback=lambda ctx, param, value: _time_form(param, value),
+    help='First time included: "2026-11-18", "7d" (before the newest event).',
+)
+@click.option(
+    "--until",
+    callback=lambda ctx, param, value: _time_form(param, value),
+    help="Time excluded from there on (same forms as --since).",
+)
 @click.option("--job", "jobs", multiple=True, metavar="JOB_ID", help="Only this job (repeatable).")
 @click.option(
     "--pseudonymize",
