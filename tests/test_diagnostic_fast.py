@@ -121,6 +121,20 @@ def test_the_documented_record_takes_the_fast_path_with_the_same_rows():
     ]
 
 
+def test_a_page_without_the_optional_fields_takes_the_fast_path_with_the_same_rows():
+    record = p.diagnostic_dropbox_skip()
+    for key in ("durationMs", "resourceId", "callerIpAddress", "correlationId", "Level"):
+        del record[key]
+    del record["properties"]["durationInMilliseconds"]
+    for holder in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity"):
+        del record["properties"][holder]["details"]
+    fast = _fast([record])
+    assert fast is not None
+    rows = _rows(fast)
+    assert rows == _rows(_general([record]))
+    assert (rows["events"][0]["duration_ms"], rows["events"][0]["extra"]) == (None, None)
+
+
 def _with(record: dict[str, Any], path: tuple, value: Any) -> dict[str, Any]:
     record = copy.deepcopy(record)
     node = record

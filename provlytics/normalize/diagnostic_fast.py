@@ -178,10 +178,10 @@ def tables_from_records(records: list[Any]) -> FastTables | None:
 def _decode(data: bytes | str) -> list[Record] | None:
     if isinstance(data, str):
         try:
-            data = data.encode()
+            data = data.encode()  # valid UTF-8, or an error
         except UnicodeEncodeError:  # a lone surrogate
             return None
-    if not _utf8(data):
+    elif not _utf8(data):
         return None
     try:
         records = _DECODER.decode(data)
@@ -288,15 +288,26 @@ def _events(holders: dict[str, list], found: tuple[list, list]) -> pa.RecordBatc
         skip_reason=found[0],
         reportable_identifier=found[1],
         dialect=pa.repeat(DIALECT, n),
-        extra=joined_objects(Bags(_canonical(_gather_extra(holders)), _EMPTY).column, _EXTRA_KEYS),
+        extra=_extra(Bags(_canonical(_gather_extra(holders)), _EMPTY).column, n),
     )
     return _batch("events", columns)
+
+
+def _extra(values: pa.Array, n: int) -> pa.Array:
+    """The `extra` object of each event from its values (`_EXTRA`'s, one key after the
+    other, `n` each; null: left out), joined only over the keys some event has."""
+    parts = [values.slice(i * n, n) for i in range(len(_EXTRA_KEYS))]
+    kept = [i for i, part in enumerate(parts) if part.null_count < n]
+    if not kept:
+        return pa.nulls(n, pa.string())
+    joined = pa.concat_arrays([parts[i] for i in kept])
+    return joined_objects(joined, [_EXTRA_KEYS[i] for i in kept])
 
 
 def _times(column: pa.Array) -> pa.Array:
     """ISO times in UTC (`Z`) to `timestamp[us, UTC]`, truncated to microseconds as the
     general path's `datetime.fromisoformat` reads them; raises `NotPlain` on any other."""
-    if not pc.all(pc.match_substring_regex(column, _ISO_UTC)).as_py():
+    if not pc.all(pc.match_substring_regex(column, _ISO_UTC), min_count=0).as_py():
         raise NotPlain("a time in another spelling")
     times, bad = to_timestamps(column)
     if bad:
@@ -318,7 +329,7 @@ def _members(tokens: pa.Array, table: dict) -> pa.Array:
 
 def _whole_numbers(tokens: pa.Array) -> pa.Array:
     """Integer tokens, or their digits as text, as `int64`; raises `NotPlain` on others."""
-    if not pc.all(pc.match_substring_regex(tokens, _WHOLE)).as_py():
+    if not pc.all(pc.match_substring_regex(tokens, _WHOLE), min_count=0).as_py():
         raise NotPlain("not a whole number")
     try:
         return pc.cast(pc.replace_substring(tokens, '"', ""), pa.int64())
