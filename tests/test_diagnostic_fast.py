@@ -154,6 +154,7 @@ SURPRISES = {
     "an integer tenant": (("properties", "tenantId"), 5),
     "a time with an offset": (("properties", "activityDateTime"), "2022-08-23T15:36:50+02:00"),
     "a day the month lacks": (("properties", "activityDateTime"), "2022-02-30T13:36:50Z"),
+    "year 0000": (("properties", "activityDateTime"), "0000-08-23T13:36:50Z"),
     "a details bag that is a list": (("properties", "provisioningSteps", 0, "details"), [1]),
     "an id-less record": (("properties", "id"), ""),
 }

@@ -58,9 +58,11 @@ _DECODER = msgspec.json.Decoder(list[Record])
 _BLANK = frozenset({b'""'})  # besides null: what the alias table passes over
 _EMPTY = frozenset({b"{}", b"[]", b'""'})  # values `extra` leaves out (besides null)
 _NOTHING = frozenset({b"{}"})  # a details bag that holds nothing (besides null)
-# An ISO time in UTC that Arrow and `datetime.fromisoformat` read alike (else: general path).
+# An ISO time in UTC that Arrow and `datetime.fromisoformat` read alike (else: general path;
+# e.g. year 0000, which Arrow reads and Python does not).
 _ISO_UTC = (
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$"
+    r"^(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$"
 )
 _WHOLE = r'^(-?\d+|"-?\d+")$'  # a whole number, or its digits as text (`durationMs`)
 
@@ -166,7 +168,9 @@ def tables_from_records(records: list[Any]) -> FastTables | None:
     """Parsed diagnostic records (an Event Hub batch's `records`) to the tables, through
     their JSON text; None as `tables_from_json`, or if they cannot be written as JSON."""
     first = records[0] if records else None
-    if type(first) is not dict or not looks_diagnostic(" ".join(f'"{k}"' for k in first)):
+    if type(first) is not dict or "properties" not in first:
+        return None
+    if "category" not in first and "operationName" not in first:
         return None
     try:
         data = orjson.dumps(records)
