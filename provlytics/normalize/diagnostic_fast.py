@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from itertools import chain
 from typing import Any
 
 import msgspec
@@ -47,6 +48,7 @@ from provlytics.normalize.graph_v1 import (
     _from_details,
     _utf8,
 )
+from provlytics.normalize.graph_v1_records import NULL
 from provlytics.normalize.raw_columns import Bags, NotPlain, joined_objects, texts
 from provlytics.normalize.times import to_timestamps
 from provlytics.schema import TIME
@@ -248,43 +250,67 @@ def _holders(records: list[Record]) -> dict[str, list]:
     }
 
 
-def _compile_gather(wheres: Sequence[Where]) -> Callable[[dict[str, list]], list]:
-    """`gather(holders) -> tokens`, the tokens of each `(holder, field)` after the other's.
-    Built from source, as `graph_v1` builds its own: a list comprehension reads an attribute
-    several times faster than `map(attrgetter)`."""
-    parts = [f"*[x.{field} for x in h[{holder!r}]]" for holder, field in wheres]
+def _compile_gather(wheres: Sequence[Where]) -> Callable[[dict[str, list]], list[list]]:
+    """`gather(holders) -> [tokens, ...]`, the tokens of each `(holder, field)`. Built from
+    source, as `graph_v1` builds its own: a list comprehension reads an attribute several
+    times faster than `map(attrgetter)`."""
+    parts = [f"[x.{field} for x in h[{holder!r}]]" for holder, field in wheres]
     namespace: dict[str, Any] = {}
     exec("def gather(h):\n    return [" + ", ".join(parts) + "]", namespace)
     return namespace["gather"]
 
 
-_TEXT_WHERES = [w for candidates in _TEXTS.values() for w in candidates]
 _CHOICES = {**{c: candidates for c, (_t, candidates) in _ENUMS.items()}, "duration_ms": _DURATION}
-_gather_texts = _compile_gather(_TEXT_WHERES)
+_gather_texts = _compile_gather([w for candidates in _TEXTS.values() for w in candidates])
 _gather_choices = _compile_gather([w for candidates in _CHOICES.values() for w in candidates])
 _gather_extra = _compile_gather([where for _key, where in _EXTRA])
 
 
-def _coalesced(column: pa.Array, n: int, spec: dict[str, tuple[Where, ...]]) -> dict[str, pa.Array]:
-    """Per column of `spec`, the first of its candidates' values (`column`: their tokens,
-    one candidate after the other, `n` each) that is not null."""
+def _absent(tokens: list) -> bool:
+    """Whether no record has the field (every token the struct's default): cheap, as the
+    first token of a field some record has is seldom the default."""
+    return bool(tokens) and tokens[0] is NULL and tokens.count(NULL) == len(tokens)
+
+
+def _present(lists: list[list], n: int, convert: Callable[[list], pa.Array]) -> dict:
+    """{position: column} of the token lists some record has, converted in one go."""
+    present = [i for i, tokens in enumerate(lists) if not _absent(tokens)]
+    values = convert(list(chain.from_iterable(lists[i] for i in present)))
+    return {i: values.slice(k * n, n) for k, i in enumerate(present)}
+
+
+def _coalesced(
+    parts: dict[int, pa.Array], n: int, spec: dict[str, tuple[Where, ...]]
+) -> dict[str, pa.Array]:
+    """Per column of `spec`, the first of its candidates' values (`parts`: by position in
+    `spec`'s order, absent where no record has it) that is not null."""
     out, at = {}, 0
     for name, candidates in spec.items():
-        parts = [column.slice((at + i) * n, n) for i in range(len(candidates))]
-        out[name] = pc.coalesce(*parts) if len(parts) > 1 else parts[0]
+        found = [parts[i] for i in range(at, at + len(candidates)) if i in parts]
         at += len(candidates)
+        if not found:
+            out[name] = pa.nulls(n, pa.string())
+        else:
+            out[name] = pc.coalesce(*found) if len(found) > 1 else found[0]
     return out
+
+
+def _texts(flat: list) -> pa.Array:
+    return texts(flat, keep_empty_from=len(flat))  # "" passed over, as null is
+
+
+def _choices(flat: list) -> pa.Array:
+    return Bags(flat, _BLANK).column
 
 
 def _events(holders: dict[str, list], found: tuple[list, list]) -> pa.RecordBatch:
     """The events batch; `found`: each event's skip reason and reportable identifier."""
     n = len(holders["env"])
-    flat = _gather_texts(holders)
-    columns: dict[str, Any] = _coalesced(texts(flat, keep_empty_from=len(flat)), n, _TEXTS)
+    columns: dict[str, Any] = _coalesced(_present(_gather_texts(holders), n, _texts), n, _TEXTS)
     if columns["event_id"].null_count or columns["activity_time"].null_count:
         raise NotPlain("a record without an id or a time")
     columns["activity_time"] = _times(columns["activity_time"])
-    choices = _coalesced(Bags(_gather_choices(holders), _BLANK).column, n, _CHOICES)
+    choices = _coalesced(_present(_gather_choices(holders), n, _choices), n, _CHOICES)
     for column, (table, _candidates) in _ENUMS.items():
         columns[column] = _members(choices[column], table)
     columns.update(
@@ -292,16 +318,19 @@ def _events(holders: dict[str, list], found: tuple[list, list]) -> pa.RecordBatc
         skip_reason=found[0],
         reportable_identifier=found[1],
         dialect=pa.repeat(DIALECT, n),
-        extra=_extra(Bags(_canonical(_gather_extra(holders)), _EMPTY).column, n),
+        extra=_extra(_present(_gather_extra(holders), n, _extra_values), n),
     )
     return _batch("events", columns)
 
 
-def _extra(values: pa.Array, n: int) -> pa.Array:
-    """The `extra` object of each event from its values (`_EXTRA`'s, one key after the
-    other, `n` each; null: left out), joined only over the keys some event has."""
-    parts = [values.slice(i * n, n) for i in range(len(_EXTRA_KEYS))]
-    kept = [i for i, part in enumerate(parts) if part.null_count < n]
+def _extra_values(flat: list) -> pa.Array:
+    return Bags(_canonical(flat), _EMPTY).column  # null: left out of `extra`
+
+
+def _extra(parts: dict[int, pa.Array], n: int) -> pa.Array:
+    """The `extra` object of each event from its values (`parts`: by position in `_EXTRA`),
+    joined only over the keys some event has."""
+    kept = [i for i, part in parts.items() if part.null_count < n]
     if not kept:
         return pa.nulls(n, pa.string())
     joined = pa.concat_arrays([parts[i] for i in kept])
