@@ -29,6 +29,10 @@ import pyarrow.compute as pc
 from provlytics.normalize import aliases as A
 from provlytics.normalize.diagnostic_records import (
     ABSENT,
+    DURATION,
+    ENUMS,
+    EXTRA,
+    TEXTS,
     ErrorInfo,
     Identity,
     Initiator,
@@ -37,6 +41,7 @@ from provlytics.normalize.diagnostic_records import (
     Record,
     StatusInfo,
     System,
+    Where,
 )
 from provlytics.normalize.dialects import Dialect
 from provlytics.normalize.extract import enum_member
@@ -68,7 +73,6 @@ _ISO_UTC = (
 )
 _WHOLE = r'^(-?\d+|"-?\d+")$'  # a whole number, or its digits as text (`durationMs`)
 
-Where = tuple[str, str]  # (holder, struct field)
 _H = {
     "psi": StatusInfo(),
     "error": ErrorInfo(),
@@ -80,72 +84,7 @@ _H = {
     "source": Identity(),
     "target": Identity(),
 }
-_ID, _UPPER_ID = ("id", "upper_id")
-_NAMES = ("display_name", "upper_name", "name")  # principals, identities, initiators
-_SYSTEM_NAMES = ("display_name", "name", "upper_name")  # systems (as `aliases` lists them)
-
-
-def _each(holder: str, *fields: str) -> tuple[Where, ...]:
-    return tuple((holder, field) for field in fields)
-
-
-# Event columns: the alias table's spellings in its order, where this dialect has them.
-_TEXTS: dict[str, tuple[Where, ...]] = {
-    "event_id": (("props", "id"),),
-    "tenant_id": (("props", "tenant_id"), ("env", "tenant_id")),
-    "job_id": (("props", "job_id"),),
-    "cycle_id": (("props", "cycle_id"),),
-    "change_id": (("props", "change_id"),),
-    "error_code": (("error", "error_code"), ("env", "result_signature")),
-    "error_reason": (("error", "reason"), ("env", "result_description")),
-    "error_details": (("error", "additional_details"),),
-    "recommended_action": (("error", "recommended_action"),),
-    "service_principal_id": _each("sp", _ID, _UPPER_ID),
-    "service_principal_name": _each("sp", *_NAMES),
-    "source_system_id": _each("source_system", _ID, _UPPER_ID),
-    "source_system_name": _each("source_system", *_SYSTEM_NAMES),
-    "target_system_id": _each("target_system", _ID, _UPPER_ID),
-    "target_system_name": _each("target_system", *_SYSTEM_NAMES),
-    "source_id": _each("source", _ID, _UPPER_ID),
-    "source_name": _each("source", *_NAMES),
-    "source_type": _each("source", "identity_type", "type", "upper_type"),
-    "target_id": _each("target", _ID, _UPPER_ID),
-    "target_name": _each("target", *_NAMES),
-    "target_type": _each("target", "identity_type", "type", "upper_type"),
-    "initiated_by_id": _each("initiator", _ID, _UPPER_ID),
-    "initiated_by_name": _each("initiator", *_NAMES),
-    "activity_time": (("props", "activity_date_time"), ("env", "time")),
-}
-_ENUMS: dict[str, tuple[dict, tuple[Where, ...]]] = {
-    "action": (A.ACTIONS, _each("props", "provisioning_action", "action")),
-    "status": (
-        A.RESULTS,
-        (
-            *_each("psi", "status", "upper_status"),
-            *_each("legacy", "status", "upper_status"),
-            ("env", "result_type"),
-        ),
-    ),
-    "error_category": (A.ERROR_CATEGORIES, (("error", "error_category"),)),
-    "initiated_by_type": (
-        A.INITIATOR_TYPES,
-        _each("initiator", "initiator_type", "upper_type", "type", "initiating_type"),
-    ),
-}
-_DURATION: tuple[Where, ...] = (("props", "duration_in_milliseconds"), ("env", "duration_ms"))
-# `extra`, in the order of the general path's view: the envelope's fields, then `properties`'.
-_EXTRA: tuple[tuple[str, Where], ...] = (
-    ("resourceId", ("env", "resource_id")),
-    ("callerIpAddress", ("env", "caller_ip_address")),
-    ("correlationId", ("env", "correlation_id")),
-    ("Level", ("env", "level")),
-    ("location", ("env", "location")),
-    ("sourceSystem.details", ("source_system", "details")),
-    ("targetSystem.details", ("target_system", "details")),
-    ("sourceIdentity.details", ("source", "details")),
-    ("targetIdentity.details", ("target", "details")),
-)
-_EXTRA_KEYS = [orjson.dumps(key).decode() + ":" for key, _where in _EXTRA]
+_EXTRA_KEYS = [orjson.dumps(key).decode() + ":" for key, _where in EXTRA]
 
 
 def looks_diagnostic(line: str) -> bool:
@@ -260,10 +199,10 @@ def _compile_gather(wheres: Sequence[Where]) -> Callable[[dict[str, list]], list
     return namespace["gather"]
 
 
-_CHOICES = {**{c: candidates for c, (_t, candidates) in _ENUMS.items()}, "duration_ms": _DURATION}
-_gather_texts = _compile_gather([w for candidates in _TEXTS.values() for w in candidates])
+_CHOICES = {**{c: candidates for c, (_t, candidates) in ENUMS.items()}, "duration_ms": DURATION}
+_gather_texts = _compile_gather([w for candidates in TEXTS.values() for w in candidates])
 _gather_choices = _compile_gather([w for candidates in _CHOICES.values() for w in candidates])
-_gather_extra = _compile_gather([where for _key, where in _EXTRA])
+_gather_extra = _compile_gather([where for _key, where in EXTRA])
 
 
 def _absent(tokens: list) -> bool:
@@ -306,12 +245,12 @@ def _choices(flat: list) -> pa.Array:
 def _events(holders: dict[str, list], found: tuple[list, list]) -> pa.RecordBatch:
     """The events batch; `found`: each event's skip reason and reportable identifier."""
     n = len(holders["env"])
-    columns: dict[str, Any] = _coalesced(_present(_gather_texts(holders), n, _texts), n, _TEXTS)
+    columns: dict[str, Any] = _coalesced(_present(_gather_texts(holders), n, _texts), n, TEXTS)
     if columns["event_id"].null_count or columns["activity_time"].null_count:
         raise NotPlain("a record without an id or a time")
     columns["activity_time"] = _times(columns["activity_time"])
     choices = _coalesced(_present(_gather_choices(holders), n, _choices), n, _CHOICES)
-    for column, (table, _candidates) in _ENUMS.items():
+    for column, (table, _candidates) in ENUMS.items():
         columns[column] = _members(choices[column], table)
     columns.update(
         duration_ms=_whole_numbers(choices["duration_ms"]),
@@ -328,7 +267,7 @@ def _extra_values(flat: list) -> pa.Array:
 
 
 def _extra(parts: dict[int, pa.Array], n: int) -> pa.Array:
-    """The `extra` object of each event from its values (`parts`: by position in `_EXTRA`),
+    """The `extra` object of each event from its values (`parts`: by position in `EXTRA`),
     joined only over the keys some event has."""
     kept = [i for i, part in parts.items() if part.null_count < n]
     if not kept:

@@ -7,13 +7,15 @@ integer enumerations. `msgspec` decodes a page against these structs: an unknown
 anywhere fails the page (the general path keeps it in `extra`), and each value comes as a
 `msgspec.Raw` token for `diagnostic_fast` to turn into columns. The fields are those the
 alias table (`aliases`) reads in this dialect, the envelope fields it ignores (`REDUNDANT`)
-and the envelope fields of the common schema that go to `extra` as they are.
+and the envelope fields of the common schema that go to `extra` as they are. Below them,
+where each column is read: the alias table's spellings, in its order, as struct fields.
 """
 
 from __future__ import annotations
 
 import msgspec
 
+from provlytics.normalize import aliases as A
 from provlytics.normalize.graph_v1_records import NULL, R
 
 ABSENT = msgspec.Raw(b"")  # a field the record does not have (`category` vs `operationName`)
@@ -136,7 +138,71 @@ class Record(_Strict):
     location: R = NULL
 
 
-class EventHubBatch(_Strict):
-    """What diagnostic settings send to an Event Hub: `{"records": [...]}`."""
+# Where the fast path reads each column: (holder, struct field) pairs, holders being the
+# envelope (`env`), `properties` (`props`) and the objects inside them (`diagnostic_fast`).
+Where = tuple[str, str]  # (holder, struct field)
+_ID, _UPPER_ID = ("id", "upper_id")
+_NAMES = ("display_name", "upper_name", "name")  # principals, identities, initiators
+_SYSTEM_NAMES = ("display_name", "name", "upper_name")  # systems (as `aliases` lists them)
 
-    records: list[Record]
+
+def _each(holder: str, *fields: str) -> tuple[Where, ...]:
+    return tuple((holder, field) for field in fields)
+
+
+# Event columns: the alias table's spellings in its order, where this dialect has them.
+TEXTS: dict[str, tuple[Where, ...]] = {
+    "event_id": (("props", "id"),),
+    "tenant_id": (("props", "tenant_id"), ("env", "tenant_id")),
+    "job_id": (("props", "job_id"),),
+    "cycle_id": (("props", "cycle_id"),),
+    "change_id": (("props", "change_id"),),
+    "error_code": (("error", "error_code"), ("env", "result_signature")),
+    "error_reason": (("error", "reason"), ("env", "result_description")),
+    "error_details": (("error", "additional_details"),),
+    "recommended_action": (("error", "recommended_action"),),
+    "service_principal_id": _each("sp", _ID, _UPPER_ID),
+    "service_principal_name": _each("sp", *_NAMES),
+    "source_system_id": _each("source_system", _ID, _UPPER_ID),
+    "source_system_name": _each("source_system", *_SYSTEM_NAMES),
+    "target_system_id": _each("target_system", _ID, _UPPER_ID),
+    "target_system_name": _each("target_system", *_SYSTEM_NAMES),
+    "source_id": _each("source", _ID, _UPPER_ID),
+    "source_name": _each("source", *_NAMES),
+    "source_type": _each("source", "identity_type", "type", "upper_type"),
+    "target_id": _each("target", _ID, _UPPER_ID),
+    "target_name": _each("target", *_NAMES),
+    "target_type": _each("target", "identity_type", "type", "upper_type"),
+    "initiated_by_id": _each("initiator", _ID, _UPPER_ID),
+    "initiated_by_name": _each("initiator", *_NAMES),
+    "activity_time": (("props", "activity_date_time"), ("env", "time")),
+}
+ENUMS: dict[str, tuple[dict, tuple[Where, ...]]] = {
+    "action": (A.ACTIONS, _each("props", "provisioning_action", "action")),
+    "status": (
+        A.RESULTS,
+        (
+            *_each("psi", "status", "upper_status"),
+            *_each("legacy", "status", "upper_status"),
+            ("env", "result_type"),
+        ),
+    ),
+    "error_category": (A.ERROR_CATEGORIES, (("error", "error_category"),)),
+    "initiated_by_type": (
+        A.INITIATOR_TYPES,
+        _each("initiator", "initiator_type", "upper_type", "type", "initiating_type"),
+    ),
+}
+DURATION: tuple[Where, ...] = (("props", "duration_in_milliseconds"), ("env", "duration_ms"))
+# `extra`, in the order of the general path's view: the envelope's fields, then `properties`'.
+EXTRA: tuple[tuple[str, Where], ...] = (
+    ("resourceId", ("env", "resource_id")),
+    ("callerIpAddress", ("env", "caller_ip_address")),
+    ("correlationId", ("env", "correlation_id")),
+    ("Level", ("env", "level")),
+    ("location", ("env", "location")),
+    ("sourceSystem.details", ("source_system", "details")),
+    ("targetSystem.details", ("target_system", "details")),
+    ("sourceIdentity.details", ("source", "details")),
+    ("targetIdentity.details", ("target", "details")),
+)
