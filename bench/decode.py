@@ -13,8 +13,12 @@ turn, so a slow spell of the shared machine hits them all), the median seconds o
   (on the first `--naive-records` records only, scaled: it is slow);
 - fast: `graph_v1.tables_from_json(page)` (the Graph v1.0 decoder);
 - general: `normalize_page` of the same pages as plain records (the reference path every
-  other shape takes), and, per other dialect, its decoder on its own files.
-Prints records/s and the ratio to the typed floor and to naive. Imports and file reading
+  other shape takes), and, per other dialect, its decoder on its own files;
+- diagnostic fast: `diagnostic_fast` on the `PT1H.json` files (their lines joined, as the
+  normalizer does) and on the same records as Event Hub batches (`{"records": [...]}`,
+  parsed inside the clock, as the general path's lines are).
+Prints records/s, the ratio to the typed floor and to naive, and the diagnostic decoders'
+rates against the Graph v1.0 decoder's (issue 14: at least 0.5x). Imports and file reading
 are outside the clock; one process, so the methods share the machine's state alike.
 """
 
@@ -32,9 +36,9 @@ import msgspec
 import orjson
 
 from bench.normalize import write_pages
-from provlytics.normalize import graph_v1
+from provlytics.normalize import diagnostic_fast, graph_v1
 from provlytics.normalize.batch import normalize_page
-from provlytics.origin import Origin, Page
+from provlytics.origin import Container, Origin, Page
 from provlytics.synthetic import generate_records, to_diagnostic
 
 
@@ -121,7 +125,8 @@ def _naive(pages: list[bytes]) -> None:
 
 def _general(pages: list[bytes]) -> None:
     for page in pages:
-        normalize_page(Page(orjson.loads(page)["value"], Origin("page.json")))
+        records = orjson.loads(page)["value"]
+        normalize_page(Page(Origin("page.json"), Container.GRAPH_PAGE, records=records))
 
 
 def _fast(pages: list[bytes]) -> None:
@@ -133,7 +138,27 @@ def _fast(pages: list[bytes]) -> None:
 def _diagnostic(files: list[bytes]) -> None:
     for data in files:
         lines = [orjson.loads(line) for line in data.splitlines() if line.strip()]
-        normalize_page(Page(lines, Origin("PT1H.json")))
+        normalize_page(Page(Origin("PT1H.json"), Container.JSON_LINES, records=lines))
+
+
+def _diagnostic_fast(files: list[bytes]) -> None:
+    for data in files:
+        lines = [line for line in data.decode().splitlines() if line.strip()]
+        if diagnostic_fast.tables_from_json("[" + ",".join(lines) + "]") is None:
+            raise SystemExit("a synthetic PT1H.json took the general path: the bench is wrong")
+
+
+def _event_hub_fast(batches: list[bytes]) -> None:
+    for data in batches:
+        if diagnostic_fast.tables_from_records(orjson.loads(data)["records"]) is None:
+            raise SystemExit(
+                "a synthetic Event Hub batch took the general path: the bench is wrong"
+            )
+
+
+def _event_hub_batches(files: list[bytes]) -> list[bytes]:
+    """The records of each `PT1H.json` file as one Event Hub batch."""
+    return [b'{"records":[' + b",".join(data.splitlines()) + b"]}" for data in files]
 
 
 def _write_diagnostic(folder: Path, records: int) -> list[Path]:
@@ -180,6 +205,12 @@ def main(argv: list[str] | None = None) -> None:
         "graph v1 tables_from_json": (_fast, pages, args.records),
         "graph v1 general path": (_general, pages, args.records),
         "diagnostic (general path)": (_diagnostic, diagnostic, args.records),
+        "diagnostic lines, fast": (_diagnostic_fast, diagnostic, args.records),
+        "diagnostic Event Hub, fast": (
+            _event_hub_fast,
+            _event_hub_batches(diagnostic),
+            args.records,
+        ),
     }
     seconds: dict[str, list[float]] = {name: [] for name in methods}
     for _ in range(args.repeat):
@@ -192,6 +223,13 @@ def main(argv: list[str] | None = None) -> None:
     for name, rate in rates.items():
         floor, naive = rate / rates["floor: msgspec typed"], rate / rates["naive json_normalize"]
         print(f"{name:<30}{rate:>12,.0f}{floor:>10.2f}{naive:>10.1f}")
+    graph = rates["graph v1 tables_from_json"]
+    for name in (
+        "diagnostic (general path)",
+        "diagnostic lines, fast",
+        "diagnostic Event Hub, fast",
+    ):
+        print(f"{name}: {rates[name] / graph:.2f}x the Graph v1.0 decoder")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 A page of text (`Page.data`) first goes to the fast path, `graph_v1.tables_from_json`, which
 takes a Graph v1.0 page or a JSON array of v1.0 records straight to the tables (JSON lines:
-the page's lines joined as one array). When it declines, the text is parsed here and the
-records take the general path (`batch.normalize_page`). Whether a page holds synchronization
-jobs or provisioning logs is decided here, once, from its container and its first record.
+the page's lines joined as one array); JSON lines whose first line looks like a diagnostic
+record, and Event Hub batches, go to `diagnostic_fast` the same way. When they decline, the
+text is parsed here and the records take the general path (`batch.normalize_page`).
+Whether a page holds synchronization jobs or provisioning logs is decided here, once, from
+its container and its first record.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
-from provlytics.normalize import graph_v1
+from provlytics.normalize import diagnostic_fast, graph_v1
 from provlytics.normalize.batch import OnError, PageTables, normalize_page
 from provlytics.normalize.depth import MAX_DEPTH, deep_field, writable
 from provlytics.normalize.jobs import build_job_batch, is_job
@@ -37,10 +39,9 @@ def normalize(page: Page, *, on_error: OnError = "raise") -> PageTables | pa.Rec
         InputError: a bad record (on_error="raise"), or text that is not the JSON its
             container says, naming the page (and record).
     """
-    if page.data is not None and page.container in _FAST_CONTAINERS:
-        fast = _fast_tables(page.data)
-        if fast is not None:
-            return PageTables(fast.batches, fast.sources, records=fast.records)
+    fast = _fast_tables(page)
+    if fast is not None:
+        return PageTables(fast.batches, fast.sources, records=fast.records)
     texts = _texts(page.data) if page.container is Container.JSON_LINES else None
     if page.data is not None:
         page = dataclasses.replace(page, data=None, records=_parse(page))
@@ -52,14 +53,25 @@ def normalize(page: Page, *, on_error: OnError = "raise") -> PageTables | pa.Rec
     return _general(page, on_error)
 
 
-def _fast_tables(data: bytes | list[str | UnparsedRecord]) -> graph_v1.FastTables | None:
+def _fast_tables(page: Page) -> graph_v1.FastTables | None:
     """The fast path's tables, or None; JSON lines go as one array of all their lines (only
-    when every line was read and the array holds one record per line)."""
+    when every line was read and the array holds one record per line), an Event Hub batch's
+    records as their JSON text."""
+    data = page.data
+    if page.container is Container.EVENT_HUB_BATCH and page.records and page.jobs is None:
+        return diagnostic_fast.tables_from_records(page.records)
+    if data is None or page.container not in _FAST_CONTAINERS:
+        return None
     if isinstance(data, bytes):
         return graph_v1.tables_from_json(data)
     if not all(isinstance(line, str) for line in data):
         return None
-    fast = graph_v1.tables_from_json("[" + ",".join(data) + "]")  # type: ignore[arg-type]
+    text = "[" + ",".join(data) + "]"  # type: ignore[arg-type]
+    fast = None
+    if data and diagnostic_fast.looks_diagnostic(data[0]):  # type: ignore[arg-type]
+        fast = diagnostic_fast.tables_from_json(text)
+    if fast is None:
+        fast = graph_v1.tables_from_json(text)
     if fast is None or fast.records != len(data):  # `{...},{...}` on one line
         return None
     return fast

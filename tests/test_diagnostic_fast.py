@@ -1,0 +1,247 @@
+"""The typed fast path for diagnostic-settings pages gives exactly the rows of the general path."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+from pathlib import Path
+from typing import Any
+
+import orjson
+import payloads as p
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_properties import SETTINGS, _mutate_once
+
+from provlytics.errors import InputError
+from provlytics.normalize import diagnostic_fast
+from provlytics.normalize.batch import PageTables, normalize_page
+from provlytics.normalize.pages import normalize
+from provlytics.origin import Container, Origin, Page, Place
+from provlytics.schema import LOG_TABLES
+from provlytics.synthetic import generate_records, to_diagnostic
+
+SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "diagnostic"
+BLOB = next(SAMPLES.rglob("PT1H.json"))
+HUB = SAMPLES / "eventhub-batch.json"
+
+
+def _lines_page(records: list[Any]) -> Page:
+    """A `PT1H.json` page as the file source hands it over: its lines, as text."""
+    lines = [orjson.dumps(record).decode() for record in records]
+    numbers = list(range(1, len(lines) + 1))
+    return Page(
+        Origin("PT1H.json", place=Place.FILE), Container.JSON_LINES, data=lines, lines=numbers
+    )
+
+
+def _hub_page(records: list[Any]) -> Page:
+    origin = Origin("eventhub-batch.json", place=Place.FILE)
+    return Page(origin, Container.EVENT_HUB_BATCH, records=copy.deepcopy(records))
+
+
+def _general(records: list[Any], on_error: str = "raise", *, hub: bool = False) -> PageTables:
+    """The general path, on the records as parsed (the reference)."""
+    page = _hub_page(records) if hub else _lines_page(records)
+    page = dataclasses.replace(page, data=None, records=copy.deepcopy(records))
+    return normalize_page(page, on_error=on_error)
+
+
+def _fast(records: list[Any]) -> PageTables | None:
+    """The fast path alone on the records' JSON lines (None: it declined)."""
+    text = "[" + ",".join(orjson.dumps(r).decode() for r in records) + "]"
+    fast = diagnostic_fast.tables_from_json(text)
+    return fast and PageTables(fast.batches, fast.sources, records=fast.records)
+
+
+def _rows(tables: PageTables) -> dict[str, Any]:
+    """Every row of every table, exactly (the JSON text of `extra` and details included)."""
+    rows: dict[str, Any] = {k: list(v) for k, v in tables.record_index.items()}
+    for name in LOG_TABLES:
+        rows[name] = tables.batches[name].to_pylist()
+    rows["rejects"] = [(r.origin, r.field, r.reason) for r in tables.rejects]
+    rows["records"] = tables.records
+    return rows
+
+
+def _synthetic(n: int) -> list[dict[str, Any]]:
+    return [to_diagnostic(record) for record in generate_records(n, seed=7, days=2)]
+
+
+def test_the_bundled_blob_takes_the_fast_path_with_the_same_rows():
+    records = [orjson.loads(line) for line in BLOB.read_bytes().splitlines()]
+    fast = _fast(records)
+    assert fast is not None, "a plain diagnostic blob must not need the general path"
+    expected = _rows(_general(records))
+    assert _rows(fast) == expected
+    assert _rows(normalize(_lines_page(records))) == expected
+    assert expected["events"][0]["dialect"] == "diagnostic"
+    assert expected["events"][0]["extra"].startswith('{"resourceId":"/tenants/f38b2ffc-')
+
+
+def test_the_bundled_event_hub_batch_takes_the_fast_path_with_the_same_rows():
+    records = orjson.loads(HUB.read_bytes())["records"]
+    assert diagnostic_fast.tables_from_records(copy.deepcopy(records)) is not None
+    assert _rows(normalize(_hub_page(records))) == _rows(_general(records, hub=True))
+
+
+def test_synthetic_pages_take_the_fast_path_with_the_same_rows():
+    records = _synthetic(300)
+    assert any(isinstance(r["durationMs"], str) for r in records)  # both spellings met
+    fast = _fast(records)
+    assert fast is not None
+    assert _rows(fast) == _rows(_general(records))
+    assert len(fast.batches["errors"]) == sum(
+        r["properties"]["provisioningStatusInfo"]["Status"] in ("failure", "warning")
+        for r in records
+    )
+
+
+def test_the_documented_record_takes_the_fast_path_with_the_same_rows():
+    records = [p.diagnostic_dropbox_skip(), p.diagnostic_dropbox_skip() | {"time": "x"}]
+    records[1]["properties"] = dict(records[1]["properties"], id="second")
+    fast = _fast(records)
+    assert fast is not None
+    rows = _rows(fast)
+    assert rows == _rows(_general(records))
+    event = rows["events"][0]
+    assert (event["status"], event["skip_reason"], event["duration_ms"]) == (
+        "skipped",
+        "AttributeValidationFailed",
+        828,
+    )
+    assert event["initiated_by_id"] is None  # `"Id": ""` is no id
+    assert [s["step_type"] for s in rows["steps"][:4]] == [
+        "import",
+        "scoping",
+        "matching",
+        "processing",
+    ]
+
+
+def test_a_page_without_the_optional_fields_takes_the_fast_path_with_the_same_rows():
+    record = p.diagnostic_dropbox_skip()
+    for key in ("durationMs", "resourceId", "callerIpAddress", "correlationId", "Level"):
+        del record[key]
+    del record["properties"]["durationInMilliseconds"]
+    for holder in ("sourceSystem", "targetSystem", "sourceIdentity", "targetIdentity"):
+        del record["properties"][holder]["details"]
+    fast = _fast([record])
+    assert fast is not None
+    rows = _rows(fast)
+    assert rows == _rows(_general([record]))
+    assert (rows["events"][0]["duration_ms"], rows["events"][0]["extra"]) == (None, None)
+
+
+def _with(record: dict[str, Any], path: tuple, value: Any) -> dict[str, Any]:
+    record = copy.deepcopy(record)
+    node = record
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return record
+
+
+SURPRISES = {
+    "an unknown envelope field": (("resourceGroup",), "rg"),
+    "an unknown properties field": (("properties", "tenantDisplayName"), "Contoso"),
+    "an unknown step field": (("properties", "provisioningSteps", 0, "timestamp"), "2026"),
+    "properties as JSON text": (("properties",), '{"id": "a"}'),
+    "a step status no table knows": (("properties", "provisioningSteps", 0, "status"), 9),
+    "a duration with a fraction": (("properties", "durationInMilliseconds"), "828.5"),
+    "an integer tenant": (("properties", "tenantId"), 5),
+    "a time with an offset": (("properties", "activityDateTime"), "2022-08-23T15:36:50+02:00"),
+    "a day the month lacks": (("properties", "activityDateTime"), "2022-02-30T13:36:50Z"),
+    "year 0000": (("properties", "activityDateTime"), "0000-08-23T13:36:50Z"),
+    "a details bag that is a list": (("properties", "provisioningSteps", 0, "details"), [1]),
+    "an id-less record": (("properties", "id"), ""),
+}
+
+
+@pytest.mark.parametrize("path, value", SURPRISES.values(), ids=SURPRISES.keys())
+def test_surprises_take_the_general_path(path, value):
+    record = _with(p.diagnostic_dropbox_skip(), path, value)
+    assert _fast([record]) is None
+    for on_error in ("raise", "collect"):
+        try:
+            expected = _rows(_general([record], on_error))
+        except InputError as exc:
+            with pytest.raises(InputError) as error:
+                normalize(_lines_page([record]), on_error=on_error)
+            assert str(error.value) == str(exc)
+        else:
+            assert _rows(normalize(_lines_page([record]), on_error=on_error)) == expected
+
+
+def test_values_the_general_path_writes_anew_are_written_as_it_writes_them():
+    record = _with(p.diagnostic_dropbox_skip(), ("Level",), 4.50)
+    record["properties"]["sourceSystem"]["details"] = {"a": "\u00e9", "b": 1.0e3, "c": [1, 2]}
+    text = orjson.dumps(record).replace(b'"\xc3\xa9"', b'"\\u00e9"')  # as another writer
+    fast = diagnostic_fast.tables_from_json(b"[" + text + b"]")
+    assert fast is not None
+    extra = fast.batches["events"]["extra"][0].as_py()
+    assert '"Level":4.5,' in extra
+    assert '"sourceSystem.details":{"a":"é","b":1000.0,"c":[1,2]}' in extra
+    assert extra == _general([orjson.loads(text)]).batches["events"]["extra"][0].as_py()
+
+
+@pytest.mark.parametrize(
+    "time",
+    ["2026-11-18T09:00:20Z", "2026-11-18T09:00:20.5Z", "2026-11-18T09:00:20.123456789Z"],
+)
+def test_times_are_read_as_the_general_path_reads_them(time):
+    record = _with(p.diagnostic_dropbox_skip(), ("properties", "activityDateTime"), time)
+    fast = _fast([record])
+    assert fast is not None
+    assert _rows(fast) == _rows(_general([record]))
+
+
+def test_a_page_of_lines_is_routed_to_the_fast_path(monkeypatch):
+    seen: list[int | None] = []
+    real = diagnostic_fast.tables_from_json
+
+    def spy(data: bytes | str) -> Any:
+        fast = real(data)
+        seen.append(None if fast is None else fast.records)
+        return fast
+
+    monkeypatch.setattr(diagnostic_fast, "tables_from_json", spy)
+    records = _synthetic(5)
+    normalize(_lines_page(records))
+    normalize(_hub_page(records))
+    graph = Page(
+        Origin("g.jsonl"), Container.JSON_LINES, data=[orjson.dumps(p.v1_success_aws()).decode()]
+    )
+    normalize(graph)
+    assert seen == [5, 5]  # the Graph line never went there
+
+
+@SETTINGS
+@given(data=st.data())
+def test_mutated_records_give_the_rows_or_the_error_of_the_general_path(data):
+    bases = [p.diagnostic_dropbox_skip, lambda: copy.deepcopy(_SYNTHETIC[1])]
+    records = []
+    for number in range(data.draw(st.integers(min_value=1, max_value=3), label="records")):
+        record = data.draw(st.sampled_from(bases), label="base")()
+        record["properties"]["id"] = f"r{number}"
+        for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="mutations")):
+            record = _mutate_once(data, record)
+        records.append(record)
+    for on_error, hub in itertools.product(("raise", "collect"), (False, True)):
+        page = _hub_page(records) if hub else _lines_page(records)
+        try:
+            expected = _rows(_general(records, on_error, hub=hub))
+        except InputError as exc:
+            with pytest.raises(InputError) as error:
+                normalize(page, on_error=on_error)
+            assert str(error.value) == str(exc)
+            assert _fast(records) is None
+        else:
+            assert _rows(normalize(page, on_error=on_error)) == expected
+            fast = _fast(records)
+            assert fast is None or _rows(fast) == expected
+
+
+_SYNTHETIC = _synthetic(2)
