@@ -160,22 +160,38 @@ def tag_occurrences(page: PageTables, first: int) -> dict[str, pa.RecordBatch]:
 
 
 def deduplicate(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
-    """Keep the last occurrence of each event, with the children of that occurrence only.
+    """Keep the last occurrence of each event, with the children of that occurrence only,
+    and the last snapshot of each job; sorted (`sort_tables`).
 
     Log tables carry the `__occ` column of `tag_occurrences`; it is dropped here.
     """
+    out = keep_last(tables)
+    jobs = out["job_status"]
+    if jobs.num_rows:
+        out["job_status"] = jobs.take(last_rows(jobs, KEYS["job_status"]))
+    return sort_tables(out)
+
+
+def keep_last(tables: dict[str, Any]) -> dict[str, Any]:
+    """The log tables (Arrow tables or batches with `__occ`) with each event once: its last
+    occurrence and that occurrence's children; `__occ` dropped, other tables as given.
+
+    Whether ids repeat is checked first (one hash pass over `event_id`); when they do not,
+    nothing is copied.
+    """
     events = tables["events"]
-    if pc.count_distinct(events["event_id"]).as_py() < events.num_rows:
+    if events.num_rows > 1 and pc.count_distinct(events["event_id"]).as_py() < events.num_rows:
         events = events.take(last_rows(events, KEYS["events"]))
-        survivors = events[OCC].combine_chunks()
+        survivors = _flat(events[OCC])
+        tables = dict(tables, events=events)
         for name in LOG_TABLES[1:]:
             table = tables[name]
             tables[name] = table.filter(pc.is_in(table[OCC], value_set=survivors))
-        tables["events"] = events
-    out = {n: t.drop_columns([OCC]) if OCC in t.column_names else t for n, t in tables.items()}
-    jobs = out["job_status"]
-    out["job_status"] = jobs.take(last_rows(jobs, KEYS["job_status"]))
-    return sort_tables(out)
+    return {n: t.drop_columns([OCC]) if OCC in t.column_names else t for n, t in tables.items()}
+
+
+def _flat(values: Any) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def last_rows(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:
