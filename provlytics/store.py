@@ -55,9 +55,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -143,8 +145,7 @@ class StoreWriter:
         self._load = load_id()
         self._background = Background()
         self._files = {
-            name: TableFiles(self.root / name, SCHEMAS[name], self._load, self._background)
-            for name in LOG_TABLES
+            name: TableFiles(self.root / name, SCHEMAS[name], self._load) for name in LOG_TABLES
         }
         self._ids: list[pa.Array] = []  # each page's event ids (every id once per page)
         self._dates: list[pa.Array] = []  # and their partition dates
@@ -152,23 +153,22 @@ class StoreWriter:
         self._occurrences = 0
 
     def write_page(self, page: Any) -> None:
-        """Write one normalized page (`PageTables`); an event repeated within the page is
-        kept once, its last copy with that copy's children."""
-        batches = page.batches
-        events = batches["events"]
-        if events.num_rows > 1 and pc.count_distinct(events["event_id"]).as_py() < len(events):
-            tagged = tag_occurrences(page, self._occurrences)
-            batches = keep_last({n: pa.Table.from_batches([b]) for n, b in tagged.items()})
-        self._occurrences += events.num_rows
-        _guarded(self.root, lambda: self._add(batches))
+        """Hand one normalized page (`PageTables`) to the writing thread; an event repeated
+        within the page is kept once, its last copy with that copy's children."""
+        first = self._occurrences
+        self._occurrences += page.batches["events"].num_rows
+        size = sum(batch.get_total_buffer_size() for batch in page.batches.values())
+        task = lambda: self._add(_last_copies(page, first))  # noqa: E731
+        _guarded(self.root, lambda: self._background.submit(task, size))
 
     def write_jobs(self, batch: pa.RecordBatch | pa.Table) -> None:
         """Hold job-status rows for the commit (they are few: one row per job snapshot)."""
         self._jobs.append(_as_table(batch))
 
     def write_frames(self, frames: ProvisioningFrames) -> None:
-        """Write in-memory (already de-duplicated) frames."""
-        _guarded(self.root, lambda: self._add({n: frames.table(n) for n in LOG_TABLES}))
+        """Hand in-memory (already de-duplicated) frames to the writing thread."""
+        tables = {n: frames.table(n) for n in LOG_TABLES}
+        _guarded(self.root, lambda: self._background.submit(lambda: self._add(tables)))
         self._jobs.append(frames.table("job_status"))
 
     def commit(self, info: dict[str, Any]) -> int:
@@ -182,6 +182,7 @@ class StoreWriter:
             StoreWriteError: an `OSError` or Delta failure; the store is as it was before.
         """
         try:
+            _guarded(self.root, self._background.drain)
             files = _guarded(self.root, lambda: {n: f.close() for n, f in self._files.items()})
         except BaseException:
             self.abort()
@@ -211,7 +212,8 @@ class StoreWriter:
             self._lock.release()
 
     def _add(self, tables: dict[str, Any]) -> None:
-        """Write the log tables of one page (each event once) into the load's files."""
+        """Write the log tables of one page (each event once) into the load's files (in the
+        writing thread)."""
         page = len(self._ids)
         events = tables["events"]
         ids, dates = _flat(events["event_id"]), _dates(events, "activity_time")
@@ -226,6 +228,17 @@ class StoreWriter:
         while sum(f.buffered for f in self._files.values()) > BUFFER_BYTES:
             fullest = max(self._files.values(), key=lambda f: f.buffered)
             fullest.flush(fullest.largest())
+
+
+def _last_copies(page: Any, first: int) -> dict[str, Any]:
+    """The log tables of a page, each event once: its last copy with that copy's children
+    (the batches as they are when no id repeats, checked with one hash pass)."""
+    batches = page.batches
+    events = batches["events"]
+    if events.num_rows < 2 or len(pc.unique(events["event_id"])) == events.num_rows:
+        return batches
+    tagged = tag_occurrences(page, first)
+    return keep_last({name: pa.Table.from_batches([b]) for name, b in tagged.items()})
 
 
 @dataclass
@@ -272,13 +285,18 @@ def _commit(root: Path, load: _Load, info: dict[str, Any]) -> int:
     """Drop the copies of events that a later page replaced, then commit every table, events
     last (naming the versions of the others)."""
     replaced = _superseded(load.ids)
-    stored = _by_date(load.ids, load.dates) if _exists(root / "events") else {}
+    rewritten: list[Any] = []  # the events files holding stored copies of the load's events
+    stored: dict[str, pa.Array] = {}  # and those events' ids, by date: children to remove
+    if _exists(root / "events"):
+        events = DeltaTable(str(root / "events"))
+        wanted = _by_date(load.ids, load.dates)
+        rewritten, stored = _replace_stored(root / "events", events, load.id, wanted)
     versions = {}
     for name in CHILDREN:
         versions[name] = _commit_table(root, name, load, replaced, stored)
     versions["job_status"] = _upsert(root / "job_status", "job_status", _jobs(load.jobs))
     metadata = {VERSIONS: json.dumps(versions), INFO: json.dumps(info, ensure_ascii=False)}
-    version = _commit_table(root, "events", load, replaced, stored, metadata=metadata)
+    version = _commit_table(root, "events", load, replaced, {}, rewritten, metadata=metadata)
     logger.info("%s: committed store version %d", root, version)
     return version
 
@@ -286,8 +304,8 @@ def _commit(root: Path, load: _Load, info: dict[str, Any]) -> int:
 def _superseded(ids: list[pa.Array]) -> tuple[pa.Array, np.ndarray] | None:
     """The event ids that more than one page of the load holds, and the last such page of
     each (later pages win); None when every id is once in the load (one hash pass)."""
-    every = pa.concat_arrays(ids) if ids else pa.array([], pa.string())
-    if pc.count_distinct(every).as_py() == len(every):
+    every = pa.chunked_array(ids, pa.string())
+    if len(pc.unique(every)) == len(every):
         return None
     pages = np.repeat(np.arange(len(ids), dtype=np.int64), [len(a) for a in ids])
     counted = (
@@ -316,14 +334,16 @@ def _commit_table(
     load: _Load,
     replaced: tuple[pa.Array, np.ndarray] | None,
     stored: dict[str, pa.Array],
+    rewritten: list[Any] = (),
     *,
     metadata: dict[str, str] | None = None,
 ) -> int:
     """One Delta commit of a log table: the load's files (without rows a later page
-    replaced) added, stored files holding the load's events rewritten without them; the
-    table's version (unchanged, without a commit, when there is nothing to do)."""
+    replaced) added, stored files holding rows of the `stored` event ids rewritten without
+    them, and the `rewritten` actions; the table's version (unchanged, without a commit,
+    when there is nothing to do)."""
     folder = root / name
-    actions: list[Any] = [*_load_actions(folder, load, load.files[name], replaced)]
+    actions: list[Any] = [*_load_actions(folder, load, load.files[name], replaced), *rewritten]
     schema = _delta_schema(name)
     commit = CommitProperties(custom_metadata=metadata) if metadata else None
     if not _exists(folder):
@@ -333,7 +353,8 @@ def _commit_table(
         )  # fmt: skip
         return 0
     table = DeltaTable(str(folder))
-    actions += _replace_stored(folder, table, load.id, stored)
+    if stored:
+        actions += _replace_stored(folder, table, load.id, stored)[0]
     if not actions and metadata is None:
         return table.version()
     table.create_write_transaction(
@@ -388,29 +409,41 @@ def _replaced_rows(ids: pa.Table, load_file: LoadFile, first: int, replaced: Any
 
 
 def _replace_stored(
-    folder: Path, table: DeltaTable, load: str, stored: dict[str, pa.Array]
-) -> list[Any]:
-    """Remove (and add rewritten) the stored files of the load's partitions that hold rows of
-    the load's events; an event keeps its date, so other partitions are not read."""
+    folder: Path, table: DeltaTable, load: str, ids: dict[str, pa.Array]
+) -> tuple[list[Any], dict[str, pa.Array]]:
+    """Remove (and add rewritten) the stored files that hold rows of the `ids` (by date);
+    an event keeps its date, so only those dates' files are read (their `event_id` column
+    first; the whole file only when it holds some). Returns the actions and the ids found,
+    by date."""
     files = pa.table(table.get_add_actions(flatten=True))
-    dates = files[f"partition.{PARTITION}"].to_pylist()
-    actions: list[Any] = []
-    now = int(time.time() * 1000)
-    for path, size, date in zip(
-        files["path"].to_pylist(), files["size_bytes"].to_pylist(), dates, strict=True
-    ):
-        if date not in stored:
-            continue
+    candidates = [
+        (path, size, date)
+        for path, size, date in zip(
+            files["path"].to_pylist(), files["size_bytes"].to_pylist(),
+            files[f"partition.{PARTITION}"].to_pylist(), strict=True,
+        )
+        if date in ids
+    ]  # fmt: skip
+    found: dict[str, list[pa.Array]] = {}
+
+    def drop(ids_read: pa.Table, date: str) -> pa.Array:
+        mask = pc.is_in(ids_read["event_id"], value_set=ids[date])
+        found.setdefault(date, []).append(_flat(ids_read["event_id"].filter(mask)))
+        return mask
+
+    def replace(path: str, size: int, date: str) -> list[Any]:
         new, metadata, dropped = rewrite(
-            folder, path, date, load,
-            lambda ids, _first, d=date: pc.is_in(ids["event_id"], value_set=stored[d]),
-        )  # fmt: skip
+            folder, path, date, load, lambda ids_read, _first: drop(ids_read, date)
+        )
         if not dropped:
-            continue
-        actions.append(RemoveAction(path, True, now, size, {PARTITION: date}))
-        if new is not None:
-            actions.append(add_action(folder, new, date, metadata))
-    return actions
+            return []
+        removed = RemoveAction(path, True, int(time.time() * 1000), size, {PARTITION: date})
+        return [removed] + ([add_action(folder, new, date, metadata)] if new else [])
+
+    with ThreadPoolExecutor(os.cpu_count()) as pool:  # reading releases the GIL
+        actions = [a for done in pool.map(lambda c: replace(*c), candidates) for a in done]
+    hits = {date: pa.concat_arrays(arrays) for date, arrays in found.items()}
+    return actions, {date: hit for date, hit in hits.items() if len(hit)}
 
 
 def _jobs(parts: list[pa.Table]) -> pa.Table:

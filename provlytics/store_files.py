@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 PARTITION = "activity_date"
 ROW_GROUP_ROWS = 65_536
 BUFFER_BYTES = 32 * 2**20  # all tables' buffered rows together
-PENDING_BYTES = 32 * 2**20  # row groups handed to the writing thread, not yet written
+PENDING_BYTES = 32 * 2**20  # pages handed to the writing thread, not yet written
 FILE_ROWS = 4_000_000  # a file is closed (and another begun) past this many rows
 COMPRESSION = "zstd"
 _STATS_TEXT = 256  # longer text minima/maxima are left out of the Delta stats
@@ -64,8 +64,9 @@ class LoadFile:
 
 
 class Background:
-    """One thread that encodes and writes row groups (pyarrow releases the GIL) while the
-    caller normalizes the next pages; at most `PENDING_BYTES` of rows wait for it.
+    """One thread that sorts pages into partitions and encodes and writes row groups (Arrow
+    and Parquet release the GIL) while the caller normalizes the next pages; at most
+    `PENDING_BYTES` of pages wait for it.
 
     Tasks run in the order given. A task's error (`OSError`: a full disk) is raised by the
     call that next waits for it (`submit` or `drain`).
@@ -109,15 +110,14 @@ class TableFiles:
         folder: the table's folder (`<store>/<table>`).
         schema: the table's columns without the partition column (`SCHEMAS[table]`).
         load: the load's id, part of every file name (so loads never share a name).
-        background: the thread that writes the row groups.
     """
 
-    def __init__(self, folder: Path, schema: pa.Schema, load: str, background: Background) -> None:
+    def __init__(self, folder: Path, schema: pa.Schema, load: str) -> None:
         self.folder = folder
-        self._background = background
         self.schema = schema
         self._load = load
         self._buffers: dict[str, list[pa.Table]] = {}
+        self._waiting: dict[str, list[int]] = {}  # date -> [rows, bytes] buffered
         self._writers: dict[str, tuple[pq.ParquetWriter, LoadFile]] = {}
         self._done: list[LoadFile] = []
         self.buffered = 0  # bytes
@@ -130,26 +130,30 @@ class TableFiles:
             rows = rows.cast(self.schema)
         for date, part in _by_date(rows, dates):
             current = self._current(date)
-            current.marks.append((page, current.rows + self._waiting(date)))
+            waiting = self._waiting.setdefault(date, [0, 0])
+            current.marks.append((page, current.rows + waiting[0]))
             self._buffers.setdefault(date, []).append(part)
-            self.buffered += part.nbytes
-            if self._waiting(date) >= ROW_GROUP_ROWS:
+            size = part.get_total_buffer_size()
+            waiting[0] += part.num_rows
+            waiting[1] += size
+            self.buffered += size
+            if waiting[0] >= ROW_GROUP_ROWS:
                 self.flush(date)
 
     def largest(self) -> str | None:
-        """The partition with the most buffered rows, or None."""
-        return max(self._buffers, key=self._waiting, default=None)
+        """The partition with the most buffered bytes, or None."""
+        return max(self._waiting, key=lambda date: self._waiting[date][1], default=None)
 
     def flush(self, date: str) -> None:
         """Write the buffered rows of one partition as a row group."""
         batches = self._buffers.pop(date, [])
+        _rows, size = self._waiting.pop(date, (0, 0))
         if not batches:
             return
         table = pa.concat_tables(batches)
-        size = sum(b.nbytes for b in batches)
         self.buffered -= size
         writer, current = self._writers[date]
-        self._background.submit(lambda: writer.write_table(table, row_group_size=len(table)), size)
+        writer.write_table(table, row_group_size=table.num_rows)
         current.rows += table.num_rows
         if current.rows >= FILE_ROWS:
             self._close(date)
@@ -160,9 +164,6 @@ class TableFiles:
             self.flush(date)
         for date in list(self._writers):
             self._close(date)
-        self._background.drain()
-        for load_file in self._done:
-            load_file.metadata = load_file.writer.writer.metadata
         return self._done
 
     def discard(self) -> None:
@@ -175,11 +176,9 @@ class TableFiles:
             (self.folder / load_file.path).unlink(missing_ok=True)
         self._writers.clear()
         self._buffers.clear()
+        self._waiting.clear()
         self._done.clear()
         self.buffered = 0
-
-    def _waiting(self, date: str) -> int:
-        return sum(b.num_rows for b in self._buffers.get(date, ()))
 
     def _current(self, date: str) -> LoadFile:
         if date not in self._writers:
@@ -193,9 +192,10 @@ class TableFiles:
 
     def _close(self, date: str) -> None:
         writer, load_file = self._writers.pop(date)
-        self._background.submit(writer.close)
         load_file.writer = writer
         self._done.append(load_file)
+        writer.close()
+        load_file.metadata = writer.writer.metadata
 
 
 def close_quietly(writer: pq.ParquetWriter | None) -> None:
