@@ -47,8 +47,9 @@ versions are removed, and every table is vacuumed (retention 0, full) of the fil
 current version does not reference, which removes the uncommitted files of a dead load.
 So time travel reaches back to the version before the latest load.
 
-A write that fails (`OSError`, a full disk) is repaired the same way at once (before any
-commit, the load's own files are deleted) and raised as `StoreWriteError` naming the folder.
+A write that fails (`OSError`, a full disk) is repaired the same way at once (a load that
+fails before its commit deletes its own files) and raised as `StoreWriteError` naming the
+folder.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ class StoreWriter:
             name: TableFiles(self.root / name, SCHEMAS[name], self._load) for name in LOG_TABLES
         }
         self._ids: list[pa.Array] = []  # each page's event ids (every id once per page)
+        self._hashes: list[np.ndarray] = []  # and their hashes
         self._dates: list[pa.Array] = []  # and their partition dates
         self._jobs: list[pa.Table] = []
         self._occurrences = 0
@@ -188,7 +190,7 @@ class StoreWriter:
             self.abort()
             raise
         self._background.close()
-        load = _Load(self._load, files, self._ids, self._dates, self._jobs)
+        load = _Load(self._load, files, self._ids, self._hashes, self._dates, self._jobs)
         try:
             return _guarded(self.root, lambda: _commit(self.root, load, info))
         except BaseException:
@@ -206,6 +208,7 @@ class StoreWriter:
             files.discard()
         self._files = {}
         self._ids.clear()
+        self._hashes.clear()
         self._dates.clear()
         self._jobs.clear()
         if self._lock.is_locked:
@@ -218,6 +221,7 @@ class StoreWriter:
         events = tables["events"]
         ids, dates = _flat(events["event_id"]), _dates(events, "activity_time")
         self._ids.append(ids)
+        self._hashes.append(_hashes(ids))
         self._dates.append(dates)
         for name in LOG_TABLES:
             rows = tables[name]
@@ -243,12 +247,13 @@ def _last_copies(page: Any, first: int) -> dict[str, Any]:
 
 @dataclass
 class _Load:
-    """What a load wrote: its id, its closed files per table, the event ids and dates of
-    each page (in page order) and the job-status rows."""
+    """What a load wrote: its id, its closed files per table, the event ids, their hashes
+    and dates of each page (in page order) and the job-status rows."""
 
     id: str
     files: dict[str, list[LoadFile]]
     ids: list[pa.Array]
+    hashes: list[np.ndarray]
     dates: list[pa.Array]
     jobs: list[pa.Table]
 
@@ -284,7 +289,7 @@ def _guarded(root: Path, action: Any, *, quiet: bool = False) -> Any:
 def _commit(root: Path, load: _Load, info: dict[str, Any]) -> int:
     """Drop the copies of events that a later page replaced, then commit every table, events
     last (naming the versions of the others)."""
-    replaced = _superseded(load.ids)
+    replaced = _superseded(load.ids, load.hashes)
     rewritten: list[Any] = []  # the events files holding stored copies of the load's events
     stored: dict[str, pa.Array] = {}  # and those events' ids, by date: children to remove
     if _exists(root / "events"):
@@ -301,20 +306,40 @@ def _commit(root: Path, load: _Load, info: dict[str, Any]) -> int:
     return version
 
 
-def _superseded(ids: list[pa.Array]) -> tuple[pa.Array, np.ndarray] | None:
+def _superseded(
+    ids: list[pa.Array], hashes: list[np.ndarray]
+) -> tuple[pa.Array, np.ndarray] | None:
     """The event ids that more than one page of the load holds, and the last such page of
-    each (later pages win); None when every id is once in the load (one hash pass)."""
-    every = pa.chunked_array(ids, pa.string())
-    if len(pc.unique(every)) == len(every):
+    each (later pages win); None when every id is once in the load.
+
+    The ids' 64-bit hashes are sorted first (8 bytes an event, where a hash table of the
+    ids themselves takes about 140 MB a million); only ids whose hash repeats are compared.
+    """
+    ordered = np.sort(np.concatenate(hashes)) if hashes else np.array([], np.int64)
+    twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    if not len(twice):
         return None
-    pages = np.repeat(np.arange(len(ids), dtype=np.int64), [len(a) for a in ids])
+    candidates, pages = [], []
+    for page, (page_ids, page_hashes) in enumerate(zip(ids, hashes, strict=True)):
+        mask = np.isin(page_hashes, twice)
+        if mask.any():
+            candidates.append(page_ids.filter(pa.array(mask)))
+            pages.append(np.full(int(mask.sum()), page, np.int64))
     counted = (
-        pa.table({"event_id": every, "page": pages})
+        pa.table({"event_id": pa.chunked_array(candidates, pa.string()),
+                  "page": np.concatenate(pages)})
         .group_by("event_id", use_threads=False)
         .aggregate([("page", "max"), ("page", "count")])
-    )
+    )  # fmt: skip
     repeated = counted.filter(pc.greater(counted["page_count"], 1))
+    if not repeated.num_rows:  # hashes that collided, ids that differ
+        return None
     return _flat(repeated["event_id"]), repeated["page_max"].to_numpy()
+
+
+def _hashes(ids: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each id (Python's, stable within the process)."""
+    return np.fromiter(map(hash, ids.to_pylist()), np.int64, len(ids))
 
 
 def _by_date(ids: list[pa.Array], dates: list[pa.Array]) -> dict[str, pa.Array]:

@@ -36,8 +36,8 @@ logger = logging.getLogger(__name__)
 
 PARTITION = "activity_date"
 ROW_GROUP_ROWS = 65_536
-BUFFER_BYTES = 32 * 2**20  # all tables' buffered rows together
-PENDING_BYTES = 32 * 2**20  # pages handed to the writing thread, not yet written
+BUFFER_BYTES = 16 * 2**20  # all tables' buffered rows together
+PENDING_BYTES = 16 * 2**20  # pages handed to the writing thread, not yet written
 FILE_ROWS = 4_000_000  # a file is closed (and another begun) past this many rows
 COMPRESSION = "zstd"
 _STATS_TEXT = 256  # longer text minima/maxima are left out of the Delta stats

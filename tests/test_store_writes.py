@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import payloads as p
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -13,7 +14,7 @@ import pytest
 from deltalake import DeltaTable
 
 import provlytics as pv
-from provlytics import store_files
+from provlytics import store, store_files
 from provlytics.schema import TABLE_NAMES
 
 
@@ -150,3 +151,18 @@ def test_a_failed_load_leaves_no_file_behind(tmp_path):
         pv.load_to_parquet(inputs, store, progress=False)
     assert {name: data_files(store / name) for name in TABLE_NAMES} == before
     assert pv.read_parquet(store).counts()["events"] == 1
+
+
+def test_ids_whose_hashes_collide_are_compared_as_ids(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "_hashes", lambda ids: np.zeros(len(ids), np.int64))
+    unique = pages(tmp_path / "unique", [record(n, day=15) for n in range(3)], [record(5, day=15)])
+    pv.load_to_parquet(unique, tmp_path / "a", progress=False)
+    same_tables(pv.read_parquet(tmp_path / "a"), pv.load(unique))
+    assert pv.read_parquet(tmp_path / "a").counts()["events"] == 4
+    repeated = pages(
+        tmp_path / "repeated", [record(1, day=15), record(2, day=15)],
+        [record(2, day=15, make=p.v1_success_aws, steps=1)],
+    )  # fmt: skip
+    pv.load_to_parquet(repeated, tmp_path / "b", progress=False)
+    same_tables(pv.read_parquet(tmp_path / "b"), pv.load(repeated))
+    assert pv.read_parquet(tmp_path / "b").table("errors")["event_id"].to_pylist() == ["ev-1"]
