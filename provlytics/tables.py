@@ -46,6 +46,7 @@ class ProvisioningFrames:
     ) -> None:
         tables = tables or {}
         self._tables = {n: tables.get(n, SCHEMAS[n].empty_table()) for n in TABLE_NAMES}
+        self._unsorted: set[str] = set()  # put in canonical order on first access
         self._frames: dict[str, pd.DataFrame] = {}
         self.sources = list(sources)
         self.rejected = list(rejects)
@@ -53,12 +54,19 @@ class ProvisioningFrames:
         self.pseudonymized: dict[str, Any] | None = None
 
     def table(self, name: str) -> pa.Table:
-        """One table as Arrow."""
+        """One table as Arrow, in canonical order (`sort_tables`)."""
+        if name in self._unsorted:
+            self._unsorted.discard(name)
+            table = self._tables[name]
+            if name in CHILD_TABLES:
+                self._tables[name] = _after(self.table("events"), name, table)
+            else:
+                self._tables[name] = sort_table(name, table)
         return self._tables[name]
 
     def _frame(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
-            self._frames[name] = self._tables[name].to_pandas(types_mapper=_PANDAS_TYPES.get)
+            self._frames[name] = self.table(name).to_pandas(types_mapper=_PANDAS_TYPES.get)
         return self._frames[name]
 
     events = property(lambda self: self._frame("events"), doc="One row per event.")
@@ -127,15 +135,22 @@ class FramesBuilder:
             self._sources[source] = None
 
     def build(self) -> ProvisioningFrames:
-        """The de-duplicated frames (the last occurrence of an event wins, with its children)."""
+        """The de-duplicated frames (the last occurrence of an event wins, with its children).
+
+        Nothing is copied when no event id repeats (one hash pass tells); each table is put
+        in canonical order when first asked for, so tables never looked at cost nothing.
+        """
         tables = {}
         for name, batches in self._batches.items():
             schema = SCHEMAS[name] if name == "job_status" else occurrence_schema(name)
             tables[name] = pa.Table.from_batches(batches, schema=schema)
-        tables = deduplicate(tables)
-        return ProvisioningFrames(
+        tables = keep_last(tables)
+        tables["job_status"] = _last_snapshots(tables["job_status"])
+        frames = ProvisioningFrames(
             tables, sources=self._sources, rejects=self._rejects, records_read=self._records
         )
+        frames._unsorted = set(TABLE_NAMES)
+        return frames
 
 
 def tag_occurrences(page: PageTables, first: int) -> dict[str, pa.RecordBatch]:
@@ -160,22 +175,42 @@ def tag_occurrences(page: PageTables, first: int) -> dict[str, pa.RecordBatch]:
 
 
 def deduplicate(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
-    """Keep the last occurrence of each event, with the children of that occurrence only.
+    """Keep the last occurrence of each event, with the children of that occurrence only,
+    and the last snapshot of each job; sorted (`sort_tables`).
 
     Log tables carry the `__occ` column of `tag_occurrences`; it is dropped here.
     """
+    out = keep_last(tables)
+    out["job_status"] = _last_snapshots(out["job_status"])
+    return sort_tables(out)
+
+
+def _last_snapshots(jobs: pa.Table) -> pa.Table:
+    """The last row of each job-status key (the table itself when no key repeats)."""
+    last = last_rows(jobs, KEYS["job_status"])
+    return jobs if len(last) == jobs.num_rows else jobs.take(last)
+
+
+def keep_last(tables: dict[str, Any]) -> dict[str, Any]:
+    """The log tables (Arrow tables or batches with `__occ`) with each event once: its last
+    occurrence and that occurrence's children; `__occ` dropped, other tables as given.
+
+    Whether ids repeat is checked first (one hash pass over `event_id`); when they do not,
+    nothing is copied.
+    """
     events = tables["events"]
-    if pc.count_distinct(events["event_id"]).as_py() < events.num_rows:
+    if events.num_rows > 1 and len(pc.unique(events["event_id"])) < events.num_rows:
         events = events.take(last_rows(events, KEYS["events"]))
-        survivors = events[OCC].combine_chunks()
+        survivors = _flat(events[OCC])
+        tables = dict(tables, events=events)
         for name in LOG_TABLES[1:]:
             table = tables[name]
             tables[name] = table.filter(pc.is_in(table[OCC], value_set=survivors))
-        tables["events"] = events
-    out = {n: t.drop_columns([OCC]) if OCC in t.column_names else t for n, t in tables.items()}
-    jobs = out["job_status"]
-    out["job_status"] = jobs.take(last_rows(jobs, KEYS["job_status"]))
-    return sort_tables(out)
+    return {n: t.drop_columns([OCC]) if OCC in t.column_names else t for n, t in tables.items()}
+
+
+def _flat(values: Any) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def last_rows(table: pa.Table, keys: tuple[str, ...]) -> pa.Array:

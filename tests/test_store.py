@@ -210,6 +210,9 @@ def test_a_full_disk_gives_a_clear_error_and_leaves_the_store_as_it_was(world, t
         small = write_inputs(tmp_path / "small-in", p.v1_failure_contoso, range(100), files=1)
         pv.load_to_parquet(small, store, progress=False)
         before = pv.read_parquet(store).counts()
+        free = os.statvfs(mount)
+        # the load's Parquet (zstd) is small: leave it less room than its files need
+        (mount / "ballast").write_bytes(b"x" * (free.f_bavail * free.f_frsize - 48 * 1024))
         with pytest.raises(pv.ProvlyticsError, match=f"{store}: the store could not be written"):
             pv.load_to_parquet(world["new"], store, progress=False)
         assert pv.read_parquet(store).counts() == before
