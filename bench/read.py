@@ -55,7 +55,8 @@ def read_previous(store: Path) -> Any:
     from deltalake import DeltaTable
 
     from provlytics.schema import SCHEMAS
-    from provlytics.store import OTHERS, _commit_versions
+    from provlytics.store import OTHERS
+    from provlytics.store.read import _commit_versions
     from provlytics.tables import ProvisioningFrames, sort_tables
 
     events = DeltaTable(str(store / "events"))

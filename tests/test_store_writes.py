@@ -14,8 +14,9 @@ import pytest
 from deltalake import DeltaTable
 
 import provlytics as pv
-from provlytics import store, store_files
 from provlytics.schema import TABLE_NAMES
+from provlytics.store import files as store_files
+from provlytics.store import write as store_write
 
 
 def record(n: int, *, day: int, make=p.v1_failure_contoso, steps: int | None = None) -> dict:
@@ -154,7 +155,7 @@ def test_a_failed_load_leaves_no_file_behind(tmp_path):
 
 
 def test_ids_whose_hashes_collide_are_compared_as_ids(tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "_hashes", lambda ids: np.zeros(len(ids), np.int64))
+    monkeypatch.setattr(store_write, "_hashes", lambda ids: np.zeros(len(ids), np.int64))
     unique = pages(tmp_path / "unique", [record(n, day=15) for n in range(3)], [record(5, day=15)])
     pv.load_to_parquet(unique, tmp_path / "a", progress=False)
     same_tables(pv.read_parquet(tmp_path / "a"), pv.load(unique))

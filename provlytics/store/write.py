@@ -1,70 +1,15 @@
-"""The store: one Delta Lake table per canonical table, written by `deltalake` (delta-rs).
-
-Layout: `<store>/<table>/` is a Delta table (Parquet files, zstd, partitioned by
-`activity_date`; children take their event's date) with its `_delta_log/`; `manifest.json`
-beside them describes the store for people and is never needed for consistency.
-
-**Commit point.** A load is atomic across the tables because `events` is the commit point.
-A load first commits the children (`steps`, `modified_properties`, `errors`: the load's
-files added, the stored rows of the load's events removed) and upserts `job_status`, each a
-Delta commit of its own, then commits the events in one last commit whose commit info
-carries `provlytics.versions`: the version of every other table that goes with it. Readers
-open `events` at a version and the other tables at the versions it names, so they see the
-store before the load or after it, never a mix. The *store version* is the events table's
-Delta version (`pv.read_parquet(store, version=N)`). Chosen over children filtered by a load
-id because readers then need no join, the tables stay plain Delta tables that any engine
-reads, and it costs nothing measurable.
-
-**Streaming write** (`provlytics.store_files`). Pages are written as they arrive, as
-row groups of Parquet files inside the table folders, by a background thread, with the
-rows of every table and partition buffered up to a fixed budget: memory is bounded by a
-batch, never by the load or by a day of input, and nothing is staged and read back. The
-files are uncommitted (no reader sees them) until the commit adds them with Delta's
-transaction API (`create_write_transaction`: add and remove actions with statistics from
-the Parquet footers). The commit does only the work a load needs:
-- *Repeats within the load* (the last copy of an event wins, with its own children): a
-  page that repeats an event is reduced to its last copy when written; across pages, only
-  a 64-bit hash of each id is kept (8 bytes an event), and sorting them at commit tells
-  whether any id may be in two pages. Only then are the ids of those hashes read back from
-  the load's events files and compared, and the files holding an earlier page's copy
-  rewritten without it (each file knows which page its rows came from).
-- *Events already stored*: only when the store has events, and only in the partitions
-  the load writes (an event keeps its `activityDateTime`, so its stored copy is in the
-  same date, as in plain datasets): the events files whose `event_id` column holds a load
-  id are rewritten without those rows, one row group at a time; the children's files are
-  read only for the ids found there; all are swapped in the same commits as the load's
-  files (remove + add).
-Measured (bench/store.py) against delta-rs's own `write_deltalake` of the same tables
-(0.49 s against 1.41 s for 100k records' tables) and against its `merge` (which reads
-and rewrites every file it touches and keeps the whole source in memory).
-
-**Writers** hold an OS lock on `<store>/.provlytics.lock` (`filelock`; released by the OS
-when a process dies) for the whole load; a second writer logs that it waits and gives up
-after `lock_timeout` seconds with `StoreBusyError`.
-
-**Recovery.** A writer that takes the lock first repairs what a killed one left: a table
-ahead of the versions the last events commit names is restored to them (`restore`), a
-store whose first load never committed its events is emptied, staging folders of older
-versions are removed, and every table is vacuumed (retention 0, full) of the files its
-current version does not reference, which removes the uncommitted files of a dead load.
-So time travel reaches back to the version before the latest load.
-
-A write that fails (`OSError`, a full disk) is repaired the same way at once (a load that
-fails before its commit deletes its own files) and raised as `StoreWriteError` naming the
-folder.
-"""
+"""The write side of the store: `StoreWriter`, the commit of a load across the tables and
+the recovery of what a killed writer left (see `provlytics.store`)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import re
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,11 +23,25 @@ from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 from filelock import FileLock, Timeout
 
-from provlytics.errors import ConfigError, InputError, ProvlyticsError
-from provlytics.order import in_order
-from provlytics.scan import Columns, Filters, scan_tables
 from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
-from provlytics.store_files import (
+from provlytics.store.common import (
+    _UNKNOWN_DATE,
+    CHILDREN,
+    INFO,
+    LOCK,
+    LOCK_TIMEOUT,
+    PARTITION,
+    STAGING,
+    VERSIONS,
+    StoreBusyError,
+    StoreWriteError,
+    _as_table,
+    _dates,
+    _exists,
+    _flat,
+    _with_dates,
+)
+from provlytics.store.files import (
     BUFFER_BYTES,
     Background,
     LoadFile,
@@ -91,39 +50,17 @@ from provlytics.store_files import (
     load_id,
     rewrite,
 )
+from provlytics.store.read import _commit_versions
 from provlytics.tables import (
     ProvisioningFrames,
     keep_last,
     last_rows,
     tag_occurrences,
 )
-from provlytics.timebounds import TimeBound
 
 logger = logging.getLogger(__name__)
 
-LOCK = ".provlytics.lock"
-STAGING = ".staging-"
-PARTITION = "activity_date"
-VERSIONS = "provlytics.versions"
-INFO = "provlytics.info"
-CHILDREN = ("steps", "modified_properties", "errors")
-OTHERS = (*CHILDREN, "job_status")  # every table the events commit names a version of
-LOCK_TIMEOUT = 600.0
-_UNKNOWN_DATE = "unknown"
 _PROPERTIES = WriterProperties(compression="ZSTD")
-
-
-class StoreBusyError(ProvlyticsError):
-    """Another process is writing the store and did not finish within the timeout."""
-
-
-class StoreWriteError(ProvlyticsError):
-    """Writing the store failed (a full disk, permissions); the store is as it was."""
-
-
-def is_store(root: str | Path) -> bool:
-    """Whether `root` holds a Delta store (any table with a `_delta_log`)."""
-    return any((Path(root) / name / "_delta_log").is_dir() for name in TABLE_NAMES)
 
 
 class StoreWriter:
@@ -531,218 +468,3 @@ def recover(root: Path) -> None:
             DeltaTable(str(root / name)).vacuum(
                 retention_hours=0, enforce_retention_duration=False, dry_run=False, full=True
             )
-
-
-def read_store(
-    root: str | Path,
-    *,
-    version: int | None = None,
-    as_of: datetime | str | None = None,
-    since: TimeBound = None,
-    until: TimeBound = None,
-    columns: Columns = None,
-    filters: Filters = None,
-) -> tuple[dict[str, pa.Table], dict[str, Any]]:
-    """The store's tables at one store version (the latest by default), scoped as asked.
-
-    A version that is a maintenance commit (a vacuum) holds the data of the load before it.
-
-    Args:
-        root: the store folder.
-        version: a store version (the events table's Delta version, `store_version` in the
-            manifest after each load).
-        as_of: the store as it was at this time (a datetime, or ISO text such as
-            "2026-11-30" or "2026-11-30T09:00:00Z"; UTC when no zone is given).
-        since, until, columns, filters: pushed down to the Parquet scan of the tables'
-            files at that version (`provlytics.scan.scan_tables`).
-
-    Returns:
-        (table name -> Arrow table in `SCHEMAS` (the columns asked for), canonical order
-        (`tables.sort_tables`); the `info` of that version's load).
-
-    Raises:
-        ConfigError: both `version` and `as_of`, a time that is not one, a bad scope
-            argument (see `scan_tables`).
-        InputError: no such version, one no longer kept, a time before the store began, or
-            not a store.
-    """
-    root = Path(root)
-    events = _events_table(root, version, as_of)
-    try:
-        sources = _datasets_at(root, events)
-        tables = scan_tables(sources, since=since, until=until, columns=columns, filters=filters)
-    except ProvlyticsError:
-        raise
-    except (DeltaError, OSError, KeyError, ValueError) as exc:
-        raise InputError(str(root), _unreadable(events.version(), exc)) from exc
-    return in_order(tables), _commit_info(root / "events", events)["info"]
-
-
-def datasets(root: str | Path, *, version: int | None = None) -> dict[str, Any]:
-    """`pyarrow.dataset.Dataset` of each table at one store version (for DuckDB, Polars)."""
-    root = Path(root)
-    return _datasets_at(root, _events_table(root, version, None))
-
-
-def _datasets_at(root: Path, events: DeltaTable) -> dict[str, Any]:
-    """The datasets of the tables at the versions the events version names."""
-    versions = _commit_versions(root, events)
-    out = {"events": events.to_pyarrow_dataset()}
-    for name in OTHERS:
-        out[name] = DeltaTable(str(root / name), version=versions[name]).to_pyarrow_dataset()
-    return out
-
-
-def _events_table(root: Path, version: int | None, as_of: datetime | str | None) -> DeltaTable:
-    """The events table at the version asked for, or an error that says what there is."""
-    if version is not None and as_of is not None:
-        raise ConfigError("give version= or as_of=, not both")
-    try:
-        table = DeltaTable(str(root / "events"))
-    except (DeltaError, OSError) as exc:
-        raise InputError(str(root), f"not a provlytics store ({_plain(exc)})") from exc
-    latest = table.version()
-    if version is not None:
-        if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= latest:
-            raise InputError(
-                str(root), f"no store version {version!r}: versions run from 0 to {latest}"
-            )
-        chosen = version
-    elif as_of is not None:
-        chosen = _version_at(root, table, _utc(as_of))
-    else:
-        return table
-    try:
-        table.load_as_version(chosen)
-    except (DeltaError, OSError, ValueError) as exc:
-        raise InputError(str(root), _unreadable(chosen, exc)) from exc
-    return table
-
-
-def _utc(value: datetime | str) -> datetime:
-    import pandas as pd
-
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"as_of={value!r} is not a date or time") from exc
-    if pd.isna(stamp):
-        raise ConfigError(f"as_of={value!r} is not a date or time")
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
-
-
-def _version_at(root: Path, table: DeltaTable, when: datetime) -> int:
-    """The newest events version committed at or before `when`."""
-    times = {
-        entry["version"]: entry["timestamp"] for entry in table.history() if "version" in entry
-    }
-    millis = when.timestamp() * 1000
-    before = [v for v, stamp in times.items() if stamp <= millis]
-    if not before:
-        first = datetime.fromtimestamp(min(times.values()) / 1000, tz=when.tzinfo)
-        raise InputError(
-            str(root),
-            f"no store version as of {when:%Y-%m-%d %H:%M:%S} UTC: "
-            f"the store began at {first:%Y-%m-%d %H:%M:%S} UTC",
-        )
-    return max(before)
-
-
-def _unreadable(version: int, exc: BaseException) -> str:
-    text = _plain(exc)
-    if "not found" in text.lower() or "no such file" in text.lower():
-        return (
-            f"store version {version} is no longer kept: each load keeps the latest version "
-            "and the one before it (older files are vacuumed)"
-        )
-    return f"cannot read store version {version} ({text})"
-
-
-def _plain(exc: BaseException) -> str:
-    """An exception's text on one line, without terminal colour codes (delta-rs adds them)."""
-    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    return " ".join(text.split())
-
-
-def _load_commit(path: Path, version: int) -> tuple[int, dict[str, Any]]:
-    """The newest load commit at or before `version` (maintenance commits such as a vacuum
-    name no versions and hold the data of the load before them), with its facts."""
-    for candidate in range(version, -1, -1):
-        info = _commit_info_at(path, candidate)
-        if info is None:
-            break
-        if info["versions"]:
-            return candidate, info
-    return version, {"versions": {}, "info": {}}
-
-
-def _commit_info_at(path: Path, version: int) -> dict[str, Any] | None:
-    """The provlytics facts of one commit, read from its `commitInfo` action in
-    `_delta_log/<version>.json` (the Delta protocol); None when that file is gone."""
-    commit = path / "_delta_log" / f"{version:020d}.json"
-    if not commit.is_file():
-        return None
-    for line in commit.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line).get("commitInfo") if line.strip() else None
-        if entry is not None:
-            return {
-                "versions": json.loads(entry.get(VERSIONS, "{}")),
-                "info": json.loads(entry.get(INFO, "{}")),
-            }
-    return {"versions": {}, "info": {}}
-
-
-def _commit_info(path: Path, table: DeltaTable) -> dict[str, Any]:
-    """The provlytics facts of the load the table's current version holds."""
-    return _load_commit(path, table.version())[1]
-
-
-def _commit_versions(root: Path, events: DeltaTable) -> dict[str, int]:
-    versions = _commit_info(root / "events", events)["versions"]
-    missing = [name for name in OTHERS if name not in versions]
-    if missing:
-        raise InputError(str(root / "events"), f"its commit names no version of {missing}")
-    return versions
-
-
-def _exists(path: Path) -> bool:
-    return (path / "_delta_log").is_dir() and any((path / "_delta_log").glob("*.json"))
-
-
-def _with_dates(name: str, rows: pa.Table, dates: pa.Array) -> pa.Table:
-    return rows.cast(SCHEMAS[name]).append_column(PARTITION, dates)
-
-
-def _dates(rows: pa.Table, column: str) -> pa.Array:
-    text = rows[column].cast(pa.date32()).cast(pa.string())  # UTC times: the UTC date
-    return pc.fill_null(_flat(text), _UNKNOWN_DATE)
-
-
-def _as_table(batch: pa.RecordBatch | pa.Table) -> pa.Table:
-    return pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-
-
-def _flat(values: Any) -> pa.Array:
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
-def summary(root: str | Path) -> dict[str, Any]:
-    """Row counts (from the Delta log) and the events' time range of the latest version."""
-    root = Path(root)
-    counts = {}
-    for name in TABLE_NAMES:
-        path = root / name
-        if _exists(path):
-            actions = pa.table(DeltaTable(str(path)).get_add_actions(flatten=True))
-            counts[name] = int(pc.sum(actions["num_records"]).as_py() or 0)
-        else:
-            counts[name] = 0
-    times = pa.array([], pa.timestamp("us", "UTC"))
-    if _exists(root / "events"):
-        data = DeltaTable(str(root / "events")).to_pyarrow_dataset()
-        times = data.to_table(columns=["activity_time"])["activity_time"]
-    bounds = pc.min_max(times).as_py() if len(times) else {"min": None, "max": None}
-    start, end = bounds["min"], bounds["max"]
-    time_range = {"start": start and start.isoformat(), "end": end and end.isoformat()}
-    return {"row_counts": counts, "time_range": time_range}

@@ -1,0 +1,57 @@
+"""What both sides of the store share: its names and constants, its errors, and the small
+helpers that turn rows into a table's partitioned layout (see `provlytics.store`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from provlytics.errors import ProvlyticsError
+from provlytics.schema import SCHEMAS, TABLE_NAMES
+
+LOCK = ".provlytics.lock"
+STAGING = ".staging-"
+PARTITION = "activity_date"
+VERSIONS = "provlytics.versions"
+INFO = "provlytics.info"
+CHILDREN = ("steps", "modified_properties", "errors")
+OTHERS = (*CHILDREN, "job_status")  # every table the events commit names a version of
+LOCK_TIMEOUT = 600.0
+_UNKNOWN_DATE = "unknown"
+
+
+class StoreBusyError(ProvlyticsError):
+    """Another process is writing the store and did not finish within the timeout."""
+
+
+class StoreWriteError(ProvlyticsError):
+    """Writing the store failed (a full disk, permissions); the store is as it was."""
+
+
+def is_store(root: str | Path) -> bool:
+    """Whether `root` holds a Delta store (any table with a `_delta_log`)."""
+    return any((Path(root) / name / "_delta_log").is_dir() for name in TABLE_NAMES)
+
+
+def _exists(path: Path) -> bool:
+    return (path / "_delta_log").is_dir() and any((path / "_delta_log").glob("*.json"))
+
+
+def _with_dates(name: str, rows: pa.Table, dates: pa.Array) -> pa.Table:
+    return rows.cast(SCHEMAS[name]).append_column(PARTITION, dates)
+
+
+def _dates(rows: pa.Table, column: str) -> pa.Array:
+    text = rows[column].cast(pa.date32()).cast(pa.string())  # UTC times: the UTC date
+    return pc.fill_null(_flat(text), _UNKNOWN_DATE)
+
+
+def _as_table(batch: pa.RecordBatch | pa.Table) -> pa.Table:
+    return pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+
+
+def _flat(values: Any) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
