@@ -47,11 +47,11 @@ from provlytics.normalize.dialects import Dialect
 from provlytics.normalize.extract import enum_member
 from provlytics.normalize.graph_v1 import (
     FastTables,
-    _batch,
-    _errors,
-    _flatten,
-    _from_details,
-    _utf8,
+    details_found,
+    error_rows,
+    flatten_children,
+    table_batch,
+    utf8_text,
 )
 from provlytics.normalize.graph_v1_records import NULL
 from provlytics.normalize.raw_columns import Bags, NotPlain, joined_objects, texts
@@ -126,7 +126,7 @@ def _decode(data: bytes | str) -> list[Record] | None:
             data = data.encode()  # valid UTF-8, or an error
         except UnicodeEncodeError:  # a lone surrogate
             return None
-    elif not _utf8(data):
+    elif not utf8_text(data):
         return None
     try:
         records = _DECODER.decode(data)
@@ -145,16 +145,16 @@ def page_batches(
     general path."""
     try:
         holders = _holders(records)
-        steps = _flatten([p.provisioning_steps or () for p in holders["props"]])
-        properties = _flatten([p.modified_properties or () for p in holders["props"]])
+        steps = flatten_children([p.provisioning_steps or () for p in holders["props"]])
+        properties = flatten_children([p.modified_properties or () for p in holders["props"]])
         details = _details([step.details for step in steps.items])
-        events = _events(holders, _from_details(details, steps.parents, len(records)))
+        events = _events(holders, details_found(details, steps.parents, len(records)))
         step_batch = _steps(events, steps, details.column)
         property_batch = _properties(events, properties)
     except NotPlain as exc:
         logger.debug("not a plain diagnostic page (%s): using the general path", exc)
         return None
-    errors, failed = _errors(events, step_batch, steps)
+    errors, failed = error_rows(events, step_batch, steps)
     batches = {
         "events": events,
         "steps": step_batch,
@@ -259,7 +259,7 @@ def _events(holders: dict[str, list], found: tuple[list, list]) -> pa.RecordBatc
         dialect=pa.repeat(DIALECT, n),
         extra=_extra(_present(_gather_extra(holders), n, _extra_values), n),
     )
-    return _batch("events", columns)
+    return table_batch("events", columns)
 
 
 def _extra_values(flat: list) -> pa.Array:
@@ -345,7 +345,7 @@ def _steps(events: pa.RecordBatch, steps: Any, details: pa.Array) -> pa.RecordBa
         "timestamp": pa.nulls(s, TIME),
         "details": details,
     }
-    return _batch("steps", columns)
+    return table_batch("steps", columns)
 
 
 def _properties(events: pa.RecordBatch, properties: Any) -> pa.RecordBatch:
@@ -359,4 +359,4 @@ def _properties(events: pa.RecordBatch, properties: Any) -> pa.RecordBatch:
         "old_value": text.slice(p, p),
         "new_value": text.slice(2 * p, p),
     }
-    return _batch("modified_properties", columns)
+    return table_batch("modified_properties", columns)

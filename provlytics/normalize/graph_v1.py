@@ -97,7 +97,7 @@ def _decode(data: bytes | str) -> list[Record] | None:
             data = data.encode()
         except UnicodeEncodeError:  # a lone surrogate
             return None
-    if not _utf8(data):
+    if not utf8_text(data):
         return None
     try:
         decoded = _DECODER.decode(data)
@@ -107,7 +107,7 @@ def _decode(data: bytes | str) -> list[Record] | None:
     return decoded.value if isinstance(decoded, GraphPage) else decoded
 
 
-def _utf8(data: bytes) -> bool:
+def utf8_text(data: bytes) -> bool:
     """Whether `data` is UTF-8 text (Arrow's validation: one vectorised pass)."""
     offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
     text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
@@ -130,7 +130,7 @@ class _Children(NamedTuple):
     items: list
 
 
-def _flatten(lists: list) -> _Children:
+def flatten_children(lists: list) -> _Children:
     """The children of every event, in one list."""
     counts = np.fromiter(map(len, lists), np.int64, len(lists))
     firsts = np.repeat(np.cumsum(counts) - counts, counts)
@@ -210,8 +210,8 @@ class _Tokens:
             "source": [r.source_identity or _IDENTITY for r in records],
             "target": [r.target_identity or _IDENTITY for r in records],
         }
-        self.steps = _flatten([r.provisioning_steps or () for r in records])
-        self.properties = _flatten([r.modified_properties or () for r in records])
+        self.steps = flatten_children([r.provisioning_steps or () for r in records])
+        self.properties = flatten_children([r.modified_properties or () for r in records])
         flat = _gather({**holders, "steps": self.steps.items, "properties": self.properties.items})
         p = len(self.properties.items)
         self.all = texts(flat, keep_empty_from=len(flat) - 2 * p)
@@ -244,11 +244,11 @@ def page_batches(
         details = Bags([step.details for step in steps.items], _NOTHING)
         if not details.all_objects():
             return None  # a bag that is not an object: the general path says so
-        events = _events(tokens, times, _from_details(details, steps.parents, len(records)))
+        events = _events(tokens, times, details_found(details, steps.parents, len(records)))
         step_batch = _steps(events, tokens, details.column)
     except (NotPlain, _UnknownMember):  # the general path keeps it in `extra` and says so
         return None
-    errors, failed = _errors(events, step_batch, steps)
+    errors, failed = error_rows(events, step_batch, steps)
     batches = {
         "events": events,
         "steps": step_batch,
@@ -281,7 +281,7 @@ def _events(tokens: _Tokens, times: pa.Array, found: tuple[list, list]) -> pa.Re
         dialect=pa.repeat(DIALECT, len(holders["record"])),
         extra=joined_objects(extra, _EXTRA_KEYS),
     )
-    return _batch("events", columns)
+    return table_batch("events", columns)
 
 
 def _steps(events: pa.RecordBatch, tokens: _Tokens, details: pa.Array) -> pa.RecordBatch:
@@ -296,7 +296,7 @@ def _steps(events: pa.RecordBatch, tokens: _Tokens, details: pa.Array) -> pa.Rec
         "timestamp": pa.nulls(len(steps.items), TIME),
         "details": details,
     }
-    return _batch("steps", columns)
+    return table_batch("steps", columns)
 
 
 def _properties(events: pa.RecordBatch, tokens: _Tokens) -> pa.RecordBatch:
@@ -308,10 +308,10 @@ def _properties(events: pa.RecordBatch, tokens: _Tokens) -> pa.RecordBatch:
         "old_value": values["old_value"],  # "" (cleared) is not null (not logged)
         "new_value": values["new_value"],
     }
-    return _batch("modified_properties", columns)
+    return table_batch("modified_properties", columns)
 
 
-def _errors(
+def error_rows(
     events: pa.RecordBatch, steps: pa.RecordBatch, children: _Children
 ) -> tuple[pa.RecordBatch, np.ndarray]:
     """The `errors` rows of the failed and warned events, naming the step that failed: the
@@ -332,7 +332,7 @@ def _errors(
     columns: dict[str, Any] = {c: rows[c] for c in ERROR_COLUMNS if c in EVENT_COLUMNS}
     for column, step_column in _FAILED_STEP_COLUMNS.items():
         columns[column] = steps[step_column].take(step_rows)
-    return _batch("errors", columns), failed
+    return table_batch("errors", columns), failed
 
 
 _FOUND_KEYS = tuple(f'"{key}"'.encode() for key in (A.SKIP_REASON_KEY, A.REPORTABLE_ID_KEY))
@@ -346,7 +346,7 @@ class _Found(msgspec.Struct, gc=False):
 _FOUND = msgspec.json.Decoder(list[_Found])
 
 
-def _from_details(details: Bags, parents: np.ndarray, events: int) -> tuple[list, list]:
+def details_found(details: Bags, parents: np.ndarray, events: int) -> tuple[list, list]:
     """(skip reasons, reportable identifiers) of every event, from its steps' details: the
     last skip reason and the first identifier given (as the general path reads them)."""
     skips: list = [None] * events
@@ -359,7 +359,9 @@ def _from_details(details: Bags, parents: np.ndarray, events: int) -> tuple[list
     return [as_text(s) for s in skips], [as_text(r) for r in reportables]
 
 
-def _batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
+def table_batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
+    """One table's batch (`SCHEMAS[table]`) from its columns by name: Arrow arrays as they
+    are, Python lists converted to the column's type. Shared with `diagnostic_fast`."""
     schema = SCHEMAS[table]
     arrays = [
         v if isinstance(v := columns[f.name], pa.Array) else pa.array(v, f.type) for f in schema
