@@ -95,7 +95,7 @@ def test_collect_errors_loads_the_rest(runner):
         )
         result = runner.invoke(main, ["load", "page.json", "--collect-errors", "--out", "report"])
         assert result.exit_code == 0, result.output
-        assert "1 records rejected" in result.output
+        assert "1 record or file rejected (see the log above)" in result.output
         manifest = json.loads(Path("report/manifest.json").read_text(encoding="utf-8"))
         assert (manifest["row_counts"]["events"], manifest["records_rejected"]) == (2, 1)
 
@@ -174,3 +174,31 @@ def test_every_registered_command_has_a_help_text():
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0, name
         assert command.help.splitlines()[0] in result.output
+
+
+@pytest.mark.parametrize(
+    ("collect", "message"),
+    [
+        ([], "record 0: not a provisioning record in any known shape (its fields: a)"),
+        (
+            ["--collect-errors"],
+            "other.json, package.json: no provisioning data: every record and file read was "
+            "rejected (2); nothing was written",
+        ),
+    ],
+)
+def test_only_unrelated_json_writes_nothing_with_or_without_collect(runner, collect, message):
+    with runner.isolated_filesystem():
+        Path("in").mkdir()
+        Path("in/package.json").write_text('{"name": "x", "version": "1"}', encoding="utf-8")
+        Path("in/other.json").write_text('{"a": 1}', encoding="utf-8")
+        result = runner.invoke(main, ["load", "in", "--out", "store", *collect])
+        assert result.exit_code == 1, result.output
+        assert message in result.output
+        assert not Path("store").exists()  # not even the lock file of a store never written
+
+
+def test_a_usage_error_is_one_line_with_exit_code_2(runner):
+    result = runner.invoke(main, ["load", "--bogus"])
+    assert result.exit_code == 2
+    assert result.output == "Error: No such option '--bogus'. Did you mean '--out'?\n"

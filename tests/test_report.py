@@ -202,7 +202,10 @@ def test_an_unreadable_time_is_a_usage_error_before_any_input_is_read(runner):
             main, ["report", str(SAMPLES), "--out", "out", "--until", "last tuesday"]
         )
     assert result.exit_code == 2, result.output
-    assert "Invalid value for '--until': --until='last tuesday' is not a date" in result.output
+    assert result.output == (
+        "Error: Invalid value for '--until': 'last tuesday' is not a date, a time or a "
+        "duration such as '7d'\n"
+    )
     assert "Traceback" not in result.output
     assert not Path("out").exists()
 

@@ -104,9 +104,17 @@ class _Group(click.Group):
                 _exit_process(exc.code)
             raise
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a command's own arguments and options
+            raise _one_line(exc) from None
         except ProvlyticsError as exc:
             raise click.ClickException(str(exc)) from exc
         except OSError as exc:
@@ -127,6 +135,13 @@ class _Group(click.Group):
         ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _one_line(error: click.UsageError) -> click.UsageError:
+    """The usage error without its usage block and help hint: one `Error: ...` line (click
+    prints those only when the error carries its context); still exit code 2."""
+    error.ctx = None
+    return error
 
 
 @click.group(

@@ -120,5 +120,6 @@ def _echo_manifest(manifest: dict, out: Path) -> None:
         f"Events from {span['start']} to {span['end']}; {manifest['records_read']} records "
         f"read, {manifest['row_counts'].get('events', 0)} distinct events kept"
     )
-    if manifest.get("records_rejected"):
-        click.echo(f"{manifest['records_rejected']} records rejected (see the log above)")
+    if rejected := manifest.get("records_rejected"):
+        what = "record or file" if rejected == 1 else "records or files"
+        click.echo(f"{rejected} {what} rejected (see the log above)")

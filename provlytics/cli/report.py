@@ -29,8 +29,10 @@ def _time_form(param: click.Parameter, value: str | None) -> str | None:
 
         try:
             bound(value, None, f"--{param.name}")
-        except ConfigError as exc:
-            raise click.BadParameter(str(exc)) from None
+        except ConfigError:
+            raise click.BadParameter(
+                f"{value!r} is not a date, a time or a duration such as '7d'"
+            ) from None
     return value
 
 

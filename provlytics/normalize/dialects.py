@@ -60,8 +60,9 @@ def detect_dialect(record: Any, hint: str | None = None) -> Dialect:
     summary = graph_error_summary(record)
     if summary is not None:
         raise InputError(None, f"a Graph error response, not a record: {summary}")
-    keys = ", ".join(sorted(map(str, record))[:12]) or "no fields"
-    raise UnknownDialectError(None, f"not a provisioning record in any known shape ({keys})")
+    keys = ", ".join(sorted(map(str, record))[:12])
+    fields = f"its fields: {keys}" if keys else "no fields"
+    raise UnknownDialectError(None, f"not a provisioning record in any known shape ({fields})")
 
 
 def build_view(

@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from provlytics.datasets import dataset_writer
+from provlytics.errors import InputError
 from provlytics.manifest_sources import relative_sources
-from provlytics.normalize.batch import OnError
+from provlytics.normalize.batch import OnError, PageTables
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import route
 from provlytics.pipeline.route import NormalizedPage
 from provlytics.pipeline.workers import normalized_pages
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.files import FileTask, file_tasks
-from provlytics.store import LOCK_TIMEOUT
+from provlytics.store import LOCK, LOCK_TIMEOUT
 from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -77,16 +78,27 @@ def load_to_parquet(
     `StoreBusyError`. Returns the manifest.
     """
     tasks = file_tasks(paths)  # nothing to read: an error before the dataset folder is made
+    fresh = not Path(out).exists()
     writer = dataset_writer(out, lock_timeout=lock_timeout)
     sources: dict[str, None] = {}
     records = rejected = 0
+    jobs = False
     try:
         for page in _normalized_pages(tasks, on_error, progress, workers):
             sources[page.source] = None
             read, set_aside = route.write(writer, page)
             records, rejected = records + read, rejected + set_aside
+            jobs = jobs or not isinstance(page.tables, PageTables)
+        if rejected and records <= rejected and not jobs:
+            raise InputError(
+                ", ".join(relative_sources(sources)) or str(out),
+                f"no provisioning data: every record and file read was rejected ({rejected}); "
+                "nothing was written",
+            )
     except BaseException:
         writer.abort()
+        if fresh:
+            _remove_unused(Path(out))
         raise
     info = {
         "sources": relative_sources(sources),
@@ -121,3 +133,14 @@ def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
     if len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(tasks)))
+
+
+def _remove_unused(folder: Path) -> None:
+    """Remove a folder this load created, if it holds nothing but the store's lock file and
+    empty folders (another writer's files are never touched)."""
+    entries = sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True)
+    if any(p.is_file() and p.name != LOCK for p in entries):
+        return
+    for entry in entries:
+        entry.unlink() if entry.is_file() else entry.rmdir()
+    folder.rmdir()
