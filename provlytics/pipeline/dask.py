@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING, Any, overload
 
 from provlytics.datasets import dataset_writer
 from provlytics.errors import ConfigError
-from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError
-from provlytics.parquet import read_manifest
+from provlytics.pipeline.files import commit_load
 from provlytics.pipeline.partitions import (
     BYTES_PER_PARTITION,
     FILES_PER_PARTITION,
@@ -218,11 +217,4 @@ def _into_store(
     except BaseException:
         writer.abort()
         raise
-    info = {
-        "sources": relative_sources(sources),
-        "records_read": records,
-        "records_rejected": rejected,
-    }
-    manifest_path = writer.commit(info)
-    logger.info("wrote %s", manifest_path)
-    return read_manifest(manifest_path.parent)
+    return commit_load(writer, sources, records, rejected)

@@ -100,14 +100,7 @@ def load_to_parquet(
         if fresh:
             _remove_unused(Path(out))
         raise
-    info = {
-        "sources": relative_sources(sources),
-        "records_read": records,
-        "records_rejected": rejected,
-    }
-    manifest_path = writer.commit(info)
-    logger.info("wrote %s", manifest_path)
-    return read_manifest(manifest_path.parent)
+    return commit_load(writer, sources, records, rejected)
 
 
 def _normalized_pages(
@@ -133,6 +126,22 @@ def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
     if len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(tasks)))
+
+
+def commit_load(
+    writer: Any, sources: dict[str, None], records: int, rejected: int
+) -> dict[str, Any]:
+    """Commit a load's writer (`datasets.dataset_writer`) with what the manifest says of the
+    load: its sources (relative to their common folder) and the records read and rejected.
+    Returns the manifest."""
+    info = {
+        "sources": relative_sources(sources),
+        "records_read": records,
+        "records_rejected": rejected,
+    }
+    manifest_path = writer.commit(info)
+    logger.info("wrote %s", manifest_path)
+    return read_manifest(manifest_path.parent)
 
 
 def _remove_unused(folder: Path) -> None:
