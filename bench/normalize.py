@@ -23,8 +23,6 @@ import os
 import resource
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,6 +30,7 @@ from pathlib import Path
 
 import orjson
 
+from bench import child_result
 from provlytics.synthetic import generate_records
 
 METHODS = ("naive", "load1", "load", "stream")
@@ -145,13 +144,7 @@ def run_child(module: str, method: str, data: Path, work: Path) -> dict:
     line is the JSON result (so imports and memory of one method never count for another)."""
     out = work / f"out-{method}"
     shutil.rmtree(out, ignore_errors=True)
-    result = subprocess.run(
-        [sys.executable, "-m", module, "--run", method, str(data), str(out)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return child_result(module, "--run", method, str(data), str(out))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,13 +26,13 @@ import json
 import resource
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench import child_result
 
 READERS = ("read_parquet", "previous", "naive", "read_parquet 3d failures")
 TABLES = ("events", "steps", "modified_properties", "errors", "job_status")
@@ -118,13 +118,7 @@ def run(store: Path, rounds: int) -> dict[str, list[dict[str, Any]]]:
     results: dict[str, list[dict[str, Any]]] = {r: [] for r in READERS}
     for _ in range(rounds):
         for reader in READERS:
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.read", "--child", reader, str(store)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            results[reader].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            results[reader].append(child_result("bench.read", "--child", reader, str(store)))
     return results
 
 

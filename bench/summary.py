@@ -24,13 +24,12 @@ import argparse
 import json
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench import child_result
 from bench.read import peak_gb
 
 MILLION = 1_000_000
@@ -94,13 +93,7 @@ def main() -> None:
         results: dict[str, list[dict[str, Any]]] = {run: [] for run in RUNS}
         for _ in range(args.rounds):
             for run in RUNS:
-                out = subprocess.run(
-                    [sys.executable, "-m", "bench.summary", "--child", run, str(folder)],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                )
-                results[run].append(json.loads(out.stdout.strip().splitlines()[-1]))
+                results[run].append(child_result("bench.summary", "--child", run, str(folder)))
         head = f"{'seconds':>8s} {'peak GB':>8s} {'rows':>5s} {'events':>10s}"
         print(f"\n{'failure_summary':16s} {head}")
         for run, got in results.items():

@@ -31,7 +31,7 @@ from provlytics.parquet import (
     write_manifest,
 )
 from provlytics.scan import Columns, Filters
-from provlytics.store import LOCK_TIMEOUT, StoreWriter, is_store, read_store, summary
+from provlytics.store import LOCK, LOCK_TIMEOUT, StoreWriter, is_store, read_store, summary
 from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import TimeBound
 
@@ -46,6 +46,7 @@ class StoreDatasetWriter:
         if self.root.exists() and not self.root.is_dir():
             raise ProvlyticsError(f"{printable(self.root)} is a file; give a folder for the store")
         _refuse_other_version(self.root)
+        self._created = not self.root.exists()
         try:
             private_dirs(self.root)
         except OSError as exc:
@@ -89,8 +90,22 @@ class StoreDatasetWriter:
             self._store.abort()
 
     def abort(self) -> None:
-        """Drop what was staged; the store stays as it was."""
+        """Drop what was staged; the store stays as it was, and a folder this writer created
+        is removed if it holds nothing but the lock file and empty folders."""
         self._store.abort()
+        if self._created:
+            _remove_unused(self.root)
+
+
+def _remove_unused(folder: Path) -> None:
+    """Remove a folder a failed load created, if it holds nothing but the store's lock file and
+    empty folders (another writer's files are never touched)."""
+    entries = sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True)
+    if any(p.is_file() and p.name != LOCK for p in entries):
+        return
+    for entry in entries:
+        entry.unlink() if entry.is_file() else entry.rmdir()
+    folder.rmdir()
 
 
 def _owner_only(root: Path) -> None:

@@ -30,7 +30,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from provlytics.errors import ConfigError, InputError
-from provlytics.manifest_sources import printable, relative_sources
+from provlytics.manifest_sources import printable
 from provlytics.normalize.batch import PageTables
 from provlytics.order import in_order
 from provlytics.owner_only import private_dirs, private_file
@@ -188,28 +188,6 @@ class DatasetWriter:
         merged = new if old is None else pa.concat_tables([old, new])
         merged = merged.take(last_rows(merged, KEYS["job_status"]))
         _replace_partition(folder, sort_table("job_status", merged))
-
-
-def write_dataset(frames: ProvisioningFrames, path: str | Path) -> Path:
-    """Write (or merge) in-memory frames into a dataset folder; returns the folder.
-
-    Pseudonymized frames record what was replaced under `pseudonymized` in the manifest.
-    """
-    writer = DatasetWriter(path)
-    try:
-        writer.write_frames(frames)
-    except BaseException:
-        writer.abort()
-        raise
-    info = {
-        "sources": relative_sources(frames.sources),
-        "records_read": frames.records_read,
-        "records_rejected": len(frames.rejected),
-    }
-    if frames.pseudonymized:
-        info["pseudonymized"] = frames.pseudonymized
-    writer.commit(info)
-    return Path(path)
 
 
 def _refuse_mix(root: Path, pseudonymized: dict[str, Any] | None) -> None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _time_form(param: click.Parameter, value: str | None) -> str | None:
+def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """`value` if it is a time bound `filter_frames` reads; else a usage error (exit 2)
     before any input is read."""
     if value is not None:
@@ -43,12 +43,12 @@ def _time_form(param: click.Parameter, value: str | None) -> str | None:
 )
 @click.option(
     "--since",
-    callback=lambda ctx, param, value: _time_form(param, value),
+    callback=_time_form,
     help='First time included: "2026-11-18", "7d" (before the newest event).',
 )
 @click.option(
     "--until",
-    callback=lambda ctx, param, value: _time_form(param, value),
+    callback=_time_form,
     help="Time excluded from there on (same forms as --since).",
 )
 @click.option("--job", "jobs", multiple=True, metavar="JOB_ID", help="Only this job (repeatable).")

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 from provlytics.datasets import dataset_writer
 from provlytics.errors import ConfigError
 from provlytics.normalize.batch import OnError
-from provlytics.pipeline.files import commit_load
+from provlytics.pipeline.files import Paths, commit_load
 from provlytics.pipeline.partitions import (
     BYTES_PER_PARTITION,
     FILES_PER_PARTITION,
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Paths = str | Path | Iterable[str | Path]
 IN_FLIGHT_PER_THREAD = 2  # partitions submitted ahead per worker thread of the cluster
 
 

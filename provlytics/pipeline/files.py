@@ -20,7 +20,7 @@ from provlytics.pipeline.route import NormalizedPage
 from provlytics.pipeline.workers import normalized_pages
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.files import FileTask, file_tasks
-from provlytics.store import LOCK, LOCK_TIMEOUT
+from provlytics.store import LOCK_TIMEOUT
 from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,6 @@ def load_to_parquet(
     `StoreBusyError`. Returns the manifest.
     """
     tasks = file_tasks(paths)  # nothing to read: an error before the dataset folder is made
-    fresh = not Path(out).exists()
     writer = dataset_writer(out, lock_timeout=lock_timeout)
     sources: dict[str, None] = {}
     records = rejected = 0
@@ -97,8 +96,6 @@ def load_to_parquet(
             )
     except BaseException:
         writer.abort()
-        if fresh:
-            _remove_unused(Path(out))
         raise
     return commit_load(writer, sources, records, rejected)
 
@@ -142,14 +139,3 @@ def commit_load(
     manifest_path = writer.commit(info)
     logger.info("wrote %s", manifest_path)
     return read_manifest(manifest_path.parent)
-
-
-def _remove_unused(folder: Path) -> None:
-    """Remove a folder this load created, if it holds nothing but the store's lock file and
-    empty folders (another writer's files are never touched)."""
-    entries = sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True)
-    if any(p.is_file() and p.name != LOCK for p in entries):
-        return
-    for entry in entries:
-        entry.unlink() if entry.is_file() else entry.rmdir()
-    folder.rmdir()
