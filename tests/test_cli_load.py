@@ -179,7 +179,11 @@ def test_every_registered_command_has_a_help_text():
 @pytest.mark.parametrize(
     ("collect", "message"),
     [
-        ([], "record 0: not a provisioning record in any known shape (its fields: a)"),
+        (
+            [],
+            "in: no provisioning data: 2 files, none holds provisioning records "
+            "(first: other.json: record 0, its fields: a)",
+        ),
         (
             ["--collect-errors"],
             "other.json, package.json: no provisioning data: every record and file read was "
@@ -194,7 +198,7 @@ def test_only_unrelated_json_writes_nothing_with_or_without_collect(runner, coll
         Path("in/other.json").write_text('{"a": 1}', encoding="utf-8")
         result = runner.invoke(main, ["load", "in", "--out", "store", *collect])
         assert result.exit_code == 1, result.output
-        assert message in result.output
+        assert result.output == f"Error: {message}\n"
         assert not Path("store").exists()  # not even the lock file of a store never written
 
 
@@ -202,3 +206,72 @@ def test_a_usage_error_is_one_line_with_exit_code_2(runner):
     result = runner.invoke(main, ["load", "--bogus"])
     assert result.exit_code == 2
     assert result.output == "Error: No such option '--bogus'. Did you mean '--out'?\n"
+
+
+def unrelated_folder(folder: Path) -> None:
+    """package.json, other.json and a JSON lines file: three files of no provisioning data."""
+    p.write_json(folder / "package.json", {"name": "x", "version": "1"})
+    p.write_json(folder / "other.json", [{"b": 1, "a": 2}])
+    p.write_lines(folder / "notes.jsonl", [{"note": "hi"}, {"note": "again"}])
+
+
+NO_DATA = (
+    "no provisioning data: 3 files, none holds provisioning records "
+    "(first: notes.jsonl:1: record 0, its fields: note)"
+)
+
+
+def test_a_folder_of_unrelated_json_has_no_provisioning_data(runner, tmp_path):
+    unrelated_folder(tmp_path / "in")
+    with pytest.raises(pv.UnknownDialectError) as caught:
+        pv.load(tmp_path / "in")
+    assert str(caught.value) == f"{tmp_path / 'in'}: {NO_DATA}"
+    assert str(caught.value.__cause__) == (  # the record the load stopped at
+        f"{tmp_path / 'in' / 'notes.jsonl'}:1: record 0: not a provisioning record in any "
+        "known shape (its fields: note)"
+    )
+    with runner.isolated_filesystem():
+        unrelated_folder(Path("in"))
+        result = runner.invoke(main, ["load", "in", "--out", "store"])
+        assert (result.exit_code, result.output) == (1, f"Error: in: {NO_DATA}\n")
+        assert not Path("store").exists()
+
+
+def test_worker_processes_say_the_same(tmp_path):
+    unrelated_folder(tmp_path)
+    with pytest.raises(pv.UnknownDialectError, match=r": no provisioning data: 3 files,"):
+        pv.load(tmp_path, workers=2)
+
+
+def test_an_unrelated_file_among_provisioning_files_is_named(runner):
+    with runner.isolated_filesystem():
+        write_good("in/page.json")
+        p.write_lines(Path("in/live.ndjson"), [p.v1_live_scim_group()])
+        p.write_json(Path("in/another.json"), {"name": "x"})
+        result = runner.invoke(main, ["load", "in", "--out", "store"])
+        assert (result.exit_code, result.output) == (
+            1,
+            "Error: in/another.json: record 0: not a provisioning record in any known shape "
+            "(its fields: name)\n",
+        )
+        assert not Path("store").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("z.json", '{"value": [{"id": '),  # a truncated file: maybe provisioning data
+        ("z.json", json.dumps(p.graph_page({"activityDateTime": "yesterday"}))),  # a bad time
+        ("z.json", json.dumps(p.job_list(p.job_created_aws()))),  # jobs
+    ],
+)
+def test_anything_but_unknown_records_keeps_the_first_error(runner, name, content):
+    with runner.isolated_filesystem():
+        p.write_json(Path("in/a.json"), {"name": "x"})
+        Path("in", name).write_text(content, encoding="utf-8")
+        result = runner.invoke(main, ["load", "in", "--out", "store"])
+        assert (result.exit_code, result.output) == (
+            1,
+            "Error: in/a.json: record 0: not a provisioning record in any known shape "
+            "(its fields: name)\n",
+        )

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from provlytics.datasets import dataset_writer
-from provlytics.errors import InputError
+from provlytics.errors import InputError, UnknownDialectError
 from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables
 from provlytics.parquet import read_manifest
-from provlytics.pipeline import route
+from provlytics.pipeline import no_data, route
 from provlytics.pipeline.route import NormalizedPage
 from provlytics.pipeline.workers import normalized_pages
 from provlytics.progress import paused_gc, progress_bar
@@ -105,9 +105,13 @@ def _normalized_pages(
 ) -> Iterator[NormalizedPage]:
     disable = None if progress is None else not progress
     with paused_gc(), progress_bar("Loading", disable=disable) as bar:
-        for page in normalized_pages(tasks, on_error, _worker_count(tasks, workers)):
-            bar.update(page.records)
-            yield page
+        try:
+            for page in normalized_pages(tasks, on_error, _worker_count(tasks, workers)):
+                bar.update(page.records)
+                yield page
+        except UnknownDialectError as error:  # no provisioning data at all, or a stray file?
+            no_data.raise_if_none(tasks, error)
+            raise
 
 
 def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
