@@ -9,11 +9,13 @@ reported: the median and the fastest wall time, and the median above `python -c 
 - `python -c pass` and `python -c "import click"`: the floor (the interpreter, and the CLI's
   one dependency).
 - `import provlytics`: the package, whose public names are imported when first used.
-- `provlytics --help`, `provlytics load --help`: the installed console script.
+- `provlytics --help` and every command's `--help`: the installed console script.
 - eager `--help`: the same `--help` after importing every command module and every library
   module the commands use, as the CLI did before its commands were imported lazily.
+- `fetch --help` with msal and requests: as the Graph commands' `--help` did before their
+  options came from `provlytics.graph.settings` (the Graph wing's names imported eagerly).
 
-The target (issue 14): `provlytics --help` under 0.3 s.
+The target (issue 14): `provlytics --help` under 0.3 s; here every command's `--help` too.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-TARGET = 0.3  # seconds, `provlytics --help`
+from provlytics.cli import _COMMANDS
+
+TARGET = 0.3  # seconds, `provlytics --help` (and each command's)
 
 # what the commands import when they run (before: at startup, through the command modules)
 _EAGER = (
@@ -60,13 +64,16 @@ def commands() -> dict[str, list[str]]:
         raise SystemExit(f"{script} not found: install the package first (make setup)")
     python = sys.executable
     eager = f"import {', '.join(_EAGER)}; from provlytics.cli import main; main()"
+    graph = "import provlytics.graph.auth, provlytics.graph.client; from provlytics.cli import main"
+    helps = {f"provlytics {name} --help": [str(script), name, "--help"] for name in _COMMANDS}
     return {
         "python -c pass": [python, "-c", "pass"],
         'python -c "import click"': [python, "-c", "import click"],
         'python -c "import provlytics"': [python, "-c", "import provlytics"],
         "provlytics --help": [str(script), "--help"],
-        "provlytics load --help": [str(script), "load", "--help"],
+        **helps,
         "eager --help (as before)": [python, "-c", eager, "--help"],
+        "fetch --help, msal+requests": [python, "-c", f"{graph}; main()", "fetch", "--help"],
     }
 
 
@@ -98,9 +105,11 @@ def report(times: dict[str, list[float]]) -> None:
     for name, values in times.items():
         median = statistics.median(values)
         print(f"{name:<30}{median:>10.3f}{min(values):>11.3f}{median - floor:>12.3f}")
-    helped = statistics.median(times["provlytics --help"])
-    verdict = "met" if helped < TARGET else "NOT met"
-    print(f"\ntarget: provlytics --help < {TARGET} s: {verdict} ({helped:.3f} s)")
+    helps = {name: statistics.median(v) for name, v in times.items() if name.startswith("prov")}
+    slowest = max(helps, key=helps.__getitem__)
+    verdict = "met" if helps[slowest] < TARGET else "NOT met"
+    print(f"\ntarget: every provlytics ... --help < {TARGET} s: {verdict} ", end="")
+    print(f"(slowest: {slowest}, {helps[slowest]:.3f} s)")
 
 
 def main(argv: list[str] | None = None) -> None:

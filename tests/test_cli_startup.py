@@ -33,16 +33,42 @@ def _run(*args: str) -> str:
 
 @pytest.mark.parametrize(
     "args",
-    [("--help",), ("--version",), ("load", "--help"), ("demo", "--help"), ("report", "--help")],
+    [("--help",), ("--version",), *[(name, "--help") for name in sorted(_COMMANDS)]],
 )
 def test_help_imports_no_heavy_library(args: tuple[str, ...]) -> None:
+    # the Graph commands' credential options come from provlytics.graph.settings, not auth
     assert _heavy_after(_run(*args)) == []
 
 
-@pytest.mark.parametrize("command", ["fetch", "jobs", "on-demand", "rules"])
-def test_graph_commands_help_imports_no_data_library(command: str) -> None:
-    # their credential options come from provlytics.graph.auth (msal and requests)
-    assert _heavy_after(_run(command, "--help"), DATA) == []
+def test_the_light_graph_modules_import_neither_msal_nor_requests() -> None:
+    code = "import provlytics.graph, provlytics.graph.odata, provlytics.graph.settings"
+    assert _heavy_after(code) == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from provlytics.graph import GraphClient",
+        "from provlytics.graph.session import GraphSession",
+        "import provlytics as pv; pv.StaticToken",
+        "from provlytics.graph.auth import DeviceCode",
+    ],
+)
+def test_the_log_redaction_is_on_once_msal_and_requests_are_imported(code: str) -> None:
+    # every logger of urllib3 and msal that exists then filters its records (placeholders
+    # of loggers not created are not loggers)
+    check = (
+        "import logging\nfrom provlytics.redact import RedactingFilter\n"
+        "loggers = [g for n, g in logging.root.manager.loggerDict.items()\n"
+        "           if n.split('.')[0] in ('urllib3', 'msal') and isinstance(g, logging.Logger)]\n"
+        "bare = [g.name for g in loggers if not any(isinstance(f, RedactingFilter)"
+        " for f in g.filters)]\n"
+        "print(len(loggers) > 5, bare)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{check}"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "True []"
 
 
 def test_importing_the_package_imports_no_heavy_library() -> None:

@@ -1,7 +1,7 @@
 """`provlytics fetch`: provisioning logs from Microsoft Graph into a Parquet dataset.
 
 Credentials come from the environment (`GraphClient.from_env`); each has an option of the same
-meaning (`provlytics.graph.auth.ENV_SETTINGS`) that simply overrides its variable.
+meaning (`provlytics.graph.settings.ENV_SETTINGS`) that simply overrides its variable.
 """
 
 from __future__ import annotations

@@ -1,21 +1,24 @@
 """Graph options shared by the CLI commands that talk to a tenant.
 
-The options listed in `provlytics.graph.auth.ENV_SETTINGS` (`--token`, `--tenant-id`, ...) and
-`--graph-url`/`--graph-version` set the same environment variables for this run, and
-`GraphClient.from_env()` does the rest: the CLI adds no logic of its own.
+The options listed in `provlytics.graph.settings.ENV_SETTINGS` (`--token`, `--tenant-id`, ...)
+and `--graph-url`/`--graph-version` set the same environment variables for this run, and
+`GraphClient.from_env()` does the rest: the CLI adds no logic of its own. The client (msal,
+requests) is imported when a command builds it, not for `--help`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from provlytics.errors import GraphError
-from provlytics.graph.auth import ENV_SETTINGS
-from provlytics.graph.client import GraphClient
+from provlytics.graph.settings import ENV_SETTINGS
+
+if TYPE_CHECKING:
+    from provlytics.graph.client import GraphClient
 
 _GRAPH_SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("PROVLYTICS_GRAPH_URL", "--graph-url", "the Graph service root (default graph.microsoft.com)"),
@@ -47,6 +50,8 @@ def graph_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def client_from_options(kwargs: dict[str, Any]) -> GraphClient:
     """Take the Graph options out of a command's keyword arguments and build the client."""
+    from provlytics.graph.client import GraphClient
+
     env = dict(os.environ)
     for env_name, flag, _text in _SETTINGS:
         value = kwargs.pop(_option_name(flag), None)

@@ -18,28 +18,19 @@ import msal
 import requests
 
 from provlytics.errors import AuthError, ConfigError
+from provlytics.graph.settings import ENV_SETTINGS as ENV_SETTINGS  # kept importable here
 from provlytics.graph.token_cache import TokenCacheFile
+from provlytics.redact import install_log_redaction
+
+# msal and urllib3 (under requests) are imported by now, and every path to a token, and to a
+# request that carries one, imports this module: keep device codes and skiptokens out of
+# their DEBUG logs from here on
+install_log_redaction()
 
 logger = logging.getLogger(__name__)
 
 GRAPH_SCOPES: tuple[str, ...] = ("https://graph.microsoft.com/.default",)
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
-
-# (environment variable, CLI option, what it holds): the one list the CLI and the messages use.
-ENV_SETTINGS: tuple[tuple[str, str, str], ...] = (
-    ("PROVLYTICS_TOKEN", "--token", "a bearer token, e.g. copied from Graph Explorer"),
-    ("AZURE_TENANT_ID", "--tenant-id", "the directory (tenant) id"),
-    ("AZURE_CLIENT_ID", "--client-id", "the application (client) id"),
-    ("AZURE_CLIENT_SECRET", "--client-secret", "a client secret of that application"),
-    (
-        "AZURE_CLIENT_CERTIFICATE_PATH",
-        "--certificate-path",
-        "a PEM file with the certificate and its private key",
-    ),
-    ("AZURE_CLIENT_CERTIFICATE_PASSWORD", "--certificate-password", "the PEM's passphrase"),
-    ("AZURE_AUTHORITY_HOST", "--authority-host", "the login host (national clouds)"),
-    ("PROVLYTICS_TOKEN_CACHE", "--token-cache", "a file for msal's token cache"),
-)
 
 
 class Credential(Protocol):
