@@ -17,10 +17,11 @@ BODY = b'{"value": [], "padding": "' + b"x" * 200 + b'"}'
 
 
 class TricklingServer:
-    """A raw socket server: prompt headers, then the body one byte every `interval` seconds."""
+    """A raw socket server: prompt headers, then the body one byte every `interval` seconds
+    (with `headers`, the status line and headers one byte at a time, then the body at once)."""
 
-    def __init__(self, interval: float, *, stall: bool = False) -> None:
-        self.interval, self.stall = interval, stall
+    def __init__(self, interval: float, *, stall: bool = False, headers: bool = False) -> None:
+        self.interval, self.stall, self.headers = interval, stall, headers
         self.requests: list[bytes] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.2)
@@ -40,14 +41,24 @@ class TricklingServer:
     def _answer(self, conn: socket.socket) -> None:
         self.requests.append(conn.recv(65536))
         head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(BODY)}"
+        head_bytes = head.encode() + b"\r\n\r\n"
         try:
-            conn.sendall(head.encode() + b"\r\n\r\n")
-            for byte in BODY:
-                if self.stopped.wait(self.interval if not self.stall else 5.0):
-                    return
-                conn.sendall(bytes([byte]))
+            if self.headers:
+                if self._trickle(conn, head_bytes):
+                    conn.sendall(BODY)
+            else:
+                conn.sendall(head_bytes)
+                self._trickle(conn, BODY)
         except OSError:
             return  # the client hung up: that is the point
+
+    def _trickle(self, conn: socket.socket, data: bytes) -> bool:
+        """Send `data` a byte at a time; False if the server was stopped first."""
+        for byte in data:
+            if self.stopped.wait(self.interval if not self.stall else 5.0):
+                return False
+            conn.sendall(bytes([byte]))
+        return True
 
     def __enter__(self) -> TricklingServer:
         self.thread.start()
@@ -83,6 +94,40 @@ def test_a_trickling_body_ends_at_the_deadline(trickle: TricklingServer, clock: 
     assert TOKEN not in str(caught.value)
     assert len(trickle.requests) == 1
     assert trickle.requests[0].startswith(b"GET /v1.0/auditLogs/provisioning HTTP/1.1")
+
+
+def test_trickling_headers_end_at_the_deadline(clock: FakeClock) -> None:
+    # 80 bytes of status line and headers, one every 0.2 s: 16 s without a total deadline
+    started = time.monotonic()
+    with TricklingServer(0.2, headers=True) as server:
+        with (
+            make_client(server.port, clock, timeout=1.0, max_attempts=1) as client,
+            pytest.raises(GraphError) as caught,
+        ):
+            client.get_json("auditLogs/provisioning")
+        elapsed = time.monotonic() - started
+    assert str(caught.value) == (
+        "HTTP 0 DeadlineExceeded: the response was not complete within the 1 s deadline "
+        "(timeout=); its status line and headers had not arrived; no response after 1 "
+        f"attempt(s) [http://127.0.0.1:{server.port}/v1.0/auditLogs/provisioning]"
+    )
+    assert 0.9 <= elapsed < 2.0
+    assert TOKEN not in repr(caught.value) and TOKEN not in str(caught.value.__cause__)
+    assert len(server.requests) == 1
+    # the exchange left behind ends once the server stops sending (closed with it)
+    for thread in threading.enumerate():
+        if thread.name == "provlytics-graph-send":
+            thread.join(5)
+            assert not thread.is_alive()
+
+
+def test_headers_trickling_within_the_deadline_are_read(clock: FakeClock) -> None:
+    with (
+        TricklingServer(0.001, headers=True) as server,
+        make_client(server.port, clock, timeout=5) as client,
+    ):
+        body = client.get_json("auditLogs/provisioning")
+    assert body["value"] == [] and len(body["padding"]) == 200
 
 
 def test_a_deadline_is_retried_like_a_timeout_for_get(

@@ -1,11 +1,17 @@
 """One HTTP exchange under a total deadline: connecting, the headers and the whole body.
 
 `requests`' `timeout=` bounds each socket operation, so a server that trickles a byte now and
-then keeps a response alive for ever. Here the request is sent with `stream=True` and the body
-read in pieces (`read1`: whatever one receive brings), with the socket's timeout set to the time
-left before each piece and the monotonic deadline checked after it. Connecting and reading the
-headers are bounded by the time left when the request is sent (urllib3 sets that timeout once,
-before the status line is read).
+then keeps a response alive for ever, in its headers as in its body. Here:
+
+- the request is sent, and its status line and headers read, in a thread of its own
+  (`_Exchange`), which the caller waits for until the deadline and then leaves: a server
+  trickling its headers no longer holds the call. The exchange left behind ends when the
+  server stops sending, or is silent for `timeout` seconds (requests' own bound on each
+  receive); its response, if it ever comes, is closed at once. (urllib3 gives no hold on the
+  socket of a connection before its headers are read, so it cannot be cut off from outside.)
+- the body is read in the caller's thread, with `stream=True`, in pieces (`read1`: whatever
+  one receive brings), with the socket's timeout set to the time left before each piece and
+  the monotonic deadline checked after it.
 
 The deadline runs on the real monotonic clock, never on an injected test clock: it is about
 sockets, which only real time moves.
@@ -14,6 +20,7 @@ sockets, which only real time moves.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -44,14 +51,22 @@ def send_within(
         settings: `proxies`, `verify` and `cert` for `session.send` (its `stream` is ignored).
 
     Raises:
-        DeadlineExceeded: the body was not complete within `seconds`.
+        DeadlineExceeded: the headers or the body were not complete within `seconds`.
         requests.RequestException: connection, TLS and protocol errors, as `requests` raises.
     """
     deadline = clock() + seconds
     options = {key: value for key, value in settings.items() if key != "stream"}
-    response = session.send(
-        prepared, timeout=seconds, allow_redirects=False, stream=True, **options
+    exchange = _Exchange(
+        lambda: session.send(
+            prepared, timeout=seconds, allow_redirects=False, stream=True, **options
+        )
     )
+    response = exchange.response(max(deadline - clock(), 0.0))
+    if response is None:
+        raise DeadlineExceeded(
+            f"the response was not complete within the {seconds:g} s deadline (timeout=); "
+            "its status line and headers had not arrived"
+        )
     try:
         response._content = read_body(response, deadline, seconds=seconds, clock=clock)
     except BaseException:
@@ -110,3 +125,52 @@ def _exceeded(seconds: float, received: int) -> DeadlineExceeded:
         f"the response was not complete within the {seconds:g} s deadline (timeout=); "
         f"{received} bytes of the body had arrived"
     )
+
+
+class _Exchange:
+    """`send()` (a `session.send` that returns once the headers are read) run in a daemon
+    thread, so that the caller can stop waiting for it.
+
+    A response that arrives after the caller stopped waiting is closed by that thread."""
+
+    def __init__(self, send: Callable[[], requests.Response]) -> None:
+        self._send = send
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._left = False
+        self._response: requests.Response | None = None
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, name="provlytics-graph-send", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            response = self._send()
+        except BaseException as exc:  # handed to the caller, who raises it
+            self._error = exc
+        else:
+            with self._lock:
+                if self._left:
+                    logger.debug("closing a response whose headers came after the deadline")
+                    response.close()
+                    return
+                self._response = response
+        finally:
+            self._done.set()
+
+    def response(self, seconds: float) -> requests.Response | None:
+        """The response once its headers are read, or None if that takes over `seconds`
+        (the exchange is then left to end by itself).
+
+        Raises:
+            requests.RequestException: what `send` raised.
+        """
+        try:
+            self._done.wait(seconds)
+        finally:  # also when the wait is interrupted (Ctrl-C)
+            with self._lock:
+                self._left = self._response is None and self._error is None
+        if self._left:
+            return None
+        if self._error is not None:
+            raise self._error
+        return self._response
