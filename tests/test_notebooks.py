@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
+import provlytics as pv
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 CREDENTIALS = ("PROVLYTICS_TOKEN", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET")
@@ -68,9 +70,14 @@ def test_quickstart_loads_every_dialect_and_skips_the_tenant_without_credentials
 def test_failure_investigation_finds_the_duplicates_and_one_user():
     assert printed("02-failure-investigation") == [
         "DuplicateTargetEntries: 35 events (status: both)\n"
-        "11 identities, failing steps: ['EntryImport', 'EntrySynchronizationAdd']\n",
+        "19 identities (11 distinct UPNs), failing steps: ['EntryImport', "
+        "'EntrySynchronizationAdd']\n",
         "hanako.sato@corp.contoso.com: 14 events, 53 steps, 62 attribute changes\n",
     ]
+    # the notebook's identities are failure_summary's
+    summary = pv.analysis.failure_summary(pv.load(ROOT / "data" / "samples"), by=["error_code"])
+    row = summary[summary["error_code"] == "DuplicateTargetEntries"]
+    assert row[["events", "identities"]].to_numpy().tolist() == [[35, 19]]
     report = ROOT / "report" / "notebooks" / "02-failure-investigation"
     assert len(pd.read_parquet(report / "events.parquet")) == 35
 
