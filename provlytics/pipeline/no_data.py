@@ -31,8 +31,9 @@ MAX_FIELDS = 12  # of the first record, named in the message (as `detect_dialect
 
 def raise_if_none(tasks: Sequence[FileTask], error: UnknownDialectError) -> None:
     """Raise the "no provisioning data" error, from `error` (the first record of an unknown
-    shape a load met, in file order), when no file of `tasks` holds a provisioning record;
-    return otherwise (the caller raises `error`).
+    shape a load met, in file order), when `tasks` are several files and none holds a
+    provisioning record; return otherwise (the caller raises `error`: for one file, it says
+    the same of that file's first record).
 
     No provisioning data means: every file could be read and each of its records matches no
     known shape (`detect_dialect`). A file that cannot be read, a record of a known shape
@@ -41,10 +42,12 @@ def raise_if_none(tasks: Sequence[FileTask], error: UnknownDialectError) -> None
     second read, on this error's path only.
 
     Raises:
-        UnknownDialectError: naming the files' folder (the file, if one), how many files,
-            and the first record and its fields, e.g. `in: no provisioning data: 2 files,
-            none holds provisioning records (first: other.json: record 0, its fields: a)`.
+        UnknownDialectError: naming the files' common folder, how many files, and the first
+            record and its fields, e.g. `in: no provisioning data: 2 files, none holds
+            provisioning records (first: other.json: record 0, its fields: a)`.
     """
+    if len(tasks) < 2:
+        return
     first: Reject | None = None
     for task in tasks:
         for page in file_tables(task, "collect"):
@@ -63,32 +66,30 @@ def _unknown_only(tables: PageTables | Any) -> bool:
 
 
 def _unknown_shape(reject: Reject) -> bool:
-    """Whether a rejected record is a JSON object of no known shape (not an unreadable file or
-    line, nor a known record rejected for one of its values)."""
+    """Whether a record was rejected for being of no known shape: `detect_dialect` refuses it
+    for the very reason the reject gives (not an unreadable file or line, nor a record of a
+    known shape rejected for one of its values)."""
     try:
         record = orjson.loads(reject.record)
     except orjson.JSONDecodeError:
         return False  # a file-level reject (no record), a line that is not JSON
     try:
         detect_dialect(record)
-    except UnknownDialectError:
-        return True
+    except UnknownDialectError as exc:
+        return exc.reason == reject.reason
     except InputError:
         return False
     return False
 
 
 def _no_data(tasks: Sequence[FileTask], first: Reject) -> UnknownDialectError:
-    names = [task.file.name for task in tasks]
     folder = _common_folder([str(task.file.path) for task in tasks])
-    where = names[0] if len(names) == 1 else folder
     shown = first.origin.removeprefix(folder + os.sep) if folder else first.origin
     record = orjson.loads(first.record)
     fields = ", ".join(sorted(map(str, record))[:MAX_FIELDS])
-    count = f"{len(names)} file" + ("" if len(names) == 1 else "s")
     return UnknownDialectError(
-        where,
-        f"no provisioning data: {count}, none holds provisioning records "
+        folder or None,
+        f"no provisioning data: {len(tasks)} files, none holds provisioning records "
         f"(first: {shown}, its fields: {fields or 'none'})",
     )
 
