@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.fetch
 	$(BIN)/python -m bench.analysis
 	$(BIN)/python -m bench.startup
+	$(BIN)/python -m bench.deadline
 
 samples: $(STAMP)
 	$(BIN)/python -m provlytics.synthetic data/samples
