@@ -22,6 +22,7 @@ from provlytics.analysis._common import (
     empty,
     group_codes,
     identity,
+    on_path,
     table,
 )
 
@@ -108,6 +109,7 @@ def _objects(frames) -> _Objects:
     return _Objects(events, rows, obj, last, failed, code)
 
 
+@on_path
 def retry_storms(frames, min_cycles: int = 3) -> pd.DataFrame:
     """The same object failing with the same error code in `min_cycles` cycles or more.
 
@@ -160,6 +162,7 @@ def _distinct(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
     return np.bincount(distinct // (values.max() + 1), minlength=groups).astype(np.int64)
 
 
+@on_path
 def recovery(frames) -> pd.DataFrame:
     """Per (job, object) that ever failed: its first failure and first success after it.
 
