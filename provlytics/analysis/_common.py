@@ -22,7 +22,7 @@ import pyarrow.dataset as ds
 
 from provlytics.analysis.path_tables import PathTables
 from provlytics.errors import ConfigError, InputError
-from provlytics.schema import SCHEMAS
+from provlytics.schema import SCHEMAS, TIME_COLUMNS
 from provlytics.timebounds import span
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,17 @@ def columns_of(frames: Any, name: str) -> list[str]:
     if isinstance(frames, PathTables):
         return frames.columns(name)
     return list(table(frames, name).columns)
+
+
+def time_span(frames: Any, name: str) -> tuple[Any, Any]:
+    """The earliest and latest time of table `name` (its `TIME_COLUMNS` column; None, None
+    when it has none); a `PathTables` scans the column batch by batch, never holding it."""
+    column = TIME_COLUMNS[name]
+    if isinstance(frames, PathTables):
+        low, high = frames.span(name, column)
+        return (None, None) if low is None else (pd.Timestamp(low), pd.Timestamp(high))
+    times = table(frames, name, (column,))[column].dropna()
+    return (times.min(), times.max()) if len(times) else (None, None)
 
 
 Helper = TypeVar("Helper", bound=Callable[..., Any])

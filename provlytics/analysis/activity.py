@@ -32,6 +32,7 @@ from provlytics.analysis._common import (
     largest_first,
     on_path,
     table,
+    time_span,
     typed,
 )
 
@@ -78,7 +79,8 @@ def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
     four counts but not of `events`).
 
     Args:
-        frames: `ProvisioningFrames` (schema version 2).
+        frames: `ProvisioningFrames` (schema version 2), or a store or snapshot path (then
+            only `events.event_id` and `by`, and `steps.event_id, step_type, status` are read).
         by: an `events` column to split by (default `job_id`), or None.
 
     Returns:
@@ -192,7 +194,9 @@ def timeline(
     """Failed (or warned) events per time bin, split by a column, in long form.
 
     Args:
-        frames: `ProvisioningFrames` (schema version 2).
+        frames: `ProvisioningFrames` (schema version 2), or a store or snapshot path (then
+            only `errors.status, activity_time` and `by` are read, and `events.activity_time`
+            is scanned batch by batch for its first and last time).
         freq: bin width, a pandas frequency ("1h", "15min", "1d").
         by: an `errors` column to split by (default `error_code`), or None.
         status: "failure" (default), "warning" or "both".
@@ -214,13 +218,16 @@ def timeline(
     reads = ["status", "activity_time", *keys]
     errors = table(frames, "errors", ("status", "activity_time"), reads=reads, ordered=False)
     rows = by_status(errors, status)
-    times = table(frames, "events", ("activity_time",), ordered=False)["activity_time"]
-    times = pd.concat([times, errors["activity_time"]]).dropna()
-    if rows.empty or times.empty:
+    first, last = time_span(frames, "events")  # the bins span every event and error
+    logged = errors["activity_time"].dropna()
+    if len(logged):
+        first = logged.min() if first is None else min(first, logged.min())
+        last = logged.max() if last is None else max(last, logged.max())
+    if rows.empty or first is None:
         return empty(columns)
     when = bins(rows["activity_time"], freq).rename("time")
     counts = rows.groupby([when, *[rows[k] for k in keys]], dropna=False).size()
-    every = bin_range(times.min(), times.max(), freq)
+    every = bin_range(first, last, freq)
     if keys:
         values = counts.index.get_level_values(1).unique()
         index = pd.MultiIndex.from_product([every, values], names=["time", by])

@@ -65,7 +65,8 @@ def attribute_changes(frames, attribute: str | None = None) -> pd.DataFrame:
     `EntryImportByJoiningProperty`), keys compared case-insensitively.
 
     Args:
-        frames: the tables.
+        frames: the tables, or a store or snapshot path (then only the columns used of
+            events, modified_properties and steps are read).
         attribute: keep only this attribute (case-insensitive); None keeps all.
 
     Returns:

@@ -110,6 +110,9 @@ def conflicts(frames: Any) -> pd.DataFrame:
     object's attributes there), then import steps, then the event's modified property of
     that name (new value). Whatever is not found stays null.
 
+    `frames` may be a store or snapshot path: then the errors columns used, the steps and
+    properties of the cases' events and the properties' names are read.
+
     Returns:
         One row per (kind, error_code, target_system_name, identity, matching_attribute,
         matching_value), identity being `source_id`, else `reportable_identifier`, else

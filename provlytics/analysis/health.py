@@ -219,7 +219,8 @@ def alerts(
       Entra disables the job).
 
     Args:
-        frames: the tables.
+        frames: the tables, or a store or snapshot path (then only the events columns used
+            and job_status are read).
         window: window length, a pandas Timedelta or its text ("1d", "6h").
         now: end of the last window: an ISO date/time (UTC when naive), datetime or Timestamp;
             default the newest event (else the newest job snapshot).

@@ -196,6 +196,8 @@ def identity_history(frames, who: str) -> IdentityHistory:
     `who` is compared case-insensitively, as a whole value, with the events' `source_id`,
     `target_id`, `source_name`, `target_name` and `reportable_identifier` (object id, display
     name or UPN). A value that matches nothing gives empty tables and a logged warning.
+    `frames` may be a store or snapshot path: then only that identity's events (the match
+    pushed into the Parquet scan) and their steps, properties and errors are read.
 
     Example:
         >>> h = pv.analysis.identity_history(frames, "Alice@Contoso.com")

@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -26,6 +27,8 @@ from provlytics.schema import KEYS, SCHEMAS, TIME_COLUMNS
 from provlytics.tables import CHILD_TABLES, ProvisioningFrames
 
 logger = logging.getLogger(__name__)
+
+_POOL = pa.system_memory_pool()  # batches go back to the system once freed (see scan.py)
 
 
 class PathTables:
@@ -80,6 +83,21 @@ class PathTables:
         if where is None:
             self._read[key] = frame
         return frame
+
+    def span(self, name: str, column: str) -> tuple[Any, Any]:
+        """The smallest and largest non-null value of one column (None, None when it has
+        none), from a scan batch by batch: memory of a batch, not of the column."""
+        source = self._sources.get(name)
+        if source is None or column not in source.schema.names:
+            return None, None
+        lows, highs = [], []
+        for batch in source.to_batches(columns=[column], memory_pool=_POOL):
+            bounds = pc.min_max(batch.column(0)).as_py()
+            if bounds["min"] is not None:
+                lows.append(bounds["min"])
+                highs.append(bounds["max"])
+        logger.debug("%s: %s.%s spans %d batches", self.path, name, column, len(lows))
+        return (min(lows), max(highs)) if lows else (None, None)
 
     def _ordered(self, name: str, table: pa.Table, scoped: bool) -> pa.Table:
         """`table` in canonical order; children after their events (the events of these rows

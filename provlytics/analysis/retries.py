@@ -4,7 +4,8 @@
 No Microsoft view follows one object's failures across cycles (`shared/reference/
 workbook-parity.md` §6); Entra retries a failed object automatically on a later cycle, about 40
 minutes later (§4). Both views group events by (job, object) as integer codes and order them by
-time with integer ranks, so that a million events take well under a second.
+time with integer ranks, so that a million events take well under a second. Both take frames
+or a store or snapshot path (then only the events columns they use are read).
 """
 
 from __future__ import annotations
