@@ -152,10 +152,12 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
         >>> rows[["activity_time", "reportable_identifier", "error_reason"]]
     """
     # on a path, the scan keeps the statuses and the codes ending with the code (a superset
-    # of the family, which code_family then picks exactly)
+    # of the family, which code_family then picks exactly); no row order is needed: rows are
+    # sorted by time and id below, properties by position within their event
     suffix = pc.ends_with(pc.utf8_lower(ds.field("error_code")), pattern=str(error_code).lower())
     where = ds.field("status").isin(statuses(status)) & suffix
-    errors = table(frames, "errors", ("status", "error_code"), reads=_ERROR_READS, where=where)
+    needs = ("status", "error_code")
+    errors = table(frames, "errors", needs, reads=_ERROR_READS, where=where, ordered=False)
     rows = by_status(errors[code_family(errors["error_code"], error_code)], status)
     if rows.empty:
         codes = table(frames, "errors", ("error_code",), ordered=False)["error_code"]
@@ -164,7 +166,8 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
         return empty(DRILLDOWN_COLUMNS)
     rows = rows.sort_values(["activity_time", "event_id"], kind="stable")
     ids = pc.unique(flat(rows["event_id"]))
-    properties = table(frames, "modified_properties", where=ds.field("event_id").isin(ids))
+    where = ds.field("event_id").isin(ids)
+    properties = table(frames, "modified_properties", where=where, ordered=False)
     mine = properties[isin(properties["event_id"], rows["event_id"])]
     changes = change_summary(mine)
     rows = rows.assign(changes=rows["event_id"].map(changes).astype(changes.dtype))
