@@ -17,6 +17,14 @@ JSON), writes them as a store (`frames.to_parquet(dir, store=True)`), then runs 
 Prints the median wall seconds (read, then pandas; imports are done before the clock
 starts) and the median peak RSS of each. The target (issue 14) is 3 s and 1.5 GB for all
 tables.
+
+    python -m bench.read --stages [--rounds 3] [--out DIR]
+
+instead splits `pv.read_parquet` of the whole store into its stages, in fresh processes:
+opening the Delta tables, the Parquet scan (`scan.scan_tables`), the order check
+(`order.in_order`) and the conversion of each table to pandas; per stage the median wall,
+user and system CPU seconds (system time here is mostly the first touch of new memory) and
+the peak RSS at its end, with the Arrow size of each table.
 """
 
 from __future__ import annotations
@@ -100,6 +108,9 @@ def child(reader: str, store: Path) -> None:
 
     import provlytics  # noqa: F401
 
+    if reader == "stages":
+        print(json.dumps(stages(store)))
+        return
     start = time.perf_counter()
     got = calls[reader](store)
     read = time.perf_counter() - start
@@ -111,6 +122,52 @@ def child(reader: str, store: Path) -> None:
     pandas = time.perf_counter() - start - read
     peak = peak_gb()
     print(json.dumps({"read": read, "pandas": pandas, "peak_gb": peak, "rows": rows}))
+
+
+STAGES = ("open", "scan", "in_order", *(f"pandas {name}" for name in TABLES))
+
+
+def stages(store: Path) -> dict[str, Any]:
+    """`pv.read_parquet(store)` stage by stage: {stage: [wall, user, system, peak GB]} and
+    the Arrow GB of each table."""
+    from provlytics.order import in_order
+    from provlytics.scan import scan_tables
+    from provlytics.store.read import _datasets_at, _events_table
+    from provlytics.tables import ProvisioningFrames
+
+    def now() -> list[float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return [time.perf_counter(), usage.ru_utime, usage.ru_stime]
+
+    marks = [now()]
+    out: dict[str, Any] = {}
+
+    def mark(stage: str) -> None:
+        marks.append(now())
+        out[stage] = [b - a for a, b in zip(marks[-2], marks[-1], strict=True)] + [peak_gb()]
+
+    sources = _datasets_at(store, _events_table(store, None, None))
+    mark("open")
+    tables = scan_tables(sources)
+    mark("scan")
+    frames = ProvisioningFrames(in_order(tables))
+    mark("in_order")
+    for name in TABLES:
+        getattr(frames, name)
+        mark(f"pandas {name}")
+    return {"stages": out, "arrow_gb": {n: t.nbytes / 1024**3 for n, t in tables.items()}}
+
+
+def report_stages(runs: list[dict[str, Any]]) -> None:
+    """Median wall, user, system seconds and peak GB per stage."""
+    print(f"\n{'stage':28s} {'wall s':>7s} {'user s':>7s} {'sys s':>7s} {'peak GB':>8s}")
+    for stage in STAGES:
+        wall, user, system, peak = (
+            statistics.median(r["stages"][stage][i] for r in runs) for i in range(4)
+        )
+        print(f"{stage:28s} {wall:7.2f} {user:7.2f} {system:7.2f} {peak:8.2f}")
+    sizes = ", ".join(f"{n} {g:.3f}" for n, g in runs[0]["arrow_gb"].items())
+    print(f"Arrow GB: {sizes}; total {sum(runs[0]['arrow_gb'].values()):.2f}")
 
 
 def run(store: Path, rounds: int) -> dict[str, list[dict[str, Any]]]:
@@ -141,6 +198,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=24)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, help="keep the store in this folder (reused)")
+    parser.add_argument("--stages", action="store_true", help="read_parquet stage by stage")
     parser.add_argument("--child", nargs=2, metavar=("READER", "STORE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -156,7 +214,11 @@ def main() -> None:
             frames.to_parquet(folder, store=True)
             print(f"store of {args.events:,} events written in {time.perf_counter() - start:.0f} s")
             frames = None
-        report(run(folder, args.rounds))
+        if args.stages:
+            call = ("bench.read", "--child", "stages", str(folder))
+            report_stages([child_result(*call) for _ in range(args.rounds)])
+        else:
+            report(run(folder, args.rounds))
     finally:
         if args.out is None:
             shutil.rmtree(folder.parent, ignore_errors=True)

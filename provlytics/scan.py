@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from provlytics.errors import ConfigError
 from provlytics.schema import KEYS, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
-from provlytics.timebounds import TimeBound, bound, is_relative
+from provlytics.timebounds import TimeBound, bound, check_window, is_relative
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +135,12 @@ def _events_expression(
         newest = _newest(events) if is_relative(since) or is_relative(until) else None
         partitioned = events is not None and PARTITION in events.schema.names
         time = ds.field("activity_time")
-        for value, what in ((since, "since"), (until, "until")):
-            if value is None:
+        stamps = {what: None if v is None else bound(v, newest, what)
+                  for what, v in (("since", since), ("until", until))}  # fmt: skip
+        check_window(stamps["since"], stamps["until"], (since, until))
+        for what, stamp in stamps.items():
+            if stamp is None:
                 continue
-            stamp = bound(value, newest, what)
             day = stamp.as_py().date().isoformat()
             if what == "since":
                 parts.append(time >= stamp)
@@ -209,6 +211,31 @@ def _reader(name: str, source: ds.Dataset | None, columns: list[str]) -> Any:
         return source.to_table(columns=names, filter=expression, memory_pool=_POOL)
 
     return read
+
+
+def read_table(
+    source: ds.Dataset | None,
+    name: str,
+    columns: Sequence[str],
+    where: ds.Expression | None = None,
+) -> pa.Table:
+    """The rows of one table that satisfy `where`, only its `columns` (schema order; those
+    `source` lacks are left out), in `SCHEMAS` types and in the files' date order (unsorted).
+
+    Args:
+        source: the table's dataset (`by_date` order), or None for a table never written
+            (an empty table of `columns`).
+        name: the table, for its schema.
+        columns: the columns to read.
+        where: a filter over the table's columns, applied batch by batch during the scan
+            (rows outside it are never gathered; partitions and row groups are skipped by
+            their statistics where the filter allows).
+    """
+    names = [c for c in SCHEMAS[name].names if c in columns]
+    if source is None:
+        return pa.schema([SCHEMAS[name].field(c) for c in names]).empty_table()
+    present = [c for c in names if c in source.schema.names]
+    return _plain(name, source.to_table(columns=present, filter=where, memory_pool=_POOL))
 
 
 def by_date(source: ds.Dataset) -> ds.Dataset:

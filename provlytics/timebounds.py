@@ -73,3 +73,25 @@ def bound(value: TimeBound, newest: datetime | None, what: str) -> pa.Scalar:
             raise ConfigError(f"{what}={value!r} is not a date, a time or a duration such as '7d'")
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return pa.scalar(stamp.to_pydatetime(), SCHEMAS["events"].field("activity_time").type)
+
+
+def check_window(
+    since: pa.Scalar | None, until: pa.Scalar | None, given: tuple[TimeBound, TimeBound]
+) -> None:
+    """Raise when both bounds are set and `since` is after `until` (such a window holds
+    nothing: a mistake, not a scope).
+
+    Args:
+        since, until: the bounds as `bound` returns them (None: not given).
+        given: the (since, until) values as the user gave them, for the message.
+
+    Raises:
+        ConfigError: naming both values and the UTC times they stand for.
+    """
+    if since is None or until is None or since.as_py() <= until.as_py():
+        return
+    raise ConfigError(
+        f"since={given[0]!r} ({since.as_py():%Y-%m-%d %H:%M:%S} UTC) is after "
+        f"until={given[1]!r} ({until.as_py():%Y-%m-%d %H:%M:%S} UTC): no event can be in "
+        "that window (swap them?)"
+    )

@@ -107,6 +107,15 @@ def test_filters_any_of_groups_and_a_window(folders: dict[str, Path]) -> None:
         ({"filters": [("status", "==")]}, "filters: ('status', '==') is not a (column, op, v"),
         ({"filters": "status == 'x'"}, "filters=\"status == 'x'\": give a list of (column, op"),
         ({"filters": [("duration_ms", ">", "long")]}, "filters=[('duration_ms', '>', 'long')] can"),
+        (
+            {"since": "2026-11-20", "until": "2026-11-19T12:00"},
+            "since='2026-11-20' (2026-11-20 00:00:00 UTC) is after until='2026-11-19T12:00' "
+            "(2026-11-19 12:00:00 UTC): no event can be in that window (swap them?)",
+        ),
+        (
+            {"since": "1d", "until": "2d"},
+            "since='1d' (2026-11-21 23:51:43 UTC) is after until='2d' (2026-11-20 23:51:43 UTC)",
+        ),
     ],
 )
 @pytest.mark.parametrize("kind", ["store", "snapshot"])

@@ -3,6 +3,11 @@
 Each takes a `ProvisioningFrames` (schema version 2) and reads only its tables, never raw
 JSON; an empty input gives an empty DataFrame with the documented columns. Narrow the scope
 once with `filter_frames` and pass the result to any of them.
+
+Each also takes the path of a store or snapshot folder (str or `os.PathLike`) in place of the
+frames, with the same result as on `pv.read_parquet(path)`: it then reads only the tables,
+columns and rows it uses (`_common.table`, `path_tables.PathTables`: filters pushed into the
+Parquet scan), and `failure_summary` aggregates out of core in DuckDB.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Helpers shared by the analysis modules: safe table access, typed empty frames, the
-identity of an event, status and code selection, time bins and the one-line change summary.
+"""Helpers shared by the analysis modules: safe table access (from frames, or read from a
+store or snapshot path: `on_path`), typed empty frames, the identity of an event, status and
+code selection, time bins and the one-line change summary.
 
 Every helper reads the canonical tables (schema version 2, `provlytics.schema`) only.
 """
@@ -7,17 +8,21 @@ Every helper reads the canonical tables (schema version 2, `provlytics.schema`) 
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
+from provlytics.analysis.path_tables import PathTables
 from provlytics.errors import ConfigError, InputError
-from provlytics.schema import SCHEMAS
+from provlytics.schema import SCHEMAS, TIME_COLUMNS
 from provlytics.timebounds import span
 
 logger = logging.getLogger(__name__)
@@ -51,18 +56,36 @@ DTYPES: dict[str, Any] = {
 }
 
 
-def table(frames: Any, name: str, columns: Iterable[str] = ()) -> pd.DataFrame:
+def table(
+    frames: Any,
+    name: str,
+    columns: Iterable[str] = (),
+    *,
+    reads: Iterable[str] | None = None,
+    where: ds.Expression | None = None,
+    ordered: bool = True,
+) -> pd.DataFrame:
     """One table of `frames` as a DataFrame, empty (schema columns) when it is missing.
 
     Args:
-        frames: a `ProvisioningFrames`, or anything with the table as a DataFrame attribute.
+        frames: a `ProvisioningFrames`, anything with the table as a DataFrame attribute,
+            or a `PathTables` (a store or snapshot folder, see `on_path`).
         name: events, steps, modified_properties, errors or job_status.
-        columns: columns the caller needs.
+        columns: columns the caller needs (checked on frames).
+        reads: a `PathTables` only: every column the caller uses (default: `columns`, or
+            all when none are named); no other column is read.
+        where: a `PathTables` only: a filter pushed into the scan. The caller applies the
+            same condition (or a narrower one) itself, so that frames and paths agree.
+        ordered: a `PathTables` only: False when the caller's result does not depend on the
+            row order (then the rows are not put in canonical order, and only `reads` is read).
 
     Raises:
         InputError: the table is there but lacks some of `columns` (named in the message,
             with the hint that the dataset may be of an older schema version).
     """
+    if isinstance(frames, PathTables):
+        chosen = list(columns) if reads is None else list(reads)
+        return frames.frame(name, chosen, where, ordered=ordered)
     df = getattr(frames, name, None)
     if df is None:
         return empty(SCHEMAS[name].names)
@@ -76,6 +99,48 @@ def table(frames: Any, name: str, columns: Iterable[str] = ()) -> pd.DataFrame:
             "(read datasets with pv.read_parquet, which upgrades older ones)?",
         )
     return df
+
+
+def columns_of(frames: Any, name: str) -> list[str]:
+    """The columns table `name` of `frames` has (without reading a `PathTables`' rows)."""
+    if isinstance(frames, PathTables):
+        return frames.columns(name)
+    return list(table(frames, name).columns)
+
+
+def time_span(frames: Any, name: str) -> tuple[Any, Any]:
+    """The earliest and latest time of table `name` (its `TIME_COLUMNS` column; None, None
+    when it has none); a `PathTables` scans the column batch by batch, never holding it."""
+    column = TIME_COLUMNS[name]
+    if isinstance(frames, PathTables):
+        low, high = frames.span(name, column)
+        return (None, None) if low is None else (pd.Timestamp(low), pd.Timestamp(high))
+    times = table(frames, name, (column,))[column].dropna()
+    return (times.min(), times.max()) if len(times) else (None, None)
+
+
+Helper = TypeVar("Helper", bound=Callable[..., Any])
+
+
+def on_path(helper: Helper) -> Helper:
+    """Let `helper(frames, ...)` take the path of a store or snapshot folder (str or
+    `os.PathLike`) as `frames`: it then reads through a `PathTables`, table by table, only
+    the columns and rows it asks `table` for. Same result as `helper(pv.read_parquet(path))`.
+    """
+
+    @functools.wraps(helper)
+    def run(frames: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(frames, str | os.PathLike):
+            frames = PathTables(frames)
+        return helper(frames, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
+def statuses(status: str) -> tuple[str, ...]:
+    """The `status` values `by_status` keeps for `status` (checked)."""
+    value = check_status(status)
+    return PROBLEMS if value == "both" else (value,)
 
 
 def empty(columns: Iterable[str], dtypes: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -118,17 +183,18 @@ def check_status(status: str) -> str:
 
 def by_status(errors: pd.DataFrame, status: str) -> pd.DataFrame:
     """The rows of `errors` whose `status` is `status` ("both": failure and warning)."""
-    value = check_status(status)
-    wanted = PROBLEMS if value == "both" else (value,)
+    wanted = statuses(status)
     return errors[errors["status"].isin(wanted).fillna(False).to_numpy(bool)]
 
 
-def check_columns(df: pd.DataFrame, columns: Iterable[str], what: str) -> list[str]:
-    """`columns` as a list, or ConfigError naming those `df` lacks and what it offers."""
+def check_columns(df: pd.DataFrame | Iterable[str], columns: Iterable[str], what: str) -> list[str]:
+    """`columns` as a list, or ConfigError naming those `df` (a frame, or its column
+    names) lacks and what it offers."""
     columns = list(columns)
-    missing = [c for c in columns if c not in df.columns]
+    names = list(df.columns) if isinstance(df, pd.DataFrame) else list(df)
+    missing = [c for c in columns if c not in names]
     if missing:
-        raise ConfigError(f"{what}: no column(s) {missing}; choose from {list(df.columns)}")
+        raise ConfigError(f"{what}: no column(s) {missing}; choose from {names}")
     return columns
 
 
@@ -234,6 +300,14 @@ def isin(values: pd.Series, wanted: Iterable[Any]) -> np.ndarray:
         wanted_array = pa.array(list(wanted), type=array.type if len(array) else None)
     found = pc.is_in(array, value_set=wanted_array, skip_nulls=True)
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+
+def flat(values: pd.Series) -> pa.Array:
+    """A column as one Arrow array (no copy of an Arrow-backed column's single chunk)."""
+    array = pa.array(values.array) if hasattr(values.array, "__arrow_array__") else None
+    if array is None:
+        array = pa.array(values, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def group_codes(*keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:

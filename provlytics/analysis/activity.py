@@ -1,5 +1,9 @@
 """What happens: step funnel, skip reasons, timelines, success rate, slow events, app x
 action and objects by type (the workbooks' overview tiles, computed as ratios and per scope).
+
+Each takes frames or the path of a store or snapshot folder (`_common.on_path`): on a path it
+reads only the tables and columns it uses (e.g. `timeline`: `errors.status`, `activity_time`
+and the `by` column, and `events.activity_time`).
 """
 
 from __future__ import annotations
@@ -9,10 +13,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from provlytics.analysis._common import (
+    IDENTITY_COLUMNS,
     STATUSES,
     STEP_ORDER,
     STR,
@@ -20,10 +25,14 @@ from provlytics.analysis._common import (
     bins,
     by_status,
     check_columns,
+    columns_of,
     empty,
+    flat,
     identity,
     largest_first,
+    on_path,
     table,
+    time_span,
     typed,
 )
 
@@ -61,6 +70,7 @@ TYPE_COLUMNS = ("source_type", "objects", "events")
 _WORST = {"success": 0, "skipped": 1, "warning": 2, "failure": 3}
 
 
+@on_path
 def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
     """Per step type, how many events pass, skip, warn or fail there.
 
@@ -69,7 +79,8 @@ def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
     four counts but not of `events`).
 
     Args:
-        frames: `ProvisioningFrames` (schema version 2).
+        frames: `ProvisioningFrames` (schema version 2), or a store or snapshot path (then
+            only `events.event_id` and `by`, and `steps.event_id, step_type, status` are read).
         by: an `events` column to split by (default `job_id`), or None.
 
     Returns:
@@ -85,9 +96,9 @@ def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
     """
     keys = [] if by is None else [by]
     columns = [*keys, "step_type", "events", *COUNTS]
-    events = table(frames, "events", ("event_id",))
-    check_columns(events, keys, "step_funnel(by=...)")
-    steps = table(frames, "steps", ("event_id", "step_type", "status"))
+    check_columns(columns_of(frames, "events"), keys, "step_funnel(by=...)")
+    events = table(frames, "events", ("event_id",), reads=["event_id", *keys], ordered=False)
+    steps = table(frames, "steps", ("event_id", "step_type", "status"), ordered=False)
     if steps.empty:
         return empty(columns)
     event_at, type_codes, types, rank = _worst_per_event_and_type(events, steps)
@@ -121,7 +132,7 @@ def _worst_per_event_and_type(
     types (code -> name, null included), and the worst status of those steps as a `_WORST`
     value (-1: none has a status). Steps of events not in `events` are left out. Done on
     integer codes (Arrow hash lookups): grouping strings is what costs at a million events."""
-    where = pc.index_in(_flat(steps["event_id"]), value_set=_flat(events["event_id"]))
+    where = pc.index_in(flat(steps["event_id"]), value_set=flat(events["event_id"]))
     event_at = pc.fill_null(where, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     type_codes, types = _codes(steps["step_type"])
     status_codes, statuses = _codes(steps["status"])
@@ -136,19 +147,13 @@ def _worst_per_event_and_type(
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes of `values` and the distinct values (code -> value; null is one)."""
-    encoded = _flat(values).dictionary_encode()
+    encoded = flat(values).dictionary_encode()
     distinct = encoded.dictionary.to_pylist()
     codes = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
     return codes.astype(np.int64), [*distinct, None]
 
 
-def _flat(values: pd.Series) -> pa.Array:
-    array = pa.array(values.array) if hasattr(values.array, "__arrow_array__") else None
-    if array is None:
-        array = pa.array(values, from_pandas=True)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
+@on_path
 def skip_reasons(frames: Any) -> pd.DataFrame:
     """Skipped events by skip reason, with the out-of-scope / no-op ones marked as noise.
 
@@ -163,7 +168,8 @@ def skip_reasons(frames: Any) -> pd.DataFrame:
         >>> skips = pv.analysis.skip_reasons(frames)
         >>> skips.loc[~skips["noise"], ["skip_reason", "events"]]
     """
-    events = table(frames, "events", ("status", "skip_reason", "activity_time"))
+    reads = ("event_id", "status", "skip_reason", "activity_time", *IDENTITY_COLUMNS)
+    events = table(frames, "events", reads[1:4], reads=reads, ordered=False)
     skipped = events[(events["status"] == "skipped").fillna(False).to_numpy(bool)]
     if skipped.empty:
         return empty(SKIP_COLUMNS)
@@ -181,13 +187,16 @@ def skip_reasons(frames: Any) -> pd.DataFrame:
     return typed(largest_first(out, ["skip_reason"]), SKIP_COLUMNS)
 
 
+@on_path
 def timeline(
     frames: Any, freq: str = "1h", by: str | None = "error_code", status: str = "failure"
 ) -> pd.DataFrame:
     """Failed (or warned) events per time bin, split by a column, in long form.
 
     Args:
-        frames: `ProvisioningFrames` (schema version 2).
+        frames: `ProvisioningFrames` (schema version 2), or a store or snapshot path (then
+            only `errors.status, activity_time` and `by` are read, and `events.activity_time`
+            is scanned batch by batch for its first and last time).
         freq: bin width, a pandas frequency ("1h", "15min", "1d").
         by: an `errors` column to split by (default `error_code`), or None.
         status: "failure" (default), "warning" or "both".
@@ -205,16 +214,20 @@ def timeline(
     """
     keys = [] if by is None else [by]
     columns = ["time", *keys, "events"]
-    errors = table(frames, "errors", ("status", "activity_time"))
-    check_columns(errors, keys, "timeline(by=...)")
+    check_columns(columns_of(frames, "errors"), keys, "timeline(by=...)")
+    reads = ["status", "activity_time", *keys]
+    errors = table(frames, "errors", ("status", "activity_time"), reads=reads, ordered=False)
     rows = by_status(errors, status)
-    times = table(frames, "events", ("activity_time",))["activity_time"]
-    times = pd.concat([times, errors["activity_time"]]).dropna()
-    if rows.empty or times.empty:
+    first, last = time_span(frames, "events")  # the bins span every event and error
+    logged = errors["activity_time"].dropna()
+    if len(logged):
+        first = logged.min() if first is None else min(first, logged.min())
+        last = logged.max() if last is None else max(last, logged.max())
+    if rows.empty or first is None:
         return empty(columns)
     when = bins(rows["activity_time"], freq).rename("time")
     counts = rows.groupby([when, *[rows[k] for k in keys]], dropna=False).size()
-    every = bin_range(times.min(), times.max(), freq)
+    every = bin_range(first, last, freq)
     if keys:
         values = counts.index.get_level_values(1).unique()
         index = pd.MultiIndex.from_product([every, values], names=["time", by])
@@ -225,6 +238,7 @@ def timeline(
     return typed(out, columns)
 
 
+@on_path
 def success_rate(frames: Any, freq: str = "1d") -> pd.DataFrame:
     """Events per status per time bin, and the success rate as a ratio with skips apart.
 
@@ -241,7 +255,7 @@ def success_rate(frames: Any, freq: str = "1d") -> pd.DataFrame:
     Example:
         >>> pv.analysis.success_rate(frames, freq="1d")[["time", "success_rate"]]
     """
-    events = table(frames, "events", ("status", "activity_time"))
+    events = table(frames, "events", ("status", "activity_time"), ordered=False)
     events = events[events["activity_time"].notna().to_numpy(bool)]
     if events.empty:
         return empty(RATE_COLUMNS)
@@ -258,6 +272,7 @@ def success_rate(frames: Any, freq: str = "1d") -> pd.DataFrame:
     return typed(out.reset_index(), RATE_COLUMNS)
 
 
+@on_path
 def slowest(frames: Any, n: int = 20) -> pd.DataFrame:
     """The `n` events that took longest (`duration_ms`), longest first.
 
@@ -269,7 +284,8 @@ def slowest(frames: Any, n: int = 20) -> pd.DataFrame:
     Example:
         >>> pv.analysis.slowest(frames, n=5)
     """
-    events = table(frames, "events", SLOWEST_COLUMNS)
+    where = ds.field("duration_ms").is_valid()
+    events = table(frames, "events", SLOWEST_COLUMNS, where=where, ordered=False)
     timed = events[events["duration_ms"].notna().to_numpy(bool)]
     if timed.empty or n <= 0:
         return empty(SLOWEST_COLUMNS)
@@ -279,6 +295,7 @@ def slowest(frames: Any, n: int = 20) -> pd.DataFrame:
     return typed(top, SLOWEST_COLUMNS)
 
 
+@on_path
 def activity_by_app(frames: Any) -> pd.DataFrame:
     """Events per app (service principal) and action, split by status (workbook view
     "Provisioning activity by app", with the status split).
@@ -291,7 +308,7 @@ def activity_by_app(frames: Any) -> pd.DataFrame:
         >>> pv.analysis.activity_by_app(frames)
     """
     keys = ["service_principal_name", "action"]
-    events = table(frames, "events", (*keys, "status"))
+    events = table(frames, "events", (*keys, "status"), ordered=False)
     if events.empty:
         return empty(APP_COLUMNS)
     status = events["status"].astype(object)
@@ -301,6 +318,7 @@ def activity_by_app(frames: Any) -> pd.DataFrame:
     return typed(largest_first(out, keys), APP_COLUMNS)
 
 
+@on_path
 def objects_by_type(frames: Any) -> pd.DataFrame:
     """Distinct objects per identity type (workbook tiles "Objects by type").
 
@@ -312,7 +330,8 @@ def objects_by_type(frames: Any) -> pd.DataFrame:
     Example:
         >>> pv.analysis.objects_by_type(frames)
     """
-    events = table(frames, "events", ("source_type", "source_id"))
+    reads = ("source_type", *IDENTITY_COLUMNS)
+    events = table(frames, "events", ("source_type", "source_id"), reads=reads, ordered=False)
     if events.empty:
         return empty(TYPE_COLUMNS)
     data = pd.DataFrame(

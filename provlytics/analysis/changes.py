@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from provlytics.analysis._common import BOOL, STR, TIME, empty, table
+from provlytics.analysis._common import BOOL, STR, TIME, empty, on_path, table
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ STEP_COLUMNS = ("event_id", "step_index", "name", "step_type", "details")
 _TEXT = pa.large_string()
 
 
+@on_path
 def attribute_changes(frames, attribute: str | None = None) -> pd.DataFrame:
     """Old -> new value per changed attribute per event, with modified-property hygiene.
 
@@ -64,7 +65,8 @@ def attribute_changes(frames, attribute: str | None = None) -> pd.DataFrame:
     `EntryImportByJoiningProperty`), keys compared case-insensitively.
 
     Args:
-        frames: the tables.
+        frames: the tables, or a store or snapshot path (then only the columns used of
+            events, modified_properties and steps are read).
         attribute: keep only this attribute (case-insensitive); None keeps all.
 
     Returns:

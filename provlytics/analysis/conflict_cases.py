@@ -14,13 +14,17 @@ from typing import Any
 
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 
 from provlytics.analysis._common import (
+    IDENTITY_COLUMNS,
     code_family,
     empty,
     identity,
     isin,
     largest_first,
+    on_path,
     table,
     typed,
 )
@@ -42,6 +46,11 @@ CONFLICT_COLUMNS = (
     "last_seen",
     "example_reason",
 )
+# errors columns `conflicts` reads
+_ERROR_READS = ("event_id", "activity_time", "status", "error_code", "error_reason",
+                "error_details", "failed_step_type", "failed_step_name",
+                "failed_step_description", "job_id", "target_system_name", "source_name",
+                *IDENTITY_COLUMNS)  # fmt: skip
 _Q = "['\"\u2018\u2019\u201c\u201d]"  # a quote: straight or curly, single or double
 _NAME = r"[A-Za-z_][\w.\-\[\]]*"  # an attribute name: employeeId, name.familyName, emails[...]
 _ATTR_AND_VALUE = (
@@ -70,6 +79,7 @@ _VALUE_KEYS = ("matchingattributevalue", "matchingvalue", "attributevalue")
 _FAILED_ATTR_KEYS = ("propertyname",)  # only from the failed step of a matching failure
 
 
+@on_path
 def conflicts(frames: Any) -> pd.DataFrame:
     """Conflict and duplicate-match cases by identity, with the attribute and value at issue.
 
@@ -100,6 +110,9 @@ def conflicts(frames: Any) -> pd.DataFrame:
     object's attributes there), then import steps, then the event's modified property of
     that name (new value). Whatever is not found stays null.
 
+    `frames` may be a store or snapshot path: then the errors columns used, the steps and
+    properties of the cases' events and the properties' names are read.
+
     Returns:
         One row per (kind, error_code, target_system_name, identity, matching_attribute,
         matching_value), identity being `source_id`, else `reportable_identifier`, else
@@ -112,7 +125,7 @@ def conflicts(frames: Any) -> pd.DataFrame:
         >>> cases = pv.analysis.conflicts(frames)
         >>> cases[["kind", "reportable_identifier", "matching_attribute", "matching_value"]]
     """
-    errors = table(frames, "errors", ("error_code", "failed_step_type"))
+    errors = table(frames, "errors", ("error_code", "failed_step_type"), reads=_ERROR_READS)
     rows = errors.assign(kind=_kinds(errors))
     rows = rows[rows["kind"].notna().to_numpy(bool)]
     if rows.empty:
@@ -120,7 +133,8 @@ def conflicts(frames: Any) -> pd.DataFrame:
     ids = set(rows["event_id"].dropna())
     steps = _children(frames, "steps", ("name", "step_type", "description", "details"), ids)
     props = _children(frames, "modified_properties", ("name", "new_value"), ids)
-    names = table(frames, "modified_properties", ("name",))["name"].dropna().str.lower()
+    names = table(frames, "modified_properties", ("name",), ordered=False)["name"]
+    names = names.dropna().str.lower()
     known = set(names.unique())
     found = [
         _attribute_and_value(
@@ -180,7 +194,8 @@ def _children(
     frames: Any, name: str, columns: tuple[str, ...], ids: set[str]
 ) -> dict[str, list[tuple]]:
     """The rows (tuples of `columns`) of a child table for the events `ids`, by event."""
-    df = table(frames, name, ("event_id", *columns))
+    where = ds.field("event_id").isin(pa.array(sorted(ids), pa.string()))
+    df = table(frames, name, ("event_id", *columns), where=where)
     mask = isin(df["event_id"], ids)
     values = [
         pd.array(df[c].array[mask]).to_numpy(dtype=object, na_value=None)

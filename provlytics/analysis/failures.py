@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from provlytics.analysis._common import (
     by_status,
@@ -19,10 +21,13 @@ from provlytics.analysis._common import (
     check_columns,
     code_family,
     empty,
+    flat,
     identity,
     isin,
     largest_first,
     log_no_code,
+    on_path,
+    statuses,
     table,
     typed,
 )
@@ -62,6 +67,7 @@ DRILLDOWN_COLUMNS = (
 )
 ERROR_CODE_COLUMNS = ("error_code", "events")
 FAILED_STEP_COLUMNS = ("error_code", "failed_step_type", "failed_step_name", "events", "share")
+_ERROR_READS = DRILLDOWN_COLUMNS[:-1]  # errors columns drilldown reads (not `changes`)
 
 
 def failure_summary(
@@ -119,11 +125,15 @@ def failure_summary(
     return typed(largest_first(summary, keys), columns)
 
 
+@on_path
 def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFrame:
     """Every event of one error code family, with its failed step, identities and changes.
 
     Args:
-        frames: `ProvisioningFrames` (schema version 2).
+        frames: `ProvisioningFrames` (schema version 2), or the path of a store or snapshot
+            folder: then only the errors rows of the statuses and of codes ending with
+            `error_code` are read (the filter pushed into the Parquet scan), and the
+            modified properties of those events.
         error_code: a code, compared case-insensitively; app-prefixed codes of the same
             family are included (`EntryConflict` also finds `BoxEntryConflict`).
         status: "both" (default), "failure" or "warning".
@@ -141,26 +151,36 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
         >>> rows = pv.analysis.drilldown(frames, "EntryConflict")
         >>> rows[["activity_time", "reportable_identifier", "error_reason"]]
     """
-    errors = table(frames, "errors", ("status", "error_code"))
-    family = errors[code_family(errors["error_code"], error_code)]
-    rows = by_status(family, status)
+    # on a path, the scan keeps the statuses and the codes ending with the code (a superset
+    # of the family, which code_family then picks exactly); no row order is needed: rows are
+    # sorted by time and id below, properties by position within their event
+    suffix = pc.ends_with(pc.utf8_lower(ds.field("error_code")), pattern=str(error_code).lower())
+    where = ds.field("status").isin(statuses(status)) & suffix
+    needs = ("status", "error_code")
+    errors = table(frames, "errors", needs, reads=_ERROR_READS, where=where, ordered=False)
+    rows = by_status(errors[code_family(errors["error_code"], error_code)], status)
     if rows.empty:
-        if family.empty:
-            log_no_code(error_code, errors["error_code"].dropna().unique())
+        codes = table(frames, "errors", ("error_code",), ordered=False)["error_code"]
+        if not code_family(codes, error_code).any():
+            log_no_code(error_code, codes.dropna().unique())
         return empty(DRILLDOWN_COLUMNS)
     rows = rows.sort_values(["activity_time", "event_id"], kind="stable")
-    properties = table(frames, "modified_properties")
-    mine = properties[isin(properties["event_id"], rows["event_id"].unique())]
+    ids = pc.unique(flat(rows["event_id"]))
+    where = ds.field("event_id").isin(ids)
+    properties = table(frames, "modified_properties", where=where, ordered=False)
+    mine = properties[isin(properties["event_id"], rows["event_id"])]
     changes = change_summary(mine)
     rows = rows.assign(changes=rows["event_id"].map(changes).astype(changes.dtype))
     return typed(rows, DRILLDOWN_COLUMNS)
 
 
+@on_path
 def error_codes(frames: Any, status: str = "both") -> pd.DataFrame:
     """The error codes present, with their event counts (for pickers and dropdowns).
 
     Args:
-        frames: `ProvisioningFrames` (schema version 2).
+        frames: `ProvisioningFrames` (schema version 2), or a store or snapshot path (only
+            `errors.status` and `error_code` of the statuses asked for are read).
         status: "both" (default), "failure" or "warning".
 
     Returns:
@@ -170,19 +190,22 @@ def error_codes(frames: Any, status: str = "both") -> pd.DataFrame:
     Example:
         >>> pv.analysis.error_codes(frames)["error_code"].tolist()[:3]
     """
-    rows = by_status(table(frames, "errors", ("status", "error_code")), status)
-    codes = rows["error_code"].dropna()
+    where = ds.field("status").isin(statuses(status))
+    errors = table(frames, "errors", ("status", "error_code"), where=where, ordered=False)
+    codes = by_status(errors, status)["error_code"].dropna()
     if codes.empty:
         return empty(ERROR_CODE_COLUMNS)
     counts = codes.value_counts().rename("events").rename_axis("error_code").reset_index()
     return typed(largest_first(counts, ["error_code"]), ERROR_CODE_COLUMNS)
 
 
+@on_path
 def failed_steps(frames: Any) -> pd.DataFrame:
     """Failure-to-step attribution: which step type (and step) fails for which code.
 
     Counts failed events (status "failure") by the step their `errors` row names (the first
-    step whose status is failure, else the last step).
+    step whose status is failure, else the last step). `frames` may be a store or snapshot
+    path: then only the failures' code and step columns of `errors` are read.
 
     Returns:
         Columns: `error_code, failed_step_type, failed_step_name, events` (int), `share`
@@ -192,10 +215,13 @@ def failed_steps(frames: Any) -> pd.DataFrame:
     Example:
         >>> pv.analysis.failed_steps(frames).query("error_code == 'EntryConflict'")
     """
-    rows = by_status(table(frames, "errors", ("status",)), "failure")
+    keys = ["error_code", "failed_step_type", "failed_step_name"]
+    where = ds.field("status") == "failure"
+    reads = ["status", *keys]
+    errors = table(frames, "errors", ("status",), reads=reads, where=where, ordered=False)
+    rows = by_status(errors, "failure")
     if rows.empty:
         return empty(FAILED_STEP_COLUMNS)
-    keys = ["error_code", "failed_step_type", "failed_step_name"]
     counts = rows.groupby(keys, dropna=False, observed=True).size().rename("events")
     counts = counts.reset_index()
     per_code = counts.groupby("error_code", dropna=False)["events"].transform("sum")

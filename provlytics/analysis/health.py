@@ -18,9 +18,11 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow.dataset as ds
 
-from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, isin, table
+from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, isin, on_path, table
 from provlytics.errors import ConfigError
+from provlytics.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ _SNAPSHOT = {
 }
 
 
+@on_path
 def job_health(frames) -> pd.DataFrame:
     """One row per job: its latest `job_status` snapshot beside what the logs say about it.
 
@@ -137,7 +140,8 @@ def job_health(frames) -> pd.DataFrame:
 
 def _latest_snapshot(frames) -> pd.DataFrame:
     """The newest job_status row of each job, in the columns `job_health` reports."""
-    jobs = table(frames, "job_status", ("job_id", "observed_time"))
+    every = SCHEMAS["job_status"].names  # a small table: read whole
+    jobs = table(frames, "job_status", ("job_id", "observed_time"), reads=every)
     columns = ["job_id", "observed_time", *_SNAPSHOT]
     if jobs.empty:
         return empty(columns, _DTYPES)
@@ -162,7 +166,8 @@ def _log_health(frames) -> pd.DataFrame:
     if events.empty:
         columns = ["job_id", "events", "failures", "reference_failures", "service_principal_id"]
         return empty(columns, _DTYPES)
-    errors = table(frames, "errors", ("event_id", "failed_step_type"))
+    where = ds.field("failed_step_type") == "referenceResolution"
+    errors = table(frames, "errors", ("event_id", "failed_step_type"), where=where, ordered=False)
     reference_steps = errors.loc[
         (errors["failed_step_type"] == "referenceResolution").fillna(False), "event_id"
     ]
@@ -186,6 +191,7 @@ def _log_health(frames) -> pd.DataFrame:
     return out.reset_index()
 
 
+@on_path
 def alerts(
     frames,
     *,
@@ -213,7 +219,8 @@ def alerts(
       Entra disables the job).
 
     Args:
-        frames: the tables.
+        frames: the tables, or a store or snapshot path (then only the events columns used
+            and job_status are read).
         window: window length, a pandas Timedelta or its text ("1d", "6h").
         now: end of the last window: an ISO date/time (UTC when naive), datetime or Timestamp;
             default the newest event (else the newest job snapshot).

@@ -9,11 +9,15 @@ matches a user by UPN or object id, source or target side.
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from provlytics.analysis._common import (
     FLOAT,
@@ -23,9 +27,11 @@ from provlytics.analysis._common import (
     TIME,
     change_summary,
     empty,
+    flat,
     group_codes,
     identity,
     isin,
+    on_path,
     table,
 )
 from provlytics.analysis.changes import PROPERTY_COLUMNS, changes_of
@@ -86,6 +92,7 @@ _HISTORY_NEEDS = (
 )
 
 
+@on_path
 def cycles(frames) -> pd.DataFrame:
     """One row per synchronization cycle: its span, counts by status and by action x status.
 
@@ -182,19 +189,23 @@ class IdentityHistory:
     apps: pd.DataFrame
 
 
+@on_path
 def identity_history(frames, who: str) -> IdentityHistory:
     """One identity's events, steps, attribute changes and apps.
 
     `who` is compared case-insensitively, as a whole value, with the events' `source_id`,
     `target_id`, `source_name`, `target_name` and `reportable_identifier` (object id, display
     name or UPN). A value that matches nothing gives empty tables and a logged warning.
+    `frames` may be a store or snapshot path: then only that identity's events (the match
+    pushed into the Parquet scan) and their steps, properties and errors are read.
 
     Example:
         >>> h = pv.analysis.identity_history(frames, "Alice@Contoso.com")
         >>> h.events[["activity_time", "action", "status", "changes"]]; h.apps
     """
-    events = table(frames, "events", _HISTORY_NEEDS)
     wanted = str(who).strip().lower()
+    named = [pc.utf8_lower(ds.field(c)) == wanted for c in _WHO_COLUMNS]
+    events = table(frames, "events", _HISTORY_NEEDS, where=functools.reduce(operator.or_, named))
     hit = np.zeros(len(events), bool)
     for column in _WHO_COLUMNS:
         hit |= (events[column].str.lower() == wanted).fillna(False).to_numpy(bool)
@@ -202,11 +213,13 @@ def identity_history(frames, who: str) -> IdentityHistory:
     if mine.empty:
         logger.warning("No event names the identity %r (object id, display name or UPN)", who)
     ids = mine["event_id"]
-    steps = table(frames, "steps", _STEP_NEEDS)
+    where = ds.field("event_id").isin(pc.unique(flat(ids)))
+    steps = table(frames, "steps", _STEP_NEEDS, where=where)
     steps = steps[isin(steps["event_id"], ids)]
-    props = table(frames, "modified_properties", PROPERTY_COLUMNS)
+    props = table(frames, "modified_properties", PROPERTY_COLUMNS, where=where)
     props = props[isin(props["event_id"], ids)]
-    errors = table(frames, "errors", ("event_id", "failed_step_name", "failed_step_type"))
+    failed = ("event_id", "failed_step_name", "failed_step_type")
+    errors = table(frames, "errors", failed, where=where)
     return IdentityHistory(
         events=_history_events(mine, errors, props),
         steps=_history_steps(mine, steps),

@@ -4,7 +4,8 @@
 No Microsoft view follows one object's failures across cycles (`shared/reference/
 workbook-parity.md` §6); Entra retries a failed object automatically on a later cycle, about 40
 minutes later (§4). Both views group events by (job, object) as integer codes and order them by
-time with integer ranks, so that a million events take well under a second.
+time with integer ranks, so that a million events take well under a second. Both take frames
+or a store or snapshot path (then only the events columns they use are read).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from provlytics.analysis._common import (
     empty,
     group_codes,
     identity,
+    on_path,
     table,
 )
 
@@ -108,6 +110,7 @@ def _objects(frames) -> _Objects:
     return _Objects(events, rows, obj, last, failed, code)
 
 
+@on_path
 def retry_storms(frames, min_cycles: int = 3) -> pd.DataFrame:
     """The same object failing with the same error code in `min_cycles` cycles or more.
 
@@ -160,6 +163,7 @@ def _distinct(group: np.ndarray, values: np.ndarray, groups: int) -> np.ndarray:
     return np.bincount(distinct // (values.max() + 1), minlength=groups).astype(np.int64)
 
 
+@on_path
 def recovery(frames) -> pd.DataFrame:
     """Per (job, object) that ever failed: its first failure and first success after it.
 

@@ -7,6 +7,7 @@ the result sees the same events, with their steps, modified properties and error
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,9 +15,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import TimeBound, bound
+from provlytics.timebounds import TimeBound, bound, check_window
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,11 @@ def filter_frames(
     """The events in scope, with their children, as a new `ProvisioningFrames`.
 
     Args:
-        frames: a `ProvisioningFrames` (or anything with the five tables as DataFrames).
+        frames: a `ProvisioningFrames` (or anything with the five tables as DataFrames),
+            or the path of a store or snapshot folder: then `since`/`until` are pushed down
+            to the Parquet scan (`pv.read_parquet(path, since=, until=)`: partitions and
+            row groups outside the window are never read) and the rest is applied to what
+            it read.
         since: keep events with `activity_time >= since`: a date or time text
             ("2026-11-18", ISO 8601; naive means UTC), a `datetime`/`Timestamp`, or a
             duration back from the newest event ("7d", "12h", "30min").
@@ -54,22 +60,29 @@ def filter_frames(
         else every job_status row. `sources` is carried over.
 
     Raises:
-        ConfigError: a time bound that cannot be read.
+        ConfigError: a time bound that cannot be read, or `since` after `until`.
+        InputError: a path that holds no store or snapshot.
 
     Example:
         >>> import provlytics as pv
         >>> frames = pv.load("data/samples/")
         >>> last_week = pv.analysis.filter_frames(frames, since="7d", job_id=["job-1", "job-2"])
     """
+    if isinstance(frames, str | os.PathLike):  # the window read by the scan, nothing else
+        frames = read_parquet(frames, since=since, until=until)
+        since = until = None
     tables = {name: _arrow(frames, name) for name in TABLE_NAMES}
     events = tables["events"]
     keep = pa.array(np.ones(events.num_rows, bool))
     times = events["activity_time"]
     newest = pc.max(times).as_py() if events.num_rows else None
-    if since is not None:
-        keep = pc.and_(keep, pc.greater_equal(times, bound(since, newest, "since")))
-    if until is not None:
-        keep = pc.and_(keep, pc.less(times, bound(until, newest, "until")))
+    first, last = (None if v is None else bound(v, newest, w)
+                   for w, v in (("since", since), ("until", until)))  # fmt: skip
+    check_window(first, last, (since, until))
+    if first is not None:
+        keep = pc.and_(keep, pc.greater_equal(times, first))
+    if last is not None:
+        keep = pc.and_(keep, pc.less(times, last))
     for columns, values in (
         (("job_id",), job_id),
         (("target_system_name",), target_system),
