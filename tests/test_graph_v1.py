@@ -321,3 +321,27 @@ def test_text_that_is_not_utf8_takes_the_general_path():
     assert graph_v1.tables_from_json(bad) is None
     assert graph_v1.decode_page(bad) is None
     assert graph_v1.tables_from_json(data.decode()) is not None  # text as str: the same
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'"displayName":"Self-service Pilot"', b'"displayName":"Self-service \xffPilot"'),
+        (b'"description":"Failed to create', b'"description":"Failed \xc3 to create'),
+        (b'"newValue":"False"', b'"newValue":"Fa\xe2\x82lse"'),
+        (b'"errorCategory":"nonServiceFailure"', b'"errorCategory":"non\xffServiceFailure"'),
+        (b'{"ReportableIdentifier":"Self', b'{"ReportableIdentifier":"\xfe Self'),
+        (
+            b'"Azure Active Directory","details":{}',
+            b'"Azure Active Directory","details":{"a":"\xff"}',
+        ),
+    ],
+    ids=["event text", "step text", "property value", "enum", "step details", "system details"],
+)
+def test_bytes_that_are_not_utf8_in_any_value_take_the_general_path(old, new):
+    data = orjson.dumps(p.graph_page(p.v1_failure_contoso()))
+    assert old in data
+    bad = data.replace(old, new, 1)
+    assert graph_v1.tables_from_json(bad) is None
+    with pytest.raises(InputError, match="not valid JSON"):
+        _typed(bad)

@@ -36,7 +36,14 @@ from provlytics.normalize.graph_v1_records import (
     StatusInfo,
     System,
 )
-from provlytics.normalize.raw_columns import Bags, NotPlain, integers, joined_objects, mapped, texts
+from provlytics.normalize.raw_columns import (
+    Bags,
+    NotPlain,
+    integers,
+    joined_objects,
+    mapped,
+    text_columns,
+)
 from provlytics.normalize.rows import ERROR_COLUMNS, EVENT_COLUMNS, PROBLEM_STATUSES, as_text
 from provlytics.normalize.times import to_timestamps
 from provlytics.schema import SCHEMAS, TIME
@@ -78,6 +85,8 @@ def tables_from_json(data: bytes | str) -> FastTables | None:
 def decode_page(data: bytes | str) -> list[Record] | None:
     """The records of a Graph v1.0 page, or of a JSON array of v1.0 records; None if the
     text is anything else (another shape, a field of another type, text not UTF-8)."""
+    if isinstance(data, bytes) and not utf8_text(data):
+        return None
     records = _decode(data)
     if records is None:
         return None
@@ -90,15 +99,15 @@ def decode_page(data: bytes | str) -> list[Record] | None:
 
 
 def _decode(data: bytes | str) -> list[Record] | None:
-    """The records, decoded to raw tokens; None if the text is not a page of this shape or
-    not UTF-8 (msgspec does not check the text of raw tokens: the general path says where)."""
+    """The records, decoded to raw tokens; None if the text is not a page of this shape.
+
+    msgspec does not check the text of raw tokens: the columns made of them do (`texts`,
+    `Bags`), and every token of a `Record` goes into one (keys are matched byte for byte)."""
     if isinstance(data, str):
         try:
             data = data.encode()
         except UnicodeEncodeError:  # a lone surrogate
             return None
-    if not utf8_text(data):
-        return None
     try:
         decoded = _DECODER.decode(data)
     except msgspec.DecodeError as exc:  # not this shape: the general path reads it
@@ -213,17 +222,13 @@ class _Tokens:
         self.steps = flatten_children([r.provisioning_steps or () for r in records])
         self.properties = flatten_children([r.modified_properties or () for r in records])
         flat = _gather({**holders, "steps": self.steps.items, "properties": self.properties.items})
-        p = len(self.properties.items)
-        self.all = texts(flat, keep_empty_from=len(flat) - 2 * p)
-        self.events = {c: self.all.slice(i * n, n) for i, (c, *_) in enumerate(_EVENT_TEXTS)}
-        start = len(_EVENT_TEXTS) * n
-        self.step_columns = self._columns(start, _STEP_TEXTS, len(self.steps.items))
-        start += len(_STEP_TEXTS) * len(self.steps.items)
-        self.property_columns = self._columns(start, _PROPERTY_TEXTS, p)
+        s, p = len(self.steps.items), len(self.properties.items)
+        sizes = [n] * len(_EVENT_TEXTS) + [s] * len(_STEP_TEXTS) + [p] * len(_PROPERTY_TEXTS)
+        columns = iter(text_columns(flat, sizes, keep_empty_from=len(flat) - 2 * p))
+        self.events = {c: next(columns) for c, *_ in _EVENT_TEXTS}
+        self.step_columns = {f: next(columns) for f in _STEP_TEXTS}
+        self.property_columns = {f: next(columns) for f in _PROPERTY_TEXTS}
         self.durations = integers([r.duration_in_milliseconds for r in records])
-
-    def _columns(self, start: int, fields: tuple[str, ...], n: int) -> dict[str, pa.Array]:
-        return {f: self.all.slice(start + i * n, n) for i, f in enumerate(fields)}
 
 
 def page_batches(
