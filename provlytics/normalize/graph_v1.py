@@ -27,7 +27,6 @@ import pyarrow.compute as pc
 from provlytics.normalize import aliases as A
 from provlytics.normalize.extract import enum_member
 from provlytics.normalize.graph_v1_records import (
-    ErrorInfo,
     GraphPage,
     Identity,
     Initiator,
@@ -149,7 +148,7 @@ def flatten_children(lists: list) -> _Children:
 
 
 _NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
-_NO_STATUS, _NO_ERROR = StatusInfo(), ErrorInfo()
+_NO_STATUS = StatusInfo()
 # (column, holder, field): the text tokens of the events
 _EVENT_TEXTS = (
     ("event_id", "record", "id"),
@@ -206,12 +205,13 @@ class _Tokens:
     Raises `NotPlain` if a declared value is not of the type v1.0 gives it."""
 
     def __init__(self, records: list[Record]) -> None:
-        n = len(records)
         status = [r.provisioning_status_info or _NO_STATUS for r in records]
+        errors = [s.error_information for s in status]
+        with_error = np.array([e is not None for e in errors], bool)
         self.holders = holders = {
             "record": records,
             "status": status,
-            "error": [s.error_information or _NO_ERROR for s in status],
+            "error": list(filter(None, errors)),  # only those given: most records have none
             "initiator": [r.initiated_by or _INITIATOR for r in records],
             "sp": [r.service_principal or _NAMED for r in records],
             "source_system": [r.source_system or _SYSTEM for r in records],
@@ -223,11 +223,17 @@ class _Tokens:
         self.properties = flatten_children([r.modified_properties or () for r in records])
         flat = _gather({**holders, "steps": self.steps.items, "properties": self.properties.items})
         s, p = len(self.steps.items), len(self.properties.items)
-        sizes = [n] * len(_EVENT_TEXTS) + [s] * len(_STEP_TEXTS) + [p] * len(_PROPERTY_TEXTS)
+        sizes = [len(holders[h]) for _c, h, _f in _EVENT_TEXTS]
+        sizes += [s] * len(_STEP_TEXTS) + [p] * len(_PROPERTY_TEXTS)
         columns = iter(text_columns(flat, sizes, keep_empty_from=len(flat) - 2 * p))
         self.events = {c: next(columns) for c, *_ in _EVENT_TEXTS}
         self.step_columns = {f: next(columns) for f in _STEP_TEXTS}
         self.property_columns = {f: next(columns) for f in _PROPERTY_TEXTS}
+        if not with_error.all():  # each error column to one value per record (null: none)
+            given = pa.array(np.cumsum(with_error) - 1, mask=~with_error)
+            for column, holder, _field in _EVENT_TEXTS:
+                if holder == "error":
+                    self.events[column] = self.events[column].take(given)
         self.durations = integers([r.duration_in_milliseconds for r in records])
 
 
@@ -333,8 +339,8 @@ def error_rows(
     chosen[owners[firsts]] = hits[firsts]
     chosen = chosen[failed]
     step_rows = pa.array(chosen, pa.int64(), mask=chosen < 0)
-    rows = events.take(pa.array(failed, pa.int64()))
-    columns: dict[str, Any] = {c: rows[c] for c in ERROR_COLUMNS if c in EVENT_COLUMNS}
+    rows = events.select(_EVENT_ERROR_COLUMNS).take(pa.array(failed, pa.int64()))
+    columns: dict[str, Any] = {c: rows[c] for c in _EVENT_ERROR_COLUMNS}
     for column, step_column in _FAILED_STEP_COLUMNS.items():
         columns[column] = steps[step_column].take(step_rows)
     return table_batch("errors", columns), failed
@@ -357,11 +363,14 @@ def details_found(details: Bags, parents: np.ndarray, events: int) -> tuple[list
     skips: list = [None] * events
     reportables: list = [None] * events
     rows = details.holding(*_FOUND_KEYS)  # decode only the bags that may hold them
-    bags = _FOUND.decode(b"[" + b",".join(details.raws[i] for i in rows) + b"]")
+    raws = details.raws
+    bags = _FOUND.decode(b"[" + b",".join([raws[i] for i in rows.tolist()]) + b"]")
     for event, bag in zip(parents[rows].tolist(), bags, strict=True):
-        skips[event] = bag.skip_reason or skips[event]
-        reportables[event] = reportables[event] or bag.reportable
-    return [as_text(s) for s in skips], [as_text(r) for r in reportables]
+        if bag.skip_reason:  # as_text: the text of a value given (not empty)
+            skips[event] = as_text(bag.skip_reason)
+        if bag.reportable and reportables[event] is None:
+            reportables[event] = as_text(bag.reportable)
+    return skips, reportables
 
 
 def table_batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
@@ -405,6 +414,7 @@ _EVENT_ENUMS = {
     "initiated_by_type": _INITIATOR_TYPES,
 }
 _PROBLEMS = pa.array(PROBLEM_STATUSES, pa.string())
+_EVENT_ERROR_COLUMNS = [c for c in ERROR_COLUMNS if c in EVENT_COLUMNS]
 _FAILED_STEP_COLUMNS = {
     "failed_step_name": "name",
     "failed_step_type": "step_type",
