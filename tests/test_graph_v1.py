@@ -345,3 +345,27 @@ def test_bytes_that_are_not_utf8_in_any_value_take_the_general_path(old, new):
     assert graph_v1.tables_from_json(bad) is None
     with pytest.raises(InputError, match="not valid JSON"):
         _typed(bad)
+
+
+@pytest.mark.parametrize(
+    ("details", "skip_reason", "reportable"),
+    [
+        ([{"ReportableIdentifier": []}, {"SkipReason": 0}], None, None),
+        ([{"ReportableIdentifier": []}, {"ReportableIdentifier": "x"}], None, "x"),
+        ([{"ReportableIdentifier": 0}, {}], None, "0"),
+        ([{"SkipReason": "A"}, {"SkipReason": ""}, {"SkipReason": 7}], "7", None),
+    ],
+)
+def test_skip_reasons_and_identifiers_of_any_json_type_read_as_the_general_path(
+    details, skip_reason, reportable
+):
+    record = p.v1_failure_contoso()
+    steps = record["provisioningSteps"]
+    for step, bag in zip(steps, details + [{}] * (len(steps) - len(details)), strict=True):
+        step["details"] = bag
+    data = orjson.dumps(p.graph_page(record, p.v1_success_aws()))
+    fast = _fast(data)
+    assert fast is not None
+    assert _rows(fast) == _rows(_general(data))
+    event = fast.batches["events"].to_pylist()[0]
+    assert (event["skip_reason"], event["reportable_identifier"]) == (skip_reason, reportable)

@@ -365,11 +365,12 @@ def details_found(details: Bags, parents: np.ndarray, events: int) -> tuple[list
     rows = details.holding(*_FOUND_KEYS)  # decode only the bags that may hold them
     raws = details.raws
     bags = _FOUND.decode(b"[" + b",".join([raws[i] for i in rows.tolist()]) + b"]")
-    for event, bag in zip(parents[rows].tolist(), bags, strict=True):
-        if bag.skip_reason:  # as_text: the text of a value given (not empty)
-            skips[event] = as_text(bag.skip_reason)
-        if bag.reportable and reportables[event] is None:
-            reportables[event] = as_text(bag.reportable)
+    events_found = parents[rows].tolist()
+    for event, bag in zip(events_found, bags, strict=True):
+        skips[event] = bag.skip_reason or skips[event]
+        reportables[event] = reportables[event] or bag.reportable
+    for event in set(events_found):  # as text only where found: the rest stays None
+        skips[event], reportables[event] = as_text(skips[event]), as_text(reportables[event])
     return skips, reportables
 
 
