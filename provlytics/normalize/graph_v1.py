@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from provlytics.normalize import aliases as A
-from provlytics.normalize.extract import enum_member
+from provlytics.normalize.graph_v1_members import EVENT_ENUMS, RESULTS, STEP_TYPES, UnknownMember
 from provlytics.normalize.graph_v1_records import (
     GraphPage,
     Identity,
@@ -257,7 +257,7 @@ def page_batches(
             return None  # a bag that is not an object: the general path says so
         events = _events(tokens, times, details_found(details, steps.parents, len(records)))
         step_batch = _steps(events, tokens, details.column)
-    except (NotPlain, _UnknownMember):  # the general path keeps it in `extra` and says so
+    except (NotPlain, UnknownMember):  # the general path keeps it in `extra` and says so
         return None
     errors, failed = error_rows(events, step_batch, steps)
     batches = {
@@ -277,7 +277,7 @@ def page_batches(
 
 def _events(tokens: _Tokens, times: pa.Array, found: tuple[list, list]) -> pa.RecordBatch:
     columns: dict[str, Any] = dict(tokens.events)
-    for column, spellings in _EVENT_ENUMS.items():
+    for column, spellings in EVENT_ENUMS.items():
         columns[column] = mapped(columns[column], spellings)
     holders = tokens.holders
     systems = chain.from_iterable(
@@ -301,8 +301,8 @@ def _steps(events: pa.RecordBatch, tokens: _Tokens, details: pa.Array) -> pa.Rec
         "event_id": events["event_id"].take(steps.parents),
         "step_index": steps.positions,
         "name": values["name"],
-        "step_type": mapped(values["provisioning_step_type"], _STEP_TYPES),
-        "status": mapped(values["status"], _RESULTS),
+        "step_type": mapped(values["provisioning_step_type"], STEP_TYPES),
+        "status": mapped(values["status"], RESULTS),
         "description": values["description"],
         "timestamp": pa.nulls(len(steps.items), TIME),
         "details": details,
@@ -384,36 +384,6 @@ def table_batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-class _UnknownMember(Exception):
-    """An enumeration value no table knows: a page for the general path."""
-
-
-class _Members:
-    """The v1.0 member of each spelling of one enumeration; raises `_UnknownMember`."""
-
-    def __init__(self, table: dict) -> None:
-        self.table = table
-        self.exact = {**{k: v for k, v in table.items() if type(k) is str}}
-        self.exact.update({v: v for v in table.values()})
-
-    def __call__(self, value: str | None) -> str | None:
-        if not value:
-            return None
-        member = self.exact.get(value) or enum_member(self.table, value)
-        if member is None:
-            raise _UnknownMember(value)
-        return member
-
-
-_ACTIONS, _RESULTS, _STEP_TYPES, _ERROR_CATEGORIES, _INITIATOR_TYPES = map(
-    _Members, (A.ACTIONS, A.RESULTS, A.STEP_TYPES, A.ERROR_CATEGORIES, A.INITIATOR_TYPES)
-)
-_EVENT_ENUMS = {
-    "action": _ACTIONS,
-    "status": _RESULTS,
-    "error_category": _ERROR_CATEGORIES,
-    "initiated_by_type": _INITIATOR_TYPES,
-}
 _PROBLEMS = pa.array(PROBLEM_STATUSES, pa.string())
 _EVENT_ERROR_COLUMNS = [c for c in ERROR_COLUMNS if c in EVENT_COLUMNS]
 _FAILED_STEP_COLUMNS = {
