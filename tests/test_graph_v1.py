@@ -369,3 +369,12 @@ def test_skip_reasons_and_identifiers_of_any_json_type_read_as_the_general_path(
     assert _rows(fast) == _rows(_general(data))
     event = fast.batches["events"].to_pylist()[0]
     assert (event["skip_reason"], event["reportable_identifier"]) == (skip_reason, reportable)
+
+
+def test_an_escaped_lone_surrogate_takes_the_general_path():
+    data = orjson.dumps(p.graph_page(p.v1_failure_contoso(), p.v1_success_aws()))
+    bad = data.replace(b'"description":"Failed to create', b'"description":"\\ud800 create', 1)
+    assert bad != data
+    assert graph_v1.tables_from_json(bad) is None
+    with pytest.raises(InputError, match="not valid JSON"):
+        _typed(bad)
