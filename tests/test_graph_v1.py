@@ -321,3 +321,60 @@ def test_text_that_is_not_utf8_takes_the_general_path():
     assert graph_v1.tables_from_json(bad) is None
     assert graph_v1.decode_page(bad) is None
     assert graph_v1.tables_from_json(data.decode()) is not None  # text as str: the same
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'"displayName":"Self-service Pilot"', b'"displayName":"Self-service \xffPilot"'),
+        (b'"description":"Failed to create', b'"description":"Failed \xc3 to create'),
+        (b'"newValue":"False"', b'"newValue":"Fa\xe2\x82lse"'),
+        (b'"errorCategory":"nonServiceFailure"', b'"errorCategory":"non\xffServiceFailure"'),
+        (b'{"ReportableIdentifier":"Self', b'{"ReportableIdentifier":"\xfe Self'),
+        (
+            b'"Azure Active Directory","details":{}',
+            b'"Azure Active Directory","details":{"a":"\xff"}',
+        ),
+    ],
+    ids=["event text", "step text", "property value", "enum", "step details", "system details"],
+)
+def test_bytes_that_are_not_utf8_in_any_value_take_the_general_path(old, new):
+    data = orjson.dumps(p.graph_page(p.v1_failure_contoso()))
+    assert old in data
+    bad = data.replace(old, new, 1)
+    assert graph_v1.tables_from_json(bad) is None
+    with pytest.raises(InputError, match="not valid JSON"):
+        _typed(bad)
+
+
+@pytest.mark.parametrize(
+    ("details", "skip_reason", "reportable"),
+    [
+        ([{"ReportableIdentifier": []}, {"SkipReason": 0}], None, None),
+        ([{"ReportableIdentifier": []}, {"ReportableIdentifier": "x"}], None, "x"),
+        ([{"ReportableIdentifier": 0}, {}], None, "0"),
+        ([{"SkipReason": "A"}, {"SkipReason": ""}, {"SkipReason": 7}], "7", None),
+    ],
+)
+def test_skip_reasons_and_identifiers_of_any_json_type_read_as_the_general_path(
+    details, skip_reason, reportable
+):
+    record = p.v1_failure_contoso()
+    steps = record["provisioningSteps"]
+    for step, bag in zip(steps, details + [{}] * (len(steps) - len(details)), strict=True):
+        step["details"] = bag
+    data = orjson.dumps(p.graph_page(record, p.v1_success_aws()))
+    fast = _fast(data)
+    assert fast is not None
+    assert _rows(fast) == _rows(_general(data))
+    event = fast.batches["events"].to_pylist()[0]
+    assert (event["skip_reason"], event["reportable_identifier"]) == (skip_reason, reportable)
+
+
+def test_an_escaped_lone_surrogate_takes_the_general_path():
+    data = orjson.dumps(p.graph_page(p.v1_failure_contoso(), p.v1_success_aws()))
+    bad = data.replace(b'"description":"Failed to create', b'"description":"\\ud800 create', 1)
+    assert bad != data
+    assert graph_v1.tables_from_json(bad) is None
+    with pytest.raises(InputError, match="not valid JSON"):
+        _typed(bad)

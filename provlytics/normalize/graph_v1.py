@@ -25,9 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from provlytics.normalize import aliases as A
-from provlytics.normalize.extract import enum_member
+from provlytics.normalize.graph_v1_members import EVENT_ENUMS, RESULTS, STEP_TYPES, UnknownMember
 from provlytics.normalize.graph_v1_records import (
-    ErrorInfo,
     GraphPage,
     Identity,
     Initiator,
@@ -36,7 +35,14 @@ from provlytics.normalize.graph_v1_records import (
     StatusInfo,
     System,
 )
-from provlytics.normalize.raw_columns import Bags, NotPlain, integers, joined_objects, mapped, texts
+from provlytics.normalize.raw_columns import (
+    Bags,
+    NotPlain,
+    integers,
+    joined_objects,
+    mapped,
+    text_columns,
+)
 from provlytics.normalize.rows import ERROR_COLUMNS, EVENT_COLUMNS, PROBLEM_STATUSES, as_text
 from provlytics.normalize.times import to_timestamps
 from provlytics.schema import SCHEMAS, TIME
@@ -78,6 +84,8 @@ def tables_from_json(data: bytes | str) -> FastTables | None:
 def decode_page(data: bytes | str) -> list[Record] | None:
     """The records of a Graph v1.0 page, or of a JSON array of v1.0 records; None if the
     text is anything else (another shape, a field of another type, text not UTF-8)."""
+    if isinstance(data, bytes) and not utf8_text(data):
+        return None
     records = _decode(data)
     if records is None:
         return None
@@ -90,15 +98,15 @@ def decode_page(data: bytes | str) -> list[Record] | None:
 
 
 def _decode(data: bytes | str) -> list[Record] | None:
-    """The records, decoded to raw tokens; None if the text is not a page of this shape or
-    not UTF-8 (msgspec does not check the text of raw tokens: the general path says where)."""
+    """The records, decoded to raw tokens; None if the text is not a page of this shape.
+
+    msgspec does not check the text of raw tokens: the columns made of them do (`texts`,
+    `Bags`), and every token of a `Record` goes into one (keys are matched byte for byte)."""
     if isinstance(data, str):
         try:
             data = data.encode()
         except UnicodeEncodeError:  # a lone surrogate
             return None
-    if not utf8_text(data):
-        return None
     try:
         decoded = _DECODER.decode(data)
     except msgspec.DecodeError as exc:  # not this shape: the general path reads it
@@ -140,7 +148,7 @@ def flatten_children(lists: list) -> _Children:
 
 
 _NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
-_NO_STATUS, _NO_ERROR = StatusInfo(), ErrorInfo()
+_NO_STATUS = StatusInfo()
 # (column, holder, field): the text tokens of the events
 _EVENT_TEXTS = (
     ("event_id", "record", "id"),
@@ -197,12 +205,13 @@ class _Tokens:
     Raises `NotPlain` if a declared value is not of the type v1.0 gives it."""
 
     def __init__(self, records: list[Record]) -> None:
-        n = len(records)
         status = [r.provisioning_status_info or _NO_STATUS for r in records]
+        errors = [s.error_information for s in status]
+        with_error = np.array([e is not None for e in errors], bool)
         self.holders = holders = {
             "record": records,
             "status": status,
-            "error": [s.error_information or _NO_ERROR for s in status],
+            "error": list(filter(None, errors)),  # only those given: most records have none
             "initiator": [r.initiated_by or _INITIATOR for r in records],
             "sp": [r.service_principal or _NAMED for r in records],
             "source_system": [r.source_system or _SYSTEM for r in records],
@@ -213,17 +222,19 @@ class _Tokens:
         self.steps = flatten_children([r.provisioning_steps or () for r in records])
         self.properties = flatten_children([r.modified_properties or () for r in records])
         flat = _gather({**holders, "steps": self.steps.items, "properties": self.properties.items})
-        p = len(self.properties.items)
-        self.all = texts(flat, keep_empty_from=len(flat) - 2 * p)
-        self.events = {c: self.all.slice(i * n, n) for i, (c, *_) in enumerate(_EVENT_TEXTS)}
-        start = len(_EVENT_TEXTS) * n
-        self.step_columns = self._columns(start, _STEP_TEXTS, len(self.steps.items))
-        start += len(_STEP_TEXTS) * len(self.steps.items)
-        self.property_columns = self._columns(start, _PROPERTY_TEXTS, p)
+        s, p = len(self.steps.items), len(self.properties.items)
+        sizes = [len(holders[h]) for _c, h, _f in _EVENT_TEXTS]
+        sizes += [s] * len(_STEP_TEXTS) + [p] * len(_PROPERTY_TEXTS)
+        columns = iter(text_columns(flat, sizes, keep_empty_from=len(flat) - 2 * p))
+        self.events = {c: next(columns) for c, *_ in _EVENT_TEXTS}
+        self.step_columns = {f: next(columns) for f in _STEP_TEXTS}
+        self.property_columns = {f: next(columns) for f in _PROPERTY_TEXTS}
+        if not with_error.all():  # each error column to one value per record (null: none)
+            given = pa.array(np.cumsum(with_error) - 1, mask=~with_error)
+            for column, holder, _field in _EVENT_TEXTS:
+                if holder == "error":
+                    self.events[column] = self.events[column].take(given)
         self.durations = integers([r.duration_in_milliseconds for r in records])
-
-    def _columns(self, start: int, fields: tuple[str, ...], n: int) -> dict[str, pa.Array]:
-        return {f: self.all.slice(start + i * n, n) for i, f in enumerate(fields)}
 
 
 def page_batches(
@@ -246,7 +257,7 @@ def page_batches(
             return None  # a bag that is not an object: the general path says so
         events = _events(tokens, times, details_found(details, steps.parents, len(records)))
         step_batch = _steps(events, tokens, details.column)
-    except (NotPlain, _UnknownMember):  # the general path keeps it in `extra` and says so
+    except (NotPlain, UnknownMember):  # the general path keeps it in `extra` and says so
         return None
     errors, failed = error_rows(events, step_batch, steps)
     batches = {
@@ -266,7 +277,7 @@ def page_batches(
 
 def _events(tokens: _Tokens, times: pa.Array, found: tuple[list, list]) -> pa.RecordBatch:
     columns: dict[str, Any] = dict(tokens.events)
-    for column, spellings in _EVENT_ENUMS.items():
+    for column, spellings in EVENT_ENUMS.items():
         columns[column] = mapped(columns[column], spellings)
     holders = tokens.holders
     systems = chain.from_iterable(
@@ -290,8 +301,8 @@ def _steps(events: pa.RecordBatch, tokens: _Tokens, details: pa.Array) -> pa.Rec
         "event_id": events["event_id"].take(steps.parents),
         "step_index": steps.positions,
         "name": values["name"],
-        "step_type": mapped(values["provisioning_step_type"], _STEP_TYPES),
-        "status": mapped(values["status"], _RESULTS),
+        "step_type": mapped(values["provisioning_step_type"], STEP_TYPES),
+        "status": mapped(values["status"], RESULTS),
         "description": values["description"],
         "timestamp": pa.nulls(len(steps.items), TIME),
         "details": details,
@@ -328,8 +339,8 @@ def error_rows(
     chosen[owners[firsts]] = hits[firsts]
     chosen = chosen[failed]
     step_rows = pa.array(chosen, pa.int64(), mask=chosen < 0)
-    rows = events.take(pa.array(failed, pa.int64()))
-    columns: dict[str, Any] = {c: rows[c] for c in ERROR_COLUMNS if c in EVENT_COLUMNS}
+    rows = events.select(_EVENT_ERROR_COLUMNS).take(pa.array(failed, pa.int64()))
+    columns: dict[str, Any] = {c: rows[c] for c in _EVENT_ERROR_COLUMNS}
     for column, step_column in _FAILED_STEP_COLUMNS.items():
         columns[column] = steps[step_column].take(step_rows)
     return table_batch("errors", columns), failed
@@ -352,11 +363,15 @@ def details_found(details: Bags, parents: np.ndarray, events: int) -> tuple[list
     skips: list = [None] * events
     reportables: list = [None] * events
     rows = details.holding(*_FOUND_KEYS)  # decode only the bags that may hold them
-    bags = _FOUND.decode(b"[" + b",".join(details.raws[i] for i in rows) + b"]")
-    for event, bag in zip(parents[rows].tolist(), bags, strict=True):
+    raws = details.raws
+    bags = _FOUND.decode(b"[" + b",".join([raws[i] for i in rows.tolist()]) + b"]")
+    events_found = parents[rows].tolist()
+    for event, bag in zip(events_found, bags, strict=True):
         skips[event] = bag.skip_reason or skips[event]
         reportables[event] = reportables[event] or bag.reportable
-    return [as_text(s) for s in skips], [as_text(r) for r in reportables]
+    for event in set(events_found):  # as text only where found: the rest stays None
+        skips[event], reportables[event] = as_text(skips[event]), as_text(reportables[event])
+    return skips, reportables
 
 
 def table_batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
@@ -369,37 +384,8 @@ def table_batch(table: str, columns: dict[str, Any]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-class _UnknownMember(Exception):
-    """An enumeration value no table knows: a page for the general path."""
-
-
-class _Members:
-    """The v1.0 member of each spelling of one enumeration; raises `_UnknownMember`."""
-
-    def __init__(self, table: dict) -> None:
-        self.table = table
-        self.exact = {**{k: v for k, v in table.items() if type(k) is str}}
-        self.exact.update({v: v for v in table.values()})
-
-    def __call__(self, value: str | None) -> str | None:
-        if not value:
-            return None
-        member = self.exact.get(value) or enum_member(self.table, value)
-        if member is None:
-            raise _UnknownMember(value)
-        return member
-
-
-_ACTIONS, _RESULTS, _STEP_TYPES, _ERROR_CATEGORIES, _INITIATOR_TYPES = map(
-    _Members, (A.ACTIONS, A.RESULTS, A.STEP_TYPES, A.ERROR_CATEGORIES, A.INITIATOR_TYPES)
-)
-_EVENT_ENUMS = {
-    "action": _ACTIONS,
-    "status": _RESULTS,
-    "error_category": _ERROR_CATEGORIES,
-    "initiated_by_type": _INITIATOR_TYPES,
-}
 _PROBLEMS = pa.array(PROBLEM_STATUSES, pa.string())
+_EVENT_ERROR_COLUMNS = [c for c in ERROR_COLUMNS if c in EVENT_COLUMNS]
 _FAILED_STEP_COLUMNS = {
     "failed_step_name": "name",
     "failed_step_type": "step_type",

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_QUOTE, _N = ord('"'), ord("n")
+_QUOTE, _N, _BACKSLASH = ord('"'), ord("n"), ord("\\")
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 _INTS = msgspec.json.Decoder(list[Int64 | None])
 _STRINGS = msgspec.json.Decoder(list[str])
@@ -33,67 +33,80 @@ def texts(raws: Sequence[msgspec.Raw], *, keep_empty_from: int) -> pa.Array:
     """JSON string tokens as a `string` column: null for `null`, and for `""` before position
     `keep_empty_from` (from there on `""` is kept: a cleared value is not a missing one).
 
-    The tokens must be cut from valid UTF-8 text (a JSON string starts and ends at an ASCII
-    quote, so its bytes are valid UTF-8 too): they are not checked again.
+    Raises `NotPlain` if a token is neither a string nor null, or is not UTF-8 text.
+    """
+    return text_columns(raws, [len(raws)], keep_empty_from=keep_empty_from)[0]
 
-    Raises `NotPlain` if a token is neither a string nor null.
+
+def text_columns(
+    raws: Sequence[msgspec.Raw], sizes: Sequence[int], *, keep_empty_from: int
+) -> list[pa.Array]:
+    """`texts` of `raws`, cut into consecutive columns of `sizes` values (summing to all).
+
+    The tokens are joined once (NUL between them: JSON text never holds one), their bounds
+    found in one vectorised pass, their quotes cut off by Arrow and their text checked as
+    UTF-8; only the few tokens holding an escape are decoded in Python, and only the columns
+    holding one are copied to take them in.
     """
     n = len(raws)
     if not n:
-        return pa.array([], pa.string())
-    data = b"\0".join(raws)  # JSON text never holds a NUL byte
-    seps = np.flatnonzero(np.frombuffer(data, np.uint8) == 0)
-    if b"\\" in data:
-        data, seps = _unescaped(data, seps, raws)
+        return [pa.array([], pa.string()) for _ in sizes]
+    data = b"\0".join(raws) + b'\0"'  # each token followed by `NUL "` (as the next's start)
+    if len(data) >= 2**31:
+        raise NotPlain("a page of more than 2 GiB of text")
     text = np.frombuffer(data, np.uint8)
-    starts = np.zeros(n, np.int64)
-    starts[1:] = seps + 1
+    seps = np.flatnonzero(text == 0)
+    starts = np.empty(n, np.int64)
+    starts[0] = 0
+    starts[1:] = seps[:-1] + 1
     first = text[starts]  # a token is never empty
     null = first == _N  # the only JSON token starting with `n` is null
     if not np.all(null | (first == _QUOTE)):
         raise NotPlain("a value that is not a string")
-    sizes = np.empty(n, np.int64)  # without the quotes ("ul" of a null is kept, masked)
-    sizes[:-1] = seps - starts[:-1] - 2
-    sizes[-1] = len(text) - starts[-1] - 2
-    if len(text) >= 2**31:
-        raise NotPlain("a page of more than 2 GiB of text")
-    keep = np.ones(len(text), bool)
-    keep[[0, -1]] = False
-    keep[seps - 1] = keep[seps] = keep[seps + 1] = False  # `"` NUL `"` between tokens
-    offsets = np.zeros(n + 1, np.int32)
-    np.cumsum(sizes, out=offsets[1:])
-    empty = sizes == 0
+    empty = seps - starts == 2
     empty[keep_empty_from:] = False
-    validity = np.packbits(~(null | empty), bitorder="little")
-    buffers = [pa.py_buffer(validity), pa.py_buffer(offsets), pa.py_buffer(text[keep])]
-    return pa.Array.from_buffers(pa.string(), n, buffers)
-
-
-def _unescaped(
-    data: bytes, seps: np.ndarray, raws: Sequence[msgspec.Raw]
-) -> tuple[bytes, np.ndarray]:
-    """`data` (tokens joined by NUL at `seps`) with each token that holds an escape replaced
-    by its decoded text in quotes (of which only the quotes are cut off later), and where
-    its separators are now (the decoded text may hold a NUL)."""
-    rows, at = [], data.find(b"\\")
-    while at >= 0:  # a few tokens hold escapes: jump from one to the next
-        rows.append(row := int(seps.searchsorted(at)))
-        at = data.find(b"\\", int(seps[row])) if row < len(seps) else -1
+    offsets = np.empty(n + 1, np.int32)  # each token without its opening quote, and with
+    offsets[:-1] = starts + 1  # `" NUL "` at its end, which the slice below cuts off
+    offsets[-1] = len(data)
+    quoted = pa.Array.from_buffers(
+        pa.binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    sliced = pc.binary_slice(quoted, 0, -3)
+    validity = pa.py_buffer(np.packbits(~(null | empty), bitorder="little"))
+    binary = pa.Array.from_buffers(pa.binary(), n, [validity, *sliced.buffers()[1:]])
     try:
-        decoded = _STRINGS.decode(b"[" + b",".join(raws[i] for i in rows) + b"]")
-        tokens = [b'"' + text.encode() + b'"' for text in decoded]
-    except (msgspec.DecodeError, UnicodeEncodeError):  # a lone surrogate, or not a string
+        column = binary.cast(pa.string())
+    except pa.ArrowInvalid:
+        raise NotPlain("not UTF-8 text") from None
+    bounds = np.zeros(len(sizes) + 1, np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    columns = [
+        column.slice(start, size) for start, size in zip(bounds[:-1].tolist(), sizes, strict=True)
+    ]
+    if b"\\" in data:
+        rows = np.unique(np.searchsorted(seps, np.flatnonzero(text == _BACKSLASH)))
+        values = _decoded([raws[i] for i in rows.tolist()])
+        at = np.searchsorted(rows, bounds)
+        for i in np.flatnonzero(at[1:] > at[:-1]).tolist():
+            picked = slice(int(at[i]), int(at[i + 1]))
+            columns[i] = _replaced(columns[i], rows[picked] - bounds[i], values[picked])
+    return columns
+
+
+def _decoded(raws: list[msgspec.Raw]) -> pa.Array:
+    """String tokens holding escapes, decoded."""
+    try:
+        return pa.array(_STRINGS.decode(b"[" + b",".join(raws) + b"]"), pa.string())
+    except (msgspec.DecodeError, UnicodeEncodeError, pa.ArrowException):  # a lone surrogate
         raise NotPlain("a string the general path must read") from None
-    ends = np.append(seps, len(data))
-    starts = ends[rows] - np.fromiter((len(raws[i]) for i in rows), np.int64, len(rows))
-    parts, done = [], 0
-    for start, end, token in zip(starts.tolist(), ends[rows].tolist(), tokens, strict=True):
-        parts += (data[done:start], token)
-        done = end
-    parts.append(data[done:])
-    growth = np.zeros(len(raws), np.int64)
-    growth[rows] = [len(token) - len(raws[i]) for i, token in zip(rows, tokens, strict=True)]
-    return b"".join(parts), seps + np.cumsum(growth)[:-1]
+
+
+def _replaced(column: pa.Array, rows: np.ndarray, values: pa.Array) -> pa.Array:
+    """`column` with the values at `rows` (ascending) replaced by `values`."""
+    n = len(column)
+    order = np.arange(n, dtype=np.int64)
+    order[rows] = n + np.arange(len(rows))
+    return pa.concat_arrays([column, values]).take(order)
 
 
 def integers(raws: Sequence[msgspec.Raw]) -> pa.Array:
@@ -163,15 +176,17 @@ class Bags:
 def joined_objects(parts: pa.Array, prefixes: list[str]) -> pa.Array:
     """Row by row, the non-null texts of `parts` (one part after the other, each as long as
     the result) joined into one JSON object, each behind its prefix (`"key":`); null where
-    every part is null."""
+    every part is null. Element-wise joins over whole columns: no copy of a part per row."""
     k = len(prefixes)
     n = len(parts) // k
-    by_row = np.arange(k * n).reshape(k, n).T.ravel()
-    keys = pa.array(prefixes).take(np.tile(np.arange(k), n))
-    pieces = pc.binary_join_element_wise(keys, parts.take(by_row), "")  # null: nothing
-    counts = pieces.is_valid().to_numpy(zero_copy_only=False).reshape(n, k).sum(1)
-    offsets = np.zeros(n + 1, np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, pieces.drop_null()), ",")
-    whole = pc.binary_join_element_wise("{", joined, "}", "")
-    return pc.if_else(counts == 0, pa.scalar(None, pa.string()), whole)
+    pieces = [  # `"key":value,` (null where the part is)
+        pc.binary_join_element_wise(prefix, parts.slice(i * n, n), ",", "")
+        for i, prefix in enumerate(prefixes)
+    ]
+    joined = pc.binary_join_element_wise(*pieces, "", null_handling="replace")
+    trimmed = pc.binary_slice(joined.view(pa.binary()), 0, -1)  # the last comma
+    whole = pc.binary_join_element_wise(b"{", trimmed, b"}", b"")
+    given = parts.is_valid().to_numpy(zero_copy_only=False).reshape(k, n).any(axis=0)
+    validity = pa.py_buffer(np.packbits(given, bitorder="little"))
+    buffers = [validity, *whole.buffers()[1:]]
+    return pa.Array.from_buffers(pa.string(), n, buffers, offset=whole.offset)
