@@ -3,7 +3,8 @@
 A page of text (`Page.data`) first goes to the fast path, `graph_v1.tables_from_json`, which
 takes a Graph v1.0 page or a JSON array of v1.0 records straight to the tables (JSON lines:
 the page's lines joined as one array); JSON lines whose first line looks like a diagnostic
-record, and Event Hub batches, go to `diagnostic_fast` the same way. When they decline, the
+record, and Event Hub batches (their records' text as a JSON array, or parsed records),
+go to `diagnostic_fast` the same way. When they decline, the
 text is parsed here and the records take the general path (`batch.normalize_page`).
 Whether a page holds synchronization jobs or provisioning logs is decided here, once, from
 its container and its first record.
@@ -58,8 +59,11 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
     when every line was read and the array holds one record per line), an Event Hub batch's
     records as their JSON text."""
     data = page.data
-    if page.container is Container.EVENT_HUB_BATCH and page.records and page.jobs is None:
-        return diagnostic_fast.tables_from_records(page.records)
+    if page.container is Container.EVENT_HUB_BATCH and page.jobs is None:
+        if isinstance(data, bytes):  # a JSON array of the records' text (`sources.files`)
+            return diagnostic_fast.tables_from_json(data)
+        if page.records:
+            return diagnostic_fast.tables_from_records(page.records)
     if data is None or page.container not in _FAST_CONTAINERS:
         return None
     if isinstance(data, bytes):
