@@ -4,8 +4,10 @@ A page of text (`Page.data`) first goes to the fast path, `graph_v1.tables_from_
 takes a Graph v1.0 page or a JSON array of v1.0 records straight to the tables (JSON lines:
 the page's lines joined as one array); JSON lines whose first line looks like a diagnostic
 record, and Event Hub batches (their records' text as a JSON array, or parsed records),
-go to `diagnostic_fast` the same way. When they decline, the
-text is parsed here and the records take the general path (`batch.normalize_page`).
+go to `diagnostic_fast` the same way; Graph beta pages and the portal's JSON download
+(records with `action` or `statusInfo`) to `beta_fast` when `graph_v1` declines. When they
+decline, the text is parsed here and the records take the general path
+(`batch.normalize_page`).
 Whether a page holds synchronization jobs or provisioning logs is decided here, once, from
 its container and its first record.
 """
@@ -19,7 +21,7 @@ import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
-from provlytics.normalize import diagnostic_fast, graph_v1
+from provlytics.normalize import beta_fast, diagnostic_fast, graph_v1
 from provlytics.normalize.batch import OnError, PageTables, normalize_page
 from provlytics.normalize.depth import MAX_DEPTH, deep_field, writable
 from provlytics.normalize.jobs import build_job_batch, is_job
@@ -67,7 +69,8 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
     if data is None or page.container not in _FAST_CONTAINERS:
         return None
     if isinstance(data, bytes):
-        return graph_v1.tables_from_json(data)
+        fast = graph_v1.tables_from_json(data)
+        return fast if fast is not None else _beta(data, page.container is Container.JSON_ARRAY)
     if not all(isinstance(line, str) for line in data):
         return None
     text = "[" + ",".join(data) + "]"  # type: ignore[arg-type]
@@ -76,9 +79,20 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
         fast = diagnostic_fast.tables_from_json(text)
     if fast is None:
         fast = graph_v1.tables_from_json(text)
+    if fast is None:
+        fast = _beta(text, False)
     if fast is None or fast.records != len(data):  # `{...},{...}` on one line
         return None
     return fast
+
+
+def _beta(data: bytes | str, portal: bool) -> graph_v1.FastTables | None:
+    """`beta_fast` on text that may hold beta records (a cheap test first)."""
+    if isinstance(data, str):
+        maybe = '"action"' in data or '"statusInfo"' in data
+    else:
+        maybe = b'"action"' in data or b'"statusInfo"' in data
+    return beta_fast.tables_from_json(data, portal=portal) if maybe else None
 
 
 def _texts(data: bytes | list[str | UnparsedRecord] | None) -> list[str] | None:
