@@ -5,9 +5,9 @@ takes a Graph v1.0 page or a JSON array of v1.0 records straight to the tables (
 the page's lines joined as one array); JSON lines whose first line looks like a diagnostic
 record, and Event Hub batches (their records' text as a JSON array, or parsed records),
 go to `diagnostic_fast` the same way; Graph beta pages and the portal's JSON download
-(records with `action` or `statusInfo`) to `beta_fast` when `graph_v1` declines. When they
-decline, the text is parsed here and the records take the general path
-(`batch.normalize_page`).
+(records with `action` or `statusInfo`) to `beta_fast` when `graph_v1` declines; portal CSV
+rows to `portal_fast`. When they decline, the text is parsed here and the records take the
+general path (`batch.normalize_page`).
 Whether a page holds synchronization jobs or provisioning logs is decided here, once, from
 its container and its first record.
 """
@@ -21,7 +21,7 @@ import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
-from provlytics.normalize import beta_fast, diagnostic_fast, graph_v1
+from provlytics.normalize import beta_fast, diagnostic_fast, graph_v1, portal_fast
 from provlytics.normalize.batch import OnError, PageTables, normalize_page
 from provlytics.normalize.depth import MAX_DEPTH, deep_field, writable
 from provlytics.normalize.jobs import build_job_batch, is_job
@@ -66,6 +66,8 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
             return diagnostic_fast.tables_from_json(data)
         if page.records:
             return diagnostic_fast.tables_from_records(page.records)
+    if page.container is Container.PORTAL_CSV and page.records:
+        return portal_fast.tables_from_rows(page.records)
     if data is None or page.container not in _FAST_CONTAINERS:
         return None
     if isinstance(data, bytes):

@@ -177,10 +177,10 @@ def _events(holders: dict[str, list], shape: Shape, found: tuple[list, list]) ->
     columns: dict[str, Any] = _coalesced(parts, n, shape.texts)
     if columns["event_id"].null_count or columns["activity_time"].null_count:
         raise NotPlain("a record without an id or a time")
-    columns["activity_time"] = _times(columns["activity_time"])
+    columns["activity_time"] = utc_times(columns["activity_time"])
     choices = _coalesced(_present(shape.gather_choices(holders), n, _choices), n, shape.choices)
     for column, (table, _candidates) in shape.enums.items():
-        columns[column] = _members(choices[column], table)
+        columns[column] = members(choices[column], table)
     extra = _present(shape.gather_extra(holders), n, _extra_values)
     columns.update(
         duration_ms=_whole_numbers(choices["duration_ms"]),
@@ -206,7 +206,7 @@ def _extra(parts: dict[int, pa.Array], n: int, keys: list[str]) -> pa.Array:
     return joined_objects(joined, [keys[i] for i in kept])
 
 
-def _times(column: pa.Array) -> pa.Array:
+def utc_times(column: pa.Array) -> pa.Array:
     """ISO times in UTC (`Z`) to `timestamp[us, UTC]`, truncated to microseconds as the
     general path's `datetime.fromisoformat` reads them; raises `NotPlain` on any other."""
     if not pc.all(pc.match_substring_regex(column, _ISO_UTC), min_count=0).as_py():
@@ -217,7 +217,7 @@ def _times(column: pa.Array) -> pa.Array:
     return times
 
 
-def _members(tokens: pa.Array, table: dict) -> pa.Array:
+def members(tokens: pa.Array, table: dict) -> pa.Array:
     """Each distinct enumeration token (text or integer) as its v1.0 member, once."""
     encoded = tokens.dictionary_encode()
     members = []
@@ -269,8 +269,8 @@ def _steps(events: pa.RecordBatch, steps: Any, details: pa.Array) -> pa.RecordBa
         "event_id": events["event_id"].take(steps.parents),
         "step_index": steps.positions,
         "name": text.slice(0, s),
-        "step_type": _members(step_type, A.STEP_TYPES),
-        "status": _members(Bags([x.status for x in items], _BLANK).column, A.RESULTS),
+        "step_type": members(step_type, A.STEP_TYPES),
+        "status": members(Bags([x.status for x in items], _BLANK).column, A.RESULTS),
         "description": text.slice(s, s),
         "timestamp": pa.nulls(s, TIME),
         "details": details,

@@ -149,7 +149,12 @@ def _rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
     plain = _arrow_rows(file)
     if plain is not None:
         yield from plain
-        return
+    else:
+        yield from _csv_rows(file)
+
+
+def _csv_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`_rows` through the `csv` module: any file, and what is wrong with it named."""
     try:
         with open_text(file) as handle:
             first = handle.readline()  # Windows PowerShell's Export-Csv: `#TYPE <class>` first
@@ -178,7 +183,7 @@ def _arrow_rows(file: InputFile) -> list[tuple[int, dict[str, Any]]] | None:
     header = data.split(b"\n", 1)[0]
     if not header.strip() or header.startswith(b"#TYPE") or b'"' in header:
         return None
-    if data.count(b"\r") != data.count(b"\r\n"):
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # `\r` alone ends a line for `csv`
     names = header.rstrip(b"\r").decode("utf-8", "replace").split(",")
     if len(set(names)) != len(names):
@@ -188,8 +193,9 @@ def _arrow_rows(file: InputFile) -> list[tuple[int, dict[str, Any]]] | None:
         return None
     embedded = np.zeros(table.num_rows, np.int64)  # newlines inside each row's cells
     for column in table.columns:
-        counts = pc.fill_null(pc.count_substring(column, "\n"), 0)
-        embedded += counts.to_numpy(zero_copy_only=False)
+        if any(_has_newline(chunk) for chunk in column.chunks):
+            counts = pc.fill_null(pc.count_substring(column, "\n"), 0)
+            embedded += counts.to_numpy(zero_copy_only=False)
     lines = 1 + np.cumsum(1 + embedded)
     last = int(lines[-1]) if len(lines) else 1
     if data.count(b"\n") + (not data.endswith(b"\n")) != last:
@@ -200,6 +206,12 @@ def _arrow_rows(file: InputFile) -> list[tuple[int, dict[str, Any]]] | None:
         (line, dict(zip(names, cells, strict=True)))
         for line, cells in zip(lines.tolist(), rows, strict=True)
     ]
+
+
+def _has_newline(chunk: pa.Array) -> bool:
+    """Whether a text column's bytes hold a newline (a cheap look before counting)."""
+    values = chunk.buffers()[2]
+    return values is not None and bool(np.any(np.frombuffer(values, np.uint8) == 10))
 
 
 def _arrow_table(data: bytes, names: list[str]) -> pa.Table | None:
@@ -221,8 +233,13 @@ def _arrow_table(data: bytes, names: list[str]) -> pa.Table | None:
 
 def _children_by_change(file: InputFile) -> dict[str, list[dict[str, Any]]]:
     children: dict[str, list[dict[str, Any]]] = {}
+    join: list[str] | None = None
     for line, row in _rows(file):
-        change = _change_id(row, file, line)
+        if join is None:  # the one header that holds the change ID, if only one may
+            join = [h for h in row if _folded(h) == PORTAL_JOIN_COLUMN]
+        change = row[join[0]] if len(join) == 1 else None
+        if not change:
+            change = _change_id(row, file, line)  # raises, or finds it under another
         if change in children:
             children[change].append(row)
         else:
