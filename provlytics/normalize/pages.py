@@ -3,11 +3,9 @@
 A page of text (`Page.data`) first goes to the fast path, `graph_v1.tables_from_json`, which
 takes a Graph v1.0 page or a JSON array of v1.0 records straight to the tables (JSON lines:
 the page's lines joined as one array); JSON lines whose first line looks like a diagnostic
-record, and Event Hub batches (their records' text as a JSON array, or parsed records),
-go to `diagnostic_fast` the same way; Graph beta pages and the portal's JSON download
-(records with `action` or `statusInfo`) to `beta_fast` when `graph_v1` declines; portal CSV
-rows to `portal_fast`. When they decline, the text is parsed here and the records take the
-general path (`batch.normalize_page`).
+record go to `diagnostic_fast` the same way; other containers, and text `graph_v1`
+declines, to the decoders `dialects_fast` chooses. When they decline, the text is parsed
+here and the records take the general path (`batch.normalize_page`).
 Whether a page holds synchronization jobs or provisioning logs is decided here, once, from
 its container and its first record.
 """
@@ -21,7 +19,7 @@ import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
-from provlytics.normalize import beta_fast, diagnostic_fast, graph_v1, portal_fast
+from provlytics.normalize import diagnostic_fast, dialects_fast, graph_v1
 from provlytics.normalize.batch import OnError, PageTables, normalize_page
 from provlytics.normalize.depth import MAX_DEPTH, deep_field, writable
 from provlytics.normalize.jobs import build_job_batch, is_job
@@ -61,18 +59,14 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
     when every line was read and the array holds one record per line), an Event Hub batch's
     records as their JSON text."""
     data = page.data
-    if page.container is Container.EVENT_HUB_BATCH and page.jobs is None:
-        if isinstance(data, bytes):  # a JSON array of the records' text (`sources.files`)
-            return diagnostic_fast.tables_from_json(data)
-        if page.records:
-            return diagnostic_fast.tables_from_records(page.records)
-    if page.container is Container.PORTAL_CSV and page.records:
-        return portal_fast.tables_from_rows(page.records)
-    if data is None or page.container not in _FAST_CONTAINERS:
+    if page.container not in _FAST_CONTAINERS:
+        return dialects_fast.container_tables(page)
+    if data is None:
         return None
     if isinstance(data, bytes):
         fast = graph_v1.tables_from_json(data)
-        return fast if fast is not None else _beta(data, page.container is Container.JSON_ARRAY)
+        portal = page.container is Container.JSON_ARRAY
+        return fast if fast is not None else dialects_fast.text_tables(data, portal=portal)
     if not all(isinstance(line, str) for line in data):
         return None
     text = "[" + ",".join(data) + "]"  # type: ignore[arg-type]
@@ -82,19 +76,10 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
     if fast is None:
         fast = graph_v1.tables_from_json(text)
     if fast is None:
-        fast = _beta(text, False)
+        fast = dialects_fast.text_tables(text, portal=False)
     if fast is None or fast.records != len(data):  # `{...},{...}` on one line
         return None
     return fast
-
-
-def _beta(data: bytes | str, portal: bool) -> graph_v1.FastTables | None:
-    """`beta_fast` on text that may hold beta records (a cheap test first)."""
-    if isinstance(data, str):
-        maybe = '"action"' in data or '"statusInfo"' in data
-    else:
-        maybe = b'"action"' in data or b'"statusInfo"' in data
-    return beta_fast.tables_from_json(data, portal=portal) if maybe else None
 
 
 def _texts(data: bytes | list[str | UnparsedRecord] | None) -> list[str] | None:
