@@ -29,8 +29,8 @@ from provlytics.normalize.diagnostic_records import (
 )
 from provlytics.normalize.dialects import Dialect
 from provlytics.normalize.graph_v1 import FastTables, utf8_text
+from provlytics.normalize.graph_v1_records import NULL
 from provlytics.normalize.log_analytics_records import (
-    ABSENT,
     DURATION,
     ENUMS,
     EXTRA,
@@ -96,8 +96,8 @@ def tables_from_records(records: list[Any]) -> FastTables | None:
 
 def _tables(rows: list[Row]) -> FastTables | None:
     if not rows or not all(
-        r.AADTenantId is not ABSENT
-        or r.TimeGenerated is not ABSENT
+        r.AADTenantId is not NULL  # the default token: the row has no such column
+        or r.TimeGenerated is not NULL
         or r.ProvisioningSteps is not msgspec.UNSET
         for r in rows
     ):

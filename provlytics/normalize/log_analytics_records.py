@@ -29,7 +29,6 @@ from provlytics.normalize.diagnostic_records import (
 )
 from provlytics.normalize.graph_v1_records import NULL, R
 
-ABSENT = msgspec.Raw(b"")  # a column the row does not have
 Text = str | None  # a JSON column: its text
 
 
@@ -38,9 +37,9 @@ class Row(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
     TenantId: R = NULL  # the workspace (kept in `extra`), not the tenant
     SourceSystem: R = NULL  # Log Analytics' agent column (kept in `extra`)
-    TimeGenerated: R = ABSENT
+    TimeGenerated: R = NULL  # (absent: this very token; present: another, even if null)
     Id: R = NULL
-    AADTenantId: R = ABSENT
+    AADTenantId: R = NULL
     JobId: R = NULL
     CycleId: R = NULL
     ChangeId: R = NULL
