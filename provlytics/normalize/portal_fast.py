@@ -96,7 +96,7 @@ def tables_from_rows(rows: list[Any]) -> FastTables | None:
 class _Plans:
     """Which header fills which column, for the events and for the two kinds of children."""
 
-    def __init__(self, event: dict[str, str], step: dict[str, str], prop: dict[str, str]):
+    def __init__(self, event: dict[str, str], step: dict[str, str], prop: dict[str, str]) -> None:
         self.event, self.step, self.prop = event, step, prop
 
     @classmethod
