@@ -50,6 +50,8 @@ MAIN, STEPS, PROPERTIES = "main", "steps", "properties"
 _SUFFIXES = {STEPS: "_provisioningsteps", PROPERTIES: "_modifiedproperties"}
 _COPY_NUMBER = re.compile(r"\s*\(\d+\)$")  # "name (1)": a browser's second download
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # step details can be large
+ARROW_MAX_BYTES = 64 * 2**20  # larger files (as stored) stream through the `csv` module
+_CHUNK_ROWS = 1000
 
 Companions = tuple[InputFile | None, InputFile | None]
 # columns of other CSV exports that also carry a change id: Log Analytics, PowerShell's Export-Csv
@@ -171,12 +173,15 @@ def _csv_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
         raise InputError(file.name, f"not a readable CSV file ({exc})") from exc
 
 
-def _arrow_rows(file: InputFile) -> list[tuple[int, dict[str, Any]]] | None:
+def _arrow_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]] | None:
     """The rows of a plain CSV file through Arrow's reader, numbered by the line they end
     on (as `csv.DictReader.line_num`); None if the file is not plain (a blank line, a `\r`
     alone, a `#TYPE` line, a quoted header, a short or long row, text that is not UTF-8, a
-    file that cannot be read whole): the `csv` module reads those."""
+    file that cannot be read whole) or larger than `ARROW_MAX_BYTES` as stored: the `csv`
+    module reads those (streaming). The rows are made a chunk at a time, as they are read."""
     try:
+        if file.size > ARROW_MAX_BYTES:
+            return None
         data = read_bytes(file)  # UTF-8 without a byte-order mark, decompressed
     except (InputError, OSError, EOFError):
         return None
@@ -200,12 +205,18 @@ def _arrow_rows(file: InputFile) -> list[tuple[int, dict[str, Any]]] | None:
     last = int(lines[-1]) if len(lines) else 1
     if data.count(b"\n") + (not data.endswith(b"\n")) != last:
         return None  # blank lines: numbered as `csv` numbers them
-    columns = [column.to_pylist() for column in table.columns]
-    rows = zip(*columns, strict=True)
-    return [
-        (line, dict(zip(names, cells, strict=True)))
-        for line, cells in zip(lines.tolist(), rows, strict=True)
-    ]
+    return _table_rows(table, names, lines.tolist())
+
+
+def _table_rows(
+    table: pa.Table, names: list[str], lines: list[int]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, row) of each row of `table`, its cells made Python values a chunk at a time."""
+    for start in range(0, table.num_rows, _CHUNK_ROWS):
+        columns = [column.to_pylist() for column in table.slice(start, _CHUNK_ROWS).columns]
+        rows = zip(*columns, strict=True)
+        for line, cells in zip(lines[start : start + _CHUNK_ROWS], rows, strict=True):
+            yield line, dict(zip(names, cells, strict=True))
 
 
 def _has_newline(chunk: pa.Array) -> bool:
