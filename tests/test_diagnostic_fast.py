@@ -21,6 +21,7 @@ from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
 from provlytics.origin import Container, Origin, Page, Place
 from provlytics.schema import LOG_TABLES
+from provlytics.sources.files import FileTask, iter_task_pages
 from provlytics.synthetic import generate_records, to_diagnostic
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "diagnostic"
@@ -40,6 +41,12 @@ def _lines_page(records: list[Any]) -> Page:
 def _hub_page(records: list[Any]) -> Page:
     origin = Origin("eventhub-batch.json", place=Place.FILE)
     return Page(origin, Container.EVENT_HUB_BATCH, records=copy.deepcopy(records))
+
+
+def _hub_text_page(records: list[Any]) -> Page:
+    """An Event Hub page as the file source hands it over: the records' text, as an array."""
+    origin = Origin("eventhub-batch.json", place=Place.FILE)
+    return Page(origin, Container.EVENT_HUB_BATCH, data=orjson.dumps(records))
 
 
 def _general(records: list[Any], on_error: str = "raise", *, hub: bool = False) -> PageTables:
@@ -84,7 +91,35 @@ def test_the_bundled_blob_takes_the_fast_path_with_the_same_rows():
 def test_the_bundled_event_hub_batch_takes_the_fast_path_with_the_same_rows():
     records = orjson.loads(HUB.read_bytes())["records"]
     assert diagnostic_fast.tables_from_records(copy.deepcopy(records)) is not None
-    assert _rows(normalize(_hub_page(records))) == _rows(_general(records, hub=True))
+    expected = _rows(_general(records, hub=True))
+    assert _rows(normalize(_hub_page(records))) == expected
+    (page,) = iter_task_pages(FileTask(HUB))
+    assert (page.container, page.records, page.first_record) == (Container.EVENT_HUB_BATCH, None, 0)
+    assert orjson.loads(page.data) == records  # the records' text, not parsed
+    assert diagnostic_fast.tables_from_json(page.data) is not None
+    assert _rows(normalize(page)) == expected
+
+
+def test_an_event_hub_file_is_cut_into_pages_of_text_that_name_their_records(tmp_path):
+    records = _synthetic(5)
+    records[3]["properties"]["activityDateTime"] = "not a time"
+    records[3]["time"] = "not a time"
+    path = tmp_path / "hub.json"
+    path.write_bytes(orjson.dumps({"records": records}, option=orjson.OPT_INDENT_2))
+    pages = list(iter_task_pages(FileTask(path), page_size=2))
+    assert [(page.first_record, orjson.loads(page.data)) for page in pages] == [
+        (0, records[0:2]),
+        (2, records[2:4]),
+        (4, records[4:5]),
+    ]
+    assert diagnostic_fast.tables_from_json(pages[1].data) is None  # the bad time
+    with pytest.raises(InputError) as error:
+        normalize(pages[1])
+    assert str(error.value) == (
+        f"{path}: record 3: 'properties.activityDateTime': not a timestamp: 'not a time'"
+    )
+    collected = [normalize(page, on_error="collect") for page in pages]
+    assert [(t.records, len(t.rejects)) for t in collected] == [(2, 0), (2, 1), (1, 0)]
 
 
 def test_synthetic_pages_take_the_fast_path_with_the_same_rows():
@@ -229,8 +264,9 @@ def test_mutated_records_give_the_rows_or_the_error_of_the_general_path(data):
         for _ in range(data.draw(st.integers(min_value=0, max_value=3), label="mutations")):
             record = _mutate_once(data, record)
         records.append(record)
-    for on_error, hub in itertools.product(("raise", "collect"), (False, True)):
-        page = _hub_page(records) if hub else _lines_page(records)
+    kinds = (_lines_page, _hub_page, _hub_text_page)
+    for on_error, kind in itertools.product(("raise", "collect"), kinds):
+        page, hub = kind(records), kind is not _lines_page
         try:
             expected = _rows(_general(records, on_error, hub=hub))
         except InputError as exc:

@@ -3,8 +3,9 @@
 A page of text (`Page.data`) first goes to the fast path, `graph_v1.tables_from_json`, which
 takes a Graph v1.0 page or a JSON array of v1.0 records straight to the tables (JSON lines:
 the page's lines joined as one array); JSON lines whose first line looks like a diagnostic
-record, and Event Hub batches, go to `diagnostic_fast` the same way. When they decline, the
-text is parsed here and the records take the general path (`batch.normalize_page`).
+record go to `diagnostic_fast` the same way; other containers, and text `graph_v1`
+declines, to the decoders `dialects_fast` chooses. When they decline, the text is parsed
+here and the records take the general path (`batch.normalize_page`).
 Whether a page holds synchronization jobs or provisioning logs is decided here, once, from
 its container and its first record.
 """
@@ -18,7 +19,7 @@ import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
-from provlytics.normalize import diagnostic_fast, graph_v1
+from provlytics.normalize import diagnostic_fast, dialects_fast, graph_v1
 from provlytics.normalize.batch import OnError, PageTables, normalize_page
 from provlytics.normalize.depth import MAX_DEPTH, deep_field, writable
 from provlytics.normalize.jobs import build_job_batch, is_job
@@ -58,12 +59,14 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
     when every line was read and the array holds one record per line), an Event Hub batch's
     records as their JSON text."""
     data = page.data
-    if page.container is Container.EVENT_HUB_BATCH and page.records and page.jobs is None:
-        return diagnostic_fast.tables_from_records(page.records)
-    if data is None or page.container not in _FAST_CONTAINERS:
+    if page.container not in _FAST_CONTAINERS:
+        return dialects_fast.container_tables(page)
+    if data is None:
         return None
     if isinstance(data, bytes):
-        return graph_v1.tables_from_json(data)
+        fast = graph_v1.tables_from_json(data)
+        portal = page.container is Container.JSON_ARRAY
+        return fast if fast is not None else dialects_fast.text_tables(data, portal=portal)
     if not all(isinstance(line, str) for line in data):
         return None
     text = "[" + ",".join(data) + "]"  # type: ignore[arg-type]
@@ -72,6 +75,8 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
         fast = diagnostic_fast.tables_from_json(text)
     if fast is None:
         fast = graph_v1.tables_from_json(text)
+    if fast is None:
+        fast = dialects_fast.text_tables(text, portal=False)
     if fast is None or fast.records != len(data):  # `{...},{...}` on one line
         return None
     return fast

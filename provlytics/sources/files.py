@@ -2,8 +2,9 @@
 Event Hub batches, Log Analytics exports, portal downloads, on-demand responses, job lists.
 
 Knows file formats and containers only; what the records mean is the normalizer's business.
-A page that may be in Graph's own shape (a Graph page, a JSON array, JSON lines) is handed on
-as its text, for the normalizer's fast path; other containers as parsed records.
+A page that may be in Graph's own shape (a Graph page, a JSON array, JSON lines) or in the
+diagnostic dialect (JSON lines, an Event Hub batch's `records`, cut into pages of their text) is
+handed on as its text, for the normalizer's fast paths; other containers as parsed records.
 """
 
 from __future__ import annotations
@@ -89,10 +90,27 @@ def iter_task_pages(task: FileTask, *, page_size: int = PAGE_SIZE) -> Iterator[P
 
 
 class _Envelope(msgspec.Struct):
-    """The top of a JSON document, its `value` left unparsed (told apart cheaply)."""
+    """The top of a JSON document, its lists left unparsed (told apart cheaply); a field is
+    an empty token when the document does not have it."""
 
-    value: msgspec.Raw = msgspec.Raw()  # empty when the document has no `value`
+    value: msgspec.Raw = msgspec.Raw()
+    records: msgspec.Raw = msgspec.Raw()  # an Event Hub batch
+    tables: msgspec.Raw = msgspec.Raw()  # a Log Analytics result
+    error: msgspec.Raw = msgspec.Raw()  # a Graph error response
     odata_context: Any = msgspec.field(default=None, name="@odata.context")
+
+    def is_event_hub_batch(self) -> bool:
+        """`{"records": [...]}`, read as `_document_pages` would read it: no Graph error
+        object, no Log Analytics `tables` list (either comes first there)."""
+        return (
+            _starts(self.records, b"[")
+            and not _starts(self.tables, b"[")
+            and not _starts(self.error, b"{")
+        )
+
+
+def _starts(token: msgspec.Raw, first: bytes) -> bool:
+    return memoryview(token)[:1] == first  # no copy of the token
 
 
 def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
@@ -108,8 +126,11 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
         top = msgspec.json.decode(data, type=_Envelope)
     except (msgspec.DecodeError, UnicodeDecodeError):
         top = None  # not a JSON object: parsed below, to say why
-    if top is not None and memoryview(top.value)[:1] == b"[":  # no copy of the value
+    if top is not None and _starts(top.value, b"["):
         yield Page(origin, Container.GRAPH_PAGE, data=data, jobs=_jobs(path, top.odata_context))
+        return
+    if top is not None and top.is_event_hub_batch():
+        yield from _event_hub_pages(top.records, origin, page_size)
         return
     try:
         doc = orjson.loads(data)
@@ -138,6 +159,20 @@ def _document_pages(doc: Any, origin: Origin, page_size: int, path: InputFile) -
         raise InputError(origin, "expected a list of records", field="value")
     jobs = _jobs(path, doc.get("@odata.context"))  # one record: a diagnostic record, a job
     yield Page(origin, Container.RECORD, records=[doc], jobs=jobs)
+
+
+_RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def _event_hub_pages(records: msgspec.Raw, origin: Origin, page_size: int) -> Iterator[Page]:
+    """An Event Hub batch's `records` array (valid JSON: its document decoded) cut into
+    pages of `page_size` records, each a JSON array of their text as written (the records
+    are found, not parsed: the normalizer's diagnostic decoder reads them, or parses them
+    for the general path)."""
+    raws = _RAW_LIST.decode(records)
+    for start in range(0, len(raws), page_size):
+        text = b"[" + b",".join(raws[start : start + page_size]) + b"]"
+        yield Page(origin, Container.EVENT_HUB_BATCH, data=text, first_record=start)
 
 
 def _jobs(path: InputFile, context: Any) -> JobContext:

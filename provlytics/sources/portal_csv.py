@@ -6,11 +6,18 @@ row with the same change ID. Which file is which is told by its header row (a br
 a second download `ProvisioningLogs (1).csv`); a companion goes with the main file of the same
 folder (or archive) whose name it extends, or, when that is ambiguous, with the one sharing
 its change IDs. Headers are matched by the normalizer, whatever their spelling.
+
+A file is parsed by Arrow's CSV reader (`pyarrow.csv`, every column as text) when its rows
+are plain (one line each, as many cells as headers, UTF-8): the rows are then those the
+`csv` module gives, with the same line numbers; any other file is read by the `csv` module,
+which also names what is wrong with it.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import itertools
 import logging
 import re
@@ -18,6 +25,11 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from provlytics.errors import InputError
 from provlytics.origin import (
@@ -30,7 +42,7 @@ from provlytics.origin import (
     Place,
 )
 from provlytics.origin import fold_header as normalize_header
-from provlytics.sources.reading import InputFile, data_suffix, open_text
+from provlytics.sources.reading import InputFile, data_suffix, open_text, read_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +50,8 @@ MAIN, STEPS, PROPERTIES = "main", "steps", "properties"
 _SUFFIXES = {STEPS: "_provisioningsteps", PROPERTIES: "_modifiedproperties"}
 _COPY_NUMBER = re.compile(r"\s*\(\d+\)$")  # "name (1)": a browser's second download
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # step details can be large
+ARROW_MAX_BYTES = 64 * 2**20  # larger files (as stored) stream through the `csv` module
+_CHUNK_ROWS = 1000
 
 Companions = tuple[InputFile | None, InputFile | None]
 # columns of other CSV exports that also carry a change id: Log Analytics, PowerShell's Export-Csv
@@ -109,7 +123,7 @@ def iter_csv_pages(
     first = 0
     for line, row in _rows(file):
         if portal:
-            change = _change_id(row, origin.at(line=line))
+            change = _change_id(row, file, line)
             row[PORTAL_STEPS_KEY] = steps.pop(change, [])
             row[PORTAL_PROPERTIES_KEY] = props.pop(change, [])
         records.append(row)
@@ -133,6 +147,16 @@ def _page(records: list, origin: Origin, lines: list[int], first: int, portal: b
 
 
 def _rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, row) of each row: empty cells None, as `csv.DictReader` reads them."""
+    plain = _arrow_rows(file)
+    if plain is not None:
+        yield from plain
+    else:
+        yield from _csv_rows(file)
+
+
+def _csv_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`_rows` through the `csv` module: any file, and what is wrong with it named."""
     try:
         with open_text(file) as handle:
             first = handle.readline()  # Windows PowerShell's Export-Csv: `#TYPE <class>` first
@@ -149,18 +173,99 @@ def _rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
         raise InputError(file.name, f"not a readable CSV file ({exc})") from exc
 
 
+def _arrow_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]] | None:
+    """The rows of a plain CSV file through Arrow's reader, numbered by the line they end
+    on (as `csv.DictReader.line_num`); None if the file is not plain (a blank line, a `\r`
+    alone, a `#TYPE` line, a quoted header, a short or long row, text that is not UTF-8, a
+    file that cannot be read whole) or larger than `ARROW_MAX_BYTES` as stored: the `csv`
+    module reads those (streaming). The rows are made a chunk at a time, as they are read."""
+    try:
+        if file.size > ARROW_MAX_BYTES:
+            return None
+        data = read_bytes(file)  # UTF-8 without a byte-order mark, decompressed
+    except (InputError, OSError, EOFError):
+        return None
+    header = data.split(b"\n", 1)[0]
+    if not header.strip() or header.startswith(b"#TYPE") or b'"' in header:
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # `\r` alone ends a line for `csv`
+    names = header.rstrip(b"\r").decode("utf-8", "replace").split(",")
+    if len(set(names)) != len(names):
+        return None
+    table = _arrow_table(data, names)
+    if table is None or table.column_names != names:
+        return None
+    embedded = np.zeros(table.num_rows, np.int64)  # newlines inside each row's cells
+    for column in table.columns:
+        if any(_has_newline(chunk) for chunk in column.chunks):
+            counts = pc.fill_null(pc.count_substring(column, "\n"), 0)
+            embedded += counts.to_numpy(zero_copy_only=False)
+    lines = 1 + np.cumsum(1 + embedded)
+    last = int(lines[-1]) if len(lines) else 1
+    if data.count(b"\n") + (not data.endswith(b"\n")) != last:
+        return None  # blank lines: numbered as `csv` numbers them
+    return _table_rows(table, names, lines.tolist())
+
+
+def _table_rows(
+    table: pa.Table, names: list[str], lines: list[int]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, row) of each row of `table`, its cells made Python values a chunk at a time."""
+    for start in range(0, table.num_rows, _CHUNK_ROWS):
+        columns = [column.to_pylist() for column in table.slice(start, _CHUNK_ROWS).columns]
+        rows = zip(*columns, strict=True)
+        for line, cells in zip(lines[start : start + _CHUNK_ROWS], rows, strict=True):
+            yield line, dict(zip(names, cells, strict=True))
+
+
+def _has_newline(chunk: pa.Array) -> bool:
+    """Whether a text column's bytes hold a newline (a cheap look before counting)."""
+    values = chunk.buffers()[2]
+    return values is not None and bool(np.any(np.frombuffer(values, np.uint8) == 10))
+
+
+def _arrow_table(data: bytes, names: list[str]) -> pa.Table | None:
+    """Every column as text, empty cells null; None if Arrow cannot read it."""
+    try:
+        return pa_csv.read_csv(
+            io.BytesIO(data),
+            read_options=pa_csv.ReadOptions(use_threads=False),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+
+
 def _children_by_change(file: InputFile) -> dict[str, list[dict[str, Any]]]:
     children: dict[str, list[dict[str, Any]]] = {}
+    join: list[str] | None = None
     for line, row in _rows(file):
-        children.setdefault(_change_id(row, Origin(file.name, line=line)), []).append(row)
+        if join is None:  # the one header that holds the change ID, if only one may
+            join = [h for h in row if _folded(h) == PORTAL_JOIN_COLUMN]
+        change = row[join[0]] if len(join) == 1 else None
+        if not change:
+            change = _change_id(row, file, line)  # raises, or finds it under another
+        if change in children:
+            children[change].append(row)
+        else:
+            children[change] = [row]
     return children
 
 
-def _change_id(row: dict[str, Any], origin: Origin) -> str:
+def _change_id(row: dict[str, Any], file: InputFile, line: int) -> str:
     for header, value in row.items():
-        if normalize_header(header) == PORTAL_JOIN_COLUMN and value:
+        if value and _folded(header) == PORTAL_JOIN_COLUMN:
             return value
-    raise InputError(origin, "is missing", field="Change Id")
+    raise InputError(Origin(file.name, line=line), "is missing", field="Change Id")
+
+
+_folded = functools.lru_cache(maxsize=4096)(normalize_header)  # a header, once per file
 
 
 def _role(file: InputFile) -> str | None:
@@ -206,7 +311,7 @@ def _main_of(
 
 
 def _change_ids(main: InputFile) -> set[str]:
-    return {_change_id(row, Origin(main.name, line=line)) for line, row in _rows(main)}
+    return {_change_id(row, main, line) for line, row in _rows(main)}
 
 
 def _folder(file: InputFile) -> tuple[str, str]:

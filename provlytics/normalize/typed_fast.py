@@ -1,0 +1,292 @@
+"""Typed records to the tables, for the dialects whose columns each coalesce a few spellings.
+
+`diagnostic_fast` and `beta_fast` decode a page against structs that declare a dialect's
+fields, every value a raw token (`msgspec.Raw`), and hand the records here with their
+*holders*: per name, one object per record that a column is read from (the record, its
+`properties`, its status, its systems...; a default object where the record has none). A
+`Shape` says, per column, the `(holder, field)` spellings the alias table reads in that
+dialect, in its order; the general path takes the first that is not null or empty, so each
+column is a coalesce of whole token columns. Anything else is a surprise that sends the page
+down the general path (None): a value of another type, no id, an odd time, an unknown
+enumeration member, a bag that is not an object. Open bags (step details, the `extra`
+values) are written as orjson writes them, so the rows are those of the general path, byte
+for byte; tests hold both paths to that.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any
+
+import msgspec
+import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from provlytics.normalize import aliases as A
+from provlytics.normalize.extract import enum_member
+from provlytics.normalize.graph_v1 import (
+    details_found,
+    error_rows,
+    flatten_children,
+    table_batch,
+)
+from provlytics.normalize.graph_v1_records import NULL
+from provlytics.normalize.raw_columns import Bags, NotPlain, joined_objects, texts
+from provlytics.normalize.times import to_timestamps
+from provlytics.schema import TIME
+
+logger = logging.getLogger(__name__)
+
+Where = tuple[str, str]  # (holder, struct field)
+_BLANK = frozenset({b'""'})  # besides null: what the alias table passes over
+_EMPTY = frozenset({b"{}", b"[]", b'""'})  # values `extra` leaves out (besides null)
+_NOTHING = frozenset({b"{}"})  # a details bag that holds nothing (besides null)
+# An ISO time in UTC that Arrow and `datetime.fromisoformat` read alike (else: general path;
+# e.g. year 0000, which Arrow reads and Python does not).
+_ISO_UTC = (
+    r"^(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?Z$"
+)
+_WHOLE = r'^(-?\d+|"-?\d+")$'  # a whole number, or its digits as text (durations)
+
+
+def _compile_gather(wheres: Sequence[Where]) -> Callable[[dict[str, list]], list[list]]:
+    """`gather(holders) -> [tokens, ...]`, the tokens of each `(holder, field)`. Built from
+    source, as `graph_v1` builds its own: a list comprehension reads an attribute several
+    times faster than `map(attrgetter)`."""
+    parts = [f"[x.{name} for x in h[{holder!r}]]" for holder, name in wheres]
+    namespace: dict[str, Any] = {}
+    exec("def gather(h):\n    return [" + ", ".join(parts) + "]", namespace)
+    return namespace["gather"]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Where one dialect's event columns are read, as the alias table spells them there.
+
+    `texts`: text columns; `enums`: enumeration columns with their member tables;
+    `duration`: `duration_ms`; `extra`: the `extra` keys in the general path's view order,
+    each with where its value is; `dialect`: the events' `dialect` value. Holders `props`
+    (with `provisioning_steps` and `modified_properties`) must be among the holders.
+    """
+
+    dialect: str
+    texts: dict[str, tuple[Where, ...]]
+    enums: dict[str, tuple[dict, tuple[Where, ...]]]
+    duration: tuple[Where, ...]
+    extra: tuple[tuple[str, Where], ...]
+    choices: dict[str, tuple[Where, ...]] = field(init=False)
+    gather_texts: Callable = field(init=False)
+    gather_choices: Callable = field(init=False)
+    gather_extra: Callable = field(init=False)
+    extra_keys: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        choices = {c: candidates for c, (_t, candidates) in self.enums.items()}
+        choices["duration_ms"] = self.duration
+        texts_ = [w for candidates in self.texts.values() for w in candidates]
+        setters = {
+            "choices": choices,
+            "gather_texts": _compile_gather(texts_),
+            "gather_choices": _compile_gather([w for c in choices.values() for w in c]),
+            "gather_extra": _compile_gather([where for _key, where in self.extra]),
+            "extra_keys": [orjson.dumps(key).decode() + ":" for key, _where in self.extra],
+        }
+        for name, value in setters.items():
+            object.__setattr__(self, name, value)
+
+
+def page_batches(
+    holders: dict[str, list], shape: Shape
+) -> tuple[dict[str, pa.RecordBatch], dict[str, Sequence[int]]] | None:
+    """A batch per table, and the record each row came from; None if a record needs the
+    general path."""
+    n = len(holders["props"])
+    try:
+        steps = flatten_children([p.provisioning_steps or () for p in holders["props"]])
+        properties = flatten_children([p.modified_properties or () for p in holders["props"]])
+        details = _details([step.details for step in steps.items])
+        events = _events(holders, shape, details_found(details, steps.parents, n))
+        step_batch = _steps(events, steps, details.column)
+        property_batch = _properties(events, properties)
+    except NotPlain as exc:
+        logger.debug("not a plain %s page (%s): using the general path", shape.dialect, exc)
+        return None
+    errors, failed = error_rows(events, step_batch, steps)
+    batches = {
+        "events": events,
+        "steps": step_batch,
+        "modified_properties": property_batch,
+        "errors": errors,
+    }
+    sources = {
+        "events": np.arange(n),
+        "steps": steps.parents,
+        "modified_properties": properties.parents,
+        "errors": failed,
+    }
+    return batches, sources
+
+
+def _absent(tokens: list) -> bool:
+    """Whether no record has the field (every token the struct's default): cheap, as the
+    first token of a field some record has is seldom the default."""
+    return bool(tokens) and tokens[0] is NULL and tokens.count(NULL) == len(tokens)
+
+
+def _present(lists: list[list], n: int, convert: Callable[[list], pa.Array]) -> dict:
+    """{position: column} of the token lists some record has, converted in one go."""
+    present = [i for i, tokens in enumerate(lists) if not _absent(tokens)]
+    values = convert(list(chain.from_iterable(lists[i] for i in present)))
+    return {i: values.slice(k * n, n) for k, i in enumerate(present)}
+
+
+def _coalesced(
+    parts: dict[int, pa.Array], n: int, spec: dict[str, tuple[Where, ...]]
+) -> dict[str, pa.Array]:
+    """Per column of `spec`, the first of its candidates' values (`parts`: by position in
+    `spec`'s order, absent where no record has it) that is not null."""
+    out, at = {}, 0
+    for name, candidates in spec.items():
+        found = [parts[i] for i in range(at, at + len(candidates)) if i in parts]
+        at += len(candidates)
+        if not found:
+            out[name] = pa.nulls(n, pa.string())
+        else:
+            out[name] = pc.coalesce(*found) if len(found) > 1 else found[0]
+    return out
+
+
+def _texts(flat: list) -> pa.Array:
+    return texts(flat, keep_empty_from=len(flat))  # "" passed over, as null is
+
+
+def _choices(flat: list) -> pa.Array:
+    return Bags(flat, _BLANK).column
+
+
+def _events(holders: dict[str, list], shape: Shape, found: tuple[list, list]) -> pa.RecordBatch:
+    """The events batch; `found`: each event's skip reason and reportable identifier."""
+    n = len(holders["props"])
+    parts = _present(shape.gather_texts(holders), n, _texts)
+    columns: dict[str, Any] = _coalesced(parts, n, shape.texts)
+    if columns["event_id"].null_count or columns["activity_time"].null_count:
+        raise NotPlain("a record without an id or a time")
+    columns["activity_time"] = utc_times(columns["activity_time"])
+    choices = _coalesced(_present(shape.gather_choices(holders), n, _choices), n, shape.choices)
+    for column, (table, _candidates) in shape.enums.items():
+        columns[column] = members(choices[column], table)
+    extra = _present(shape.gather_extra(holders), n, _extra_values)
+    columns.update(
+        duration_ms=_whole_numbers(choices["duration_ms"]),
+        skip_reason=found[0],
+        reportable_identifier=found[1],
+        dialect=pa.repeat(shape.dialect, n),
+        extra=_extra(extra, n, shape.extra_keys),
+    )
+    return table_batch("events", columns)
+
+
+def _extra_values(flat: list) -> pa.Array:
+    return Bags(_canonical(flat), _EMPTY).column  # null: left out of `extra`
+
+
+def _extra(parts: dict[int, pa.Array], n: int, keys: list[str]) -> pa.Array:
+    """The `extra` object of each event from its values (`parts`: by position in `keys`),
+    joined only over the keys some event has."""
+    kept = [i for i, part in parts.items() if part.null_count < n]
+    if not kept:
+        return pa.nulls(n, pa.string())
+    joined = pa.concat_arrays([parts[i] for i in kept])
+    return joined_objects(joined, [keys[i] for i in kept])
+
+
+def utc_times(column: pa.Array) -> pa.Array:
+    """ISO times in UTC (`Z`) to `timestamp[us, UTC]`, truncated to microseconds as the
+    general path's `datetime.fromisoformat` reads them; raises `NotPlain` on any other."""
+    if not pc.all(pc.match_substring_regex(column, _ISO_UTC), min_count=0).as_py():
+        raise NotPlain("a time in another spelling")
+    times, bad = to_timestamps(column)
+    if bad:
+        raise NotPlain("not a time")
+    return times
+
+
+def members(tokens: pa.Array, table: dict) -> pa.Array:
+    """Each distinct enumeration token (text or integer) as its v1.0 member, once."""
+    encoded = tokens.dictionary_encode()
+    members = []
+    for token in encoded.dictionary.to_pylist():
+        member = enum_member(table, orjson.loads(token))
+        if member is None:  # the general path keeps it in `extra` and says so
+            raise NotPlain(f"not a known enumeration member: {token}")
+        members.append(member)
+    return pa.array(members, pa.string()).take(encoded.indices)
+
+
+def _whole_numbers(tokens: pa.Array) -> pa.Array:
+    """Integer tokens, or their digits as text, as `int64`; raises `NotPlain` on others."""
+    if not pc.all(pc.match_substring_regex(tokens, _WHOLE), min_count=0).as_py():
+        raise NotPlain("not a whole number")
+    try:
+        return pc.cast(pc.replace_substring(tokens, '"', ""), pa.int64())
+    except pa.ArrowInvalid:
+        raise NotPlain("not a whole number in 64 bits") from None
+
+
+def _canonical(raws: list[msgspec.Raw]) -> list:
+    """Raw JSON texts as orjson writes them (as the general path writes what it parsed):
+    as they are when they already are, else each written again.
+
+    Raises `NotPlain` if one cannot be (too deep, a number beyond 64 bits)."""
+    joined = b"[" + b",".join(raws) + b"]"
+    try:
+        values = orjson.loads(joined)
+        if orjson.dumps(values) == joined:
+            return raws
+        return [orjson.dumps(value) for value in values]
+    except (orjson.JSONDecodeError, TypeError):
+        raise NotPlain("a bag the general path must write") from None
+
+
+def _details(raws: list[msgspec.Raw]) -> Bags:
+    details = Bags(_canonical(raws), _NOTHING)
+    if not details.all_objects():
+        raise NotPlain("a details bag that is not an object")
+    return details
+
+
+def _steps(events: pa.RecordBatch, steps: Any, details: pa.Array) -> pa.RecordBatch:
+    items, s = steps.items, len(steps.items)
+    text = texts([x.name for x in items] + [x.description for x in items], keep_empty_from=2 * s)
+    step_type = Bags([x.provisioning_step_type for x in items], _BLANK).column
+    columns = {
+        "event_id": events["event_id"].take(steps.parents),
+        "step_index": steps.positions,
+        "name": text.slice(0, s),
+        "step_type": members(step_type, A.STEP_TYPES),
+        "status": members(Bags([x.status for x in items], _BLANK).column, A.RESULTS),
+        "description": text.slice(s, s),
+        "timestamp": pa.nulls(s, TIME),
+        "details": details,
+    }
+    return table_batch("steps", columns)
+
+
+def _properties(events: pa.RecordBatch, properties: Any) -> pa.RecordBatch:
+    items, p = properties.items, len(properties.items)
+    flat = [x.display_name for x in items] + [x.old_value for x in items]
+    text = texts(flat + [x.new_value for x in items], keep_empty_from=p)  # values: "" kept
+    columns = {
+        "event_id": events["event_id"].take(properties.parents),
+        "property_index": properties.positions,
+        "name": text.slice(0, p),
+        "old_value": text.slice(p, p),
+        "new_value": text.slice(2 * p, p),
+    }
+    return table_batch("modified_properties", columns)

@@ -1,0 +1,281 @@
+"""Portal CSV the fast way: Arrow's CSV reader gives the `csv` module's rows, and the
+columnar normalizer gives the general path's tables, exactly."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_properties import SETTINGS
+
+from provlytics.errors import InputError
+from provlytics.normalize import portal_fast
+from provlytics.normalize.batch import PageTables, normalize_page
+from provlytics.normalize.pages import normalize
+from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, Container, Origin, Page
+from provlytics.schema import LOG_TABLES
+from provlytics.sources import portal_csv
+from provlytics.sources.files import file_tasks, iter_task_pages
+from provlytics.sources.reading import as_input
+from provlytics.synthetic import generate_records
+from provlytics.synthetic.shapes import (
+    PORTAL_EVENT_HEADERS,
+    PORTAL_PROPERTY_HEADERS,
+    PORTAL_STEP_HEADERS,
+    to_portal_csv_rows,
+)
+
+SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "portal"
+
+
+def _rows(tables: PageTables) -> dict[str, Any]:
+    """Every row of every table, exactly, and the record each came from."""
+    rows: dict[str, Any] = {k: list(v) for k, v in tables.record_index.items()}
+    for name in LOG_TABLES:
+        rows[name] = tables.batches[name].to_pylist()
+    rows["rejects"] = [(r.origin, r.field, r.reason) for r in tables.rejects]
+    rows["records"] = tables.records
+    return rows
+
+
+def _write(folder: Path, records: list[dict[str, Any]]) -> Path:
+    """The portal's three CSV files of `records`, as the portal writes them."""
+    events, steps, properties = [], [], []
+    for record in records:
+        event, step_rows, property_rows = to_portal_csv_rows(record)
+        events.append(event)
+        steps += step_rows
+        properties += property_rows
+    files = (
+        ("ProvisioningLogs.csv", PORTAL_EVENT_HEADERS, events),
+        ("ProvisioningLogs_ProvisioningSteps.csv", PORTAL_STEP_HEADERS, steps),
+        ("ProvisioningLogs_ModifiedProperties.csv", PORTAL_PROPERTY_HEADERS, properties),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, headers, rows in files:
+        with (folder / name).open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.DictWriter(handle, fieldnames=headers, lineterminator="\r\n")
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
+def _pages(folder: Path) -> list[Page]:
+    return [page for task in file_tasks(folder) for page in iter_task_pages(task)]
+
+
+def _general(page: Page, on_error: str = "raise") -> PageTables:
+    return normalize_page(page, on_error=on_error)
+
+
+# --- Arrow's CSV reader: the `csv` module's rows and line numbers --------------------------
+
+_PIECES = ["a", "é", " ", ",", '"', "\n", "\r\n", "{", "1"]
+_CELL = st.lists(st.sampled_from(_PIECES), max_size=6).map("".join)
+
+
+@SETTINGS
+@given(
+    headers=st.lists(
+        st.sampled_from(["Change Id", "Name", "x", "Step Number"]),
+        min_size=1,
+        max_size=4,
+        unique=True,
+    ),
+    cells=st.lists(st.lists(_CELL, min_size=4, max_size=4), max_size=5),
+    ending=st.sampled_from(["\r\n", "\n"]),
+    last_newline=st.booleans(),
+)
+def test_arrow_reads_the_rows_and_lines_the_csv_module_reads(
+    tmp_path_factory, headers, cells, ending, last_newline
+):
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator=ending)
+    writer.writerow(headers)
+    writer.writerows([row[: len(headers)] for row in cells])
+    data = text.getvalue() if last_newline else text.getvalue().removesuffix(ending)
+    path = tmp_path_factory.mktemp("csv") / "file.csv"
+    path.write_bytes(data.encode())
+    file = as_input(path)
+    plain = portal_csv._arrow_rows(file)
+    expected = list(portal_csv._csv_rows(file))
+    assert plain is None or list(plain) == expected
+    if "\r" not in data.replace("\r\n", "") and (cells or last_newline):
+        assert plain is not None  # a plain file: Arrow read it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'a,b\r\n1,"x""y"\r\n\r\n2,3\r\n',  # a blank line
+        "a,b\r\n1\r\n",  # a short row
+        "a,b\r\n1,2,3\r\n",  # a long row
+        'a,b\r\n"1"x,2\r\n',  # text after a closing quote
+        "#TYPE Microsoft.Graph\r\na,b\r\n1,2\r\n",  # PowerShell's type line
+        "a,b\r1,2\r",  # `\r` alone
+    ],
+)
+def test_files_arrow_does_not_read_as_the_csv_module_go_to_the_csv_module(tmp_path, text):
+    path = tmp_path / "file.csv"
+    path.write_bytes(text.encode())
+    file = as_input(path)
+    plain = portal_csv._arrow_rows(file)
+    try:
+        expected = list(portal_csv._csv_rows(file))
+    except InputError:
+        assert plain is None
+        return
+    assert plain is None or list(plain) == expected
+    assert list(portal_csv._rows(file)) == expected
+
+
+# --- the columnar normalizer: the general path's tables ------------------------------------
+
+
+def test_synthetic_downloads_take_the_fast_path_with_the_same_rows(tmp_path):
+    records = list(generate_records(300, seed=5, days=2))
+    pages = _pages(_write(tmp_path, records))
+    assert [page.container for page in pages] == [Container.PORTAL_CSV]
+    (page,) = pages
+    fast = portal_fast.tables_from_rows(copy.deepcopy(page.records))
+    assert fast is not None, "a plain portal download must not need the general path"
+    expected = _rows(_general(page))
+    assert _rows(PageTables(fast.batches, fast.sources, records=fast.records)) == expected
+    assert _rows(normalize(page)) == expected
+    assert {event["dialect"] for event in expected["events"]} == {"portal"}
+    assert len(expected["errors"]) == sum(
+        r["provisioningStatusInfo"]["status"] in ("failure", "warning") for r in records
+    )
+
+
+def test_the_bundled_download_takes_the_fast_path_with_the_same_rows():
+    (page,) = [p for p in _pages(SAMPLES) if p.container is Container.PORTAL_CSV]
+    assert portal_fast.tables_from_rows(page.records) is not None
+    assert _rows(normalize(page)) == _rows(_general(page))
+
+
+def _page(records: list[dict[str, Any]]) -> Page:
+    lines = list(range(2, len(records) + 2))
+    return Page(Origin("ProvisioningLogs.csv"), Container.PORTAL_CSV, records=records, lines=lines)
+
+
+def _sample_rows() -> list[dict[str, Any]]:
+    (page,) = [p for p in _pages(SAMPLES) if p.container is Container.PORTAL_CSV]
+    return copy.deepcopy(page.records[:3])
+
+
+def _event(rows: list[dict], header: str, value: Any) -> list[dict]:
+    rows[0][header] = value
+    return rows
+
+
+def _step(rows: list[dict], header: str, value: Any) -> list[dict]:
+    rows[0][PORTAL_STEPS_KEY][0][header] = value
+    return rows
+
+
+SURPRISES = {
+    "an unknown header": lambda rows: [dict(r, Region="EU") for r in rows],
+    "an unknown step header": lambda rows: [
+        dict(r, **{PORTAL_STEPS_KEY: [dict(s, Extra="x") for s in r[PORTAL_STEPS_KEY]]})
+        for r in rows
+    ],
+    "an action no table knows": lambda rows: _event(rows, "Action", "Rename"),
+    "a duration with a fraction": lambda rows: _event(rows, "Duration (ms)", "8.5"),
+    "a time with an offset": lambda rows: _event(rows, "Date (UTC)", "2026-11-21T10:00:00+01:00"),
+    "an id-less row": lambda rows: _event(rows, "Id", None),
+    "details that are not JSON": lambda rows: _step(rows, "Details", "{oops"),
+    "details that are a list": lambda rows: _step(rows, "Details", "[1]"),
+    "a step number that is no number": lambda rows: _step(rows, "Step Number", "two"),
+}
+
+
+@pytest.mark.parametrize("change", SURPRISES.values(), ids=SURPRISES.keys())
+def test_surprises_take_the_general_path(change):
+    rows = change(_sample_rows())
+    assert portal_fast.tables_from_rows(copy.deepcopy(rows)) is None
+    for on_error in ("raise", "collect"):
+        try:
+            expected = _rows(_general(_page(copy.deepcopy(rows)), on_error))
+        except InputError as exc:
+            with pytest.raises(InputError) as error:
+                normalize(_page(copy.deepcopy(rows)), on_error=on_error)
+            assert str(error.value) == str(exc)
+        else:
+            assert _rows(normalize(_page(copy.deepcopy(rows)), on_error=on_error)) == expected
+
+
+def test_an_unknown_header_is_kept_in_extra_by_the_general_path():
+    rows = [dict(r, Region="EU") for r in _sample_rows()]
+    events = _rows(normalize(_page(rows)))["events"]
+    assert [e["extra"] for e in events] == ['{"Region":"EU"}'] * 3
+
+
+def test_steps_out_of_order_are_put_in_step_number_order():
+    rows = _sample_rows()
+    rows[0][PORTAL_STEPS_KEY].reverse()
+    fast = portal_fast.tables_from_rows(copy.deepcopy(rows))
+    assert fast is not None
+    expected = _rows(_general(_page(rows)))
+    assert _rows(PageTables(fast.batches, fast.sources, records=fast.records)) == expected
+    assert expected["steps"][0]["step_type"] == "import"
+
+
+_TEXT = st.none() | st.text(max_size=8) | st.sampled_from(
+    ["", "0", "12", "-3", " 7 ", "Create", "failure", "Import", "{}", '{"SkipReason":"x"}', "[]",
+     "NonServiceFailure", "2026-11-21T10:00:00Z", "2026-11-21T10:00:00.1234567Z"]
+)  # fmt: skip
+
+
+@SETTINGS
+@given(data=st.data())
+def test_changed_cells_give_the_rows_or_the_error_of_the_general_path(data):
+    rows = _sample_rows()
+    for _ in range(data.draw(st.integers(min_value=1, max_value=4), label="changes")):
+        row = data.draw(st.sampled_from(rows), label="row")
+        kind = data.draw(st.sampled_from(["event", "step", "property"]), label="kind")
+        holder = row
+        if kind != "event":
+            children = row[PORTAL_STEPS_KEY if kind == "step" else PORTAL_PROPERTIES_KEY]
+            if not children:
+                continue
+            holder = data.draw(st.sampled_from(children), label="child")
+        header = data.draw(st.sampled_from(sorted(holder)), label="header")
+        if header.startswith("@"):
+            continue
+        holder[header] = data.draw(_TEXT, label="value")
+    for on_error in ("raise", "collect"):
+        try:
+            expected = _rows(_general(_page(copy.deepcopy(rows)), on_error))
+        except InputError as exc:
+            with pytest.raises(InputError) as error:
+                normalize(_page(copy.deepcopy(rows)), on_error=on_error)
+            assert str(error.value) == str(exc)
+            assert portal_fast.tables_from_rows(copy.deepcopy(rows)) is None
+        else:
+            assert _rows(normalize(_page(copy.deepcopy(rows)), on_error=on_error)) == expected
+
+
+def test_large_files_stream_through_the_csv_module(tmp_path, monkeypatch):
+    path = tmp_path / "file.csv"
+    path.write_bytes(b"a,b\r\n" + b"1,2\r\n" * 3000)
+    file = as_input(path)
+    rows = portal_csv._arrow_rows(file)
+    assert rows is not None
+    assert list(rows) == list(portal_csv._csv_rows(file))  # made in chunks of 1,000 rows
+    monkeypatch.setattr(portal_csv, "ARROW_MAX_BYTES", path.stat().st_size - 1)
+    assert portal_csv._arrow_rows(file) is None
+    assert list(portal_csv._rows(file))[-1] == (3001, {"a": "1", "b": "2"})
+
+
+def test_a_page_of_rows_without_companions_takes_the_general_path():
+    rows = [{k: v for k, v in r.items() if not k.startswith("@")} for r in _sample_rows()]
+    assert portal_fast.tables_from_rows(rows) is None
+    assert dataclasses.replace(_page(rows)).records == rows
