@@ -7,16 +7,18 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from provlytics.datasets import dataset_writer
+from provlytics.datasets import StoreDatasetWriter, dataset_writer
 from provlytics.errors import InputError
 from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import route
 from provlytics.pipeline.route import NormalizedPage
+from provlytics.pipeline.store_workers import FileDone, files_into_store
 from provlytics.pipeline.workers import normalized_pages
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.files import FileTask, file_tasks
@@ -83,11 +85,22 @@ def load_to_parquet(
     records = rejected = 0
     jobs = False
     try:
-        for page in _normalized_pages(tasks, on_error, progress, workers):
-            sources[page.source] = None
-            read, set_aside = route.write(writer, page)
-            records, rejected = records + read, rejected + set_aside
-            jobs = jobs or not isinstance(page.tables, PageTables)
+        if isinstance(writer, StoreDatasetWriter):
+            with closing(_written_files(tasks, on_error, progress, workers, writer)) as files:
+                for done in files:
+                    sources.update(dict.fromkeys(done.sources))
+                    for reject in done.rejects:
+                        logger.warning("rejected %s: %s", reject.origin, reject.reason)
+                    for batch in done.jobs:
+                        writer.write_jobs(batch)
+                    records, rejected = records + done.records, rejected + len(done.rejects)
+                    jobs = jobs or bool(done.jobs)
+        else:  # a plain dataset: every page through this process
+            for page in _normalized_pages(tasks, on_error, progress, workers):
+                sources[page.source] = None
+                read, set_aside = route.write(writer, page)
+                records, rejected = records + read, rejected + set_aside
+                jobs = jobs or not isinstance(page.tables, PageTables)
         if rejected and records <= rejected and not jobs:
             raise InputError(
                 ", ".join(relative_sources(sources)) or str(out),
@@ -108,6 +121,22 @@ def _normalized_pages(
         for page in normalized_pages(tasks, on_error, _worker_count(tasks, workers)):
             bar.update(page.records)
             yield page
+
+
+def _written_files(
+    tasks: list[FileTask],
+    on_error: OnError,
+    progress: bool | None,
+    workers: int | None,
+    writer: StoreDatasetWriter,
+) -> Iterator[FileDone]:
+    disable = None if progress is None else not progress
+    count = _worker_count(tasks, workers)
+    written = closing(files_into_store(tasks, on_error, writer.store, count))
+    with paused_gc(), progress_bar("Loading", disable=disable) as bar, written as files:
+        for done in files:
+            bar.update(done.records)
+            yield done
 
 
 def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
