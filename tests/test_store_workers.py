@@ -18,7 +18,9 @@ from test_store_writes import data_files, live_files, record
 
 import provlytics as pv
 from provlytics.parquet import read_manifest
+from provlytics.pipeline import files as files_module
 from provlytics.pipeline import store_workers
+from provlytics.pipeline import workers as pool_workers
 from provlytics.schema import TABLE_NAMES
 
 FILES = 12
@@ -152,7 +154,7 @@ class _KillingPool(ProcessPoolExecutor):
 def test_a_worker_killed_mid_load_leaves_the_load_to_this_process(
     inputs, tmp_path, workers_from_the_start, monkeypatch, caplog
 ):
-    monkeypatch.setattr(store_workers, "ProcessPoolExecutor", _KillingPool)
+    monkeypatch.setattr(pool_workers, "ProcessPoolExecutor", _KillingPool)
     _load(inputs, tmp_path / "one", 1)
     with caplog.at_level(logging.WARNING, logger="provlytics.pipeline.workers"):
         _load(inputs, tmp_path / "two", 2)
@@ -170,10 +172,33 @@ def test_workers_that_cannot_start_leave_the_store_load_to_this_process(
             workers, mp_context=mp_context, initializer=functools.partial(os._exit, 3)
         )
 
-    monkeypatch.setattr(store_workers, "ProcessPoolExecutor", dying_pool)
+    monkeypatch.setattr(pool_workers, "ProcessPoolExecutor", dying_pool)
     _load(inputs, tmp_path / "one", 1)
     with caplog.at_level(logging.WARNING, logger="provlytics.pipeline.workers"):
         _load(inputs, tmp_path / "two", 2)
     assert "worker processes failed" in caplog.text
     _same_store(tmp_path / "one", tmp_path / "two")
     _no_stray_files(tmp_path / "two")
+
+
+def test_workers_start_only_on_cores_other_programs_leave_idle(monkeypatch):
+    seconds = iter([100.0, 100.0 + 0.25 * 1.9])  # the machine's busy CPU time, two reads
+    monkeypatch.setattr(pool_workers, "_busy_seconds", lambda: next(seconds))
+    monkeypatch.setattr(pool_workers.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3})
+    monkeypatch.setattr(pool_workers.time, "process_time", iter([5.0, 5.25]).__next__)
+    monkeypatch.setattr(pool_workers.time, "monotonic", iter([0.0, 0.25]).__next__)
+    monkeypatch.setattr(pool_workers.time, "sleep", lambda _seconds: None)
+    # 1.9 cores busy, 1 of them this process: 0.9 busy with others, 4 - 1 - 0.9 -> 2 spare
+    assert pool_workers.spare_cores() == 2
+
+
+def test_with_no_core_to_spare_the_default_load_stays_in_this_process(
+    inputs, tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setattr(pool_workers, "spare_cores", lambda: 0)
+    monkeypatch.setattr(files_module, "PARALLEL_MIN_BYTES", 1)
+    with caplog.at_level(logging.INFO, logger="provlytics.pipeline"):
+        _load(inputs, tmp_path / "default", None)
+    assert "no core to spare for worker processes: reading in this process" in caplog.text
+    assert "0 of 14 files read by worker processes" in caplog.text
+    assert "worker processes started" not in caplog.text

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,12 @@ from provlytics.pipeline.route import file_tables
 from provlytics.pipeline.workers import (
     _POOL_FAILURES,
     _broken,
-    _context,
     _head_done,
     _room,
     _running,
-    _start,
     _workers_without_main,
+    start_pool,
+    stop_pool,
 )
 from provlytics.schema import LOG_TABLES
 from provlytics.sources.files import FileTask
@@ -90,17 +91,18 @@ def write_file(task: FileTask, on_error: OnError, index: int, write: Write) -> F
 
 
 def files_into_store(
-    tasks: list[FileTask], on_error: OnError, writer: StoreWriter, workers: int = 1
+    tasks: list[FileTask], on_error: OnError, writer: StoreWriter, workers: int | None = 0
 ) -> Iterator[FileDone]:
     """Write every file into `writer`'s load; what each gave, in file order. With
-    `workers` > 1, worker processes write files too; their files are handed to `writer`
+    `workers` worker processes (None: one per spare core, `pipeline.workers.spare_cores`;
+    0: none), they write files too; their files are handed to `writer`
     (`adopt`) before the last result is yielded. Close the iterator before aborting the
     writer (the workers are stopped when it closes)."""
 
     def here(index: int, task: FileTask) -> FileDone:
         return write_file(task, on_error, index, lambda page, key: writer.write_page(page, key=key))
 
-    if workers > 1:
+    if workers != 0:
         yield from _in_workers(tasks, on_error, writer, workers, here)
         return
     for index, task in enumerate(tasks):
@@ -112,29 +114,31 @@ _Pending = tuple[int, Future | FileDone, int, FileTask]  # input bytes, result, 
 
 
 def _in_workers(
-    tasks: list[FileTask], on_error: OnError, writer: StoreWriter, workers: int, here: Here
+    tasks: list[FileTask], on_error: OnError, writer: StoreWriter, workers: int | None, here: Here
 ) -> Iterator[FileDone]:
     """Files written by worker processes, and by this one while they start or are busy
     (`pipeline.workers._in_workers` takes files the same way); results in file order."""
     queue = deque(enumerate(tasks))
     pending: deque[_Pending] = deque()
     sent: list[tuple[int, FileTask]] = []  # read by workers, their results given out
-    context = _context()
-    barrier = context.Barrier(workers)
-    pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=partial(_init_worker, barrier)
-    )
+    pool: ProcessPoolExecutor | None = None
+    width = 1  # the pool's workers, once started
     broken = False
     submit = partial(_write_in_worker, on_error=on_error, root=str(writer.root), load=writer.load)
-    try:
-        with ThreadPoolExecutor(1) as background:
-            started = background.submit(_start, pool, workers)  # a first start takes a second
+    with ThreadPoolExecutor(1) as background:
+        started = background.submit(start_pool, workers, _initializer)  # takes a second
+        try:
             while queue or pending:
-                room = bool(queue) and _room(pending, workers)
-                if room and not broken and started.done() and _running(pending) < 2 * workers:
+                room = bool(queue) and _room(pending, width)
+                if room and not broken and started.done() and _running(pending) < 2 * width:
                     index, task = queue.popleft()
                     try:
-                        started.result()
+                        pool = started.result()
+                        if pool is None:  # no spare core: stay out
+                            broken = True
+                            pending.append((task.file.size, here(index, task), index, task))
+                            continue
+                        width = pool._max_workers  # type: ignore[attr-defined]
                         with _workers_without_main():
                             future = pool.submit(submit, task, index)
                     except _POOL_FAILURES as exc:
@@ -157,14 +161,14 @@ def _in_workers(
                             sent.append((index, task))
                     yield head
             logger.info("%d of %d files read by worker processes", len(sent), len(tasks))
-            if not broken:
+            if sent and not broken and pool is not None:
                 try:
-                    for written in _finish(pool, workers, writer.load):
+                    for written in _finish(pool, width, writer.load):
                         writer.adopt(written)
                 except _POOL_FAILURES as exc:
                     _give_up(exc, pool, writer, sent, here)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        finally:
+            stop_pool(started)
 
 
 def _outcome(future: Future, broken: bool) -> tuple[FileDone | None, BaseException | None]:
@@ -180,7 +184,7 @@ def _outcome(future: Future, broken: bool) -> tuple[FileDone | None, BaseExcepti
 
 def _give_up(
     exc: BaseException,
-    pool: ProcessPoolExecutor,
+    pool: ProcessPoolExecutor | None,
     writer: StoreWriter,
     sent: list[tuple[int, FileTask]],
     here: Here,
@@ -188,7 +192,8 @@ def _give_up(
     """Stop the workers, delete their files and write here again the files they had read
     (their results, already given out, are the same); returns True (the pool is broken)."""
     _broken(exc)
-    pool.shutdown(wait=True, cancel_futures=True)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
     own = writer.own_files()
     for name in LOG_TABLES:
         if (writer.root / name).is_dir():
@@ -210,6 +215,11 @@ def _finish(pool: ProcessPoolExecutor, workers: int, load: str) -> list[Written]
 # In a worker process:
 _barrier: Any = None  # the pool's `Barrier`, one party per worker
 _loads: dict[str, LoadPages] = {}  # the files this worker writes, by load id
+
+
+def _initializer(count: int, context: BaseContext) -> Callable[[], None]:
+    """What each of `count` workers runs first: `_init_worker` with the pool's barrier."""
+    return partial(_init_worker, context.Barrier(count))
 
 
 def _init_worker(barrier: Any) -> None:

@@ -94,9 +94,11 @@ class LoadPages:
             table_files.discard()
         self._hashes = []
 
-    def own(self, name: str) -> set[str]:
-        """The paths (relative to the table folder) of this writer's files of table `name`."""
-        return self._files[name].paths()
+    def own(self) -> dict[str, set[str]]:
+        """The paths (relative to the table folder) of this writer's files, per log table,
+        once the writing thread has written every page handed to it."""
+        self._background.drain()
+        return {name: table_files.paths() for name, table_files in self._files.items()}
 
     def _add(self, tables: dict[str, Any], key: int) -> None:
         """Write the log tables of one page (each event once) into the load's files (in the

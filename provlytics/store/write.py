@@ -92,7 +92,7 @@ class StoreWriter:
     def own_files(self) -> dict[str, set[str]]:
         """The files this process wrote so far, per log table (paths relative to it)."""
         pages = self._open()
-        return {name: pages.own(name) for name in LOG_TABLES}
+        return _guarded(self.root, pages.own)
 
     def commit(self, info: dict[str, Any]) -> int:
         """Commit the load; returns the new store version. The lock stays held (for writing
