@@ -19,7 +19,6 @@ from test_store_writes import data_files, live_files, record
 import provlytics as pv
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import files as files_module
-from provlytics.pipeline import store_workers
 from provlytics.pipeline import workers as pool_workers
 from provlytics.schema import TABLE_NAMES
 
@@ -30,7 +29,7 @@ class _StartedAtOnce:
     """An executor that runs the workers' start before the load goes on, so that workers
     take files from the first one (else this process reads small inputs alone)."""
 
-    def __init__(self, _threads: int) -> None:
+    def __init__(self, _threads: int, **_options: object) -> None:
         pass
 
     def submit(self, function, *args) -> Future:
@@ -38,16 +37,13 @@ class _StartedAtOnce:
         future.set_result(function(*args))
         return future
 
-    def __enter__(self) -> _StartedAtOnce:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+    def shutdown(self, *, wait: bool) -> None:
         pass
 
 
 @pytest.fixture
 def workers_from_the_start(monkeypatch):
-    monkeypatch.setattr(store_workers, "ThreadPoolExecutor", _StartedAtOnce)
+    monkeypatch.setattr(pool_workers, "ThreadPoolExecutor", _StartedAtOnce)
 
 
 @pytest.fixture(scope="module")

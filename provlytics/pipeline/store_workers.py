@@ -22,7 +22,7 @@ import gc
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.context import BaseContext
@@ -35,13 +35,12 @@ from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.pipeline.route import file_tables
 from provlytics.pipeline.workers import (
     _POOL_FAILURES,
+    PoolStart,
     _broken,
     _head_done,
     _room,
     _running,
     _workers_without_main,
-    start_pool,
-    stop_pool,
 )
 from provlytics.schema import LOG_TABLES
 from provlytics.sources.files import FileTask
@@ -125,50 +124,49 @@ def _in_workers(
     width = 1  # the pool's workers, once started
     broken = False
     submit = partial(_write_in_worker, on_error=on_error, root=str(writer.root), load=writer.load)
-    with ThreadPoolExecutor(1) as background:
-        started = background.submit(start_pool, workers, _initializer)  # takes a second
-        try:
-            while queue or pending:
-                room = bool(queue) and _room(pending, width)
-                if room and not broken and started.done() and _running(pending) < 2 * width:
-                    index, task = queue.popleft()
-                    try:
-                        pool = started.result()
-                        if pool is None:  # no spare core: stay out
-                            broken = True
-                            pending.append((task.file.size, here(index, task), index, task))
-                            continue
-                        width = pool._max_workers  # type: ignore[attr-defined]
-                        with _workers_without_main():
-                            future = pool.submit(submit, task, index)
-                    except _POOL_FAILURES as exc:
-                        broken = _give_up(exc, pool, writer, sent, here)
+    started = PoolStart(workers, _initializer)  # a first start takes a second
+    try:
+        while queue or pending:
+            room = bool(queue) and _room(pending, width)
+            if room and not broken and started.done() and _running(pending) < 2 * width:
+                index, task = queue.popleft()
+                try:
+                    pool = started.result()
+                    if pool is None:  # no spare core: stay out
+                        broken = True
                         pending.append((task.file.size, here(index, task), index, task))
                         continue
-                    pending.append((task.file.size, future, index, task))
-                elif room and not _head_done(pending):
-                    index, task = queue.popleft()  # rather than wait, take the next file here
-                    pending.append((task.file.size, here(index, task), index, task))
-                else:
-                    _size, head, index, task = pending.popleft()
-                    if isinstance(head, Future):
-                        head, failure = _outcome(head, broken)
-                        if failure is not None:
-                            broken = broken or _give_up(failure, pool, writer, sent, here)
-                        if head is None:
-                            head = here(index, task)
-                        else:
-                            sent.append((index, task))
-                    yield head
-            logger.info("%d of %d files read by worker processes", len(sent), len(tasks))
-            if sent and not broken and pool is not None:
-                try:
-                    for written in _finish(pool, width, writer.load):
-                        writer.adopt(written)
+                    width = pool._max_workers  # type: ignore[attr-defined]
+                    with _workers_without_main():
+                        future = pool.submit(submit, task, index)
                 except _POOL_FAILURES as exc:
-                    _give_up(exc, pool, writer, sent, here)
-        finally:
-            stop_pool(started)
+                    broken = _give_up(exc, pool, writer, sent, here)
+                    pending.append((task.file.size, here(index, task), index, task))
+                    continue
+                pending.append((task.file.size, future, index, task))
+            elif room and not _head_done(pending):
+                index, task = queue.popleft()  # rather than wait, take the next file here
+                pending.append((task.file.size, here(index, task), index, task))
+            else:
+                _size, head, index, task = pending.popleft()
+                if isinstance(head, Future):
+                    head, failure = _outcome(head, broken)
+                    if failure is not None:
+                        broken = broken or _give_up(failure, pool, writer, sent, here)
+                    if head is None:
+                        head = here(index, task)
+                    else:
+                        sent.append((index, task))
+                yield head
+        logger.info("%d of %d files read by worker processes", len(sent), len(tasks))
+        if sent and not broken and pool is not None:
+            try:
+                for written in _finish(pool, width, writer.load):
+                    writer.adopt(written)
+            except _POOL_FAILURES as exc:
+                _give_up(exc, pool, writer, sent, here)
+    finally:
+        started.close(used=pool is not None)
 
 
 def _outcome(future: Future, broken: bool) -> tuple[FileDone | None, BaseException | None]:

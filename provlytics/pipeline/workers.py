@@ -67,56 +67,106 @@ def _in_workers(
     pool: ProcessPoolExecutor | None = None
     width = 1  # the pool's workers, once started
     broken = False
-    with ThreadPoolExecutor(1) as background:
-        started = background.submit(start_pool, workers)  # a first start takes a second
-        try:
-            while queue or pending:
-                room = bool(queue) and _room(pending, width)
-                if room and not broken and started.done() and _running(pending) < 2 * width:
-                    task = queue.popleft()
-                    try:
-                        pool = started.result()
-                        if pool is None:  # no spare core: stay out
-                            broken = True
-                            pending.append((_size(task), _normalize_file(task, on_error), task))
-                            continue
-                        width = pool._max_workers  # type: ignore[attr-defined]
-                        with _workers_without_main():
-                            future = pool.submit(_normalize_file, task, on_error)
-                    except _POOL_FAILURES as exc:
-                        broken = _broken(exc)
+    started = PoolStart(workers)
+    try:
+        while queue or pending:
+            room = bool(queue) and _room(pending, width)
+            if room and not broken and started.done() and _running(pending) < 2 * width:
+                task = queue.popleft()
+                try:
+                    pool = started.result()
+                    if pool is None:  # no spare core: stay out
+                        broken = True
                         pending.append((_size(task), _normalize_file(task, on_error), task))
                         continue
-                    pending.append((_size(task), future, task))
-                elif room and not _head_done(pending):
-                    task = queue.popleft()  # rather than wait, take the next file here
+                    width = pool._max_workers  # type: ignore[attr-defined]
+                    with _workers_without_main():
+                        future = pool.submit(_normalize_file, task, on_error)
+                except _POOL_FAILURES as exc:
+                    broken = _broken(exc)
                     pending.append((_size(task), _normalize_file(task, on_error), task))
-                else:
-                    _, head, task = pending.popleft()
-                    if not isinstance(head, Future):
-                        yield from head
-                        continue
-                    try:
-                        pages = head.result()
-                    except _POOL_FAILURES as exc:
-                        broken = broken or _broken(exc)
-                        pages = _normalize_file(task, on_error)
-                    yield from pages
-        finally:
-            stop_pool(started)
+                    continue
+                pending.append((_size(task), future, task))
+            elif room and not _head_done(pending):
+                task = queue.popleft()  # rather than wait, take the next file here
+                pending.append((_size(task), _normalize_file(task, on_error), task))
+            else:
+                _, head, task = pending.popleft()
+                if not isinstance(head, Future):
+                    yield from head
+                    continue
+                try:
+                    pages = head.result()
+                except _POOL_FAILURES as exc:
+                    broken = broken or _broken(exc)
+                    pages = _normalize_file(task, on_error)
+                yield from pages
+    finally:
+        started.close(used=pool is not None)
+
+
+Initializer = Callable[[int, BaseContext], Callable[[], None]]
+
+
+class PoolStart:
+    """Worker processes started in a background thread (`start_pool`) while this process
+    reads; `result()` is the pool (None: none started), once `done()`.
+
+    Args:
+        workers: processes to start (None: one per spare core).
+        initializer: as for `start_pool`.
+    """
+
+    def __init__(self, workers: int | None, initializer: Initializer | None = None) -> None:
+        self._over = threading.Event()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="provlytics-workers")
+        self._future = self._thread.submit(start_pool, workers, initializer, self._over)
+
+    def done(self) -> bool:
+        """Whether the start is over (the pool runs, or none will)."""
+        return self._future.done()
+
+    def result(self) -> ProcessPoolExecutor | None:
+        """The pool, waiting for its start; raises what the start raised."""
+        return self._future.result()
+
+    def close(self, *, used: bool) -> None:
+        """Stop the workers. If they were `used`, wait for them to end (so that nothing of
+        theirs runs on); else let them end on their own, without waiting for their start
+        (a load that ended first starts none)."""
+        self._over.set()
+        if used:
+            stop_pool(self._future)
+        else:
+            self._future.add_done_callback(_shut_down_unused)
+        self._thread.shutdown(wait=False)
+
+
+def _shut_down_unused(future: Future) -> None:
+    try:
+        pool = future.result()
+    except _POOL_FAILURES:
+        return
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def start_pool(
-    workers: int | None, initializer: Callable[[int, BaseContext], Callable[[], None]] | None = None
+    workers: int | None,
+    initializer: Initializer | None = None,
+    over: threading.Event | None = None,
 ) -> ProcessPoolExecutor | None:
     """Start `workers` worker processes (None: one per spare core, `spare_cores`) and wait
-    until every one runs; None when there are none to start. `initializer(count, context)`
-    gives the function each worker runs first (default: `gc.disable`).
+    until every one runs; None when there are none to start, or the load is `over` before
+    they would start. `initializer(count, context)` gives the function each worker runs
+    first (default: `gc.disable`).
 
     Raises:
         BrokenExecutor, OSError: the workers could not start (the pool is shut down).
     """
     count = min(spare_cores(), MAX_WORKERS) if workers is None else workers
+    if over is not None and over.is_set():
+        return None
     if count < 1:
         logger.info("no core to spare for worker processes: reading in this process")
         return None
