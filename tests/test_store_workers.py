@@ -5,14 +5,18 @@ and nothing of theirs left behind when the load fails or a worker dies. Real pro
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import re
 import signal
+import subprocess
+import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import payloads as p
+import pyarrow as pa
 import pytest
 from test_store_writes import data_files, live_files, record
 
@@ -21,6 +25,7 @@ from provlytics.parquet import read_manifest
 from provlytics.pipeline import files as files_module
 from provlytics.pipeline import workers as pool_workers
 from provlytics.schema import TABLE_NAMES
+from provlytics.store.pages import id_hashes
 
 FILES = 12
 
@@ -198,3 +203,17 @@ def test_with_no_core_to_spare_the_default_load_stays_in_this_process(
     assert "no core to spare for worker processes: reading in this process" in caplog.text
     assert "0 of 14 files read by worker processes" in caplog.text
     assert "worker processes started" not in caplog.text
+
+
+def test_id_hashes_are_the_same_in_another_process():
+    ids = pa.array(["ev-1", "", None, "ev-2", "é" * 70, "ev-1"])
+    code = (
+        "import pyarrow as pa; from provlytics.store.pages import id_hashes;"
+        "print(id_hashes(pa.array(['ev-1', '', None, 'ev-2', 'é' * 70, 'ev-1'])).tolist())"
+    )
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    here = id_hashes(ids)
+    assert json.loads(other.stdout) == here.tolist()
+    assert here[0] == here[5] and here[1] == here[2]  # a null hashes as ""
+    assert len(set(here.tolist())) == 4
+    assert id_hashes(ids.slice(3)).tolist() == here[3:].tolist()
