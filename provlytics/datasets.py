@@ -55,6 +55,11 @@ class StoreDatasetWriter:
             ) from exc
         self._store = StoreWriter(self.root, lock_timeout=lock_timeout)
 
+    @property
+    def store(self) -> StoreWriter:
+        """The store's writer of this load (worker processes write files of its `load`)."""
+        return self._store
+
     def write_page(self, page: PageTables) -> None:
         """Stage one normalized page."""
         self._store.write_page(page)

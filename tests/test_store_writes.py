@@ -15,8 +15,9 @@ from deltalake import DeltaTable
 
 import provlytics as pv
 from provlytics.schema import TABLE_NAMES
+from provlytics.store import commit as store_commit
 from provlytics.store import files as store_files
-from provlytics.store import write as store_write
+from provlytics.store import pages as store_pages
 
 
 def record(n: int, *, day: int, make=p.v1_failure_contoso, steps: int | None = None) -> dict:
@@ -155,7 +156,11 @@ def test_a_failed_load_leaves_no_file_behind(tmp_path):
 
 
 def test_ids_whose_hashes_collide_are_compared_as_ids(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_write, "_hashes", lambda ids: np.zeros(len(ids), np.int64))
+    def colliding(ids):
+        return np.zeros(len(ids), np.int64)
+
+    monkeypatch.setattr(store_pages, "id_hashes", colliding)
+    monkeypatch.setattr(store_commit, "id_hashes", colliding)
     unique = pages(tmp_path / "unique", [record(n, day=15) for n in range(3)], [record(5, day=15)])
     pv.load_to_parquet(unique, tmp_path / "a", progress=False)
     same_tables(pv.read_parquet(tmp_path / "a"), pv.load(unique))

@@ -4,19 +4,21 @@ as `provlytics.loader`)."""
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from provlytics.datasets import dataset_writer
+from provlytics.datasets import StoreDatasetWriter, dataset_writer
 from provlytics.errors import InputError, UnknownDialectError
 from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import no_data, route
 from provlytics.pipeline.route import NormalizedPage
+from provlytics.pipeline.store_workers import FileDone, files_into_store
+from provlytics.pipeline.workers import MAX_WORKERS as MAX_WORKERS  # public: loader.MAX_WORKERS
 from provlytics.pipeline.workers import normalized_pages
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.files import FileTask, file_tasks
@@ -27,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 Paths = str | Path | Iterable[str | Path]
 PARALLEL_MIN_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
-MAX_WORKERS = 4
 
 
 def load(
@@ -49,10 +50,12 @@ def load(
             `InputError` naming it; "collect" sets bad records, and files that cannot be read
             (truncated, undecodable, too large), aside in `frames.rejects` with their origin.
         progress: show a progress bar (None: only in a terminal or notebook).
-        workers: worker processes normalizing files in parallel (None: every core, up to
-            4, once the input passes 32 MB; 1: none). This process works too while they
-            start or are busy, and takes over if they cannot start or die (a warning says
-            so). Results keep file order.
+        workers: worker processes normalizing files in parallel (1: none). None: once
+            the input passes 32 MB in two files or more, one per core that other programs
+            leave spare beside this process (measured for a quarter second as the load
+            starts; up to 4), so a busy machine gets none. This process works too while
+            they start or are busy, and takes over if they cannot start or die (a warning
+            says so). Results keep file order.
     """
     tasks = file_tasks(paths)
     frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
@@ -83,11 +86,22 @@ def load_to_parquet(
     records = rejected = 0
     jobs = False
     try:
-        for page in _normalized_pages(tasks, on_error, progress, workers):
-            sources[page.source] = None
-            read, set_aside = route.write(writer, page)
-            records, rejected = records + read, rejected + set_aside
-            jobs = jobs or not isinstance(page.tables, PageTables)
+        if isinstance(writer, StoreDatasetWriter):
+            with closing(_written_files(tasks, on_error, progress, workers, writer)) as files:
+                for done in files:
+                    sources.update(dict.fromkeys(done.sources))
+                    for reject in done.rejects:
+                        logger.warning("rejected %s: %s", reject.origin, reject.reason)
+                    for batch in done.jobs:
+                        writer.write_jobs(batch)
+                    records, rejected = records + done.records, rejected + len(done.rejects)
+                    jobs = jobs or bool(done.jobs)
+        else:  # a plain dataset: every page through this process
+            for page in _normalized_pages(tasks, on_error, progress, workers):
+                sources[page.source] = None
+                read, set_aside = route.write(writer, page)
+                records, rejected = records + read, rejected + set_aside
+                jobs = jobs or not isinstance(page.tables, PageTables)
         if rejected and records <= rejected and not jobs:
             raise InputError(
                 ", ".join(relative_sources(sources)) or str(out),
@@ -114,19 +128,42 @@ def _normalized_pages(
             raise
 
 
-def _worker_count(tasks: list[FileTask], workers: int | None) -> int:
-    """Processes to use: `workers` if given; else every core once the input is large, and
-    none in a frozen executable (PyInstaller and the like start workers by re-running the
-    executable, which is only safe if it calls `multiprocessing.freeze_support()`)."""
+def _written_files(
+    tasks: list[FileTask],
+    on_error: OnError,
+    progress: bool | None,
+    workers: int | None,
+    writer: StoreDatasetWriter,
+) -> Iterator[FileDone]:
+    disable = None if progress is None else not progress
+    count = _worker_count(tasks, workers)
+    written = closing(files_into_store(tasks, on_error, writer.store, count))
+    with paused_gc(), progress_bar("Loading", disable=disable) as bar, written as files:
+        try:
+            for done in files:
+                bar.update(done.records)
+                yield done
+        except UnknownDialectError as error:  # as in `_normalized_pages`
+            no_data.raise_if_none(tasks, error)
+            raise
+
+
+def _worker_count(tasks: list[FileTask], workers: int | None) -> int | None:
+    """Worker processes to start: `workers` if given (1: none, so 0); else none for a small
+    input or in a frozen executable (PyInstaller and the like start workers by re-running
+    the executable, which is only safe if it calls `multiprocessing.freeze_support()`), and
+    None otherwise: one per core that other programs leave spare, measured as the load
+    starts (`pipeline.workers.spare_cores`)."""
     if workers is None and getattr(sys, "frozen", False):
         logger.info("a frozen executable: reading in this process (pass workers= to change)")
-        return 1
+        return 0
     if workers is not None:
-        return max(1, min(workers, len(tasks)))
+        count = max(1, min(workers, len(tasks)))
+        return 0 if count == 1 else count
     size = sum(task.file.size for task in tasks)
     if len(tasks) < 2 or size < PARALLEL_MIN_BYTES:
-        return 1
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, len(tasks)))
+        return 0
+    return None
 
 
 def commit_load(

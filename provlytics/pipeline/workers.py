@@ -16,10 +16,12 @@ import gc
 import logging
 import multiprocessing
 import multiprocessing.spawn
+import os
 import pickle
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
@@ -31,15 +33,18 @@ from provlytics.sources.files import FileTask
 
 logger = logging.getLogger(__name__)
 
+MAX_WORKERS = 4
+SAMPLE_SECONDS = 0.25  # how long the load watches the machine before starting workers
 IN_FLIGHT_PER_WORKER = 8  # at most, files taken on per worker (results held until their turn)
 READ_AHEAD_BYTES = 256 * 2**20  # beyond two files per worker, input held ahead at most
 
 
 def normalized_pages(
-    tasks: list[FileTask], on_error: OnError, workers: int = 1
+    tasks: list[FileTask], on_error: OnError, workers: int | None = 0
 ) -> Iterator[NormalizedPage]:
-    """The normalized pages of every file, in file order; `workers` > 1 uses processes."""
-    if workers > 1:
+    """The normalized pages of every file, in file order; `workers` worker processes help
+    (0: none; None: one per spare core, `spare_cores`)."""
+    if workers != 0:
         yield from _in_workers(tasks, on_error, workers)
         return
     for task in tasks:
@@ -50,23 +55,31 @@ def _normalize_file(task: FileTask, on_error: OnError) -> list[NormalizedPage]:
     return list(file_tables(task, on_error))
 
 
-def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Iterator[NormalizedPage]:
+def _in_workers(
+    tasks: list[FileTask], on_error: OnError, workers: int | None
+) -> Iterator[NormalizedPage]:
     """Normalize files in worker processes, and in this one while they start or are busy.
 
     Results keep file order; memory stays bounded by the files taken on ahead (`_room`).
     A pool that breaks (workers that cannot start, or die) leaves its files to this process."""
     queue = deque(tasks)
     pending: deque[tuple[int, Future | list[NormalizedPage], FileTask]] = deque()  # bytes, ...
-    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=gc.disable)
+    pool: ProcessPoolExecutor | None = None
+    width = 1  # the pool's workers, once started
     broken = False
-    with pool, ThreadPoolExecutor(1) as background:
-        started = background.submit(_start, pool, workers)  # a first start takes a second
+    started = PoolStart(workers)
+    try:
         while queue or pending:
-            room = bool(queue) and _room(pending, workers)
-            if room and not broken and started.done() and _running(pending) < 2 * workers:
+            room = bool(queue) and _room(pending, width)
+            if room and not broken and started.done() and _running(pending) < 2 * width:
                 task = queue.popleft()
                 try:
-                    started.result()
+                    pool = started.result()
+                    if pool is None:  # no spare core: stay out
+                        broken = True
+                        pending.append((_size(task), _normalize_file(task, on_error), task))
+                        continue
+                    width = pool._max_workers  # type: ignore[attr-defined]
                     with _workers_without_main():
                         future = pool.submit(_normalize_file, task, on_error)
                 except _POOL_FAILURES as exc:
@@ -88,6 +101,121 @@ def _in_workers(tasks: list[FileTask], on_error: OnError, workers: int) -> Itera
                     broken = broken or _broken(exc)
                     pages = _normalize_file(task, on_error)
                 yield from pages
+    finally:
+        started.close(used=pool is not None)
+
+
+Initializer = Callable[[int, BaseContext], Callable[[], None]]
+
+
+class PoolStart:
+    """Worker processes started in a background thread (`start_pool`) while this process
+    reads; `result()` is the pool (None: none started), once `done()`.
+
+    Args:
+        workers: processes to start (None: one per spare core).
+        initializer: as for `start_pool`.
+    """
+
+    def __init__(self, workers: int | None, initializer: Initializer | None = None) -> None:
+        self._over = threading.Event()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="provlytics-workers")
+        self._future = self._thread.submit(start_pool, workers, initializer, self._over)
+
+    def done(self) -> bool:
+        """Whether the start is over (the pool runs, or none will)."""
+        return self._future.done()
+
+    def result(self) -> ProcessPoolExecutor | None:
+        """The pool, waiting for its start; raises what the start raised."""
+        return self._future.result()
+
+    def close(self, *, used: bool) -> None:
+        """Stop the workers. If they were `used`, wait for them to end (so that nothing of
+        theirs runs on); else let them end on their own, without waiting for their start
+        (a load that ended first starts none)."""
+        self._over.set()
+        if used:
+            stop_pool(self._future)
+        else:
+            self._future.add_done_callback(_shut_down_unused)
+        self._thread.shutdown(wait=False)
+
+
+def _shut_down_unused(future: Future) -> None:
+    try:
+        pool = future.result()
+    except _POOL_FAILURES:
+        return
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def start_pool(
+    workers: int | None,
+    initializer: Initializer | None = None,
+    over: threading.Event | None = None,
+) -> ProcessPoolExecutor | None:
+    """Start `workers` worker processes (None: one per spare core, `spare_cores`) and wait
+    until every one runs; None when there are none to start, or the load is `over` before
+    they would start. `initializer(count, context)` gives the function each worker runs
+    first (default: `gc.disable`).
+
+    Raises:
+        BrokenExecutor, OSError: the workers could not start (the pool is shut down).
+    """
+    count = min(spare_cores(), MAX_WORKERS) if workers is None else workers
+    if over is not None and over.is_set():
+        return None
+    if count < 1:
+        logger.info("no core to spare for worker processes: reading in this process")
+        return None
+    context = _context()
+    init = gc.disable if initializer is None else initializer(count, context)
+    pool = ProcessPoolExecutor(count, mp_context=context, initializer=init)
+    try:
+        _start(pool, count)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    return pool
+
+
+def stop_pool(started: Future) -> None:
+    """Shut down the pool `started` (a `start_pool` future) gave, if it gave one: wait for
+    its start, cancel what it has not begun, wait for the rest."""
+    try:
+        pool = started.result()
+    except _POOL_FAILURES:
+        return
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def spare_cores(window: float = SAMPLE_SECONDS) -> int:
+    """Cores that other programs leave idle beyond the one this process uses, measured over
+    `window` seconds from the machine's CPU times (`/proc/stat`, less this process's own
+    CPU time); where there is no `/proc/stat`, every usable core but one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        busy, own, start = _busy_seconds(), time.process_time(), time.monotonic()
+        time.sleep(window)
+        busy, own = _busy_seconds() - busy, time.process_time() - own
+    except (OSError, ValueError, IndexError):
+        return max(0, (cores or 1) - 1)
+    others = max(0.0, busy - own) / (time.monotonic() - start)  # cores busy with others
+    spare = int((cores or 1) - 1 - others + 0.25)  # a quarter of a core busy still counts free
+    logger.info("%.1f of %d cores busy with other programs: %d to spare", others, cores, spare)
+    return max(0, spare)
+
+
+def _busy_seconds() -> float:
+    """Seconds of CPU all cores spent busy since boot (user, nice, system, irq, softirq,
+    steal: the `cpu` line of /proc/stat, in clock ticks)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 _POOL_FAILURES = (BrokenExecutor, OSError, RuntimeError, pickle.PicklingError)
@@ -140,7 +268,7 @@ def _context() -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, "pandas"])
+    context.set_forkserver_preload([__name__, "provlytics.pipeline.store_workers", "pandas"])
     return context
 
 

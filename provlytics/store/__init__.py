@@ -15,8 +15,9 @@ Delta version (`pv.read_parquet(store, version=N)`). Chosen over children filter
 id because readers then need no join, the tables stay plain Delta tables that any engine
 reads, and it costs nothing measurable.
 
-**Streaming write** (`provlytics.store.files`). Pages are written as they arrive, as
-row groups of Parquet files inside the table folders, by a background thread, with the
+**Streaming write** (`provlytics.store.files`, `.pages`; the commit in `.commit`). Pages
+are written as they arrive, as row groups of Parquet files inside the table folders, by a
+background thread, with the
 rows of every table and partition buffered up to a fixed budget: memory is bounded by a
 batch, never by the load or by a day of input, and nothing is staged and read back. The
 files are uncommitted (no reader sees them) until the commit adds them with Delta's
@@ -34,6 +35,10 @@ the Parquet footers). The commit does only the work a load needs:
   id are rewritten without those rows, one row group at a time; the children's files are
   read only for the ids found there; all are swapped in the same commits as the load's
   files (remove + add).
+*Worker processes* of a load (`provlytics.pipeline.store_workers`) write their own files
+the same way, under the load's id, and hand the writer only their paths, footers, page keys
+and id hashes (`StoreWriter.adopt`); pages are keyed by file, then page, so the last copy
+wins as in one process. An aborted load deletes every file named with its id.
 Measured (bench/store.py) against delta-rs's own `write_deltalake` of the same tables
 (0.49 s against 1.41 s for 100k records' tables) and against its `merge` (which reads
 and rewrites every file it touches and keeps the whole source in memory).

@@ -166,6 +166,10 @@ class TableFiles:
             self._close(date)
         return self._done
 
+    def paths(self) -> set[str]:
+        """The paths (relative to the table folder) of every file begun, open or closed."""
+        return {f.path for f in self._done} | {f.path for _w, f in self._writers.values()}
+
     def discard(self) -> None:
         """Close and delete every file of this load (nothing of them was committed); call
         once the background thread is closed."""
@@ -311,6 +315,18 @@ def _by_date(rows: pa.Table, dates: pa.Array) -> list[tuple[str, pa.Table]]:
         (date, rows.filter(pc.equal(dates, date)))
         for date in pc.unique(dates).to_pylist()
     ]  # fmt: skip
+
+
+def remove_load_files(folder: Path, load: str, keep: set[str] = frozenset()) -> int:
+    """Delete the files of load `load` in a table folder (any process's), but those in
+    `keep` (relative paths); returns how many were deleted. Call once no process writes
+    them any more: only uncommitted files may be deleted."""
+    removed = 0
+    for path in folder.glob(f"{PARTITION}=*/part-{load}-*.parquet"):
+        if str(path.relative_to(folder)) not in keep:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def load_id() -> str:
