@@ -11,6 +11,8 @@ import difflib
 import functools
 import logging
 import os
+import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -276,11 +278,23 @@ def largest_first(df: pd.DataFrame, keys: Iterable[str], count: str = "events") 
     ).reset_index(drop=True)
 
 
-def log_no_code(code: str, present: Iterable[str]) -> None:
-    """Log that `code` is not present, naming the closest codes that are."""
+def warn_no_code(code: str, present: Iterable[str]) -> None:
+    """Warn (a `UserWarning`, shown in scripts and notebooks alike, where the library's log is
+    silent until configured) that `code` is not present, naming the closest codes that are;
+    the warning points at the caller's line, outside provlytics."""
     close = closest_codes(present, code)
     hint = f"; closest present: {', '.join(close)}" if close else ""
-    logger.warning("error code %r is not present in these frames%s", code, hint)
+    message = f"error code {code!r} is not present in these frames{hint}"
+    warnings.warn(message, UserWarning, stacklevel=_caller_level())
+
+
+def _caller_level() -> int:
+    """`stacklevel` of the first frame outside provlytics, as seen from `warnings.warn`'s
+    caller's caller (helpers reach here through decorators of varying depth)."""
+    level, frame = 2, sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("provlytics."):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 def isin(values: pd.Series, wanted: Iterable[Any]) -> np.ndarray:

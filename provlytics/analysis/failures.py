@@ -25,11 +25,11 @@ from provlytics.analysis._common import (
     identity,
     isin,
     largest_first,
-    log_no_code,
     on_path,
     statuses,
     table,
     typed,
+    warn_no_code,
 )
 
 logger = logging.getLogger(__name__)
@@ -144,8 +144,8 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
         target_name, reportable_identifier, failed_step_name, failed_step_type,
         error_reason, recommended_action, changes` (`changes`: the event's modified
         properties on one line, `"displayName: 'a' -> 'b'; mail: null -> 'x'"`, null when
-        none); in time order. A code not present gives an empty frame and a logged
-        warning naming the closest codes that are.
+        none); in time order. A code not present gives an empty frame and a
+        `UserWarning` naming the closest codes that are.
 
     Example:
         >>> rows = pv.analysis.drilldown(frames, "EntryConflict")
@@ -162,7 +162,7 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
     if rows.empty:
         codes = table(frames, "errors", ("error_code",), ordered=False)["error_code"]
         if not code_family(codes, error_code).any():
-            log_no_code(error_code, codes.dropna().unique())
+            warn_no_code(error_code, codes.dropna().unique())
         return empty(DRILLDOWN_COLUMNS)
     rows = rows.sort_values(["activity_time", "event_id"], kind="stable")
     ids = pc.unique(flat(rows["event_id"]))
