@@ -69,3 +69,25 @@ def test_help_lists_the_options() -> None:
     assert result.exit_code == 0
     for option in ("--since", "--incremental", "--no-resume", "--spool", "--tenant-id", "--token"):
         assert option in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "garbage"], "Invalid value for '--since': not a time: 'garbage'"),
+        (["--until", "yesterday"], "Invalid value for '--until': not a time: 'yesterday'"),
+        (
+            ["--since", "2026-11-20", "--until", "2026-11-10"],
+            "Error: --since '2026-11-20' (2026-11-20 00:00:00 UTC) is after --until '2026-11-10' "
+            "(2026-11-10 00:00:00 UTC): no event can be in that window (swap them?)",
+        ),
+    ],
+)
+def test_bad_times_are_usage_errors_before_credentials(graph, tmp_path, args, message) -> None:
+    out = tmp_path / "report"
+    result = CliRunner().invoke(fetch_command, [*args, "--out", str(out)], env={})
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "credential" not in result.output.lower()  # judged before credentials are looked up
+    assert not out.exists()  # no spool, no dataset folder
+    assert graph.calls == 0

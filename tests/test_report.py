@@ -210,6 +210,27 @@ def test_an_unreadable_time_is_a_usage_error_before_any_input_is_read(runner):
     assert not Path("out").exists()
 
 
+@pytest.mark.parametrize(
+    ("since", "until", "said"),
+    [
+        (
+            "2026-11-20T05:00",
+            "2026-11-20",
+            "--since '2026-11-20T05:00' (2026-11-20 05:00:00 UTC) is after --until '2026-11-20' "
+            "(2026-11-20 00:00:00 UTC)",
+        ),
+        ("1d", "7d", "--since '1d' before the newest event is after --until '7d' before it"),
+    ],
+)
+def test_since_after_until_is_a_usage_error_before_any_input_is_read(runner, since, until, said):
+    with runner.isolated_filesystem():
+        args = ["report", str(SAMPLES), "--out", "out", "--since", since, "--until", until]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert result.output == f"Error: {said}: no event can be in that window (swap them?)\n"
+        assert not Path("out").exists()
+
+
 def test_demo_ends_with_the_report(runner):
     with runner.isolated_filesystem():
         result = runner.invoke(main, ["demo", "--out", "report"])

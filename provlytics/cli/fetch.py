@@ -7,6 +7,7 @@ meaning (`provlytics.graph.settings.ENV_SETTINGS`) that simply overrides its var
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +15,45 @@ import click
 
 from provlytics.cli.defaults import DEFAULT_TOP
 from provlytics.cli.graph import client_from_options, graph_options
-from provlytics.errors import ProvlyticsError
-from provlytics.graph.odata import ACTIONS, STATUSES
+from provlytics.errors import ConfigError, ProvlyticsError
+from provlytics.graph.odata import ACTIONS, STATUSES, parse_time
 
 logger = logging.getLogger(__name__)
 
 SPOOL_FOLDER = ".spool"
 
 
+def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """`value` if `parse_time` reads it; else a usage error (exit 2) before credentials are
+    looked up or anything is written."""
+    if value is not None:
+        try:
+            parse_time(value)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _check_window(since: str | None, until: str | None) -> None:
+    """A usage error (exit 2) when --since is after --until (both read at the same now)."""
+    if since is None or until is None:
+        return
+    now = datetime.now(UTC)
+    start, end = parse_time(since, now), parse_time(until, now)
+    if start > end:
+        raise click.UsageError(
+            f"--since {since!r} ({start:%Y-%m-%d %H:%M:%S} UTC) is after --until {until!r} "
+            f"({end:%Y-%m-%d %H:%M:%S} UTC): no event can be in that window (swap them?)"
+        )
+
+
 @click.command("fetch")
-@click.option("--since", help="Start: ISO 8601 time or a span back from now ('7d', '12h').")
-@click.option("--until", help="End (exclusive), same forms; default: now.")
+@click.option(
+    "--since",
+    callback=_time_form,
+    help="Start: ISO 8601 time or a span back from now ('7d', '12h').",
+)
+@click.option("--until", callback=_time_form, help="End (exclusive), same forms; default: now.")
 @click.option(
     "--status", type=click.Choice(STATUSES, case_sensitive=False), help="Only this status."
 )
@@ -56,6 +85,7 @@ SPOOL_FOLDER = ".spool"
 @graph_options
 def fetch_command(out: Path, spool: Path | None, **options: Any) -> None:
     """Fetch provisioning logs from Graph into a Parquet dataset, resumably."""
+    _check_window(options["since"], options["until"])
     from provlytics.pipeline.fetch import fetch_logs
 
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,7 @@ def report_command(
     INPUTS are log files or folders (any dialect), or one Parquet folder written by
     provlytics (recognised by its manifest.json).
     """
+    _check_window(since, until)
     try:
         key = key_from_environment() if pseudonymize else None  # before any slow load
         from provlytics.report import write_report
@@ -81,6 +83,27 @@ def report_command(
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Report: {path}")
+
+
+def _check_window(since: str | None, until: str | None) -> None:
+    """A usage error (exit 2) before any input is read when --since is after --until and
+    that does not depend on the data: both dates, or both durations back from the newest
+    event (which shift together). A date against a duration is checked once the newest
+    event is known (`filter_frames`)."""
+    from provlytics.timebounds import bound, is_relative
+
+    if since is None or until is None or is_relative(since) != is_relative(until):
+        return
+    reference = datetime(2000, 1, 1, tzinfo=UTC)  # any: only the order of the two matters
+    start, end = bound(since, reference, "--since"), bound(until, reference, "--until")
+    if start.as_py() <= end.as_py():
+        return
+    if is_relative(since):
+        shown = f"--since {since!r} before the newest event is after --until {until!r} before it"
+    else:
+        shown = f"--since {since!r} ({start.as_py():%Y-%m-%d %H:%M:%S} UTC) is after --until "
+        shown += f"{until!r} ({end.as_py():%Y-%m-%d %H:%M:%S} UTC)"
+    raise click.UsageError(f"{shown}: no event can be in that window (swap them?)")
 
 
 def read_inputs(inputs: tuple[Path, ...]) -> ProvisioningFrames:
