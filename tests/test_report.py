@@ -167,9 +167,25 @@ def test_missing_input_is_a_usage_error_without_traceback(runner):
     with runner.isolated_filesystem():
         result = runner.invoke(main, ["report", "nowhere.json", "--out", "out"])
     assert result.exit_code == 2
-    assert "nowhere.json" in result.output and "does not exist" in result.output
-    assert "Traceback" not in result.output
+    said = "Error: Invalid value for 'INPUTS': nowhere.json: no such file or folder\n"
+    assert result.output == said
     assert not Path("out").exists()
+
+
+def test_report_reads_patterns_as_load_does(runner, tmp_path):
+    pattern = str(SAMPLES / "graph-v1" / "*.json")
+    page = _report(runner, pattern, "--out", str(tmp_path / "out"))
+    expected = pv.load(pattern)
+    assert page.cards["Events"] == f"{len(expected.events):,}"
+
+
+def test_an_out_that_is_a_file_is_a_usage_error(runner):
+    with runner.isolated_filesystem():
+        Path("taken").write_text("", encoding="utf-8")
+        result = runner.invoke(main, ["report", str(SAMPLES), "--out", "taken"])
+        assert result.exit_code == 2
+        assert result.output == "Error: Invalid value for '--out': taken is a file, not a folder\n"
+        assert Path("taken").read_text(encoding="utf-8") == ""
 
 
 @pytest.mark.parametrize(
@@ -177,7 +193,6 @@ def test_missing_input_is_a_usage_error_without_traceback(runner):
     [
         ("notes", ["notes.txt", "--out", "out"], "notes.txt"),
         ("dataset", ["data", str(SAMPLES), "--out", "out"], "give it alone"),
-        ("file-out", [str(SAMPLES), "--out", "taken"], "the report folder is a file"),
         ("none", [str(SAMPLES), "--out", "out", "--job", "nosuchjob"], "of the jobs Workday2AD."),
         ("none", [str(SAMPLES), "--out", "out", "--since", "2030-01-01"], "2033 events from"),
     ],

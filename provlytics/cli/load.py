@@ -7,44 +7,23 @@ imported when a command runs, so that `provlytics load --help` stays fast.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from provlytics.cli.defaults import LOCK_TIMEOUT
+from provlytics.cli.paths import dataset_folder, existing_or_glob
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
-_GLOB_CHARACTERS = frozenset("*?[")
-
-
-def _existing_or_glob(ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]) -> list:
-    """PATHS as given: each must exist, or be a pattern (`"exports/*.json"`, quoted)."""
-    from provlytics.sources.reading import display_path
-
-    for path in paths:
-        if not os.path.exists(path) and not _GLOB_CHARACTERS & set(path):
-            raise click.BadParameter(f"{display_path(path)}: no such file or folder", ctx, param)
-    return list(paths)
-
-
-def _dataset_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
-    """--out: a folder to create or write into, never an existing file."""
-    from provlytics.sources.reading import display_path
-
-    if path.exists() and not path.is_dir():
-        raise click.BadParameter(f"{display_path(path)} is a file, not a folder", ctx, param)
-    return path
-
 
 @click.command("load")
-@click.argument("paths", nargs=-1, required=True, callback=_existing_or_glob)
+@click.argument("paths", nargs=-1, required=True, callback=existing_or_glob)
 @click.option(
     "--out",
     required=True,
     type=click.Path(path_type=Path),
-    callback=_dataset_folder,
+    callback=dataset_folder,
     help="Dataset folder to write or merge into.",
 )
 @click.option(
@@ -84,7 +63,7 @@ def load_command(paths: list[str], out: Path, collect_errors: bool, lock_timeout
     type=click.Path(path_type=Path),
     default=Path("report"),
     show_default=True,
-    callback=_dataset_folder,
+    callback=dataset_folder,
     help="Dataset folder to write.",
 )
 @click.option("--top", default=10, show_default=True, help="Rows of the failure summary.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from provlytics.cli.defaults import KEY_VARIABLE
+from provlytics.cli.paths import dataset_folder, existing_or_glob
 from provlytics.errors import ConfigError, ProvlyticsError
 
 if TYPE_CHECKING:
@@ -38,9 +40,13 @@ def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 
 @click.command("report")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, callback=existing_or_glob)
 @click.option(
-    "--out", required=True, type=click.Path(path_type=Path), help="Report folder to write."
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    callback=dataset_folder,
+    help="Report folder to write.",
 )
 @click.option(
     "--since",
@@ -59,7 +65,7 @@ def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) ->
     help=f"Replace personal values with keyed tokens (key: ${KEY_VARIABLE}, never an option).",
 )
 def report_command(
-    inputs: tuple[Path, ...],
+    inputs: list[str],
     out: Path,
     since: str | None,
     until: str | None,
@@ -68,18 +74,19 @@ def report_command(
 ) -> None:
     """Write the Parquet tables, summaries and report.html into OUT.
 
-    INPUTS are log files or folders (any dialect), or one Parquet folder written by
-    provlytics (recognised by its manifest.json).
+    INPUTS are log files, folders and patterns (any dialect), or one Parquet folder
+    written by provlytics (recognised by its manifest.json).
     """
     _check_window(since, until)
     try:
         key = key_from_environment() if pseudonymize else None  # before any slow load
         from provlytics.report import write_report
 
-        frames = _narrowed(read_inputs(inputs), since, until, jobs)
+        paths = [Path(p) for p in inputs]
+        frames = _narrowed(read_inputs(paths), since, until, jobs)
         if key is not None:
             frames = frames.pseudonymize(key)
-        path = write_report(frames, out, scope=_scope(inputs, since, until, jobs))
+        path = write_report(frames, out, scope=_scope(paths, since, until, jobs))
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Report: {path}")
@@ -106,7 +113,7 @@ def _check_window(since: str | None, until: str | None) -> None:
     raise click.UsageError(f"{shown}: no event can be in that window (swap them?)")
 
 
-def read_inputs(inputs: tuple[Path, ...]) -> ProvisioningFrames:
+def read_inputs(inputs: Sequence[Path]) -> ProvisioningFrames:
     """One Parquet folder (it has a manifest.json) through `read_parquet`, else `load(inputs)`.
 
     Raises:
@@ -170,7 +177,7 @@ def key_from_environment() -> str:
 
 
 def _scope(
-    inputs: tuple[Path, ...], since: str | None, until: str | None, jobs: tuple[str, ...]
+    inputs: Sequence[Path], since: str | None, until: str | None, jobs: tuple[str, ...]
 ) -> list[str]:
     lines = [f"Inputs: {', '.join(p.name or str(p) for p in inputs)}."]
     narrowed = [f"since {since}" if since else "", f"until {until}" if until else ""]

@@ -1,0 +1,31 @@
+"""Command-line path arguments shared by `load` and `report`: inputs that exist or are
+patterns, and an output folder that is not a file. Usage errors (exit 2) name the path as
+given, before anything is read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+def existing_or_glob(ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]) -> list:
+    """PATHS as given: each must exist, or be a pattern (`"exports/*.json"`, quoted)."""
+    from provlytics.sources.reading import display_path
+
+    for path in paths:
+        if not os.path.exists(path) and not _GLOB_CHARACTERS & set(path):
+            raise click.BadParameter(f"{display_path(path)}: no such file or folder", ctx, param)
+    return list(paths)
+
+
+def dataset_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
+    """--out: a folder to create or write into, never an existing file."""
+    from provlytics.sources.reading import display_path
+
+    if path.exists() and not path.is_dir():
+        raise click.BadParameter(f"{display_path(path)} is a file, not a folder", ctx, param)
+    return path
