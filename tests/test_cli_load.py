@@ -34,9 +34,13 @@ def test_load_writes_the_dataset(runner):
         assert result.output.splitlines()[0] == (
             "Wrote report: events 2, steps 5, modified_properties 11, errors 1, job_status 0"
         )
-        assert "2 records read" in result.output
         manifest = json.loads(Path("report/manifest.json").read_text(encoding="utf-8"))
         assert manifest["row_counts"]["events"] == 2
+        span = manifest["time_range"]
+        said = f"the folder now holds 2 distinct events, from {span['start']} to {span['end']}"
+        assert result.output.splitlines()[1] == f"Read 2 records; {said}"
+        again = runner.invoke(main, ["load", "page.json", "page.json", "--out", "report"])
+        assert again.output.splitlines()[1] == f"Read 4 records; {said}"  # the store's, not read
         assert pv.read_parquet("report").counts()["errors"] == 1
         assert Path("report/events/activity_date=2019-06-24").is_dir()
 

@@ -94,11 +94,11 @@ def _echo_manifest(manifest: dict, out: Path) -> None:
 
     counts = ", ".join(f"{k} {v}" for k, v in manifest["row_counts"].items())
     span = manifest["time_range"]
+    read, events = manifest["records_read"], manifest["row_counts"].get("events", 0)
+    held = f"{events} distinct events, from {span['start']} to {span['end']}"
     click.echo(f"Wrote {display_path(out)}: {counts}")
-    click.echo(
-        f"Events from {span['start']} to {span['end']}; {manifest['records_read']} records "
-        f"read, {manifest['row_counts'].get('events', 0)} distinct events kept"
-    )
+    held = held if events else "no event"
+    click.echo(f"Read {read} {'record' if read == 1 else 'records'}; the folder now holds {held}")
     if rejected := manifest.get("records_rejected"):
         what = "record or file" if rejected == 1 else "records or files"
         click.echo(f"{rejected} {what} rejected (see the log above)")
