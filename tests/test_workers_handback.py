@@ -189,6 +189,18 @@ def test_a_worker_killed_mid_load_leaves_the_files_to_this_process_and_no_folder
     assert _load_folders(load_folders) == []
 
 
+def test_without_a_temporary_folder_the_load_stays_in_this_process(
+    inputs, tmp_path, monkeypatch, caplog, workers_from_the_start
+):
+    one = _load(inputs, 1)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with caplog.at_level(logging.INFO, logger="provlytics.pipeline.workers"):
+        two = _load(inputs, 2)
+    _same_frames(one, two)
+    assert "no temporary folder for worker processes ([Errno 2]" in caplog.text
+    assert "worker processes started" not in caplog.text
+
+
 def _batch(values: list[str]) -> pa.RecordBatch:
     return pa.record_batch([pa.array(values)], names=["id"])
 

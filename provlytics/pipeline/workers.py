@@ -49,10 +49,19 @@ def normalized_pages(
     tasks: list[FileTask], on_error: OnError, workers: int | None = 0
 ) -> Iterator[NormalizedPage]:
     """The normalized pages of every file, in file order; `workers` worker processes help
-    (0: none; None: one per spare core, `spare_cores`)."""
+    (0: none; None: one per spare core, `spare_cores`), handing their pages back through a
+    private temporary folder (`tempfile.mkdtemp`; none can be made: no workers, a warning)."""
     if workers != 0:
-        yield from _in_workers(tasks, on_error, workers)
-        return
+        try:
+            folder = tempfile.mkdtemp(prefix="provlytics-load-")
+        except OSError as exc:
+            logger.warning("no temporary folder for worker processes (%s): reading here", exc)
+        else:
+            try:
+                yield from _in_workers(tasks, on_error, workers, folder)
+            finally:  # after the workers stopped: what they wrote and nobody took back
+                shutil.rmtree(folder, ignore_errors=True)
+            return
     for task in tasks:
         yield from file_tables(task, on_error)
 
@@ -69,20 +78,19 @@ def _normalize_in_worker(
 
 
 def _in_workers(
-    tasks: list[FileTask], on_error: OnError, workers: int | None
+    tasks: list[FileTask], on_error: OnError, workers: int | None, folder: str
 ) -> Iterator[NormalizedPage]:
     """Normalize files in worker processes, and in this one while they start or are busy.
 
     Results keep file order; memory stays bounded by the files taken on ahead (`_room`).
     A pool that breaks (workers that cannot start, or die) leaves its files to this process.
-    Workers hand their pages back through a private folder of the load (`handback`),
+    Workers hand their pages back through `folder`, private to the load (`handback`),
     deleted when the load ends: done, failed, interrupted or closed early."""
     queue = deque(enumerate(tasks))
     pending: deque[tuple[int, Future | list[NormalizedPage], FileTask]] = deque()  # bytes, ...
     pool: ProcessPoolExecutor | None = None
     width = 1  # the pool's workers, once started
     broken = False
-    folder = tempfile.mkdtemp(prefix="provlytics-load-")
     submit = partial(_normalize_in_worker, on_error=on_error, folder=folder)
     started = PoolStart(workers)
     try:
@@ -119,10 +127,7 @@ def _in_workers(
                     pages = _normalize_file(task, on_error)
                 yield from pages
     finally:
-        try:
-            started.close(used=pool is not None)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        started.close(used=pool is not None)
 
 
 Initializer = Callable[[int, BaseContext], Callable[[], None]]
