@@ -205,7 +205,9 @@ def _batch(values: list[str]) -> pa.RecordBatch:
     return pa.record_batch([pa.array(values)], names=["id"])
 
 
-def test_pages_come_back_as_they_were_and_their_files_are_deleted(tmp_path):
+@pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "read (Windows)"])
+def test_pages_come_back_as_they_were_and_their_files_are_deleted(tmp_path, monkeypatch, mapped):
+    monkeypatch.setattr(handback, "_MAP", mapped)
     rejects = [Reject("f.json: record 1", "id", "is missing", "{}")]
     other = pa.record_batch([pa.array([5])], names=["n"])  # another schema
     pages = [
