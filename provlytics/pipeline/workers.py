@@ -1,5 +1,7 @@
 """How a load runs: files -> normalized pages (`route.file_tables`), in this process or in
-worker processes. Workers receive file tasks and return their normalized pages.
+worker processes. Workers receive file tasks and hand their normalized pages back as Arrow
+IPC files in a private folder of the load (`handback`), not pickled; the folder is deleted
+when the load ends, however it ends.
 
 Worker processes start by importing this module, so it imports only what reading and
 normalizing need: pyarrow, msgspec and orjson, not msal or matplotlib. (pyarrow imports
@@ -18,16 +20,20 @@ import multiprocessing
 import multiprocessing.spawn
 import os
 import pickle
+import shutil
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from functools import partial
 from multiprocessing.context import BaseContext
 from typing import Any
 
 from provlytics.normalize.batch import OnError
+from provlytics.pipeline.handback import HandedFile, hand_back, take_back
 from provlytics.pipeline.route import NormalizedPage, file_tables
 from provlytics.sources.files import FileTask
 
@@ -43,10 +49,19 @@ def normalized_pages(
     tasks: list[FileTask], on_error: OnError, workers: int | None = 0
 ) -> Iterator[NormalizedPage]:
     """The normalized pages of every file, in file order; `workers` worker processes help
-    (0: none; None: one per spare core, `spare_cores`)."""
+    (0: none; None: one per spare core, `spare_cores`), handing their pages back through a
+    private temporary folder (`tempfile.mkdtemp`; none can be made: no workers, a warning)."""
     if workers != 0:
-        yield from _in_workers(tasks, on_error, workers)
-        return
+        try:
+            folder = tempfile.mkdtemp(prefix="provlytics-load-")
+        except OSError as exc:
+            logger.warning("no temporary folder for worker processes (%s): reading here", exc)
+        else:
+            try:
+                yield from _in_workers(tasks, on_error, workers, folder)
+            finally:  # after the workers stopped: what they wrote and nobody took back
+                shutil.rmtree(folder, ignore_errors=True)
+            return
     for task in tasks:
         yield from file_tables(task, on_error)
 
@@ -55,24 +70,34 @@ def _normalize_file(task: FileTask, on_error: OnError) -> list[NormalizedPage]:
     return list(file_tables(task, on_error))
 
 
+def _normalize_in_worker(
+    task: FileTask, index: int, *, on_error: OnError, folder: str
+) -> HandedFile:
+    """In a worker: the file's pages, written into the load's `folder` (`handback`)."""
+    return hand_back(file_tables(task, on_error), folder, f"{index:06d}")
+
+
 def _in_workers(
-    tasks: list[FileTask], on_error: OnError, workers: int | None
+    tasks: list[FileTask], on_error: OnError, workers: int | None, folder: str
 ) -> Iterator[NormalizedPage]:
     """Normalize files in worker processes, and in this one while they start or are busy.
 
     Results keep file order; memory stays bounded by the files taken on ahead (`_room`).
-    A pool that breaks (workers that cannot start, or die) leaves its files to this process."""
-    queue = deque(tasks)
+    A pool that breaks (workers that cannot start, or die) leaves its files to this process.
+    Workers hand their pages back through `folder`, private to the load (`handback`),
+    deleted when the load ends: done, failed, interrupted or closed early."""
+    queue = deque(enumerate(tasks))
     pending: deque[tuple[int, Future | list[NormalizedPage], FileTask]] = deque()  # bytes, ...
     pool: ProcessPoolExecutor | None = None
     width = 1  # the pool's workers, once started
     broken = False
+    submit = partial(_normalize_in_worker, on_error=on_error, folder=folder)
     started = PoolStart(workers)
     try:
         while queue or pending:
             room = bool(queue) and _room(pending, width)
             if room and not broken and started.done() and _running(pending) < 2 * width:
-                task = queue.popleft()
+                index, task = queue.popleft()
                 try:
                     pool = started.result()
                     if pool is None:  # no spare core: stay out
@@ -81,14 +106,14 @@ def _in_workers(
                         continue
                     width = pool._max_workers  # type: ignore[attr-defined]
                     with _workers_without_main():
-                        future = pool.submit(_normalize_file, task, on_error)
+                        future = pool.submit(submit, task, index)
                 except _POOL_FAILURES as exc:
                     broken = _broken(exc)
                     pending.append((_size(task), _normalize_file(task, on_error), task))
                     continue
                 pending.append((_size(task), future, task))
             elif room and not _head_done(pending):
-                task = queue.popleft()  # rather than wait, take the next file here
+                _index, task = queue.popleft()  # rather than wait, take the next file here
                 pending.append((_size(task), _normalize_file(task, on_error), task))
             else:
                 _, head, task = pending.popleft()
@@ -96,7 +121,7 @@ def _in_workers(
                     yield from head
                     continue
                 try:
-                    pages = head.result()
+                    pages = take_back(head.result())
                 except _POOL_FAILURES as exc:
                     broken = broken or _broken(exc)
                     pages = _normalize_file(task, on_error)
