@@ -8,6 +8,7 @@ import datetime as dt
 
 import payloads as p
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from test_store_writes import pages, record, same_tables
 
@@ -15,6 +16,7 @@ import provlytics as pv
 from provlytics.schema import LOG_TABLES
 from provlytics.store.files import _by_date
 from provlytics.store.pages import id_hashes
+from provlytics.store.read import _time_range
 
 
 def test_a_page_spanning_days_puts_each_event_and_its_children_in_its_own_date(tmp_path):
@@ -108,3 +110,29 @@ def test_ids_of_one_length_hash_as_among_ids_of_other_lengths():
     assert len(set(alone.tolist())) == 50
     assert id_hashes(pa.chunked_array([guids[:20], guids[20:]])).tolist() == alone.tolist()
     assert id_hashes(pa.array(guids).slice(10, 5)).tolist() == alone[10:15].tolist()
+
+
+def test_the_time_range_comes_from_footers_or_from_the_column_without_statistics(tmp_path):
+    times = [dt.datetime(2026, 7, 15, 10, 0, 0, 123456, tzinfo=dt.UTC), None]
+    later = [dt.datetime(2026, 7, 17, 23, 59, 59, 999999, tzinfo=dt.UTC)]
+    kind = pa.timestamp("us", tz="UTC")
+    pq.write_table(pa.table({"activity_time": pa.array(times, kind)}), tmp_path / "a.parquet")
+    pq.write_table(pa.table({"activity_time": pa.nulls(3, kind)}), tmp_path / "b.parquet")
+    bare = pa.table({"activity_time": pa.array(later, kind)})
+    pq.write_table(bare, tmp_path / "c.parquet", write_statistics=False)
+    assert _time_range(ds.dataset(tmp_path)) == (times[0], later[0])
+    assert _time_range(ds.dataset([tmp_path / "b.parquet"])) == (None, None)
+    assert _time_range(ds.dataset([tmp_path / "c.parquet"])) == (later[0], later[0])
+
+
+def test_the_manifest_gives_the_exact_time_range_of_the_stored_events(tmp_path):
+    first, last = record(1, day=15), record(2, day=17)
+    first["activityDateTime"], last["activityDateTime"] = (
+        "2026-07-15T10:00:00.1234567Z", "2026-07-17T23:59:59.999999Z",
+    )  # fmt: skip
+    inputs = pages(tmp_path / "in", [first, record(3, day=16)], [last])
+    manifest = pv.load_to_parquet(inputs, tmp_path / "store", progress=False)
+    assert manifest["time_range"] == {
+        "start": "2026-07-15T10:00:00.123456+00:00",
+        "end": "2026-07-17T23:59:59.999999+00:00",
+    }
