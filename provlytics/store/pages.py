@@ -70,7 +70,7 @@ class LoadPages:
         if key is None:
             key, self._next = self._next, self._next + 1
         size = sum(batch.get_total_buffer_size() for batch in page.batches.values())
-        self._background.submit(lambda: self._add(_last_copies(page), key), size)
+        self._background.submit(lambda: self._add_page(page, key), size)
 
     def write_tables(self, tables: dict[str, Any]) -> None:
         """Hand de-duplicated log tables (Arrow tables by name) to the writing thread."""
@@ -100,13 +100,24 @@ class LoadPages:
         self._background.drain()
         return {name: table_files.paths() for name, table_files in self._files.items()}
 
-    def _add(self, tables: dict[str, Any], key: int) -> None:
+    def _add_page(self, page: Any, key: int) -> None:
+        """Write one page (`PageTables`) as `_add` does, each event once: its batches as
+        they are when the ids' hashes all differ (then so do the ids), else its events'
+        last copies (`_last_copies`, which compares the ids themselves)."""
+        hashes = id_hashes(page.batches["events"]["event_id"])
+        if len(np.unique(hashes)) == len(hashes):
+            self._add(page.batches, key, hashes)
+        else:
+            self._add(_last_copies(page), key)
+
+    def _add(self, tables: dict[str, Any], key: int, hashes: np.ndarray | None = None) -> None:
         """Write the log tables of one page (each event once) into the load's files (in the
         writing thread), each row in the partition of its event's UTC date (`date32`,
-        null when unknown; a child row without its event in the page: unknown)."""
+        null when unknown; a child row without its event in the page: unknown). `hashes`:
+        the events' `id_hashes`, if known."""
         events = tables["events"]
         ids, days = _flat(events["event_id"]), _flat(events["activity_time"]).cast(pa.date32())
-        self._hashes.append(id_hashes(ids))
+        self._hashes.append(id_hashes(ids) if hashes is None else hashes)
         for name in LOG_TABLES:
             rows = tables[name]
             if rows.num_rows:
