@@ -38,8 +38,8 @@ logger = logging.getLogger(__name__)
 
 PARTITION = "activity_date"
 ROW_GROUP_ROWS = 65_536
-BUFFER_BYTES = 32 * 2**20  # all tables' buffered rows together (row groups of ~7k events: the
-# encoding costs a third more at half that; bench/store_parts.py)
+BUFFER_BYTES = 32 * 2**20  # all tables' buffered rows together (at 16 MB, smaller row groups:
+# the store's side of a load took 14% longer, `python -m bench.store_parts --buffers 16 32`)
 PENDING_BYTES = 16 * 2**20  # pages handed to the writing thread, not yet written
 FILE_ROWS = 4_000_000  # a file is closed (and another begun) past this many rows
 COMPRESSION = "zstd"
