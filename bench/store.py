@@ -1,6 +1,7 @@
 """Benchmark: streaming a load into the store (Delta tables) against its baselines.
 
     python -m bench.store [--records 100000 1000000] [--repeat 3] [--days 3] [--busy]
+                          [--baseline DIR]
 
 Writes N synthetic Graph v1.0 records as pages of 1000 (`bench.normalize.write_pages`,
 over `--days` days) for each N given, then runs each method in its own process (so its
@@ -19,6 +20,10 @@ which shares those pages out):
 - store, 2 workers: the same with `workers=2`;
 - store merge: the same input loaded again into that store, so every event is replaced
   with its children (`workers=1`; the first load is not timed; the peak covers both).
+`--baseline DIR` runs the store methods asked for (store, default, workers2, merge) a second
+time from the source tree DIR (e.g. `git worktree add --detach DIR <older commit>`), in
+the same rounds, as "... (base)" rows, and reports each method's ratio to its baseline
+("x base"): old code against new on the same data at the same moments.
 `--busy` runs a CPU hog (one process spinning, pinned to the last core) during the rounds,
 as another program on the machine would.
 Targets: the store no slower than 0.8x plain (issue 13); >= 100k records/s into the store,
@@ -32,6 +37,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,7 +47,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.normalize import _descendants, run_child, write_pages
+from bench.normalize import _descendants, write_pages
 
 METHODS = ("normalize", "plain", "store", "default", "workers2", "merge")
 NAMES = {
@@ -53,6 +59,8 @@ NAMES = {
     "merge": "store (merge all)",
 }
 WORKERS = {"default": None, "workers2": 2}  # the others: 1
+STORE_METHODS = ("store", "default", "workers2", "merge")  # those --baseline runs again
+BASE = " (base)"
 TARGETS = (
     "targets: store >= 100,000 rec/s; x 1 proc >= 1.00 for the default workers (idle and "
     "--busy); peak MB (all processes) < 400 and flat from 100k to 1M; store >= 0.8x plain"
@@ -148,6 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--days", type=float, default=3, help="days the records span")
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     parser.add_argument("--busy", action="store_true", help="a CPU hog on one core meanwhile")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="DIR", help="a source tree whose store methods run too"
+    )
     parser.add_argument("--run", nargs=3, metavar=("METHOD", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
@@ -159,37 +170,66 @@ def main(argv: list[str] | None = None) -> None:
         for n in args.records:
             write_pages(work / f"data-{n}", n, 1000, days=args.days)
         runs: dict[tuple[int, str], list[dict]] = {}
+        plan = [(m, None) for m in args.methods]
+        if args.baseline:  # each baseline right after its method, in every round
+            plan = [(m, t) for m in args.methods for t in (None, args.baseline.resolve())
+                    if t is None or m in STORE_METHODS]  # fmt: skip
         hog = _hog() if args.busy else None
         try:
             for _ in range(args.repeat):  # rounds, so that a slow spell of the machine hits all
                 for n in args.records:
-                    for method in args.methods:
-                        result = run_child("bench.store", method, work / f"data-{n}", work)
-                        runs.setdefault((n, method), []).append(result)
+                    for method, tree in plan:
+                        result = _run_child(method, work / f"data-{n}", work, tree)
+                        name = method if tree is None else method + BASE
+                        runs.setdefault((n, name), []).append(result)
         finally:
             if hog is not None:
                 hog.kill()
                 hog.wait()
     print(f"busy: a CPU hog on one core during the runs ({os.cpu_count()} cores)" * args.busy)
-    _report(runs, args.records, args.methods)
+    _report(runs, args.records, [m if t is None else m + BASE for m, t in plan])
     print(TARGETS)
 
 
+def _run_child(method: str, data: Path, work: Path, tree: Path | None) -> dict:
+    """Run `python -m bench.store --run METHOD DATA OUT` in a fresh process, from the source
+    tree `tree` (None: this one); its last stdout line is the JSON result."""
+    out = work / f"out-{method}"
+    shutil.rmtree(out, ignore_errors=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.store", "--run", method, str(data), str(out)],
+        check=True, capture_output=True, text=True, cwd=tree,
+    )  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def _report(runs: dict[tuple[int, str], list[dict]], sizes: list[int], methods: list[str]) -> None:
-    bases = (("normalize", "x norm"), ("store", "x 1 proc"), ("plain", "x plain"))
+    """One row per size and method: records/s, its ratios to the baselines (a baseline row's
+    "x 1 proc" is to the baseline's own one-process store; "x base": the method's baseline
+    over it, above 1 when the new code is faster) and the peak memory."""
+    bases = (("normalize", "x norm"), ("store", "x 1 proc"), ("plain", "x plain"), ("", "x base"))
     header = "".join(f"{title:>10}" for _base, title in bases)
-    print(f"{'method':<20}{'records':>9}{'rec/s':>10}{header}{'peak MB':>9}{'PSS MB':>9}")
+    print(f"{'method':<27}{'records':>9}{'rec/s':>10}{header}{'peak MB':>9}{'PSS MB':>9}")
     for n in sizes:
         seconds = {m: statistics.median(r["seconds"] for r in runs[n, m]) for m in methods}
         for method in methods:
             peak = max(r["peak_mb"] for r in runs[n, method])
             pss = max(r["pss_mb"] for r in runs[n, method])
             ratios = "".join(
-                f"{seconds[base] / seconds[method]:>10.2f}" if base in seconds else " " * 10
-                for base, _title in bases
+                f"{seconds[b] / seconds[method]:>10.2f}" if b in seconds else " " * 10
+                for b in _bases_of(method)
             )
+            name = NAMES[method.removesuffix(BASE)] + BASE * method.endswith(BASE)
             rate = n / seconds[method]
-            print(f"{NAMES[method]:<20}{n:>9}{rate:>10.0f}{ratios}{peak:>9.0f}{pss:>9.0f}")
+            print(f"{name:<27}{n:>9}{rate:>10.0f}{ratios}{peak:>9.0f}{pss:>9.0f}")
+
+
+def _bases_of(method: str) -> tuple[str, str, str, str]:
+    """The methods a row is compared with: normalize, store, plain and its baseline ("":
+    none)."""
+    if method.endswith(BASE):
+        return "normalize", "store" + BASE, "plain", ""
+    return "normalize", "store", "plain", method + BASE
 
 
 if __name__ == "__main__":

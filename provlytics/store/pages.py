@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from provlytics.schema import LOG_TABLES, SCHEMAS
-from provlytics.store.common import _UNKNOWN_DATE, _dates, _flat
+from provlytics.store.common import _flat
 from provlytics.store.files import BUFFER_BYTES, Background, LoadFile, TableFiles
 from provlytics.tables import keep_last, tag_occurrences
 
@@ -70,7 +70,7 @@ class LoadPages:
         if key is None:
             key, self._next = self._next, self._next + 1
         size = sum(batch.get_total_buffer_size() for batch in page.batches.values())
-        self._background.submit(lambda: self._add(_last_copies(page), key), size)
+        self._background.submit(lambda: self._add_page(page, key), size)
 
     def write_tables(self, tables: dict[str, Any]) -> None:
         """Hand de-duplicated log tables (Arrow tables by name) to the writing thread."""
@@ -100,17 +100,29 @@ class LoadPages:
         self._background.drain()
         return {name: table_files.paths() for name, table_files in self._files.items()}
 
-    def _add(self, tables: dict[str, Any], key: int) -> None:
+    def _add_page(self, page: Any, key: int) -> None:
+        """Write one page (`PageTables`) as `_add` does, each event once: its batches as
+        they are when the ids' hashes all differ (then so do the ids), else its events'
+        last copies (`_last_copies`, which compares the ids themselves)."""
+        hashes = id_hashes(page.batches["events"]["event_id"])
+        if len(np.unique(hashes)) == len(hashes):
+            self._add(page.batches, key, hashes)
+        else:
+            self._add(_last_copies(page), key)
+
+    def _add(self, tables: dict[str, Any], key: int, hashes: np.ndarray | None = None) -> None:
         """Write the log tables of one page (each event once) into the load's files (in the
-        writing thread)."""
+        writing thread), each row in the partition of its event's UTC date (`date32`,
+        null when unknown; a child row without its event in the page: unknown). `hashes`:
+        the events' `id_hashes`, if known."""
         events = tables["events"]
-        ids, dates = _flat(events["event_id"]), _dates(events, "activity_time")
-        self._hashes.append(id_hashes(ids))
+        ids, days = _flat(events["event_id"]), _flat(events["activity_time"]).cast(pa.date32())
+        self._hashes.append(id_hashes(ids) if hashes is None else hashes)
         for name in LOG_TABLES:
             rows = tables[name]
             if rows.num_rows:
-                where = None if name == "events" else pc.index_in(rows["event_id"], value_set=ids)
-                own = dates if where is None else pc.fill_null(pc.take(dates, where), _UNKNOWN_DATE)
+                where = None if name == "events" else pc.index_in(rows["event_id"], ids)
+                own = days if where is None else pc.take(days, where)
                 self._files[name].add(rows, own, key)
         while sum(f.buffered for f in self._files.values()) > BUFFER_BYTES:
             fullest = max(self._files.values(), key=lambda f: f.buffered)
@@ -134,8 +146,9 @@ _powers = np.cumprod(np.full(64, _MULTIPLIER, np.uint64), dtype=np.uint64)
 
 def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A 64-bit hash of each text id (int64): a polynomial of its UTF-8 bytes, mixed with
-    its length and finished with splitmix64; computed in numpy over the Arrow buffers, and
-    the same in every process (Python's `hash` of text is not). A null hashes as ""."""
+    its length and finished with splitmix64; computed in numpy over the Arrow buffers (as
+    one matrix when every id has the same length), and the same in every process (Python's
+    `hash` of text is not). A null hashes as ""."""
     ids = _flat(ids)
     if not len(ids):
         return np.empty(0, np.int64)
@@ -145,11 +158,16 @@ def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
     offsets = np.frombuffer(offsets_buffer, np.int64)[ids.offset : ids.offset + len(ids) + 1]
     data = np.frombuffer(data_buffer, np.uint8)[offsets[0] : offsets[-1]] if data_buffer else []
     starts, lengths = offsets[:-1] - offsets[0], np.diff(offsets)
-    position = np.arange(len(data), dtype=np.int64) - np.repeat(starts, lengths)
-    weights = _power_table(int(lengths.max()))[position]
-    terms = np.append(np.asarray(data, np.uint64) * weights, np.zeros(1, np.uint64))
-    sums = np.add.reduceat(terms, starts)
-    sums[lengths == 0] = 0  # reduceat gives the next id's first term for an empty one
+    width = int(lengths[0])
+    if width and (lengths == width).all():  # ids of one length (GUIDs): a matrix, no gather
+        rows = np.asarray(data, np.uint64).reshape(len(ids), width)
+        sums = (rows * _power_table(width)[:width]).sum(axis=1, dtype=np.uint64)
+    else:
+        position = np.arange(len(data), dtype=np.int64) - np.repeat(starts, lengths)
+        weights = _power_table(int(lengths.max()))[position]
+        terms = np.append(np.asarray(data, np.uint64) * weights, np.zeros(1, np.uint64))
+        sums = np.add.reduceat(terms, starts)
+        sums[lengths == 0] = 0  # reduceat gives the next id's first term for an empty one
     return _splitmix(sums ^ (lengths.astype(np.uint64) << np.uint64(48))).view(np.int64)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 
@@ -21,6 +22,8 @@ from provlytics.scan import Columns, Filters, scan_tables
 from provlytics.schema import TABLE_NAMES
 from provlytics.store.common import INFO, OTHERS, VERSIONS, _exists
 from provlytics.timebounds import TimeBound
+
+TIME = "activity_time"  # the events' time column
 
 
 def read_store(
@@ -207,11 +210,29 @@ def summary(root: str | Path) -> dict[str, Any]:
             counts[name] = int(pc.sum(actions["num_records"]).as_py() or 0)
         else:
             counts[name] = 0
-    times = pa.array([], pa.timestamp("us", "UTC"))
+    start = end = None
     if _exists(root / "events"):
-        data = DeltaTable(str(root / "events")).to_pyarrow_dataset()
-        times = data.to_table(columns=["activity_time"])["activity_time"]
-    bounds = pc.min_max(times).as_py() if len(times) else {"min": None, "max": None}
-    start, end = bounds["min"], bounds["max"]
+        start, end = _time_range(DeltaTable(str(root / "events")).to_pyarrow_dataset())
     time_range = {"start": start and start.isoformat(), "end": end and end.isoformat()}
     return {"row_counts": counts, "time_range": time_range}
+
+
+def _time_range(events: ds.Dataset) -> tuple[datetime | None, datetime | None]:
+    """The first and last `activity_time` of the events (None, None: no time), from the
+    row-group statistics in the files' footers (exact, to the microsecond); the column is
+    read only from a file whose statistics lack a bound (a row group of nulls needs none)."""
+    bounds: list[datetime] = []
+    for fragment in events.get_fragments():
+        metadata = fragment.metadata
+        column = metadata.schema.to_arrow_schema().get_field_index(TIME)
+        for group in range(metadata.num_row_groups):
+            chunk = metadata.row_group(group).column(column)
+            stats = chunk.statistics
+            if stats is not None and stats.has_min_max:
+                bounds += [stats.min, stats.max]
+            elif stats is None or stats.null_count != chunk.num_values:
+                times = fragment.to_table(columns=[TIME])[TIME]
+                found = pc.min_max(times).as_py()
+                bounds += [found["min"], found["max"]] if found["min"] is not None else []
+                break
+    return (min(bounds), max(bounds)) if bounds else (None, None)
