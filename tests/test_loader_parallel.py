@@ -45,3 +45,40 @@ def test_files_taken_on_ahead_are_bounded_by_count_and_input_size():
     assert not _room(held(big, big, big, big), workers=2)
     assert _room(held(1, 1, 1, 1), workers=2)  # small files: read further ahead
     assert not _room(held(*[1] * (IN_FLIGHT_PER_WORKER * 2)), workers=2)
+
+
+def test_workers_started_in_the_background_start_in_the_loads_folder(tmp_path, monkeypatch):
+    """A load ends (or changes folder) while its workers still start in the background: they
+    start in the folder the load ran in, not in the caller's current one, which may be gone
+    by the time a worker starts (a test's isolated folder, deleted: the worker failed to
+    start and the interpreter hung at exit)."""
+    import gc
+    import os
+    import threading
+    import time
+
+    from provlytics.pipeline.workers import PoolStart
+
+    home, gone = tmp_path / "home", tmp_path / "gone"
+    home.mkdir()
+    gone.mkdir()
+    monkeypatch.chdir(home)
+    moved = threading.Event()
+
+    def initializer(count, context):  # runs in the start thread, before any worker starts
+        assert moved.wait(60)
+        return gc.disable
+
+    started = PoolStart(2, initializer)
+    os.chdir(gone)  # the caller moves on (and will delete the folder) as the workers start
+    moved.set()
+    try:
+        deadline = time.monotonic() + 120
+        while not started.done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        pool = started.result()
+        cwds = {pool.submit(os.getcwd).result(timeout=60) for _ in range(4)}
+        assert cwds == {str(home)}
+    finally:
+        os.chdir(home)
+        started.close(used=True)

@@ -14,6 +14,7 @@ this process, with a warning.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import multiprocessing
@@ -145,7 +146,8 @@ class PoolStart:
     def __init__(self, workers: int | None, initializer: Initializer | None = None) -> None:
         self._over = threading.Event()
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="provlytics-workers")
-        self._future = self._thread.submit(start_pool, workers, initializer, self._over)
+        start = functools.partial(start_pool, over=self._over, cwd=_cwd())
+        self._future = self._thread.submit(start, workers, initializer)
 
     def done(self) -> bool:
         """Whether the start is over (the pool runs, or none will)."""
@@ -180,11 +182,14 @@ def start_pool(
     workers: int | None,
     initializer: Initializer | None = None,
     over: threading.Event | None = None,
+    cwd: str | None = None,
 ) -> ProcessPoolExecutor | None:
     """Start `workers` worker processes (None: one per spare core, `spare_cores`) and wait
     until every one runs; None when there are none to start, or the load is `over` before
     they would start. `initializer(count, context)` gives the function each worker runs
-    first (default: `gc.disable`).
+    first (default: `gc.disable`). Workers start in the folder `cwd` (default: this
+    process' current one as they start: a start in the background passes the load's, which
+    the caller may leave, or delete, meanwhile).
 
     Raises:
         BrokenExecutor, OSError: the workers could not start (the pool is shut down).
@@ -199,7 +204,7 @@ def start_pool(
     init = gc.disable if initializer is None else initializer(count, context)
     pool = ProcessPoolExecutor(count, mp_context=context, initializer=init)
     try:
-        _start(pool, count)
+        _start(pool, count, cwd)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -257,18 +262,29 @@ def _broken(exc: BaseException) -> bool:
 
 
 @contextmanager
-def _workers_without_main() -> Iterator[None]:
-    """While active in this thread, processes started get no `__main__` to re-import.
+def _workers_without_main(cwd: str | None = None) -> Iterator[None]:
+    """While active in this thread, processes started get no `__main__` to re-import, and
+    start in the folder `cwd` if given (else in this process' current folder).
 
     `multiprocessing` re-runs the caller's main script in every spawned or forkserver worker
     (`spawn.get_preparation_data`); without a main guard that script loads again, and from
     standard input there is no file to run. The workers need nothing from it."""
     _install_preparation_filter()
     _local.active = getattr(_local, "active", 0) + 1
+    before, _local.cwd = getattr(_local, "cwd", None), cwd
     try:
         yield
     finally:
         _local.active -= 1
+        _local.cwd = before
+
+
+def _cwd() -> str | None:
+    """This process' current folder; None if it was deleted."""
+    try:
+        return os.getcwd()
+    except FileNotFoundError:
+        return None
 
 
 def _install_preparation_filter() -> None:
@@ -281,6 +297,8 @@ def _install_preparation_filter() -> None:
         if getattr(_local, "active", 0):
             data.pop("init_main_from_path", None)
             data.pop("init_main_from_name", None)
+            if getattr(_local, "cwd", None) is not None:
+                data["dir"] = _local.cwd
         return data
 
     get_preparation_data._provlytics = True  # type: ignore[attr-defined]
@@ -297,8 +315,8 @@ def _context() -> BaseContext:
     return context
 
 
-def _start(pool: ProcessPoolExecutor, workers: int) -> None:
-    with _workers_without_main():
+def _start(pool: ProcessPoolExecutor, workers: int, cwd: str | None) -> None:
+    with _workers_without_main(cwd):
         futures = [pool.submit(int) for _ in range(workers)]
     wait(futures)
     for future in futures:
