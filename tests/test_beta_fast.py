@@ -214,3 +214,13 @@ def test_mutated_records_give_the_rows_or_the_error_of_the_general_path(data):
 
 
 _SYNTHETIC = _synthetic(2, keep_new=True)
+
+
+def test_a_legacy_record_without_its_action_takes_the_general_path():
+    """Found by hypothesis: an absent enumeration came to the typed decoder as an empty
+    token (orjson.JSONDecodeError); the page now takes the general path."""
+    record = p.beta_legacy_box()
+    del record["action"]
+    expected = _rows(_general([record], "page", "raise"))
+    assert _rows(normalize(_page([record], "page"), on_error="raise")) == expected
+    assert _fast([record], "page") is None

@@ -222,6 +222,8 @@ def members(tokens: pa.Array, table: dict) -> pa.Array:
     encoded = tokens.dictionary_encode()
     members = []
     for token in encoded.dictionary.to_pylist():
+        if not token:  # a field without a value (e.g. dropped from a legacy record)
+            raise NotPlain("an enumeration field without a value")
         member = enum_member(table, orjson.loads(token))
         if member is None:  # the general path keeps it in `extra` and says so
             raise NotPlain(f"not a known enumeration member: {token}")
