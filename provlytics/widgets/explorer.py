@@ -8,6 +8,8 @@ from typing import Any
 import ipywidgets as ipw
 
 from provlytics import analysis, plots
+from provlytics.analysis._common import empty
+from provlytics.analysis.failures import DRILLDOWN_COLUMNS
 from provlytics.errors import ConfigError
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, rows_where, set_options, time_bin
@@ -137,9 +139,8 @@ class ErrorExplorer(InvestigationWidget):
     def _compute(self) -> Panel:
         frames, code, status = self.frames, self.values["error_code"], self.values["status"]
         if code is None:
-            empty = analysis.drilldown(ProvisioningFrames(), "", status=status)
             self.sections = {}
-            return Panel("no error codes in this selection", empty)
+            return Panel("no error codes in this selection", empty(DRILLDOWN_COLUMNS))
         events = analysis.drilldown(frames, code, status=status)
         by_target = ("error_code", "target_system_name")
         self.sections = {
