@@ -28,7 +28,16 @@ RECORDS_PER_COPY = 500  # lines of the sample; 500 distinct events
 COPIES_PER_FILE = 10
 FILES = 3
 
-SCRIPT = """\
+# The load reads files itself while its workers start, and a small input may be read before
+# they run; the tests make it wait for their start so that the workers do read (the calling
+# context is what they test).
+WAIT_FOR_WORKERS = (
+    "import provlytics.pipeline.workers as _workers\n"
+    "_workers.PoolStart.done = lambda self: self._future.exception() is None or True\n"
+)
+SCRIPT = (
+    WAIT_FOR_WORKERS
+    + """\
 import logging, sys
 import provlytics as pv
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
@@ -36,6 +45,7 @@ logging.getLogger("provlytics.pipeline.workers").setLevel(logging.INFO)
 frames = pv.load(FOLDER, progress=False, workers=2)
 print("LOADED", frames.records_read, len(frames.events))
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +109,15 @@ def test_spawned_workers_as_on_windows_without_a_main_guard(big_folder, tmp_path
     )
 
 
-def test_a_thread(big_folder, caplog):
+def _wait_for_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As WAIT_FOR_WORKERS, in this process."""
+    monkeypatch.setattr(
+        tasks.PoolStart, "done", lambda self: self._future.exception() is None or True
+    )
+
+
+def test_a_thread(big_folder, caplog, monkeypatch):
+    _wait_for_workers(monkeypatch)
     results: dict[str, pv.ProvisioningFrames] = {}
 
     def work() -> None:
@@ -121,6 +139,7 @@ def test_workers_that_die_leave_the_load_to_this_process(big_folder, caplog, mon
         )
 
     monkeypatch.setattr(tasks, "ProcessPoolExecutor", dying_pool)
+    _wait_for_workers(monkeypatch)
     with caplog.at_level(logging.WARNING, logger="provlytics.pipeline.workers"):
         frames = pv.load(big_folder, progress=False, workers=2)
     assert (frames.records_read, len(frames.events)) == (FILES * COPIES_PER_FILE * 500, 500)
