@@ -8,8 +8,8 @@ the child's working folder (first on its `sys.path`, before this tree's editable
 this tree's `bench` package comes from its `PYTHONPATH`), so two versions of the library
 run in one bench, each in a process of its own that stays up between rounds: the caller
 interleaves rounds of the old and the new code, and imports stay outside the clock. What a
-child times is `bench.decode`'s `_loaded`: every file of a folder read by the file source
-and each page normalized.
+child times `bench.decode`'s `_loaded` (every file of a folder read by the file source and
+each page normalized) or `_read` (the file source alone).
 """
 
 from __future__ import annotations
@@ -64,10 +64,10 @@ class Loader:
             raise SystemExit(f"the baseline runs {package}, not {expected}")
         return self
 
-    def time(self, folder: Path) -> float:
+    def time(self, folder: Path, *, read_only: bool = False) -> float:
         """Seconds the child took to load every file of `folder` (its file list is made
-        before the clock, once per folder)."""
-        return float(self._ask(str(folder)))
+        before the clock, once per folder); `read_only`: to read their pages only."""
+        return float(self._ask(f"{folder}\t{'read' if read_only else 'load'}"))
 
     def _ask(self, line: str) -> str:
         assert self._child is not None and self._child.stdin and self._child.stdout
@@ -93,20 +93,20 @@ class Loader:
 
 def _serve() -> None:
     """The child: answers an empty line with the path of the `provlytics` it imports, a
-    folder with the seconds its load took."""
+    line `<folder>\t<load|read>` with the seconds its load (or its reading) took."""
     import provlytics
-    from bench.decode import _loaded
+    from bench.decode import _loaded, _read
     from provlytics.sources.files import file_tasks
 
     tasks = {}
     for line in sys.stdin:
-        folder = line.strip()
-        if not folder:
+        if not line.strip():
             sys.stdout.write(f"{Path(provlytics.__file__).parent}\n")
         else:
+            folder, mode = line.rstrip("\n").split("\t")
             todo = tasks.setdefault(folder, file_tasks(folder))
             start = time.perf_counter()
-            _loaded(todo)
+            (_read if mode == "read" else _loaded)(todo)
             sys.stdout.write(f"{time.perf_counter() - start!r}\n")
         sys.stdout.flush()
 
