@@ -185,10 +185,9 @@ def open_binary(file: InputFile | Path) -> IO[bytes]:
         else:
             archive = zipfile.ZipFile(file.path)
             owned.append(archive)
-            info = archive.getinfo(file.member)
-            raw = archive.open(info)
+            raw = archive.open(file.member)  # by name: its errors name the member so
             owned.append(raw)
-            size = info.file_size  # as the archive declares it
+            size = archive.getinfo(file.member).file_size  # as the archive declares it
         stream = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
         kind = "file" if file.member is None else "zip archive member"
         if stream.peek(2)[:2] == _GZIP_MAGIC:
