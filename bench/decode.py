@@ -1,6 +1,7 @@
 """Benchmark: one page of records -> the four tables, the decoder alone, against its floor.
 
     python -m bench.decode [--records 100000] [--page-size 1000] [--repeat 5]
+                           [--baseline COMMIT]
 
 Writes N synthetic Graph v1.0 records as Graph pages (`bench.normalize.write_pages`) and the
 same records as diagnostic-settings exports (`PT1H.json` lines, one file per 1,000 records),
@@ -16,14 +17,19 @@ turn, so a slow spell of the shared machine hits them all), the median seconds o
   other shape takes), and, per other dialect, its decoder on its own files;
 - diagnostic fast: `diagnostic_fast` on the `PT1H.json` files (their lines joined, as the
   normalizer does);
-- every other dialect, file to tables (`_dialect_methods`): the same records written as
-  each dialect's files (Event Hub batches, Graph beta pages with and without the v1.0
+- Graph v1.0 pages and every other dialect, file to tables (`_file_methods`): the same
+  records written as each dialect's files (Graph v1.0 pages of 1,000 records, Event Hub
+  batches, Graph beta pages with and without the v1.0
   fields, Log Analytics JSON and CSV exports, the portal's JSON array and its three-file
   CSV download), read the way a load reads them: `sources.files.iter_task_pages` then
   `normalize` on each page. The files sit in the page cache; their parsing (JSON envelope,
   CSV) is inside the clock, as it is part of the dialect's cost.
-Prints records/s, the ratio to the typed floor and to naive, and every other dialect's rate
-against the Graph v1.0 decoder's (issue 14: at least 0.5x). Imports and file reading are
+Prints records/s, the ratio to the typed floor and to naive, every dialect's rate against the
+Graph v1.0 decoder's (issue 14: at least 0.5x), and the file source's cost per record on the
+Graph v1.0 pages (`_read`: the files read and each page told apart, nothing normalized).
+`--baseline COMMIT` adds every file row twice more, loaded in child processes
+(`bench.baseline`): with that commit's `provlytics` and with this tree's, in the same rounds,
+and prints the new rate against the old per row. Imports and file reading are
 outside the clock; one process, so the methods share the machine's state alike.
 """
 
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import csv
 import json
 import shutil
@@ -39,10 +46,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import orjson
 
+from bench.baseline import Loader
 from bench.normalize import write_pages
 from provlytics.normalize import diagnostic_fast, graph_v1
 from provlytics.normalize.batch import normalize_page
@@ -175,6 +184,13 @@ def _loaded(tasks: list[FileTask]) -> None:
             normalize(page)
 
 
+def _read(tasks: list[FileTask]) -> None:
+    """The file source alone: each file's pages read (and told apart), none normalized."""
+    for task in tasks:
+        for _page in iter_task_pages(task):
+            pass
+
+
 def _write_groups(folder: Path, records: list[dict], write: Callable[[Path, list], None]) -> None:
     """The records in groups of 1,000, one file (set) per group, each in its own folder."""
     for start in range(0, len(records), 1000):
@@ -208,8 +224,11 @@ def _json_file(name: str, shape: Callable[[list[dict]], object]) -> Callable[[Pa
 
 
 _BETA = "https://graph.microsoft.com/beta/$metadata#auditLogs/provisioning"
-# Every other dialect: how its files are written from Graph v1.0 records (synthetic.shapes).
+_V1 = "https://graph.microsoft.com/v1.0/$metadata#auditLogs/provisioning"
+# Graph v1.0 pages and every other dialect: how their files are written from Graph v1.0
+# records (synthetic.shapes).
 _DIALECT_FILES: dict[str, Callable[[Path, list], None]] = {
+    "graph v1": _json_file("page.json", lambda rs: {"@odata.context": _V1, "value": rs}),
     "diagnostic Event Hub": _json_file(
         "batch.json", lambda rs: {"records": [to_diagnostic(r) for r in rs]}
     ),
@@ -234,26 +253,66 @@ _DIALECT_FILES: dict[str, Callable[[Path, list], None]] = {
 }
 
 
-def _dialect_methods(records: int) -> dict[str, tuple[Callable, list, int]]:
-    """A method per other dialect: its files of the same synthetic records (in a folder
-    removed at exit), loaded by `_loaded`."""
+def _dialect_folders(records: int) -> dict[str, Path]:
+    """A folder per dialect (Graph v1.0 pages included) of its files of the same synthetic
+    records, removed at exit; keyed by the method's name."""
     root = Path(tempfile.mkdtemp(prefix="provlytics-dialects-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     source = list(generate_records(records, seed=1, days=3))
-    methods = {}
+    folders = {}
     for name, write in _DIALECT_FILES.items():
         folder = root / name.replace(" ", "-")
         _write_groups(folder, source, write)
-        methods[f"{name} (file)"] = (_loaded, file_tasks(folder), records)
+        folders[f"{name} (file)"] = folder
+    return folders
+
+
+def _file_methods(folders: dict[str, Path], records: int, loaders: list[Loader]) -> _Methods:
+    """A method per dialect folder, loaded by `_loaded` in this process, and again in each
+    of `loaders`' processes (another commit's code; the rows named `... @<commit>`); first,
+    the file source alone on the Graph v1.0 pages (`_read`), the same ways."""
+    graph = folders["graph v1 (file)"]
+    graph_tasks = file_tasks(graph)
+    methods: _Methods = {
+        _SOURCE: (lambda: _time(_read, graph_tasks), records),
+        **{
+            f"{_SOURCE} @{loader.label}": (
+                lambda lo=loader: lo.time(graph, read_only=True),
+                records,
+            )
+            for loader in loaders
+        },
+    }
+    for name, folder in folders.items():
+        tasks = file_tasks(folder)
+        methods[name] = (lambda tasks=tasks: _time(_loaded, tasks), records)
+        for loader in loaders:
+            methods[f"{name} @{loader.label}"] = (lambda f=folder, lo=loader: lo.time(f), records)
     return methods
 
 
 def _print_dialects(rates: dict[str, float]) -> None:
-    """Each other dialect's rate against the Graph v1.0 decoder's (issue 14: >= 0.5x)."""
+    """Each dialect's rate against the Graph v1.0 decoder's (issue 14: >= 0.5x), and the
+    file source's own cost per record on Graph v1.0 pages."""
     graph = rates["graph v1 tables_from_json"]
     for name, rate in rates.items():
-        if name.startswith("diagnostic") or name.endswith("(file)"):
+        if "@" not in name and (name.startswith("diagnostic") or name.endswith("(file)")):
             print(f"{name}: {rate / graph:.2f}x the Graph v1.0 decoder")
+    for name, rate in rates.items():
+        if name.startswith(_SOURCE):
+            print(f"{name}: {1e6 / rate:.2f} us per record")
+
+
+def _print_baselines(rates: dict[str, float], old: str, new: str) -> None:
+    """Each file row with the new code against the same row with the old (same rounds)."""
+    for name in rates:
+        if name.endswith(f" @{new}"):
+            row = name.removesuffix(f" @{new}")
+            before = rates[f"{row} @{old}"]
+            less = (1 / before - 1 / rates[name]) * 1e6
+            print(
+                f"{row}: {rates[name] / before:.2f}x its rate at {old} ({less:.2f} us less/record)"
+            )
 
 
 def _write_diagnostic(folder: Path, records: int) -> list[Path]:
@@ -271,7 +330,11 @@ def _write_diagnostic(folder: Path, records: int) -> list[Path]:
     return paths
 
 
-def _time(run: Callable[[list[bytes]], object], data: list[bytes]) -> float:
+_Methods = dict[str, tuple[Callable[[], float], int]]  # name: (seconds of one run, records)
+_SOURCE = "graph v1 file source only"
+
+
+def _time(run: Callable[[Any], object], data: Any) -> float:
     start = time.perf_counter()
     run(data)
     return time.perf_counter() - start
@@ -285,7 +348,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds (median)")
     parser.add_argument("--naive-records", type=int, default=10_000)
+    parser.add_argument(
+        "--baseline",
+        metavar="COMMIT",
+        help="also load each dialect's files with this commit's code and with this tree's, "
+        "each in a child process, in the same rounds (bench.baseline)",
+    )
     args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        loaders = []
+        if args.baseline:
+            loaders = [stack.enter_context(Loader(c)) for c in (args.baseline, None)]
+        rates = _run(args, loaders)
+    _print_dialects(rates)
+    if args.baseline:
+        _print_baselines(rates, args.baseline, loaders[1].label)
+
+
+def _run(args: argparse.Namespace, loaders: list[Loader]) -> dict[str, float]:
+    """Every method in `args.repeat` interleaved rounds; prints and returns records/s."""
     with tempfile.TemporaryDirectory(prefix="provlytics-decode-") as tmp:
         folder = Path(tmp) / "graph"
         write_pages(folder, args.records, args.page_size)
@@ -293,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
         diagnostic = [p.read_bytes() for p in _write_diagnostic(Path(tmp) / "diag", args.records)]
     naive_pages = pages[: max(1, args.naive_records // args.page_size)]
     naive_n = sum(len(orjson.loads(page)["value"]) for page in naive_pages)
-    methods: dict[str, tuple[Callable, list[bytes], int]] = {
+    in_memory: dict[str, tuple[Callable, list[bytes], int]] = {
         "floor: msgspec typed": (_each(_TYPED.decode), pages, args.records),
         "floor: msgspec untyped": (_each(msgspec.json.decode), pages, args.records),
         "naive json_normalize": (_naive, naive_pages, naive_n),
@@ -302,19 +383,23 @@ def main(argv: list[str] | None = None) -> None:
         "diagnostic (general path)": (_diagnostic, diagnostic, args.records),
         "diagnostic lines, fast": (_diagnostic_fast, diagnostic, args.records),
     }
-    methods.update(_dialect_methods(args.records))
+    methods: _Methods = {
+        name: (lambda run=run, data=data: _time(run, data), n)
+        for name, (run, data, n) in in_memory.items()
+    }
+    methods.update(_file_methods(_dialect_folders(args.records), args.records, loaders))
     seconds: dict[str, list[float]] = {name: [] for name in methods}
     for _ in range(args.repeat):
-        for name, (run, data, _n) in methods.items():
-            seconds[name].append(_time(run, data))
-    rates = {name: n / statistics.median(seconds[name]) for name, (_r, _d, n) in methods.items()}
+        for name, (run, _n) in methods.items():
+            seconds[name].append(run())
+    rates = {name: n / statistics.median(seconds[name]) for name, (_r, n) in methods.items()}
     mb = sum(map(len, pages)) / 2**20
     print(f"{args.records} records, {len(pages)} pages, {mb:.0f} MB; medians of {args.repeat}")
-    print(f"{'method':<30}{'records/s':>12}{'x floor':>10}{'x naive':>10}")
+    print(f"{'method':<40}{'records/s':>12}{'x floor':>10}{'x naive':>10}")
     for name, rate in rates.items():
         floor, naive = rate / rates["floor: msgspec typed"], rate / rates["naive json_normalize"]
-        print(f"{name:<30}{rate:>12,.0f}{floor:>10.2f}{naive:>10.1f}")
-    _print_dialects(rates)
+        print(f"{name:<40}{rate:>12,.0f}{floor:>10.2f}{naive:>10.1f}")
+    return rates
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import orjson
 from provlytics.errors import InputError, graph_error_summary
 from provlytics.origin import Container, JobContext, Origin, Page, Place, UnparsedRecord
 from provlytics.sources import portal_csv
+from provlytics.sources.envelope import graph_page_context
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
 from provlytics.sources.reading import InputFile, as_input, data_suffix, open_text, read_bytes
 
@@ -121,6 +122,10 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
     data = read_bytes(path)
     if _ARRAY_START.match(data):
         yield Page(origin, Container.JSON_ARRAY, data=data)
+        return
+    page = graph_page_context(data)  # the usual page, told apart without decoding it
+    if page is not None:
+        yield Page(origin, Container.GRAPH_PAGE, data=data, jobs=_jobs(path, page.context))
         return
     try:
         top = msgspec.json.decode(data, type=_Envelope)

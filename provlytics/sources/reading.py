@@ -111,21 +111,50 @@ def as_input(file: InputFile | Path) -> InputFile:
 
 
 class _Bounded(io.RawIOBase):
-    """A decompressing stream that raises `InputError` once it gave more than `limit` bytes."""
+    """A decompressing stream that raises `InputError` once it gave more than `limit` bytes.
+
+    `size` is how many bytes the stream is expected to give (a plain file's size, a zip
+    member's declared size), or None: `readall` asks for that many in one read (then
+    checks for more), so a whole page costs a read or two, not one per 8 KiB.
+    """
 
     def __init__(
-        self, stream: IO[bytes], limit: int, name: str, owned: list[IO], kind: str
+        self,
+        stream: IO[bytes],
+        limit: int,
+        name: str,
+        owned: list[IO],
+        kind: str,
+        size: int | None = None,
     ) -> None:
         self._stream, self._limit, self._name, self._owned = stream, limit, name, owned
-        self._kind = kind
+        self._kind, self._size = kind, size
         self._given = 0
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._read(min(len(buffer), _CHUNK))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        """The rest of the stream, bounded like `readinto`: what is left of the expected
+        size in one read, then reads of 2, 4, 8... MiB until the end (each capped at one
+        byte past the limit, so an overlong stream still fails); the bytes are copied
+        once more only when the stream gave more than expected."""
+        parts: list[bytes] = []
+        want = _CHUNK if self._size is None else max(self._size - self._given, 1)
+        while data := self._read(min(want, self._limit - self._given + 1)):
+            parts.append(data)
+            want = _CHUNK << len(parts)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _read(self, size: int) -> bytes:
+        """Up to `size` bytes; `InputError` for a corrupt stream or past the limit."""
         try:
-            data = self._stream.read(min(len(buffer), _CHUNK))
+            data = self._stream.read(size)
         except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
             what = f"not a readable {self._kind}, truncated or corrupt ({exc})"
             raise InputError(self._name, what) from exc
@@ -136,8 +165,7 @@ class _Bounded(io.RawIOBase):
                 f"expands past {self._limit} bytes (the limit set by {EXPANDED_VARIABLE}); "
                 "raise it if this file is genuine",
             )
-        buffer[: len(data)] = data
-        return len(data)
+        return data
 
     def close(self) -> None:
         for stream in reversed(self._owned):
@@ -153,15 +181,17 @@ def open_binary(file: InputFile | Path) -> IO[bytes]:
         if file.member is None:
             raw: IO[bytes] = file.path.open("rb")
             owned.append(raw)
+            size: int | None = os.fstat(raw.fileno()).st_size
         else:
             archive = zipfile.ZipFile(file.path)
             owned.append(archive)
-            raw = archive.open(file.member)
+            raw = archive.open(file.member)  # by name: its errors name the member so
             owned.append(raw)
+            size = archive.getinfo(file.member).file_size  # as the archive declares it
         stream = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
         kind = "file" if file.member is None else "zip archive member"
         if stream.peek(2)[:2] == _GZIP_MAGIC:
-            kind = "gzip file"
+            kind, size = "gzip file", None
             stream = gzip.GzipFile(fileobj=stream, mode="rb")
             owned.append(stream)
     except (OSError, zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError) as exc:
@@ -171,7 +201,8 @@ def open_binary(file: InputFile | Path) -> IO[bytes]:
         if isinstance(exc, RuntimeError | NotImplementedError):  # encrypted; Deflate64
             hint = "; extract it and load the extracted files"
         raise InputError(file.name, f"not a readable file ({exc}){hint}") from exc
-    return io.BufferedReader(_Bounded(stream, file.max_expanded, file.name, owned, kind), _CHUNK)
+    bounded = _Bounded(stream, file.max_expanded, file.name, owned, kind, size)
+    return io.BufferedReader(bounded, _CHUNK)
 
 
 def open_text(file: InputFile | Path) -> IO[str]:
