@@ -9,15 +9,15 @@ import json
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import payloads as p
 import pyarrow as pa
 import pytest
+from pool_doubles import KillingPool, StartedAtOnce
 from test_store_writes import data_files, live_files, record
 
 import provlytics as pv
@@ -30,25 +30,9 @@ from provlytics.store.pages import id_hashes
 FILES = 12
 
 
-class _StartedAtOnce:
-    """An executor that runs the workers' start before the load goes on, so that workers
-    take files from the first one (else this process reads small inputs alone)."""
-
-    def __init__(self, _threads: int, **_options: object) -> None:
-        pass
-
-    def submit(self, function, *args) -> Future:
-        future: Future = Future()
-        future.set_result(function(*args))
-        return future
-
-    def shutdown(self, *, wait: bool) -> None:
-        pass
-
-
 @pytest.fixture
 def workers_from_the_start(monkeypatch):
-    monkeypatch.setattr(pool_workers, "ThreadPoolExecutor", _StartedAtOnce)
+    monkeypatch.setattr(pool_workers, "ThreadPoolExecutor", StartedAtOnce)
 
 
 @pytest.fixture(scope="module")
@@ -131,25 +115,10 @@ def test_a_failed_load_removes_the_workers_files(inputs, tmp_path, workers_from_
     assert pv.read_parquet(store).counts()["events"] == 40
 
 
-class _KillingPool(ProcessPoolExecutor):
-    """Kills one of its worker processes (SIGKILL) as the fourth file is handed out, once
-    the workers have written files of the load."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._files = 0
-
-    def submit(self, function, /, *args, **kwargs) -> Future:
-        if isinstance(function, functools.partial):  # a file (not a start or finish)
-            self._files += 1
-            if self._files == 4:
-                self._kill()
-        return super().submit(function, *args, **kwargs)
-
-    def _kill(self) -> None:
-        for future in list(self._pending_work_items.values()):
-            future.future.exception(timeout=60)  # the files handed out so far are written
-        os.kill(next(iter(self._processes)), signal.SIGKILL)
+class _KillingPool(KillingPool):
+    @staticmethod
+    def is_file(function) -> bool:  # a file is a partial (not a start or finish)
+        return isinstance(function, functools.partial)
 
 
 def test_a_worker_killed_mid_load_leaves_the_load_to_this_process(

@@ -5,11 +5,8 @@ and the folder is gone after the load however it ends. Real processes."""
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import tempfile
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import numpy as np
 import payloads as p
 import pyarrow as pa
 import pytest
+from pool_doubles import KillingPool, StartedAtOnce
 from test_store_writes import record
 
 import provlytics as pv
@@ -30,25 +28,9 @@ from provlytics.sources.files import file_tasks
 FILES = 8
 
 
-class _StartedAtOnce:
-    """An executor that runs the workers' start before the load goes on, so that workers
-    take files from the first one (else this process reads small inputs alone)."""
-
-    def __init__(self, _threads: int, **_options: object) -> None:
-        pass
-
-    def submit(self, function, *args) -> Future:
-        future: Future = Future()
-        future.set_result(function(*args))
-        return future
-
-    def shutdown(self, *, wait: bool) -> None:
-        pass
-
-
 @pytest.fixture
 def workers_from_the_start(monkeypatch):
-    monkeypatch.setattr(pool_workers, "ThreadPoolExecutor", _StartedAtOnce)
+    monkeypatch.setattr(pool_workers, "ThreadPoolExecutor", StartedAtOnce)
 
 
 @pytest.fixture
@@ -157,22 +139,10 @@ def test_a_load_interrupted_while_workers_hold_files_leaves_no_folder_behind(
     assert _load_folders(load_folders) == []
 
 
-class _KillingPool(ProcessPoolExecutor):
-    """Kills one of its worker processes (SIGKILL) as the fourth file is handed out, once
-    the workers have handed back the files before it."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._files = 0
-
-    def submit(self, function, /, *args, **kwargs) -> Future:
-        if function is not int:  # a file (not a start)
-            self._files += 1
-            if self._files == 4:
-                for future in list(self._pending_work_items.values()):
-                    future.future.exception(timeout=60)
-                os.kill(next(iter(self._processes)), signal.SIGKILL)
-        return super().submit(function, *args, **kwargs)
+class _KillingPool(KillingPool):
+    @staticmethod
+    def is_file(function) -> bool:  # a file is not the start (`int`)
+        return function is not int
 
 
 def test_a_worker_killed_mid_load_leaves_the_files_to_this_process_and_no_folder(
