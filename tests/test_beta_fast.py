@@ -14,6 +14,7 @@ import payloads as p
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from table_rows import rows_of as _rows
 from test_properties import SETTINGS, _mutate_once
 
 from provlytics.errors import InputError
@@ -21,7 +22,6 @@ from provlytics.normalize import beta_fast, graph_v1
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
 from provlytics.origin import Container, Origin, Page, Place
-from provlytics.schema import LOG_TABLES
 from provlytics.sources.files import FileTask, iter_task_pages
 from provlytics.synthetic import generate_records
 from provlytics.synthetic.shapes import to_beta_legacy
@@ -55,16 +55,6 @@ def _fast(records: list[Any], kind: str) -> PageTables | None:
     text = page.data if kind != "lines" else "[" + ",".join(page.data) + "]"
     fast = beta_fast.tables_from_json(text, portal=kind == "array")
     return fast and PageTables(fast.batches, fast.sources, records=fast.records)
-
-
-def _rows(tables: PageTables) -> dict[str, Any]:
-    """Every row of every table, exactly (the JSON text of `extra` and details included)."""
-    rows: dict[str, Any] = {k: list(v) for k, v in tables.record_index.items()}
-    for name in LOG_TABLES:
-        rows[name] = tables.batches[name].to_pylist()
-    rows["rejects"] = [(r.origin, r.field, r.reason) for r in tables.rejects]
-    rows["records"] = tables.records
-    return rows
 
 
 def _synthetic(n: int, *, keep_new: bool) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from table_rows import rows_of as _rows
 from test_properties import SETTINGS, _mutate_once
 
 from provlytics.errors import InputError
@@ -20,7 +21,6 @@ from provlytics.normalize import log_analytics_fast
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
 from provlytics.origin import Container, Origin, Page, Place
-from provlytics.schema import LOG_TABLES
 from provlytics.sources.files import file_tasks, iter_task_pages
 from provlytics.synthetic import generate_records
 from provlytics.synthetic.shapes import LA_COLUMNS, WORKSPACE_ID, to_log_analytics
@@ -54,16 +54,6 @@ def _fast(rows: list[Any], kind: str) -> PageTables | None:
     else:
         fast = log_analytics_fast.tables_from_records(copy.deepcopy(rows))
     return fast and PageTables(fast.batches, fast.sources, records=fast.records)
-
-
-def _rows(tables: PageTables) -> dict[str, Any]:
-    """Every row of every table, exactly (the JSON text of `extra` and details included)."""
-    rows: dict[str, Any] = {k: list(v) for k, v in tables.record_index.items()}
-    for name in LOG_TABLES:
-        rows[name] = tables.batches[name].to_pylist()
-    rows["rejects"] = [(r.origin, r.field, r.reason) for r in tables.rejects]
-    rows["records"] = tables.records
-    return rows
 
 
 def _synthetic(n: int, kind: str) -> list[dict[str, Any]]:

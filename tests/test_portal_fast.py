@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from table_rows import rows_of as _rows
 from test_properties import SETTINGS
 
 from provlytics.errors import InputError
@@ -20,7 +21,6 @@ from provlytics.normalize import portal_fast
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
 from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, Container, Origin, Page
-from provlytics.schema import LOG_TABLES
 from provlytics.sources import portal_csv
 from provlytics.sources.files import file_tasks, iter_task_pages
 from provlytics.sources.reading import as_input
@@ -33,16 +33,6 @@ from provlytics.synthetic.shapes import (
 )
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "portal"
-
-
-def _rows(tables: PageTables) -> dict[str, Any]:
-    """Every row of every table, exactly, and the record each came from."""
-    rows: dict[str, Any] = {k: list(v) for k, v in tables.record_index.items()}
-    for name in LOG_TABLES:
-        rows[name] = tables.batches[name].to_pylist()
-    rows["rejects"] = [(r.origin, r.field, r.reason) for r in tables.rejects]
-    rows["records"] = tables.records
-    return rows
 
 
 def _write(folder: Path, records: list[dict[str, Any]]) -> Path:
