@@ -279,3 +279,22 @@ def test_anything_but_unknown_records_keeps_the_first_error(runner, name, conten
             "Error: in/a.json: record 0: not a provisioning record in any known shape "
             "(its fields: name)\n",
         )
+
+
+def test_on_demand_responses_without_events_write_nothing(runner):
+    response = Path(__file__).parents[1] / "data" / "samples" / "on-demand" / "group-success.json"
+    with runner.isolated_filesystem():
+        result = runner.invoke(main, ["load", str(response), "--out", "store"])
+        assert (result.exit_code, result.output) == (
+            1,
+            "Error: group-success.json: no provisioning event: 1 record read, none of them an "
+            "event (a provisionOnDemand response without steps, such as a group's, holds "
+            "none); nothing was written\n",
+        )
+        assert not Path("store").exists()
+        write_good()
+        assert runner.invoke(main, ["load", "page.json", "--out", "store"]).exit_code == 0
+        before = pv.read_parquet("store").counts()
+        again = runner.invoke(main, ["load", str(response), "--out", "store"])
+        assert again.exit_code == 1
+        assert pv.read_parquet("store").counts() == before  # the store as it was

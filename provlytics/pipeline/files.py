@@ -83,7 +83,7 @@ def load_to_parquet(
     tasks = file_tasks(paths)  # nothing to read: an error before the dataset folder is made
     writer = dataset_writer(out, lock_timeout=lock_timeout)
     sources: dict[str, None] = {}
-    records = rejected = 0
+    records = rejected = events = 0
     jobs = False
     try:
         if isinstance(writer, StoreDatasetWriter):
@@ -95,23 +95,40 @@ def load_to_parquet(
                     for batch in done.jobs:
                         writer.write_jobs(batch)
                     records, rejected = records + done.records, rejected + len(done.rejects)
+                    events += done.events
                     jobs = jobs or bool(done.jobs)
         else:  # a plain dataset: every page through this process
             for page in _normalized_pages(tasks, on_error, progress, workers):
                 sources[page.source] = None
                 read, set_aside = route.write(writer, page)
                 records, rejected = records + read, rejected + set_aside
-                jobs = jobs or not isinstance(page.tables, PageTables)
-        if rejected and records <= rejected and not jobs:
+                if isinstance(page.tables, PageTables):
+                    events += page.tables.batches["events"].num_rows
+                else:
+                    jobs = True
+        if (records or rejected) and not events and not jobs:
             raise InputError(
-                ", ".join(relative_sources(sources)) or str(out),
-                f"no provisioning data: every record and file read was rejected ({rejected}); "
-                "nothing was written",
+                ", ".join(relative_sources(sources)) or str(out), _no_events(records, rejected)
             )
     except BaseException:
         writer.abort()
         raise
     return commit_load(writer, sources, records, rejected)
+
+
+def _no_events(records: int, rejected: int) -> str:
+    """Why a load that read records (or set some aside) has no event to write."""
+    if records <= rejected:
+        return (
+            f"no provisioning data: every record and file read was rejected ({rejected}); "
+            "nothing was written"
+        )
+    read = f"{records} record read" if records == 1 else f"{records} records read"
+    aside = f", {rejected} rejected" if rejected else ""
+    return (
+        f"no provisioning event: {read}{aside}, none of them an event (a provisionOnDemand "
+        "response without steps, such as a group's, holds none); nothing was written"
+    )
 
 
 def _normalized_pages(

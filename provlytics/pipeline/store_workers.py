@@ -56,11 +56,12 @@ FINISH_TIMEOUT = 600.0  # seconds a worker waits for the others to close their f
 @dataclass
 class FileDone:
     """What reading one file into the store gave: the `sources` of its pages (in order, each
-    once), its log `records` read and `rejects`, and its pages of jobs (`job_status`
-    batches, in order; few rows)."""
+    once), its log `records` read, the `events` rows written (before de-duplication) and
+    `rejects`, and its pages of jobs (`job_status` batches, in order; few rows)."""
 
     sources: list[str] = field(default_factory=list)
     records: int = 0
+    events: int = 0
     rejects: list[Reject] = field(default_factory=list)
     jobs: list[pa.RecordBatch] = field(default_factory=list)
 
@@ -83,6 +84,7 @@ def write_file(task: FileTask, on_error: OnError, index: int, write: Write) -> F
         if isinstance(page.tables, PageTables):
             write(page.tables, page_key(index, number))
             done.records += page.tables.records
+            done.events += page.tables.batches["events"].num_rows
             done.rejects += page.tables.rejects
         else:
             done.jobs.append(page.tables)
