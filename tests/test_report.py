@@ -179,6 +179,25 @@ def test_report_reads_patterns_as_load_does(runner, tmp_path):
     assert page.cards["Events"] == f"{len(expected.events):,}"
 
 
+@pytest.mark.parametrize("inputs", [["graph-v1"], ["store"]])
+def test_an_out_that_holds_a_dataset_is_a_usage_error(runner, inputs):
+    """The report's tables would merge into it while report.html describes only the inputs
+    (the same folder narrowed by --since, or other inputs)."""
+    with runner.isolated_filesystem():
+        assert runner.invoke(main, ["load", str(SAMPLES), "--out", "store"]).exit_code == 0
+        before = pv.read_parquet("store").counts()
+        args = [str(SAMPLES / name) if name != "store" else name for name in inputs]
+        result = runner.invoke(main, ["report", *args, "--out", "store", "--since", "2d"])
+        assert result.exit_code == 2
+        assert result.output == (
+            "Error: Invalid value for '--out': store already holds a provlytics dataset: the "
+            "report's tables would merge into it while report.html describes only these "
+            "inputs; choose a new folder\n"
+        )
+        assert pv.read_parquet("store").counts() == before
+        assert not Path("store/report.html").exists()
+
+
 def test_an_out_that_is_a_file_is_a_usage_error(runner):
     with runner.isolated_filesystem():
         Path("taken").write_text("", encoding="utf-8")
