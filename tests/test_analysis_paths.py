@@ -177,7 +177,7 @@ def test_drilldown_of_an_absent_code_names_close_ones(folders: dict[str, Path]) 
     assert [(w.category, str(w.message), w.filename) for w in caught] == [
         (
             UserWarning,
-            "error code 'EntryConflic' is not present in these frames; closest present: "
+            "error code 'EntryConflic' is not present in this data; closest present: "
             "EntryConflict, SalesforceEntryConflict",
             __file__,  # the warning points at the caller's line, not at provlytics
         )

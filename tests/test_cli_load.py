@@ -298,3 +298,15 @@ def test_on_demand_responses_without_events_write_nothing(runner):
         again = runner.invoke(main, ["load", str(response), "--out", "store"])
         assert again.exit_code == 1
         assert pv.read_parquet("store").counts() == before  # the store as it was
+
+
+def test_pages_without_records_write_nothing(runner):
+    with runner.isolated_filesystem():
+        p.write_json(Path("empty.json"), p.graph_page())
+        result = runner.invoke(main, ["load", "empty.json", "--out", "store"])
+        assert (result.exit_code, result.output) == (
+            1,
+            "Error: empty.json: no provisioning data: the pages read hold no record; nothing "
+            "was written\n",
+        )
+        assert not Path("store").exists()

@@ -284,7 +284,7 @@ def warn_no_code(code: str, present: Iterable[str]) -> None:
     the warning points at the caller's line, outside provlytics."""
     close = closest_codes(present, code)
     hint = f"; closest present: {', '.join(close)}" if close else ""
-    message = f"error code {code!r} is not present in these frames{hint}"
+    message = f"error code {code!r} is not present in this data{hint}"
     warnings.warn(message, UserWarning, stacklevel=_caller_level())
 
 

@@ -106,7 +106,7 @@ def load_to_parquet(
                     events += page.tables.batches["events"].num_rows
                 else:
                     jobs = True
-        if (records or rejected) and not events and not jobs:
+        if not events and not jobs:
             raise InputError(
                 ", ".join(relative_sources(sources)) or str(out), _no_events(records, rejected)
             )
@@ -117,7 +117,9 @@ def load_to_parquet(
 
 
 def _no_events(records: int, rejected: int) -> str:
-    """Why a load that read records (or set some aside) has no event to write."""
+    """Why a load has no event to write."""
+    if not records and not rejected:
+        return "no provisioning data: the pages read hold no record; nothing was written"
     if records <= rejected:
         return (
             f"no provisioning data: every record and file read was rejected ({rejected}); "
