@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -35,11 +34,9 @@ from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.pipeline.route import file_tables
 from provlytics.pipeline.workers import (
     _POOL_FAILURES,
+    Dispatch,
     PoolStart,
     _broken,
-    _head_done,
-    _room,
-    _running,
     _workers_without_main,
 )
 from provlytics.schema import LOG_TABLES
@@ -111,64 +108,41 @@ def files_into_store(
 
 
 Here = Callable[[int, FileTask], FileDone]
-_Pending = tuple[int, Future | FileDone, int, FileTask]  # input bytes, result, index, file
 
 
 def _in_workers(
     tasks: list[FileTask], on_error: OnError, writer: StoreWriter, workers: int | None, here: Here
 ) -> Iterator[FileDone]:
     """Files written by worker processes, and by this one while they start or are busy
-    (`pipeline.workers._in_workers` takes files the same way); results in file order."""
-    queue = deque(enumerate(tasks))
-    pending: deque[_Pending] = deque()
+    (`pipeline.workers.Dispatch`); results in file order."""
     sent: list[tuple[int, FileTask]] = []  # read by workers, their results given out
-    pool: ProcessPoolExecutor | None = None
-    width = 1  # the pool's workers, once started
-    broken = False
     submit = partial(_write_in_worker, on_error=on_error, root=str(writer.root), load=writer.load)
     started = PoolStart(workers, _initializer)  # a first start takes a second
+
+    def give_up(exc: BaseException) -> bool:
+        return _give_up(exc, dispatch.pool, writer, sent, here)
+
+    dispatch = Dispatch(tasks, started, submit, here, give_up)
     try:
-        while queue or pending:
-            room = bool(queue) and _room(pending, width)
-            if room and not broken and started.done() and _running(pending) < 2 * width:
-                index, task = queue.popleft()
-                try:
-                    pool = started.result()
-                    if pool is None:  # no spare core: stay out
-                        broken = True
-                        pending.append((task.file.size, here(index, task), index, task))
-                        continue
-                    width = pool._max_workers  # type: ignore[attr-defined]
-                    with _workers_without_main():
-                        future = pool.submit(submit, task, index)
-                except _POOL_FAILURES as exc:
-                    broken = _give_up(exc, pool, writer, sent, here)
-                    pending.append((task.file.size, here(index, task), index, task))
-                    continue
-                pending.append((task.file.size, future, index, task))
-            elif room and not _head_done(pending):
-                index, task = queue.popleft()  # rather than wait, take the next file here
-                pending.append((task.file.size, here(index, task), index, task))
-            else:
-                _size, head, index, task = pending.popleft()
-                if isinstance(head, Future):
-                    head, failure = _outcome(head, broken)
-                    if failure is not None:
-                        broken = broken or _give_up(failure, pool, writer, sent, here)
-                    if head is None:
-                        head = here(index, task)
-                    else:
-                        sent.append((index, task))
-                yield head
+        for index, task, head in dispatch:
+            if isinstance(head, Future):
+                head, failure = _outcome(head, dispatch.broken)
+                if failure is not None:
+                    dispatch.broken = dispatch.broken or give_up(failure)
+                if head is None:
+                    head = here(index, task)
+                else:
+                    sent.append((index, task))
+            yield head
         logger.info("%d of %d files read by worker processes", len(sent), len(tasks))
-        if sent and not broken and pool is not None:
+        if sent and not dispatch.broken and dispatch.pool is not None:
             try:
-                for written in _finish(pool, width, writer.load):
+                for written in _finish(dispatch.pool, dispatch.width, writer.load):
                     writer.adopt(written)
             except _POOL_FAILURES as exc:
-                _give_up(exc, pool, writer, sent, here)
+                give_up(exc)
     finally:
-        started.close(used=pool is not None)
+        started.close(used=dispatch.pool is not None)
 
 
 def _outcome(future: Future, broken: bool) -> tuple[FileDone | None, BaseException | None]:

@@ -31,7 +31,7 @@ from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, Thre
 from contextlib import contextmanager
 from functools import partial
 from multiprocessing.context import BaseContext
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from provlytics.normalize.batch import OnError
 from provlytics.pipeline.handback import HandedFile, hand_back, take_back
@@ -39,6 +39,8 @@ from provlytics.pipeline.route import NormalizedPage, file_tables
 from provlytics.sources.files import FileTask
 
 logger = logging.getLogger(__name__)
+
+R = TypeVar("R")  # what reading a file here gives
 
 MAX_WORKERS = 4
 SAMPLE_SECONDS = 0.25  # how long the load watches the machine before starting workers
@@ -81,54 +83,87 @@ def _normalize_in_worker(
 def _in_workers(
     tasks: list[FileTask], on_error: OnError, workers: int | None, folder: str
 ) -> Iterator[NormalizedPage]:
-    """Normalize files in worker processes, and in this one while they start or are busy.
-
-    Results keep file order; memory stays bounded by the files taken on ahead (`_room`).
-    A pool that breaks (workers that cannot start, or die) leaves its files to this process.
-    Workers hand their pages back through `folder`, private to the load (`handback`),
-    deleted when the load ends: done, failed, interrupted or closed early."""
-    queue = deque(enumerate(tasks))
-    pending: deque[tuple[int, Future | list[NormalizedPage], FileTask]] = deque()  # bytes, ...
-    pool: ProcessPoolExecutor | None = None
-    width = 1  # the pool's workers, once started
-    broken = False
+    """Normalize files in worker processes, and in this one while they start or are busy
+    (`Dispatch`); pages in file order. A pool that breaks (workers that cannot start, or
+    die) leaves its files to this process. Workers hand their pages back through `folder`,
+    private to the load (`handback`), deleted when the load ends: done, failed, interrupted
+    or closed early."""
     submit = partial(_normalize_in_worker, on_error=on_error, folder=folder)
     started = PoolStart(workers)
+    dispatch = Dispatch(tasks, started, submit, lambda _i, task: _normalize_file(task, on_error))
     try:
-        while queue or pending:
-            room = bool(queue) and _room(pending, width)
-            if room and not broken and started.done() and _running(pending) < 2 * width:
-                index, task = queue.popleft()
-                try:
-                    pool = started.result()
-                    if pool is None:  # no spare core: stay out
-                        broken = True
-                        pending.append((_size(task), _normalize_file(task, on_error), task))
-                        continue
-                    width = pool._max_workers  # type: ignore[attr-defined]
-                    with _workers_without_main():
-                        future = pool.submit(submit, task, index)
-                except _POOL_FAILURES as exc:
-                    broken = _broken(exc)
-                    pending.append((_size(task), _normalize_file(task, on_error), task))
-                    continue
-                pending.append((_size(task), future, task))
-            elif room and not _head_done(pending):
-                _index, task = queue.popleft()  # rather than wait, take the next file here
-                pending.append((_size(task), _normalize_file(task, on_error), task))
-            else:
-                _, head, task = pending.popleft()
-                if not isinstance(head, Future):
-                    yield from head
-                    continue
-                try:
-                    pages = take_back(head.result())
-                except _POOL_FAILURES as exc:
-                    broken = broken or _broken(exc)
-                    pages = _normalize_file(task, on_error)
-                yield from pages
+        for _index, task, head in dispatch:
+            if not isinstance(head, Future):
+                yield from head
+                continue
+            try:
+                pages = take_back(head.result())
+            except _POOL_FAILURES as exc:
+                dispatch.broken = dispatch.broken or _broken(exc)
+                pages = _normalize_file(task, on_error)
+            yield from pages
     finally:
-        started.close(used=pool is not None)
+        started.close(used=dispatch.pool is not None)
+
+
+class Dispatch(Generic[R]):
+    """Files handed out in file order: to the worker processes once they run, else read in
+    this process (`here(index, task)`) while they start or are busy, or for good once the
+    pool is `broken` (set by the consumer too, when a worker's result fails).
+
+    Iterating yields `(index, task, head)` in file order: `head` is a worker's `Future`
+    (of `submit(task, index)`) or the result read here. Memory stays bounded by the files
+    taken on ahead (`_room`). `failed(exc)` (default: log a warning), called when the pool
+    cannot take a file, returns whether the pool is broken. `pool` is the pool once
+    started, `width` its workers."""
+
+    def __init__(
+        self,
+        tasks: list[FileTask],
+        started: PoolStart,
+        submit: Callable[[FileTask, int], Any],
+        here: Callable[[int, FileTask], R],
+        failed: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self.width = 1
+        self.broken = False
+        self._tasks, self._started, self._submit = tasks, started, submit
+        self._here, self._failed = here, failed or _broken
+
+    def __iter__(self) -> Iterator[tuple[int, FileTask, Future | R]]:
+        queue = deque(enumerate(self._tasks))
+        pending: deque[tuple[int, Future | R, int, FileTask]] = deque()  # bytes, head, ...
+        while queue or pending:
+            room = bool(queue) and _room(pending, self.width)
+            if (
+                room
+                and not self.broken
+                and self._started.done()
+                and _running(pending) < 2 * self.width
+            ):
+                index, task = queue.popleft()
+                pending.append((_size(task), self._to_worker(index, task), index, task))
+            elif room and not _head_done(pending):
+                index, task = queue.popleft()  # rather than wait, take the next file here
+                pending.append((_size(task), self._here(index, task), index, task))
+            else:
+                _bytes, head, index, task = pending.popleft()
+                yield index, task, head
+
+    def _to_worker(self, index: int, task: FileTask) -> Future | R:
+        """The file handed to a worker, or read here if the pool has none to give."""
+        try:
+            self.pool = self._started.result()
+            if self.pool is None:  # no spare core: stay out
+                self.broken = True
+                return self._here(index, task)
+            self.width = self.pool._max_workers  # type: ignore[attr-defined]
+            with _workers_without_main():
+                return self.pool.submit(self._submit, task, index)
+        except _POOL_FAILURES as exc:
+            self.broken = self._failed(exc)
+        return self._here(index, task)
 
 
 Initializer = Callable[[int, BaseContext], Callable[[], None]]
