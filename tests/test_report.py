@@ -177,6 +177,7 @@ def test_report_reads_patterns_as_load_does(runner, tmp_path):
     page = _report(runner, pattern, "--out", str(tmp_path / "out"))
     expected = pv.load(pattern)
     assert page.cards["Events"] == f"{len(expected.events):,}"
+    assert "Inputs: graph-v1/*.json." in page.header
 
 
 @pytest.mark.parametrize("inputs", [["graph-v1"], ["store"]])

@@ -194,10 +194,17 @@ def key_from_environment() -> str:
     return key
 
 
+def _shown(path: Path) -> str:
+    """An input as the page names it: its name; a pattern with its folder's name."""
+    if set("*?[") & set(path.name) and path.parent.name:
+        return f"{path.parent.name}/{path.name}"
+    return path.name or str(path)
+
+
 def _scope(
     inputs: Sequence[Path], since: str | None, until: str | None, jobs: tuple[str, ...]
 ) -> list[str]:
-    lines = [f"Inputs: {', '.join(p.name or str(p) for p in inputs)}."]
+    lines = [f"Inputs: {', '.join(_shown(p) for p in inputs)}."]
     narrowed = [f"since {since}" if since else "", f"until {until}" if until else ""]
     narrowed.append(f"job {', '.join(jobs)}" if jobs else "")
     if any(narrowed):
