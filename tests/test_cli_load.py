@@ -287,7 +287,7 @@ def test_on_demand_responses_without_events_write_nothing(runner):
         result = runner.invoke(main, ["load", str(response), "--out", "store"])
         assert (result.exit_code, result.output) == (
             1,
-            "Error: group-success.json: no provisioning event: 1 record read, none of them an "
+            "Error: group-success.json: no provisioning data: 1 record read, none of them an "
             "event (a provisionOnDemand response without steps, such as a group's, holds "
             "none); nothing was written\n",
         )

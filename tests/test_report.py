@@ -199,6 +199,25 @@ def test_an_out_that_holds_a_dataset_is_a_usage_error(runner, inputs):
         assert not Path("store/report.html").exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "read"), [("empty.json", "0 records"), ("group-success.json", "1 record")]
+)
+def test_inputs_without_events_are_an_error_that_writes_nothing(runner, name, read):
+    """Only empty pages, or a group's provisionOnDemand response (no steps): as `load`."""
+    with runner.isolated_filesystem():
+        if name == "empty.json":
+            Path(name).write_text('{"value": []}', encoding="utf-8")
+        else:
+            name = str(SAMPLES / "on-demand" / name)
+        result = runner.invoke(main, ["report", name, "--out", "out"])
+        assert (result.exit_code, result.output) == (
+            1,
+            f"Error: {Path(name).name}: no provisioning data: {read} read, no event or job "
+            "among them; nothing was written\n",
+        )
+        assert not Path("out").exists()
+
+
 def test_an_out_that_is_a_file_is_a_usage_error(runner):
     with runner.isolated_filesystem():
         Path("taken").write_text("", encoding="utf-8")

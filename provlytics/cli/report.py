@@ -16,7 +16,7 @@ import click
 
 from provlytics.cli.defaults import KEY_VARIABLE
 from provlytics.cli.paths import dataset_folder, existing_or_glob
-from provlytics.errors import ConfigError, ProvlyticsError
+from provlytics.errors import ConfigError, InputError, ProvlyticsError
 
 if TYPE_CHECKING:
     from provlytics.tables import ProvisioningFrames
@@ -101,7 +101,7 @@ def report_command(
         from provlytics.report import write_report
 
         paths = [Path(p) for p in inputs]
-        frames = _narrowed(read_inputs(paths), since, until, jobs)
+        frames = _narrowed(_provisioning_data(read_inputs(paths), paths), since, until, jobs)
         if key is not None:
             frames = frames.pseudonymize(key)
         path = write_report(frames, out, scope=_scope(paths, since, until, jobs))
@@ -150,6 +150,24 @@ def read_inputs(inputs: Sequence[Path]) -> ProvisioningFrames:
             "or give only log files and folders"
         )
     return read_parquet(datasets[0])
+
+
+def _provisioning_data(frames: ProvisioningFrames, inputs: Sequence[Path]) -> ProvisioningFrames:
+    """`frames`, unless they hold no event and no job snapshot (only empty pages, or
+    provisionOnDemand responses without steps): an error before anything is written, as
+    `load` gives.
+
+    Raises:
+        InputError: naming the inputs.
+    """
+    if frames.events.empty and frames.job_status.empty:
+        read = frames.records_read
+        raise InputError(
+            ", ".join(_shown(p) for p in inputs),
+            f"no provisioning data: {read} {'record' if read == 1 else 'records'} read, no "
+            "event or job among them; nothing was written",
+        )
+    return frames
 
 
 def _narrowed(

@@ -128,7 +128,7 @@ def _no_events(records: int, rejected: int) -> str:
     read = f"{records} record read" if records == 1 else f"{records} records read"
     aside = f", {rejected} rejected" if rejected else ""
     return (
-        f"no provisioning event: {read}{aside}, none of them an event (a provisionOnDemand "
+        f"no provisioning data: {read}{aside}, none of them an event (a provisionOnDemand "
         "response without steps, such as a group's, holds none); nothing was written"
     )
 
