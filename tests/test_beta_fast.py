@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,10 @@ import payloads as p
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from table_rows import assert_like_general
 from table_rows import rows_of as _rows
 from test_properties import SETTINGS, _mutate_once
 
-from provlytics.errors import InputError
 from provlytics.normalize import beta_fast, graph_v1
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
@@ -152,14 +153,10 @@ def test_surprises_take_the_general_path(path, value):
     record = _with(p.beta_legacy_box(), path, value)
     assert _fast([record], "page") is None
     for on_error in ("raise", "collect"):
-        try:
-            expected = _rows(_general([record], "page", on_error))
-        except InputError as exc:
-            with pytest.raises(InputError) as error:
-                normalize(_page([record], "page"), on_error=on_error)
-            assert str(error.value) == str(exc)
-        else:
-            assert _rows(normalize(_page([record], "page"), on_error=on_error)) == expected
+        assert_like_general(
+            partial(_general, [record], "page", on_error),
+            partial(normalize, _page([record], "page"), on_error=on_error),
+        )
 
 
 def test_an_unknown_field_is_kept_in_extra_by_the_general_path():
@@ -190,17 +187,11 @@ def test_mutated_records_give_the_rows_or_the_error_of_the_general_path(data):
             record = _mutate_once(data, record)
         records.append(record)
     for on_error, kind in itertools.product(("raise", "collect"), ("page", "array", "lines")):
-        try:
-            expected = _rows(_general(records, kind, on_error))
-        except InputError as exc:
-            with pytest.raises(InputError) as error:
-                normalize(_page(records, kind), on_error=on_error)
-            assert str(error.value) == str(exc)
-            assert _fast(records, kind) is None
-        else:
-            assert _rows(normalize(_page(records, kind), on_error=on_error)) == expected
-            fast = _fast(records, kind)
-            assert fast is None or _rows(fast) == expected
+        assert_like_general(
+            partial(_general, records, kind, on_error),
+            partial(normalize, _page(records, kind), on_error=on_error),
+            partial(_fast, records, kind),
+        )
 
 
 _SYNTHETIC = _synthetic(2, keep_new=True)

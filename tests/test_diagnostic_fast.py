@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import payloads as p
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from table_rows import assert_like_general
 from table_rows import rows_of as _rows
 from test_properties import SETTINGS, _mutate_once
 
@@ -190,14 +192,10 @@ def test_surprises_take_the_general_path(path, value):
     record = _with(p.diagnostic_dropbox_skip(), path, value)
     assert _fast([record]) is None
     for on_error in ("raise", "collect"):
-        try:
-            expected = _rows(_general([record], on_error))
-        except InputError as exc:
-            with pytest.raises(InputError) as error:
-                normalize(_lines_page([record]), on_error=on_error)
-            assert str(error.value) == str(exc)
-        else:
-            assert _rows(normalize(_lines_page([record]), on_error=on_error)) == expected
+        assert_like_general(
+            partial(_general, [record], on_error),
+            partial(normalize, _lines_page([record]), on_error=on_error),
+        )
 
 
 def test_values_the_general_path_writes_anew_are_written_as_it_writes_them():
@@ -257,17 +255,11 @@ def test_mutated_records_give_the_rows_or_the_error_of_the_general_path(data):
     kinds = (_lines_page, _hub_page, _hub_text_page)
     for on_error, kind in itertools.product(("raise", "collect"), kinds):
         page, hub = kind(records), kind is not _lines_page
-        try:
-            expected = _rows(_general(records, on_error, hub=hub))
-        except InputError as exc:
-            with pytest.raises(InputError) as error:
-                normalize(page, on_error=on_error)
-            assert str(error.value) == str(exc)
-            assert _fast(records) is None
-        else:
-            assert _rows(normalize(page, on_error=on_error)) == expected
-            fast = _fast(records)
-            assert fast is None or _rows(fast) == expected
+        assert_like_general(
+            partial(_general, records, on_error, hub=hub),
+            partial(normalize, page, on_error=on_error),
+            partial(_fast, records),
+        )
 
 
 _SYNTHETIC = _synthetic(2)

@@ -6,6 +6,7 @@ import copy
 import csv
 import dataclasses
 import itertools
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,10 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from table_rows import assert_like_general
 from table_rows import rows_of as _rows
 from test_properties import SETTINGS, _mutate_once
 
-from provlytics.errors import InputError
 from provlytics.normalize import log_analytics_fast
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
@@ -145,14 +146,10 @@ def test_surprises_take_the_general_path(change, kind):
         rows = [{k: v if isinstance(v, str | None) else str(v) for k, v in r.items()} for r in rows]
     assert _fast(rows, kind) is None
     for on_error in ("raise", "collect"):
-        try:
-            expected = _rows(_general(rows, kind, on_error))
-        except InputError as exc:
-            with pytest.raises(InputError) as error:
-                normalize(_page(rows, kind), on_error=on_error)
-            assert str(error.value) == str(exc)
-        else:
-            assert _rows(normalize(_page(rows, kind), on_error=on_error)) == expected
+        assert_like_general(
+            partial(_general, rows, kind, on_error),
+            partial(normalize, _page(rows, kind), on_error=on_error),
+        )
 
 
 def test_blank_json_columns_are_read_as_null():
@@ -189,17 +186,11 @@ def test_mutated_rows_give_the_rows_or_the_error_of_the_general_path(data):
         rows.append(row)
     for on_error, kind in itertools.product(("raise", "collect"), ("json", "csv")):
         page_rows = rows if kind == "json" else [_stringly(row) for row in rows]
-        try:
-            expected = _rows(_general(page_rows, kind, on_error))
-        except InputError as exc:
-            with pytest.raises(InputError) as error:
-                normalize(_page(page_rows, kind), on_error=on_error)
-            assert str(error.value) == str(exc)
-            assert _fast(page_rows, kind) is None
-        else:
-            assert _rows(normalize(_page(page_rows, kind), on_error=on_error)) == expected
-            fast = _fast(page_rows, kind)
-            assert fast is None or _rows(fast) == expected
+        assert_like_general(
+            partial(_general, page_rows, kind, on_error),
+            partial(normalize, _page(page_rows, kind), on_error=on_error),
+            partial(_fast, page_rows, kind),
+        )
 
 
 def _json_value(text: Any) -> Any:
