@@ -58,15 +58,11 @@ from provlytics.normalize.batch import normalize_page
 from provlytics.normalize.pages import normalize
 from provlytics.origin import Container, Origin, Page
 from provlytics.sources.files import FileTask, file_tasks, iter_task_pages
-from provlytics.synthetic import generate_records, to_diagnostic
+from provlytics.synthetic import generate_records, to_diagnostic, write_portal_csv
 from provlytics.synthetic.shapes import (
     LA_COLUMNS,
-    PORTAL_EVENT_HEADERS,
-    PORTAL_PROPERTY_HEADERS,
-    PORTAL_STEP_HEADERS,
     to_beta_legacy,
     to_log_analytics,
-    to_portal_csv_rows,
     to_portal_json,
 )
 
@@ -206,19 +202,6 @@ def _csv(path: Path, headers: tuple[str, ...], rows: list[dict], *, bom: bool) -
         writer.writerows(rows)
 
 
-def _portal_csv(folder: Path, records: list[dict]) -> None:
-    events, steps, properties = [], [], []
-    for record in records:
-        event, step_rows, property_rows = to_portal_csv_rows(record)
-        events.append(event)
-        steps += step_rows
-        properties += property_rows
-    _csv(folder / "ProvisioningLogs.csv", PORTAL_EVENT_HEADERS, events, bom=True)
-    _csv(folder / "ProvisioningLogs_ProvisioningSteps.csv", PORTAL_STEP_HEADERS, steps, bom=True)
-    properties_file = folder / "ProvisioningLogs_ModifiedProperties.csv"
-    _csv(properties_file, PORTAL_PROPERTY_HEADERS, properties, bom=True)
-
-
 def _json_file(name: str, shape: Callable[[list[dict]], object]) -> Callable[[Path, list], None]:
     return lambda folder, records: (folder / name).write_bytes(orjson.dumps(shape(records)))
 
@@ -249,7 +232,7 @@ _DIALECT_FILES: dict[str, Callable[[Path, list], None]] = {
         folder / "AADProvisioningLogs.csv", LA_COLUMNS, [to_log_analytics(r) for r in rs], bom=False
     ),
     "portal JSON": _json_file("ProvisioningLogs.json", lambda rs: [to_portal_json(r) for r in rs]),
-    "portal CSV": _portal_csv,
+    "portal CSV": write_portal_csv,
 }
 
 

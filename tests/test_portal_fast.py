@@ -26,36 +26,14 @@ from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, Container
 from provlytics.sources import portal_csv
 from provlytics.sources.files import file_tasks, iter_task_pages
 from provlytics.sources.reading import as_input
-from provlytics.synthetic import generate_records
-from provlytics.synthetic.shapes import (
-    PORTAL_EVENT_HEADERS,
-    PORTAL_PROPERTY_HEADERS,
-    PORTAL_STEP_HEADERS,
-    to_portal_csv_rows,
-)
+from provlytics.synthetic import generate_records, write_portal_csv
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "portal"
 
 
 def _write(folder: Path, records: list[dict[str, Any]]) -> Path:
     """The portal's three CSV files of `records`, as the portal writes them."""
-    events, steps, properties = [], [], []
-    for record in records:
-        event, step_rows, property_rows = to_portal_csv_rows(record)
-        events.append(event)
-        steps += step_rows
-        properties += property_rows
-    files = (
-        ("ProvisioningLogs.csv", PORTAL_EVENT_HEADERS, events),
-        ("ProvisioningLogs_ProvisioningSteps.csv", PORTAL_STEP_HEADERS, steps),
-        ("ProvisioningLogs_ModifiedProperties.csv", PORTAL_PROPERTY_HEADERS, properties),
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, headers, rows in files:
-        with (folder / name).open("w", newline="", encoding="utf-8-sig") as handle:
-            writer = csv.DictWriter(handle, fieldnames=headers, lineterminator="\r\n")
-            writer.writeheader()
-            writer.writerows(rows)
+    write_portal_csv(folder, records)
     return folder
 
 

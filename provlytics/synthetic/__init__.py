@@ -8,7 +8,7 @@ from provlytics.synthetic.catalogue import ERROR_CODES, SKIP_REASONS
 from provlytics.synthetic.jobs import generate_jobs, to_job
 from provlytics.synthetic.on_demand import to_on_demand
 from provlytics.synthetic.records import generate_records
-from provlytics.synthetic.samples import write_samples
+from provlytics.synthetic.samples import write_portal_csv, write_samples
 from provlytics.synthetic.shapes import (
     to_beta_legacy,
     to_diagnostic,
@@ -29,5 +29,6 @@ __all__ = [
     "to_on_demand",
     "to_portal_csv_rows",
     "to_portal_json",
+    "write_portal_csv",
     "write_samples",
 ]

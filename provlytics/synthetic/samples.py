@@ -159,21 +159,29 @@ def _write_portal(out: Path, graph: Sequence[dict]) -> list[Path]:
     newest_first = sorted([*own, *shared], key=lambda r: r["activityDateTime"], reverse=True)
     json_path = out / "portal" / "ProvisioningLogs.json"
     _write(json_path, orjson.dumps([to_portal_json(r) for r in newest_first]))
+    csv_records = reversed(_records(COUNTS["portal_csv"], 8, _DAY + timedelta(days=5), 1))
+    return [json_path, *write_portal_csv(out / "portal", csv_records)]
+
+
+def write_portal_csv(folder: Path, records: Iterable[dict]) -> list[Path]:
+    """Graph v1.0 `records` as the portal's three-file CSV download writes them (UTF-8 with
+    a byte-order mark, CRLF; `shapes.to_portal_csv_rows`): `ProvisioningLogs.csv`,
+    `ProvisioningLogs_ProvisioningSteps.csv` and `ProvisioningLogs_ModifiedProperties.csv`
+    in `folder` (created if missing). Returns their paths, in that order."""
     events, steps, props = [], [], []
-    for rec in reversed(_records(COUNTS["portal_csv"], 8, _DAY + timedelta(days=5), 1)):
+    for rec in records:
         event, step_rows, prop_rows = to_portal_csv_rows(rec)
         events.append(event)
         steps.extend(step_rows)
         props.extend(prop_rows)
-    folder = out / "portal"
     files = (
         ("ProvisioningLogs.csv", PORTAL_EVENT_HEADERS, events),
         ("ProvisioningLogs_ProvisioningSteps.csv", PORTAL_STEP_HEADERS, steps),
         ("ProvisioningLogs_ModifiedProperties.csv", PORTAL_PROPERTY_HEADERS, props),
     )
     for name, headers, rows in files:
-        _write(folder / name, _csv_bytes(headers, rows, bom=True))
-    return [json_path, *(folder / name for name, _, _ in files)]
+        _write(Path(folder) / name, _csv_bytes(headers, rows, bom=True))
+    return [Path(folder) / name for name, _, _ in files]
 
 
 def _status(rec: dict) -> str:
