@@ -90,8 +90,14 @@ def check_window(
     """
     if since is None or until is None or since.as_py() <= until.as_py():
         return
-    raise ConfigError(
-        f"since={given[0]!r} ({since.as_py():%Y-%m-%d %H:%M:%S} UTC) is after "
-        f"until={given[1]!r} ({until.as_py():%Y-%m-%d %H:%M:%S} UTC): no event can be in "
-        "that window (swap them?)"
+    shown = (f"since={given[0]!r}", since.as_py(), f"until={given[1]!r}", until.as_py())
+    raise ConfigError(after_until(*shown))
+
+
+def after_until(since: str, start: datetime, until: str, end: datetime) -> str:
+    """The message of a window whose start is after its end: `since` and `until` as the
+    user spelled the bounds (`"since='7d'"`, `"--since '7d'"`), `start`/`end` their times."""
+    return (
+        f"{since} ({start:%Y-%m-%d %H:%M:%S} UTC) is after {until} ({end:%Y-%m-%d %H:%M:%S} "
+        "UTC): no event can be in that window (swap them?)"
     )

@@ -41,10 +41,9 @@ def _check_window(since: str | None, until: str | None) -> None:
     now = datetime.now(UTC)
     start, end = parse_time(since, now), parse_time(until, now)
     if start > end:
-        raise click.UsageError(
-            f"--since {since!r} ({start:%Y-%m-%d %H:%M:%S} UTC) is after --until {until!r} "
-            f"({end:%Y-%m-%d %H:%M:%S} UTC): no event can be in that window (swap them?)"
-        )
+        from provlytics.timebounds import after_until
+
+        raise click.UsageError(after_until(f"--since {since!r}", start, f"--until {until!r}", end))
 
 
 @click.command("fetch")

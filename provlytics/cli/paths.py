@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-_GLOB_CHARACTERS = frozenset("*?[")
+GLOB_CHARACTERS = frozenset("*?[")
 
 
 def existing_or_glob(ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]) -> list:
@@ -17,7 +17,7 @@ def existing_or_glob(ctx: click.Context, param: click.Parameter, paths: tuple[st
     from provlytics.sources.reading import display_path
 
     for path in paths:
-        if not os.path.exists(path) and not _GLOB_CHARACTERS & set(path):
+        if not os.path.exists(path) and not GLOB_CHARACTERS & set(path):
             raise click.BadParameter(f"{display_path(path)}: no such file or folder", ctx, param)
     return list(paths)
 

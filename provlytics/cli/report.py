@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from provlytics.cli.defaults import KEY_VARIABLE
-from provlytics.cli.paths import dataset_folder, existing_or_glob
+from provlytics.cli.paths import GLOB_CHARACTERS, dataset_folder, existing_or_glob
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _check_window(since: str | None, until: str | None) -> None:
     that does not depend on the data: both dates, or both durations back from the newest
     event (which shift together). A date against a duration is checked once the newest
     event is known (`filter_frames`)."""
-    from provlytics.timebounds import bound, is_relative
+    from provlytics.timebounds import after_until, bound, is_relative
 
     if since is None or until is None or is_relative(since) != is_relative(until):
         return
@@ -124,11 +124,12 @@ def _check_window(since: str | None, until: str | None) -> None:
     if start.as_py() <= end.as_py():
         return
     if is_relative(since):
-        shown = f"--since {since!r} before the newest event is after --until {until!r} before it"
-    else:
-        shown = f"--since {since!r} ({start.as_py():%Y-%m-%d %H:%M:%S} UTC) is after --until "
-        shown += f"{until!r} ({end.as_py():%Y-%m-%d %H:%M:%S} UTC)"
-    raise click.UsageError(f"{shown}: no event can be in that window (swap them?)")
+        raise click.UsageError(
+            f"--since {since!r} before the newest event is after --until {until!r} before it: "
+            "no event can be in that window (swap them?)"
+        )
+    bounds = (f"--since {since!r}", start.as_py(), f"--until {until!r}", end.as_py())
+    raise click.UsageError(after_until(*bounds))
 
 
 def read_inputs(inputs: Sequence[Path]) -> ProvisioningFrames:
@@ -214,7 +215,7 @@ def key_from_environment() -> str:
 
 def _shown(path: Path) -> str:
     """An input as the page names it: its name; a pattern with its folder's name."""
-    if set("*?[") & set(path.name) and path.parent.name:
+    if GLOB_CHARACTERS & set(path.name) and path.parent.name:
         return f"{path.parent.name}/{path.name}"
     return path.name or str(path)
 

@@ -14,7 +14,6 @@ this process, with a warning.
 
 from __future__ import annotations
 
-import functools
 import gc
 import logging
 import multiprocessing
@@ -181,7 +180,7 @@ class PoolStart:
     def __init__(self, workers: int | None, initializer: Initializer | None = None) -> None:
         self._over = threading.Event()
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="provlytics-workers")
-        start = functools.partial(start_pool, over=self._over, cwd=_cwd())
+        start = partial(start_pool, over=self._over, cwd=_cwd())
         self._future = self._thread.submit(start, workers, initializer)
 
     def done(self) -> bool:
@@ -200,17 +199,8 @@ class PoolStart:
         if used:
             stop_pool(self._future)
         else:
-            self._future.add_done_callback(_shut_down_unused)
+            self._future.add_done_callback(partial(stop_pool, wait=False))
         self._thread.shutdown(wait=False)
-
-
-def _shut_down_unused(future: Future) -> None:
-    try:
-        pool = future.result()
-    except _POOL_FAILURES:
-        return
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def start_pool(
@@ -246,15 +236,15 @@ def start_pool(
     return pool
 
 
-def stop_pool(started: Future) -> None:
+def stop_pool(started: Future, *, wait: bool = True) -> None:
     """Shut down the pool `started` (a `start_pool` future) gave, if it gave one: wait for
-    its start, cancel what it has not begun, wait for the rest."""
+    its start, cancel what it has not begun, and wait for the rest if `wait`."""
     try:
         pool = started.result()
     except _POOL_FAILURES:
         return
     if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def spare_cores(window: float = SAMPLE_SECONDS) -> int:

@@ -202,17 +202,14 @@ def _commit_versions(root: Path, events: DeltaTable) -> dict[str, int]:
 def summary(root: str | Path) -> dict[str, Any]:
     """Row counts (from the Delta log) and the events' time range of the latest version."""
     root = Path(root)
-    counts = {}
-    for name in TABLE_NAMES:
-        path = root / name
-        if _exists(path):
-            actions = pa.table(DeltaTable(str(path)).get_add_actions(flatten=True))
-            counts[name] = int(pc.sum(actions["num_records"]).as_py() or 0)
-        else:
-            counts[name] = 0
+    counts = dict.fromkeys(TABLE_NAMES, 0)
+    tables = {name: DeltaTable(str(root / name)) for name in TABLE_NAMES if _exists(root / name)}
+    for name, table in tables.items():
+        actions = pa.table(table.get_add_actions(flatten=True))
+        counts[name] = int(pc.sum(actions["num_records"]).as_py() or 0)
     start = end = None
-    if _exists(root / "events"):
-        start, end = _time_range(DeltaTable(str(root / "events")).to_pyarrow_dataset())
+    if "events" in tables:  # the Delta log read once, for the counts and the time range
+        start, end = _time_range(tables["events"].to_pyarrow_dataset())
     time_range = {"start": start and start.isoformat(), "end": end and end.isoformat()}
     return {"row_counts": counts, "time_range": time_range}
 
