@@ -15,7 +15,7 @@ import msgspec
 
 from provlytics.normalize import aliases as A
 from provlytics.normalize import graph_v1_records as v1
-from provlytics.normalize.graph_v1_records import NULL, R
+from provlytics.normalize.graph_v1_records import NULL, R, Where
 
 ABSENT = msgspec.Raw(b"")  # a field the record does not have (`action` vs `statusInfo`)
 
@@ -35,9 +35,6 @@ class Record(v1.Record):
 
 class BetaPage(v1.GraphPage):
     value: list[Record]  # type: ignore[assignment]
-
-
-Where = tuple[str, str]  # (holder, struct field)
 
 
 def _error(field: str) -> tuple[Where, ...]:

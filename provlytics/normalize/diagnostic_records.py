@@ -16,7 +16,7 @@ from __future__ import annotations
 import msgspec
 
 from provlytics.normalize import aliases as A
-from provlytics.normalize.graph_v1_records import NULL, R
+from provlytics.normalize.graph_v1_records import NULL, R, Where
 
 ABSENT = msgspec.Raw(b"")  # a field the record does not have (`category` vs `operationName`)
 
@@ -140,7 +140,6 @@ class Record(_Strict):
 
 # Where the fast path reads each column: (holder, struct field) pairs, holders being the
 # envelope (`env`), `properties` (`props`) and the objects inside them (`diagnostic_fast`).
-Where = tuple[str, str]  # (holder, struct field)
 _ID, _UPPER_ID = ("id", "upper_id")
 _NAMES = ("display_name", "upper_name", "name")  # principals, identities, initiators
 _SYSTEM_NAMES = ("display_name", "name", "upper_name")  # systems (as `aliases` lists them)

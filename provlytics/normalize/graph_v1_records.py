@@ -13,6 +13,7 @@ import msgspec
 
 R = msgspec.Raw
 NULL = msgspec.Raw(b"null")
+Where = tuple[str, str]  # a token's place in the typed decoders: (holder, struct field)
 
 
 class _Strict(

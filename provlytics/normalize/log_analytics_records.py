@@ -27,7 +27,7 @@ from provlytics.normalize.diagnostic_records import (
     Step,
     System,
 )
-from provlytics.normalize.graph_v1_records import NULL, R
+from provlytics.normalize.graph_v1_records import NULL, R, Where
 
 Text = str | None  # a JSON column: its text
 
@@ -75,7 +75,6 @@ JSON_COLUMNS: tuple[tuple[str, str, type], ...] = (
     ("ModifiedProperties", "properties", list[Property] | None),
 )
 
-Where = tuple[str, str]  # (holder, struct field)
 # (`SourceSystem` is Log Analytics' agent column: no source system is read in this dialect)
 _HOLDER_COLUMNS = ("service_principal", "target_system", "source", "target", "initiated_by")
 # Event columns: the alias table's spellings in its order, where this dialect has them.

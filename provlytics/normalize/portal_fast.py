@@ -26,11 +26,11 @@ import pyarrow as pa
 
 from provlytics.normalize import aliases as A
 from provlytics.normalize.dialects import Dialect
-from provlytics.normalize.extract import enum_member, whole_number
+from provlytics.normalize.extract import whole_number
 from provlytics.normalize.graph_v1 import FastTables, error_rows, flatten_children, table_batch
-from provlytics.normalize.raw_columns import NotPlain
+from provlytics.normalize.raw_columns import NotPlain, mapped
 from provlytics.normalize.rows import as_text
-from provlytics.normalize.typed_fast import utc_times
+from provlytics.normalize.typed_fast import known_member, utc_times
 from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY
 from provlytics.origin import fold_header as normalize_header
 from provlytics.schema import TIME
@@ -229,14 +229,9 @@ def _events(
 
 def _members(values: list, table: dict) -> pa.Array:
     """Each distinct value as its v1.0 member, once; raises `NotPlain` on an unknown one."""
-    encoded = pa.array(values, pa.string()).dictionary_encode()
-    members = []
-    for value in encoded.dictionary.to_pylist():
-        member = enum_member(table, value)
-        if member is None:  # the general path keeps it in `extra` and says so
-            raise NotPlain(f"not a known enumeration member: {value!r}")
-        members.append(member)
-    return pa.array(members, pa.string()).take(encoded.indices)
+    return mapped(
+        pa.array(values, pa.string()), lambda value: known_member(table, value, repr(value))
+    )
 
 
 def _durations(values: list) -> list[int | None]:

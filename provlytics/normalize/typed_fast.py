@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -35,14 +36,13 @@ from provlytics.normalize.graph_v1 import (
     flatten_children,
     table_batch,
 )
-from provlytics.normalize.graph_v1_records import NULL
-from provlytics.normalize.raw_columns import Bags, NotPlain, joined_objects, texts
+from provlytics.normalize.graph_v1_records import NULL, Where
+from provlytics.normalize.raw_columns import Bags, NotPlain, joined_objects, mapped, texts
 from provlytics.normalize.times import to_timestamps
 from provlytics.schema import TIME
 
 logger = logging.getLogger(__name__)
 
-Where = tuple[str, str]  # (holder, struct field)
 _BLANK = frozenset({b'""'})  # besides null: what the alias table passes over
 _EMPTY = frozenset({b"{}", b"[]", b'""'})  # values `extra` leaves out (besides null)
 _NOTHING = frozenset({b"{}"})  # a details bag that holds nothing (besides null)
@@ -219,16 +219,22 @@ def utc_times(column: pa.Array) -> pa.Array:
 
 def members(tokens: pa.Array, table: dict) -> pa.Array:
     """Each distinct enumeration token (text or integer) as its v1.0 member, once."""
-    encoded = tokens.dictionary_encode()
-    members = []
-    for token in encoded.dictionary.to_pylist():
-        if not token:  # a field without a value (e.g. dropped from a legacy record)
-            raise NotPlain("an enumeration field without a value")
-        member = enum_member(table, orjson.loads(token))
-        if member is None:  # the general path keeps it in `extra` and says so
-            raise NotPlain(f"not a known enumeration member: {token}")
-        members.append(member)
-    return pa.array(members, pa.string()).take(encoded.indices)
+    return mapped(tokens, partial(_token_member, table))
+
+
+def _token_member(table: dict, token: str | None) -> str:
+    if not token:  # a field without a value (e.g. dropped from a legacy record)
+        raise NotPlain("an enumeration field without a value")
+    return known_member(table, orjson.loads(token), token)
+
+
+def known_member(table: dict, value: Any, shown: str) -> str:
+    """`value`'s v1.0 member in `table`; raises `NotPlain` (naming it as `shown`) when it
+    has none: the general path keeps such a value in `extra` and says so."""
+    member = enum_member(table, value)
+    if member is None:
+        raise NotPlain(f"not a known enumeration member: {shown}")
+    return member
 
 
 def _whole_numbers(tokens: pa.Array) -> pa.Array:

@@ -185,7 +185,8 @@ def _arrow_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]] | None:
         data = read_bytes(file)  # UTF-8 without a byte-order mark, decompressed
     except (InputError, OSError, EOFError):
         return None
-    header = data.split(b"\n", 1)[0]
+    end = data.find(b"\n")
+    header = data if end < 0 else data[:end]  # not a copy of the rest
     if not header.strip() or header.startswith(b"#TYPE") or b'"' in header:
         return None
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
