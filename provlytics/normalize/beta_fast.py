@@ -30,11 +30,8 @@ from provlytics.normalize.dialects import Dialect
 from provlytics.normalize.graph_v1 import FastTables, utf8_text
 from provlytics.normalize.graph_v1_records import (
     ErrorInfo,
-    Identity,
-    Initiator,
-    Named,
     StatusInfo,
-    System,
+    party_holders,
 )
 from provlytics.normalize.typed_fast import Shape, page_batches
 
@@ -46,7 +43,6 @@ SHAPES = {
 }
 _DECODER = msgspec.json.Decoder(BetaPage | list[Record])
 _NO_STATUS, _NO_ERROR, _NO_LEGACY = StatusInfo(), ErrorInfo(), LegacyStatus()
-_NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
 
 
 def tables_from_json(data: bytes | str, *, portal: bool = False) -> FastTables | None:
@@ -96,10 +92,5 @@ def _holders(records: list[Record]) -> dict[str, list]:
         "psi": psi,
         "error": [s.error_information or _NO_ERROR for s in psi],
         "legacy": [r.status_info or _NO_LEGACY for r in records],
-        "sp": [r.service_principal or _NAMED for r in records],
-        "initiator": [r.initiated_by or _INITIATOR for r in records],
-        "source_system": [r.source_system or _SYSTEM for r in records],
-        "target_system": [r.target_system or _SYSTEM for r in records],
-        "source": [r.source_identity or _IDENTITY for r in records],
-        "target": [r.target_identity or _IDENTITY for r in records],
+        **party_holders(records),
     }

@@ -28,12 +28,9 @@ from provlytics.normalize import aliases as A
 from provlytics.normalize.graph_v1_members import EVENT_ENUMS, RESULTS, STEP_TYPES, UnknownMember
 from provlytics.normalize.graph_v1_records import (
     GraphPage,
-    Identity,
-    Initiator,
-    Named,
     Record,
     StatusInfo,
-    System,
+    party_holders,
 )
 from provlytics.normalize.raw_columns import (
     Bags,
@@ -147,7 +144,6 @@ def flatten_children(lists: list) -> _Children:
     return _Children(parents, np.arange(len(items)) - firsts, counts, items)
 
 
-_NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
 _NO_STATUS = StatusInfo()
 # (column, holder, field): the text tokens of the events
 _EVENT_TEXTS = (
@@ -212,12 +208,7 @@ class _Tokens:
             "record": records,
             "status": status,
             "error": list(filter(None, errors)),  # only those given: most records have none
-            "initiator": [r.initiated_by or _INITIATOR for r in records],
-            "sp": [r.service_principal or _NAMED for r in records],
-            "source_system": [r.source_system or _SYSTEM for r in records],
-            "target_system": [r.target_system or _SYSTEM for r in records],
-            "source": [r.source_identity or _IDENTITY for r in records],
-            "target": [r.target_identity or _IDENTITY for r in records],
+            **party_holders(records),
         }
         self.steps = flatten_children([r.provisioning_steps or () for r in records])
         self.properties = flatten_children([r.modified_properties or () for r in records])

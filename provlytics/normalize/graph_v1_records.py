@@ -9,6 +9,9 @@ them all as optional, so any may be absent (a page saved with `$select`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import msgspec
 
 R = msgspec.Raw
@@ -100,3 +103,21 @@ class GraphPage(_Strict):
     odata_context: str | None = msgspec.field(default=None, name="@odata.context")
     odata_next_link: str | None = msgspec.field(default=None, name="@odata.nextLink")
     odata_count: int | None = msgspec.field(default=None, name="@odata.count")
+
+
+_NAMED, _INITIATOR, _SYSTEM, _IDENTITY = Named(), Initiator(), System(), Identity()
+
+
+def party_holders(records: Sequence[Any]) -> dict[str, list]:
+    """The objects the columns of an event's parties are read from, one per record (an
+    empty one where absent): `initiator`, `sp` (service principal), `source_system`,
+    `target_system`, `source` and `target` (identities). Graph v1.0 and beta records spell
+    these fields alike."""
+    return {
+        "initiator": [r.initiated_by or _INITIATOR for r in records],
+        "sp": [r.service_principal or _NAMED for r in records],
+        "source_system": [r.source_system or _SYSTEM for r in records],
+        "target_system": [r.target_system or _SYSTEM for r in records],
+        "source": [r.source_identity or _IDENTITY for r in records],
+        "target": [r.target_identity or _IDENTITY for r in records],
+    }
