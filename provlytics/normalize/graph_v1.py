@@ -250,20 +250,7 @@ def page_batches(
         step_batch = _steps(events, tokens, details.column)
     except (NotPlain, UnknownMember):  # the general path keeps it in `extra` and says so
         return None
-    errors, failed = error_rows(events, step_batch, steps)
-    batches = {
-        "events": events,
-        "steps": step_batch,
-        "modified_properties": _properties(events, tokens),
-        "errors": errors,
-    }
-    sources = {
-        "events": np.arange(len(records)),
-        "steps": steps.parents,
-        "modified_properties": tokens.properties.parents,
-        "errors": failed,
-    }
-    return batches, sources
+    return assembled(events, step_batch, _properties(events, tokens), steps, tokens.properties)
 
 
 def _events(tokens: _Tokens, times: pa.Array, found: tuple[list, list]) -> pa.RecordBatch:
@@ -311,6 +298,25 @@ def _properties(events: pa.RecordBatch, tokens: _Tokens) -> pa.RecordBatch:
         "new_value": values["new_value"],
     }
     return table_batch("modified_properties", columns)
+
+
+def assembled(
+    events: pa.RecordBatch,
+    steps: pa.RecordBatch,
+    properties: pa.RecordBatch,
+    step_items: _Children,
+    property_items: _Children,
+) -> tuple[dict[str, pa.RecordBatch], dict[str, np.ndarray]]:
+    """A page's four tables (`errors` derived from its events and steps) and, per table,
+    the record each row came from (`events`: one row per record)."""
+    errors, failed = error_rows(events, steps, step_items)
+    batches = {"events": events, "steps": steps, "modified_properties": properties}
+    sources = {
+        "events": np.arange(events.num_rows),
+        "steps": step_items.parents,
+        "modified_properties": property_items.parents,
+    }
+    return {**batches, "errors": errors}, {**sources, "errors": failed}
 
 
 def error_rows(

@@ -27,7 +27,7 @@ import pyarrow as pa
 from provlytics.normalize import aliases as A
 from provlytics.normalize.dialects import Dialect
 from provlytics.normalize.extract import whole_number
-from provlytics.normalize.graph_v1 import FastTables, error_rows, flatten_children, table_batch
+from provlytics.normalize.graph_v1 import FastTables, assembled, flatten_children, table_batch
 from provlytics.normalize.raw_columns import NotPlain, mapped
 from provlytics.normalize.rows import as_text
 from provlytics.normalize.typed_fast import known_member, utc_times
@@ -185,20 +185,8 @@ def _tables(rows: list[dict[str, Any]], plans: _Plans) -> FastTables:
     step_batch_parts, found = _step_columns(steps, plans.step, n)
     events = _events(rows, plans.event, found)
     step_batch = _steps(events, steps, step_batch_parts)
-    errors, failed = error_rows(events, step_batch, steps)
-    batches = {
-        "events": events,
-        "steps": step_batch,
-        "modified_properties": _properties(events, properties, plans.prop),
-        "errors": errors,
-    }
-    sources = {
-        "events": np.arange(n),
-        "steps": steps.parents,
-        "modified_properties": properties.parents,
-        "errors": failed,
-    }
-    return FastTables(batches, sources, n)
+    property_batch = _properties(events, properties, plans.prop)
+    return FastTables(*assembled(events, step_batch, property_batch, steps, properties), n)
 
 
 def _events(

@@ -23,7 +23,6 @@ from itertools import chain
 from typing import Any
 
 import msgspec
-import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,8 +30,8 @@ import pyarrow.compute as pc
 from provlytics.normalize import aliases as A
 from provlytics.normalize.extract import enum_member
 from provlytics.normalize.graph_v1 import (
+    assembled,
     details_found,
-    error_rows,
     flatten_children,
     table_batch,
 )
@@ -117,20 +116,7 @@ def page_batches(
     except NotPlain as exc:
         logger.debug("not a plain %s page (%s): using the general path", shape.dialect, exc)
         return None
-    errors, failed = error_rows(events, step_batch, steps)
-    batches = {
-        "events": events,
-        "steps": step_batch,
-        "modified_properties": property_batch,
-        "errors": errors,
-    }
-    sources = {
-        "events": np.arange(n),
-        "steps": steps.parents,
-        "modified_properties": properties.parents,
-        "errors": failed,
-    }
-    return batches, sources
+    return assembled(events, step_batch, property_batch, steps, properties)
 
 
 def _absent(tokens: list) -> bool:
