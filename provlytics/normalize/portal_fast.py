@@ -112,7 +112,7 @@ class _Plans:
             return None  # not rows joined with their companions
         steps = [step for s, _p in lists for step in s]
         props = [prop for _s, p in lists for prop in p]
-        event = _event_plan(tuple(k for k in keys if k not in _CHILD_KEYS))
+        event = _headers_plan(tuple(k for k in keys if k not in _CHILD_KEYS), _EVENT_PLACES)
         step = _child_plan(steps, _STEP_PLACES)
         prop = _child_plan(props, _PROPERTY_PLACES)
         if event is None or step is None or prop is None:
@@ -123,27 +123,18 @@ class _Plans:
 _CHILD_KEYS = frozenset({PORTAL_STEPS_KEY, PORTAL_PROPERTIES_KEY})
 
 
-@functools.lru_cache(maxsize=64)
-def _event_plan(headers: tuple[str, ...]) -> dict[str, str] | None:
-    """{column: header}; None if a header has no column, or two headers the same one."""
-    plan: dict[str, str] = {}
-    for header in headers:
-        if type(header) is not str:
-            return None
-        path = A.PORTAL_EVENT_COLUMNS.get(normalize_header(header))
-        column = _EVENT_COLUMNS.get(path) if path else None
-        if column is None or column in plan:
-            return None
-        plan[column] = header
-    return plan
+# (folded header, its place) of each table: an event column, or a child's key
+_EVENT_PLACES = tuple(
+    (header, _EVENT_COLUMNS[path])
+    for header, path in A.PORTAL_EVENT_COLUMNS.items()
+    if path and path in _EVENT_COLUMNS
+)
+_STEP_PLACES = (*A.PORTAL_STEP_COLUMNS.items(), (A.PORTAL_JOIN_COLUMN, "@join"))
+_PROPERTY_PLACES = (*A.PORTAL_PROPERTY_COLUMNS.items(), (A.PORTAL_JOIN_COLUMN, "@join"))
 
 
-_STEP_PLACES = {**A.PORTAL_STEP_COLUMNS, A.PORTAL_JOIN_COLUMN: "@join"}
-_PROPERTY_PLACES = {**A.PORTAL_PROPERTY_COLUMNS, A.PORTAL_JOIN_COLUMN: "@join"}
-
-
-def _child_plan(children: list, places: dict[str, str]) -> dict[str, str] | None:
-    """{key: header} of children that all have the same headers; None as `_event_plan`."""
+def _child_plan(children: list, places: tuple[tuple[str, str], ...]) -> dict[str, str] | None:
+    """{key: header} of children that all have the same headers; None as `_headers_plan`."""
     if not children:
         return {}
     if not all(type(child) is dict for child in children):
@@ -151,13 +142,15 @@ def _child_plan(children: list, places: dict[str, str]) -> dict[str, str] | None
     keys = children[0].keys()
     if not all(child.keys() == keys for child in children):
         return None
-    return _headers_plan(tuple(keys), tuple(places.items()))
+    return _headers_plan(tuple(keys), places)
 
 
 @functools.lru_cache(maxsize=64)
 def _headers_plan(
     headers: tuple[str, ...], places: tuple[tuple[str, str], ...]
 ) -> dict[str, str] | None:
+    """{place: header}; None if a header has no place (`places`: folded header, place), or
+    two headers the same one."""
     lookup, plan = dict(places), {}
     for header in headers:
         if type(header) is not str:
