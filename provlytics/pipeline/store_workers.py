@@ -39,9 +39,7 @@ from provlytics.pipeline.workers import (
     _broken,
     _workers_without_main,
 )
-from provlytics.schema import LOG_TABLES
 from provlytics.sources.files import FileTask
-from provlytics.store.files import remove_load_files
 from provlytics.store.pages import LoadPages, Written, page_key
 from provlytics.store.write import StoreWriter
 
@@ -168,10 +166,7 @@ def _give_up(
     _broken(exc)
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
-    own = writer.own_files()
-    for name in LOG_TABLES:
-        if (writer.root / name).is_dir():
-            remove_load_files(writer.root / name, writer.load, own[name])
+    writer.remove_workers_files()
     for index, task in sent:
         here(index, task)
     sent.clear()

@@ -89,10 +89,14 @@ class StoreWriter:
         self._open()
         self._adopted.append(written)
 
-    def own_files(self) -> dict[str, set[str]]:
-        """The files this process wrote so far, per log table (paths relative to it)."""
-        pages = self._open()
-        return _guarded(self.root, pages.own)
+    def remove_workers_files(self) -> None:
+        """Delete the files worker processes wrote for this load (every file of the load in
+        the table folders but this process's own, which stay to be committed): their pages
+        are to be written again here."""
+        own = _guarded(self.root, self._open().own)
+        for name in LOG_TABLES:
+            if (self.root / name).is_dir():
+                remove_load_files(self.root / name, self.load, own[name])
 
     def commit(self, info: dict[str, Any]) -> int:
         """Commit the load; returns the new store version. The lock stays held (for writing
