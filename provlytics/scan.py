@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from provlytics.errors import ConfigError
 from provlytics.schema import KEYS, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
-from provlytics.timebounds import TimeBound, bound, check_window, is_relative
+from provlytics.timebounds import TimeBound, is_relative, window
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +135,7 @@ def _events_expression(
         newest = _newest(events) if is_relative(since) or is_relative(until) else None
         partitioned = events is not None and PARTITION in events.schema.names
         time = ds.field("activity_time")
-        stamps = {what: None if v is None else bound(v, newest, what)
-                  for what, v in (("since", since), ("until", until))}  # fmt: skip
-        check_window(stamps["since"], stamps["until"], (since, until))
-        for what, stamp in stamps.items():
+        for what, stamp in zip(("since", "until"), window(since, until, newest), strict=True):
             if stamp is None:
                 continue
             day = stamp.as_py().date().isoformat()

@@ -75,23 +75,22 @@ def bound(value: TimeBound, newest: datetime | None, what: str) -> pa.Scalar:
     return pa.scalar(stamp.to_pydatetime(), SCHEMAS["events"].field("activity_time").type)
 
 
-def check_window(
-    since: pa.Scalar | None, until: pa.Scalar | None, given: tuple[TimeBound, TimeBound]
-) -> None:
-    """Raise when both bounds are set and `since` is after `until` (such a window holds
-    nothing: a mistake, not a scope).
-
-    Args:
-        since, until: the bounds as `bound` returns them (None: not given).
-        given: the (since, until) values as the user gave them, for the message.
+def window(
+    since: TimeBound | None, until: TimeBound | None, newest: datetime | None
+) -> tuple[pa.Scalar | None, pa.Scalar | None]:
+    """Both bounds as `bound` gives them (None: not given), durations back from `newest`.
 
     Raises:
-        ConfigError: naming both values and the UTC times they stand for.
+        ConfigError: a bound in none of `bound`'s forms, or `since` after `until` (such a
+            window holds nothing: a mistake, not a scope), naming both values and the UTC
+            times they stand for.
     """
-    if since is None or until is None or since.as_py() <= until.as_py():
-        return
-    shown = (f"since={given[0]!r}", since.as_py(), f"until={given[1]!r}", until.as_py())
-    raise ConfigError(after_until(*shown))
+    first = None if since is None else bound(since, newest, "since")
+    last = None if until is None else bound(until, newest, "until")
+    if first is not None and last is not None and first.as_py() > last.as_py():
+        shown = (f"since={since!r}", first.as_py(), f"until={until!r}", last.as_py())
+        raise ConfigError(after_until(*shown))
+    return first, last
 
 
 def after_until(since: str, start: datetime, until: str, end: datetime) -> str:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import TimeBound, bound, check_window
+from provlytics.timebounds import TimeBound, window
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +76,7 @@ def filter_frames(
     keep = pa.array(np.ones(events.num_rows, bool))
     times = events["activity_time"]
     newest = pc.max(times).as_py() if events.num_rows else None
-    first, last = (None if v is None else bound(v, newest, w)
-                   for w, v in (("since", since), ("until", until)))  # fmt: skip
-    check_window(first, last, (since, until))
+    first, last = window(since, until, newest)
     if first is not None:
         keep = pc.and_(keep, pc.greater_equal(times, first))
     if last is not None:
