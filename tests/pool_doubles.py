@@ -1,5 +1,5 @@
-"""Stand-ins for the pools a load starts, shared by the worker tests: a start that runs at
-once, and a pool that kills one of its workers mid-load."""
+"""For the worker tests: stand-ins for the pools a load starts (a start that runs at once, a
+pool that kills one of its workers mid-load) and the pages they load."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import os
 import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
+
+import payloads as p
+from test_store_writes import record
 
 
 class StartedAtOnce:
@@ -48,3 +52,22 @@ class KillingPool(ProcessPoolExecutor):
                     future.future.exception(timeout=60)
                 os.kill(next(iter(self._processes)), signal.SIGKILL)
         return super().submit(function, *args, **kwargs)
+
+
+def write_worker_inputs(folder: Path, files: int, jobs: list[dict]) -> Path:
+    """`files` Graph pages of 40 records over three days in `folder`, every id of a page
+    again, changed, four pages later (a later file wins), one record without its id (page 5:
+    a reject in collect mode, an error else), and a job list after page 6 and page 9 for
+    each of `jobs` (at most two)."""
+    for number in range(files):
+        make = p.v1_success_aws if number % 2 else p.v1_failure_contoso
+        records = [
+            record(n, day=15 + n % 3, make=make, steps=1 + number % 3)
+            for n in range(40 * (number % 4), 40 * (number % 4) + 40)
+        ]
+        if number == 5:
+            del records[7]["id"]
+        p.write_json(folder / f"page-{number:02d}.json", p.graph_page(*records))
+    for after, job in zip(("06b", "09b"), jobs, strict=False):
+        p.write_json(folder / f"page-{after}.json", p.job_list(job))
+    return folder

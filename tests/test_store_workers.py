@@ -17,8 +17,8 @@ from pathlib import Path
 import payloads as p
 import pyarrow as pa
 import pytest
-from pool_doubles import KillingPool, StartedAtOnce
-from test_store_writes import data_files, live_files, record
+from pool_doubles import KillingPool, StartedAtOnce, write_worker_inputs
+from test_store_writes import data_files, live_files
 
 import provlytics as pv
 from provlytics.parquet import read_manifest
@@ -39,19 +39,9 @@ def workers_from_the_start(monkeypatch):
 def inputs(tmp_path_factory) -> Path:
     """12 pages over three days; every id of a page comes again, changed, four pages later
     (a later file wins), one record lacks its id (a reject) and one file holds jobs."""
-    folder = tmp_path_factory.mktemp("inputs")
-    for number in range(FILES):
-        make = p.v1_success_aws if number % 2 else p.v1_failure_contoso
-        records = [
-            record(n, day=15 + n % 3, make=make, steps=1 + number % 3)
-            for n in range(40 * (number % 4), 40 * (number % 4) + 40)
-        ]
-        if number == 5:
-            del records[7]["id"]
-        p.write_json(folder / f"page-{number:02d}.json", p.graph_page(*records))
-    p.write_json(folder / "page-06b.json", p.job_list(p.job_created_aws()))
-    p.write_json(folder / "page-09b.json", p.job_list(p.job_quarantined_aws()))
-    return folder
+    return write_worker_inputs(
+        tmp_path_factory.mktemp("inputs"), FILES, [p.job_created_aws(), p.job_quarantined_aws()]
+    )
 
 
 def _load(inputs: Path, out: Path, workers: int, **options) -> dict:

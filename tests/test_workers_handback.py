@@ -14,7 +14,7 @@ import numpy as np
 import payloads as p
 import pyarrow as pa
 import pytest
-from pool_doubles import KillingPool, StartedAtOnce
+from pool_doubles import KillingPool, StartedAtOnce, write_worker_inputs
 from test_store_writes import record
 
 import provlytics as pv
@@ -60,18 +60,7 @@ def handed(monkeypatch) -> list[list[str]]:
 def inputs(tmp_path_factory) -> Path:
     """8 pages over three days, every id of a page again four pages later, one record
     without its id (a reject in collect mode, an error else) and one file of jobs."""
-    folder = tmp_path_factory.mktemp("inputs")
-    for number in range(FILES):
-        make = p.v1_success_aws if number % 2 else p.v1_failure_contoso
-        records = [
-            record(n, day=15 + n % 3, make=make, steps=1 + number % 3)
-            for n in range(40 * (number % 4), 40 * (number % 4) + 40)
-        ]
-        if number == 5:
-            del records[7]["id"]
-        p.write_json(folder / f"page-{number:02d}.json", p.graph_page(*records))
-    p.write_json(folder / "page-06b.json", p.job_list(p.job_created_aws()))
-    return folder
+    return write_worker_inputs(tmp_path_factory.mktemp("inputs"), FILES, [p.job_created_aws()])
 
 
 def _load(inputs: Path, workers: int) -> pv.ProvisioningFrames:
