@@ -159,6 +159,8 @@ def _frames_info(frames: ProvisioningFrames) -> dict[str, Any]:
     }
     if frames.pseudonymized:
         info["pseudonymized"] = frames.pseudonymized
+    if frames.narrowed:
+        info["narrowed"] = frames.narrowed
     return info
 
 
