@@ -264,7 +264,6 @@ def test_an_unrelated_file_among_provisioning_files_is_named(runner):
 @pytest.mark.parametrize(
     ("name", "content"),
     [
-        ("z.json", '{"value": [{"id": '),  # a truncated file: maybe provisioning data
         ("z.json", json.dumps(p.graph_page({"activityDateTime": "yesterday"}))),  # a bad time
         ("z.json", json.dumps(p.job_list(p.job_created_aws()))),  # jobs
     ],
@@ -279,6 +278,57 @@ def test_anything_but_unknown_records_keeps_the_first_error(runner, name, conten
             "Error: in/a.json: record 0: not a provisioning record in any known shape "
             "(its fields: name)\n",
         )
+
+
+UNREADABLE = {
+    "empty.json": "",
+    "notes.txt.json": "hello",
+    "truncated.json": '{"value": [{"id": ',
+}
+NOT_JSON = "not valid JSON, truncated or malformed"
+
+
+def test_unrelated_json_with_unreadable_files_is_no_provisioning_data_naming_them(runner):
+    with runner.isolated_filesystem():
+        for name, text in UNREADABLE.items():
+            Path("in", name).parent.mkdir(exist_ok=True)
+            Path("in", name).write_text(text, encoding="utf-8")
+        p.write_json(Path("in/package.json"), {"name": "x", "version": "1"})
+        result = runner.invoke(main, ["load", "in", "--out", "store"])
+        report = runner.invoke(main, ["report", "in", "--out", "out"])
+        assert not Path("store").exists() and not Path("out").exists()
+    said = (
+        "Error: in: no provisioning data: 4 files, none of those read holds provisioning "
+        "records (first: package.json: record 0, its fields: name, version); 3 could not be "
+        f"read: empty.json (the file is empty), notes.txt.json ({NOT_JSON} (unexpected "
+        "character, expected a JSON value: line 1 column 1 (char 0))), truncated.json "
+        f"({NOT_JSON} (unexpected end of data: line 1 column 19 (char 18)))\n"
+    )
+    assert (result.exit_code, result.output) == (1, said)
+    assert (report.exit_code, report.output) == (1, said)
+
+
+def test_only_unreadable_files_are_no_provisioning_data_naming_each(tmp_path):
+    (tmp_path / "a.json").write_text("", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text("hello\n", encoding="utf-8")
+    with pytest.raises(pv.UnknownDialectError) as caught:
+        pv.load(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path}: no provisioning data: 2 files, none could be read: a.json (the file is "
+        "empty), b.jsonl:1: record 0 (not valid JSON (unexpected character, expected a JSON "
+        "value: line 1 column 1 (char 0)))"
+    )
+    assert str(caught.value.__cause__) == f"{tmp_path / 'a.json'}: the file is empty"
+
+
+def test_an_unreadable_file_among_provisioning_files_is_named(runner):
+    with runner.isolated_filesystem():
+        write_good("in/page.json")
+        Path("in/empty.json").write_text("", encoding="utf-8")
+        p.write_json(Path("in/package.json"), {"name": "x"})
+        result = runner.invoke(main, ["load", "in", "--out", "store"])
+        assert (result.exit_code, result.output) == (1, "Error: in/empty.json: the file is empty\n")
+        assert not Path("store").exists()
 
 
 def test_on_demand_responses_without_events_write_nothing(runner):
