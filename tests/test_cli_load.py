@@ -32,7 +32,8 @@ def test_load_writes_the_dataset(runner):
         result = runner.invoke(main, ["load", "page.json", "--out", "report"])
         assert result.exit_code == 0, result.output
         assert result.output.splitlines()[0] == (
-            "Wrote report: events 2, steps 5, modified_properties 11, errors 1, job_status 0"
+            "Loaded into report: events +2, steps +5, modified_properties +11, errors +1, "
+            "job_status +0"
         )
         manifest = json.loads(Path("report/manifest.json").read_text(encoding="utf-8"))
         assert manifest["row_counts"]["events"] == 2
@@ -40,9 +41,66 @@ def test_load_writes_the_dataset(runner):
         said = f"the folder now holds 2 distinct events, from {span['start']} to {span['end']}"
         assert result.output.splitlines()[1] == f"Read 2 records; {said}"
         again = runner.invoke(main, ["load", "page.json", "page.json", "--out", "report"])
-        assert again.output.splitlines()[1] == f"Read 4 records; {said}"  # the store's, not read
+        assert again.output.splitlines() == [
+            "Loaded into report: events +2 (2 replaced), steps +5 (5 replaced), "
+            "modified_properties +11 (11 replaced), errors +1 (1 replaced), job_status +0",
+            f"Read 4 records; {said}",  # the store's, not read
+        ]
+        assert json.loads(Path("report/manifest.json").read_text(encoding="utf-8"))[
+            "last_load"
+        ] == {
+            "events": {"written": 2, "replaced": 2},
+            "steps": {"written": 5, "replaced": 5},
+            "modified_properties": {"written": 11, "replaced": 11},
+            "errors": {"written": 1, "replaced": 1},
+            "job_status": {"written": 0, "replaced": 0},
+        }
         assert pv.read_parquet("report").counts()["errors"] == 1
         assert Path("report/events/activity_date=2019-06-24").is_dir()
+
+
+SAMPLES = Path(__file__).parents[1] / "data" / "samples"
+
+
+def test_load_says_what_it_added_and_replaced_not_the_stores_totals(runner):
+    first = [str(SAMPLES / "graph-v1" / "provisioning-page-001.json")]
+    first.append(str(SAMPLES / "jobs" / "jobs-14aa4e71-9d3c-4dec-80a6-1f933d6c51e3.json"))
+    with runner.isolated_filesystem():
+        assert runner.invoke(main, ["load", *first, "--out", "s"]).output.splitlines()[0] == (
+            "Loaded into s: events +500, steps +1931, modified_properties +1249, errors +70, "
+            "job_status +1"
+        )
+        folders = [str(SAMPLES / "graph-v1"), str(SAMPLES / "jobs")]
+        result = runner.invoke(main, ["load", *folders, "--out", "s"])
+        assert result.output.splitlines()[0] == (
+            "Loaded into s: events +1050 (500 replaced), steps +4060 (1931 replaced), "
+            "modified_properties +2605 (1249 replaced), errors +149 (70 replaced), "
+            "job_status +6 (1 replaced)"
+        )
+        assert pv.read_parquet("s").counts() == {
+            "events": 1050, "steps": 4060, "modified_properties": 2605, "errors": 149,
+            "job_status": 6,
+        }  # fmt: skip
+        pv.load_to_parquet(first, "w", workers=2)
+        by_workers = pv.load_to_parquet(folders, "w", workers=2)["last_load"]
+    assert by_workers == {
+        "events": {"written": 1050, "replaced": 500},
+        "steps": {"written": 4060, "replaced": 1931},
+        "modified_properties": {"written": 2605, "replaced": 1249},
+        "errors": {"written": 149, "replaced": 70},
+        "job_status": {"written": 6, "replaced": 1},
+    }
+
+
+def test_load_into_a_plain_dataset_says_it_merged_and_what_it_holds(runner):
+    page = str(SAMPLES / "graph-v1" / "provisioning-page-001.json")
+    with runner.isolated_filesystem():
+        assert runner.invoke(main, ["report", page, "--out", "plain"]).exit_code == 0
+        result = runner.invoke(main, ["load", str(SAMPLES / "graph-v1"), "--out", "plain"])
+        assert result.output.splitlines()[0] == (
+            "Merged into plain, a plain Parquet dataset, now: events 1050, steps 4060, "
+            "modified_properties 2605, errors 149, job_status 0"
+        )
 
 
 def test_load_accepts_several_paths_and_folders(runner):
