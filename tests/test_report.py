@@ -159,7 +159,7 @@ def test_a_narrowed_report_records_its_scope_in_the_manifest(runner, samples):
             runner, str(SAMPLES), "--out", "out", "--since", "2026-11-18",
             "--until", "2026-11-20", "--job", job,
         )  # fmt: skip
-        _report(runner, "out", "--out", "day", "--since", "1d")  # narrowed again
+        day_page = _report(runner, "out", "--out", "day", "--since", "1d")  # narrowed again
         whole, out, day = (
             json.loads(Path(f"{name}/manifest.json").read_text(encoding="utf-8"))
             for name in ("whole", "out", "day")
@@ -170,6 +170,8 @@ def test_a_narrowed_report_records_its_scope_in_the_manifest(runner, samples):
     assert out["row_counts"]["events"] == len(scoped.events)
     since = (newest - pd.Timedelta(days=1)).isoformat()
     assert day["narrowed"] == [narrowing, {"since": "1d", "since_utc": since}]
+    shown = f"{newest - pd.Timedelta(days=1):%Y-%m-%d %H:%M}"
+    assert f"Narrowed to since 1d ({shown} UTC)." in day_page.header
 
 
 def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
