@@ -366,17 +366,12 @@ def test_unrelated_json_with_unreadable_files_is_no_provisioning_data_naming_the
     assert (report.exit_code, report.output) == (1, said)
 
 
-def test_only_unreadable_files_are_no_provisioning_data_naming_each(tmp_path):
-    (tmp_path / "a.json").write_text("", encoding="utf-8")
+def test_only_unreadable_files_keep_the_first_files_error(tmp_path):
+    (tmp_path / "a.json").write_text("", encoding="utf-8")  # maybe damaged provisioning data
     (tmp_path / "b.jsonl").write_text("hello\n", encoding="utf-8")
-    with pytest.raises(pv.UnknownDialectError) as caught:
+    with pytest.raises(pv.InputError) as caught:
         pv.load(tmp_path)
-    assert str(caught.value) == (
-        f"{tmp_path}: no provisioning data: 2 files, none could be read: a.json (the file is "
-        "empty), b.jsonl:1: record 0 (not valid JSON (unexpected character, expected a JSON "
-        "value: line 1 column 1 (char 0)))"
-    )
-    assert str(caught.value.__cause__) == f"{tmp_path / 'a.json'}: the file is empty"
+    assert str(caught.value) == f"{tmp_path / 'a.json'}: the file is empty"
 
 
 def test_an_unreadable_file_among_provisioning_files_is_named(runner):

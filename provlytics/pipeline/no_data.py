@@ -3,11 +3,11 @@ all?
 
 A load that stops at a record of an unknown shape (`UnknownDialectError`) or at a file it
 cannot read (empty, not JSON, truncated) names that record or file. When no file of the
-inputs holds provisioning data — each one either unreadable or of records in no known shape,
-as in a folder of unrelated JSON with an empty file among them — the user is told that
-instead: "no provisioning data", the folder, how many files, the first record's fields, and
-every file that could not be read, with why. One bad file among files of provisioning data
-still raises the error naming it: nothing is dropped.
+inputs holds provisioning data — records in no known shape, and the other files unreadable
+or of such records too, as in a folder of unrelated JSON with an empty file among them — the
+user is told that instead: "no provisioning data", the folder, how many files, the first
+record's fields, and every file that could not be read, with why. One bad file among files of
+provisioning data, or only unreadable files, still raise the error naming the first.
 """
 
 from __future__ import annotations
@@ -37,12 +37,13 @@ def raise_if_none(tasks: Sequence[FileTask], error: InputError) -> None:
     load met, in file order), when `tasks` are several files and none holds provisioning
     data; return otherwise (the caller raises `error`: for one file, it names that file).
 
-    No provisioning data means: each file either could not be read (a file-level reject:
-    empty, not JSON, truncated, too large; or a line that is not JSON) or holds only records
-    that match no known shape (`detect_dialect`). A record of a known shape (even one
-    rejected for a value, e.g. a bad time), or a page of jobs, keeps `error`. The files are
-    read again, in collect mode, up to the first one that holds something else: a second
-    read, on this error's path only.
+    No provisioning data means: some file holds records that match no known shape
+    (`detect_dialect`), and each other file holds only such records or could not be read (a
+    file-level reject: empty, not JSON, truncated, too large; or a line that is not JSON). A
+    record of a known shape (even one rejected for a value, e.g. a bad time), a page of jobs,
+    or only unreadable files and empty pages (maybe damaged provisioning data) keep `error`.
+    The files are read again, in collect mode, up to the first one that holds something
+    else: a second read, on this error's path only.
 
     Raises:
         UnknownDialectError: naming the files' common folder, how many files, the first
@@ -66,7 +67,7 @@ def raise_if_none(tasks: Sequence[FileTask], error: InputError) -> None:
                 else:
                     bad = bad or reject
         unreadable += [bad] if bad else []
-    if first or unreadable:  # else only empty pages: not what stopped the load
+    if first is not None:  # else no unrelated record: bad files, maybe of provisioning data
         raise _no_data(tasks, first, unreadable) from error
 
 
@@ -109,27 +110,21 @@ def _unknown_shape(reject: Reject) -> bool:
 
 
 def _no_data(
-    tasks: Sequence[FileTask], first: Reject | None, unreadable: list[Reject]
+    tasks: Sequence[FileTask], first: Reject, unreadable: list[Reject]
 ) -> UnknownDialectError:
     folder = _common_folder([str(task.file.path) for task in tasks])
 
     def shown(reject: Reject) -> str:
         return reject.origin.removeprefix(folder + os.sep) if folder else reject.origin
 
-    if first is None:
-        found = "none could be read"
-    else:
-        fields = ", ".join(sorted(map(str, orjson.loads(first.record)))[:MAX_FIELDS])
-        read = "none holds" if not unreadable else "none of those read holds"
-        found = (
-            f"{read} provisioning records (first: {shown(first)}, its fields: {fields or 'none'})"
-        )
-    if first is not None and unreadable:
-        found += f"; {len(unreadable)} could not be read"
+    fields = ", ".join(sorted(map(str, orjson.loads(first.record)))[:MAX_FIELDS])
+    read = "none of those read holds" if unreadable else "none holds"
+    found = f"{read} provisioning records (first: {shown(first)}, its fields: {fields or 'none'})"
     if unreadable:
         named = [f"{shown(r)} ({r.reason})" for r in unreadable[:MAX_UNREADABLE]]
         more = len(unreadable) - len(named)
-        found += ": " + ", ".join(named) + (f" and {more} more" if more else "")
+        found += f"; {len(unreadable)} could not be read: " + ", ".join(named)
+        found += f" and {more} more" if more else ""
     return UnknownDialectError(folder or None, f"no provisioning data: {len(tasks)} files, {found}")
 
 
