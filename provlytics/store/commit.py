@@ -74,10 +74,11 @@ def commit(root: Path, load: Load, info: dict[str, Any]) -> tuple[int, Changes]:
     replaced = _superseded(root / "events", load)
     rewritten: list[Any] = []  # the events files holding stored copies of the load's events
     stored: dict[str, pa.Array] = {}  # and those events' ids, by date: children to remove
+    removed = 0  # stored events replaced
     if _exists(root / "events"):
         events = DeltaTable(str(root / "events"))
         wanted = _ids_by_date(root / "events", load.files["events"])
-        rewritten, stored, _rows = _replace_stored(
+        rewritten, stored, removed = _replace_stored(
             root / "events", events, load.id, wanted, collect=True
         )
     versions, changes = {}, {}
@@ -89,8 +90,7 @@ def commit(root: Path, load: Load, info: dict[str, Any]) -> tuple[int, Changes]:
     version, written = _commit_table(
         root, "events", load, replaced, {}, rewritten, metadata=metadata
     )
-    replaced_events = sum(len(ids) for ids in stored.values())
-    changes = {"events": {**written, "replaced": replaced_events}, **changes}
+    changes = {"events": {**written, "replaced": removed}, **changes}
     logger.info("%s: committed store version %d", root, version)
     return version, changes
 
