@@ -83,9 +83,8 @@ class StoreDatasetWriter:
         version = self._store.commit(info)
         try:
             _owner_only(self.root)
-            return write_manifest(
-                self.root, {**info, "store_version": version}, facts=summary(self.root)
-            )
+            done = {**info, "store_version": version, "last_load": self._store.changes}
+            return write_manifest(self.root, done, facts=summary(self.root))
         except OSError as exc:
             logger.warning(
                 "%s: version %d committed; manifest.json not written (%s)", self.root, version, exc
@@ -159,6 +158,8 @@ def _frames_info(frames: ProvisioningFrames) -> dict[str, Any]:
     }
     if frames.pseudonymized:
         info["pseudonymized"] = frames.pseudonymized
+    if frames.narrowed:
+        info["narrowed"] = frames.narrowed
     return info
 
 

@@ -234,6 +234,7 @@ def read_plain(
     tables = scan_tables(sources, since=since, until=until, columns=columns, filters=filters)
     frames = ProvisioningFrames(in_order(tables), sources=manifest.get("sources", []))
     frames.pseudonymized = manifest.get("pseudonymized")
+    frames.narrowed = manifest.get("narrowed")
     return frames
 
 

@@ -167,6 +167,7 @@ def pseudonymize(
         "columns": columns,
         "attributes": sorted(personal),
     }
+    result.narrowed = getattr(frames, "narrowed", None)  # narrowed as before
     logger.info("pseudonymized %d distinct values in %d columns", len(tokens), len(columns))
     return result
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from provlytics import analysis, plots
 from provlytics import report_html as h
+from provlytics.analysis.alert_scope import narrowed_span
 from provlytics.errors import InputError
 from provlytics.owner_only import private_dirs, private_file
 from provlytics.tables import ProvisioningFrames
@@ -281,6 +282,17 @@ def _job_health(frames: ProvisioningFrames, s: Summaries) -> h.Section:
 
 def _alerts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("alerts", "Alerts")
+    start, end = narrowed_span(frames)
+    if start is not None or end is not None:
+        bounds = [f"from {start:%Y-%m-%d %H:%M} UTC" if start is not None else ""]
+        bounds.append(f"until {end:%Y-%m-%d %H:%M} UTC" if end is not None else "")
+        section.add(
+            h.paragraph(
+                f"Windows are cut to the time this report was narrowed to "
+                f"({' '.join(b for b in bounds if b)}); a cut window says so at the end of "
+                f"its message ({_csv('alerts')})."
+            )
+        )
     return section.add(_table(s, "alerts", empty="No alert."))
 
 

@@ -34,6 +34,8 @@ class ProvisioningFrames:
     Attributes are pandas DataFrames (nullable, Arrow-backed dtypes), built on first access;
     `table(name)` gives the Arrow table. `rejects` lists records set aside in collect mode.
     `pseudonymized` is None, or what `pseudonymize` replaced (written to the manifest).
+    `narrowed` is None, or the steps `analysis.filter_frames` narrowed them by, in order
+    (written to the manifest; read back from a snapshot's).
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class ProvisioningFrames:
         self.rejected = list(rejects)
         self.records_read = records_read
         self.pseudonymized: dict[str, Any] | None = None
+        self.narrowed: list[dict[str, Any]] | None = None
 
     def table(self, name: str) -> pa.Table:
         """One table as Arrow, in canonical order (`sort_tables`)."""

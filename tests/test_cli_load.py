@@ -32,7 +32,8 @@ def test_load_writes_the_dataset(runner):
         result = runner.invoke(main, ["load", "page.json", "--out", "report"])
         assert result.exit_code == 0, result.output
         assert result.output.splitlines()[0] == (
-            "Wrote report: events 2, steps 5, modified_properties 11, errors 1, job_status 0"
+            "Loaded into report: events +2, steps +5, modified_properties +11, errors +1, "
+            "job_status +0"
         )
         manifest = json.loads(Path("report/manifest.json").read_text(encoding="utf-8"))
         assert manifest["row_counts"]["events"] == 2
@@ -40,9 +41,70 @@ def test_load_writes_the_dataset(runner):
         said = f"the folder now holds 2 distinct events, from {span['start']} to {span['end']}"
         assert result.output.splitlines()[1] == f"Read 2 records; {said}"
         again = runner.invoke(main, ["load", "page.json", "page.json", "--out", "report"])
-        assert again.output.splitlines()[1] == f"Read 4 records; {said}"  # the store's, not read
+        assert again.output.splitlines() == [
+            "Loaded into report: events +2 (2 replaced), steps +5 (5 replaced), "
+            "modified_properties +11 (11 replaced), errors +1 (1 replaced), job_status +0",
+            f"Read 4 records; {said}",  # the store's, not read
+        ]
+        assert json.loads(Path("report/manifest.json").read_text(encoding="utf-8"))[
+            "last_load"
+        ] == {
+            "events": {"written": 2, "replaced": 2},
+            "steps": {"written": 5, "replaced": 5},
+            "modified_properties": {"written": 11, "replaced": 11},
+            "errors": {"written": 1, "replaced": 1},
+            "job_status": {"written": 0, "replaced": 0},
+        }
         assert pv.read_parquet("report").counts()["errors"] == 1
         assert Path("report/events/activity_date=2019-06-24").is_dir()
+
+
+SAMPLES = Path(__file__).parents[1] / "data" / "samples"
+
+
+def test_load_says_what_it_added_and_replaced_not_the_stores_totals(runner):
+    first = [str(SAMPLES / "graph-v1" / "provisioning-page-001.json")]
+    first.append(str(SAMPLES / "jobs" / "jobs-14aa4e71-9d3c-4dec-80a6-1f933d6c51e3.json"))
+    with runner.isolated_filesystem():
+        assert runner.invoke(main, ["load", *first, "--out", "s"]).output.splitlines()[0] == (
+            "Loaded into s: events +500, steps +1931, modified_properties +1249, errors +70, "
+            "job_status +1"
+        )
+        folders = [str(SAMPLES / "graph-v1"), str(SAMPLES / "jobs")]
+        result = runner.invoke(main, ["load", *folders, "--out", "s"])
+        assert result.output.splitlines()[0] == (
+            "Loaded into s: events +1050 (500 replaced), steps +4060 (1931 replaced), "
+            "modified_properties +2605 (1249 replaced), errors +149 (70 replaced), "
+            "job_status +6 (1 replaced)"
+        )
+        assert pv.read_parquet("s").counts() == {
+            "events": 1050, "steps": 4060, "modified_properties": 2605, "errors": 149,
+            "job_status": 6,
+        }  # fmt: skip
+
+
+def test_worker_processes_count_the_same(tmp_path):  # in a folder that outlives the load
+    pv.load_to_parquet([SAMPLES / "graph-v1" / "provisioning-page-001.json"], tmp_path / "w")
+    folders = [SAMPLES / "graph-v1", SAMPLES / "jobs"]
+    by_workers = pv.load_to_parquet(folders, tmp_path / "w", workers=2)["last_load"]
+    assert by_workers == {
+        "events": {"written": 1050, "replaced": 500},
+        "steps": {"written": 4060, "replaced": 1931},
+        "modified_properties": {"written": 2605, "replaced": 1249},
+        "errors": {"written": 149, "replaced": 70},
+        "job_status": {"written": 6, "replaced": 0},
+    }
+
+
+def test_load_into_a_plain_dataset_says_it_merged_and_what_it_holds(runner):
+    page = str(SAMPLES / "graph-v1" / "provisioning-page-001.json")
+    with runner.isolated_filesystem():
+        assert runner.invoke(main, ["report", page, "--out", "plain"]).exit_code == 0
+        result = runner.invoke(main, ["load", str(SAMPLES / "graph-v1"), "--out", "plain"])
+        assert result.output.splitlines()[0] == (
+            "Merged into plain, a plain Parquet dataset, now: events 1050, steps 4060, "
+            "modified_properties 2605, errors 149, job_status 0"
+        )
 
 
 def test_load_accepts_several_paths_and_folders(runner):
@@ -264,7 +326,6 @@ def test_an_unrelated_file_among_provisioning_files_is_named(runner):
 @pytest.mark.parametrize(
     ("name", "content"),
     [
-        ("z.json", '{"value": [{"id": '),  # a truncated file: maybe provisioning data
         ("z.json", json.dumps(p.graph_page({"activityDateTime": "yesterday"}))),  # a bad time
         ("z.json", json.dumps(p.job_list(p.job_created_aws()))),  # jobs
     ],
@@ -279,6 +340,52 @@ def test_anything_but_unknown_records_keeps_the_first_error(runner, name, conten
             "Error: in/a.json: record 0: not a provisioning record in any known shape "
             "(its fields: name)\n",
         )
+
+
+UNREADABLE = {
+    "empty.json": "",
+    "notes.txt.json": "hello",
+    "truncated.json": '{"value": [{"id": ',
+}
+NOT_JSON = "not valid JSON, truncated or malformed"
+
+
+def test_unrelated_json_with_unreadable_files_is_no_provisioning_data_naming_them(runner):
+    with runner.isolated_filesystem():
+        for name, text in UNREADABLE.items():
+            Path("in", name).parent.mkdir(exist_ok=True)
+            Path("in", name).write_text(text, encoding="utf-8")
+        p.write_json(Path("in/package.json"), {"name": "x", "version": "1"})
+        result = runner.invoke(main, ["load", "in", "--out", "store"])
+        report = runner.invoke(main, ["report", "in", "--out", "out"])
+        assert not Path("store").exists() and not Path("out").exists()
+    said = (
+        "Error: in: no provisioning data: 4 files, none of those read holds provisioning "
+        "records (first: package.json: record 0, its fields: name, version); 3 could not be "
+        f"read: empty.json (the file is empty), notes.txt.json ({NOT_JSON} (unexpected "
+        "character, expected a JSON value: line 1 column 1 (char 0))), truncated.json "
+        f"({NOT_JSON} (unexpected end of data: line 1 column 19 (char 18)))\n"
+    )
+    assert (result.exit_code, result.output) == (1, said)
+    assert (report.exit_code, report.output) == (1, said)
+
+
+def test_only_unreadable_files_keep_the_first_files_error(tmp_path):
+    (tmp_path / "a.json").write_text("", encoding="utf-8")  # maybe damaged provisioning data
+    (tmp_path / "b.jsonl").write_text("hello\n", encoding="utf-8")
+    with pytest.raises(pv.InputError) as caught:
+        pv.load(tmp_path)
+    assert str(caught.value) == f"{tmp_path / 'a.json'}: the file is empty"
+
+
+def test_an_unreadable_file_among_provisioning_files_is_named(runner):
+    with runner.isolated_filesystem():
+        write_good("in/page.json")
+        Path("in/empty.json").write_text("", encoding="utf-8")
+        p.write_json(Path("in/package.json"), {"name": "x"})
+        result = runner.invoke(main, ["load", "in", "--out", "store"])
+        assert (result.exit_code, result.output) == (1, "Error: in/empty.json: the file is empty\n")
+        assert not Path("store").exists()
 
 
 def test_on_demand_responses_without_events_write_nothing(runner):

@@ -275,3 +275,5 @@ def test_from_env_missing_settings_lists_every_way(env: dict[str, str], missing:
         "--certificate-path",
     ):
         assert way in message
+    ways = [line.split()[1] for line in message.splitlines()[1:]]
+    assert ways == ["pass", "set", "set", "on"]  # in Python, credential= first

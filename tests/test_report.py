@@ -4,6 +4,7 @@ are the analysis helpers' results, hostile names escaped, a user's mistake is on
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -139,6 +140,64 @@ def test_since_until_and_job_narrow_every_view(runner, samples):
     shown = sum(int(r["events"]) for r in page.table("top-errors"))
     assert shown == analysis.failure_summary(scoped, status="both")["events"].head(25).sum()
     assert f"Narrowed to since 2026-11-18, until 2026-11-20, job {job}." in page.header
+
+
+def test_a_narrowed_report_records_its_scope_in_the_manifest(runner, samples):
+    job = samples.events["job_id"].dropna().iloc[0]
+    narrowing = {
+        "since": "2026-11-18",
+        "since_utc": "2026-11-18T00:00:00+00:00",
+        "until": "2026-11-20",
+        "until_utc": "2026-11-20T00:00:00+00:00",
+        "job_id": [job],
+    }
+    scoped = analysis.filter_frames(samples, since="2026-11-18", until="2026-11-20", job_id=job)
+    newest = scoped.events["activity_time"].max()
+    with runner.isolated_filesystem():
+        _report(runner, str(SAMPLES), "--out", "whole")
+        _report(
+            runner, str(SAMPLES), "--out", "out", "--since", "2026-11-18",
+            "--until", "2026-11-20", "--job", job,
+        )  # fmt: skip
+        day_page = _report(runner, "out", "--out", "day", "--since", "1d")  # narrowed again
+        whole, out, day = (
+            json.loads(Path(f"{name}/manifest.json").read_text(encoding="utf-8"))
+            for name in ("whole", "out", "day")
+        )
+    assert "narrowed" not in whole
+    assert out["narrowed"] == [narrowing]
+    assert {k: v for k, v in out.items() if k != "narrowed"}.keys() == whole.keys()
+    assert out["row_counts"]["events"] == len(scoped.events)
+    since = (newest - pd.Timedelta(days=1)).isoformat()
+    assert day["narrowed"] == [narrowing, {"since": "1d", "since_utc": since}]
+    shown = f"{newest - pd.Timedelta(days=1):%Y-%m-%d %H:%M}"
+    assert f"Narrowed to since 1d ({shown} UTC)." in day_page.header
+
+
+def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
+    with runner.isolated_filesystem():
+        page = _report(
+            runner, str(SAMPLES), "--out", "out", "--since", "2026-11-18", "--until", "2026-11-20"
+        )
+        text = html.unescape(Path("out/report.html").read_text(encoding="utf-8"))
+        saved = pd.read_csv("out/summaries/alerts.csv")
+    rows = page.table("alerts")
+    assert max(r["window end"] for r in rows) == "2026-11-20 00:00:00 UTC"
+    assert min(r["window start"] for r in rows) == "2026-11-18 00:00:00 UTC"
+    held = next(r for r in rows if r["kind"] == "quarantined")
+    assert (held["window start"], held["window end"], held["value"]) == (
+        "2026-11-18 05:55:00 UTC", "2026-11-20 00:00:00 UTC", "42.1",
+    )  # fmt: skip
+    said = saved.loc[saved["kind"] == "quarantined", "message"].item()
+    assert said.endswith(
+        "; window cut to the narrowed scope: it ran to 2026-11-20 11:59 UTC, after its end "
+        "2026-11-20 00:00 UTC"
+    )
+    assert (
+        "Windows are cut to the time this report was narrowed to (from 2026-11-18 00:00 UTC "
+        "until 2026-11-20 00:00 UTC); a cut window says so at the end of its message "
+        "(summaries/alerts.csv)."
+    ) in text
 
 
 def test_hostile_names_are_escaped(runner, tmp_path):

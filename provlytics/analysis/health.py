@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 
 from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, isin, on_path, table
+from provlytics.analysis.alert_scope import cut_to_scope, narrowed_span
 from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS
 
@@ -218,6 +219,10 @@ def alerts(
       start to the snapshot; value = hours in quarantine, threshold = 672 (4 weeks, after which
       Entra disables the job).
 
+    Frames narrowed by `filter_frames` (`frames.narrowed`) keep every window inside their
+    time scope: a window running past `until` (a quarantine seen in a later job snapshot) or
+    beginning before `since` is cut, and its message says so; see `alert_scope.cut_to_scope`.
+
     Args:
         frames: the tables, or a store or snapshot path (then only the events columns used
             and job_status are read).
@@ -252,7 +257,7 @@ def alerts(
     found = [f for f in found if not f.empty]
     if not found:
         return empty(ALERT_COLUMNS, _DTYPES)
-    out = pd.concat(found, ignore_index=True)
+    out = cut_to_scope(pd.concat(found, ignore_index=True), *narrowed_span(frames))
     out = out.sort_values(
         ["window_end", "kind", "job_id"], ascending=[False, True, True], kind="stable"
     )

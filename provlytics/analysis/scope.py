@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import TimeBound, window
+from provlytics.timebounds import TimeBound, bound, is_relative, window
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,9 @@ def filter_frames(
     Returns:
         `ProvisioningFrames` with the kept events; the steps, modified_properties and errors
         rows of those events; the job_status rows of the kept jobs when `job_id` is given,
-        else every job_status row. `sources` is carried over.
+        else every job_status row. `sources` is carried over, and `narrowed` (what the
+        manifest records) gets this call's options as a step (`since`/`until` as given, with
+        `since_utc`/`until_utc`, the times they stood for).
 
     Raises:
         ConfigError: a time bound that cannot be read, or `since` after `until`.
@@ -68,8 +70,12 @@ def filter_frames(
         >>> frames = pv.load("data/samples/")
         >>> last_week = pv.analysis.filter_frames(frames, since="7d", job_id=["job-1", "job-2"])
     """
+    given = {"since": since, "until": until, "job_id": job_id}
+    given |= {"target_system": target_system, "service_principal": service_principal}
+    pushed: tuple[pa.Scalar | None, ...] | None = None  # the bounds of a path's scan
     if isinstance(frames, str | os.PathLike):  # the window read by the scan, nothing else
         frames = read_parquet(frames, since=since, until=until)
+        pushed = tuple(_absolute(b, n) for b, n in ((since, "since"), (until, "until")))
         since = until = None
     tables = {name: _arrow(frames, name) for name in TABLE_NAMES}
     events = tables["events"]
@@ -101,7 +107,40 @@ def filter_frames(
     logger.debug("scope keeps %d of %d events", kept.num_rows, events.num_rows)
     scoped = ProvisioningFrames(out, sources=getattr(frames, "sources", ()))
     scoped.pseudonymized = getattr(frames, "pseudonymized", None)  # still pseudonymized
+    scoped.narrowed = _narrowed(
+        getattr(frames, "narrowed", None), given, *(pushed or (first, last))
+    )
     return scoped
+
+
+def _narrowed(
+    before: list[dict[str, Any]] | None,
+    given: dict[str, Any],
+    first: pa.Scalar | None,
+    last: pa.Scalar | None,
+) -> list[dict[str, Any]] | None:
+    """`before` (the frames' earlier steps) and this call's step: the options given as the
+    caller spelled them (text; lists of text), and `since_utc`/`until_utc`, the UTC times a
+    bound stood for (ISO 8601; left out for a duration pushed down to a path's scan, which
+    counts back from the newest event stored). None when nothing was ever narrowed."""
+    step: dict[str, Any] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name in ("since", "until"):
+            step[name] = str(value)
+            time = first if name == "since" else last
+            if time is not None:
+                step[f"{name}_utc"] = time.as_py().isoformat()
+        else:
+            step[name] = [value] if isinstance(value, str) else [str(v) for v in value]
+    steps = [*(before or []), step] if step else list(before or [])
+    return steps or None
+
+
+def _absolute(value: TimeBound, name: str) -> pa.Scalar | None:
+    """A bound given as a date or time, as `bound` reads it; None for none or a duration."""
+    return None if value is None or is_relative(value) else bound(value, None, name)
 
 
 def _keep_events(tables: dict[str, pa.Table], keep: pa.ChunkedArray) -> dict[str, pa.Table]:

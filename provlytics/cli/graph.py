@@ -49,7 +49,12 @@ def graph_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def client_from_options(kwargs: dict[str, Any]) -> GraphClient:
-    """Take the Graph options out of a command's keyword arguments and build the client."""
+    """Take the Graph options out of a command's keyword arguments and build the client.
+
+    Raises:
+        ConfigError: no credential: the message lists this command's options first.
+    """
+    from provlytics.graph.auth import credential_from_env
     from provlytics.graph.client import GraphClient
 
     env = dict(os.environ)
@@ -57,7 +62,8 @@ def client_from_options(kwargs: dict[str, Any]) -> GraphClient:
         value = kwargs.pop(_option_name(flag), None)
         if value:
             env[env_name] = value
-    return GraphClient.from_env(environ=env)
+    credential = credential_from_env(env, command_line=True)
+    return GraphClient.from_env(environ=env, credential=credential)
 
 
 def graph_hint(exc: GraphError, sp_id: str) -> str:

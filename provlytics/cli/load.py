@@ -90,13 +90,25 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
 
 
 def _echo_manifest(manifest: dict, out: Path) -> None:
+    """What the load did, then what the folder holds: "Loaded into DIR: events +N (M
+    replaced), ..." from the manifest's `last_load` (a store's; "+N": rows this load wrote,
+    "M replaced": rows already stored that they replaced), else, for a plain dataset merged
+    into, its totals; then "Read R records; the folder now holds E distinct events, from
+    ... to ..."."""
     from provlytics.sources.reading import display_path
 
-    counts = ", ".join(f"{k} {v}" for k, v in manifest["row_counts"].items())
     span = manifest["time_range"]
     read, events = manifest["records_read"], manifest["row_counts"].get("events", 0)
     held = f"{events} distinct events, from {span['start']} to {span['end']}"
-    click.echo(f"Wrote {display_path(out)}: {counts}")
+    if changes := manifest.get("last_load"):
+        done = ", ".join(
+            f"{name} +{c['written']}" + (f" ({c['replaced']} replaced)" if c["replaced"] else "")
+            for name, c in changes.items()
+        )
+        click.echo(f"Loaded into {display_path(out)}: {done}")
+    else:
+        counts = ", ".join(f"{k} {v}" for k, v in manifest["row_counts"].items())
+        click.echo(f"Merged into {display_path(out)}, a plain Parquet dataset, now: {counts}")
     held = held if events else "no event"
     click.echo(f"Read {read} {'record' if read == 1 else 'records'}; the folder now holds {held}")
     if rejected := manifest.get("records_rejected"):

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -104,7 +104,7 @@ def report_command(
         frames = _narrowed(_provisioning_data(read_inputs(paths), paths), since, until, jobs)
         if key is not None:
             frames = frames.pseudonymize(key)
-        path = write_report(frames, out, scope=_scope(paths, since, until, jobs))
+        path = write_report(frames, out, scope=_scope(paths, since, until, jobs, frames.narrowed))
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Report: {path}")
@@ -221,11 +221,31 @@ def _shown(path: Path) -> str:
 
 
 def _scope(
-    inputs: Sequence[Path], since: str | None, until: str | None, jobs: tuple[str, ...]
+    inputs: Sequence[Path],
+    since: str | None,
+    until: str | None,
+    jobs: tuple[str, ...],
+    steps: list[dict[str, Any]] | None,
 ) -> list[str]:
+    """The page's lines under the title: the inputs, and the options that narrowed them, a
+    duration with the time it stood for (the last of `frames.narrowed`'s `steps`):
+    "Narrowed to since 1d (2026-11-21 23:51 UTC), job j1."."""
+    step = steps[-1] if steps else {}
     lines = [f"Inputs: {', '.join(_shown(p) for p in inputs)}."]
-    narrowed = [f"since {since}" if since else "", f"until {until}" if until else ""]
+    narrowed = [_bound("since", since, step), _bound("until", until, step)]
     narrowed.append(f"job {', '.join(jobs)}" if jobs else "")
     if any(narrowed):
         lines.append("Narrowed to " + ", ".join(part for part in narrowed if part) + ".")
     return lines
+
+
+def _bound(name: str, value: str | None, step: dict[str, Any]) -> str:
+    """ "since 2026-11-18", or "since 7d (2026-11-15 23:51 UTC)" for a duration; "" if none."""
+    if not value:
+        return ""
+    from provlytics.timebounds import is_relative
+
+    time = step.get(f"{name}_utc") if is_relative(value) else None
+    return f"{name} {value}" + (
+        f" ({datetime.fromisoformat(time):%Y-%m-%d %H:%M} UTC)" if time else ""
+    )

@@ -305,13 +305,17 @@ class DeviceCode(_MsalCredential):
 
 
 def credential_from_env(
-    environ: Mapping[str, str] | None = None, *, http_client: Any = None
+    environ: Mapping[str, str] | None = None,
+    *,
+    http_client: Any = None,
+    command_line: bool = False,
 ) -> Credential:
     """Build a credential from PROVLYTICS_TOKEN, or AZURE_TENANT_ID + AZURE_CLIENT_ID + a secret
     or certificate (the names azure-identity uses).
 
     Raises:
-        ConfigError: nothing usable is set; the message lists every way to supply it.
+        ConfigError: nothing usable is set; the message lists every way to supply it (for the
+            `provlytics` commands, `command_line`: their options first, no Python way).
     """
     env = os.environ if environ is None else environ
     if env.get("PROVLYTICS_TOKEN"):
@@ -332,26 +336,41 @@ def credential_from_env(
             passphrase=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
             **options,
         )
-    raise ConfigError(missing_credentials_message(env))
+    raise ConfigError(missing_credentials_message(env, command_line=command_line))
 
 
-def missing_credentials_message(env: Mapping[str, str]) -> str:
-    """Explain which setting is missing and every way to supply the Graph credentials."""
+def missing_credentials_message(env: Mapping[str, str], *, command_line: bool = False) -> str:
+    """Explain which setting is missing and every way to supply the Graph credentials: in
+    Python, `credential=` first and the command-line options last; for the `provlytics`
+    commands (`command_line`), their options first, each missing setting named by its option
+    and variable, and no Python way (there is none on a command line)."""
+    what = "none is set"
     if env.get("AZURE_TENANT_ID") or env.get("AZURE_CLIENT_ID"):
-        names = ("AZURE_TENANT_ID", "AZURE_CLIENT_ID")
-        missing = [name for name in names if not env.get(name)]
-        what = ", ".join(missing) or "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"
+        missing = [name for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID") if not env.get(name)]
+        names = missing or ["AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH"]
+        joiner = ", " if missing else " or "
+        shown = [f"{_OPTIONS[name]} / {name}" for name in names] if command_line else names
+        what = joiner.join(shown)
+    python = (
+        "pass credential= to GraphClient: StaticToken(token), ClientSecret(tenant_id, "
+        "client_id, client_secret), Certificate(tenant_id, client_id, certificate_path=...) "
+        "or DeviceCode(tenant_id, client_id)"
+    )
+    environment = [
+        "set PROVLYTICS_TOKEN to a bearer token (e.g. copied from Graph Explorer)",
+        "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or AZURE_TENANT_ID, "
+        "AZURE_CLIENT_ID and AZURE_CLIENT_CERTIFICATE_PATH (+ AZURE_CLIENT_CERTIFICATE_PASSWORD)",
+    ]
+    options = "--token, or --tenant-id, --client-id and --client-secret (or --certificate-path)"
+    if command_line:
+        ways = [f"give {options}", *environment]
     else:
-        what = "none is set"
+        ways = [python, *environment, f"on the command line: {options}"]
     lines = [
         f"Microsoft Graph credentials are missing ({what}). Supply them in one of these ways:",
-        "  - pass credential= to GraphClient: StaticToken(token), ClientSecret(tenant_id, "
-        "client_id, client_secret), Certificate(tenant_id, client_id, certificate_path=...) "
-        "or DeviceCode(tenant_id, client_id);",
-        "  - set PROVLYTICS_TOKEN to a bearer token (e.g. copied from Graph Explorer);",
-        "  - set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or AZURE_TENANT_ID, "
-        "AZURE_CLIENT_ID and AZURE_CLIENT_CERTIFICATE_PATH (+ AZURE_CLIENT_CERTIFICATE_PASSWORD);",
-        "  - on the command line: --token, or --tenant-id, --client-id and --client-secret "
-        "(or --certificate-path).",
+        *(f"  - {way}{';' if i < len(ways) - 1 else '.'}" for i, way in enumerate(ways)),
     ]
     return "\n".join(lines)
+
+
+_OPTIONS = {name: flag for name, flag, _what in ENV_SETTINGS}  # variable -> its CLI option

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from provlytics.datasets import StoreDatasetWriter, dataset_writer
-from provlytics.errors import InputError, UnknownDialectError
+from provlytics.errors import InputError
 from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables
 from provlytics.parquet import read_manifest
@@ -142,7 +142,7 @@ def _normalized_pages(
             for page in normalized_pages(tasks, on_error, _worker_count(tasks, workers)):
                 bar.update(page.records)
                 yield page
-        except UnknownDialectError as error:  # no provisioning data at all, or a stray file?
+        except InputError as error:  # no provisioning data at all, or a stray bad file?
             no_data.raise_if_none(tasks, error)
             raise
 
@@ -162,7 +162,7 @@ def _written_files(
             for done in files:
                 bar.update(done.records)
                 yield done
-        except UnknownDialectError as error:  # as in `_normalized_pages`
+        except InputError as error:  # as in `_normalized_pages`
             no_data.raise_if_none(tasks, error)
             raise
 

@@ -57,24 +57,42 @@ class Load:
     jobs: list[pa.Table]
 
 
-def commit(root: Path, load: Load, info: dict[str, Any]) -> int:
+Changes = dict[str, dict[str, int]]  # table -> {"written": rows, "replaced": rows}
+
+
+def commit(root: Path, load: Load, info: dict[str, Any]) -> tuple[int, Changes]:
     """Drop the copies of events that a later page replaced, then commit every table, events
-    last (naming the versions of the others)."""
+    last (naming the versions of the others).
+
+    Returns:
+        The store version, and what the load did to each table: `written`, the rows it
+        added (for `events`, the distinct events of the load), and `replaced`, the rows
+        already stored that it replaced (stored events loaded again, their children, job
+        snapshots of the same job and time). Counted from the commit's own actions and file
+        footers: no extra scan.
+    """
     replaced = _superseded(root / "events", load)
     rewritten: list[Any] = []  # the events files holding stored copies of the load's events
     stored: dict[str, pa.Array] = {}  # and those events' ids, by date: children to remove
+    removed = 0  # stored events replaced
     if _exists(root / "events"):
         events = DeltaTable(str(root / "events"))
         wanted = _ids_by_date(root / "events", load.files["events"])
-        rewritten, stored = _replace_stored(root / "events", events, load.id, wanted, collect=True)
-    versions = {}
+        rewritten, stored, removed = _replace_stored(
+            root / "events", events, load.id, wanted, collect=True
+        )
+    versions, changes = {}, {}
     for name in CHILDREN:
-        versions[name] = _commit_table(root, name, load, replaced, stored)
-    versions["job_status"] = _upsert(root / "job_status", "job_status", _jobs(load.jobs))
+        versions[name], changes[name] = _commit_table(root, name, load, replaced, stored)
+    jobs = _upsert(root / "job_status", "job_status", _jobs(load.jobs))
+    versions["job_status"], changes["job_status"] = jobs
     metadata = {VERSIONS: json.dumps(versions), INFO: json.dumps(info, ensure_ascii=False)}
-    version = _commit_table(root, "events", load, replaced, {}, rewritten, metadata=metadata)
+    version, written = _commit_table(
+        root, "events", load, replaced, {}, rewritten, metadata=metadata
+    )
+    changes = {"events": {**written, "replaced": removed}, **changes}
     logger.info("%s: committed store version %d", root, version)
-    return version
+    return version, changes
 
 
 def _superseded(folder: Path, load: Load) -> _Replaced | None:
@@ -146,13 +164,16 @@ def _commit_table(
     rewritten: list[Any] = (),
     *,
     metadata: dict[str, str] | None = None,
-) -> int:
+) -> tuple[int, dict[str, int]]:
     """One Delta commit of a log table: the load's files (without rows a later page
     replaced) added, stored files holding rows of the `stored` event ids rewritten without
     them, and the `rewritten` actions; the table's version (unchanged, without a commit,
-    when there is nothing to do)."""
+    when there is nothing to do), and the rows `written` from the load and `replaced` (the
+    stored rows of the `stored` ids, removed)."""
     folder = root / name
-    actions: list[Any] = [*_load_actions(folder, load, load.files[name], replaced), *rewritten]
+    added = _load_actions(folder, load, load.files[name], replaced)
+    written = {"written": sum(json.loads(a.stats)["numRecords"] for a in added), "replaced": 0}
+    actions: list[Any] = [*added, *rewritten]
     schema = _delta_schema(name)
     commit = CommitProperties(custom_metadata=metadata) if metadata else None
     if not _exists(folder):
@@ -160,16 +181,19 @@ def _commit_table(
             str(folder), schema, actions, mode="error", partition_by=[PARTITION],
             commit_properties=commit,
         )  # fmt: skip
-        return 0
+        return 0, written
     table = DeltaTable(str(folder))
     if stored:
-        actions += _replace_stored(folder, table, load.id, stored, collect=False)[0]
+        more, _found, written["replaced"] = _replace_stored(
+            folder, table, load.id, stored, collect=False
+        )
+        actions += more
     if not actions and metadata is None:
-        return table.version()
+        return table.version(), written
     table.create_write_transaction(
         actions, mode="append", schema=schema, partition_by=[PARTITION], commit_properties=commit
     )
-    return DeltaTable(str(folder)).version()
+    return DeltaTable(str(folder)).version(), written
 
 
 def _load_actions(
@@ -206,11 +230,11 @@ def _replaced_rows(ids: pa.Table, load_file: LoadFile, first: int, replaced: _Re
 
 def _replace_stored(
     folder: Path, table: DeltaTable, load: str, ids: dict[str, pa.Array], *, collect: bool
-) -> tuple[list[Any], dict[str, pa.Array]]:
+) -> tuple[list[Any], dict[str, pa.Array], int]:
     """Remove (and add rewritten) the stored files that hold rows of the `ids` (by date);
     an event keeps its date, so only those dates' files are read (their `event_id` column
-    first; the whole file only when it holds some). Returns the actions and, if `collect`,
-    the ids found, by date."""
+    first; the whole file only when it holds some). Returns the actions, if `collect` the
+    ids found, by date, and the rows removed."""
     files = pa.table(table.get_add_actions(flatten=True))
     candidates = [
         (path, size, date)
@@ -221,6 +245,7 @@ def _replace_stored(
         if date in ids
     ]  # fmt: skip
     found: dict[str, list[pa.Array]] = {}
+    removed_rows: list[int] = []  # list.append is atomic across the pool's threads
 
     def drop(ids_read: pa.Table, date: str) -> pa.Array:
         mask = pc.is_in(ids_read["event_id"], value_set=ids[date])
@@ -234,13 +259,14 @@ def _replace_stored(
         )
         if not dropped:
             return []
+        removed_rows.append(dropped)
         removed = RemoveAction(path, True, int(time.time() * 1000), size, {PARTITION: date})
         return [removed] + ([add_action(folder, new, date, metadata)] if new else [])
 
     with ThreadPoolExecutor(os.cpu_count()) as pool:  # reading releases the GIL
         actions = [a for done in pool.map(lambda c: replace(*c), candidates) for a in done]
     hits = {date: pa.concat_arrays(arrays) for date, arrays in found.items()}
-    return actions, {date: hit for date, hit in hits.items() if len(hit)}
+    return actions, {date: hit for date, hit in hits.items() if len(hit)}, sum(removed_rows)
 
 
 def _jobs(parts: list[pa.Table]) -> pa.Table:
@@ -256,21 +282,24 @@ def _delta_schema(name: str) -> DeltaSchema:
 
 def _upsert(
     path: Path, name: str, rows: pa.Table, *, metadata: dict[str, str] | None = None
-) -> int:
+) -> tuple[int, dict[str, int]]:
     """Merge `rows` on the table's keys (the new row wins); the table's version (no commit
-    when there are no rows and the table exists)."""
+    when there are no rows and the table exists), and the rows `written` and `replaced`
+    (updated, by the merge's metrics)."""
     data = _with_dates(name, rows, _dates(rows, TIME_COLUMNS[name]))
+    written = {"written": data.num_rows, "replaced": 0}
     if not _exists(path):
         write_deltalake(
             str(path), data, partition_by=[PARTITION], writer_properties=_PROPERTIES
         )  # fmt: skip
-        return 0
+        return 0, written
     table = DeltaTable(str(path))
     if not data.num_rows:
-        return table.version()
+        return table.version(), written
     on = " AND ".join(f"t.{k} = s.{k}" for k in KEYS[name])
     merge = table.merge(
         data, on, source_alias="s", target_alias="t", writer_properties=_PROPERTIES
     )  # fmt: skip
-    merge.when_matched_update_all().when_not_matched_insert_all().execute()
-    return DeltaTable(str(path)).version()
+    metrics = merge.when_matched_update_all().when_not_matched_insert_all().execute()
+    written["replaced"] = int(metrics.get("num_target_rows_updated", 0))
+    return DeltaTable(str(path)).version(), written

@@ -15,7 +15,7 @@ from deltalake.exceptions import DeltaError
 from filelock import FileLock, Timeout
 
 from provlytics.schema import LOG_TABLES, TABLE_NAMES
-from provlytics.store.commit import Load, commit
+from provlytics.store.commit import Changes, Load, commit
 from provlytics.store.common import (
     LOCK,
     LOCK_TIMEOUT,
@@ -63,6 +63,7 @@ class StoreWriter:
         self._pages: LoadPages | None = LoadPages(self.root, self.load)
         self._adopted: list[Written] = []
         self._jobs: list[pa.Table] = []
+        self.changes: Changes = {}  # after `commit`: table -> rows "written", "replaced"
 
     def write_page(self, page: Any, *, key: int | None = None) -> None:
         """Hand one normalized page (`PageTables`) to the writing thread, under the page key
@@ -99,8 +100,9 @@ class StoreWriter:
                 remove_load_files(self.root / name, self.load, own[name])
 
     def commit(self, info: dict[str, Any]) -> int:
-        """Commit the load; returns the new store version. The lock stays held (for writing
-        the manifest) until `abort()`.
+        """Commit the load; returns the new store version, and keeps in `changes` what it did
+        to each table (`store.commit.commit`: rows written and replaced). The lock stays held
+        (for writing the manifest) until `abort()`.
 
         Args:
             info: JSON-encodable facts kept in the events commit (`provlytics.info`).
@@ -122,7 +124,8 @@ class StoreWriter:
             load.hashes += part.hashes
         self._adopted = []
         try:
-            return _guarded(self.root, lambda: commit(self.root, load, info))
+            version, self.changes = _guarded(self.root, lambda: commit(self.root, load, info))
+            return version
         except BaseException:
             _guarded(self.root, lambda: recover(self.root), quiet=True)
             self._lock.release()

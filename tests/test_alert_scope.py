@@ -1,0 +1,66 @@
+"""`pv.analysis.alerts` on narrowed frames: windows cut to the scope `filter_frames` recorded,
+a cut window saying so, an alert wholly outside dropped; unnarrowed frames unchanged."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from reportdata import SAMPLES
+
+import provlytics as pv
+from provlytics.analysis import alerts, filter_frames
+
+SCIM = "scim.f38b2ffc80a44f5a91c9bc701e7ea419.24114258-751b-4c83-89a0-47dc4ac87fc0"
+SALESFORCE = "salesforce.f38b2ffc80a44f5a91c9bc701e7ea419.f3f49249-dc28-4f90-a5ae-c7978306d03b"
+QUARANTINE = (
+    "quarantined (EncounteredQuarantineException; error "
+    "SystemForCrossDomainIdentityManagementInvalidCredentials) since 2026-11-18 05:55 UTC; "
+    "Entra disables the job after 4 weeks"
+)
+
+
+@pytest.fixture(scope="module")
+def samples() -> pv.ProvisioningFrames:
+    return pv.load(SAMPLES)
+
+
+def _row(found: pd.DataFrame, kind: str, job: str) -> dict:
+    rows = found[(found["kind"] == kind) & (found["job_id"] == job)]
+    return rows.iloc[0].to_dict()
+
+
+def test_a_quarantine_seen_after_until_is_cut_at_until_and_says_so(samples):
+    found = alerts(filter_frames(samples, since="2026-11-18", until="2026-11-20"))
+    held = _row(found, "quarantined", SCIM)
+    assert held["window_start"] == pd.Timestamp("2026-11-18 05:55", tz="UTC")
+    assert held["window_end"] == pd.Timestamp("2026-11-20", tz="UTC")
+    assert held["value"] == pytest.approx(42 + 5 / 60)  # hours in quarantine at until
+    assert held["message"] == (
+        f"{QUARANTINE}; window cut to the narrowed scope: it ran to 2026-11-20 11:59 UTC, "
+        "after its end 2026-11-20 00:00 UTC"
+    )
+    spike = _row(found, "failureRateSpike", SALESFORCE)
+    assert (spike["window_start"], spike["window_end"]) == (
+        pd.Timestamp("2026-11-18", tz="UTC"),
+        pd.Timestamp("2026-11-18 23:56:03", tz="UTC"),
+    )
+    assert spike["message"] == (
+        "18 of 86 processed events failed (21%, threshold 20%); window cut to the narrowed "
+        "scope: it began 2026-11-17 23:56 UTC, before its start 2026-11-18 00:00 UTC"
+    )
+    assert found["window_end"].max() == pd.Timestamp("2026-11-20", tz="UTC")
+    assert found["window_end"].is_monotonic_decreasing
+
+
+def test_a_quarantine_that_began_after_until_is_no_alert_of_that_scope(samples):
+    found = alerts(filter_frames(samples, until="2026-11-18 05:00"))
+    assert "quarantined" not in set(found["kind"])
+    assert found["window_end"].max() <= pd.Timestamp("2026-11-18 05:00", tz="UTC")
+
+
+def test_frames_not_narrowed_keep_the_snapshots_window(samples):
+    held = _row(alerts(samples), "quarantined", SCIM)
+    assert held["window_end"] == pd.Timestamp("2026-11-20 11:59:08", tz="UTC")
+    assert held["message"] == QUARANTINE
+    assert filter_frames(samples, job_id=SCIM).narrowed == [{"job_id": [SCIM]}]
+    assert _row(alerts(filter_frames(samples, job_id=SCIM)), "quarantined", SCIM) == held
