@@ -18,8 +18,8 @@ turn, so a slow spell of the shared machine hits them all), the median seconds o
 - diagnostic fast: `diagnostic_fast` on the `PT1H.json` files (their lines joined, as the
   normalizer does);
 - Graph v1.0 pages and every other dialect, file to tables (`_file_methods`): the same
-  records written as each dialect's files (Graph v1.0 pages of 1,000 records, Event Hub
-  batches, Graph beta pages with and without the v1.0
+  records written as each dialect's files (Graph v1.0 pages of 1,000 records, diagnostic
+  `PT1H.json` lines, Event Hub batches, Graph beta pages with and without the v1.0
   fields, Log Analytics JSON and CSV exports, the portal's JSON array and its three-file
   CSV download), read the way a load reads them: `sources.files.iter_task_pages` then
   `normalize` on each page. The files sit in the page cache; their parsing (JSON envelope,
@@ -214,6 +214,9 @@ _DIALECT_FILES: dict[str, Callable[[Path, list], None]] = {
     "graph v1": _json_file("page.json", lambda rs: {"@odata.context": _V1, "value": rs}),
     "diagnostic Event Hub": _json_file(
         "batch.json", lambda rs: {"records": [to_diagnostic(r) for r in rs]}
+    ),
+    "diagnostic PT1H.json": lambda folder, rs: (folder / "PT1H.json").write_bytes(
+        b"".join(orjson.dumps(to_diagnostic(r)) + b"\n" for r in rs)
     ),
     "graph.beta": _json_file(
         "beta.json",

@@ -112,14 +112,15 @@ class Page:
     """One page of input: its JSON text as read (`data`) or its parsed `records` (one of them).
 
     `data` is the UTF-8 JSON text of a whole page (a Graph page, a JSON array), or for
-    `Container.JSON_LINES` its lines (each `str`, or an `UnparsedRecord` for a line that
-    could not be read). `lines` (one per record) is set for line-oriented input;
+    `Container.JSON_LINES` its lines (each UTF-8 `bytes` as a file source reads them, or
+    `str`, without or with its line end; an `UnparsedRecord` for a line that could not be
+    read). `lines` (one per record) is set for line-oriented input;
     `first_record` is the index of the page's first record in its file.
     """
 
     origin: Origin
     container: Container
-    data: bytes | list[str | UnparsedRecord] | None = None
+    data: bytes | list[bytes | str | UnparsedRecord] | None = None
     records: list[Any] | None = None
     lines: list[int] | None = None
     first_record: int = 0
@@ -136,6 +137,21 @@ class Page:
         if self.lines is not None:
             return self.origin.at(line=self.lines[index], record=record)
         return self.origin.at(record=record)
+
+
+def utf8_text(data: bytes) -> bool:
+    """Whether `data` is UTF-8 text, as `Page.data` must be (Arrow's validation: one
+    vectorised pass, ~10x faster than `bytes.decode` on text that is not all ASCII)."""
+    import numpy as np  # not at import: the ground floor stays light for `--help`
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,7 +170,7 @@ def test_ndjson_lines_are_length_capped(tmp_path, monkeypatch):
     with pytest.raises(InputError) as info:
         pv.load(path)
     assert str(info.value).startswith(
-        f"{path}:2: record 1: a line longer than {len(line) + 10} characters"
+        f"{path}:2: record 1: a line longer than {len(line) + 10} bytes"
     )
     frames = pv.load(path, on_error="collect")
     assert frames.counts()["events"] == 2

@@ -57,10 +57,11 @@ _H = {
 }
 
 
-def looks_diagnostic(line: str) -> bool:
+def looks_diagnostic(line: bytes | str) -> bool:
     """Whether a JSON lines page whose first line is `line` may hold diagnostic records
     (a cheap test before decoding: `category` and `properties` in the first record)."""
-    return '"properties"' in line and ('"category"' in line or '"operationName"' in line)
+    text = line.decode(errors="replace") if isinstance(line, bytes) else line
+    return '"properties"' in text and ('"category"' in text or '"operationName"' in text)
 
 
 def tables_from_json(data: bytes | str) -> FastTables | None:

@@ -42,6 +42,7 @@ from provlytics.normalize.raw_columns import (
 )
 from provlytics.normalize.rows import ERROR_COLUMNS, EVENT_COLUMNS, PROBLEM_STATUSES, as_text
 from provlytics.normalize.times import to_timestamps
+from provlytics.origin import utf8_text
 from provlytics.schema import SCHEMAS, TIME
 
 logger = logging.getLogger(__name__)
@@ -110,17 +111,6 @@ def _decode(data: bytes | str) -> list[Record] | None:
         logger.debug("not a plain Graph v1.0 page (%s): using the general path", exc)
         return None
     return decoded.value if isinstance(decoded, GraphPage) else decoded
-
-
-def utf8_text(data: bytes) -> bool:
-    """Whether `data` is UTF-8 text (Arrow's validation: one vectorised pass)."""
-    offsets = pa.py_buffer(np.array([0, len(data)], np.int64))
-    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
-    try:
-        text.validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
 
 
 def as_plain(record: Record) -> dict[str, Any]:

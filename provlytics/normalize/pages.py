@@ -67,9 +67,9 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
         fast = graph_v1.tables_from_json(data)
         portal = page.container is Container.JSON_ARRAY
         return fast if fast is not None else dialects_fast.text_tables(data, portal=portal)
-    if not all(isinstance(line, str) for line in data):
+    text = _joined(data)
+    if text is None:
         return None
-    text = "[" + ",".join(data) + "]"  # type: ignore[arg-type]
     fast = None
     if data and diagnostic_fast.looks_diagnostic(data[0]):  # type: ignore[arg-type]
         fast = diagnostic_fast.tables_from_json(text)
@@ -82,10 +82,29 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
     return fast
 
 
-def _texts(data: bytes | list[str | UnparsedRecord] | None) -> list[str] | None:
+def _joined(lines: list[bytes | str | UnparsedRecord]) -> bytes | None:
+    """JSON lines as the UTF-8 text of one JSON array (encoded once for every decoder);
+    None if a line could not be read or is not UTF-8 (the general path says which)."""
+    if all(type(line) is bytes for line in lines):
+        return b"[" + b",".join(lines) + b"]"  # type: ignore[arg-type]
+    if not all(type(line) is str for line in lines):
+        return None
+    try:
+        return ("[" + ",".join(lines) + "]").encode()  # type: ignore[arg-type]
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+
+
+def _texts(data: bytes | list[bytes | str | UnparsedRecord] | None) -> list[str] | None:
     if not isinstance(data, list):
         return None
-    return [line if isinstance(line, str) else line.text for line in data]
+    return [_line_text(line) for line in data]
+
+
+def _line_text(line: bytes | str | UnparsedRecord) -> str:
+    if isinstance(line, UnparsedRecord):
+        return line.text
+    return line.decode(errors="replace") if isinstance(line, bytes) else line
 
 
 def _parse(page: Page) -> list[Any]:
@@ -106,13 +125,13 @@ def _parse(page: Page) -> list[Any]:
     return doc
 
 
-def _parse_line(line: str | UnparsedRecord) -> Any:
+def _parse_line(line: bytes | str | UnparsedRecord) -> Any:
     if isinstance(line, UnparsedRecord):
         return line
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        return UnparsedRecord(line.rstrip("\r\n"), f"not valid JSON ({exc})")
+        return UnparsedRecord(_line_text(line).rstrip("\r\n"), f"not valid JSON ({exc})")
 
 
 def _holds_jobs(page: Page, records: list[Any]) -> bool:

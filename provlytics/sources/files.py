@@ -24,7 +24,8 @@ from provlytics.origin import Container, JobContext, Origin, Page, Place, Unpars
 from provlytics.sources import portal_csv
 from provlytics.sources.envelope import graph_page_context
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
-from provlytics.sources.reading import InputFile, as_input, data_suffix, open_text, read_bytes
+from provlytics.sources.lines import file_blocks, memory_blocks, numbered_lines
+from provlytics.sources.reading import InputFile, as_input, data_suffix, read_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,8 @@ __all__ = ["DATA_SUFFIXES", "FileTask", "file_tasks", "iter_task_pages"]
 PAGE_SIZE = 1000
 _SP_IN_CONTEXT = re.compile(r"servicePrincipals\('([^']+)'\)")
 _ARRAY_START = re.compile(rb"\s*\[")
+_SPACE = re.compile(rb"\s*")
+_LINES = Container.JSON_LINES
 
 
 @dataclass(frozen=True)
@@ -137,12 +140,12 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
     if top is not None and top.is_event_hub_batch():
         yield from _event_hub_pages(top.records, origin, page_size)
         return
+    if _object_lines(data):  # not one document: not parsed whole only to fail
+        yield from _json_lines_pages(path, page_size, data)
+        return
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        if _first_line_is_object(data):
-            yield from _json_lines_pages(path, page_size)
-            return
         raise InputError(origin, f"not valid JSON, truncated or malformed ({exc})") from exc
     yield from _document_pages(doc, origin, page_size, path)
 
@@ -197,43 +200,26 @@ def _chunks(
         yield Page(origin, container, records=chunk, first_record=start)
 
 
-def _json_lines_pages(path: InputFile, page_size: int) -> Iterator[Page]:
-    """Pages of `page_size` lines, as text (an over-long line as an `UnparsedRecord`)."""
+def _json_lines_pages(path: InputFile, page_size: int, data: bytes | None = None) -> Iterator[Page]:
+    """Pages of `page_size` lines, as UTF-8 bytes (an over-long line as an `UnparsedRecord`),
+    read from the file block by block, or from its `data` when already read whole."""
     origin = Origin(path.name, place=Place.FILE)
-    lines: list[str | UnparsedRecord] = []
+    lines: list[bytes | str | UnparsedRecord] = []
     numbers: list[int] = []
     first = 0
-    for number, line in _numbered_lines(path):
-        lines.append(line)
-        numbers.append(number)
-        if len(lines) == page_size:
-            yield Page(origin, Container.JSON_LINES, data=lines, lines=numbers, first_record=first)
-            first += len(lines)
-            lines, numbers = [], []
-    if lines:
-        yield Page(origin, Container.JSON_LINES, data=lines, lines=numbers, first_record=first)
-
-
-def _numbered_lines(path: InputFile) -> Iterator[tuple[int, str | UnparsedRecord]]:
-    """Non-blank lines with their numbers; a line longer than `path.max_line` characters
-    comes as an `UnparsedRecord` (its start only: the rest is read past, never held)."""
+    blocks = file_blocks(path) if data is None else memory_blocks(data)
     try:
-        with open_text(path) as handle:
-            number = 0
-            while line := handle.readline(path.max_line + 1):
-                number += 1
-                if len(line) > path.max_line and not line.endswith("\n"):
-                    while (rest := handle.readline(path.max_line)) and not rest.endswith("\n"):
-                        pass
-                    reason = (
-                        f"a line longer than {path.max_line} characters (the limit set by "
-                        "PROVLYTICS_MAX_LINE_BYTES); not line-delimited JSON?"
-                    )
-                    yield number, UnparsedRecord(line[:200] + "...", reason)
-                elif line.strip():
-                    yield number, line
+        for number, line in numbered_lines(blocks, path.max_line):
+            lines.append(line)
+            numbers.append(number)
+            if len(lines) == page_size:
+                yield Page(origin, _LINES, data=lines, lines=numbers, first_record=first)
+                first += len(lines)
+                lines, numbers = [], []
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise InputError(path.name, f"not a readable file ({exc})") from exc
+    if lines:
+        yield Page(origin, _LINES, data=lines, lines=numbers, first_record=first)
 
 
 def _log_analytics_rows(doc: dict[str, Any], origin: Origin) -> list[dict[str, Any]]:
@@ -247,9 +233,14 @@ def _log_analytics_rows(doc: dict[str, Any], origin: Origin) -> list[dict[str, A
     return rows
 
 
-def _first_line_is_object(data: bytes) -> bool:
-    line = data.lstrip().split(b"\n", 1)[0]
+def _object_lines(data: bytes) -> bool:
+    """Whether `data` is JSON lines: its first line a JSON object, and more text after it
+    (so not one JSON document)."""
+    start = _SPACE.match(data).end()  # type: ignore[union-attr]
+    end = data.find(b"\n", start)
+    if end < 0 or _SPACE.match(data, end).end() == len(data):  # type: ignore[union-attr]
+        return False
     try:
-        return isinstance(orjson.loads(line), dict)
+        return isinstance(orjson.loads(data[start:end]), dict)
     except orjson.JSONDecodeError:
         return False

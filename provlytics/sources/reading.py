@@ -22,8 +22,8 @@ from typing import IO
 from provlytics.errors import ConfigError, InputError
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_BOM = b"\xef\xbb\xbf"
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CHUNK = 2**20
 _DEFLATE_RATIO = 1032  # deflate's greatest expansion
 EXPANDED_VARIABLE = "PROVLYTICS_MAX_EXPANDED_BYTES"
@@ -208,7 +208,7 @@ def open_binary(file: InputFile | Path) -> IO[bytes]:
 def open_text(file: InputFile | Path) -> IO[str]:
     """Open a file as text (UTF-8, or UTF-16 with a byte-order mark), decompressing gzip."""
     stream = open_binary(file)
-    encoding = "utf-16" if stream.peek(2)[:2] in _UTF16_BOMS else "utf-8-sig"
+    encoding = "utf-16" if stream.peek(2)[:2] in UTF16_BOMS else "utf-8-sig"
     return io.TextIOWrapper(stream, encoding=encoding, newline="")
 
 
@@ -228,13 +228,13 @@ def read_bytes(file: InputFile | Path) -> bytes:
             data = stream.read()
     except MemoryError:
         raise InputError(file.name, "too large to read into memory") from None
-    if data[:2] in _UTF16_BOMS:
+    if data[:2] in UTF16_BOMS:
         try:
             data = data.decode("utf-16").encode("utf-8")
         except UnicodeError as exc:
             raise InputError(file.name, f"not readable UTF-16 text ({exc})") from exc
-    data = data.removeprefix(_BOM)
-    if not data.strip():
+    data = data.removeprefix(BOM)
+    if not data or data.isspace():  # (`strip` would copy the file)
         raise InputError(file.name, "the file is empty")
     return data
 
