@@ -64,8 +64,11 @@ SUMMARY_COLUMNS = [
 class ErrorExplorer(InvestigationWidget):
     """One error code at a time: affected events and identities, failing step, reasons, timeline.
 
+    `frames`: `ProvisioningFrames`, or the path of a store/snapshot folder (`pv.read_parquet`).
     Controls: `error_code` (dropdown of the codes present, largest first, from
-    `pv.analysis.error_codes`) and `status` ("failure", "warning" or "both").
+    `pv.analysis.error_codes`; a code set as text compares case-insensitively, and one not
+    present is said in the headline, the selection unchanged) and `status` ("failure",
+    "warning" or "both").
 
     `result`: `pv.analysis.drilldown(frames, error_code, status=status)` — one row per event,
     columns `event_id, activity_time, status, error_code, action, job_id, cycle_id,

@@ -45,7 +45,7 @@ class FilterBar(InvestigationWidget):
 
     def __init__(self, frames: ProvisioningFrames | str | os.PathLike[str]) -> None:
         self.source = frames_of(frames, argument="frames", who=type(self).__name__)
-        self._filtered = frames
+        self._filtered = self.source
         super().__init__()
 
     @property
