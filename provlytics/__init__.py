@@ -44,7 +44,7 @@ _SOURCES = {
     "provlytics.tables": ("ProvisioningFrames",),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
-_SUBMODULES = ("analysis", "plots", "report", "widgets")
+_SUBMODULES = ("analysis", "plots", "privacy", "report", "widgets")
 
 __all__ = sorted([*_MODULE_OF, *_SUBMODULES])
 
@@ -67,7 +67,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from provlytics import analysis, plots, report, widgets
+    from provlytics import analysis, plots, privacy, report, widgets
     from provlytics.datasets import read_parquet
     from provlytics.errors import (
         AuthError,

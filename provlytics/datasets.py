@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from provlytics.errors import ConfigError, ProvlyticsError
+from provlytics.errors import ConfigError, InputError, ProvlyticsError
 from provlytics.manifest_sources import printable, relative_sources
 from provlytics.normalize.batch import PageTables
 from provlytics.owner_only import DIRECTORY_MODE, FILE_MODE, private_dirs
@@ -36,6 +36,8 @@ from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import TimeBound
 
 logger = logging.getLogger(__name__)
+
+LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".gz", ".zip")
 
 
 class StoreDatasetWriter:
@@ -192,6 +194,31 @@ def dataset_writer(
     return DatasetWriter(root)
 
 
+def is_dataset(path: str | Path) -> bool:
+    """Whether `path` holds a dataset provlytics wrote: a store, or a `manifest.json`."""
+    root = Path(path)
+    return is_store(root) or (root / "manifest.json").is_file()
+
+
+def _refuse_no_dataset(root: Path) -> None:
+    """An InputError naming `root` when it is no folder, or a folder of log files (which
+    `pv.load` reads), rather than a dataset provlytics wrote."""
+    if not root.exists():
+        raise InputError(printable(root), "no such folder")
+    if not root.is_dir():
+        raise InputError(printable(root), "a file, not a dataset folder")
+    if is_dataset(root):
+        return
+    logs = [p for p in root.rglob("*") if p.suffix.lower() in LOG_SUFFIXES and p.is_file()]
+    if logs:
+        raise InputError(
+            printable(root),
+            f"not a provlytics dataset (no manifest.json) but it holds {len(logs)} log "
+            f"{'file' if len(logs) == 1 else 'files'}: read them with pv.load({str(root)!r}), "
+            "or write a dataset with pv.load_to_parquet",
+        )
+
+
 def read_parquet(
     path: str | Path,
     *,
@@ -236,6 +263,7 @@ def read_parquet(
         >>> failed = pv.read_parquet("store/", since="7d", filters=[("status", "==", "failure")])
     """
     root = Path(path)
+    _refuse_no_dataset(root)
     scope = {"since": since, "until": until, "columns": columns, "filters": filters}
     if not is_store(root):
         if version is not None or as_of is not None:

@@ -22,7 +22,8 @@ import pandas as pd
 from provlytics import analysis, plots
 from provlytics import report_html as h
 from provlytics.analysis.alert_scope import narrowed_span
-from provlytics.errors import InputError
+from provlytics.errors import ConfigError, InputError
+from provlytics.frames_arg import frames_of
 from provlytics.owner_only import private_dirs, private_file
 from provlytics.tables import ProvisioningFrames
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 REPORT_FILE = "report.html"
 SUMMARIES = "summaries"
 DEFAULT_TITLE = "Provisioning report"
+MAX_SOURCES = 20  # source files listed on the page; manifest.json keeps them all
 
 Summaries = dict[str, pd.DataFrame]
 
@@ -72,7 +74,7 @@ SHOWN = {
 
 
 def write_report(
-    frames: ProvisioningFrames,
+    frames: ProvisioningFrames | str | os.PathLike[str],
     out_dir: str | Path,
     *,
     title: str = DEFAULT_TITLE,
@@ -83,23 +85,31 @@ def write_report(
     """Write the Parquet tables, `summaries/*.csv` and `report.html` into `out_dir`.
 
     Args:
-        frames: The tables to report on (already narrowed, e.g. by `analysis.filter_frames`).
-        out_dir: Folder to write into (created when missing).
+        frames: The tables to report on (already narrowed, e.g. by `analysis.filter_frames`),
+            or the path of a store/snapshot folder (read whole with `pv.read_parquet`).
+        out_dir: Folder to write into (created when missing). With `parquet`, it must not
+            hold a dataset already (its tables would merge with these).
         title: Heading of the page.
         scope: Lines describing how the data was narrowed, shown under the title.
-        parquet: Also write the tables as a Parquet dataset (`frames.to_parquet(out_dir)`,
-            which merges into a dataset already there: use a fresh folder per report).
+        parquet: Also write the tables as a Parquet dataset (`frames.to_parquet(out_dir)`);
+            False writes only the page and the summaries (allowed beside a dataset).
         now: Time printed as "generated at" (default: the current time, UTC).
 
     Returns:
         The path of `report.html`.
 
     Raises:
-        InputError: `out_dir` exists and is not a folder.
+        InputError: `out_dir` exists and is not a folder; `frames` is a path that is not a
+            dataset folder.
+        ConfigError: `parquet` and `out_dir` already holds a dataset (a store or snapshot);
+            `frames` is neither frames nor a path.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "the report folder is a file")
+    if parquet:
+        _refuse_dataset(out)
+    frames = frames_of(frames, argument="frames", who="write_report")
     summaries = compute_summaries(frames)  # everything that can fail before anything is written
     generated = (now or datetime.now(UTC)).astimezone(UTC)
     page = render_report(frames, summaries, title=title, scope=scope, now=generated)
@@ -112,6 +122,20 @@ def write_report(
     private_file(path)
     logger.info("wrote %s", path)
     return path
+
+
+def _refuse_dataset(out: Path) -> None:
+    """A ConfigError if `out` holds a provlytics dataset (its manifest.json or a store's
+    Delta tables): the report's tables would merge into it while report.html describes only
+    the frames given (the `report` command refuses the same folder)."""
+    from provlytics.datasets import is_dataset  # the store's imports: only when used
+
+    if is_dataset(out):
+        raise ConfigError(
+            f"{out} already holds a provlytics dataset: the report's tables would merge into "
+            "it while report.html describes only these frames; choose a new folder (or pass "
+            "parquet=False to write only the page and summaries beside it)"
+        )
 
 
 def compute_summaries(frames: ProvisioningFrames) -> Summaries:
@@ -182,7 +206,7 @@ def _overview(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("overview", "Overview")
     section.add(h.cards(_overview_cards(len(events), counts, s["objects_by_type"], times)))
     section.add(h.heading("Sources"))
-    sources = display_sources(frames.sources)
+    sources = shown_sources(frames.sources)
     section.add(h.bullet_list(sources) if sources else h.paragraph("Not recorded."))
     section.add(h.heading("Objects by identity type"))
     section.add(_table(s, "objects_by_type"))
@@ -206,6 +230,16 @@ def _overview_cards(
         h.Card("First event", f"{times.min():%Y-%m-%d %H:%M} UTC" if len(times) else "none"),
         h.Card("Last event", f"{times.max():%Y-%m-%d %H:%M} UTC" if len(times) else "none"),
     ]
+
+
+def shown_sources(sources: Sequence[str], *, limit: int = MAX_SOURCES) -> list[str]:
+    """The first `limit` of `display_sources`, then "and N more (manifest.json lists them
+    all)" when there are more."""
+    shown = display_sources(sources)
+    if len(shown) <= limit:
+        return shown
+    more = len(shown) - limit
+    return [*shown[:limit], f"and {more:,} more (manifest.json lists them all)"]
 
 
 def display_sources(sources: Sequence[str]) -> list[str]:

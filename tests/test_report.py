@@ -3,6 +3,7 @@ are the analysis helpers' results, hostile names escaped, a user's mistake is on
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 from pathlib import Path
@@ -423,3 +424,46 @@ def test_the_report_folder_is_owner_only(tmp_path, samples):
     assert len(written) > 10
     assert all(p.stat().st_mode & 0o077 == 0 for p in written)
     assert all((tmp_path / "out" / d).stat().st_mode & 0o077 == 0 for d in ("", "summaries"))
+
+
+def test_write_report_refuses_a_folder_holding_a_dataset(tmp_path, samples):
+    samples.to_parquet(tmp_path / "report")
+    before = sorted(p.name for p in (tmp_path / "report").iterdir())
+    with pytest.raises(pv.ConfigError) as raised:
+        write_report(samples, tmp_path / "report")
+    assert str(raised.value) == (
+        f"{tmp_path / 'report'} already holds a provlytics dataset: the report's tables would "
+        "merge into it while report.html describes only these frames; choose a new folder (or "
+        "pass parquet=False to write only the page and summaries beside it)"
+    )
+    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == before
+    path = write_report(samples, tmp_path / "report", parquet=False)
+    assert path == tmp_path / "report" / "report.html"
+
+
+def test_write_report_reads_a_dataset_path(tmp_path, samples):
+    samples.to_parquet(tmp_path / "snapshot")
+    path = write_report(str(tmp_path / "snapshot"), tmp_path / "out")
+    page = ReportPage.read(path)
+    assert page.cards["Events"] == f"{len(samples.events):,}"
+    assert page.cards["Failures"] == "252"
+    assert pv.read_parquet(tmp_path / "out").counts() == samples.counts()
+
+
+def test_write_report_given_a_table_says_what_it_takes(tmp_path, samples):
+    with pytest.raises(pv.ConfigError) as raised:
+        write_report(samples.events, tmp_path / "out")
+    assert str(raised.value) == (
+        "write_report: frames takes ProvisioningFrames or the path of a store/snapshot folder; "
+        "got DataFrame (a table: pass the whole frames)"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_page_lists_the_first_20_sources(tmp_path, samples):
+    many = copy.copy(samples)
+    many.sources = [f"/data/exports/page-{i:02d}.json" for i in range(23)]
+    text = (write_report(many, tmp_path / "out", parquet=False)).read_text(encoding="utf-8")
+    assert "<li>exports/page-19.json</li>" in text
+    assert "page-20.json" not in text
+    assert "<li>and 3 more (manifest.json lists them all)</li>" in text

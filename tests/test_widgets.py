@@ -182,11 +182,70 @@ def test_the_filter_bars_target_system_reaches_the_explorer(frames):
     assert explorer.values["error_code"] == "DuplicateTargetEntries"
     assert len(explorer.result) == 12
     assert set(explorer.result["target_system_name"]) == {"ServiceNow"}
-    bar.controls["until"].value = dt.date(2026, 11, 13)  # before the first event
+    with bar.quietly():  # a day after the last event
+        bar.controls["until"].value = dt.date(2026, 11, 30)
+        bar.controls["since"].value = dt.date(2026, 11, 30)
     assert explorer.values["error_code"] is None
     assert explorer.result.empty
     assert "event_id" in explorer.result.columns
     assert explorer.panel.headline == "no error codes in this selection"
+
+
+def test_a_code_set_on_the_dropdown_is_matched_case_insensitively(frames):
+    explorer = ErrorExplorer(frames)
+    explorer.controls["error_code"].value = "duplicatetargetentries"
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"
+    assert explorer.panel.headline == "DuplicateTargetEntries: 35 events (status: both)"
+    assert len(explorer.result) == 35
+
+
+def test_an_absent_code_set_on_the_dropdown_is_shown_not_raised(frames):
+    explorer = ErrorExplorer(frames, error_code="EntryConflict")
+    present, events = len(explorer.controls["error_code"].options), len(explorer.result)
+    explorer.controls["error_code"].value = "DuplicateTargetEntrys"
+    assert explorer.values["error_code"] == "EntryConflict"
+    assert explorer.panel.headline == (
+        "Error code 'DuplicateTargetEntrys' is not present here; closest: "
+        f"DuplicateTargetEntries (of {present} present); the selection stays as it was"
+    )
+    assert len(explorer.result) == events == 58
+    explorer.controls["error_code"].value = "DuplicateTargetEntries"
+    assert explorer.panel.headline == "DuplicateTargetEntries: 35 events (status: both)"
+
+
+def test_until_before_since_is_shown_in_the_bar_with_the_days_picked(frames):
+    bar = FilterBar(frames)
+    explorer = ErrorExplorer(frames, filters=bar, error_code="DuplicateTargetEntries")
+    bar.controls["since"].value = dt.date(2026, 11, 20)
+    selected = dict(bar.selection)
+    bar.controls["until"].value = dt.date(2026, 11, 19)
+    assert bar.panel.headline == (
+        "From 2026-11-20 is after To (incl.) 2026-11-19: no day is selected; pick a From day "
+        "on or before the To day (the selection stays as it was)"
+    )
+    assert bar.selection == selected
+    assert len(explorer.result) == 18
+    bar.controls["until"].value = dt.date(2026, 11, 21)
+    assert bar.selection["until"] == pd.Timestamp("2026-11-22", tz="UTC")
+    assert bar.panel.headline.endswith("events selected")
+
+
+def test_a_widget_takes_the_path_of_a_dataset_folder(frames, tmp_path):
+    frames.to_parquet(tmp_path / "snapshot")
+    explorer = ErrorExplorer(str(tmp_path / "snapshot"), error_code="EntryConflict")
+    assert len(explorer.result) == 58
+    assert FilterBar(tmp_path / "snapshot").panel.headline == "2,033 of 2,033 events selected"
+
+
+def test_a_widget_given_a_table_says_what_it_takes(frames):
+    with pytest.raises(pv.ConfigError) as raised:
+        ErrorExplorer(frames.errors)
+    assert str(raised.value) == (
+        "ErrorExplorer: frames takes ProvisioningFrames or the path of a store/snapshot folder; "
+        "got DataFrame (a table: pass the whole frames)"
+    )
+    with pytest.raises(pv.ConfigError, match=r"^FilterBar: frames takes .*; got NoneType$"):
+        FilterBar(None)
 
 
 # --- ConflictExplorer -------------------------------------------------------------------

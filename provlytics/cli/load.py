@@ -33,7 +33,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 )
 @click.option(
     "--lock-timeout",
-    type=float,
+    type=click.FloatRange(min=0),
     default=LOCK_TIMEOUT,
     show_default=True,
     help="Seconds to wait while another process writes the store.",

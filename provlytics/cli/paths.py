@@ -23,9 +23,14 @@ def existing_or_glob(ctx: click.Context, param: click.Parameter, paths: tuple[st
 
 
 def dataset_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
-    """--out: a folder to create or write into, never an existing file."""
+    """--out: a folder to create or write into, never an existing file nor below one."""
     from provlytics.sources.reading import display_path
 
     if path.exists() and not path.is_dir():
         raise click.BadParameter(f"{display_path(path)} is a file, not a folder", ctx, param)
+    above = next((p for p in path.parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise click.BadParameter(
+            f"{display_path(path)}: {display_path(above)} is a file, not a folder", ctx, param
+        )
     return path

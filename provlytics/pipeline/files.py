@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from provlytics.datasets import StoreDatasetWriter, dataset_writer
-from provlytics.errors import InputError
+from provlytics.errors import ConfigError, InputError
 from provlytics.manifest_sources import relative_sources
-from provlytics.normalize.batch import OnError, PageTables
+from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import no_data, route
 from provlytics.pipeline.route import NormalizedPage
@@ -28,6 +28,7 @@ from provlytics.tables import ProvisioningFrames
 logger = logging.getLogger(__name__)
 
 Paths = str | Path | Iterable[str | Path]
+ON_ERROR = ("raise", "collect")
 PARALLEL_MIN_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
 
 
@@ -48,7 +49,8 @@ def load(
             nothing to read is an `InputError` naming what was searched.
         on_error: "raise" stops at the first bad record or unreadable file with an
             `InputError` naming it; "collect" sets bad records, and files that cannot be read
-            (truncated, undecodable, too large), aside in `frames.rejects` with their origin.
+            (truncated, undecodable, too large), aside in `frames.rejects` with their origin;
+            any other value is a `ConfigError`.
         progress: show a progress bar (None: only in a terminal or notebook).
         workers: worker processes normalizing files in parallel (1: none). None: once
             the input passes 32 MB in two files or more, one per core that other programs
@@ -57,6 +59,7 @@ def load(
             they start or are busy, and takes over if they cannot start or die (a warning
             says so). Results keep file order.
     """
+    check_on_error(on_error)
     tasks = file_tasks(paths)
     frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
     logger.info("loaded %s from %d records", frames, frames.records_read)
@@ -80,9 +83,11 @@ def load_to_parquet(
     as for `load`; `lock_timeout`: seconds to wait for another writer of the store before
     `StoreBusyError`. Returns the manifest.
     """
-    tasks = file_tasks(paths)  # nothing to read: an error before the dataset folder is made
+    check_on_error(on_error)
+    tasks = file_tasks(paths, skip=[out])  # nothing to read: an error before out is made
     writer = dataset_writer(out, lock_timeout=lock_timeout)
     sources: dict[str, None] = {}
+    unreadable: dict[str, None] = {}  # files set aside whole (collect mode)
     records = rejected = events = 0
     jobs = False
     try:
@@ -92,6 +97,7 @@ def load_to_parquet(
                     sources.update(dict.fromkeys(done.sources))
                     for reject in done.rejects:
                         logger.warning("rejected %s: %s", reject.origin, reject.reason)
+                    unreadable.update(dict.fromkeys(_files_of(done.rejects)))
                     for batch in done.jobs:
                         writer.write_jobs(batch)
                     records, rejected = records + done.records, rejected + len(done.rejects)
@@ -100,6 +106,8 @@ def load_to_parquet(
         else:  # a plain dataset: every page through this process
             for page in _normalized_pages(tasks, on_error, progress, workers):
                 sources[page.source] = None
+                if isinstance(page.tables, PageTables):
+                    unreadable.update(dict.fromkeys(_files_of(page.tables.rejects)))
                 read, set_aside = route.write(writer, page)
                 records, rejected = records + read, rejected + set_aside
                 if isinstance(page.tables, PageTables):
@@ -113,7 +121,21 @@ def load_to_parquet(
     except BaseException:
         writer.abort()
         raise
-    return commit_load(writer, sources, records, rejected)
+    return commit_load(writer, sources, records, rejected, rejected_files=unreadable)
+
+
+def check_on_error(on_error: Any) -> None:
+    """Raises ConfigError: `on_error` is not "raise" or "collect" (naming what it got)."""
+    if on_error not in ON_ERROR:
+        raise ConfigError(
+            f'on_error takes {" or ".join(map(repr, ON_ERROR))}; got {on_error!r} ("collect" '
+            "sets bad records and unreadable files aside in frames.rejects)"
+        )
+
+
+def _files_of(rejects: Iterable[Reject]) -> list[str]:
+    """The files set aside whole among `rejects` (a file's reject carries no record text)."""
+    return [reject.origin for reject in rejects if not reject.record]
 
 
 def _no_events(records: int, rejected: int) -> str:
@@ -186,16 +208,25 @@ def _worker_count(tasks: list[FileTask], workers: int | None) -> int | None:
 
 
 def commit_load(
-    writer: Any, sources: dict[str, None], records: int, rejected: int
+    writer: Any,
+    sources: dict[str, None],
+    records: int,
+    rejected: int,
+    *,
+    rejected_files: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Commit a load's writer (`datasets.dataset_writer`) with what the manifest says of the
-    load: its sources (relative to their common folder) and the records read and rejected.
+    load: its sources (relative to their common folder), the records read and rejected, and
+    `rejected_files`, the files set aside whole (`--collect-errors`), named like the sources.
     Returns the manifest."""
-    info = {
-        "sources": relative_sources(sources),
+    named = relative_sources([*sources, *rejected_files])
+    info: dict[str, Any] = {
+        "sources": named[: len(sources)],
         "records_read": records,
         "records_rejected": rejected,
     }
+    if named[len(sources) :]:
+        info["rejected_files"] = named[len(sources) :]
     manifest_path = writer.commit(info)
     logger.info("wrote %s", manifest_path)
     return read_manifest(manifest_path.parent)

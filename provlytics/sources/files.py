@@ -57,14 +57,16 @@ class FileTask:
             object.__setattr__(self, "file", as_input(self.file))
 
 
-def file_tasks(paths: str | Path | Iterable[str | Path]) -> list[FileTask]:
-    """The files to read (`sources.inputs.expand_inputs`), each with its companions (which
-    are not tasks).
+def file_tasks(
+    paths: str | Path | Iterable[str | Path], *, skip: Iterable[str | Path] = ()
+) -> list[FileTask]:
+    """The files to read (`sources.inputs.expand_inputs`, leaving out the folders in `skip`),
+    each with its companions (which are not tasks).
 
     Raises:
         InputError: nothing to read, a path or glob that matches nothing.
     """
-    files = expand_inputs(paths)
+    files = expand_inputs(paths, skip=skip)
     groups = portal_csv.group_companions(files)
     return [
         FileTask(f, groups.of(f), f in groups.mains, groups.refused.get(f))

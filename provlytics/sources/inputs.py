@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import glob
 import logging
+import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from provlytics.errors import InputError
@@ -17,26 +18,36 @@ logger = logging.getLogger(__name__)
 DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
 ARCHIVE_SUFFIX = ".zip"
 _GLOB_CHARACTERS = frozenset("*?[")
+DATASET_MANIFEST = "manifest.json"
+STORE_TABLES = ("events", "steps", "modified_properties", "errors", "job_status")
 
 
-def expand_inputs(paths: str | Path | Iterable[str | Path]) -> list[InputFile]:
+def expand_inputs(
+    paths: str | Path | Iterable[str | Path], *, skip: Iterable[str | Path] = ()
+) -> list[InputFile]:
     """The files to read, in the order named (a folder's or glob's files sorted).
 
-    Hidden files and folders below a folder named are left out; archives are opened and their
-    data members listed in archive order.
+    Hidden files and folders below a folder named are left out, and so are the folders in
+    `skip` (a load's output folder) and provlytics datasets (`is_dataset`: a store or a
+    snapshot, e.g. a report folder or a store written inside its input folder), each
+    logged at INFO; archives are opened and their data members listed in archive order.
 
     Raises:
         InputError: a path that does not exist and matches nothing, a glob matching no file,
-            an unreadable archive, or no data file found at all (names what was searched).
+            an unreadable archive, a provlytics dataset named as an input (read it with
+            `pv.read_parquet` or `provlytics report`), or no data file found at all (names
+            what was searched).
     """
     if isinstance(paths, str | Path):
         paths = [paths]
     named = list(paths)
+    skipped = {Path(p).resolve() for p in skip}
     files: list[InputFile] = []
     for raw in named:
         for path in _matches(raw):
             if path.is_dir():
-                found = sorted(p for p in path.rglob("*") if p.is_file() and _visible(p, path))
+                _refuse_dataset(path)
+                found = sorted(_files_below(path, skipped))
                 files += [f for p in found for f in _inputs_of(p, named=False)]
             else:
                 files += _inputs_of(path, named=True)
@@ -48,6 +59,46 @@ def expand_inputs(paths: str | Path | Iterable[str | Path]) -> list[InputFile]:
             f"gzipped or in {ARCHIVE_SUFFIX} archives)",
         )
     return files
+
+
+def is_dataset(folder: Path) -> bool:
+    """Whether `folder` holds a dataset provlytics wrote: its `manifest.json`, or a store's
+    Delta log (`<table>/_delta_log`) written before the manifest."""
+    return (folder / DATASET_MANIFEST).is_file() or any(
+        (folder / table / "_delta_log").is_dir() for table in STORE_TABLES
+    )
+
+
+def _refuse_dataset(folder: Path) -> None:
+    if is_dataset(folder):
+        shown = display_path(folder)
+        raise InputError(
+            shown,
+            "a provlytics dataset (it has a manifest.json or Delta tables), not saved "
+            f"logs: read it with pv.read_parquet({str(folder)!r}), or give it to "
+            "`provlytics report` alone",
+        )
+
+
+def _files_below(root: Path, skipped: set[Path]) -> Iterator[Path]:
+    """The visible files below `root`, leaving out the folders in `skipped` and datasets."""
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        kept = []
+        for name in sorted(dirs):
+            below = here / name
+            if name.startswith("."):
+                continue
+            if below.resolve() in skipped:
+                logger.info("skipping %s: the output folder of this load", display_path(below))
+            elif is_dataset(below):
+                logger.info(
+                    "skipping %s: a provlytics dataset, not saved logs", display_path(below)
+                )
+            else:
+                kept.append(name)
+        dirs[:] = kept
+        yield from (here / n for n in names if not n.startswith(".") and (here / n).is_file())
 
 
 def _matches(raw: str | Path) -> list[Path]:
@@ -86,7 +137,3 @@ def _members(path: Path) -> list[InputFile]:
         if not hidden and data_suffix(info.filename) in DATA_SUFFIXES:
             members.append(InputFile.at(path, info.filename, info.compress_size))
     return members
-
-
-def _visible(path: Path, root: Path) -> bool:
-    return not any(part.startswith(".") for part in path.relative_to(root).parts)

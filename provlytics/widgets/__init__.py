@@ -5,7 +5,8 @@ bar = pv.widgets.FilterBar(frames)
 pv.widgets.ErrorExplorer(frames, filters=bar)
 
 Each widget exposes `.controls` (name -> ipywidget), `.result` (a DataFrame recomputed when a
-control changes) and displays itself live in Jupyter, or as static HTML/text elsewhere.
+control changes) and displays itself live in Jupyter, or as static HTML/text elsewhere. The
+frames may be given as the path of a store/snapshot folder (read with `pv.read_parquet`).
 """
 
 from provlytics.widgets.base import InvestigationWidget

@@ -10,8 +10,9 @@ HTML or text (`_repr_mimebundle_`).
 from __future__ import annotations
 
 import abc
+import difflib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,6 +20,7 @@ import ipywidgets as ipw
 import pandas as pd
 import traitlets
 
+from provlytics.errors import ProvlyticsError
 from provlytics.widgets.render import Panel, output_items, panel_html, panel_text
 
 if TYPE_CHECKING:
@@ -100,7 +102,21 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
 
     def _changed(self, change: dict[str, Any]) -> None:
         if not self._quiet:
+            self._refresh_shown()
+
+    def _refresh_shown(self) -> None:
+        """`refresh`, showing a provlytics error as the headline instead of raising it out of a
+        change handler (where a notebook would print a traceback and the view go stale)."""
+        try:
             self.refresh()
+        except ProvlyticsError as exc:
+            self.show_notice(str(exc))
+
+    def show_notice(self, message: str) -> None:
+        """Show `message` as the headline; the answer (`result`, tables) stays as it was."""
+        logger.info("%s: %s", type(self).__name__, message)
+        self.panel = Panel(message, self.panel.result, self.panel.blocks)
+        self.output.outputs = output_items(self.panel)
 
     @contextmanager
     def quietly(self) -> Iterator[None]:
@@ -111,7 +127,7 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
         finally:
             self._quiet = quiet
         if not quiet:
-            self.refresh()
+            self._refresh_shown()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle = dict(self.view._repr_mimebundle_(include=include, exclude=exclude) or {})
@@ -124,6 +140,45 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
 
     def __repr__(self) -> str:
         return panel_text(type(self).__name__, self.values, self.panel)
+
+
+class TextChoice(ipw.Dropdown):
+    """A dropdown whose value may be set as text compared case-insensitively: it becomes the
+    option present ("duplicatetargetentries" -> "DuplicateTargetEntries"). Text matching no
+    option leaves the value as it was and calls `on_absent(text, message)` (no TraitError);
+    the message names the closest options present."""
+
+    def __init__(
+        self, *, on_absent: Callable[[str, str], None] | None = None, **kwargs: Any
+    ) -> None:
+        self.on_absent = on_absent
+        super().__init__(**kwargs)
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal: Any) -> Any:
+        value = proposal["value"]
+        offered = [option for option in self._options_values if isinstance(option, str)]
+        if not isinstance(value, str) or value in self._options_values:
+            return super()._validate_value(proposal)
+        match = next((option for option in offered if option.lower() == value.lower()), None)
+        if match is not None:
+            return match
+        if self.on_absent is None:
+            return super()._validate_value(proposal)  # the TraitError of a plain dropdown
+        self.on_absent(value, absent_message(self.description, value, offered))
+        return self.value
+
+
+def absent_message(what: str, value: str, offered: list[str]) -> str:
+    """ "Error code 'X' is not present here; closest: A, B (of N present); the selection
+    stays as it was" for a value not offered."""
+    by_lower = {option.lower(): option for option in offered}
+    close = difflib.get_close_matches(value.lower(), list(by_lower), n=3, cutoff=0.6)
+    shown = ", ".join([by_lower[c] for c in close] or offered[:10]) or "none"
+    return (
+        f"{what} {value!r} is not present here; {'closest' if close else 'present'}: "
+        f"{shown} (of {len(offered)} present); the selection stays as it was"
+    )
 
 
 def choice(description: str, values: list[Any], *, labels: list[str] | None = None) -> ipw.Dropdown:

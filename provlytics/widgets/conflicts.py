@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import ipywidgets as ipw
 import pandas as pd
 
 from provlytics import analysis
+from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import (
     InvestigationWidget,
@@ -55,8 +57,13 @@ class ConflictExplorer(InvestigationWidget):
 
     title = "Conflict explorer"
 
-    def __init__(self, frames: ProvisioningFrames, *, filters: FilterBar | None = None) -> None:
-        self.source = frames
+    def __init__(
+        self,
+        frames: ProvisioningFrames | str | os.PathLike[str],
+        *,
+        filters: FilterBar | None = None,
+    ) -> None:
+        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
         self.table = pd.DataFrame()
         super().__init__(filters=filters)
 

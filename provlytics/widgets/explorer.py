@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import ipywidgets as ipw
@@ -11,8 +12,15 @@ from provlytics import analysis, plots
 from provlytics.analysis._common import empty
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
 from provlytics.errors import ConfigError
+from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
-from provlytics.widgets.base import InvestigationWidget, rows_where, set_options, time_bin
+from provlytics.widgets.base import (
+    InvestigationWidget,
+    TextChoice,
+    rows_where,
+    set_options,
+    time_bin,
+)
 from provlytics.widgets.filters import FilterBar
 from provlytics.widgets.render import Panel, plot_block, table_block
 
@@ -56,8 +64,11 @@ SUMMARY_COLUMNS = [
 class ErrorExplorer(InvestigationWidget):
     """One error code at a time: affected events and identities, failing step, reasons, timeline.
 
+    `frames`: `ProvisioningFrames`, or the path of a store/snapshot folder (`pv.read_parquet`).
     Controls: `error_code` (dropdown of the codes present, largest first, from
-    `pv.analysis.error_codes`) and `status` ("failure", "warning" or "both").
+    `pv.analysis.error_codes`; a code set as text compares case-insensitively, and one not
+    present is said in the headline, the selection unchanged) and `status` ("failure",
+    "warning" or "both").
 
     `result`: `pv.analysis.drilldown(frames, error_code, status=status)` — one row per event,
     columns `event_id, activity_time, status, error_code, action, job_id, cycle_id,
@@ -78,13 +89,13 @@ class ErrorExplorer(InvestigationWidget):
 
     def __init__(
         self,
-        frames: ProvisioningFrames,
+        frames: ProvisioningFrames | str | os.PathLike[str],
         *,
         filters: FilterBar | None = None,
         error_code: str | None = None,
         status: str = "both",
     ) -> None:
-        self.source = frames
+        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
         self._status = status
         self.sections: dict[str, Any] = {}
         super().__init__(filters=filters)
@@ -112,11 +123,12 @@ class ErrorExplorer(InvestigationWidget):
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:
         status = ipw.ToggleButtons(description="Status", options=STATUSES, value=self._status)
         options = self._code_options(status.value)
-        code = ipw.Dropdown(
+        code = TextChoice(
             description="Error code",
             options=options,
             value=options[0][1] if options else None,
             style={"description_width": "initial"},
+            on_absent=lambda _code, message: self.show_notice(message),
         )
         return {"error_code": code, "status": status}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from typing import Any
 
 import ipywidgets as ipw
@@ -11,6 +12,8 @@ import pandas as pd
 import traitlets
 
 from provlytics import analysis
+from provlytics.errors import ConfigError
+from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, choice, values_of
 from provlytics.widgets.render import Panel, table_block
@@ -40,9 +43,9 @@ class FilterBar(InvestigationWidget):
     title = "Filters"
     selection = traitlets.Dict()
 
-    def __init__(self, frames: ProvisioningFrames) -> None:
-        self.source = frames
-        self._filtered = frames
+    def __init__(self, frames: ProvisioningFrames | str | os.PathLike[str]) -> None:
+        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self._filtered = self.source
         super().__init__()
 
     @property
@@ -71,6 +74,15 @@ class FilterBar(InvestigationWidget):
         return controls
 
     def _compute(self) -> Panel:
+        """Raises ConfigError: "From" is after "To (incl.)" (shown as the headline when the
+        dates are picked; the selection stays as it was)."""
+        since, until = self.values["since"], self.values["until"]
+        if since is not None and until is not None and since > until:
+            raise ConfigError(
+                f"From {since:%Y-%m-%d} is after To (incl.) {until:%Y-%m-%d}: no day is "
+                "selected; pick a From day on or before the To day (the selection stays as "
+                "it was)"
+            )
         selection = self._selection()
         self._filtered = analysis.filter_frames(self.source, **selection)
         self.selection = selection

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import ipywidgets as ipw
 
 from provlytics import analysis
+from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget
 from provlytics.widgets.filters import FilterBar
@@ -60,9 +62,13 @@ class IdentityInspector(InvestigationWidget):
     title = "Identity inspector"
 
     def __init__(
-        self, frames: ProvisioningFrames, *, filters: FilterBar | None = None, query: str = ""
+        self,
+        frames: ProvisioningFrames | str | os.PathLike[str],
+        *,
+        filters: FilterBar | None = None,
+        query: str = "",
     ) -> None:
-        self.source = frames
+        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
         self._query = query
         super().__init__(filters=filters)
 

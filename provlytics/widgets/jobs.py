@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import ipywidgets as ipw
 import pandas as pd
 
 from provlytics import analysis, plots
+from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import (
     InvestigationWidget,
@@ -65,9 +67,13 @@ class JobHealthPanel(InvestigationWidget):
     title = "Job health"
 
     def __init__(
-        self, frames: ProvisioningFrames, *, filters: FilterBar | None = None, window: str = "1d"
+        self,
+        frames: ProvisioningFrames | str | os.PathLike[str],
+        *,
+        filters: FilterBar | None = None,
+        window: str = "1d",
     ) -> None:
-        self.source = frames
+        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
         self._window = window
         self.health = pd.DataFrame()
         self.sections: dict[str, pd.DataFrame] = {}

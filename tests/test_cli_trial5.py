@@ -1,0 +1,145 @@
+"""What a new user's trial of main at 47d82ec found in load, read_parquet and the options:
+datasets among the inputs, --out and --lock-timeout, on_error, rejected files, pv.privacy."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import payloads as p
+import pytest
+from click.testing import CliRunner
+
+import provlytics as pv
+from provlytics.cli import main
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
+)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_good(path: str) -> Path:
+    return p.write_json(Path(path), p.graph_page(p.v1_failure_contoso(), p.v1_success_aws()))
+
+
+def test_a_store_inside_its_input_folder_is_skipped_on_the_next_load(runner, caplog):
+    with runner.isolated_filesystem():
+        write_good("samp/page.json")
+        first = runner.invoke(main, ["load", "samp", "--out", "samp/store"])
+        assert first.exit_code == 0, first.output
+        with caplog.at_level(logging.INFO, logger="provlytics.sources.inputs"):
+            again = runner.invoke(main, ["load", "samp", "--out", "samp/store"])
+        assert again.exit_code == 0, again.output
+        assert again.output.splitlines()[0] == (
+            "Loaded into samp/store: events +2 (2 replaced), steps +5 (5 replaced), "
+            "modified_properties +11 (11 replaced), errors +1 (1 replaced), job_status +0"
+        )
+        assert "skipping samp/store: the output folder of this load" in caplog.messages
+
+
+def test_a_dataset_inside_an_input_folder_is_skipped(runner, caplog):
+    with runner.isolated_filesystem():
+        write_good("in/page.json")
+        assert runner.invoke(main, ["report", "in", "--out", "in/report"]).exit_code == 0
+        with caplog.at_level(logging.INFO, logger="provlytics.sources.inputs"):
+            result = runner.invoke(main, ["load", "in", "--out", "t10"])
+        assert result.exit_code == 0, result.output
+        assert "skipping in/report: a provlytics dataset, not saved logs" in caplog.messages
+        manifest = json.loads(Path("t10/manifest.json").read_text(encoding="utf-8"))
+        assert manifest["sources"] == ["page.json"]
+
+
+def test_a_dataset_named_as_an_input_is_refused(runner):
+    with runner.isolated_filesystem():
+        write_good("page.json")
+        assert runner.invoke(main, ["report", "page.json", "--out", "report"]).exit_code == 0
+        result = runner.invoke(main, ["load", "report", "--out", "t10"])
+        assert (result.exit_code, result.output) == (
+            1,
+            "Error: report: a provlytics dataset (it has a manifest.json or Delta tables), not "
+            "saved logs: read it with pv.read_parquet('report'), or give it to `provlytics "
+            "report` alone\n",
+        )
+        assert not Path("t10").exists()
+
+
+def test_out_below_a_file_is_a_usage_error(runner):
+    with runner.isolated_filesystem():
+        write_good("page.json")
+        Path("empty.json").write_text("", encoding="utf-8")
+        result = runner.invoke(main, ["load", "page.json", "--out", "empty.json/sub"])
+        assert result.exit_code == 2
+        assert result.output.splitlines()[-1] == (
+            "Error: Invalid value for '--out': empty.json/sub: empty.json is a file, not a folder"
+        )
+
+
+def test_a_negative_lock_timeout_is_a_usage_error(runner):
+    with runner.isolated_filesystem():
+        write_good("page.json")
+        result = runner.invoke(main, ["load", "page.json", "--out", "o", "--lock-timeout", "-5"])
+        assert result.exit_code == 2
+        assert result.output.splitlines()[-1] == (
+            "Error: Invalid value for '--lock-timeout': -5.0 is not in the range x>=0."
+        )
+        assert not Path("o").exists()
+
+
+def test_the_files_collect_errors_rejects_are_named_in_the_manifest(runner):
+    with runner.isolated_filesystem():
+        write_good("in/page.json")
+        Path("in/empty.json").write_text("", encoding="utf-8")
+        Path("in/cut.json").write_text('{"value": [{"id": ', encoding="utf-8")
+        result = runner.invoke(main, ["load", "in", "--out", "store", "--collect-errors"])
+        assert result.exit_code == 0, result.output
+        manifest = json.loads(Path("store/manifest.json").read_text(encoding="utf-8"))
+        assert manifest["records_rejected"] == 2
+        assert manifest["rejected_files"] == ["cut.json", "empty.json"]
+        assert manifest["sources"] == ["cut.json", "empty.json", "page.json"]
+
+
+def test_a_load_without_rejected_files_records_none(runner):
+    with runner.isolated_filesystem():
+        write_good("page.json")
+        assert runner.invoke(main, ["load", "page.json", "--out", "store"]).exit_code == 0
+        manifest = json.loads(Path("store/manifest.json").read_text(encoding="utf-8"))
+        assert "rejected_files" not in manifest
+
+
+@pytest.mark.parametrize("call", [pv.load, lambda path, **kw: pv.load_to_parquet(path, "o", **kw)])
+def test_an_unknown_on_error_is_refused(tmp_path, call):
+    page = write_good(str(tmp_path / "page.json"))
+    with pytest.raises(pv.ConfigError) as raised:
+        call(page, on_error="skip")
+    assert str(raised.value) == (
+        "on_error takes 'raise' or 'collect'; got 'skip' (\"collect\" sets bad records and "
+        "unreadable files aside in frames.rejects)"
+    )
+
+
+def test_read_parquet_says_a_folder_is_missing_or_holds_logs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(pv.InputError) as missing:
+        pv.read_parquet("nothere")
+    assert str(missing.value) == "nothere: no such folder"
+    write_good("exports/page.json")
+    with pytest.raises(pv.InputError) as logs:
+        pv.read_parquet("exports")
+    assert str(logs.value) == (
+        "exports: not a provlytics dataset (no manifest.json) but it holds 1 log file: read them "
+        "with pv.load('exports'), or write a dataset with pv.load_to_parquet"
+    )
+    with pytest.raises(pv.InputError) as file:
+        pv.read_parquet("exports/page.json")
+    assert str(file.value) == "exports/page.json: a file, not a dataset folder"
+
+
+def test_pv_privacy_is_there_without_an_import():
+    assert pv.privacy.PERSONAL_ATTRIBUTES is pv.privacy.__dict__["PERSONAL_ATTRIBUTES"]
+    assert "privacy" in pv.__all__
