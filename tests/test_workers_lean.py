@@ -1,10 +1,11 @@
 """Worker processes hold only what reading, normalizing and writing files need: no pandas,
-no deltalake, not the store's reading side; their tables are those of one process. Real
-processes (forkserver)."""
+no deltalake, not the store's reading side, and allocate with jemalloc, which returns freed
+memory; their tables are those of one process. Real processes (forkserver)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,13 +29,15 @@ def inputs(tmp_path_factory) -> Path:
 
 def test_workers_write_the_same_tables_without_pandas_or_deltalake(inputs, tmp_path, monkeypatch):
     monkeypatch.setattr(pool_workers, "ThreadPoolExecutor", StartedAtOnce)
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)  # if the server starts now
     pv.load_to_parquet(inputs, tmp_path / "one", progress=False, workers=1, on_error="collect")
     monkeypatch.setattr(store_workers, "_write_in_worker", worker_probe.write_noting_modules)
     pv.load_to_parquet(inputs, tmp_path / "two", progress=False, workers=2, on_error="collect")
 
     notes = sorted(tmp_path.glob("modules-*.json"))
     assert notes  # the workers wrote files
-    assert [json.loads(note.read_text()) for note in notes] == [[]] * len(notes)
+    note = {"modules": [], "pool": "jemalloc" if sys.platform == "linux" else "system"}
+    assert [json.loads(path.read_text()) for path in notes] == [note] * len(notes)
     one, two = pv.read_parquet(tmp_path / "one"), pv.read_parquet(tmp_path / "two")
     for name in TABLE_NAMES:
         assert two.table(name).equals(one.table(name)), name
@@ -51,5 +54,20 @@ def test_after_the_worker_start_pyarrow_converts_without_pandas_and_imports_it_w
         "print('pandas' in sys.modules, 'deltalake' in sys.modules);"
         "print(table.to_pandas()['a'].tolist(), 'pandas' in sys.modules)"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert run.stdout.splitlines() == ["False False", "[1.0, nan] True"]
+
+
+def test_a_pool_the_user_chose_is_kept_in_workers():
+    code = (
+        "import provlytics.pipeline.worker_start; import pyarrow as pa;"
+        "print(pa.default_memory_pool().backend_name)"
+    )
+    env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert run.stdout == "system\n"
