@@ -1,6 +1,7 @@
 """Worker processes hold only what reading, normalizing and writing files need: no pandas,
 no deltalake, not the store's reading side, and allocate with jemalloc, which returns freed
-memory; their tables are those of one process. Real processes (forkserver)."""
+memory; their tables are those of one process. Real processes (forkserver). The command
+line allocates with jemalloc too; a caller's own choice of pool is kept."""
 
 from __future__ import annotations
 
@@ -71,3 +72,19 @@ def test_a_pool_the_user_chose_is_kept_in_workers():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert run.stdout == "system\n"
+
+
+def test_the_command_line_loads_with_jemalloc(tmp_path):
+    samples = Path(__file__).parents[1] / "data" / "samples" / "graph-v1"
+    code = (
+        "import sys; from click.testing import CliRunner; from provlytics.cli import main;"
+        f"result = CliRunner().invoke(main, ['load', {str(samples)!r}, '--out', 'out']);"
+        "import pyarrow as pa; print(result.exit_code, pa.default_memory_pool().backend_name)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert run.stdout.splitlines()[-1] == "0 jemalloc"
+    assert (tmp_path / "out" / "manifest.json").is_file()

@@ -1,12 +1,10 @@
 """What a worker process imports first. Importing this module
 - tells pyarrow that pandas is not there, so that the worker never imports pandas (about
   50 MB a process);
-- gives Arrow's allocations to jemalloc (the system allocator where pyarrow's wheels lack
-  it: not Linux), which hands freed pages back to the system where the default, mimalloc,
-  keeps them: about 45 MB less a worker at its peak (`bench.store`). It sets
-  `ARROW_DEFAULT_MEMORY_POOL` before pyarrow is imported (Arrow reads it once, also for
-  the Parquet writer's and the compute kernels' allocations; `pa.set_memory_pool` would
-  change only pyarrow's own), unless the user set it.
+- gives Arrow's allocations to jemalloc, which hands freed pages back to the system where
+  the default, mimalloc, keeps them: about 45 MB less a worker at its peak
+  (`arrow_pool.prefer_jemalloc`, before pyarrow is imported; unless the user set
+  `ARROW_DEFAULT_MEMORY_POOL`).
 Only worker processes import it (the forkserver preloads it before the worker modules,
 `workers._context`); a process that imports it keeps pyarrow's pandas integration off for
 array-like checks, and allocates from that pool. The forkserver is the calling process's
@@ -24,12 +22,11 @@ then: pyarrow retries the import when pandas is required.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 
-POOL_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"  # Arrow's pool, read when pyarrow is imported
-if "pyarrow" not in sys.modules:  # else too late: the pool is chosen
-    os.environ.setdefault(POOL_VARIABLE, "jemalloc" if sys.platform == "linux" else "system")
+from provlytics.pipeline.arrow_pool import prefer_jemalloc
+
+prefer_jemalloc()
 
 import pyarrow as pa  # noqa: E402 (after the pool is chosen)
 
