@@ -7,9 +7,9 @@
   `ARROW_DEFAULT_MEMORY_POOL`).
 Only worker processes import it (the forkserver preloads it before the worker modules,
 `workers._context`); a process that imports it keeps pyarrow's pandas integration off for
-array-like checks, and allocates from that pool. The forkserver is the calling process's
-one server (`multiprocessing.forkserver`): pools of its own that fork from it later get
-the same settings.
+array-like checks until something requires pandas, and allocates from that pool. The
+forkserver is the calling process's one server (`multiprocessing.forkserver`): pools of its
+own that fork from it later get the same settings.
 
 pyarrow imports pandas lazily, on its first conversion from Python objects
 (`pa.array(list)` asks whether the list is a pandas object: `pyarrow.lib._is_array_like`),
