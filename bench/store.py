@@ -1,7 +1,7 @@
 """Benchmark: streaming a load into the store (Delta tables) against its baselines.
 
     python -m bench.store [--records 100000 1000000] [--repeat 3] [--days 3] [--busy]
-                          [--baseline DIR]
+                          [--baseline DIR] [--baseline-env NAME=VALUE]
 
 Writes N synthetic Graph v1.0 records as pages of 1000 (`bench.normalize.write_pages`,
 over `--days` days) for each N given, then runs each method in its own process (so its
@@ -24,6 +24,10 @@ which shares those pages out):
 time from the source tree DIR (e.g. `git worktree add --detach DIR <older commit>`), in
 the same rounds, as "... (base)" rows, and reports each method's ratio to its baseline
 ("x base"): old code against new on the same data at the same moments.
+`--baseline-env NAME=VALUE` sets that environment variable in the baseline's processes
+(from DIR, or from this tree without `--baseline`): e.g. `ARROW_DEFAULT_MEMORY_POOL=jemalloc`
+measures Arrow's allocator in the same rounds (for the loading process too; the workers
+use jemalloc unless it is set).
 `--busy` runs a CPU hog (one process spinning, pinned to the last core) during the rounds,
 as another program on the machine would.
 Targets: the store no slower than 0.8x plain (issue 13); >= 100k records/s into the store,
@@ -159,6 +163,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--baseline", type=Path, metavar="DIR", help="a source tree whose store methods run too"
     )
+    parser.add_argument(
+        "--baseline-env", metavar="NAME=VALUE", help="an environment variable of the baseline"
+    )
     parser.add_argument("--run", nargs=3, metavar=("METHOD", "DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run:
@@ -170,35 +177,49 @@ def main(argv: list[str] | None = None) -> None:
         for n in args.records:
             write_pages(work / f"data-{n}", n, 1000, days=args.days)
         runs: dict[tuple[int, str], list[dict]] = {}
-        plan = [(m, None) for m in args.methods]
-        if args.baseline:  # each baseline right after its method, in every round
-            plan = [(m, t) for m in args.methods for t in (None, args.baseline.resolve())
-                    if t is None or m in STORE_METHODS]  # fmt: skip
+        plan: list[tuple[str, bool]] = [(m, False) for m in args.methods]
+        if args.baseline or args.baseline_env:  # each baseline right after its method
+            plan = [(m, b) for m in args.methods for b in (False, True)
+                    if not b or m in STORE_METHODS]  # fmt: skip
+        baseline = _Baseline(args.baseline, args.baseline_env)
         hog = _hog() if args.busy else None
         try:
             for _ in range(args.repeat):  # rounds, so that a slow spell of the machine hits all
                 for n in args.records:
-                    for method, tree in plan:
-                        result = _run_child(method, work / f"data-{n}", work, tree)
-                        name = method if tree is None else method + BASE
+                    for method, base in plan:
+                        run = baseline if base else _Baseline(None, None)
+                        result = _run_child(method, work / f"data-{n}", work, run)
+                        name = method + BASE * base
                         runs.setdefault((n, name), []).append(result)
         finally:
             if hog is not None:
                 hog.kill()
                 hog.wait()
     print(f"busy: a CPU hog on one core during the runs ({os.cpu_count()} cores)" * args.busy)
-    _report(runs, args.records, [m if t is None else m + BASE for m, t in plan])
+    _report(runs, args.records, [m + BASE * b for m, b in plan])
     print(TARGETS)
 
 
-def _run_child(method: str, data: Path, work: Path, tree: Path | None) -> dict:
-    """Run `python -m bench.store --run METHOD DATA OUT` in a fresh process, from the source
-    tree `tree` (None: this one); its last stdout line is the JSON result."""
+class _Baseline:
+    """Where a child runs: the source tree `tree` (None: this one) with the environment
+    variable `env` ("NAME=VALUE", None: none) set."""
+
+    def __init__(self, tree: Path | None, env: str | None) -> None:
+        self.tree = tree.resolve() if tree is not None else None
+        self.env = dict(os.environ)
+        if env is not None:
+            name, _, value = env.partition("=")
+            self.env[name] = value
+
+
+def _run_child(method: str, data: Path, work: Path, where: _Baseline) -> dict:
+    """Run `python -m bench.store --run METHOD DATA OUT` in a fresh process, from `where`;
+    its last stdout line is the JSON result."""
     out = work / f"out-{method}"
     shutil.rmtree(out, ignore_errors=True)
     result = subprocess.run(
         [sys.executable, "-m", "bench.store", "--run", method, str(data), str(out)],
-        check=True, capture_output=True, text=True, cwd=tree,
+        check=True, capture_output=True, text=True, cwd=where.tree, env=where.env,
     )  # fmt: skip
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -5,27 +5,37 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from provlytics.normalize.batch import PageTables, Reject
 from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
 
+if TYPE_CHECKING:  # imported when a frame is built: worker processes need this module, not pandas
+    import pandas as pd
+
 OCC = "__occ"
 CHILD_TABLES = ("steps", "modified_properties")
 _ROW = "__row"
-_PANDAS_TYPES = {
-    pa.string(): pd.StringDtype("pyarrow"),
-    pa.int64(): pd.Int64Dtype(),
-    pa.int32(): pd.Int32Dtype(),
-    pa.bool_(): pd.BooleanDtype(),
-}
 REJECT_COLUMNS = ["origin", "field", "reason", "record"]
+
+
+@cache
+def _pandas_types() -> dict[pa.DataType, Any]:
+    """The pandas dtype of each Arrow type of the tables (nullable, Arrow-backed strings)."""
+    import pandas as pd
+
+    return {
+        pa.string(): pd.StringDtype("pyarrow"),
+        pa.int64(): pd.Int64Dtype(),
+        pa.int32(): pd.Int32Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+    }
 
 
 class ProvisioningFrames:
@@ -69,7 +79,7 @@ class ProvisioningFrames:
 
     def _frame(self, name: str) -> pd.DataFrame:
         if name not in self._frames:
-            self._frames[name] = self.table(name).to_pandas(types_mapper=_PANDAS_TYPES.get)
+            self._frames[name] = self.table(name).to_pandas(types_mapper=_pandas_types().get)
         return self._frames[name]
 
     events = property(lambda self: self._frame("events"), doc="One row per event.")
@@ -83,6 +93,8 @@ class ProvisioningFrames:
     @property
     def rejects(self) -> pd.DataFrame:
         """Records that could not be read (collect mode), with origin and reason."""
+        import pandas as pd
+
         rows = [(r.origin, r.field, r.reason, r.record) for r in self.rejected]
         return pd.DataFrame(rows, columns=REJECT_COLUMNS)
 

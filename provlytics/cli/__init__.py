@@ -153,7 +153,10 @@ def _one_line(error: click.UsageError) -> click.UsageError:
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
 def main(verbose: int) -> None:
     """Turn Microsoft Entra ID provisioning logs into analysable tables."""
+    from provlytics.pipeline.arrow_pool import prefer_jemalloc
     from provlytics.redact import RedactingFilter
+
+    prefer_jemalloc()  # before a command imports pyarrow: ~50 MB less at a load's peak
 
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")

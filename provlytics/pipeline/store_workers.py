@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -41,7 +41,9 @@ from provlytics.pipeline.workers import (
 )
 from provlytics.sources.files import FileTask
 from provlytics.store.pages import LoadPages, Written, page_key
-from provlytics.store.write import StoreWriter
+
+if TYPE_CHECKING:  # not imported by worker processes: it brings the store's reading side
+    from provlytics.store.write import StoreWriter
 
 logger = logging.getLogger(__name__)
 

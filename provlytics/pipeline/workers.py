@@ -4,8 +4,10 @@ IPC files in a private folder of the load (`handback`), not pickled; the folder 
 when the load ends, however it ends.
 
 Worker processes start by importing this module, so it imports only what reading and
-normalizing need: pyarrow, msgspec and orjson, not msal or matplotlib. (pyarrow imports
-pandas on its first conversion from Python objects, so the workers' server preloads it.)
+normalizing need: pyarrow, msgspec and orjson, not pandas, deltalake, msal or matplotlib.
+Where workers fork from a server (POSIX), the server first imports `worker_start`, which
+keeps pyarrow from importing pandas on its first conversion from Python objects; workers
+spawned afresh (Windows) import pandas that way.
 
 Workers never import the caller's `__main__` (a script without a main guard, `python -`, a
 notebook): they need nothing from it. If they cannot start or die, the files left are read in
@@ -45,6 +47,7 @@ MAX_WORKERS = 4
 SAMPLE_SECONDS = 0.25  # how long the load watches the machine before starting workers
 IN_FLIGHT_PER_WORKER = 8  # at most, files taken on per worker (results held until their turn)
 READ_AHEAD_BYTES = 256 * 2**20  # beyond two files per worker, input held ahead at most
+WORKER_START = "provlytics.pipeline.worker_start"  # what the workers' server imports first
 
 
 def normalized_pages(
@@ -331,12 +334,13 @@ def _install_preparation_filter() -> None:
 
 
 def _context() -> BaseContext:
-    """forkserver where there is one (POSIX): workers fork from a server that imported this
-    module once; else spawn (Windows). Not fork: it is unsafe once threads run."""
+    """forkserver where there is one (POSIX): workers fork from a server that imported
+    `WORKER_START`, then this module and `store_workers`, once; else spawn (Windows). Not
+    fork: it is unsafe once threads run."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, "provlytics.pipeline.store_workers", "pandas"])
+    context.set_forkserver_preload([WORKER_START, __name__, "provlytics.pipeline.store_workers"])
     return context
 
 

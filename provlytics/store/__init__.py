@@ -57,7 +57,16 @@ So time travel reaches back to the version before the latest load.
 A write that fails (`OSError`, a full disk) is repaired the same way at once (a load that
 fails before its commit deletes its own files) and raised as `StoreWriteError` naming the
 folder.
+
+The reading and writing sides (`read`, `write`) are imported when first used: a worker
+process imports `provlytics.store.pages` (and so this package) without them, without
+pandas or deltalake.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from provlytics.store.common import (
     CHILDREN,
@@ -72,8 +81,6 @@ from provlytics.store.common import (
     StoreWriteError,
     is_store,
 )
-from provlytics.store.read import datasets, read_store, summary
-from provlytics.store.write import StoreWriter, recover
 
 __all__ = [
     "CHILDREN",
@@ -93,3 +100,26 @@ __all__ = [
     "recover",
     "summary",
 ]
+
+_LAZY = {
+    "datasets": "read",
+    "read_store": "read",
+    "summary": "read",
+    "StoreWriter": "write",
+    "recover": "write",
+}
+
+if TYPE_CHECKING:
+    from provlytics.store.read import datasets, read_store, summary
+    from provlytics.store.write import StoreWriter, recover
+
+
+def __getattr__(name: str) -> Any:
+    """The names of `read` and `write`, imported on first use (PEP 562).
+
+    Raises:
+        AttributeError: `name` is not a name of this package.
+    """
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)

@@ -24,15 +24,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from deltalake.transaction import AddAction
 
 from provlytics.store.common import _UNKNOWN_DATE
+
+if TYPE_CHECKING:  # imported when used: worker processes write files, never commit
+    from deltalake.transaction import AddAction
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +281,8 @@ def rewrite(
 def add_action(folder: Path, relative: str, date: str, metadata: pq.FileMetaData) -> AddAction:
     """The Delta `add` action of a written file, with its statistics (numRecords and the
     minValues / maxValues / nullCount of its columns, from the Parquet footer)."""
+    from deltalake.transaction import AddAction
+
     return AddAction(
         path=relative,
         size=os.path.getsize(folder / relative),
