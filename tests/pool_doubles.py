@@ -24,7 +24,10 @@ class StartedAtOnce:
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Future:
         future: Future = Future()
-        future.set_result(function(*args))
+        try:
+            future.set_result(function(*args))
+        except Exception as exc:  # as a thread's future holds it: a start that failed
+            future.set_exception(exc)
         return future
 
     def shutdown(self, *, wait: bool) -> None:

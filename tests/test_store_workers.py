@@ -125,7 +125,7 @@ def test_a_worker_killed_mid_load_leaves_the_load_to_this_process(
 
 
 def test_workers_that_cannot_start_leave_the_store_load_to_this_process(
-    inputs, tmp_path, monkeypatch, caplog
+    inputs, tmp_path, workers_from_the_start, monkeypatch, caplog
 ):
     def dying_pool(workers, *, mp_context, initializer):
         return ProcessPoolExecutor(
