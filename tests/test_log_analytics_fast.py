@@ -188,12 +188,28 @@ def test_surprises_take_the_general_path(change, kind):
         )
 
 
-def test_blank_json_columns_are_read_as_null():
-    rows = [_with(row, "ProvisioningStatusInfo", " ") for row in _synthetic(3, "json")]
+@pytest.mark.parametrize("kind", ["json", "arrow"])
+def test_blank_json_columns_are_read_as_null(kind):
+    rows = [_with(row, "ProvisioningStatusInfo", " ") for row in _synthetic(3, kind)]
     rows[1]["ProvisioningSteps"] = ""
-    fast = _fast(rows, "json")
+    rows[2]["InitiatedBy"] = "\t\r\n\f\v "
+    fast = _fast(rows, kind)
     assert fast is not None
-    assert _rows(fast) == _rows(_general(rows, "json"))
+    assert _rows(fast) == _rows(_general(rows, kind))
+    events = _rows(fast)["events"]  # the status from `ResultType`, no initiator in row 3
+    assert [e["status"] for e in events] == ["skipped", "skipped", "success"]
+    assert [e["initiated_by_name"] for e in events] == ["Azure AD Provisioning Service"] * 2 + [
+        None
+    ]
+
+
+def test_csv_cells_json_writes_escaped_take_the_general_path():
+    rows = _synthetic(2, "arrow")
+    rows[0]["TenantId"] = 'ws "1"'
+    assert _fast(rows, "arrow") is None
+    (event, _) = _rows(normalize(_page(rows, "arrow")))["events"]
+    assert event["extra"].startswith('{"TenantId":"ws \\"1\\"","SourceSystem":"Azure",')
+    assert _rows(normalize(_page(rows, "arrow"))) == _rows(_general(rows, "arrow"))
 
 
 def test_an_unknown_column_is_kept_in_extra_by_the_general_path():
