@@ -5,7 +5,9 @@ and errors, exactly, whatever Arrow's blocks; from the first block Arrow cannot 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -234,3 +236,23 @@ def test_a_portal_page_without_its_companions_has_no_children(tmp_path):
     (page,) = iter_task_pages(file_tasks(paths[0])[0])
     assert page.container is Container.PORTAL_CSV and page.table is not None
     assert [(r["@steps"], r["@properties"]) for r in page.table.records()] == [([], [])] * 3
+
+
+def test_gzip_and_zip_members_are_read_by_arrow(tmp_path):
+    text = b'Id,TimeGenerated\r\n"a\r\nb",2026-11-21T10:00:00Z\r\nc,\r\n'
+    (tmp_path / "plain.csv").write_bytes(text)
+    (tmp_path / "packed.csv.gz").write_bytes(gzip.compress(text))
+    with zipfile.ZipFile(tmp_path / "archive.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export/AADProvisioningLogs.csv", text)
+    pages = [p for task in file_tasks(tmp_path) for p in iter_task_pages(task)]
+    assert [p.origin.source.removeprefix(f"{tmp_path}/") for p in pages] == [
+        "archive.zip!export/AADProvisioningLogs.csv",
+        "packed.csv.gz",
+        "plain.csv",
+    ]
+    expected = [
+        {"Id": "a\r\nb", "TimeGenerated": "2026-11-21T10:00:00Z"},
+        {"Id": "c", "TimeGenerated": None},
+    ]
+    assert all(p.table is not None and p.table.records() == expected for p in pages)
+    assert all(p.lines == [3, 4] for p in pages)

@@ -70,6 +70,28 @@ def batches(file: InputFile) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
             yield batch, ends
 
 
+def pages(file: InputFile, page_size: int) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+    """`batches` cut into pages of `page_size` rows (the last one shorter); raises
+    `Unplain` as `batches` does, the rows of the pages handed over being the `csv` module's.
+    """
+    held: list[tuple[pa.RecordBatch, np.ndarray]] = []
+    count = 0
+    for batch, lines in batches(file):
+        held.append((batch, lines))
+        count += batch.num_rows
+        while count >= page_size:
+            table = pa.Table.from_batches([b for b, _l in held]).combine_chunks()
+            all_lines = np.concatenate([lines for _b, lines in held])
+            page = table.slice(0, page_size).to_batches()[0]
+            yield page, all_lines[:page_size]
+            rest = table.slice(page_size)
+            count = rest.num_rows
+            held = [(rest.to_batches()[0], all_lines[page_size:])] if count else []
+    if count:
+        table = pa.Table.from_batches([b for b, _l in held]).combine_chunks()
+        yield table.to_batches()[0], np.concatenate([lines for _b, lines in held])
+
+
 def _header(stream: IO[bytes], limit: int) -> list[str] | None:
     """The header row's names; None if the file holds nothing after it (no row to read).
 

@@ -131,7 +131,7 @@ def iter_csv_pages(
             return
     done = 0
     try:
-        for batch, lines in _pages_of(csv_arrow.batches(file), page_size):
+        for batch, lines in csv_arrow.pages(file, page_size):
             yield _table_page(file, batch, lines, done, joined)
             done += batch.num_rows
     except csv_arrow.Unplain as exc:
@@ -144,28 +144,6 @@ def iter_csv_pages(
     if joined is not None:
         for companion in joined:
             companion.check_orphans(file)
-
-
-def _pages_of(
-    blocks: Iterator[tuple[pa.RecordBatch, np.ndarray]], page_size: int
-) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
-    """The rows of Arrow's blocks cut into pages of `page_size` rows (the last shorter)."""
-    held: list[tuple[pa.RecordBatch, np.ndarray]] = []
-    count = 0
-    for batch, lines in blocks:
-        held.append((batch, lines))
-        count += batch.num_rows
-        while count >= page_size:
-            table = pa.Table.from_batches([b for b, _l in held]).combine_chunks()
-            all_lines = np.concatenate([lines for _b, lines in held])
-            page = table.slice(0, page_size).to_batches()[0]
-            yield page, all_lines[:page_size]
-            rest = table.slice(page_size)
-            count = rest.num_rows
-            held = [(rest.to_batches()[0], all_lines[page_size:])] if count else []
-    if count:
-        table = pa.Table.from_batches([b for b, _l in held]).combine_chunks()
-        yield table.to_batches()[0], np.concatenate([lines for _b, lines in held])
 
 
 def _table_page(
