@@ -6,7 +6,9 @@ fields, every value a raw token (`msgspec.Raw`), and hand the records here with 
 `properties`, its status, its systems...; a default object where the record has none). A
 `Shape` says, per column, the `(holder, field)` spellings the alias table reads in that
 dialect, in its order; the general path takes the first that is not null or empty, so each
-column is a coalesce of whole token columns. Anything else is a surprise that sends the page
+column is a coalesce of whole token columns. A holder's fields may instead come as Arrow
+columns of text (`log_analytics_fast`: a CSV export's plain columns, as Arrow read them),
+made tokens where a column needs them. Anything else is a surprise that sends the page
 down the general path (None): a value of another type, no id, an odd time, an unknown
 enumeration member, a bag that is not an object. Open bags (step details, the `extra`
 values) are written as orjson writes them, so the rows are those of the general path, byte
