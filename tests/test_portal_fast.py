@@ -4,7 +4,9 @@ columnar normalizer gives the general path's tables, exactly."""
 from __future__ import annotations
 
 import copy
+import csv
 import dataclasses
+import io
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -174,3 +176,28 @@ def test_a_page_of_rows_without_companions_takes_the_general_path():
     rows = [{k: v for k, v in r.items() if not k.startswith("@")} for r in _sample_rows()]
     assert portal_fast.tables_from_rows(rows) is None
     assert dataclasses.replace(_page(rows)).records == rows
+
+
+def _drop_column(path: Path, header: str) -> None:
+    """The file without one of its columns."""
+    text = path.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    at = rows[0].index(header)
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows([r[:at] + r[at + 1 :] for r in rows])
+    path.write_text(out.getvalue(), encoding="utf-8-sig")
+
+
+def test_empty_cells_and_missing_columns_of_arrow_pages_give_the_general_paths_rows(tmp_path):
+    paths = write_portal_csv(tmp_path, generate_records(60, seed=8, days=1))
+    _drop_column(paths[0], "Recommended Action")  # a column the download lacks: null
+    _drop_column(paths[1], "Description")
+    (page,) = [p for p in _pages(tmp_path) if p.container is Container.PORTAL_CSV]
+    assert page.table is not None
+    fast = portal_fast.tables_from_csv(page.table)
+    assert fast is not None
+    expected = _rows(_general(_as_rows(page)))
+    assert _rows(PageTables(*fast[:2], records=fast.records)) == expected
+    assert {e["recommended_action"] for e in expected["errors"]} == {None}
+    assert {s["description"] for s in expected["steps"]} == {None}
+    assert len(expected["events"]) == 60

@@ -8,8 +8,9 @@ cell as "" (never null), each row with the number of the line it ends on (as
 with `Unplain` *before* handing over a row of the batch concerned: a header that is quoted,
 blank, repeated, not UTF-8 or Windows PowerShell's `#TYPE` line; UTF-16 text; a blank line
 (Arrow reads it as a row of empty cells, the `csv` module skips it) or a row of empty cells
-only; a short or long row, text that is not UTF-8, or any other error Arrow raises. The
-caller then reads the rest of the file with the `csv` module, which also names what is wrong.
+only; a short or long row, a row longer than a block, text that is not UTF-8, or any
+other error Arrow raises. The caller then reads the rest of the file with the `csv` module,
+which also names what is wrong.
 """
 
 from __future__ import annotations
