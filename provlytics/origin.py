@@ -1,9 +1,10 @@
 """Pages and where they came from: what a source hands the pipeline, and what errors name.
 
-A `Page` is one unit of input as a source read it: the JSON text of a page (`data`) or the
-records already parsed (`records`), with a typed `Origin` (what kind of place, which file or
-URL, which page), a `Container` hint (the shape around the records, when the records alone
-cannot tell), and for pages that may hold synchronization jobs a `JobContext`.
+A `Page` is one unit of input as a source read it: the JSON text of a page (`data`), the
+records already parsed (`records`) or a CSV page's Arrow columns (`table`, a `CsvRows`),
+with a typed `Origin` (what kind of place, which file or URL, which page), a `Container`
+hint (the shape around the records, when the records alone cannot tell), and for pages that
+may hold synchronization jobs a `JobContext`.
 """
 
 from __future__ import annotations

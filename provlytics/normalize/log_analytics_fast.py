@@ -4,11 +4,12 @@ A page of `AADProvisioningLogs` rows (a JSON array export, or the rows of a CSV 
 decoded against `log_analytics_records.Row`; the text of each JSON column is then joined
 over the page and decoded in one go against its objects (a blank text is null, as the
 general path's view makes it), and `typed_fast` turns the tokens into columns, each a
-coalesce of the spellings the alias table reads in its order. Every row must be one the
-general path takes for this dialect (`AADTenantId`, `ProvisioningSteps` or `TimeGenerated`
-present). Anything else sends the page down the general path (None): an unknown or
-decorated column, JSON text that is not the object the column holds, or any surprise
-`typed_fast` names.
+coalesce of the spellings the alias table reads in its order. A CSV export's page of Arrow
+columns (`tables_from_csv`) skips the row decode: its plain columns go to `typed_fast` as
+they are, its JSON columns' texts are joined by Arrow. Every row must be one the general
+path takes for this dialect (`AADTenantId`, `ProvisioningSteps` or `TimeGenerated` present).
+Anything else sends the page down the general path (None): an unknown or decorated column,
+JSON text that is not the object the column holds, or any surprise `typed_fast` names.
 """
 
 from __future__ import annotations

@@ -1,16 +1,20 @@
 """Portal CSV pages the fast way: the joined rows' cells straight to Arrow columns.
 
-A `Container.PORTAL_CSV` page holds the rows of the portal's `ProvisioningLogs.csv`, each
-with the rows of its companions (`sources.portal_csv`: `@steps`, `@properties`), every cell
-text or None. The general path nests each row back into Graph's legacy shape
-(`dialects._portal_csv_view`) and reads it through the alias table; here a page whose
-headers all have a place there (`aliases.PORTAL_*_COLUMNS`, one header per place) is read
-column by column instead: each event column from its one header, enumerations mapped once
-per distinct value, steps put in `Step Number` order, their `Details` kept as the text they
-are (checked to be JSON objects, as the general path parses them). Anything else (an
-unknown header, which the general path keeps in `extra`, a cell that is not text, a bad
-number or time, an unknown enumeration member, a details cell that is not a JSON object)
-sends the page down the general path (None). Tests hold both paths to the same rows.
+A `Container.PORTAL_CSV` page holds the rows of the portal's `ProvisioningLogs.csv` with the
+rows of its companions: as Arrow read them (`Page.table`: the rows' columns, and the
+companions' rows with the row each belongs to; `tables_from_csv`), or as the `csv` module's
+rows, each with its companions' under `@steps` and `@properties`, every cell text or None
+(`tables_from_rows`; `sources.portal_csv` makes those of files Arrow does not read as the
+`csv` module does). Both give the same columns (an empty cell is null). The general path
+nests each row back into Graph's legacy shape (`dialects._portal_csv_view`) and reads it
+through the alias table; here a page whose headers all have a place there
+(`aliases.PORTAL_*_COLUMNS`, one header per place) is read column by column instead: each
+event column from its one header, enumerations mapped once per distinct value, steps put in
+`Step Number` order, their `Details` kept as the text they are (checked to be JSON objects,
+as the general path parses them). Anything else (an unknown header, which the general path
+keeps in `extra`, a cell that is not text, a bad number or time, an unknown enumeration
+member, a details cell that is not a JSON object) sends the page down the general path
+(None). Tests hold both paths to the same rows.
 """
 
 from __future__ import annotations
