@@ -26,7 +26,8 @@ turn, so a slow spell of the shared machine hits them all), the median seconds o
   CSV) is inside the clock, as it is part of the dialect's cost.
 Prints records/s, the ratio to the typed floor and to naive, every dialect's rate against the
 Graph v1.0 decoder's (issue 14: at least 0.5x), and the file source's cost per record on the
-Graph v1.0 pages (`_read`: the files read and each page told apart, nothing normalized).
+Graph v1.0 pages and on both CSV dialects' files (`_read`: the files read and each page told
+apart or parsed, nothing normalized).
 `--baseline COMMIT` adds every file row twice more, loaded in child processes
 (`bench.baseline`): with that commit's `provlytics` and with this tree's, in the same rounds,
 and prints the new rate against the old per row. Imports and file reading are
@@ -274,6 +275,26 @@ def _file_methods(folders: dict[str, Path], records: int, loaders: list[Loader])
         methods[name] = (lambda tasks=tasks: _time(_loaded, tasks), records)
         for loader in loaders:
             methods[f"{name} @{loader.label}"] = (lambda f=folder, lo=loader: lo.time(f), records)
+    methods.update(_csv_source_methods(folders, records, loaders))
+    return methods
+
+
+_CSV_FOLDERS = ("log analytics CSV (file)", "portal CSV (file)")
+
+
+def _csv_source_methods(folders: dict[str, Path], records: int, loaders: list[Loader]) -> _Methods:
+    """The file source alone on each CSV dialect's files (`_read`: pages read, none
+    normalized), in this process and in each of `loaders`' processes."""
+    methods: _Methods = {}
+    for name in _CSV_FOLDERS:
+        folder, row = folders[name], f"{name.removesuffix(' (file)')} {_SOURCE_ONLY}"
+        tasks = file_tasks(folder)
+        methods[row] = (lambda tasks=tasks: _time(_read, tasks), records)
+        for loader in loaders:
+            methods[f"{row} @{loader.label}"] = (
+                lambda f=folder, lo=loader: lo.time(f, read_only=True),
+                records,
+            )
     return methods
 
 
@@ -285,7 +306,7 @@ def _print_dialects(rates: dict[str, float]) -> None:
         if "@" not in name and (name.startswith("diagnostic") or name.endswith("(file)")):
             print(f"{name}: {rate / graph:.2f}x the Graph v1.0 decoder")
     for name, rate in rates.items():
-        if name.startswith(_SOURCE):
+        if _SOURCE_ONLY in name:
             print(f"{name}: {1e6 / rate:.2f} us per record")
 
 
@@ -317,7 +338,8 @@ def _write_diagnostic(folder: Path, records: int) -> list[Path]:
 
 
 _Methods = dict[str, tuple[Callable[[], float], int]]  # name: (seconds of one run, records)
-_SOURCE = "graph v1 file source only"
+_SOURCE_ONLY = "file source only"
+_SOURCE = f"graph v1 {_SOURCE_ONLY}"
 
 
 def _time(run: Callable[[Any], object], data: Any) -> float:

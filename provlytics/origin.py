@@ -1,9 +1,10 @@
 """Pages and where they came from: what a source hands the pipeline, and what errors name.
 
-A `Page` is one unit of input as a source read it: the JSON text of a page (`data`) or the
-records already parsed (`records`), with a typed `Origin` (what kind of place, which file or
-URL, which page), a `Container` hint (the shape around the records, when the records alone
-cannot tell), and for pages that may hold synchronization jobs a `JobContext`.
+A `Page` is one unit of input as a source read it: the JSON text of a page (`data`), the
+records already parsed (`records`) or a CSV page's Arrow columns (`table`, a `CsvRows`),
+with a typed `Origin` (what kind of place, which file or URL, which page), a `Container`
+hint (the shape around the records, when the records alone cannot tell), and for pages that
+may hold synchronization jobs a `JobContext`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # not imported here: `--help` and the CLI's light paths import no Arrow
+    import numpy as np
+    import pyarrow as pa
 
 
 class Place(StrEnum):
@@ -107,15 +112,71 @@ class Paging:
     records: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CsvChildren:
+    """The rows of a portal companion file (steps, or modified properties) that belong to
+    the rows of a page: `rows` as Arrow read them (one `string` column per header of the
+    companion, in its order; an empty cell is ""), and `parents`, the index in the page of
+    the row each belongs to (ascending; one row's children in the companion file's order)."""
+
+    rows: pa.RecordBatch
+    parents: np.ndarray  # int64, one per child
+
+    def lists(self, count: int) -> list[list[dict[str, str | None]]]:
+        """Each of `count` page rows' children as the `csv` module's rows (empty cells
+        None), the shape `PORTAL_STEPS_KEY` and `PORTAL_PROPERTIES_KEY` hold."""
+        lists: list[list[dict[str, str | None]]] = [[] for _ in range(count)]
+        for parent, child in zip(self.parents.tolist(), _dicts(self.rows), strict=True):
+            lists[parent].append(child)
+        return lists
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRows:
+    """A page of CSV rows as Arrow's CSV reader read them: `rows`, one `string` column per
+    header, in the file's order (an empty cell is "", never null). For a portal download
+    (`Container.PORTAL_CSV`), `steps` and `properties` are the rows of its companions joined
+    to these rows on the change ID (none where a companion file is missing); for any other
+    CSV, both are None."""
+
+    rows: pa.RecordBatch
+    steps: CsvChildren | None = None
+    properties: CsvChildren | None = None
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as the `csv` module's rows (empty cells None), a portal row with its
+        companions' rows under `PORTAL_STEPS_KEY` and `PORTAL_PROPERTIES_KEY`: the records
+        the general path reads."""
+        records = _dicts(self.rows)
+        if self.steps is None or self.properties is None:
+            return records
+        n = len(records)
+        for record, steps, properties in zip(
+            records, self.steps.lists(n), self.properties.lists(n), strict=True
+        ):
+            record[PORTAL_STEPS_KEY] = steps
+            record[PORTAL_PROPERTIES_KEY] = properties
+        return records
+
+
+def _dicts(batch: pa.RecordBatch) -> list[dict[str, str | None]]:
+    """A batch's rows as dicts by header, "" as None."""
+    names = batch.schema.names
+    columns = [[cell or None for cell in column.to_pylist()] for column in batch.columns]
+    return [dict(zip(names, cells, strict=True)) for cells in zip(*columns, strict=True)]
+
+
 @dataclass(slots=True)
 class Page:
-    """One page of input: its JSON text as read (`data`) or its parsed `records` (one of them).
+    """One page of input: its JSON text as read (`data`), its parsed `records`, or the Arrow
+    columns of its CSV rows (`table`); exactly one of them.
 
     `data` is the UTF-8 JSON text of a whole page (a Graph page, a JSON array), or for
     `Container.JSON_LINES` its lines (each UTF-8 `bytes` as a file source reads them, or
     `str`, without or with its line end; an `UnparsedRecord` for a line that could not be
-    read). `lines` (one per record) is set for line-oriented input;
-    `first_record` is the index of the page's first record in its file.
+    read). `table` is set only for `Container.CSV` and `Container.PORTAL_CSV` (whose rows
+    may also come as `records`, from the `csv` module). `lines` (one per record) is set for
+    line-oriented input; `first_record` is the index of the page's first record in its file.
     """
 
     origin: Origin
@@ -126,10 +187,12 @@ class Page:
     first_record: int = 0
     jobs: JobContext | None = None
     paging: Paging | None = None
+    table: CsvRows | None = None
 
     def __post_init__(self) -> None:
-        if (self.data is None) == (self.records is None):
-            raise ValueError("a page holds either its data or its records")
+        held = (self.data is not None) + (self.records is not None) + (self.table is not None)
+        if held != 1:
+            raise ValueError("a page holds either its data, its records or its table")
 
     def record_origin(self, index: int) -> Origin:
         """The origin of one record of this page."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ from test_properties import SETTINGS, _mutate_once
 from provlytics.normalize import log_analytics_fast
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
-from provlytics.origin import Container, Origin, Page, Place
+from provlytics.origin import Container, CsvRows, Origin, Page, Place
 from provlytics.sources.files import file_tasks, iter_task_pages
 from provlytics.synthetic import generate_records
 from provlytics.synthetic.shapes import LA_COLUMNS, WORKSPACE_ID, to_log_analytics
@@ -34,24 +35,46 @@ def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
     return {k: None if v is None or v == "" else str(v) for k, v in row.items()}
 
 
+def _batch(rows: list[Any]) -> pa.RecordBatch | None:
+    """CSV rows as Arrow reads them ("" where empty); None if no CSV file holds them (rows
+    with other columns, a cell that is not text)."""
+    if not rows or not all(type(row) is dict for row in rows):
+        return None
+    names = list(rows[0])
+    if not all(list(row) == names and all(type(k) is str for k in row) for row in rows):
+        return None
+    if not all(v is None or type(v) is str for row in rows for v in row.values()):
+        return None
+    columns = [pa.array([row[name] or "" for row in rows], pa.string()) for name in names]
+    return pa.RecordBatch.from_arrays(columns, names=names)
+
+
 def _page(rows: list[Any], kind: str) -> Page:
-    """A page as the file source hands it over: a JSON array's text, or CSV rows."""
+    """A page as the file source hands it over: a JSON array's text, CSV rows (from the
+    `csv` module), or CSV rows as Arrow's columns ("arrow")."""
     origin = Origin(f"AADProvisioningLogs.{kind}", place=Place.FILE)
     if kind == "json":
         return Page(origin, Container.JSON_ARRAY, data=orjson.dumps(rows))
     lines = list(range(2, len(rows) + 2))
+    if kind == "arrow":
+        table = CsvRows(_batch(rows))  # type: ignore[arg-type]
+        return Page(origin, Container.CSV, table=table, lines=lines)
     return Page(origin, Container.CSV, records=copy.deepcopy(rows), lines=lines)
 
 
 def _general(rows: list[Any], kind: str, on_error: str = "raise") -> PageTables:
     """The general path, on the rows as parsed (the reference)."""
-    page = dataclasses.replace(_page(rows, kind), data=None, records=copy.deepcopy(rows))
+    page = _page(rows, kind)
+    records = page.table.records() if page.table is not None else copy.deepcopy(rows)
+    page = dataclasses.replace(page, data=None, table=None, records=records)
     return normalize_page(page, on_error=on_error)
 
 
 def _fast(rows: list[Any], kind: str) -> PageTables | None:
     if kind == "json":
         fast = log_analytics_fast.tables_from_json(orjson.dumps(rows))
+    elif kind == "arrow":
+        fast = log_analytics_fast.tables_from_csv(_batch(rows))  # type: ignore[arg-type]
     else:
         fast = log_analytics_fast.tables_from_records(copy.deepcopy(rows))
     return fast and PageTables(fast.batches, fast.sources, records=fast.records)
@@ -62,7 +85,7 @@ def _synthetic(n: int, kind: str) -> list[dict[str, Any]]:
     return rows if kind == "json" else [_csv_row(row) for row in rows]
 
 
-@pytest.mark.parametrize("kind", ["json", "csv"])
+@pytest.mark.parametrize("kind", ["json", "csv", "arrow"])
 def test_synthetic_pages_take_the_fast_path_with_the_same_rows(kind):
     rows = _synthetic(300, kind)
     fast = _fast(rows, kind)
@@ -77,22 +100,27 @@ def test_synthetic_pages_take_the_fast_path_with_the_same_rows(kind):
 
 
 def test_the_bundled_exports_take_the_fast_path_with_the_same_rows(monkeypatch):
-    seen: list[int | None] = []
-    real = log_analytics_fast.tables_from_json
+    seen: list[tuple[str, int | None]] = []
 
-    def spy(data: bytes) -> Any:
-        fast = real(data)
-        seen.append(None if fast is None else fast.records)
-        return fast
+    def spied(name: str) -> Any:
+        real = getattr(log_analytics_fast, name)
 
-    monkeypatch.setattr(log_analytics_fast, "tables_from_json", spy)
+        def spy(data: Any) -> Any:
+            fast = real(data)
+            seen.append((name, None if fast is None else fast.records))
+            return fast
+
+        return spy
+
+    for name in ("tables_from_json", "tables_from_csv"):
+        monkeypatch.setattr(log_analytics_fast, name, spied(name))
     for task in file_tasks(SAMPLES):
         (page,) = iter_task_pages(task)
         tables = normalize(page)
-        records = page.records if page.records is not None else orjson.loads(page.data)
-        general = normalize_page(dataclasses.replace(page, data=None, records=records))
+        records = page.table.records() if page.table is not None else orjson.loads(page.data)
+        general = normalize_page(dataclasses.replace(page, data=None, table=None, records=records))
         assert _rows(tables) == _rows(general)
-    assert seen == [80, 40]  # the CSV export's rows, then the JSON export's
+    assert seen == [("tables_from_csv", 80), ("tables_from_json", 40)]  # CSV, then JSON
 
 
 def test_a_query_api_result_takes_the_fast_path_with_the_same_rows(tmp_path):
@@ -115,8 +143,16 @@ def test_a_csv_export_file_takes_the_fast_path_with_the_same_rows(tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     (page,) = [page for task in file_tasks(path) for page in iter_task_pages(task)]
-    assert log_analytics_fast.tables_from_records(copy.deepcopy(page.records)) is not None
-    assert _rows(normalize(page)) == _rows(normalize_page(page))
+    assert page.table is not None
+    fast = log_analytics_fast.tables_from_csv(page.table.rows)
+    assert fast is not None
+    records = dataclasses.replace(page, table=None, records=page.table.records())
+    expected = _rows(normalize_page(records))
+    assert _rows(PageTables(*fast[:2], records=fast.records)) == expected
+    assert _rows(normalize(page)) == expected
+    from_records = log_analytics_fast.tables_from_records(copy.deepcopy(records.records))
+    assert from_records is not None
+    assert _rows(PageTables(*from_records[:2], records=from_records.records)) == expected
 
 
 def _with(row: dict[str, Any], column: str, value: Any) -> dict[str, Any]:
@@ -139,10 +175,10 @@ SURPRISES = {
 
 
 @pytest.mark.parametrize("change", SURPRISES.values(), ids=SURPRISES.keys())
-@pytest.mark.parametrize("kind", ["json", "csv"])
+@pytest.mark.parametrize("kind", ["json", "csv", "arrow"])
 def test_surprises_take_the_general_path(change, kind):
     rows = [change(row) for row in _synthetic(2, "json")]
-    if kind == "csv":
+    if kind != "json":
         rows = [{k: v if isinstance(v, str | None) else str(v) for k, v in r.items()} for r in rows]
     assert _fast(rows, kind) is None
     for on_error in ("raise", "collect"):
@@ -152,12 +188,28 @@ def test_surprises_take_the_general_path(change, kind):
         )
 
 
-def test_blank_json_columns_are_read_as_null():
-    rows = [_with(row, "ProvisioningStatusInfo", " ") for row in _synthetic(3, "json")]
+@pytest.mark.parametrize("kind", ["json", "arrow"])
+def test_blank_json_columns_are_read_as_null(kind):
+    rows = [_with(row, "ProvisioningStatusInfo", " ") for row in _synthetic(3, kind)]
     rows[1]["ProvisioningSteps"] = ""
-    fast = _fast(rows, "json")
+    rows[2]["InitiatedBy"] = "\t\r\n\f\v "
+    fast = _fast(rows, kind)
     assert fast is not None
-    assert _rows(fast) == _rows(_general(rows, "json"))
+    assert _rows(fast) == _rows(_general(rows, kind))
+    events = _rows(fast)["events"]  # the status from `ResultType`, no initiator in row 3
+    assert [e["status"] for e in events] == ["skipped", "skipped", "success"]
+    assert [e["initiated_by_name"] for e in events] == ["Azure AD Provisioning Service"] * 2 + [
+        None
+    ]
+
+
+def test_csv_cells_json_writes_escaped_take_the_general_path():
+    rows = _synthetic(2, "arrow")
+    rows[0]["TenantId"] = 'ws "1"'
+    assert _fast(rows, "arrow") is None
+    (event, _) = _rows(normalize(_page(rows, "arrow")))["events"]
+    assert event["extra"].startswith('{"TenantId":"ws \\"1\\"","SourceSystem":"Azure",')
+    assert _rows(normalize(_page(rows, "arrow"))) == _rows(_general(rows, "arrow"))
 
 
 def test_an_unknown_column_is_kept_in_extra_by_the_general_path():
@@ -184,8 +236,10 @@ def test_mutated_rows_give_the_rows_or_the_error_of_the_general_path(data):
                 continue
             row[column] = orjson.dumps(_mutate_once(data, inner)).decode()
         rows.append(row)
-    for on_error, kind in itertools.product(("raise", "collect"), ("json", "csv")):
+    for on_error, kind in itertools.product(("raise", "collect"), ("json", "csv", "arrow")):
         page_rows = rows if kind == "json" else [_stringly(row) for row in rows]
+        if kind == "arrow" and _batch(page_rows) is None:
+            continue  # rows no CSV file holds
         assert_like_general(
             partial(_general, page_rows, kind, on_error),
             partial(normalize, _page(page_rows, kind), on_error=on_error),

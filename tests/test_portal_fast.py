@@ -18,14 +18,11 @@ from table_rows import assert_like_general
 from table_rows import rows_of as _rows
 from test_properties import SETTINGS
 
-from provlytics.errors import InputError
 from provlytics.normalize import portal_fast
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
 from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, Container, Origin, Page
-from provlytics.sources import portal_csv
 from provlytics.sources.files import file_tasks, iter_task_pages
-from provlytics.sources.reading import as_input
 from provlytics.synthetic import generate_records, write_portal_csv
 
 SAMPLES = Path(__file__).parent.parent / "data" / "samples" / "portal"
@@ -45,68 +42,13 @@ def _general(page: Page, on_error: str = "raise") -> PageTables:
     return normalize_page(page, on_error=on_error)
 
 
-# --- Arrow's CSV reader: the `csv` module's rows and line numbers --------------------------
-
-_PIECES = ["a", "é", " ", ",", '"', "\n", "\r\n", "{", "1"]
-_CELL = st.lists(st.sampled_from(_PIECES), max_size=6).map("".join)
-
-
-@SETTINGS
-@given(
-    headers=st.lists(
-        st.sampled_from(["Change Id", "Name", "x", "Step Number"]),
-        min_size=1,
-        max_size=4,
-        unique=True,
-    ),
-    cells=st.lists(st.lists(_CELL, min_size=4, max_size=4), max_size=5),
-    ending=st.sampled_from(["\r\n", "\n"]),
-    last_newline=st.booleans(),
-)
-def test_arrow_reads_the_rows_and_lines_the_csv_module_reads(
-    tmp_path_factory, headers, cells, ending, last_newline
-):
-    text = io.StringIO(newline="")
-    writer = csv.writer(text, lineterminator=ending)
-    writer.writerow(headers)
-    writer.writerows([row[: len(headers)] for row in cells])
-    data = text.getvalue() if last_newline else text.getvalue().removesuffix(ending)
-    path = tmp_path_factory.mktemp("csv") / "file.csv"
-    path.write_bytes(data.encode())
-    file = as_input(path)
-    plain = portal_csv._arrow_rows(file)
-    expected = list(portal_csv._csv_rows(file))
-    assert plain is None or list(plain) == expected
-    if "\r" not in data.replace("\r\n", "") and (cells or last_newline):
-        assert plain is not None  # a plain file: Arrow read it
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        'a,b\r\n1,"x""y"\r\n\r\n2,3\r\n',  # a blank line
-        "a,b\r\n1\r\n",  # a short row
-        "a,b\r\n1,2,3\r\n",  # a long row
-        'a,b\r\n"1"x,2\r\n',  # text after a closing quote
-        "#TYPE Microsoft.Graph\r\na,b\r\n1,2\r\n",  # PowerShell's type line
-        "a,b\r1,2\r",  # `\r` alone
-    ],
-)
-def test_files_arrow_does_not_read_as_the_csv_module_go_to_the_csv_module(tmp_path, text):
-    path = tmp_path / "file.csv"
-    path.write_bytes(text.encode())
-    file = as_input(path)
-    plain = portal_csv._arrow_rows(file)
-    try:
-        expected = list(portal_csv._csv_rows(file))
-    except InputError:
-        assert plain is None
-        return
-    assert plain is None or list(plain) == expected
-    assert list(portal_csv._rows(file)) == expected
-
-
 # --- the columnar normalizer: the general path's tables ------------------------------------
+
+
+def _as_rows(page: Page) -> Page:
+    """A page of Arrow columns as the page of rows the `csv` module would have made."""
+    assert page.table is not None, "a plain download must be read by Arrow"
+    return dataclasses.replace(page, table=None, records=page.table.records())
 
 
 def test_synthetic_downloads_take_the_fast_path_with_the_same_rows(tmp_path):
@@ -114,11 +56,15 @@ def test_synthetic_downloads_take_the_fast_path_with_the_same_rows(tmp_path):
     pages = _pages(_write(tmp_path, records))
     assert [page.container for page in pages] == [Container.PORTAL_CSV]
     (page,) = pages
-    fast = portal_fast.tables_from_rows(copy.deepcopy(page.records))
+    rows = _as_rows(page)
+    fast = portal_fast.tables_from_csv(page.table)
     assert fast is not None, "a plain portal download must not need the general path"
-    expected = _rows(_general(page))
+    expected = _rows(_general(rows))
     assert _rows(PageTables(fast.batches, fast.sources, records=fast.records)) == expected
     assert _rows(normalize(page)) == expected
+    from_rows = portal_fast.tables_from_rows(copy.deepcopy(rows.records))
+    assert from_rows is not None
+    assert _rows(PageTables(*from_rows[:2], records=from_rows.records)) == expected
     assert {event["dialect"] for event in expected["events"]} == {"portal"}
     assert len(expected["errors"]) == sum(
         r["provisioningStatusInfo"]["status"] in ("failure", "warning") for r in records
@@ -127,8 +73,8 @@ def test_synthetic_downloads_take_the_fast_path_with_the_same_rows(tmp_path):
 
 def test_the_bundled_download_takes_the_fast_path_with_the_same_rows():
     (page,) = [p for p in _pages(SAMPLES) if p.container is Container.PORTAL_CSV]
-    assert portal_fast.tables_from_rows(page.records) is not None
-    assert _rows(normalize(page)) == _rows(_general(page))
+    assert portal_fast.tables_from_csv(page.table) is not None
+    assert _rows(normalize(page)) == _rows(_general(_as_rows(page)))
 
 
 def _page(records: list[dict[str, Any]]) -> Page:
@@ -138,7 +84,7 @@ def _page(records: list[dict[str, Any]]) -> Page:
 
 def _sample_rows() -> list[dict[str, Any]]:
     (page,) = [p for p in _pages(SAMPLES) if p.container is Container.PORTAL_CSV]
-    return copy.deepcopy(page.records[:3])
+    return _as_rows(page).records[:3]
 
 
 def _event(rows: list[dict], header: str, value: Any) -> list[dict]:
@@ -226,19 +172,32 @@ def test_changed_cells_give_the_rows_or_the_error_of_the_general_path(data):
             assert portal_fast.tables_from_rows(copy.deepcopy(rows)) is None
 
 
-def test_large_files_stream_through_the_csv_module(tmp_path, monkeypatch):
-    path = tmp_path / "file.csv"
-    path.write_bytes(b"a,b\r\n" + b"1,2\r\n" * 3000)
-    file = as_input(path)
-    rows = portal_csv._arrow_rows(file)
-    assert rows is not None
-    assert list(rows) == list(portal_csv._csv_rows(file))  # made in chunks of 1,000 rows
-    monkeypatch.setattr(portal_csv, "ARROW_MAX_BYTES", path.stat().st_size - 1)
-    assert portal_csv._arrow_rows(file) is None
-    assert list(portal_csv._rows(file))[-1] == (3001, {"a": "1", "b": "2"})
-
-
 def test_a_page_of_rows_without_companions_takes_the_general_path():
     rows = [{k: v for k, v in r.items() if not k.startswith("@")} for r in _sample_rows()]
     assert portal_fast.tables_from_rows(rows) is None
     assert dataclasses.replace(_page(rows)).records == rows
+
+
+def _drop_column(path: Path, header: str) -> None:
+    """The file without one of its columns."""
+    text = path.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    at = rows[0].index(header)
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows([r[:at] + r[at + 1 :] for r in rows])
+    path.write_text(out.getvalue(), encoding="utf-8-sig")
+
+
+def test_empty_cells_and_missing_columns_of_arrow_pages_give_the_general_paths_rows(tmp_path):
+    paths = write_portal_csv(tmp_path, generate_records(60, seed=8, days=1))
+    _drop_column(paths[0], "Recommended Action")  # a column the download lacks: null
+    _drop_column(paths[1], "Description")
+    (page,) = [p for p in _pages(tmp_path) if p.container is Container.PORTAL_CSV]
+    assert page.table is not None
+    fast = portal_fast.tables_from_csv(page.table)
+    assert fast is not None
+    expected = _rows(_general(_as_rows(page)))
+    assert _rows(PageTables(*fast[:2], records=fast.records)) == expected
+    assert {e["recommended_action"] for e in expected["errors"]} == {None}
+    assert {s["description"] for s in expected["steps"]} == {None}
+    assert len(expected["events"]) == 60

@@ -5,8 +5,9 @@ other containers (`container_tables`), and text `graph_v1` declined (`text_table
 decoder returns None for a page it does not take, which then goes down the general path.
 - Event Hub batches: `diagnostic_fast`, on the records' text (`sources.files` cuts the
   batch's `records` array into pages of text) or on parsed records;
-- portal CSV rows joined with their companions: `portal_fast`;
-- other CSV rows and Log Analytics query results: `log_analytics_fast`;
+- portal CSV rows joined with their companions: `portal_fast` (Arrow columns, or rows);
+- other CSV rows (Arrow columns, or rows) and Log Analytics query results:
+  `log_analytics_fast`;
 - text with `action` or `statusInfo` (Graph beta, the portal's JSON download): `beta_fast`;
 - text with `AADTenantId` or `TimeGenerated` (a Log Analytics JSON export):
   `log_analytics_fast`.
@@ -30,8 +31,12 @@ def container_tables(page: Page) -> FastTables | None:
         if isinstance(page.data, bytes):
             return diagnostic_fast.tables_from_json(page.data)
         return diagnostic_fast.tables_from_records(page.records) if page.records else None
+    if page.container is Container.PORTAL_CSV and page.table is not None:
+        return portal_fast.tables_from_csv(page.table)
     if page.container is Container.PORTAL_CSV and page.records:
         return portal_fast.tables_from_rows(page.records)
+    if page.container is Container.CSV and page.table is not None:
+        return log_analytics_fast.tables_from_csv(page.table.rows)
     if page.container in _ROWS and page.records:
         return log_analytics_fast.tables_from_records(page.records)
     return None

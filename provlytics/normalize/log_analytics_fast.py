@@ -4,11 +4,12 @@ A page of `AADProvisioningLogs` rows (a JSON array export, or the rows of a CSV 
 decoded against `log_analytics_records.Row`; the text of each JSON column is then joined
 over the page and decoded in one go against its objects (a blank text is null, as the
 general path's view makes it), and `typed_fast` turns the tokens into columns, each a
-coalesce of the spellings the alias table reads in its order. Every row must be one the
-general path takes for this dialect (`AADTenantId`, `ProvisioningSteps` or `TimeGenerated`
-present). Anything else sends the page down the general path (None): an unknown or
-decorated column, JSON text that is not the object the column holds, or any surprise
-`typed_fast` names.
+coalesce of the spellings the alias table reads in its order. A CSV export's page of Arrow
+columns (`tables_from_csv`) skips the row decode: its plain columns go to `typed_fast` as
+they are, its JSON columns' texts are joined by Arrow. Every row must be one the general
+path takes for this dialect (`AADTenantId`, `ProvisioningSteps` or `TimeGenerated` present).
+Anything else sends the page down the general path (None): an unknown or decorated column,
+JSON text that is not the object the column holds, or any surprise `typed_fast` names.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 
 import msgspec
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from provlytics.normalize.diagnostic_records import (
     ErrorInfo,
@@ -35,6 +38,7 @@ from provlytics.normalize.log_analytics_records import (
     ENUMS,
     EXTRA,
     JSON_COLUMNS,
+    ROW_COLUMNS,
     TEXTS,
     Row,
 )
@@ -94,6 +98,51 @@ def tables_from_records(records: list[Any]) -> FastTables | None:
     return tables_from_json(data)
 
 
+def tables_from_csv(rows: pa.RecordBatch) -> FastTables | None:
+    """A CSV export's rows as Arrow read them (every cell text, "" where empty) to the
+    tables: the plain columns straight from Arrow's, the JSON columns' texts joined by
+    Arrow and decoded column by column; None as `tables_from_json`."""
+    names = set(rows.schema.names)
+    if not rows.num_rows or not names <= ROW_COLUMNS or not names & _ANY_ROW_HAS:
+        return None  # an unknown or decorated column; a row in another dialect
+    decoded = {}
+    for column, holder, _kind in JSON_COLUMNS:
+        values = _json_cells(rows, column) if column in names else [None] * rows.num_rows
+        if values is None:
+            return None
+        decoded[holder] = values
+    cells = {
+        ("row", name): pc.if_else(pc.equal(pc.binary_length(rows[name]), 0), _NULL, rows[name])
+        for name in rows.schema.names
+        if name not in _JSON_NAMES
+    }
+    batches = page_batches(_holders(decoded), SHAPE, cells=cells)
+    return None if batches is None else FastTables(*batches, rows.num_rows)
+
+
+_ANY_ROW_HAS = frozenset({"AADTenantId", "TimeGenerated"})  # as `tables_from_records` asks
+_JSON_NAMES = frozenset(column for column, _h, _k in JSON_COLUMNS)
+_NULL = pa.scalar(None, pa.string())
+_BLANK = r"^[ \t\n\r\f\v]*$"  # blank to `str.strip` (some other blanks: not JSON either)
+_BLANKS = pa.array(list(" \t\n\r\f\v"), pa.string())
+
+
+def _json_cells(rows: pa.RecordBatch, column: str) -> list | None:
+    """`_json_column` of a column of Arrow's cells, joined by Arrow."""
+    cells = rows[column]
+    first = pc.utf8_slice_codeunits(cells, 0, 1)  # a blank cell: empty, or starts blank
+    if pc.any(pc.or_(pc.equal(first, ""), pc.is_in(first, value_set=_BLANKS))).as_py():
+        cells = pc.if_else(pc.match_substring_regex(cells, _BLANK), "null", cells)
+    listed = pa.ListArray.from_arrays(pa.array([0, len(cells)], pa.int32()), cells)
+    joined = pc.binary_join(listed, ",")[0].as_buffer()
+    try:
+        values = _COLUMN_DECODERS[column].decode(b"[" + joined.to_pybytes() + b"]")
+    except msgspec.DecodeError as exc:
+        logger.debug("%s: not the JSON the fast path reads (%s)", column, exc)
+        return None
+    return values if len(values) == len(cells) else None  # a text of two values: None
+
+
 def _tables(rows: list[Row]) -> FastTables | None:
     if not rows or not all(
         r.AADTenantId is not NULL  # the default token: the row has no such column
@@ -102,30 +151,28 @@ def _tables(rows: list[Row]) -> FastTables | None:
         for r in rows
     ):
         return None  # a row in another dialect
-    holders = _holders(rows)
-    if holders is None:
-        return None
-    batches = page_batches(holders, SHAPE)
-    if batches is None:
-        return None
-    return FastTables(*batches, len(rows))
-
-
-def _holders(rows: list[Row]) -> dict[str, list] | None:
-    """The objects each column is read from, one per row; None if a JSON column's text is
-    not the object it holds."""
     decoded = {}
     for column, holder, _kind in JSON_COLUMNS:
         values = _json_column([getattr(r, column) for r in rows], column)
         if values is None:
             return None
         decoded[holder] = values
+    holders = _holders(decoded)
+    holders["row"] = rows
+    batches = page_batches(holders, SHAPE)
+    if batches is None:
+        return None
+    return FastTables(*batches, len(rows))
+
+
+def _holders(decoded: dict[str, list]) -> dict[str, list]:
+    """The objects each column is read from, one per row, from the JSON columns' values
+    (`decoded`, by holder); the row itself is not among them."""
     holders = {
         holder: [value or default for value in decoded[holder]]
         for holder, default in _DEFAULTS.items()
     }
     holders["error"] = [s.error_information or _NO_ERROR for s in holders["psi"]]
-    holders["row"] = rows
     holders["props"] = [
         _Children(steps, properties)
         for steps, properties in zip(decoded["steps"], decoded["properties"], strict=True)

@@ -63,6 +63,8 @@ class Row(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     Type: R = NULL
 
 
+ROW_COLUMNS = frozenset(Row.__struct_fields__)  # the columns the fast path knows
+
 # The JSON columns: (column, holder, the type of its text's value).
 JSON_COLUMNS: tuple[tuple[str, str, type], ...] = (
     ("ServicePrincipal", "sp", Principal | None),

@@ -46,6 +46,8 @@ def normalize(page: Page, *, on_error: OnError = "raise") -> PageTables | pa.Rec
     texts = _texts(page.data) if page.container is Container.JSON_LINES else None
     if page.data is not None:
         page = dataclasses.replace(page, data=None, records=_parse(page))
+    elif page.table is not None:  # CSV rows as Arrow read them: as the `csv` module's rows
+        page = dataclasses.replace(page, table=None, records=page.table.records())
     records: list[Any] = page.records or []
     if _holds_jobs(page, records):
         return _job_batch(page, records)

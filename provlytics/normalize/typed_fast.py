@@ -6,7 +6,9 @@ fields, every value a raw token (`msgspec.Raw`), and hand the records here with 
 `properties`, its status, its systems...; a default object where the record has none). A
 `Shape` says, per column, the `(holder, field)` spellings the alias table reads in that
 dialect, in its order; the general path takes the first that is not null or empty, so each
-column is a coalesce of whole token columns. Anything else is a surprise that sends the page
+column is a coalesce of whole token columns. A holder's fields may instead come as Arrow
+columns of text (`log_analytics_fast`: a CSV export's plain columns, as Arrow read them),
+made tokens where a column needs them. Anything else is a surprise that sends the page
 down the general path (None): a value of another type, no id, an odd time, an unknown
 enumeration member, a bag that is not an object. Open bags (step details, the `extra`
 values) are written as orjson writes them, so the rows are those of the general path, byte
@@ -16,13 +18,14 @@ for byte; tests hold both paths to that.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
 from typing import Any
 
 import msgspec
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -54,11 +57,15 @@ _ISO_UTC = (
 _WHOLE = r'^(-?\d+|"-?\d+")$'  # a whole number, or its digits as text (durations)
 
 
-def _compile_gather(wheres: Sequence[Where]) -> Callable[[dict[str, list]], list[list]]:
-    """`gather(holders) -> [tokens, ...]`, the tokens of each `(holder, field)`. Built from
-    source, as `graph_v1` builds its own: a list comprehension reads an attribute several
-    times faster than `map(attrgetter)`."""
-    parts = [f"[x.{name} for x in h[{holder!r}]]" for holder, name in wheres]
+def _compile_gather(wheres: Sequence[Where]) -> Callable[[dict[str, list]], list[list | None]]:
+    """`gather(holders) -> [tokens, ...]`, the tokens of each `(holder, field)` (None where
+    `holders` has no such holder: its columns are given). Built from source, as `graph_v1`
+    builds its own: a list comprehension reads an attribute several times faster than
+    `map(attrgetter)`."""
+    parts = [
+        f"([x.{name} for x in h[{holder!r}]] if {holder!r} in h else None)"
+        for holder, name in wheres
+    ]
     namespace: dict[str, Any] = {}
     exec("def gather(h):\n    return [" + ", ".join(parts) + "]", namespace)
     return namespace["gather"]
@@ -80,6 +87,7 @@ class Shape:
     duration: tuple[Where, ...]
     extra: tuple[tuple[str, Where], ...]
     choices: dict[str, tuple[Where, ...]] = field(init=False)
+    wheres: dict[str, list[Where]] = field(init=False)  # of "texts", "choices", "extra"
     gather_texts: Callable = field(init=False)
     gather_choices: Callable = field(init=False)
     gather_extra: Callable = field(init=False)
@@ -88,12 +96,17 @@ class Shape:
     def __post_init__(self) -> None:
         choices = {c: candidates for c, (_t, candidates) in self.enums.items()}
         choices["duration_ms"] = self.duration
-        texts_ = [w for candidates in self.texts.values() for w in candidates]
+        wheres = {
+            "texts": [w for candidates in self.texts.values() for w in candidates],
+            "choices": [w for candidates in choices.values() for w in candidates],
+            "extra": [where for _key, where in self.extra],
+        }
         setters = {
             "choices": choices,
-            "gather_texts": _compile_gather(texts_),
-            "gather_choices": _compile_gather([w for c in choices.values() for w in c]),
-            "gather_extra": _compile_gather([where for _key, where in self.extra]),
+            "wheres": wheres,
+            "gather_texts": _compile_gather(wheres["texts"]),
+            "gather_choices": _compile_gather(wheres["choices"]),
+            "gather_extra": _compile_gather(wheres["extra"]),
             "extra_keys": [orjson.dumps(key).decode() + ":" for key, _where in self.extra],
         }
         for name, value in setters.items():
@@ -101,16 +114,20 @@ class Shape:
 
 
 def page_batches(
-    holders: dict[str, list], shape: Shape
+    holders: dict[str, list], shape: Shape, *, cells: Mapping[Where, pa.Array] | None = None
 ) -> tuple[dict[str, pa.RecordBatch], dict[str, Sequence[int]]] | None:
     """A batch per table, and the record each row came from; None if a record needs the
-    general path."""
+    general path.
+
+    `cells`: the values of the `(holder, field)` places whose holder is not among `holders`,
+    as text columns (a CSV file's cells: null where empty; absent: the field is absent)."""
     n = len(holders["props"])
     try:
         steps = flatten_children([p.provisioning_steps or () for p in holders["props"]])
         properties = flatten_children([p.modified_properties or () for p in holders["props"]])
         details = _details([step.details for step in steps.items])
-        events = _events(holders, shape, details_found(details, steps.parents, n))
+        found = details_found(details, steps.parents, n)
+        events = _events(holders, shape, found, _Given(cells or {}, shape.wheres))
         step_batch = _steps(events, steps, details.column)
         property_batch = _properties(events, properties)
     except NotPlain as exc:
@@ -119,17 +136,53 @@ def page_batches(
     return assembled(events, step_batch, property_batch, steps, properties)
 
 
-def _absent(tokens: list) -> bool:
-    """Whether no record has the field (every token the struct's default): cheap, as the
-    first token of a field some record has is seldom the default."""
+def _absent(tokens: list | None) -> bool:
+    """Whether no record has the field (every token the struct's default, or no holder):
+    cheap, as the first token of a field some record has is seldom the default."""
+    if tokens is None:
+        return True
     return bool(tokens) and tokens[0] is NULL and tokens.count(NULL) == len(tokens)
 
 
-def _present(lists: list[list], n: int, convert: Callable[[list], pa.Array]) -> dict:
+def _present(lists: list[list | None], n: int, convert: Callable[[list], pa.Array]) -> dict:
     """{position: column} of the token lists some record has, converted in one go."""
     present = [i for i, tokens in enumerate(lists) if not _absent(tokens)]
-    values = convert(list(chain.from_iterable(lists[i] for i in present)))
+    values = convert(list(chain.from_iterable(lists[i] or () for i in present)))
     return {i: values.slice(k * n, n) for k, i in enumerate(present)}
+
+
+class _Given:
+    """Columns given as cells (`page_batches`' `cells`), by position in each gather."""
+
+    def __init__(self, cells: Mapping[Where, pa.Array], wheres: dict[str, list[Where]]) -> None:
+        self.cells = cells
+        self.at = {
+            group: [(i, where) for i, where in enumerate(places) if where in cells]
+            for group, places in wheres.items()
+        }
+
+    def texts(self) -> dict[int, pa.Array]:
+        return {i: self.cells[where] for i, where in self.at["texts"]}
+
+    def tokens(self, group: str) -> dict[int, pa.Array]:
+        """Cells as the JSON string tokens of their text (null where empty); raises
+        `NotPlain` for a cell JSON would write with an escape."""
+        return {i: _string_tokens(self.cells[where]) for i, where in self.at[group]}
+
+
+def _string_tokens(cells: pa.Array) -> pa.Array:
+    """Text cells as JSON string tokens (`"text"`); raises `NotPlain` if one holds what
+    orjson writes escaped (`"`, `\\`, a control character)."""
+    offsets = np.frombuffer(cells.buffers()[1], np.int32, len(cells) + 1, cells.offset * 4)
+    values = cells.buffers()[2]
+    if values is not None:
+        used = np.frombuffer(values, np.uint8)[offsets[0] : offsets[-1]]
+        if np.any((used < 32) | (used == _QUOTE) | (used == _BACKSLASH)):
+            raise NotPlain("a cell JSON writes with an escape")
+    return pc.binary_join_element_wise('"', cells, '"', "")
+
+
+_QUOTE, _BACKSLASH = ord('"'), ord("\\")
 
 
 def _coalesced(
@@ -156,18 +209,22 @@ def _choices(flat: list) -> pa.Array:
     return Bags(flat, _BLANK).column
 
 
-def _events(holders: dict[str, list], shape: Shape, found: tuple[list, list]) -> pa.RecordBatch:
+def _events(
+    holders: dict[str, list], shape: Shape, found: tuple[list, list], given: _Given
+) -> pa.RecordBatch:
     """The events batch; `found`: each event's skip reason and reportable identifier."""
     n = len(holders["props"])
-    parts = _present(shape.gather_texts(holders), n, _texts)
+    parts = _present(shape.gather_texts(holders), n, _texts) | given.texts()
     columns: dict[str, Any] = _coalesced(parts, n, shape.texts)
     if columns["event_id"].null_count or columns["activity_time"].null_count:
         raise NotPlain("a record without an id or a time")
     columns["activity_time"] = utc_times(columns["activity_time"])
-    choices = _coalesced(_present(shape.gather_choices(holders), n, _choices), n, shape.choices)
+    chosen = _present(shape.gather_choices(holders), n, _choices) | given.tokens("choices")
+    choices = _coalesced(chosen, n, shape.choices)
     for column, (table, _candidates) in shape.enums.items():
         columns[column] = members(choices[column], table)
-    extra = _present(shape.gather_extra(holders), n, _extra_values)
+    extra = _present(shape.gather_extra(holders), n, _extra_values) | given.tokens("extra")
+    extra = dict(sorted(extra.items()))  # in the view's order
     columns.update(
         duration_ms=_whole_numbers(choices["duration_ms"]),
         skip_reason=found[0],

@@ -7,29 +7,29 @@ a second download `ProvisioningLogs (1).csv`); a companion goes with the main fi
 folder (or archive) whose name it extends, or, when that is ambiguous, with the one sharing
 its change IDs. Headers are matched by the normalizer, whatever their spelling.
 
-A file is parsed by Arrow's CSV reader (`pyarrow.csv`, every column as text) when its rows
-are plain (one line each, as many cells as headers, UTF-8): the rows are then those the
-`csv` module gives, with the same line numbers; any other file is read by the `csv` module,
-which also names what is wrong with it.
+Files are read by Arrow's streaming CSV reader (`sources.csv_arrow`, every column as text,
+in blocks) into pages of Arrow columns (`Page.table`, the companions' rows joined with
+Arrow's kernels, `sources.portal_join`): the rows the `csv` module gives, with the same line
+numbers. From the first block Arrow does not read as the `csv` module does, the `csv` module
+reads the rest of the file into pages of rows, and names what is wrong with it.
 """
 
 from __future__ import annotations
 
 import csv
 import functools
-import io
 import itertools
 import logging
 import re
 import sys
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 
 from provlytics.errors import InputError
 from provlytics.origin import (
@@ -37,12 +37,15 @@ from provlytics.origin import (
     PORTAL_PROPERTIES_KEY,
     PORTAL_STEPS_KEY,
     Container,
+    CsvRows,
     Origin,
     Page,
     Place,
 )
 from provlytics.origin import fold_header as normalize_header
-from provlytics.sources.reading import InputFile, data_suffix, open_text, read_bytes
+from provlytics.sources import csv_arrow
+from provlytics.sources.portal_join import Joined, join_columns
+from provlytics.sources.reading import InputFile, data_suffix, open_text
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +53,6 @@ MAIN, STEPS, PROPERTIES = "main", "steps", "properties"
 _SUFFIXES = {STEPS: "_provisioningsteps", PROPERTIES: "_modifiedproperties"}
 _COPY_NUMBER = re.compile(r"\s*\(\d+\)$")  # "name (1)": a browser's second download
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # step details can be large
-ARROW_MAX_BYTES = 64 * 2**20  # larger files (as stored) stream through the `csv` module
-_CHUNK_ROWS = 1000
 
 Companions = tuple[InputFile | None, InputFile | None]
 # columns of other CSV exports that also carry a change id: Log Analytics, PowerShell's Export-Csv
@@ -106,22 +107,114 @@ def group_companions(files: list[InputFile]) -> CompanionGroups:
 def iter_csv_pages(
     file: InputFile, companions: Companions, *, portal: bool, page_size: int
 ) -> Iterator[Page]:
-    """Pages of CSV rows; portal rows carry their steps and properties (none when a companion
-    file is missing, which is logged)."""
+    """Pages of CSV rows: as Arrow columns (`Page.table`) where Arrow reads the files as the
+    `csv` module does, else as the `csv` module's rows (`Page.records`, empty cells None);
+    portal rows carry their steps and properties (none when a companion file is missing,
+    which is logged).
+
+    Raises:
+        InputError: a file that is not CSV, a row with more cells than headers, a portal row
+            without a change ID, companion rows whose change ID no row has (naming the file
+            and line).
+    """
     steps_file, props_file = companions
+    joined: tuple[Joined, Joined] | None = None
     if portal:
         for kind, found in (("ProvisioningSteps", steps_file), ("ModifiedProperties", props_file)):
             if found is None:
                 logger.warning(
                     "%s: its %s file was not found; its events load without them", file, kind
                 )
-    steps = _children_by_change(steps_file) if steps_file else {}
-    props = _children_by_change(props_file) if props_file else {}
+        joined = _joined(steps_file, props_file)
+        if joined is None:
+            yield from _record_pages(file, companions, portal=True, page_size=page_size)
+            return
+    done = 0
+    try:
+        for batch, lines in csv_arrow.pages(file, page_size):
+            yield _table_page(file, batch, lines, done, joined)
+            done += batch.num_rows
+    except csv_arrow.Unplain as exc:
+        logger.debug("%s: read by the csv module from row %d (%s)", file, done + 1, exc)
+        taken = joined[0].taken_ids() | joined[1].taken_ids() if joined else set()
+        yield from _record_pages(
+            file, companions, portal=portal, page_size=page_size, skip=done, taken=taken
+        )
+        return
+    if joined is not None:
+        for companion in joined:
+            companion.check_orphans(file)
+
+
+def _table_page(
+    file: InputFile,
+    batch: pa.RecordBatch,
+    lines: np.ndarray,
+    first: int,
+    joined: tuple[Joined, Joined] | None,
+) -> Page:
+    origin = Origin(file.name, place=Place.FILE)
+    numbers = lines.tolist()
+    if joined is None:
+        table = CsvRows(batch)
+    else:
+        changes = _page_changes(file, batch, numbers)
+        table = CsvRows(batch, joined[0].take(changes), joined[1].take(changes))
+    container = Container.CSV if joined is None else Container.PORTAL_CSV
+    return Page(origin, container, table=table, lines=numbers, first_record=first)
+
+
+def _page_changes(file: InputFile, batch: pa.RecordBatch, lines: list[int]) -> pa.Array:
+    """The change ID of each row of a portal page.
+
+    Raises:
+        csv_arrow.Unplain: the file has several change ID headers (the `csv` module's rows
+            are read for the first one holding a value).
+        InputError: a row without a change ID (naming its line).
+    """
+    at = join_columns(batch.schema.names)
+    if len(at) != 1:
+        raise csv_arrow.Unplain("not one change ID header")
+    changes = batch.column(at[0])
+    missing = np.flatnonzero(pc.equal(pc.binary_length(changes), 0).to_numpy(False))
+    if len(missing):
+        where = Origin(file.name, line=lines[int(missing[0])])
+        raise InputError(where, "is missing", field="Change Id")
+    return changes
+
+
+def _joined(steps: InputFile | None, properties: InputFile | None) -> tuple[Joined, Joined] | None:
+    """Both companions read by Arrow and grouped by change ID (an empty one for a missing
+    file); None if either must be read by the `csv` module."""
+    found = [Joined.read(f) if f is not None else Joined.empty() for f in (steps, properties)]
+    if found[0] is None or found[1] is None:
+        return None
+    return found[0], found[1]
+
+
+def _record_pages(
+    file: InputFile,
+    companions: Companions,
+    *,
+    portal: bool,
+    page_size: int,
+    skip: int = 0,
+    taken: AbstractSet[str] = frozenset(),
+) -> Iterator[Page]:
+    """`iter_csv_pages` through the `csv` module, from row `skip` on; `taken`: the change
+    IDs whose companion rows went with the rows before it."""
+    steps_file, props_file = companions
+    steps = _children_by_change(steps_file) if portal and steps_file else {}
+    props = _children_by_change(props_file) if portal and props_file else {}
+    for change in taken:
+        steps.pop(change, None)
+        props.pop(change, None)
     origin = Origin(file.name, place=Place.FILE)
     records: list[dict[str, Any]] = []
     lines: list[int] = []
-    first = 0
-    for line, row in _rows(file):
+    first = skip
+    rows = _csv_rows(file, skip=skip) if skip else _rows(file)
+    for line, row in rows:
         if portal:
             change = _change_id(row, file, line)
             row[PORTAL_STEPS_KEY] = steps.pop(change, [])
@@ -147,16 +240,20 @@ def _page(records: list, origin: Origin, lines: list[int], first: int, portal: b
 
 
 def _rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, row) of each row: empty cells None, as `csv.DictReader` reads them."""
-    plain = _arrow_rows(file)
-    if plain is not None:
-        yield from plain
-    else:
-        yield from _csv_rows(file)
+    """(line number, row) of each row: empty cells None, as `csv.DictReader` reads them
+    (Arrow reads the file while it can, the `csv` module the rest)."""
+    done = 0
+    try:
+        for batch, lines in csv_arrow.batches(file):
+            yield from zip(lines.tolist(), CsvRows(batch).records(), strict=True)
+            done += batch.num_rows
+    except csv_arrow.Unplain:
+        yield from _csv_rows(file, skip=done)
 
 
-def _csv_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
-    """`_rows` through the `csv` module: any file, and what is wrong with it named."""
+def _csv_rows(file: InputFile, *, skip: int = 0) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`_rows` through the `csv` module, from row `skip` on: any file, and what is wrong
+    with it named."""
     try:
         with open_text(file) as handle:
             first = handle.readline()  # Windows PowerShell's Export-Csv: `#TYPE <class>` first
@@ -164,83 +261,13 @@ def _csv_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]]:
             reader = csv.DictReader(itertools.chain([] if skipped else [first], handle))
             if not reader.fieldnames:
                 raise InputError(file.name, "the CSV file has no header row")
-            for row in reader:
+            for row in itertools.islice(reader, skip, None):
                 line = reader.line_num + skipped
                 if None in row:
                     raise InputError(Origin(file.name, line=line), "more cells than headers")
                 yield line, {k: (v if v != "" else None) for k, v in row.items()}
     except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
         raise InputError(file.name, f"not a readable CSV file ({exc})") from exc
-
-
-def _arrow_rows(file: InputFile) -> Iterator[tuple[int, dict[str, Any]]] | None:
-    """The rows of a plain CSV file through Arrow's reader, numbered by the line they end
-    on (as `csv.DictReader.line_num`); None if the file is not plain (a blank line, a `\r`
-    alone, a `#TYPE` line, a quoted header, a short or long row, text that is not UTF-8, a
-    file that cannot be read whole) or larger than `ARROW_MAX_BYTES` as stored: the `csv`
-    module reads those (streaming). The rows are made a chunk at a time, as they are read."""
-    try:
-        if file.size > ARROW_MAX_BYTES:
-            return None
-        data = read_bytes(file)  # UTF-8 without a byte-order mark, decompressed
-    except (InputError, OSError, EOFError):
-        return None
-    end = data.find(b"\n")
-    header = data if end < 0 else data[:end]  # not a copy of the rest
-    if not header.strip() or header.startswith(b"#TYPE") or b'"' in header:
-        return None
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-        return None  # `\r` alone ends a line for `csv`
-    names = header.rstrip(b"\r").decode("utf-8", "replace").split(",")
-    if len(set(names)) != len(names):
-        return None
-    table = _arrow_table(data, names)
-    if table is None or table.column_names != names:
-        return None
-    embedded = np.zeros(table.num_rows, np.int64)  # newlines inside each row's cells
-    for column in table.columns:
-        if any(_has_newline(chunk) for chunk in column.chunks):
-            counts = pc.fill_null(pc.count_substring(column, "\n"), 0)
-            embedded += counts.to_numpy(zero_copy_only=False)
-    lines = 1 + np.cumsum(1 + embedded)
-    last = int(lines[-1]) if len(lines) else 1
-    if data.count(b"\n") + (not data.endswith(b"\n")) != last:
-        return None  # blank lines: numbered as `csv` numbers them
-    return _table_rows(table, names, lines.tolist())
-
-
-def _table_rows(
-    table: pa.Table, names: list[str], lines: list[int]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line, row) of each row of `table`, its cells made Python values a chunk at a time."""
-    for start in range(0, table.num_rows, _CHUNK_ROWS):
-        columns = [column.to_pylist() for column in table.slice(start, _CHUNK_ROWS).columns]
-        rows = zip(*columns, strict=True)
-        for line, cells in zip(lines[start : start + _CHUNK_ROWS], rows, strict=True):
-            yield line, dict(zip(names, cells, strict=True))
-
-
-def _has_newline(chunk: pa.Array) -> bool:
-    """Whether a text column's bytes hold a newline (a cheap look before counting)."""
-    values = chunk.buffers()[2]
-    return values is not None and bool(np.any(np.frombuffer(values, np.uint8) == 10))
-
-
-def _arrow_table(data: bytes, names: list[str]) -> pa.Table | None:
-    """Every column as text, empty cells null; None if Arrow cannot read it."""
-    try:
-        return pa_csv.read_csv(
-            io.BytesIO(data),
-            read_options=pa_csv.ReadOptions(use_threads=False),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return None
 
 
 def _children_by_change(file: InputFile) -> dict[str, list[dict[str, Any]]]:
