@@ -132,11 +132,42 @@ def on_path(helper: Helper) -> Helper:
 
     @functools.wraps(helper)
     def run(frames: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(frames, str | os.PathLike):
-            frames = PathTables(frames)
-        return helper(frames, *args, **kwargs)
+        return helper(resolve(frames), *args, **kwargs)
 
     return run  # type: ignore[return-value]
+
+
+TAKES = "ProvisioningFrames or the path of a store/snapshot folder"
+
+
+def resolve(frames: Any, argument: str = "frames", *, paths: bool = True) -> Any:
+    """`frames` as a helper reads it: a `PathTables` for a path (str or `os.PathLike`) when
+    `paths`, else the path or the frames unchanged.
+
+    Frames are a `ProvisioningFrames`, a `PathTables`, or any object with at least one of
+    the five tables as a DataFrame attribute (`events`, `errors`, ...).
+
+    Raises:
+        ConfigError: anything else (a DataFrame such as `frames.errors`, a dict, None),
+            naming `argument`, the type it got and what it takes.
+    """
+    if isinstance(frames, str | os.PathLike):
+        return PathTables(frames) if paths else frames
+    if isinstance(frames, PathTables) or _has_tables(frames):
+        return frames
+    kind = type(frames).__name__
+    got = "None" if frames is None else f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}"
+    hint = ""
+    if isinstance(frames, pd.DataFrame):
+        hint = " (pass the whole frames, not one of its tables)"
+    raise ConfigError(f"{argument}: got {got}{hint}; takes {TAKES}")
+
+
+def _has_tables(frames: Any) -> bool:
+    """Whether `frames` (not a DataFrame or mapping) has a table as a DataFrame attribute."""
+    if isinstance(frames, pd.DataFrame | pd.Series | Mapping) or frames is None:
+        return False
+    return any(isinstance(getattr(frames, name, None), pd.DataFrame) for name in SCHEMAS)
 
 
 def statuses(status: str) -> tuple[str, ...]:

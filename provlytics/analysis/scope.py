@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from provlytics.analysis._common import resolve
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
@@ -73,6 +74,7 @@ def filter_frames(
     given = {"since": since, "until": until, "job_id": job_id}
     given |= {"target_system": target_system, "service_principal": service_principal}
     pushed: tuple[pa.Scalar | None, ...] | None = None  # the bounds of a path's scan
+    frames = resolve(frames, paths=False)
     if isinstance(frames, str | os.PathLike):  # the window read by the scan, nothing else
         frames = read_parquet(frames, since=since, until=until)
         pushed = tuple(_absolute(b, n) for b, n in ((since, "since"), (until, "until")))
