@@ -409,12 +409,17 @@ def test_identity_history_by_object_id_equals_by_upn():
     assert by_id.events["event_id"].tolist() == ["e1", "e2", "e3"]
 
 
-def test_identity_history_of_nobody_is_empty_and_logged(caplog):
-    history = A.identity_history(_person_frames(), "nobody@contoso.com")
+def test_identity_history_of_nobody_is_empty_and_warns():
+    with pytest.warns(UserWarning) as caught:
+        history = A.identity_history(_person_frames(), " nobody@contoso.com ")
 
     assert history.events.empty and history.steps.empty and history.apps.empty
     assert history.changes.columns.tolist() == CHANGE_COLUMNS
-    assert "nobody@contoso.com" in caplog.text
+    assert [str(w.message) for w in caught] == [
+        "identity_history: no event names 'nobody@contoso.com' "
+        "(compared with object ids, display names and UPNs)"
+    ]
+    assert caught[0].filename == __file__
 
 
 def test_identity_history_on_the_samples(samples):
@@ -433,12 +438,13 @@ def test_identity_history_on_the_samples(samples):
     ]
 
 
+@pytest.mark.filterwarnings("error")  # no UserWarning: nothing to name
 def test_empty_frames_give_the_documented_columns():
     empty = pv.ProvisioningFrames()
 
     assert A.cycles(empty).columns.tolist() == CYCLE_COLUMNS
     assert A.attribute_changes(empty).columns.tolist() == CHANGE_COLUMNS
-    history = A.identity_history(empty, "x")
+    history = A.identity_history(empty, "x")  # nothing to warn about: no event at all
     assert history.events.columns.tolist() == HISTORY_EVENT_COLUMNS
     assert history.apps.columns.tolist() == APP_COLUMNS
     assert all(t.empty for t in (history.events, history.steps, history.changes, history.apps))

@@ -246,7 +246,8 @@ def code_family(codes: pd.Series, code: str) -> np.ndarray:
 
 
 def closest_codes(present: Iterable[str], code: str, n: int = 3) -> list[str]:
-    """Up to `n` codes of `present` that look most like `code` (case-insensitive)."""
+    """Up to `n` values of `present` that look most like `code` (case-insensitive; difflib's
+    ratio of at least 0.4)."""
     by_lower = {c.lower(): c for c in present if isinstance(c, str)}
     close = difflib.get_close_matches(code.lower(), list(by_lower), n=n, cutoff=0.4)
     return [by_lower[c] for c in close]
@@ -310,16 +311,23 @@ def largest_first(df: pd.DataFrame, keys: Iterable[str], count: str = "events") 
 
 
 def warn_no_code(code: str, present: Iterable[str]) -> None:
+    """Warn that error code `code` is not present (`warn_absent`)."""
+    warn_absent("error code", code, present)
+
+
+def warn_absent(what: str, value: str, present: Iterable[str] | None = None) -> None:
     """Warn (a `UserWarning`, shown in scripts and notebooks alike, where the library's log is
-    silent until configured) that `code` is not present, naming the closest codes that are;
-    the warning points at the caller's line, outside provlytics."""
-    close = closest_codes(present, code)
+    silent until configured) that `value`, a `what` ("error code", "job_id", ...), is not
+    present in the data: "job_id 'nosuchjob' is not present in this data; closest present:
+    ..." naming the closest of `present` (when given and any is close); the warning points at
+    the caller's line, outside provlytics."""
+    close = closest_codes(present, value) if present is not None else []
     hint = f"; closest present: {', '.join(close)}" if close else ""
-    message = f"error code {code!r} is not present in this data{hint}"
-    warnings.warn(message, UserWarning, stacklevel=_caller_level())
+    message = f"{what} {value!r} is not present in this data{hint}"
+    warnings.warn(message, UserWarning, stacklevel=caller_level())
 
 
-def _caller_level() -> int:
+def caller_level() -> int:
     """`stacklevel` of the first frame outside provlytics, as seen from `warnings.warn`'s
     caller's caller (helpers reach here through decorators of varying depth)."""
     level, frame = 2, sys._getframe(2)

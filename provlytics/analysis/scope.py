@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from provlytics.analysis._common import resolve
+from provlytics.analysis._common import resolve, warn_absent
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
@@ -24,6 +24,7 @@ from provlytics.timebounds import TimeBound, bound, is_relative, window
 logger = logging.getLogger(__name__)
 
 Values = str | Iterable[str] | None
+_PRINCIPAL_COLUMNS = ("service_principal_name", "service_principal_id")
 _LOG_TABLES = ("events", "steps", "modified_properties", "errors")
 
 
@@ -53,7 +54,9 @@ def filter_frames(
         service_principal: a service principal (app) display name or id, or a list of them
             (`events.service_principal_name` or `events.service_principal_id`).
 
-    String values compare case-insensitively (ids differ in case between exports).
+    String values compare case-insensitively (ids differ in case between exports). A value
+    that no event has (a typo: "Salesfroce") warns (`UserWarning`, naming the closest values
+    present) and keeps nothing for it.
 
     Returns:
         `ProvisioningFrames` with the kept events; the steps, modified_properties and errors
@@ -89,13 +92,19 @@ def filter_frames(
         keep = pc.and_(keep, pc.greater_equal(times, first))
     if last is not None:
         keep = pc.and_(keep, pc.less(times, last))
-    for columns, values in (
-        (("job_id",), job_id),
-        (("target_system_name",), target_system),
-        (("service_principal_name", "service_principal_id"), service_principal),
+    for option, columns, values in (
+        ("job_id", ("job_id",), job_id),
+        ("target_system", ("target_system_name",), target_system),
+        (
+            "service_principal",
+            ("service_principal_name", "service_principal_id"),
+            service_principal,
+        ),
     ):
         if values is not None:
             keep = pc.and_(keep, _any_equal(events, columns, _as_list(values)))
+            if events.num_rows:  # data without events: nothing to say
+                _warn_absent(option, events, columns, values)
     keep = pc.fill_null(keep, False)
     if pc.all(keep).as_py() is not False:  # nothing to drop: the same tables, no copy
         out = {name: tables[name] for name in _LOG_TABLES}
@@ -171,6 +180,21 @@ def _arrow(frames: Any, name: str) -> pa.Table:
 def _as_list(values: str | Iterable[str]) -> list[str]:
     items = [values] if isinstance(values, str) else list(values)
     return [str(v).lower() for v in items]
+
+
+def _warn_absent(
+    option: str, events: pa.Table, columns: tuple[str, ...], values: str | Iterable[str]
+) -> None:
+    """A `UserWarning` for each of `values` (of `option`) that no event has in any of
+    `columns` (compared case-insensitively), naming the closest values present
+    (`_common.warn_absent`)."""
+    present: set[str] = set()
+    for column in columns:
+        present.update(v for v in pc.unique(events[column]).to_pylist() if v is not None)
+    lowered = {v.lower() for v in present}
+    for value in [values] if isinstance(values, str) else list(values):
+        if str(value).lower() not in lowered:
+            warn_absent(option, str(value), present)
 
 
 def _any_equal(table: pa.Table, columns: tuple[str, ...], values: list[str]) -> pa.ChunkedArray:

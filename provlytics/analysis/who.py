@@ -1,0 +1,94 @@
+"""Which events name one identity, for `identity_history`: `who` compared case-insensitively,
+as a whole value, with the events' ids, names and UPN; an object id (GUID) compared with or
+without its dashes (Workday to Active Directory events log `2d9330e3ddb2...` for the
+`2d9330e3-ddb2-...` that other apps log). Also the warning when a display name matches
+several distinct identities.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from provlytics.analysis._common import caller_level
+
+WHO_COLUMNS = ("source_id", "target_id", "source_name", "target_name", "reportable_identifier")
+_GUID = re.compile(r"[0-9a-f]{8}(-?)[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{12}")
+_SHOWN = 5  # identities a warning names at most
+
+
+def wanted(who: str) -> tuple[str, bool]:
+    """`who` as compared: trimmed and lower-cased, without dashes when it is a GUID; and
+    whether it is one."""
+    text = str(who).strip().lower()
+    if _GUID.fullmatch(text):
+        return text.replace("-", ""), True
+    return text, False
+
+
+def scan_filter(key: str, guid: bool) -> ds.Expression:
+    """The Parquet scan filter keeping the events that name `key` (from `wanted`)."""
+    named = [_lowered(ds.field(c), guid) == key for c in WHO_COLUMNS]
+    return functools.reduce(operator.or_, named)
+
+
+def matches(events: pd.DataFrame, key: str, guid: bool) -> np.ndarray:
+    """Which rows of `events` name `key` (from `wanted`) in any of `WHO_COLUMNS`."""
+    hit = np.zeros(len(events), bool)
+    for column in WHO_COLUMNS:
+        values = events[column].str.lower()
+        if guid:
+            values = values.str.replace("-", "", regex=False)
+        hit |= (values == key).fillna(False).to_numpy(bool)
+    return hit
+
+
+def warn_if_several(who: str, events: pd.DataFrame) -> None:
+    """A `UserWarning` when the events of `who` belong to more than one identity: distinct
+    `source_id` (a GUID with or without dashes counted once), else `reportable_identifier`,
+    else `target_id`; it names how many, up to five of their UPNs, and how to narrow."""
+    keys = _ids(events["source_id"]).fillna(events["reportable_identifier"].str.lower())
+    keys = keys.fillna(_ids(events["target_id"]))
+    count = keys.nunique()
+    if count < 2:
+        return
+    upns = sorted(events["reportable_identifier"].dropna().str.lower().unique())
+    shown = ", ".join(upns[:_SHOWN]) + (
+        f" and {len(upns) - _SHOWN} more" if len(upns) > _SHOWN else ""
+    )
+    seen = f" (UPNs: {shown})" if upns else ""
+    message = (
+        f"identity_history: {who!r} matches {count} distinct identities{seen}; "
+        "pass the UPN or object id to narrow it to one"
+    )
+    warnings.warn(message, UserWarning, stacklevel=caller_level())
+
+
+def warn_nobody(who: str) -> None:
+    """A `UserWarning` that no event names `who`."""
+    message = (
+        f"identity_history: no event names {str(who).strip()!r} "
+        "(compared with object ids, display names and UPNs)"
+    )
+    warnings.warn(message, UserWarning, stacklevel=caller_level())
+
+
+def _ids(values: pd.Series) -> pd.Series:
+    """Ids lower-cased, GUIDs without dashes."""
+    lowered = values.str.lower()
+    guid = lowered.str.fullmatch(_GUID.pattern).fillna(False).to_numpy(bool)
+    out = lowered.copy()
+    out[guid] = lowered[guid].str.replace("-", "", regex=False)
+    return out
+
+
+def _lowered(field: ds.Expression, guid: bool) -> ds.Expression:
+    lowered = pc.utf8_lower(field)
+    return pc.replace_substring(lowered, pattern="-", replacement="") if guid else lowered
