@@ -69,3 +69,22 @@ def test_drilldown_trims_the_code(frames: pv.ProvisioningFrames) -> None:
     rows = A.drilldown(frames, "  entryconflict \n")
     assert len(rows) == 58
     assert rows.equals(A.drilldown(frames, "EntryConflict"))
+
+
+@pytest.mark.parametrize("helper", [A.timeline, A.success_rate])
+@pytest.mark.parametrize("freq", ["0h", "-1h", "0min"])
+def test_a_bin_width_that_is_not_positive_is_refused(frames, helper, freq):
+    for data in (frames, pv.ProvisioningFrames()):  # checked before the data is looked at
+        with pytest.raises(ConfigError) as caught:
+            helper(data, freq=freq)
+        assert str(caught.value) == (
+            f"freq={freq!r} is not a positive bin width; use e.g. '1h', '15min' or '1d'"
+        )
+
+
+def test_an_unreadable_bin_width_is_refused(frames):
+    with pytest.raises(ConfigError) as caught:
+        A.timeline(frames, freq="often")
+    assert str(caught.value).startswith(
+        "freq='often' is not a fixed pandas frequency such as '1h', '15min' or '1d' ("
+    )
