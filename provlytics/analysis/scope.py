@@ -24,6 +24,7 @@ from provlytics.timebounds import TimeBound, bound, is_relative, window
 logger = logging.getLogger(__name__)
 
 Values = str | Iterable[str] | None
+_BY_VALUE = ("job_id", "target_system", "service_principal")  # options that may drop the newest
 _PRINCIPAL_COLUMNS = ("service_principal_name", "service_principal_id")
 _LOG_TABLES = ("events", "steps", "modified_properties", "errors")
 
@@ -63,7 +64,9 @@ def filter_frames(
         rows of those events; the job_status rows of the kept jobs when `job_id` is given,
         else every job_status row. `sources` is carried over, and `narrowed` (what the
         manifest records) gets this call's options as a step (`since`/`until` as given, with
-        `since_utc`/`until_utc`, the times they stood for).
+        `since_utc`/`until_utc`, the times they stood for; with `job_id`, `target_system` or
+        `service_principal`, also `newest_utc`: the newest event of `frames`, the end
+        `alerts` keeps judging silent jobs against).
 
     Raises:
         ConfigError: a time bound that cannot be read, or `since` after `until`.
@@ -121,6 +124,8 @@ def filter_frames(
     scoped.narrowed = _narrowed(
         getattr(frames, "narrowed", None), given, *(pushed or (first, last))
     )
+    if newest is not None and any(given[k] is not None for k in _BY_VALUE):
+        scoped.narrowed[-1]["newest_utc"] = newest.isoformat()  # type: ignore[index]
     return scoped
 
 
