@@ -206,9 +206,9 @@ def identity_history(frames, who: str) -> IdentityHistory:
         >>> h = pv.analysis.identity_history(frames, "Alice@Contoso.com")
         >>> h.events[["activity_time", "action", "status", "changes"]]; h.apps
     """
-    key, guid = wanted(who)
-    events = table(frames, "events", _HISTORY_NEEDS, where=scan_filter(key, guid))
-    hit = matches(events, key, guid)
+    forms = wanted(who)
+    events = table(frames, "events", _HISTORY_NEEDS, where=scan_filter(forms))
+    hit = matches(events, forms)
     mine = events[hit].sort_values(["activity_time", "event_id"], kind="stable")
     if mine.empty:
         if time_span(frames, "events") != (None, None):  # data without events: nothing to say

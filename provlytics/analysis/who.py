@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
@@ -24,29 +25,29 @@ _GUID = re.compile(r"[0-9a-f]{8}(-?)[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a
 _SHOWN = 5  # identities a warning names at most
 
 
-def wanted(who: str) -> tuple[str, bool]:
-    """`who` as compared: trimmed and lower-cased, without dashes when it is a GUID; and
-    whether it is one."""
+def wanted(who: str) -> tuple[str, ...]:
+    """The spellings of `who` compared: trimmed and lower-cased; for a GUID both its dashed
+    (8-4-4-4-12) and its dashless form."""
     text = str(who).strip().lower()
-    if _GUID.fullmatch(text):
-        return text.replace("-", ""), True
-    return text, False
+    if not _GUID.fullmatch(text):
+        return (text,)
+    bare = text.replace("-", "")
+    dashed = "-".join((bare[:8], bare[8:12], bare[12:16], bare[16:20], bare[20:]))
+    return (dashed, bare)
 
 
-def scan_filter(key: str, guid: bool) -> ds.Expression:
-    """The Parquet scan filter keeping the events that name `key` (from `wanted`)."""
-    named = [_lowered(ds.field(c), guid) == key for c in WHO_COLUMNS]
+def scan_filter(forms: tuple[str, ...]) -> ds.Expression:
+    """The Parquet scan filter keeping the events that name one of `forms` (`wanted`)."""
+    value_set = pa.array(forms, pa.string())
+    named = [pc.utf8_lower(ds.field(c)).isin(value_set) for c in WHO_COLUMNS]
     return functools.reduce(operator.or_, named)
 
 
-def matches(events: pd.DataFrame, key: str, guid: bool) -> np.ndarray:
-    """Which rows of `events` name `key` (from `wanted`) in any of `WHO_COLUMNS`."""
+def matches(events: pd.DataFrame, forms: tuple[str, ...]) -> np.ndarray:
+    """Which rows of `events` name one of `forms` (`wanted`) in any of `WHO_COLUMNS`."""
     hit = np.zeros(len(events), bool)
     for column in WHO_COLUMNS:
-        values = events[column].str.lower()
-        if guid:
-            values = values.str.replace("-", "", regex=False)
-        hit |= (values == key).fillna(False).to_numpy(bool)
+        hit |= events[column].str.lower().isin(forms).fillna(False).to_numpy(bool)
     return hit
 
 
@@ -87,8 +88,3 @@ def _ids(values: pd.Series) -> pd.Series:
     out = lowered.copy()
     out[guid] = lowered[guid].str.replace("-", "", regex=False)
     return out
-
-
-def _lowered(field: ds.Expression, guid: bool) -> ds.Expression:
-    lowered = pc.utf8_lower(field)
-    return pc.replace_substring(lowered, pattern="-", replacement="") if guid else lowered
