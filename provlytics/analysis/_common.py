@@ -140,7 +140,7 @@ def on_path(helper: Helper) -> Helper:
 TAKES = "ProvisioningFrames or the path of a store/snapshot folder"
 
 
-def resolve(frames: Any, argument: str = "frames", *, paths: bool = True) -> Any:
+def resolve(frames: Any, *, paths: bool = True) -> Any:
     """`frames` as a helper reads it: a `PathTables` for a path (str or `os.PathLike`) when
     `paths`, else the path or the frames unchanged.
 
@@ -149,7 +149,7 @@ def resolve(frames: Any, argument: str = "frames", *, paths: bool = True) -> Any
 
     Raises:
         ConfigError: anything else (a DataFrame such as `frames.errors`, a dict, None),
-            naming `argument`, the type it got and what it takes.
+            naming the type it got and what it takes.
     """
     if isinstance(frames, str | os.PathLike):
         return PathTables(frames) if paths else frames
@@ -160,7 +160,7 @@ def resolve(frames: Any, argument: str = "frames", *, paths: bool = True) -> Any
     hint = ""
     if isinstance(frames, pd.DataFrame):
         hint = " (pass the whole frames, not one of its tables)"
-    raise ConfigError(f"{argument}: got {got}{hint}; takes {TAKES}")
+    raise ConfigError(f"frames: got {got}{hint}; takes {TAKES}")
 
 
 def _has_tables(frames: Any) -> bool:
@@ -276,24 +276,22 @@ def _quoted(value: Any) -> str:
     return "null" if value is None else f"'{value}'"
 
 
-def frequency(freq: str, argument: str = "freq") -> pd.Timedelta:
+def frequency(freq: str) -> pd.Timedelta:
     """A bin width as a positive `Timedelta`, from a fixed pandas frequency ("1h", "15min",
     "1d", "2w").
 
     Raises:
-        ConfigError: `freq` is not a fixed frequency, or not a positive one ("0h", "-1h"),
-            naming `argument`.
+        ConfigError: `freq` is not a fixed frequency, or not a positive one ("0h", "-1h").
     """
     try:
         width = pd.Timedelta(pd.tseries.frequencies.to_offset(span(freq)))
     except (ValueError, TypeError) as exc:
         raise ConfigError(
-            f"{argument}={freq!r} is not a fixed pandas frequency such as '1h', '15min' or "
-            f"'1d' ({exc})"
+            f"freq={freq!r} is not a fixed pandas frequency such as '1h', '15min' or '1d' ({exc})"
         ) from None
     if width <= pd.Timedelta(0):
         raise ConfigError(
-            f"{argument}={freq!r} is not a positive bin width; use e.g. '1h', '15min' or '1d'"
+            f"freq={freq!r} is not a positive bin width; use e.g. '1h', '15min' or '1d'"
         )
     return width
 
@@ -335,13 +333,13 @@ def warn_no_code(code: str, present: Iterable[str]) -> None:
     warn_absent("error code", code, present)
 
 
-def warn_absent(what: str, value: str, present: Iterable[str] | None = None) -> None:
+def warn_absent(what: str, value: str, present: Iterable[str]) -> None:
     """Warn (a `UserWarning`, shown in scripts and notebooks alike, where the library's log is
     silent until configured) that `value`, a `what` ("error code", "job_id", ...), is not
     present in the data: "job_id 'nosuchjob' is not present in this data; closest present:
-    ..." naming the closest of `present` (when given and any is close); the warning points at
+    ..." naming the closest of `present` (when any is close); the warning points at
     the caller's line, outside provlytics."""
-    close = closest_codes(present, value) if present is not None else []
+    close = closest_codes(present, value)
     hint = f"; closest present: {', '.join(close)}" if close else ""
     message = f"{what} {value!r} is not present in this data{hint}"
     warnings.warn(message, UserWarning, stacklevel=caller_level())

@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 Values = str | Iterable[str] | None
 _BY_VALUE = ("job_id", "target_system", "service_principal")  # options that may drop the newest
-_PRINCIPAL_COLUMNS = ("service_principal_name", "service_principal_id")
 _LOG_TABLES = ("events", "steps", "modified_properties", "errors")
 
 
@@ -69,7 +68,8 @@ def filter_frames(
         `alerts` keeps judging silent jobs against).
 
     Raises:
-        ConfigError: a time bound that cannot be read, or `since` after `until`.
+        ConfigError: a time bound that cannot be read, `since` after `until`, or `frames`
+            neither frames nor a path (`_common.resolve`).
         InputError: a path that holds no store or snapshot.
 
     Example:
