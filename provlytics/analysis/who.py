@@ -21,6 +21,7 @@ import pyarrow.dataset as ds
 from provlytics.analysis._common import caller_level
 
 WHO_COLUMNS = ("source_id", "target_id", "source_name", "target_name", "reportable_identifier")
+_ID_COLUMNS = ("source_id", "target_id", "reportable_identifier")
 _GUID = re.compile(r"[0-9a-f]{8}(-?)[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{12}")
 _SHOWN = 5  # identities a warning names at most
 
@@ -43,19 +44,25 @@ def scan_filter(forms: tuple[str, ...]) -> ds.Expression:
     return functools.reduce(operator.or_, named)
 
 
-def matches(events: pd.DataFrame, forms: tuple[str, ...]) -> np.ndarray:
-    """Which rows of `events` name one of `forms` (`wanted`) in any of `WHO_COLUMNS`."""
+def matches(
+    events: pd.DataFrame, forms: tuple[str, ...], columns: tuple[str, ...] = WHO_COLUMNS
+) -> np.ndarray:
+    """Which rows of `events` name one of `forms` (`wanted`) in any of `columns`."""
     hit = np.zeros(len(events), bool)
-    for column in WHO_COLUMNS:
+    for column in columns:
         hit |= events[column].str.lower().isin(forms).fillna(False).to_numpy(bool)
     return hit
 
 
 def warn_if_several(who: str, events: pd.DataFrame) -> None:
-    """A `UserWarning` when the events of `who` belong to more than one identity: distinct
-    `source_id` (a GUID with or without dashes counted once), else `reportable_identifier`,
-    else `target_id`; it names how many, up to five of their UPNs, and how to narrow."""
-    keys = _ids(events["source_id"]).fillna(events["reportable_identifier"].str.lower())
+    """A `UserWarning` when `who` is a display name (no id or UPN of `events` is it) and the
+    events belong to more than one identity: distinct `reportable_identifier` (UPN), else
+    `source_id` (a GUID with or without dashes counted once: Workday to AD logs a worker's
+    id, other apps the Entra object id), else `target_id`; it names how many, up to five of
+    their UPNs, and how to narrow."""
+    if matches(events, wanted(who), _ID_COLUMNS).any():
+        return
+    keys = events["reportable_identifier"].str.lower().fillna(_ids(events["source_id"]))
     keys = keys.fillna(_ids(events["target_id"]))
     count = keys.nunique()
     if count < 2:
