@@ -25,7 +25,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import PercentFormatter
 from matplotlib.transforms import offset_copy
 
-from provlytics.errors import InputError
+from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +80,10 @@ def failures_over_time(
         The Axes: one bar container per group (legend entries are the group values).
 
     Raises:
-        InputError: a required column is missing.
+        ConfigError: not a DataFrame, or a required column is missing (named, with the
+            helper whose result the chart takes).
     """
-    _require(timeline_df, ("time", "events"), "failures_over_time")
+    _require(timeline_df, ("time", "events"), "failures_over_time", "pv.analysis.timeline")
     by = next((c for c in timeline_df.columns if c not in ("time", "events")), None)
     label = by.replace("_", " ") if by else None
     own_figure = ax is None
@@ -118,9 +119,17 @@ def top_errors(
         title: Defaults to "Top errors".
 
     Raises:
-        InputError: the `events` column is missing.
+        ConfigError: not a DataFrame, no `events` column, or a `time` column (a `timeline`
+            result, for `failures_over_time`).
     """
-    _require(summary_df, ("events",), "top_errors")
+    source = "pv.analysis.failure_summary (or error_codes)"
+    _require(summary_df, ("events",), "top_errors", source)
+    if "time" in summary_df.columns:  # events per time bin: a timeline, not a ranking
+        raise ConfigError(
+            f"top_errors takes {source}'s result, one row per group; got a DataFrame with a "
+            "time column (events per time bin: plot pv.analysis.timeline's result with "
+            "pv.plots.failures_over_time)"
+        )
     rows = summary_df.head(n)
     ax = _axes(ax, width=9.0, height=1.2 + 0.35 * max(len(rows), 3))
     ax.set_title(title or "Top errors")
@@ -151,9 +160,10 @@ def step_funnel(
         title: Defaults to "Step funnel".
 
     Raises:
-        InputError: a required column is missing.
+        ConfigError: not a DataFrame, or a required column is missing (named, with the
+            helper whose result the chart takes).
     """
-    _require(funnel_df, ("step_type", *_FUNNEL_STATUSES), "step_funnel")
+    _require(funnel_df, ("step_type", *_FUNNEL_STATUSES), "step_funnel", "pv.analysis.step_funnel")
     ax = _axes(ax, width=9.0, height=3.5)
     ax.set_title(title or "Step funnel")
     if funnel_df.empty:
@@ -196,14 +206,17 @@ def durations(
         title: Defaults to "Event durations".
 
     Raises:
-        InputError: there is no `duration_ms` column.
+        ConfigError: neither frames nor a DataFrame, or there is no `duration_ms` column.
     """
     events = frames_or_events_df
     if not isinstance(events, pd.DataFrame):
         events = getattr(frames_or_events_df, "events", None)
     if not isinstance(events, pd.DataFrame):
-        raise InputError(None, "durations needs a ProvisioningFrames or a DataFrame of events")
-    _require(events, ("duration_ms",), "durations")
+        raise ConfigError(
+            "durations takes a ProvisioningFrames or a DataFrame of events (frames.events or "
+            f"pv.analysis.slowest's result); got {_kind(frames_or_events_df)}"
+        )
+    _require(events, ("duration_ms",), "durations", "frames.events or pv.analysis.slowest")
     values = pd.to_numeric(events["duration_ms"], errors="coerce").dropna().to_numpy(dtype=float)
     ax = _axes(ax, width=8.0, height=3.5)
     ax.set_title(title or "Event durations")
@@ -229,9 +242,12 @@ def cycle_failure_rate(
         title: Defaults to "Failure rate per cycle".
 
     Raises:
-        InputError: a required column is missing.
+        ConfigError: not a DataFrame, or a required column is missing (named, with the
+            helper whose result the chart takes).
     """
-    _require(cycles_df, ("job_id", "start", "failure_rate"), "cycle_failure_rate")
+    _require(
+        cycles_df, ("job_id", "start", "failure_rate"), "cycle_failure_rate", "pv.analysis.cycles"
+    )
     own_figure = ax is None
     ax = _axes(ax, width=9.0, height=4.5)
     ax.set_title(title or "Failure rate per cycle")
@@ -270,9 +286,15 @@ def recovery_times(
         title: Defaults to "Time to recovery".
 
     Raises:
-        InputError: a required column is missing.
+        ConfigError: not a DataFrame, or a required column is missing (named, with the
+            helper whose result the chart takes).
     """
-    _require(recovery_df, ("time_to_recovery", "still_failing"), "recovery_times")
+    _require(
+        recovery_df,
+        ("time_to_recovery", "still_failing"),
+        "recovery_times",
+        "pv.analysis.recovery",
+    )
     ax = _axes(ax, width=8.0, height=3.5)
     ax.set_title(title or "Time to recovery")
     if recovery_df.empty:
@@ -302,9 +324,10 @@ def success_rate(
         title: Defaults to "Success rate".
 
     Raises:
-        InputError: a required column is missing.
+        ConfigError: not a DataFrame, or a required column is missing (named, with the
+            helper whose result the chart takes).
     """
-    _require(success_rate_df, ("time", "success_rate"), "success_rate")
+    _require(success_rate_df, ("time", "success_rate"), "success_rate", "pv.analysis.success_rate")
     ax = _axes(ax, width=9.0, height=3.5)
     ax.set_title(title or "Success rate")
     if success_rate_df.empty:
@@ -360,14 +383,21 @@ def _no_data(ax: Axes) -> Axes:
     return ax
 
 
-def _require(df: object, columns: Sequence[str], chart: str) -> None:
+def _require(df: object, columns: Sequence[str], chart: str, source: str) -> None:
+    """ConfigError unless `df` is a DataFrame with `columns`: the message names the chart, the
+    missing columns, `source` (the helper whose output the chart takes) and what `df` has."""
     if not isinstance(df, pd.DataFrame):
-        raise InputError(None, f"{chart} needs a DataFrame, got {type(df).__name__}")
+        raise ConfigError(f"{chart} takes the DataFrame {source} returns; got {_kind(df)}")
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise InputError(
-            None, f"{chart} needs the column(s) {', '.join(missing)}; got {', '.join(df.columns)}"
+        raise ConfigError(
+            f"{chart} needs the column(s) {', '.join(missing)} of {source}'s result; "
+            f"got a DataFrame with {', '.join(map(str, df.columns)) or 'no columns'}"
         )
+
+
+def _kind(value: object) -> str:
+    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def _stack_table(timeline_df: pd.DataFrame, by: str | None, top: int) -> pd.DataFrame:

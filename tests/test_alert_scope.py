@@ -11,6 +11,7 @@ import provlytics as pv
 from provlytics.analysis import alerts, filter_frames
 
 SCIM = "scim.f38b2ffc80a44f5a91c9bc701e7ea419.24114258-751b-4c83-89a0-47dc4ac87fc0"
+SLACK = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d14880"
 SALESFORCE = "salesforce.f38b2ffc80a44f5a91c9bc701e7ea419.f3f49249-dc28-4f90-a5ae-c7978306d03b"
 QUARANTINE = (
     "quarantined (EncounteredQuarantineException; error "
@@ -62,5 +63,59 @@ def test_frames_not_narrowed_keep_the_snapshots_window(samples):
     held = _row(alerts(samples), "quarantined", SCIM)
     assert held["window_end"] == pd.Timestamp("2026-11-20 11:59:08", tz="UTC")
     assert held["message"] == QUARANTINE
-    assert filter_frames(samples, job_id=SCIM).narrowed == [{"job_id": [SCIM]}]
+    assert filter_frames(samples, job_id=SCIM).narrowed == [
+        {"job_id": [SCIM], "newest_utc": "2026-11-22T23:51:43+00:00"}
+    ]
     assert _row(alerts(filter_frames(samples, job_id=SCIM)), "quarantined", SCIM) == held
+
+
+SILENT_SLACK = {
+    "kind": "silentJob",
+    "job_id": SLACK,
+    "window_start": pd.Timestamp("2026-11-22 20:51:43", tz="UTC"),
+    "window_end": pd.Timestamp("2026-11-22 23:51:43", tz="UTC"),
+    "message": "no event in the 3 h before 2026-11-22 23:51 UTC while job_status says it runs; "
+    "last event 2026-11-22 18:46 UTC",
+}
+
+
+def _silent(found: pd.DataFrame) -> list[dict]:
+    rows = found[found["kind"] == "silentJob"]
+    return rows[list(SILENT_SLACK)].to_dict("records")
+
+
+@pytest.mark.parametrize(
+    "narrow",
+    [
+        {"job_id": SLACK},
+        {"target_system": "slack"},
+        {"service_principal": "Slack"},
+        {"job_id": SLACK, "since": "2026-11-22"},
+        {"job_id": SLACK, "until": "2026-11-23"},  # after the newest event: ends there
+    ],
+)
+def test_narrowing_to_a_silent_job_keeps_its_silent_job_alert(samples, narrow, tmp_path):
+    assert _silent(alerts(samples, window="3h")) == [SILENT_SLACK]
+    scoped = filter_frames(samples, **narrow)
+    found = _silent(alerts(scoped, window="3h"))
+    if "job_id" in narrow:
+        assert found == [SILENT_SLACK]
+    else:  # job_status follows job_id only: the jobs without events in scope stay in it
+        assert SILENT_SLACK in found
+    back = pv.read_parquet(scoped.to_parquet(tmp_path / "scoped"))  # the end kept on disk
+    assert _silent(alerts(back, window="3h")) == found
+
+
+def test_a_job_narrowed_with_until_is_judged_at_until(samples):
+    found = alerts(filter_frames(samples, job_id=SLACK, until="2026-11-22 23:00"), window="3h")
+    assert _silent(found) == [
+        SILENT_SLACK
+        | {
+            "window_start": pd.Timestamp("2026-11-22 20:00", tz="UTC"),
+            "window_end": pd.Timestamp("2026-11-22 23:00", tz="UTC"),
+            "message": "no event in the 3 h before 2026-11-22 23:00 UTC while job_status says "
+            "it runs; last event 2026-11-22 18:46 UTC",
+        }
+    ]
+    quiet = alerts(filter_frames(samples, job_id=SLACK, until="2026-11-22 20:00"), window="3h")
+    assert _silent(quiet) == []  # its last event, 18:46, is within the 3 h before 20:00

@@ -200,6 +200,26 @@ def test_conflicts_read_attribute_and_value_from_reason(tmp_path, reason, attrib
     assert rows(carol, ["matching_attribute", "matching_value"]) == [(attribute, value)]
 
 
+@pytest.mark.parametrize(
+    ("other_reason", "attribute", "value"),
+    [
+        ("The attribute 'u_region' does not exist in the Slack schema.", "u_region", None),
+        ("The value 'u_region' is not valid.", None, "u_region"),  # not named an attribute
+    ],
+)
+def test_conflicts_take_a_value_another_error_names_an_attribute_as_the_attribute(
+    tmp_path, other_reason, attribute, value
+):
+    records = w.records()
+    records[3]["provisioningStatusInfo"]["errorInformation"]["reason"] = (
+        "more than one user matched the matching attribute value 'u_region'"
+    )
+    records[7]["provisioningStatusInfo"]["errorInformation"]["reason"] = other_reason
+    frames = pv.load(p.write_json(tmp_path / "page.json", p.graph_page(*records)))
+    carol = A.conflicts(frames).query("kind == 'duplicateTargetEntries'")
+    assert rows(carol, ["matching_attribute", "matching_value"]) == [(attribute, value)]
+
+
 def test_conflicts_take_a_known_attribute_value_from_matching_step_details(tmp_path):
     records = w.records()
     records[3]["provisioningStatusInfo"]["errorInformation"]["reason"] = (
@@ -400,6 +420,20 @@ def test_samples_figures(samples):
     ]
     cases = A.conflicts(samples)
     assert (len(cases), cases["events"].sum()) == (66, 44 + 14 + 35)
+    # "matched the matching attribute value 'u_cost_center'" names ServiceNow's attribute
+    # (other errors say "The attribute 'u_cost_center' does not exist ..."), not its value
+    duplicates = cases[cases["kind"] == "duplicateTargetEntries"]
+    keys = ["target_system_name", "matching_attribute", "matching_value"]
+    counts = duplicates.groupby(keys, dropna=False)["events"].sum().reset_index()
+    assert rows(counts, [*keys, "events"]) == [
+        ("Active Directory", "company", "Contoso", 6),
+        ("Active Directory", "company", None, 4),
+        ("Salesforce", "LastName", "Brown", 4),
+        ("Salesforce", "LastName", "Kowalczyk", 1),
+        ("Salesforce", "LastName", "Patel", 1),
+        ("Salesforce", "LastName", None, 7),
+        ("ServiceNow", "u_cost_center", None, 12),
+    ]
     rate = A.success_rate(samples)
     assert (rate["events"].sum(), rate["success"].sum(), len(rate)) == (2033, 1215, 9)
 

@@ -4,6 +4,7 @@ on the bundled samples."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 from analysis_frames import event, frames, plain, utc
@@ -409,12 +410,17 @@ def test_identity_history_by_object_id_equals_by_upn():
     assert by_id.events["event_id"].tolist() == ["e1", "e2", "e3"]
 
 
-def test_identity_history_of_nobody_is_empty_and_logged(caplog):
-    history = A.identity_history(_person_frames(), "nobody@contoso.com")
+def test_identity_history_of_nobody_is_empty_and_warns():
+    with pytest.warns(UserWarning) as caught:
+        history = A.identity_history(_person_frames(), " nobody@contoso.com ")
 
     assert history.events.empty and history.steps.empty and history.apps.empty
     assert history.changes.columns.tolist() == CHANGE_COLUMNS
-    assert "nobody@contoso.com" in caplog.text
+    assert [str(w.message) for w in caught] == [
+        "identity_history: no event names 'nobody@contoso.com' "
+        "(compared with object ids, display names and UPNs)"
+    ]
+    assert caught[0].filename == __file__
 
 
 def test_identity_history_on_the_samples(samples):
@@ -433,12 +439,34 @@ def test_identity_history_on_the_samples(samples):
     ]
 
 
+@pytest.mark.filterwarnings("error")  # no UserWarning: nothing to name
 def test_empty_frames_give_the_documented_columns():
     empty = pv.ProvisioningFrames()
 
     assert A.cycles(empty).columns.tolist() == CYCLE_COLUMNS
     assert A.attribute_changes(empty).columns.tolist() == CHANGE_COLUMNS
-    history = A.identity_history(empty, "x")
+    history = A.identity_history(empty, "x")  # nothing to warn about: no event at all
     assert history.events.columns.tolist() == HISTORY_EVENT_COLUMNS
     assert history.apps.columns.tolist() == APP_COLUMNS
     assert all(t.empty for t in (history.events, history.steps, history.changes, history.apps))
+
+
+def test_a_upn_whose_events_carry_two_source_ids_is_one_identity():
+    """Workday to AD logs the worker id as source_id, other apps the Entra object id: one UPN
+    is one person, asked by UPN or by display name; another source id without a UPN is not."""
+    ann = {"source_name": "Ann Lee", "reportable_identifier": "ann@contoso.com"}
+    rows = [
+        event("w1", "2026-11-18T10:00:00Z", source_id="wid-7", **ann),
+        event("s1", "2026-11-18T11:00:00Z", source_id="0b1c", **ann),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(A.identity_history(frames(rows), "ANN@contoso.com").events) == 2
+        assert len(A.identity_history(frames(rows), "ann lee").events) == 2
+    other = event("o1", "2026-11-18T12:00:00Z", source_id="0b1d", source_name="Ann Lee")
+    with pytest.warns(UserWarning) as caught:
+        assert len(A.identity_history(frames([*rows, other]), "ann lee").events) == 3
+    assert [str(w.message) for w in caught] == [
+        "identity_history: 'ann lee' matches 2 distinct identities (UPNs: ann@contoso.com); "
+        "pass the UPN or object id to narrow it to one"
+    ]

@@ -91,7 +91,8 @@ def test_views_of_a_filtered_scope(frames):
 
 
 def test_nothing_in_scope_gives_empty_tables(frames):
-    out = A.filter_frames(frames, job_id="no-such-job")
+    with pytest.warns(UserWarning, match="job_id 'no-such-job' is not present in this data"):
+        out = A.filter_frames(frames, job_id="no-such-job")
     assert out.counts() == {
         "events": 0,
         "steps": 0,
@@ -102,13 +103,14 @@ def test_nothing_in_scope_gives_empty_tables(frames):
     assert A.failure_summary(out).empty
 
 
+@pytest.mark.filterwarnings("error")  # no UserWarning: nothing to name
 def test_empty_frames_and_duck_typed_frames():
     assert A.filter_frames(pv.ProvisioningFrames(), since="7d").counts()["events"] == 0
 
     class Frames:  # only DataFrames, no Arrow tables
         events = pv.ProvisioningFrames().events
 
-    assert A.filter_frames(Frames(), job_id="x").counts()["events"] == 0
+    assert A.filter_frames(Frames(), job_id="x").counts()["events"] == 0  # no warning
 
 
 @pytest.mark.parametrize("bad", ["yesterday-ish", "7 parsecs", "2026-13-45"])

@@ -15,7 +15,7 @@ from reportdata import SAMPLES
 
 import provlytics as pv
 from provlytics import analysis, plots
-from provlytics.errors import InputError
+from provlytics.errors import ConfigError
 
 UTC = "UTC"
 BAD_RESPONSE = "SystemForCrossDomainIdentityManagementBadResponse"
@@ -251,9 +251,39 @@ def test_empty_input_says_no_data(chart, columns):
 
 
 @pytest.mark.parametrize(("chart", "columns"), EMPTY_CASES)
-def test_missing_column_is_a_provlytics_error(chart, columns):
-    with pytest.raises(InputError, match=columns[-1]):
+def test_missing_column_is_a_config_error(chart, columns):
+    with pytest.raises(ConfigError, match=columns[-1]):
         chart(pd.DataFrame({"other": [1]}))
+
+
+def test_a_chart_given_another_helpers_result_names_the_helper_it_takes():
+    timeline_df = pd.DataFrame(
+        {"time": pd.to_datetime(["2026-11-18"], utc=True), "error_code": ["X"], "events": [3]}
+    )
+    with pytest.raises(ConfigError) as caught:
+        plots.top_errors(timeline_df)
+    assert str(caught.value) == (
+        "top_errors takes pv.analysis.failure_summary (or error_codes)'s result, one row per "
+        "group; got a DataFrame with a time column (events per time bin: plot "
+        "pv.analysis.timeline's result with pv.plots.failures_over_time)"
+    )
+    with pytest.raises(ConfigError) as caught:
+        plots.top_errors(timeline_df.drop(columns="events"))
+    assert str(caught.value) == (
+        "top_errors needs the column(s) events of pv.analysis.failure_summary (or "
+        "error_codes)'s result; got a DataFrame with time, error_code"
+    )
+    with pytest.raises(ConfigError) as caught:
+        plots.failures_over_time(None)
+    assert str(caught.value) == (
+        "failures_over_time takes the DataFrame pv.analysis.timeline returns; got None"
+    )
+    with pytest.raises(ConfigError) as caught:
+        plots.durations({"duration_ms": [1]})
+    assert str(caught.value) == (
+        "durations takes a ProvisioningFrames or a DataFrame of events (frames.events or "
+        "pv.analysis.slowest's result); got a dict"
+    )
 
 
 def test_draws_on_the_given_axes_and_leaves_pyplot_alone(summary_df):

@@ -151,6 +151,7 @@ def test_a_narrowed_report_records_its_scope_in_the_manifest(runner, samples):
         "until": "2026-11-20",
         "until_utc": "2026-11-20T00:00:00+00:00",
         "job_id": [job],
+        "newest_utc": "2026-11-22T23:51:43+00:00",  # the inputs' newest event (for alerts)
     }
     scoped = analysis.filter_frames(samples, since="2026-11-18", until="2026-11-20", job_id=job)
     newest = scoped.events["activity_time"].max()

@@ -258,7 +258,12 @@ def test_conflict_explorer_narrows_by_target_system_and_attribute(frames):
     assert len(explorer.result) == 18
     assert set(explorer.result["target_system_name"]) == {"Salesforce"}
     assert explorer.result["events"].sum() == 27
-    assert [v for _, v in explorer.controls["attribute"].options] == [None, "LastName", "company"]
+    assert [v for _, v in explorer.controls["attribute"].options] == [
+        None,
+        "LastName",
+        "company",
+        "u_cost_center",  # ServiceNow's, read as the attribute since conflicts was fixed
+    ]
     explorer.controls["attribute"].value = "LastName"
     assert len(explorer.result) == 11
     assert set(explorer.result["kind"]) == {"duplicateTargetEntries"}

@@ -132,11 +132,42 @@ def on_path(helper: Helper) -> Helper:
 
     @functools.wraps(helper)
     def run(frames: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(frames, str | os.PathLike):
-            frames = PathTables(frames)
-        return helper(frames, *args, **kwargs)
+        return helper(resolve(frames), *args, **kwargs)
 
     return run  # type: ignore[return-value]
+
+
+TAKES = "ProvisioningFrames or the path of a store/snapshot folder"
+
+
+def resolve(frames: Any, *, paths: bool = True) -> Any:
+    """`frames` as a helper reads it: a `PathTables` for a path (str or `os.PathLike`) when
+    `paths`, else the path or the frames unchanged.
+
+    Frames are a `ProvisioningFrames`, a `PathTables`, or any object with at least one of
+    the five tables as a DataFrame attribute (`events`, `errors`, ...).
+
+    Raises:
+        ConfigError: anything else (a DataFrame such as `frames.errors`, a dict, None),
+            naming the type it got and what it takes.
+    """
+    if isinstance(frames, str | os.PathLike):
+        return PathTables(frames) if paths else frames
+    if isinstance(frames, PathTables) or _has_tables(frames):
+        return frames
+    kind = type(frames).__name__
+    got = "None" if frames is None else f"{'an' if kind[0] in 'aeiouAEIOU' else 'a'} {kind}"
+    hint = ""
+    if isinstance(frames, pd.DataFrame):
+        hint = " (pass the whole frames, not one of its tables)"
+    raise ConfigError(f"frames: got {got}{hint}; takes {TAKES}")
+
+
+def _has_tables(frames: Any) -> bool:
+    """Whether `frames` (not a DataFrame or mapping) has a table as a DataFrame attribute."""
+    if isinstance(frames, pd.DataFrame | pd.Series | Mapping) or frames is None:
+        return False
+    return any(isinstance(getattr(frames, name, None), pd.DataFrame) for name in SCHEMAS)
 
 
 def statuses(status: str) -> tuple[str, ...]:
@@ -215,7 +246,8 @@ def code_family(codes: pd.Series, code: str) -> np.ndarray:
 
 
 def closest_codes(present: Iterable[str], code: str, n: int = 3) -> list[str]:
-    """Up to `n` codes of `present` that look most like `code` (case-insensitive)."""
+    """Up to `n` values of `present` that look most like `code` (case-insensitive; difflib's
+    ratio of at least 0.4)."""
     by_lower = {c.lower(): c for c in present if isinstance(c, str)}
     close = difflib.get_close_matches(code.lower(), list(by_lower), n=n, cutoff=0.4)
     return [by_lower[c] for c in close]
@@ -244,30 +276,48 @@ def _quoted(value: Any) -> str:
     return "null" if value is None else f"'{value}'"
 
 
+def frequency(freq: str) -> pd.Timedelta:
+    """A bin width as a positive `Timedelta`, from a fixed pandas frequency ("1h", "15min",
+    "1d", "2w").
+
+    Raises:
+        ConfigError: `freq` is not a fixed frequency, or not a positive one ("0h", "-1h").
+    """
+    try:
+        width = pd.Timedelta(pd.tseries.frequencies.to_offset(span(freq)))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"freq={freq!r} is not a fixed pandas frequency such as '1h', '15min' or '1d' ({exc})"
+        ) from None
+    if width <= pd.Timedelta(0):
+        raise ConfigError(
+            f"freq={freq!r} is not a positive bin width; use e.g. '1h', '15min' or '1d'"
+        )
+    return width
+
+
 def bins(times: pd.Series, freq: str) -> pd.Series:
     """The start (UTC) of the `freq` bin each time falls in.
 
     Raises:
-        ConfigError: `freq` is not a pandas frequency such as "1h", "15min" or "1d".
+        ConfigError: `freq` is not a positive fixed pandas frequency (`frequency`).
     """
-    try:
-        return times.dt.floor(span(freq))
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"freq {freq!r} is not a fixed pandas frequency ({exc})") from None
+    return times.dt.floor(frequency(freq))
 
 
 def bin_range(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
     """Every bin start from the bin of `first` to the bin of `last`.
 
     Raises:
-        ConfigError: more than 100,000 bins (choose a coarser `freq`).
+        ConfigError: a bad `freq` (`frequency`), or more than 100,000 bins (choose a coarser
+            `freq`).
     """
-    freq = span(freq)
-    start, end = pd.Timestamp(first).floor(freq), pd.Timestamp(last).floor(freq)
-    count = int((end - start) / pd.Timedelta(freq)) + 1
+    width = frequency(freq)
+    start, end = pd.Timestamp(first).floor(width), pd.Timestamp(last).floor(width)
+    count = int((end - start) / width) + 1
     if count > 100_000:
         raise ConfigError(f"freq {freq!r} gives {count} bins; choose a coarser one")
-    return pd.date_range(start, end, freq=freq, name="time")
+    return pd.date_range(start, end, freq=width, name="time")
 
 
 def largest_first(df: pd.DataFrame, keys: Iterable[str], count: str = "events") -> pd.DataFrame:
@@ -279,16 +329,23 @@ def largest_first(df: pd.DataFrame, keys: Iterable[str], count: str = "events") 
 
 
 def warn_no_code(code: str, present: Iterable[str]) -> None:
+    """Warn that error code `code` is not present (`warn_absent`)."""
+    warn_absent("error code", code, present)
+
+
+def warn_absent(what: str, value: str, present: Iterable[str]) -> None:
     """Warn (a `UserWarning`, shown in scripts and notebooks alike, where the library's log is
-    silent until configured) that `code` is not present, naming the closest codes that are;
-    the warning points at the caller's line, outside provlytics."""
-    close = closest_codes(present, code)
+    silent until configured) that `value`, a `what` ("error code", "job_id", ...), is not
+    present in the data: "job_id 'nosuchjob' is not present in this data; closest present:
+    ..." naming the closest of `present` (when any is close); the warning points at
+    the caller's line, outside provlytics."""
+    close = closest_codes(present, value)
     hint = f"; closest present: {', '.join(close)}" if close else ""
-    message = f"error code {code!r} is not present in this data{hint}"
-    warnings.warn(message, UserWarning, stacklevel=_caller_level())
+    message = f"{what} {value!r} is not present in this data{hint}"
+    warnings.warn(message, UserWarning, stacklevel=caller_level())
 
 
-def _caller_level() -> int:
+def caller_level() -> int:
     """`stacklevel` of the first frame outside provlytics, as seen from `warnings.warn`'s
     caller's caller (helpers reach here through decorators of varying depth)."""
     level, frame = 2, sys._getframe(2)

@@ -28,6 +28,7 @@ from provlytics.analysis._common import (
     columns_of,
     empty,
     flat,
+    frequency,
     identity,
     largest_first,
     on_path,
@@ -212,6 +213,7 @@ def timeline(
     Example:
         >>> pv.analysis.timeline(frames, freq="1d", by="target_system_name")
     """
+    frequency(freq)  # checked first: a bad one fails on empty frames too
     keys = [] if by is None else [by]
     columns = ["time", *keys, "events"]
     check_columns(columns_of(frames, "errors"), keys, "timeline(by=...)")
@@ -255,6 +257,7 @@ def success_rate(frames: Any, freq: str = "1d") -> pd.DataFrame:
     Example:
         >>> pv.analysis.success_rate(frames, freq="1d")[["time", "success_rate"]]
     """
+    frequency(freq)  # checked first: a bad one fails on empty frames too
     events = table(frames, "events", ("status", "activity_time"), ordered=False)
     events = events[events["activity_time"].notna().to_numpy(bool)]
     if events.empty:

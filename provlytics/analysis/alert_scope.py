@@ -28,6 +28,20 @@ def narrowed_span(frames: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None
     return (max(starts) if starts else None), (min(ends) if ends else None)
 
 
+def narrowed_end(frames: Any) -> pd.Timestamp | None:
+    """The end `alerts` judges `frames` at when no `now` is given, if they were narrowed by
+    job, target system or app (`frames.narrowed` steps with `newest_utc`): the newest event
+    of the frames before the first such narrowing, or the scope's `until` when earlier. So a
+    job narrowed to alone is silent exactly when it is silent among all jobs (its own last
+    event would otherwise end the windows). None when no step recorded `newest_utc`."""
+    steps = getattr(frames, "narrowed", None) or []
+    newest = next((pd.Timestamp(s["newest_utc"]) for s in steps if s.get("newest_utc")), None)
+    if newest is None:
+        return None
+    until = narrowed_span(frames)[1]
+    return newest if until is None else min(newest, until)
+
+
 def cut_to_scope(
     alerts: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None
 ) -> pd.DataFrame:

@@ -23,7 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from provlytics.analysis._common import BOOL, STR, TIME, empty, on_path, table
+from provlytics.analysis._common import BOOL, STR, TIME, empty, on_path, table, warn_absent
+from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,9 @@ def attribute_changes(frames, attribute: str | None = None) -> pd.DataFrame:
     Args:
         frames: the tables, or a store or snapshot path (then only the columns used of
             events, modified_properties and steps are read).
-        attribute: keep only this attribute (case-insensitive); None keeps all.
+        attribute: keep only this attribute (case-insensitive, surrounding spaces ignored);
+            None keeps all. One that no modified property names warns (`UserWarning`, naming
+            the closest attribute names present).
 
     Returns:
         Columns `event_id, activity_time, job_id, source_id, reportable_identifier,
@@ -78,17 +81,30 @@ def attribute_changes(frames, attribute: str | None = None) -> pd.DataFrame:
         old value: the noise logged on every update). In time order, then property order.
 
     Raises:
+        ConfigError: an `attribute` that is not text.
         InputError: a table lacks a column it needs (e.g. an older schema version).
 
     Example:
         >>> pv.analysis.attribute_changes(frames, "department")[["old_value", "new_value"]]
     """
-    return changes_of(
+    if attribute is not None and not isinstance(attribute, str):
+        raise ConfigError(
+            f"attribute_changes(attribute=...): got {attribute!r} "
+            f"({type(attribute).__name__}); takes an attribute name as text, or None"
+        )
+    attribute = None if attribute is None else attribute.strip()
+    properties = table(frames, "modified_properties", PROPERTY_COLUMNS)
+    out = changes_of(
         table(frames, "events", CHANGE_COLUMNS[:8]),
-        table(frames, "modified_properties", PROPERTY_COLUMNS),
+        properties,
         table(frames, "steps", STEP_COLUMNS),
         attribute=attribute,
     )
+    if attribute is not None and out.empty:
+        names = properties["name"].dropna().unique()
+        if attribute.lower() not in {str(n).lower() for n in names}:
+            warn_absent("attribute", attribute, names)
+    return out
 
 
 def changes_of(

@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from provlytics.analysis._common import (
@@ -73,6 +74,8 @@ _VALUE = re.compile(
 _ATTR = re.compile(
     rf"matching\s+attributes?\s*(?:name\s*)?[:=]?\s*{_Q}(?P<attr>{_NAME}){_Q}", re.IGNORECASE
 )
+# "attribute 'u_cost_center'" (not "attribute value 'V'"), for RE2: `_named_attributes`
+_NAMED_ATTRIBUTE = rf"(?i)attribute\s+{_Q}(?P<attr>{_NAME}){_Q}"
 # step-details keys, compared case-insensitively
 _ATTR_KEYS = ("matchingattribute", "matchingattributename", "matchingattributes", "attributename")
 _VALUE_KEYS = ("matchingattributevalue", "matchingvalue", "attributevalue")
@@ -98,8 +101,10 @@ def conflicts(frames: Any) -> pd.DataFrame:
       `attribute name 'A'`): attribute and value;
     - a filter clause `A EQUALS 'V'`, `A eq "V"`, `A = 'V'`: attribute and value;
     - `attribute value 'V'` (as in "matched the matching attribute value 'V'"): the
-      value only, unless V names an attribute (a key of the event's step details, or
-      the name of a modified property anywhere in the frames): then V is the attribute;
+      value only, unless V names an attribute (a key of the event's step details, the
+      name of a modified property anywhere in the frames, or a name an error text of the
+      frames gives as an attribute's: "The attribute 'u_cost_center' does not exist in the
+      ServiceNow schema"): then V is the attribute;
     - `matching attribute 'A'`: the attribute only.
 
     Then from the details of the failed step and of the matching steps: keys
@@ -135,7 +140,7 @@ def conflicts(frames: Any) -> pd.DataFrame:
     props = _children(frames, "modified_properties", ("name", "new_value"), ids)
     names = table(frames, "modified_properties", ("name",), ordered=False)["name"]
     names = names.dropna().str.lower()
-    known = set(names.unique())
+    known = set(names.unique()) | _named_attributes(errors)
     found = [
         _attribute_and_value(
             row, steps.get(row["event_id"], []), props.get(row["event_id"], []), known
@@ -231,6 +236,19 @@ def _attribute_and_value(
     if attr is not None and value is None:
         value = _value_of(attr, [*_bags(matching), *_bags(imports)], props)
     return attr, value
+
+
+def _named_attributes(errors: pd.DataFrame) -> set[str]:
+    """Lower-cased names the error texts of `errors` give as an attribute's ("The attribute
+    'u_cost_center' does not exist in the ServiceNow schema", "mandatory attribute 'mail'"):
+    a quoted name right after the word attribute (not "attribute value 'V'")."""
+    out: set[str] = set()
+    for column in ("error_reason", "error_details"):
+        texts = pa.array(errors[column].dropna().unique(), pa.string())
+        found = pc.extract_regex(texts, pattern=_NAMED_ATTRIBUTE)
+        names = pc.utf8_lower(pc.struct_field(pc.drop_null(found), [0]))
+        out.update(names.to_pylist())
+    return out
 
 
 def _is_attribute(text: str, steps: list[tuple], known: set[str]) -> bool:

@@ -26,11 +26,13 @@ from provlytics.analysis._common import (
     isin,
     largest_first,
     on_path,
+    resolve,
     statuses,
     table,
     typed,
     warn_no_code,
 )
+from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,7 @@ def failure_summary(
         >>> summary[["error_code", "events", "identities", "last_seen"]].head()
     """
     columns = [*(["status"] if str(status).lower() == "both" else []), *by, *SUMMARY_VALUES]
+    frames = resolve(frames, paths=False)
     if isinstance(frames, str | os.PathLike):
         from provlytics.analysis.failures_sql import failure_summary_at
 
@@ -134,8 +137,9 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
             folder: then only the errors rows of the statuses and of codes ending with
             `error_code` are read (the filter pushed into the Parquet scan), and the
             modified properties of those events.
-        error_code: a code, compared case-insensitively; app-prefixed codes of the same
-            family are included (`EntryConflict` also finds `BoxEntryConflict`).
+        error_code: a code, compared case-insensitively (surrounding spaces ignored);
+            app-prefixed codes of the same family are included (`EntryConflict` also finds
+            `BoxEntryConflict`).
         status: "both" (default), "failure" or "warning".
 
     Returns:
@@ -147,10 +151,20 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
         none); in time order. A code not present gives an empty frame and a
         `UserWarning` naming the closest codes that are.
 
+    Raises:
+        ConfigError: `frames` neither frames nor a path (`_common.resolve`), an
+            `error_code` that is not text or is blank, or a bad `status`.
+
     Example:
         >>> rows = pv.analysis.drilldown(frames, "EntryConflict")
         >>> rows[["activity_time", "reportable_identifier", "error_reason"]]
     """
+    if not isinstance(error_code, str) or not error_code.strip():
+        raise ConfigError(
+            f"drilldown(error_code=...): got {error_code!r} ({type(error_code).__name__}); "
+            "takes an error code as text, e.g. 'EntryConflict'"
+        )
+    error_code = error_code.strip()
     # on a path, the scan keeps the statuses and the codes ending with the code (a superset
     # of the family, which code_family then picks exactly); no row order is needed: rows are
     # sorted by time and id below, properties by position within their event

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow.dataset as ds
 
 from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, isin, on_path, table
-from provlytics.analysis.alert_scope import cut_to_scope, narrowed_span
+from provlytics.analysis.alert_scope import cut_to_scope, narrowed_end, narrowed_span
 from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS
 
@@ -228,7 +228,10 @@ def alerts(
             and job_status are read).
         window: window length, a pandas Timedelta or its text ("1d", "6h").
         now: end of the last window: an ISO date/time (UTC when naive), datetime or Timestamp;
-            default the newest event (else the newest job snapshot).
+            default the newest event (else the newest job snapshot); for frames narrowed by
+            job, target system or app, the newest event before that narrowing (or the
+            scope's `until`, when earlier: `alert_scope.narrowed_end`), so that narrowing
+            to a silent job keeps its `silentJob` alert.
         failure_rate: failure-rate threshold, 0..1.
         disable_delete: disable/delete count threshold per job and window.
         min_events: fewest processed (non-skipped) events for a failure-rate alert.
@@ -246,6 +249,8 @@ def alerts(
     span = _window(window)
     events = table(frames, "events", _EVENT_NEEDS)
     end = _now(now, events, table(frames, "job_status"))
+    if now is None and end is not None:  # narrowed by job: the end before narrowing
+        end = narrowed_end(frames) or end
     if end is None:
         return empty(ALERT_COLUMNS, _DTYPES)
     events = events[(events["activity_time"] <= end).fillna(False)]

@@ -9,9 +9,7 @@ matches a user by UPN or object id, source or target side.
 
 from __future__ import annotations
 
-import functools
 import logging
-import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,9 +31,11 @@ from provlytics.analysis._common import (
     isin,
     on_path,
     table,
+    time_span,
 )
 from provlytics.analysis.changes import PROPERTY_COLUMNS, changes_of
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
+from provlytics.analysis.who import matches, scan_filter, wanted, warn_if_several, warn_nobody
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,6 @@ _DTYPES = {
     "step_index": pd.Int32Dtype(),
     "events": INT,
 }
-_WHO_COLUMNS = ("source_id", "target_id", "source_name", "target_name", "reportable_identifier")
 # columns each helper reads (a table without them raises InputError, never KeyError)
 _CYCLE_NEEDS = ("job_id", "cycle_id", "activity_time", "action", "status", *IDENTITY_COLUMNS)
 _STEP_NEEDS = ("event_id", "step_index", "name", "step_type", "status", "description", "details")
@@ -193,9 +192,13 @@ class IdentityHistory:
 def identity_history(frames, who: str) -> IdentityHistory:
     """One identity's events, steps, attribute changes and apps.
 
-    `who` is compared case-insensitively, as a whole value, with the events' `source_id`,
-    `target_id`, `source_name`, `target_name` and `reportable_identifier` (object id, display
-    name or UPN). A value that matches nothing gives empty tables and a logged warning.
+    `who` is compared case-insensitively, as a whole value (surrounding spaces ignored), with
+    the events' `source_id`, `target_id`, `source_name`, `target_name` and
+    `reportable_identifier` (object id, display name or UPN); an object id (GUID) matches with
+    or without its dashes (`who.wanted`). A value that matches nothing gives empty tables
+    and a `UserWarning` (unless the data holds no event at all); a display name that several
+    people share gives all their events and a `UserWarning` naming how many identities
+    matched (pass the UPN or object id).
     `frames` may be a store or snapshot path: then only that identity's events (the match
     pushed into the Parquet scan) and their steps, properties and errors are read.
 
@@ -203,15 +206,15 @@ def identity_history(frames, who: str) -> IdentityHistory:
         >>> h = pv.analysis.identity_history(frames, "Alice@Contoso.com")
         >>> h.events[["activity_time", "action", "status", "changes"]]; h.apps
     """
-    wanted = str(who).strip().lower()
-    named = [pc.utf8_lower(ds.field(c)) == wanted for c in _WHO_COLUMNS]
-    events = table(frames, "events", _HISTORY_NEEDS, where=functools.reduce(operator.or_, named))
-    hit = np.zeros(len(events), bool)
-    for column in _WHO_COLUMNS:
-        hit |= (events[column].str.lower() == wanted).fillna(False).to_numpy(bool)
+    forms = wanted(who)
+    events = table(frames, "events", _HISTORY_NEEDS, where=scan_filter(forms))
+    hit = matches(events, forms)
     mine = events[hit].sort_values(["activity_time", "event_id"], kind="stable")
     if mine.empty:
-        logger.warning("No event names the identity %r (object id, display name or UPN)", who)
+        if time_span(frames, "events") != (None, None):  # data without events: nothing to say
+            warn_nobody(who)
+    else:
+        warn_if_several(who, mine)
     ids = mine["event_id"]
     where = ds.field("event_id").isin(pc.unique(flat(ids)))
     steps = table(frames, "steps", _STEP_NEEDS, where=where)

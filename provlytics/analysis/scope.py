@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from provlytics.analysis._common import resolve, warn_absent
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
@@ -23,6 +24,7 @@ from provlytics.timebounds import TimeBound, bound, is_relative, window
 logger = logging.getLogger(__name__)
 
 Values = str | Iterable[str] | None
+_BY_VALUE = ("job_id", "target_system", "service_principal")  # options that may drop the newest
 _LOG_TABLES = ("events", "steps", "modified_properties", "errors")
 
 
@@ -52,17 +54,22 @@ def filter_frames(
         service_principal: a service principal (app) display name or id, or a list of them
             (`events.service_principal_name` or `events.service_principal_id`).
 
-    String values compare case-insensitively (ids differ in case between exports).
+    String values compare case-insensitively (ids differ in case between exports). A value
+    that no event has (a typo: "Salesfroce") warns (`UserWarning`, naming the closest values
+    present) and keeps nothing for it.
 
     Returns:
         `ProvisioningFrames` with the kept events; the steps, modified_properties and errors
         rows of those events; the job_status rows of the kept jobs when `job_id` is given,
         else every job_status row. `sources` is carried over, and `narrowed` (what the
         manifest records) gets this call's options as a step (`since`/`until` as given, with
-        `since_utc`/`until_utc`, the times they stood for).
+        `since_utc`/`until_utc`, the times they stood for; with `job_id`, `target_system` or
+        `service_principal`, also `newest_utc`: the newest event of `frames`, the end
+        `alerts` keeps judging silent jobs against).
 
     Raises:
-        ConfigError: a time bound that cannot be read, or `since` after `until`.
+        ConfigError: a time bound that cannot be read, `since` after `until`, or `frames`
+            neither frames nor a path (`_common.resolve`).
         InputError: a path that holds no store or snapshot.
 
     Example:
@@ -73,6 +80,7 @@ def filter_frames(
     given = {"since": since, "until": until, "job_id": job_id}
     given |= {"target_system": target_system, "service_principal": service_principal}
     pushed: tuple[pa.Scalar | None, ...] | None = None  # the bounds of a path's scan
+    frames = resolve(frames, paths=False)
     if isinstance(frames, str | os.PathLike):  # the window read by the scan, nothing else
         frames = read_parquet(frames, since=since, until=until)
         pushed = tuple(_absolute(b, n) for b, n in ((since, "since"), (until, "until")))
@@ -87,13 +95,19 @@ def filter_frames(
         keep = pc.and_(keep, pc.greater_equal(times, first))
     if last is not None:
         keep = pc.and_(keep, pc.less(times, last))
-    for columns, values in (
-        (("job_id",), job_id),
-        (("target_system_name",), target_system),
-        (("service_principal_name", "service_principal_id"), service_principal),
+    for option, columns, values in (
+        ("job_id", ("job_id",), job_id),
+        ("target_system", ("target_system_name",), target_system),
+        (
+            "service_principal",
+            ("service_principal_name", "service_principal_id"),
+            service_principal,
+        ),
     ):
         if values is not None:
             keep = pc.and_(keep, _any_equal(events, columns, _as_list(values)))
+            if events.num_rows:  # data without events: nothing to say
+                _warn_absent(option, events, columns, values)
     keep = pc.fill_null(keep, False)
     if pc.all(keep).as_py() is not False:  # nothing to drop: the same tables, no copy
         out = {name: tables[name] for name in _LOG_TABLES}
@@ -110,6 +124,8 @@ def filter_frames(
     scoped.narrowed = _narrowed(
         getattr(frames, "narrowed", None), given, *(pushed or (first, last))
     )
+    if newest is not None and any(given[k] is not None for k in _BY_VALUE):
+        scoped.narrowed[-1]["newest_utc"] = newest.isoformat()  # type: ignore[index]
     return scoped
 
 
@@ -169,6 +185,21 @@ def _arrow(frames: Any, name: str) -> pa.Table:
 def _as_list(values: str | Iterable[str]) -> list[str]:
     items = [values] if isinstance(values, str) else list(values)
     return [str(v).lower() for v in items]
+
+
+def _warn_absent(
+    option: str, events: pa.Table, columns: tuple[str, ...], values: str | Iterable[str]
+) -> None:
+    """A `UserWarning` for each of `values` (of `option`) that no event has in any of
+    `columns` (compared case-insensitively), naming the closest values present
+    (`_common.warn_absent`)."""
+    present: set[str] = set()
+    for column in columns:
+        present.update(v for v in pc.unique(events[column]).to_pylist() if v is not None)
+    lowered = {v.lower() for v in present}
+    for value in [values] if isinstance(values, str) else list(values):
+        if str(value).lower() not in lowered:
+            warn_absent(option, str(value), present)
 
 
 def _any_equal(table: pa.Table, columns: tuple[str, ...], values: list[str]) -> pa.ChunkedArray:

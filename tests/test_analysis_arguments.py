@@ -1,0 +1,90 @@
+"""What a user sees when a helper of `pv.analysis` is handed the wrong thing: a ConfigError
+naming the argument, what it got and what it takes, never a silently empty table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import provlytics as pv
+from provlytics.errors import ConfigError
+
+A = pv.analysis
+TAKES = "takes ProvisioningFrames or the path of a store/snapshot folder"
+
+
+@pytest.fixture(scope="module")
+def frames() -> pv.ProvisioningFrames:
+    return pv.load("data/samples", progress=False)
+
+
+HELPERS: dict[str, Callable[[Any], Any]] = {
+    "failure_summary": A.failure_summary,
+    "error_codes": A.error_codes,
+    "conflicts": A.conflicts,
+    "recovery": A.recovery,
+    "cycles": A.cycles,
+    "job_health": A.job_health,
+    "timeline": A.timeline,
+    "alerts": A.alerts,
+    "filter_frames": A.filter_frames,
+    "drilldown": lambda f: A.drilldown(f, "EntryConflict"),
+    "identity_history": lambda f: A.identity_history(f, "alice@contoso.com"),
+}
+
+
+@pytest.mark.parametrize("helper", sorted(HELPERS))
+@pytest.mark.parametrize("table", ["events", "errors"])
+def test_one_table_in_place_of_the_frames_is_refused(
+    frames: pv.ProvisioningFrames, helper: str, table: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        HELPERS[helper](getattr(frames, table))
+    assert str(caught.value) == (
+        f"frames: got a DataFrame (pass the whole frames, not one of its tables); {TAKES}"
+    )
+
+
+@pytest.mark.parametrize("helper", sorted(HELPERS))
+@pytest.mark.parametrize(("value", "got"), [({}, "a dict"), (None, "None"), (3, "an int")])
+def test_other_objects_are_refused(helper: str, value: object, got: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        HELPERS[helper](value)
+    assert str(caught.value) == f"frames: got {got}; {TAKES}"
+
+
+@pytest.mark.parametrize("code", [None, 42, "", "   "])
+def test_drilldown_wants_a_code_as_text(frames: pv.ProvisioningFrames, code: object) -> None:
+    with pytest.raises(ConfigError) as caught:
+        A.drilldown(frames, code)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        f"drilldown(error_code=...): got {code!r} ({type(code).__name__}); "
+        "takes an error code as text, e.g. 'EntryConflict'"
+    )
+
+
+def test_drilldown_trims_the_code(frames: pv.ProvisioningFrames) -> None:
+    rows = A.drilldown(frames, "  entryconflict \n")
+    assert len(rows) == 58
+    assert rows.equals(A.drilldown(frames, "EntryConflict"))
+
+
+@pytest.mark.parametrize("helper", [A.timeline, A.success_rate])
+@pytest.mark.parametrize("freq", ["0h", "-1h", "0min"])
+def test_a_bin_width_that_is_not_positive_is_refused(frames, helper, freq):
+    for data in (frames, pv.ProvisioningFrames()):  # checked before the data is looked at
+        with pytest.raises(ConfigError) as caught:
+            helper(data, freq=freq)
+        assert str(caught.value) == (
+            f"freq={freq!r} is not a positive bin width; use e.g. '1h', '15min' or '1d'"
+        )
+
+
+def test_an_unreadable_bin_width_is_refused(frames):
+    with pytest.raises(ConfigError) as caught:
+        A.timeline(frames, freq="often")
+    assert str(caught.value).startswith(
+        "freq='often' is not a fixed pandas frequency such as '1h', '15min' or '1d' ("
+    )

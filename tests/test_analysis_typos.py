@@ -1,0 +1,123 @@
+"""Values that match nothing, or more than the user meant, warn (a `UserWarning` at the
+caller's line, naming the value and the closest values present) instead of giving a silently
+empty or mixed answer: `filter_frames`, `attribute_changes`, `identity_history`."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+import provlytics as pv
+
+A = pv.analysis
+SLACK_JOB = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d14880"
+MONICA_UPNS = (
+    "monica.muller2@contoso.com, monica.muller38@contoso.com, monica.muller5@contoso.com, "
+    "monica.muller@contoso.com"
+)
+
+
+@pytest.fixture(scope="module")
+def frames() -> pv.ProvisioningFrames:
+    return pv.load("data/samples", progress=False)
+
+
+@pytest.fixture(scope="module")
+def snapshot(frames: pv.ProvisioningFrames, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("typos") / "snapshot"
+    frames.to_parquet(folder)
+    return folder
+
+
+def messages(caught: list[warnings.WarningMessage]) -> list[str]:
+    assert all(w.filename == __file__ for w in caught)  # points at the caller's line
+    return [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (
+            {"target_system": "Salesfroce"},
+            "target_system 'Salesfroce' is not present in this data; "
+            "closest present: Salesforce, ServiceNow, Slack",
+        ),
+        ({"job_id": "nosuchjob"}, "job_id 'nosuchjob' is not present in this data"),
+        (
+            {"service_principal": ["Slak", "salesforce"]},
+            "service_principal 'Slak' is not present in this data; closest present: Slack",
+        ),
+    ],
+)
+def test_filter_frames_warns_of_a_value_no_event_has(frames, options, expected):
+    with pytest.warns(UserWarning) as caught:
+        out = A.filter_frames(frames, **options)
+    assert messages(caught) == [expected]
+    kept = 0 if "Slak" not in str(options) else 513  # the Salesforce app's events
+    assert len(out.events) == kept
+
+
+def test_filter_frames_present_values_any_case_do_not_warn(frames):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = A.filter_frames(frames, job_id=SLACK_JOB.upper(), target_system="slack")
+    assert len(out.events) == 383
+
+
+def test_attribute_changes_warns_of_an_attribute_never_changed(frames):
+    with pytest.warns(UserWarning) as caught:
+        out = A.attribute_changes(frames, "departmnet")
+    assert out.empty
+    assert messages(caught) == [
+        "attribute 'departmnet' is not present in this data; "
+        "closest present: department, displayName, Username"
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(A.attribute_changes(frames, " Department ")) == 707
+
+
+def test_attribute_changes_wants_text(frames):
+    with pytest.raises(pv.ConfigError) as caught:
+        A.attribute_changes(frames, 3)
+    assert str(caught.value) == (
+        "attribute_changes(attribute=...): got 3 (int); takes an attribute name as text, or None"
+    )
+
+
+@pytest.mark.parametrize("where", ["frames", "snapshot"])
+def test_a_shared_display_name_warns_how_many_identities(frames, snapshot, where):
+    source = frames if where == "frames" else str(snapshot)
+    with pytest.warns(UserWarning) as caught:
+        history = A.identity_history(source, "Mónica Müller")
+    assert len(history.events) == 23
+    assert messages(caught) == [
+        f"identity_history: 'Mónica Müller' matches 4 distinct identities (UPNs: {MONICA_UPNS}); "
+        "pass the UPN or object id to narrow it to one"
+    ]
+
+
+@pytest.mark.parametrize("where", ["frames", "snapshot"])
+@pytest.mark.parametrize(
+    "who",
+    [
+        "monica.muller5@contoso.com",
+        "d73f213d-a048-4e8c-8719-2c7d33ba490f",
+        "D73F213DA0484E8C87192C7D33BA490F",
+        " d73f213da0484e8c87192c7d33ba490f ",
+    ],
+)
+def test_object_ids_match_with_or_without_dashes(frames, snapshot, where, who):
+    source = frames if where == "frames" else str(snapshot)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one identity: no warning
+        history = A.identity_history(source, who)
+    assert len(history.events) == 6
+    assert history.apps["service_principal_name"].tolist() == [
+        "Salesforce",
+        "Workday to Active Directory User Provisioning",
+        "ServiceNow",
+        "Contoso Expenses (SCIM)",
+    ]
