@@ -13,6 +13,7 @@ import importlib
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -157,12 +158,19 @@ def main(verbose: int) -> None:
     from provlytics.redact import RedactingFilter
 
     prefer_jemalloc()  # before a command imports pyarrow: ~50 MB less at a load's peak
+    warnings.showwarning = _show_warning
 
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # also loggers created after the package's
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def _show_warning(message: Warning | str, *_where: object, **_options: object) -> None:
+    """A library warning (a code or value not in the data, say) as one line, `Warning: ...`:
+    the file and line it points at are the library's or click's, not the user's."""
+    click.echo(f"Warning: {message}", err=True)
 
 
 def _exit_process(code: object) -> None:

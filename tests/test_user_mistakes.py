@@ -1,15 +1,19 @@
-"""What a new user's trial of main at 47d82ec found in load, read_parquet and the options:
-datasets among the inputs, --out and --lock-timeout, on_error, rejected files, pv.privacy."""
+"""Mistakes a new user makes with inputs and options, and what they are told: datasets among
+the inputs, --out and --lock-timeout, on_error, rejected files, pv.privacy, a value that is
+not in the data (found by a new user's trial of main at 47d82ec)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import payloads as p
 import pytest
 from click.testing import CliRunner
+from reportdata import SAMPLES
 
 import provlytics as pv
 from provlytics.cli import main
@@ -143,3 +147,14 @@ def test_read_parquet_says_a_folder_is_missing_or_holds_logs(tmp_path, monkeypat
 def test_pv_privacy_is_there_without_an_import():
     assert pv.privacy.PERSONAL_ATTRIBUTES is pv.privacy.__dict__["PERSONAL_ATTRIBUTES"]
     assert "privacy" in pv.__all__
+
+
+def test_a_library_warning_is_one_line_naming_no_file(tmp_path):
+    command = "from provlytics.cli import main; main()"
+    args = ["report", str(SAMPLES), "--out", str(tmp_path / "out"), "--job", "nosuchjob"]
+    out = subprocess.run([sys.executable, "-c", command, *args], capture_output=True, text=True)
+    assert out.returncode == 1
+    lines = out.stderr.splitlines()
+    assert lines[0] == "Warning: job_id 'nosuchjob' is not present in this data"
+    assert lines[1].startswith("Error: no event matches --since/--until/--job;")
+    assert len(lines) == 2
