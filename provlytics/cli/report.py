@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,8 +183,13 @@ def _narrowed(
     """
     from provlytics.analysis import filter_frames
 
-    scoped = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
+    with warnings.catch_warnings(record=True) as caught:  # a --job not in the data
+        warnings.simplefilter("always")
+        scoped = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
     events = frames.events
+    if not (scoped.events.empty and not events.empty):  # else the error below says it all
+        for warning in caught:
+            warnings.showwarning(warning.message, warning.category, "", 0)
     if scoped.events.empty and not events.empty:
         times = events["activity_time"]
         present = sorted(events["job_id"].dropna().unique())
