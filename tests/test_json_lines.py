@@ -68,12 +68,19 @@ def test_an_over_long_line_is_reported_once_and_read_past(tmp_path):
         assert reject.reason.startswith("a line longer than 1000 bytes")
 
 
-def test_bad_utf8_names_the_file(tmp_path):
+def test_a_line_that_is_not_utf8_is_a_reject_naming_line_and_byte(tmp_path):
     path = tmp_path / "PT1H.json"
     good = json.dumps(v1_success_aws())
-    path.write_bytes(f"{good}\n".encode() + b'{"a": "\xff"}\n')
-    with pytest.raises(InputError, match=r"PT1H\.json: not a readable file \('utf-8' codec"):
-        list(iter_task_pages(file_tasks(path)[0]))
+    path.write_bytes(f"{good}\n".encode() + b'{"a": "\xff"}\r\n' + f"{good}\n".encode())
+    reason = "not UTF-8 text ('utf-8' codec can't decode byte 0xff in position 7: "
+    reason += "invalid start byte)"
+    with pytest.raises(InputError) as info:
+        pv.load(path)
+    assert str(info.value) == f"{path}:2: record 1: {reason}"
+    frames = pv.load(path, on_error="collect")
+    assert frames.counts()["events"] == 1  # the two good lines: the same event
+    assert frames.rejects["origin"].tolist() == [f"{path}:2: record 1"]
+    assert frames.rejects["record"].tolist() == ['{"a": "\ufffd"}']
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "gzip"])

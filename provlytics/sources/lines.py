@@ -51,12 +51,9 @@ def numbered_lines(
     blocks: Iterable[bytes], max_line: int
 ) -> Iterator[tuple[int, bytes | UnparsedRecord]]:
     """The non-blank lines of `blocks` (without their line ends) with their numbers (from 1,
-    blank lines counted); a line longer than `max_line` bytes comes as an `UnparsedRecord`
-    holding its first 200 characters (the rest is read past, never held).
-
-    Raises:
-        UnicodeDecodeError: a block that is not UTF-8 text (as `bytes.decode` names it).
-    """
+    blank lines counted). A line longer than `max_line` bytes comes as an `UnparsedRecord`
+    holding its first 200 characters (the rest is read past, never held); a line that is not
+    UTF-8 text as one naming the first bad byte (the other lines are read as usual)."""
     number = 0
     carry: list[bytes] = []  # the start of a line whose end is in a later block
     held = 0
@@ -93,16 +90,26 @@ def _lines(chunk: bytes, skipping: bool, max_line: int) -> Iterator[bytes | Unpa
     if skipping:  # from the end of that line on (its rest may start inside a character)
         ends = [at for at in (chunk.find(b"\n"), chunk.find(b"\r")) if at >= 0]
         chunk = chunk[min(ends) :] if ends else b""
-    if not utf8_text(chunk):
-        chunk.decode()  # raises, naming the first byte that is not UTF-8
+    checked = utf8_text(chunk)  # else each line is checked: the bad ones are rejects
     lines = chunk.splitlines()
     for line in lines[1:] if skipping else lines:
         if len(line) > max_line:
             yield _over_long(line, max_line)
+        elif not checked and not utf8_text(line):
+            yield _not_utf8(line)
         elif line[:1] == b"{" or (line.strip() and line.decode().strip()):
             yield line
         else:
             yield b""
+
+
+def _not_utf8(line: bytes) -> UnparsedRecord:
+    reason = "not UTF-8 text"
+    try:
+        line.decode()
+    except UnicodeDecodeError as exc:  # position: the byte's, from the line's start
+        reason = f"not UTF-8 text ({exc})"
+    return UnparsedRecord(line.decode(errors="replace"), reason)
 
 
 def _over_long(start: bytes, max_line: int) -> UnparsedRecord:
