@@ -116,7 +116,10 @@ def test_a_load_without_rejected_files_records_none(runner):
         assert "rejected_files" not in manifest
 
 
-@pytest.mark.parametrize("call", [pv.load, lambda path, **kw: pv.load_to_parquet(path, "o", **kw)])
+@pytest.mark.parametrize(
+    "call",
+    [pv.load, lambda path, **kw: pv.load_to_parquet(path, "o", **kw), pv.load_dask],
+)
 def test_an_unknown_on_error_is_refused(tmp_path, call):
     page = write_good(str(tmp_path / "page.json"))
     with pytest.raises(pv.ConfigError) as raised:
