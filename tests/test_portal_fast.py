@@ -201,3 +201,30 @@ def test_empty_cells_and_missing_columns_of_arrow_pages_give_the_general_paths_r
     assert {e["recommended_action"] for e in expected["errors"]} == {None}
     assert {s["description"] for s in expected["steps"]} == {None}
     assert len(expected["events"]) == 60
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "message"),
+    [
+        (
+            "Date (UTC)",
+            "11/22/2026 23:51",
+            "'Date (UTC)': not an ISO timestamp: '11/22/2026 23:51'",
+        ),
+        ("Id", "", "'Id': is missing"),
+    ],
+)
+def test_a_bad_cell_is_named_by_its_header(tmp_path, header, value, message):
+    import provlytics as pv
+
+    for path in SAMPLES.glob("*.csv"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    main = tmp_path / "ProvisioningLogs.csv"
+    rows = list(csv.reader(io.StringIO(main.read_text(encoding="utf-8-sig"))))
+    rows[1][rows[0].index(header)] = value
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    main.write_text(text.getvalue(), encoding="utf-8")
+    with pytest.raises(pv.InputError) as raised:
+        pv.load(tmp_path)
+    assert str(raised.value) == f"{main}:2: record 0: {message}"

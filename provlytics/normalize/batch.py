@@ -17,6 +17,7 @@ from provlytics.normalize.dialects import (
     HINT_PORTAL_CSV,
     build_view,
     detect_dialect,
+    portal_header,
     respell,
 )
 from provlytics.normalize.rows import Rows, build_rows
@@ -88,7 +89,8 @@ def normalize_page(page: Page, *, on_error: OnError = "raise") -> PageTables:
         try:
             batches = _to_batches(rows, sources)
         except _BadTime as bad:
-            error = InputError(page.record_origin(bad.record), bad.reason, field=bad.field)
+            field = _spelled(page, bad.record, bad.field)
+            error = InputError(page.record_origin(bad.record), bad.reason, field=field)
             if on_error == "raise":
                 raise error from None
             bad_times.append(Reject.of(error, page.records[bad.record]))
@@ -149,11 +151,22 @@ def _record_rows(record: Any, hint: str | None) -> Rows | None:
     try:
         rows = build_rows(view, dialect.value)
     except InputError as exc:  # name the field as the input spells it
-        raise type(exc)(None, exc.reason, field=respell(exc.field, view)) from None
+        field = respell(exc.field, view)
+        if hint == HINT_PORTAL_CSV:
+            field = portal_header(record, field)
+        raise type(exc)(None, exc.reason, field=field) from None
     if rows.issues:
         issues = [i._replace(field=respell(i.field, view) or i.field) for i in rows.issues]
         rows = rows._replace(issues=issues)
     return rows
+
+
+def _spelled(page: Page, index: int, field: str) -> str | None:
+    """The time field of one record of `page` as the input spells it (a portal CSV header)."""
+    record = page.records[index]  # type: ignore[index]
+    if _DIALECT_HINTS.get(page.container) == HINT_PORTAL_CSV and isinstance(record, dict):
+        return portal_header(record, field)
+    return field
 
 
 class _BadTime(Exception):

@@ -220,6 +220,16 @@ def _portal_csv_view(row: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+def portal_header(row: dict[str, Any], field: str | None) -> str | None:
+    """The header of a joined portal CSV row that a view field (`activityDateTime`,
+    `servicePrincipal.displayName`) was read from; `field` itself if none was."""
+    for header in row:
+        path = aliases.PORTAL_EVENT_COLUMNS.get(normalize_header(header))
+        if path is not None and ".".join(path) == field:
+            return header
+    return field
+
+
 def _portal_children(
     rows: list[dict[str, Any]] | None, columns: dict[str, str]
 ) -> list[dict[str, Any]]:
