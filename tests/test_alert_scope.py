@@ -163,3 +163,16 @@ def test_an_app_silent_in_the_whole_window_keeps_its_job_and_alert(samples, tmp_
     assert scoped.counts()["events"] == 0
     assert scoped.job_status["job_id"].tolist() == [SLACK]
     assert alerts(scoped, window="3h")["job_id"].tolist() == [SLACK]
+
+
+def test_alerts_on_a_narrowed_snapshots_path_keep_its_scope(samples, tmp_path):
+    snap = filter_frames(samples, since="2d").to_parquet(tmp_path / "snap1")
+    assert alerts(pv.read_parquet(snap)).empty
+    assert alerts(snap).empty  # the quarantine ended before `since`: outside the scope
+    cut = filter_frames(samples, since="2026-11-20 11:00").to_parquet(tmp_path / "snap2")
+    on_path, read = alerts(cut), alerts(pv.read_parquet(cut))
+    pd.testing.assert_frame_equal(on_path, read)
+    assert _row(on_path, "quarantined", SCIM)["message"] == (
+        f"{QUARANTINE}; window cut to the narrowed scope: it began 2026-11-18 05:55 UTC, "
+        "before its start 2026-11-20 11:00 UTC"
+    )
