@@ -98,10 +98,7 @@ def test_narrowing_to_a_silent_job_keeps_its_silent_job_alert(samples, narrow, t
     assert _silent(alerts(samples, window="3h")) == [SILENT_SLACK]
     scoped = filter_frames(samples, **narrow)
     found = _silent(alerts(scoped, window="3h"))
-    if "job_id" in narrow:
-        assert found == [SILENT_SLACK]
-    else:  # job_status follows job_id only: the jobs without events in scope stay in it
-        assert SILENT_SLACK in found
+    assert found == [SILENT_SLACK]  # job_status follows the jobs of the scope
     back = pv.read_parquet(scoped.to_parquet(tmp_path / "scoped"))  # the end kept on disk
     assert _silent(alerts(back, window="3h")) == found
 
@@ -119,3 +116,63 @@ def test_a_job_narrowed_with_until_is_judged_at_until(samples):
     ]
     quiet = alerts(filter_frames(samples, job_id=SLACK, until="2026-11-22 20:00"), window="3h")
     assert _silent(quiet) == []  # its last event, 18:46, is within the 3 h before 20:00
+
+
+WORKDAY = "Workday2AD.f38b2ffc80a44f5a91c9bc701e7ea419"
+
+
+@pytest.mark.parametrize(
+    "narrow", [{"target_system": "Slack"}, {"service_principal": "Slack"}, {"job_id": SLACK}]
+)
+def test_narrowing_to_a_target_or_app_keeps_only_its_jobs_and_their_alerts(samples, narrow):
+    scoped = filter_frames(samples, **narrow)
+    assert scoped.job_status["job_id"].tolist() == [SLACK]
+    assert alerts(scoped, window="3h")[["kind", "job_id"]].values.tolist() == [["silentJob", SLACK]]
+    assert pv.analysis.job_health(scoped)["job_id"].tolist() == [SLACK]
+
+
+def test_a_job_of_the_app_with_no_event_in_the_window_stays(samples, tmp_path):
+    """Both Workday jobs belong to the app by their events; one logged nothing after 11-22
+    21:30 but stays, by its service principal, so its silence is reported."""
+    since = "2026-11-22 21:30"
+    late = samples.events[samples.events["activity_time"] >= pd.Timestamp(since, tz="UTC")]
+    assert sorted(late[late["job_id"].str.startswith(WORKDAY)]["job_id"].unique()) == [
+        f"{WORKDAY}.de0279e1-7f9a-4098-8df0-5f2595f19a51"
+    ]
+    wanted = sorted(j for j in samples.job_status["job_id"] if j.startswith(WORKDAY))
+    for narrow in (
+        {"target_system": "active directory"},
+        {"service_principal": "e01c683e-99a4-4df0-9de3-a361c0099eba"},
+    ):
+        scoped = filter_frames(samples, since=since, **narrow)
+        assert sorted(scoped.job_status["job_id"]) == wanted
+    store = samples.to_parquet(tmp_path / "snap")
+    on_path = filter_frames(store, since=since, target_system="Active Directory")
+    assert sorted(on_path.job_status["job_id"]) == wanted
+    silent = alerts(on_path, window="2h")
+    assert silent[silent["kind"] == "silentJob"]["job_id"].tolist() == [wanted[0]]
+
+
+@pytest.mark.filterwarnings("error")  # present before the window: no "not present" warning
+@pytest.mark.parametrize("on_path", [False, True])
+def test_an_app_silent_in_the_whole_window_keeps_its_job_and_alert(samples, tmp_path, on_path):
+    """Slack's last event is 18:46: narrowed to Slack since 19:00 no event is left, but its
+    events before the window (on a path: read for the ties alone) keep its job."""
+    source = samples.to_parquet(tmp_path / "snap") if on_path else samples
+    scoped = filter_frames(source, since="2026-11-22 19:00", target_system="Slack")
+    assert scoped.counts()["events"] == 0
+    assert scoped.job_status["job_id"].tolist() == [SLACK]
+    assert alerts(scoped, window="3h")["job_id"].tolist() == [SLACK]
+
+
+def test_alerts_on_a_narrowed_snapshots_path_keep_its_scope(samples, tmp_path):
+    snap = filter_frames(samples, since="2d").to_parquet(tmp_path / "snap1")
+    assert alerts(pv.read_parquet(snap)).empty
+    assert alerts(snap).empty  # the quarantine ended before `since`: outside the scope
+    cut = filter_frames(samples, since="2026-11-20 11:00").to_parquet(tmp_path / "snap2")
+    on_path, read = alerts(cut), alerts(pv.read_parquet(cut))
+    pd.testing.assert_frame_equal(on_path, read)
+    assert _row(on_path, "quarantined", SCIM)["message"] == (
+        f"{QUARANTINE}; window cut to the narrowed scope: it began 2026-11-18 05:55 UTC, "
+        "before its start 2026-11-20 11:00 UTC"
+    )

@@ -88,3 +88,43 @@ def test_an_unreadable_bin_width_is_refused(frames):
     assert str(caught.value).startswith(
         "freq='often' is not a fixed pandas frequency such as '1h', '15min' or '1d' ("
     )
+
+
+@pytest.mark.parametrize("who", [None, 42, "", "   "])
+def test_identity_history_wants_an_identity_as_text(frames, who: object) -> None:
+    with pytest.raises(ConfigError) as caught:
+        A.identity_history(frames, who)
+    assert str(caught.value) == (
+        f"identity_history(who=...): got {who!r} ({type(who).__name__}); takes an object id, "
+        "display name or UPN as text, e.g. 'alice@contoso.com'"
+    )
+
+
+@pytest.mark.parametrize("n", ["5", -1, 2.5, True])
+def test_slowest_wants_a_whole_number(frames, n: object) -> None:
+    with pytest.raises(ConfigError) as caught:
+        A.slowest(frames, n=n)
+    assert str(caught.value) == (
+        f"slowest(n=...): got {n!r} ({type(n).__name__}); takes a whole number >= 0, "
+        "the number of events to show, e.g. n=20"
+    )
+
+
+def test_slowest_of_none_is_empty(frames) -> None:
+    assert A.slowest(frames, n=0).empty
+    assert len(A.slowest(frames, n=3)) == 3
+
+
+@pytest.mark.parametrize(
+    "helper", [lambda p: A.drilldown(p, "EntryConflict"), A.alerts, A.failure_summary]
+)
+def test_a_folder_of_log_files_says_to_load_them(tmp_path, helper) -> None:
+    logs = tmp_path / "exports"
+    logs.mkdir()
+    (logs / "a.json").write_text('{"value": []}', encoding="utf-8")
+    with pytest.raises(pv.InputError) as caught:
+        helper(str(logs))
+    assert str(caught.value) == (
+        f"{logs}: not a provlytics dataset (no manifest.json) but it holds 1 log file: "
+        f"read them with pv.load({str(logs)!r}), or write a dataset with pv.load_to_parquet"
+    )

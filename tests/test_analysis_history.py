@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import pandas as pd
 import pytest
 from analysis_frames import event, frames, plain, utc
 
@@ -470,3 +471,34 @@ def test_a_upn_whose_events_carry_two_source_ids_is_one_identity():
         "identity_history: 'ann lee' matches 2 distinct identities (UPNs: ann@contoso.com); "
         "pass the UPN or object id to narrow it to one"
     ]
+
+
+def test_a_name_without_its_accents_finds_the_accented_one(samples) -> None:
+    several = (
+        "matches 3 distinct identities (UPNs: lukasz.brown98@contoso.com, "
+        "lukasz.brown98@corp.contoso.com, lukasz.brown@contoso.com); pass the UPN or object "
+        "id to narrow it to one"
+    )
+    with pytest.warns(UserWarning, match="matches 3 distinct"):
+        exact = A.identity_history(samples, "Łukasz Brown")
+    with pytest.warns(UserWarning) as caught:
+        plain = A.identity_history(samples, "lukasz brown")
+    assert [str(w.message) for w in caught] == [
+        "identity_history: no event names 'lukasz brown' exactly; showing the events of "
+        "'Łukasz Brown' (accents and case ignored)",
+        f"identity_history: 'lukasz brown' {several}",
+    ]
+    assert len(plain.events) == len(exact.events) == 27
+    pd.testing.assert_frame_equal(plain.events, exact.events)
+
+
+def test_a_name_that_matches_nothing_names_the_closest(samples, tmp_path) -> None:
+    snap = samples.to_parquet(tmp_path / "snap")
+    for source in (samples, snap):
+        with pytest.warns(UserWarning) as caught:
+            out = A.identity_history(source, "Lukas Brwn")
+        assert out.events.empty
+        assert [str(w.message) for w in caught] == [
+            "identity_history: no event names 'Lukas Brwn' (compared with object ids, display "
+            "names and UPNs); closest present: Łukasz Brown, ukasz Brown"
+        ]

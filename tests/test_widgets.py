@@ -328,3 +328,38 @@ def test_job_health_panel_shows_the_quarantined_job_and_its_alerts(frames):
     panel.controls["window"].value = "7d"
     assert panel.sections["alerts"]["kind"].tolist() == ["quarantined"]
     assert [b.title for b in panel.panel.blocks if b.png is not None] == ["Failure rate per cycle"]
+
+
+SLACK_JOB = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d14880"
+
+
+def test_the_filter_bars_text_is_matched_case_insensitively(frames):
+    bar = FilterBar(frames)
+    bar.controls["target_system"].value = "slack"
+    assert bar.values["target_system"] == "Slack"
+    assert bar.selection["target_system"] == "Slack"
+    assert bar.panel.headline == "383 of 2,033 events selected"
+    bar.controls["job_id"].value = SLACK_JOB.upper()
+    assert bar.values["job_id"] == SLACK_JOB
+    assert bar.panel.headline == "383 of 2,033 events selected"
+
+
+def test_a_target_system_not_present_is_shown_in_the_bar_not_raised(frames):
+    bar = FilterBar(frames)
+    bar.controls["target_system"].value = "Slack"
+    bar.controls["target_system"].value = "Slakc"
+    assert bar.values["target_system"] == "Slack"
+    assert bar.panel.headline == (
+        "Target system 'Slakc' is not present here; closest: Slack (of 5 present); the "
+        "selection stays as it was"
+    )
+
+
+def test_job_health_panel_of_a_bar_narrowed_to_an_app_shows_its_job_alone(frames):
+    bar = FilterBar(frames)
+    panel = JobHealthPanel(frames, filters=bar)
+    bar.controls["target_system"].value = "slack"
+    assert panel.result["job_id"].tolist() == [SLACK_JOB]
+    alerts = panel.sections["alerts"][["kind", "job_id"]].values.tolist()
+    assert alerts == [["failureRateSpike", SLACK_JOB]] * 2  # no other app's silence
+    assert panel.panel.headline == "1 jobs, 0 quarantined, 2 alerts"

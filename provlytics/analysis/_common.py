@@ -14,6 +14,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -23,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from provlytics.analysis.path_tables import PathTables
+from provlytics.datasets import _refuse_no_dataset
 from provlytics.errors import ConfigError, InputError
 from provlytics.schema import SCHEMAS, TIME_COLUMNS
 from provlytics.timebounds import span
@@ -150,8 +152,11 @@ def resolve(frames: Any, *, paths: bool = True) -> Any:
     Raises:
         ConfigError: anything else (a DataFrame such as `frames.errors`, a dict, None),
             naming the type it got and what it takes.
+        InputError: a path that is no folder, or a folder of log files, not a dataset (as
+            `pv.read_parquet` says it: "... holds N log files: read them with pv.load").
     """
     if isinstance(frames, str | os.PathLike):
+        _refuse_no_dataset(Path(frames))  # a folder of log files: "read them with pv.load"
         return PathTables(frames) if paths else frames
     if isinstance(frames, PathTables) or _has_tables(frames):
         return frames

@@ -36,6 +36,7 @@ from provlytics.analysis._common import (
     time_span,
     typed,
 )
+from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -284,9 +285,17 @@ def slowest(frames: Any, n: int = 20) -> pd.DataFrame:
         reportable_identifier, source_name, target_system_name, job_id`; events without a
         duration are left out.
 
+    Raises:
+        ConfigError: `n` not an int >= 0 (0 gives no row).
+
     Example:
         >>> pv.analysis.slowest(frames, n=5)
     """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ConfigError(
+            f"slowest(n=...): got {n!r} ({type(n).__name__}); takes a whole number >= 0, "
+            "the number of events to show, e.g. n=20"
+        )
     where = ds.field("duration_ms").is_valid()
     events = table(frames, "events", SLOWEST_COLUMNS, where=where, ordered=False)
     timed = events[events["duration_ms"].notna().to_numpy(bool)]

@@ -35,7 +35,18 @@ from provlytics.analysis._common import (
 )
 from provlytics.analysis.changes import PROPERTY_COLUMNS, changes_of
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
-from provlytics.analysis.who import matches, scan_filter, wanted, warn_if_several, warn_nobody
+from provlytics.analysis.who import (
+    NAME_COLUMNS,
+    checked,
+    closest_names,
+    matches,
+    scan_filter,
+    unaccented,
+    wanted,
+    warn_if_several,
+    warn_nobody,
+    warn_unaccented,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -202,18 +213,24 @@ def identity_history(frames, who: str) -> IdentityHistory:
     `frames` may be a store or snapshot path: then only that identity's events (the match
     pushed into the Parquet scan) and their steps, properties and errors are read.
 
+    Raises:
+        ConfigError: `frames` neither frames nor a path, or `who` not text or blank.
+
     Example:
         >>> h = pv.analysis.identity_history(frames, "Alice@Contoso.com")
         >>> h.events[["activity_time", "action", "status", "changes"]]; h.apps
     """
-    forms = wanted(who)
-    events = table(frames, "events", _HISTORY_NEEDS, where=scan_filter(forms))
-    hit = matches(events, forms)
-    mine = events[hit].sort_values(["activity_time", "event_id"], kind="stable")
-    if mine.empty:
-        if time_span(frames, "events") != (None, None):  # data without events: nothing to say
-            warn_nobody(who)
-    else:
+    mine = _named(frames, wanted(checked(who)))
+    if mine.empty and time_span(frames, "events") != (None, None):  # else nothing to say
+        names = table(frames, "events", NAME_COLUMNS, ordered=False)
+        present = {v for c in NAME_COLUMNS for v in names[c].dropna().unique()}
+        same = unaccented(present, who)
+        if same:
+            warn_unaccented(who, same)
+            mine = _named(frames, tuple(name.strip().lower() for name in same))
+        else:
+            warn_nobody(who, closest_names(present, who))
+    if not mine.empty:
         warn_if_several(who, mine)
     ids = mine["event_id"]
     where = ds.field("event_id").isin(pc.unique(flat(ids)))
@@ -229,6 +246,13 @@ def identity_history(frames, who: str) -> IdentityHistory:
         changes=changes_of(mine, props, steps),
         apps=_apps(mine),
     )
+
+
+def _named(frames, forms: tuple[str, ...]) -> pd.DataFrame:
+    """The events naming one of `forms` (`who.wanted`), in time order."""
+    events = table(frames, "events", _HISTORY_NEEDS, where=scan_filter(forms))
+    mine = events[matches(events, forms)]
+    return mine.sort_values(["activity_time", "event_id"], kind="stable")
 
 
 def _history_events(

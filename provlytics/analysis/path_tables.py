@@ -34,6 +34,10 @@ _POOL = pa.system_memory_pool()  # batches go back to the system once freed (see
 class PathTables:
     """The tables of the store (latest version) or snapshot at `path`, read on demand.
 
+    `narrowed` is the scope a snapshot was narrowed to (its manifest's `narrowed`, as
+    `pv.read_parquet` gives it; None for a store or a snapshot never narrowed), so that a
+    helper on the path judges it as on the frames read from it (`alerts` cuts to it).
+
     Raises:
         InputError: the folder is neither a store nor a snapshot written by provlytics
             (`provlytics.table_files.open_tables`).
@@ -44,6 +48,7 @@ class PathTables:
 
         self.path = Path(path)
         self._sources = {name: by_date(d) for name, d in open_tables(self.path).items()}
+        self.narrowed = _narrowed(self.path)
         self._read: dict[tuple[str, tuple[str, ...], bool], pd.DataFrame] = {}
 
     def columns(self, name: str) -> list[str]:
@@ -111,3 +116,11 @@ class PathTables:
             self._sources.get("events"), "events", ["event_id", "activity_time"], where
         )
         return in_order({"events": events, name: table})[name]
+
+
+def _narrowed(path: Path) -> list[dict[str, Any]] | None:
+    """The `narrowed` steps of the snapshot manifest at `path` (None for a store)."""
+    from provlytics.parquet import read_manifest
+    from provlytics.store import is_store
+
+    return None if is_store(path) else read_manifest(path).get("narrowed")

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from provlytics.analysis._common import resolve, warn_absent
+from provlytics.analysis.job_scope import jobs_of, ties_on_path
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
@@ -60,8 +61,14 @@ def filter_frames(
 
     Returns:
         `ProvisioningFrames` with the kept events; the steps, modified_properties and errors
-        rows of those events; the job_status rows of the kept jobs when `job_id` is given,
-        else every job_status row. `sources` is carried over, and `narrowed` (what the
+        rows of those events; the job_status rows of the jobs in scope: with `job_id`, the
+        rows of those jobs; with `target_system` or `service_principal`, the rows of the
+        jobs the events of `frames` tie to them (an event of the job, or of another job of
+        the same service principal, names the target system or app, or the row's
+        `service_principal_id` is the id given: `job_scope.jobs_of`), so a job of the app
+        with no event left in the time window stays and `alerts` still reports its
+        silence (on a path narrowed in time, the ties are read from all its events); else
+        every job_status row. `sources` is carried over, and `narrowed` (what the
         manifest records) gets this call's options as a step (`since`/`until` as given, with
         `since_utc`/`until_utc`, the times they stood for; with `job_id`, `target_system` or
         `service_principal`, also `newest_utc`: the newest event of `frames`, the end
@@ -81,12 +88,17 @@ def filter_frames(
     given |= {"target_system": target_system, "service_principal": service_principal}
     pushed: tuple[pa.Scalar | None, ...] | None = None  # the bounds of a path's scan
     frames = resolve(frames, paths=False)
+    ties = None  # the events that tie jobs to target systems and apps, when not `events`
     if isinstance(frames, str | os.PathLike):  # the window read by the scan, nothing else
+        by_value = target_system is not None or service_principal is not None
+        if by_value and (since is not None or until is not None):
+            ties = ties_on_path(frames)
         frames = read_parquet(frames, since=since, until=until)
         pushed = tuple(_absolute(b, n) for b, n in ((since, "since"), (until, "until")))
         since = until = None
     tables = {name: _arrow(frames, name) for name in TABLE_NAMES}
     events = tables["events"]
+    ties = events if ties is None else ties
     keep = pa.array(np.ones(events.num_rows, bool))
     times = events["activity_time"]
     newest = pc.max(times).as_py() if events.num_rows else None
@@ -106,8 +118,8 @@ def filter_frames(
     ):
         if values is not None:
             keep = pc.and_(keep, _any_equal(events, columns, _as_list(values)))
-            if events.num_rows:  # data without events: nothing to say
-                _warn_absent(option, events, columns, values)
+            if ties.num_rows:  # data without events: nothing to say
+                _warn_absent(option, ties, columns, values)
     keep = pc.fill_null(keep, False)
     if pc.all(keep).as_py() is not False:  # nothing to drop: the same tables, no copy
         out = {name: tables[name] for name in _LOG_TABLES}
@@ -117,6 +129,11 @@ def filter_frames(
     jobs = tables["job_status"]
     if job_id is not None:
         jobs = jobs.filter(pc.fill_null(_any_equal(jobs, ("job_id",), _as_list(job_id)), False))
+    if target_system is not None:
+        jobs = jobs_of(jobs, ties, ("target_system_name",), _as_list(target_system))
+    if service_principal is not None:
+        columns = ("service_principal_name", "service_principal_id")
+        jobs = jobs_of(jobs, ties, columns, _as_list(service_principal))
     out["job_status"] = jobs
     logger.debug("scope keeps %d of %d events", kept.num_rows, events.num_rows)
     scoped = ProvisioningFrames(out, sources=getattr(frames, "sources", ()))

@@ -2,15 +2,19 @@
 as a whole value, with the events' ids, names and UPN; an object id (GUID) compared with or
 without its dashes (Workday to Active Directory events log `2d9330e3ddb2...` for the
 `2d9330e3-ddb2-...` that other apps log). Also the warning when a display name matches
-several distinct identities.
+several distinct identities; and, when nothing names `who` exactly, the names that are `who`
+but for accents and case ("Lukasz Brown" for "Łukasz Brown"), or else the closest names.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import operator
 import re
+import unicodedata
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -19,11 +23,61 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from provlytics.analysis._common import caller_level
+from provlytics.errors import ConfigError
 
 WHO_COLUMNS = ("source_id", "target_id", "source_name", "target_name", "reportable_identifier")
 _ID_COLUMNS = ("source_id", "target_id", "reportable_identifier")
+NAME_COLUMNS = ("source_name", "target_name", "reportable_identifier")  # compared folded
 _GUID = re.compile(r"[0-9a-f]{8}(-?)[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{12}")
 _SHOWN = 5  # identities a warning names at most
+_UNMARKED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ß": "ss"})
+
+
+def checked(who: object) -> str:
+    """`who` when it is text that is not blank.
+
+    Raises:
+        ConfigError: anything else (None, a number, "" or spaces), naming `who`.
+    """
+    if not isinstance(who, str) or not who.strip():
+        raise ConfigError(
+            f"identity_history(who=...): got {who!r} ({type(who).__name__}); takes an object "
+            "id, display name or UPN as text, e.g. 'alice@contoso.com'"
+        )
+    return who
+
+
+def fold(text: str) -> str:
+    """`text` trimmed, without accents (NFKD, combining marks dropped; Ł, ø, đ and ß, which
+    NFKD keeps, as l, o, d and ss) and casefolded: "Łukasz Brown" -> "lukasz brown"."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().translate(_UNMARKED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def unaccented(present: Iterable[str], who: str) -> list[str]:
+    """The values of `present` that are `who` but for accents and case (`fold`), sorted."""
+    target = fold(who)
+    return sorted({v for v in present if fold(v) == target})
+
+
+def closest_names(present: Iterable[str], who: str, n: int = 3) -> list[str]:
+    """Up to `n` values of `present` closest to `who`, compared folded (`fold`; difflib's
+    ratio of at least 0.8), closest first."""
+    by_fold: dict[str, str] = {}
+    for value in sorted(present):
+        by_fold.setdefault(fold(value), value)
+    close = difflib.get_close_matches(fold(who), list(by_fold), n=n, cutoff=0.8)
+    return [by_fold[c] for c in close]
+
+
+def warn_unaccented(who: str, names: list[str]) -> None:
+    """A `UserWarning` that `who` matched `names` only when accents and case were ignored."""
+    shown = ", ".join(repr(n) for n in names)
+    message = (
+        f"identity_history: no event names {who.strip()!r} exactly; "
+        f"showing the events of {shown} (accents and case ignored)"
+    )
+    warnings.warn(message, UserWarning, stacklevel=caller_level())
 
 
 def wanted(who: str) -> tuple[str, ...]:
@@ -79,11 +133,12 @@ def warn_if_several(who: str, events: pd.DataFrame) -> None:
     warnings.warn(message, UserWarning, stacklevel=caller_level())
 
 
-def warn_nobody(who: str) -> None:
-    """A `UserWarning` that no event names `who`."""
+def warn_nobody(who: str, close: list[str]) -> None:
+    """A `UserWarning` that no event names `who`, naming the `close` names (if any)."""
+    hint = f"; closest present: {', '.join(close)}" if close else ""
     message = (
         f"identity_history: no event names {str(who).strip()!r} "
-        "(compared with object ids, display names and UPNs)"
+        f"(compared with object ids, display names and UPNs){hint}"
     )
     warnings.warn(message, UserWarning, stacklevel=caller_level())
 

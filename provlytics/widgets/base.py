@@ -181,9 +181,18 @@ def absent_message(what: str, value: str, offered: list[str]) -> str:
     )
 
 
-def choice(description: str, values: list[Any], *, labels: list[str] | None = None) -> ipw.Dropdown:
-    """A dropdown whose first option, `(all)`, has the value None."""
-    return ipw.Dropdown(description=description, options=all_options(values, labels=labels))
+def choice(
+    description: str,
+    values: list[Any],
+    *,
+    labels: list[str] | None = None,
+    on_absent: Callable[[str, str], None] | None = None,
+) -> TextChoice:
+    """A dropdown whose first option, `(all)`, has the value None; text set as its value is
+    compared case-insensitively (`TextChoice`: "slack" selects "Slack"); text matching no
+    option calls `on_absent(text, message)` when given, else raises a TraitError."""
+    options = all_options(values, labels=labels)
+    return TextChoice(description=description, options=options, on_absent=on_absent)
 
 
 def all_options(values: list[Any], *, labels: list[str] | None = None) -> list[tuple[str, Any]]:

@@ -25,7 +25,9 @@ class FilterBar(InvestigationWidget):
     """Date range, job and target system; other widgets given `filters=bar` follow it.
 
     Controls: `since` (first day kept, a `datetime.date`), `until` (last day kept, inclusive),
-    `job_id` and `target_system` (dropdowns of the values present; None keeps all). Both dates
+    `job_id` and `target_system` (dropdowns of the values present; None keeps all; text set
+    as their value is compared case-insensitively, and text that is not present leaves the
+    selection as it was, saying so in the headline: `base.TextChoice`). Both dates
     start at the first and last day of the events.
 
     Attributes:
@@ -65,11 +67,17 @@ class FilterBar(InvestigationWidget):
         first = times.min().date() if len(times) else None
         last = times.max().date() if len(times) else None
         style = {"description_width": "initial"}
+
+        def notice(_text: str, message: str) -> None:
+            self.show_notice(message)
+
         controls: dict[str, ipw.ValueWidget] = {
             "since": ipw.DatePicker(description="From", value=first, style=style),
             "until": ipw.DatePicker(description="To (incl.)", value=last, style=style),
-            "job_id": choice("Job", values_of(events, "job_id")),
-            "target_system": choice("Target system", values_of(events, "target_system_name")),
+            "job_id": choice("Job", values_of(events, "job_id"), on_absent=notice),
+            "target_system": choice(
+                "Target system", values_of(events, "target_system_name"), on_absent=notice
+            ),
         }
         return controls
 
