@@ -417,3 +417,18 @@ def test_pages_without_records_write_nothing(runner):
             "was written\n",
         )
         assert not Path("store").exists()
+
+
+def test_demo_into_a_folder_holding_a_dataset_is_a_usage_error(runner):
+    """The fictional samples would merge into the user's data."""
+    with runner.isolated_filesystem():
+        write_good()
+        assert runner.invoke(main, ["load", "page.json", "--out", "mystore"]).exit_code == 0
+        before = pv.read_parquet("mystore").counts()
+        result = runner.invoke(main, ["demo", "--out", "mystore"])
+        assert result.exit_code == 2
+        assert result.output == (
+            "Error: Invalid value for '--out': mystore already holds a provlytics dataset: the "
+            "demo would merge the fictional samples into it; choose a new folder\n"
+        )
+        assert pv.read_parquet("mystore").counts() == before

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from provlytics.cli.defaults import LOCK_TIMEOUT
-from provlytics.cli.paths import dataset_folder, existing_or_glob
+from provlytics.cli.paths import dataset_folder, existing_or_glob, new_dataset_folder
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 
@@ -63,8 +63,8 @@ def load_command(paths: list[str], out: Path, collect_errors: bool, lock_timeout
     type=click.Path(path_type=Path),
     default=Path("report"),
     show_default=True,
-    callback=dataset_folder,
-    help="Dataset folder to write.",
+    callback=new_dataset_folder("the demo would merge the fictional samples into it"),
+    help="Dataset folder to write (new, or without a dataset in it).",
 )
 @click.option("--top", default=10, show_default=True, help="Rows of the failure summary.")
 def demo_command(samples: Path, out: Path, top: int) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provlytics.cli.defaults import KEY_VARIABLE
-from provlytics.cli.paths import GLOB_CHARACTERS, dataset_folder, existing_or_glob
+from provlytics.cli.paths import GLOB_CHARACTERS, existing_or_glob, new_dataset_folder
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
 
 if TYPE_CHECKING:
@@ -40,31 +40,15 @@ def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
-def _new_report_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
-    """--out: a folder (`dataset_folder`) that holds no dataset yet: the report's tables
-    would merge into one while its page and summaries describe only the inputs."""
-    from provlytics.parquet import MANIFEST
-    from provlytics.sources.reading import display_path
-
-    path = dataset_folder(ctx, param, path)
-    if (path / MANIFEST).is_file():
-        raise click.BadParameter(
-            f"{display_path(path)} already holds a provlytics dataset: the report's tables "
-            "would merge into it while report.html describes only these inputs; choose a "
-            "new folder",
-            ctx,
-            param,
-        )
-    return path
-
-
 @click.command("report")
 @click.argument("inputs", nargs=-1, required=True, callback=existing_or_glob)
 @click.option(
     "--out",
     required=True,
     type=click.Path(path_type=Path),
-    callback=_new_report_folder,
+    callback=new_dataset_folder(
+        "the report's tables would merge into it while report.html describes only these inputs"
+    ),
     help="Report folder to write (new, or without a dataset in it).",
 )
 @click.option(

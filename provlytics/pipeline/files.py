@@ -16,6 +16,7 @@ from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import no_data, route
+from provlytics.pipeline.reject_log import RejectLog
 from provlytics.pipeline.route import NormalizedPage
 from provlytics.pipeline.store_workers import FileDone, files_into_store
 from provlytics.pipeline.workers import MAX_WORKERS as MAX_WORKERS  # public: loader.MAX_WORKERS
@@ -90,13 +91,13 @@ def load_to_parquet(
     unreadable: dict[str, None] = {}  # files set aside whole (collect mode)
     records = rejected = events = 0
     jobs = False
+    rejects = RejectLog()
     try:
         if isinstance(writer, StoreDatasetWriter):
             with closing(_written_files(tasks, on_error, progress, workers, writer)) as files:
                 for done in files:
                     sources.update(dict.fromkeys(done.sources))
-                    for reject in done.rejects:
-                        logger.warning("rejected %s: %s", reject.origin, reject.reason)
+                    rejects.file_done(done.rejects, done.records)
                     unreadable.update(dict.fromkeys(_files_of(done.rejects)))
                     for batch in done.jobs:
                         writer.write_jobs(batch)
@@ -108,12 +109,14 @@ def load_to_parquet(
                 sources[page.source] = None
                 if isinstance(page.tables, PageTables):
                     unreadable.update(dict.fromkeys(_files_of(page.tables.rejects)))
+                    rejects.add(page.tables.rejects)
                 read, set_aside = route.write(writer, page)
                 records, rejected = records + read, rejected + set_aside
                 if isinstance(page.tables, PageTables):
                     events += page.tables.batches["events"].num_rows
                 else:
                     jobs = True
+        rejects.close()
         if not events and not jobs:
             raise InputError(
                 ", ".join(relative_sources(sources)) or str(out), _no_events(records, rejected)

@@ -1,0 +1,91 @@
+"""What a load tells a user about inputs it cannot use: rejected records said once per
+cause, CSV files with another separator, files of no record, `workers` and `paths` of the
+wrong kind (found by a new user's trial of main at 82d686c)."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from reportdata import SAMPLES
+
+from provlytics.cli import main
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
+)
+
+LOG_ANALYTICS_CSV = SAMPLES / "log-analytics" / "AADProvisioningLogs.csv"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def sample_rows() -> list[list[str]]:
+    """The 80 records of the Log Analytics CSV sample, header first."""
+    with LOG_ANALYTICS_CSV.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_csv(path: str, rows: list[list[str]], **options: str) -> None:
+    encoding = options.pop("encoding", "utf-8")
+    with Path(path).open("w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, **options).writerows(rows)
+
+
+def without_time(rows: list[list[str]], count: int) -> list[list[str]]:
+    """`rows` with TimeGenerated emptied in the first `count` records."""
+    at = rows[0].index("TimeGenerated")
+    return [rows[0]] + [
+        [*r[:at], "" if i < count else r[at], *r[at + 1 :]] for i, r in enumerate(rows[1:])
+    ]
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+
+def test_a_missing_column_is_said_once_for_the_file(runner, caplog):
+    rows = sample_rows()
+    at = rows[0].index("TimeGenerated")
+    with runner.isolated_filesystem():
+        write_csv("noTG.csv", [[*r[:at], *r[at + 1 :]] for r in rows])
+        with caplog.at_level(logging.WARNING):
+            result = runner.invoke(main, ["load", "noTG.csv", "--out", "s", "--collect-errors"])
+        assert result.exit_code == 1
+        assert warnings_of(caplog) == [
+            "noTG.csv: every record (80) lacks 'TimeGenerated' (no such column?)"
+        ]
+        assert result.output == (
+            "Error: noTG.csv: no provisioning data: every record and file read was rejected "
+            "(80); nothing was written\n"
+        )
+
+
+def test_alike_rejects_name_their_field_and_are_counted_after_five(runner, caplog):
+    with runner.isolated_filesystem():
+        write_csv("some.csv", without_time(sample_rows(), 8))
+        with caplog.at_level(logging.WARNING):
+            result = runner.invoke(main, ["load", "some.csv", "--out", "s", "--collect-errors"])
+        assert result.exit_code == 0, result.output
+        assert warnings_of(caplog) == [
+            *(
+                f"rejected some.csv:{n + 2}: record {n}: 'TimeGenerated': is missing"
+                for n in range(5)
+            ),
+            "some.csv: 3 more records rejected for 'TimeGenerated': is missing",
+        ]
+        assert result.output.splitlines()[-1] == "8 records or files rejected (see the log above)"
+
+
+def test_a_reject_in_raise_mode_names_the_same_field(runner):
+    with runner.isolated_filesystem():
+        write_csv("some.csv", without_time(sample_rows(), 8))
+        result = runner.invoke(main, ["load", "some.csv", "--out", "s"])
+        assert result.exit_code == 1
+        assert result.output == "Error: some.csv:2: record 0: 'TimeGenerated': is missing\n"
