@@ -252,8 +252,8 @@ def test_every_registered_command_has_a_help_text():
         ),
         (
             ["--collect-errors"],
-            "other.json, package.json: no provisioning data: every record and file read was "
-            "rejected (2); nothing was written",
+            "in/other.json, in/package.json: no provisioning data: every record and file read "
+            "was rejected (2); nothing was written",
         ),
     ],
 )
@@ -394,7 +394,7 @@ def test_on_demand_responses_without_events_write_nothing(runner):
         result = runner.invoke(main, ["load", str(response), "--out", "store"])
         assert (result.exit_code, result.output) == (
             1,
-            "Error: group-success.json: no provisioning data: 1 record read, none of them an "
+            f"Error: {response}: no provisioning data: 1 record read, none of them an "
             "event (a provisionOnDemand response without steps, such as a group's, holds "
             "none); nothing was written\n",
         )

@@ -89,3 +89,67 @@ def test_a_reject_in_raise_mode_names_the_same_field(runner):
         result = runner.invoke(main, ["load", "some.csv", "--out", "s"])
         assert result.exit_code == 1
         assert result.output == "Error: some.csv:2: record 0: 'TimeGenerated': is missing\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"delimiter": ";"}, "';'"),
+        ({"delimiter": "\t"}, "tabs"),
+        ({"delimiter": "\t", "encoding": "utf-16"}, "tabs"),  # Excel's "Unicode text"
+    ],
+)
+def test_a_csv_separated_otherwise_than_by_commas_says_so(runner, options, said):
+    with runner.isolated_filesystem():
+        write_csv("excel.csv", sample_rows(), **options)
+        result = runner.invoke(main, ["load", "excel.csv", "--out", "s"])
+        assert result.exit_code == 1
+        assert result.output == (
+            f"Error: excel.csv: separated by {said}, not commas: re-export as CSV (comma "
+            "delimited)\n"
+        )
+
+
+def test_a_small_semicolon_csv_says_so_too(runner):
+    with runner.isolated_filesystem():
+        Path("small.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+        result = runner.invoke(main, ["load", "small.csv", "--out", "s"])
+        assert result.output == (
+            "Error: small.csv: separated by ';', not commas: re-export as CSV (comma delimited)\n"
+        )
+
+
+def test_a_load_of_no_record_names_its_inputs_not_the_output(runner):
+    with runner.isolated_filesystem():
+        Path("in").mkdir()
+        Path("in/x.csv").write_text("a,b\n", encoding="utf-8")
+        result = runner.invoke(main, ["load", "in/x.csv", "--out", "s"])
+        assert (result.exit_code, result.output) == (
+            1,
+            "Error: in/x.csv: no provisioning data: the pages read hold no record; nothing was "
+            "written\n",
+        )
+
+
+def test_the_collect_mode_error_names_a_file_with_its_folder_as_raise_mode_does(runner):
+    with runner.isolated_filesystem():
+        Path("d1").mkdir()
+        Path("d1/PT1H.json").write_text("garbage{", encoding="utf-8")
+        raised = runner.invoke(main, ["load", "d1", "--out", "s"])
+        collected = runner.invoke(main, ["load", "d1", "--out", "s", "--collect-errors"])
+        assert raised.output.startswith("Error: d1/PT1H.json: not valid JSON")
+        assert collected.output == (
+            "Error: d1/PT1H.json: no provisioning data: every record and file read was "
+            "rejected (1); nothing was written\n"
+        )
+
+
+def test_a_load_of_many_files_names_five_and_counts_the_rest(runner):
+    with runner.isolated_filesystem():
+        for n in range(7):
+            Path(f"f{n}.csv").write_text("a,b\n", encoding="utf-8")
+        result = runner.invoke(main, ["load", ".", "--out", "s"])
+        assert result.output == (
+            "Error: f0.csv, f1.csv, f2.csv, f3.csv, f4.csv and 2 more: no provisioning data: "
+            "the pages read hold no record; nothing was written\n"
+        )

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 Paths = str | Path | Iterable[str | Path]
 ON_ERROR = ("raise", "collect")
+MAX_NAMED = 5  # input files named in a load's "no provisioning data" error
 PARALLEL_MIN_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
 
 
@@ -118,9 +119,7 @@ def load_to_parquet(
                     jobs = True
         rejects.close()
         if not events and not jobs:
-            raise InputError(
-                ", ".join(relative_sources(sources)) or str(out), _no_events(records, rejected)
-            )
+            raise InputError(_named(tasks), _no_events(records, rejected))
     except BaseException:
         writer.abort()
         raise
@@ -139,6 +138,14 @@ def check_on_error(on_error: Any) -> None:
 def _files_of(rejects: Iterable[Reject]) -> list[str]:
     """The files set aside whole among `rejects` (a file's reject carries no record text)."""
     return [reject.origin for reject in rejects if not reject.record]
+
+
+def _named(tasks: list[FileTask]) -> str:
+    """The input files as the errors of a single file name them (`InputFile.name`: as given,
+    with their folder), the first `MAX_NAMED` and how many more."""
+    names = [task.file.name for task in tasks]
+    more = len(names) - MAX_NAMED
+    return ", ".join(names[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
 
 
 def _no_events(records: int, rejected: int) -> str:
