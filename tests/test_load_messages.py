@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from reportdata import SAMPLES
 
+import provlytics as pv
 from provlytics.cli import main
 
 pytestmark = pytest.mark.filterwarnings(
@@ -153,3 +154,39 @@ def test_a_load_of_many_files_names_five_and_counts_the_rest(runner):
             "Error: f0.csv, f1.csv, f2.csv, f3.csv, f4.csv and 2 more: no provisioning data: "
             "the pages read hold no record; nothing was written\n"
         )
+
+
+WORKERS_TAKE = (
+    "workers takes None (chosen from the spare cores) or a whole number >= 0 (0 or 1: read in "
+    "this process); got "
+)
+
+
+@pytest.mark.parametrize("workers", [-1, "2", 2.5, True])
+@pytest.mark.parametrize("call", ["load", "load_to_parquet"])
+def test_workers_of_the_wrong_kind_is_a_config_error(tmp_path, call, workers):
+    args = (
+        (LOG_ANALYTICS_CSV, tmp_path / "s") if call == "load_to_parquet" else (LOG_ANALYTICS_CSV,)
+    )
+    with pytest.raises(pv.ConfigError) as refused:
+        getattr(pv, call)(*args, workers=workers)
+    assert str(refused.value) == WORKERS_TAKE + repr(workers)
+    assert not (tmp_path / "s").exists()
+
+
+def test_workers_zero_reads_in_this_process():
+    assert pv.load(LOG_ANALYTICS_CSV, workers=0).counts()["events"] == 80
+
+
+@pytest.mark.parametrize("paths", [None, 42, [None], b"x.json", {"a.json": 1}])
+@pytest.mark.parametrize("call", ["load", "load_to_parquet", "load_dask"])
+def test_paths_of_the_wrong_kind_is_a_config_error(tmp_path, call, paths):
+    options = {} if call == "load" else {"out": tmp_path / "s"}
+    load = getattr(pv, call)
+    with pytest.raises(pv.ConfigError) as refused:
+        load(paths, **options) if call != "load_to_parquet" else load(paths, tmp_path / "s")
+    shown = repr(None if paths == [None] else paths)
+    assert str(refused.value) == (
+        "paths takes files, folders, .zip archives or glob patterns: a str or Path, or a list "
+        f"of them; got {shown}"
+    )

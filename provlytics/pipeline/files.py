@@ -4,9 +4,11 @@ as `provlytics.loader`)."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +50,15 @@ def load(
     Args:
         paths: files, folders, `.zip` archives and glob patterns (`"exports/*.json"`); folders
             and archives are searched for .json/.jsonl/.ndjson/.csv, gzipped too. Finding
-            nothing to read is an `InputError` naming what was searched.
+            nothing to read is an `InputError` naming what was searched; anything but a str
+            or `os.PathLike` or an iterable of them, a `ConfigError`.
         on_error: "raise" stops at the first bad record or unreadable file with an
             `InputError` naming it; "collect" sets bad records, and files that cannot be read
             (truncated, undecodable, too large), aside in `frames.rejects` with their origin;
             any other value is a `ConfigError`.
         progress: show a progress bar (None: only in a terminal or notebook).
-        workers: worker processes normalizing files in parallel (1: none). None: once
+        workers: worker processes normalizing files in parallel (0 or 1: none; anything
+            but None or a whole number >= 0 is a `ConfigError`). None: once
             the input passes 32 MB in two files or more, one per core that other programs
             leave spare beside this process (measured for a quarter second as the load
             starts; up to 4), so a busy machine gets none. This process works too while
@@ -62,7 +66,8 @@ def load(
             says so). Results keep file order.
     """
     check_on_error(on_error)
-    tasks = file_tasks(paths)
+    check_workers(workers)
+    tasks = file_tasks(checked_paths(paths))
     frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
     logger.info("loaded %s from %d records", frames, frames.records_read)
     return frames
@@ -86,7 +91,10 @@ def load_to_parquet(
     `StoreBusyError`. Returns the manifest.
     """
     check_on_error(on_error)
-    tasks = file_tasks(paths, skip=[out])  # nothing to read: an error before out is made
+    check_workers(workers)
+    tasks = file_tasks(
+        checked_paths(paths), skip=[out]
+    )  # nothing to read: an error before out is made
     writer = dataset_writer(out, lock_timeout=lock_timeout)
     sources: dict[str, None] = {}
     unreadable: dict[str, None] = {}  # files set aside whole (collect mode)
@@ -133,6 +141,36 @@ def check_on_error(on_error: Any) -> None:
             f'on_error takes {" or ".join(map(repr, ON_ERROR))}; got {on_error!r} ("collect" '
             "sets bad records and unreadable files aside in frames.rejects)"
         )
+
+
+def check_workers(workers: Any) -> None:
+    """Raises ConfigError: `workers` is not None nor a whole number >= 0 (naming what it got)."""
+    if workers is None or (
+        isinstance(workers, Integral) and not isinstance(workers, bool) and workers >= 0
+    ):
+        return
+    raise ConfigError(
+        f"workers takes None (chosen from the spare cores) or a whole number >= 0 (0 or 1: "
+        f"read in this process); got {workers!r}"
+    )
+
+
+def checked_paths(paths: Any) -> list[str | Path]:
+    """`paths` as a list: one path (str or `os.PathLike`) or an iterable of them.
+
+    Raises:
+        ConfigError: `paths`, or one of them, is of another kind (None, a number, bytes),
+            naming what it got.
+    """
+    many = not isinstance(paths, str | os.PathLike) and isinstance(paths, Iterable)
+    listed = list(paths) if many and not isinstance(paths, bytes | Mapping) else [paths]
+    for path in listed:
+        if not isinstance(path, str | os.PathLike):
+            raise ConfigError(
+                "paths takes files, folders, .zip archives or glob patterns: a str or Path, or "
+                f"a list of them; got {path!r}"
+            )
+    return listed
 
 
 def _files_of(rejects: Iterable[Reject]) -> list[str]:
