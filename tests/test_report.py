@@ -173,7 +173,9 @@ def test_a_narrowed_report_records_its_scope_in_the_manifest(runner, samples):
     since = (newest - pd.Timedelta(days=1)).isoformat()
     assert day["narrowed"] == [narrowing, {"since": "1d", "since_utc": since}]
     shown = f"{newest - pd.Timedelta(days=1):%Y-%m-%d %H:%M}"
-    assert f"Narrowed to since 1d ({shown} UTC)." in day_page.header
+    assert (  # the snapshot's own narrowing, then this report's
+        f"Narrowed to since 2026-11-18, until 2026-11-20, job {job}; then since 1d ({shown} UTC)."
+    ) in day_page.header
 
 
 def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):

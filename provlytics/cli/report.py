@@ -89,7 +89,7 @@ def report_command(
         frames = _narrowed(_provisioning_data(read_inputs(paths), paths), since, until, jobs)
         if key is not None:
             frames = frames.pseudonymize(key)
-        path = write_report(frames, out, scope=_scope(paths, since, until, jobs, frames.narrowed))
+        path = write_report(frames, out, scope=_scope(paths, frames.narrowed))
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Report: {path}")
@@ -121,19 +121,20 @@ def read_inputs(inputs: Sequence[Path]) -> ProvisioningFrames:
     """One Parquet folder (it has a manifest.json) through `read_parquet`, else `load(inputs)`.
 
     Raises:
-        ConfigError: a Parquet folder is given together with other inputs.
+        click.UsageError: a Parquet folder is given together with other inputs (exit 2).
     """
     from provlytics.datasets import read_parquet
     from provlytics.loader import load
     from provlytics.parquet import MANIFEST
+    from provlytics.sources.reading import display_path
 
     datasets = [p for p in inputs if (p / MANIFEST).is_file()]
     if not datasets:
         return load(list(inputs))
     if len(inputs) > 1:
-        raise ConfigError(
-            f"{datasets[0]} is a Parquet report folder: give it alone, "
-            "or give only log files and folders"
+        raise click.UsageError(
+            f"{display_path(datasets[0])} is a provlytics store/snapshot (it has a "
+            "manifest.json): give it alone, or give only log files and folders"
         )
     return read_parquet(datasets[0])
 
@@ -210,27 +211,35 @@ def _shown(path: Path) -> str:
     return path.name or str(path)
 
 
-def _scope(
-    inputs: Sequence[Path],
-    since: str | None,
-    until: str | None,
-    jobs: tuple[str, ...],
-    steps: list[dict[str, Any]] | None,
-) -> list[str]:
-    """The page's lines under the title: the inputs, and the options that narrowed them, a
-    duration with the time it stood for (the last of `frames.narrowed`'s `steps`):
-    "Narrowed to since 1d (2026-11-21 23:51 UTC), job j1."."""
-    step = steps[-1] if steps else {}
+def _scope(inputs: Sequence[Path], steps: list[dict[str, Any]] | None) -> list[str]:
+    """The page's lines under the title: the inputs, and each step `frames.narrowed` holds
+    (a snapshot's own, read from its manifest, then the options of this command), a
+    duration with the time it stood for: "Narrowed to since 1d (2026-11-21 23:51 UTC), job
+    j1; then target system Slack."."""
     lines = [f"Inputs: {', '.join(_shown(p) for p in inputs)}."]
-    narrowed = [_bound("since", since, step), _bound("until", until, step)]
-    narrowed.append(f"job {', '.join(jobs)}" if jobs else "")
-    if any(narrowed):
-        lines.append("Narrowed to " + ", ".join(part for part in narrowed if part) + ".")
+    shown = [", ".join(parts) for parts in map(_step_parts, steps or []) if parts]
+    if shown:
+        lines.append("Narrowed to " + "; then ".join(shown) + ".")
     return lines
 
 
-def _bound(name: str, value: str | None, step: dict[str, Any]) -> str:
+_BY_VALUE = (
+    ("job_id", "job"),
+    ("target_system", "target system"),
+    ("service_principal", "app"),
+)
+
+
+def _step_parts(step: dict[str, Any]) -> list[str]:
+    """A step of `frames.narrowed` as parts of the line ("since 7d (...)", "job j1, j2")."""
+    parts = [_bound("since", step), _bound("until", step)]
+    parts += [f"{word} {', '.join(step[key])}" for key, word in _BY_VALUE if step.get(key)]
+    return [part for part in parts if part]
+
+
+def _bound(name: str, step: dict[str, Any]) -> str:
     """ "since 2026-11-18", or "since 7d (2026-11-15 23:51 UTC)" for a duration; "" if none."""
+    value = step.get(name)
     if not value:
         return ""
     from provlytics.timebounds import is_relative
