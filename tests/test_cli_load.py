@@ -432,3 +432,16 @@ def test_demo_into_a_folder_holding_a_dataset_is_a_usage_error(runner):
             "demo would merge the fictional samples into it; choose a new folder\n"
         )
         assert pv.read_parquet("mystore").counts() == before
+
+
+def test_demo_runs_again_into_its_own_folder(runner):
+    with runner.isolated_filesystem():
+        write_good("samples/page.json")
+        first = runner.invoke(main, ["demo", "--samples", "samples", "--out", "report"])
+        assert first.exit_code == 0, first.output
+        again = runner.invoke(main, ["demo", "--samples", "samples", "--out", "report"])
+        assert again.exit_code == 0, again.output
+        assert again.output.splitlines()[0] == (
+            "Loaded into report: events +2 (2 replaced), steps +5 (5 replaced), "
+            "modified_properties +11 (11 replaced), errors +1 (1 replaced), job_status +0"
+        )
