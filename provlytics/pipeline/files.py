@@ -92,9 +92,8 @@ def load_to_parquet(
     """
     check_on_error(on_error)
     check_workers(workers)
-    tasks = file_tasks(
-        checked_paths(paths), skip=[out]
-    )  # nothing to read: an error before out is made
+    # nothing to read: an error before out is made
+    tasks = file_tasks(checked_paths(paths), skip=[out])
     writer = dataset_writer(out, lock_timeout=lock_timeout)
     sources: dict[str, None] = {}
     unreadable: dict[str, None] = {}  # files set aside whole (collect mode)
