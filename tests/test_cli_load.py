@@ -271,7 +271,9 @@ def test_only_unrelated_json_writes_nothing_with_or_without_collect(runner, coll
 def test_a_usage_error_is_one_line_with_exit_code_2(runner):
     result = runner.invoke(main, ["load", "--bogus"])
     assert result.exit_code == 2
-    assert result.output == "Error: No such option '--bogus'. Did you mean '--out'?\n"
+    assert result.output == (
+        "Error: No such option '--bogus'. (Did you mean one of: '--out', '--verbose'?)\n"
+    )
 
 
 def unrelated_folder(folder: Path) -> None:
