@@ -291,22 +291,27 @@ def test_an_out_that_is_a_file_is_a_usage_error(runner):
 
 
 @pytest.mark.parametrize(
-    ("setup", "args", "message"),
+    ("setup", "args", "message", "code"),
     [
-        ("notes", ["notes.txt", "--out", "out"], "notes.txt"),
-        ("dataset", ["data", str(SAMPLES), "--out", "out"], "give it alone"),
-        ("none", [str(SAMPLES), "--out", "out", "--job", "nosuchjob"], "of the jobs Workday2AD."),
-        ("none", [str(SAMPLES), "--out", "out", "--since", "2030-01-01"], "2033 events from"),
+        ("notes", ["notes.txt", "--out", "out"], "notes.txt", 1),
+        ("dataset", ["data", str(SAMPLES), "--out", "out"], "give it alone", 2),
+        (
+            "none",
+            [str(SAMPLES), "--out", "out", "--job", "nosuchjob"],
+            "of the jobs Workday2AD.",
+            1,
+        ),
+        ("none", [str(SAMPLES), "--out", "out", "--since", "2030-01-01"], "2033 events from", 1),
     ],
 )
-def test_a_user_mistake_is_one_clean_line(runner, setup, args, message):
+def test_a_user_mistake_is_one_clean_line(runner, setup, args, message, code):
     with runner.isolated_filesystem():
         Path("notes.txt").write_text("hello, not a log\n", encoding="utf-8")
         Path("taken").write_text("", encoding="utf-8")
         if setup == "dataset":
             runner.invoke(main, ["load", str(SAMPLES / "graph-beta"), "--out", "data"])
         result = runner.invoke(main, ["report", *args])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == code, result.output
     assert result.output.startswith("Error: ")
     assert message in result.output
     assert "Traceback" not in result.output
