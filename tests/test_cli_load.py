@@ -252,8 +252,8 @@ def test_every_registered_command_has_a_help_text():
         ),
         (
             ["--collect-errors"],
-            "other.json, package.json: no provisioning data: every record and file read was "
-            "rejected (2); nothing was written",
+            "in/other.json, in/package.json: no provisioning data: every record and file read "
+            "was rejected (2); nothing was written",
         ),
     ],
 )
@@ -271,7 +271,9 @@ def test_only_unrelated_json_writes_nothing_with_or_without_collect(runner, coll
 def test_a_usage_error_is_one_line_with_exit_code_2(runner):
     result = runner.invoke(main, ["load", "--bogus"])
     assert result.exit_code == 2
-    assert result.output == "Error: No such option '--bogus'. Did you mean '--out'?\n"
+    assert result.output == (
+        "Error: No such option '--bogus'. (Did you mean one of: '--out', '--verbose'?)\n"
+    )
 
 
 def unrelated_folder(folder: Path) -> None:
@@ -394,7 +396,7 @@ def test_on_demand_responses_without_events_write_nothing(runner):
         result = runner.invoke(main, ["load", str(response), "--out", "store"])
         assert (result.exit_code, result.output) == (
             1,
-            "Error: group-success.json: no provisioning data: 1 record read, none of them an "
+            f"Error: {response}: no provisioning data: 1 record read, none of them an "
             "event (a provisionOnDemand response without steps, such as a group's, holds "
             "none); nothing was written\n",
         )
@@ -417,3 +419,31 @@ def test_pages_without_records_write_nothing(runner):
             "was written\n",
         )
         assert not Path("store").exists()
+
+
+def test_demo_into_a_folder_holding_a_dataset_is_a_usage_error(runner):
+    """The fictional samples would merge into the user's data."""
+    with runner.isolated_filesystem():
+        write_good()
+        assert runner.invoke(main, ["load", "page.json", "--out", "mystore"]).exit_code == 0
+        before = pv.read_parquet("mystore").counts()
+        result = runner.invoke(main, ["demo", "--out", "mystore"])
+        assert result.exit_code == 2
+        assert result.output == (
+            "Error: Invalid value for '--out': mystore already holds a provlytics dataset: the "
+            "demo would merge the fictional samples into it; choose a new folder\n"
+        )
+        assert pv.read_parquet("mystore").counts() == before
+
+
+def test_demo_runs_again_into_its_own_folder(runner):
+    with runner.isolated_filesystem():
+        write_good("samples/page.json")
+        first = runner.invoke(main, ["demo", "--samples", "samples", "--out", "report"])
+        assert first.exit_code == 0, first.output
+        again = runner.invoke(main, ["demo", "--samples", "samples", "--out", "report"])
+        assert again.exit_code == 0, again.output
+        assert again.output.splitlines()[0] == (
+            "Loaded into report: events +2 (2 replaced), steps +5 (5 replaced), "
+            "modified_properties +11 (11 replaced), errors +1 (1 replaced), job_status +0"
+        )

@@ -173,7 +173,9 @@ def test_a_narrowed_report_records_its_scope_in_the_manifest(runner, samples):
     since = (newest - pd.Timedelta(days=1)).isoformat()
     assert day["narrowed"] == [narrowing, {"since": "1d", "since_utc": since}]
     shown = f"{newest - pd.Timedelta(days=1):%Y-%m-%d %H:%M}"
-    assert f"Narrowed to since 1d ({shown} UTC)." in day_page.header
+    assert (  # the snapshot's own narrowing, then this report's
+        f"Narrowed to since 2026-11-18, until 2026-11-20, job {job}; then since 1d ({shown} UTC)."
+    ) in day_page.header
 
 
 def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
@@ -289,22 +291,27 @@ def test_an_out_that_is_a_file_is_a_usage_error(runner):
 
 
 @pytest.mark.parametrize(
-    ("setup", "args", "message"),
+    ("setup", "args", "message", "code"),
     [
-        ("notes", ["notes.txt", "--out", "out"], "notes.txt"),
-        ("dataset", ["data", str(SAMPLES), "--out", "out"], "give it alone"),
-        ("none", [str(SAMPLES), "--out", "out", "--job", "nosuchjob"], "of the jobs Workday2AD."),
-        ("none", [str(SAMPLES), "--out", "out", "--since", "2030-01-01"], "2033 events from"),
+        ("notes", ["notes.txt", "--out", "out"], "notes.txt", 1),
+        ("dataset", ["data", str(SAMPLES), "--out", "out"], "give it alone", 2),
+        (
+            "none",
+            [str(SAMPLES), "--out", "out", "--job", "nosuchjob"],
+            "of the jobs Workday2AD.",
+            1,
+        ),
+        ("none", [str(SAMPLES), "--out", "out", "--since", "2030-01-01"], "2033 events from", 1),
     ],
 )
-def test_a_user_mistake_is_one_clean_line(runner, setup, args, message):
+def test_a_user_mistake_is_one_clean_line(runner, setup, args, message, code):
     with runner.isolated_filesystem():
         Path("notes.txt").write_text("hello, not a log\n", encoding="utf-8")
         Path("taken").write_text("", encoding="utf-8")
         if setup == "dataset":
             runner.invoke(main, ["load", str(SAMPLES / "graph-beta"), "--out", "data"])
         result = runner.invoke(main, ["report", *args])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == code, result.output
     assert result.output.startswith("Error: ")
     assert message in result.output
     assert "Traceback" not in result.output

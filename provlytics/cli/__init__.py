@@ -21,6 +21,8 @@ import click
 
 from provlytics.errors import ProvlyticsError
 
+_VERBOSE_HELP = "More log output (-v info, -vv debug)."
+
 
 class _Entry(NamedTuple):
     module: str  # under provlytics.cli
@@ -74,6 +76,8 @@ class _LazyCommands(Mapping[str, click.Command]):
         entry = _COMMANDS[name]
         module = importlib.import_module(f"{__name__}.{entry.module}")
         command: click.Command = getattr(module, entry.attribute)
+        if not any(param.name == "verbose" for param in command.params):
+            command.params.append(_verbose_option())
         return command
 
     def __iter__(self) -> Iterator[str]:
@@ -151,7 +155,7 @@ def _one_line(error: click.UsageError) -> click.UsageError:
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(None, "-V", "--version", package_name="provlytics", prog_name="provlytics")
-@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+@click.option("-v", "--verbose", count=True, help=_VERBOSE_HELP)
 def main(verbose: int) -> None:
     """Turn Microsoft Entra ID provisioning logs into analysable tables."""
     from provlytics.pipeline.arrow_pool import prefer_jemalloc
@@ -160,11 +164,33 @@ def main(verbose: int) -> None:
     prefer_jemalloc()  # before a command imports pyarrow: ~50 MB less at a load's peak
     warnings.showwarning = _show_warning
 
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=_level(verbose), format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # also loggers created after the package's
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+
+
+def _verbose_option() -> click.Option:
+    """-v/--verbose after the command (`provlytics load ... -v`), counted with the group's
+    (`provlytics -v load ... -v` is -vv)."""
+    return click.Option(
+        ["-v", "--verbose"],
+        count=True,
+        expose_value=False,
+        callback=_more_verbose,
+        help=_VERBOSE_HELP,
+    )
+
+
+def _more_verbose(ctx: click.Context, param: click.Parameter, count: int) -> None:
+    """Lower the root logger's level by the command's -v count added to the group's."""
+    if count:
+        total = count + (ctx.find_root().params.get("verbose") or 0)
+        logging.getLogger().setLevel(_level(total))
+
+
+def _level(verbose: int) -> int:
+    return logging.WARNING - 10 * min(verbose, 2)
 
 
 def _show_warning(message: Warning | str, *_where: object, **_options: object) -> None:

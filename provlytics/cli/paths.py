@@ -5,6 +5,7 @@ given, before anything is read."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -34,3 +35,28 @@ def dataset_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Pa
             f"{display_path(path)}: {display_path(above)} is a file, not a folder", ctx, param
         )
     return path
+
+
+def new_dataset_folder(
+    why: str, *, unless: Callable[[click.Context, Path], bool] | None = None
+) -> Callable[[click.Context, click.Parameter, Path], Path]:
+    """An --out callback: a folder (`dataset_folder`) that holds no provlytics dataset yet
+    (no manifest.json), or one for which `unless(ctx, path)` is true; else a usage error
+    "DIR already holds a provlytics dataset: `why`; choose a new folder" (exit 2), before
+    anything is read or written."""
+
+    def check(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
+        from provlytics.parquet import MANIFEST
+        from provlytics.sources.reading import display_path
+
+        path = dataset_folder(ctx, param, path)
+        if (path / MANIFEST).is_file() and not (unless and unless(ctx, path)):
+            raise click.BadParameter(
+                f"{display_path(path)} already holds a provlytics dataset: {why}; "
+                "choose a new folder",
+                ctx,
+                param,
+            )
+        return path
+
+    return check

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from provlytics.cli.defaults import KEY_VARIABLE
-from provlytics.cli.paths import GLOB_CHARACTERS, dataset_folder, existing_or_glob
+from provlytics.cli.paths import GLOB_CHARACTERS, existing_or_glob, new_dataset_folder
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
 
 if TYPE_CHECKING:
@@ -40,31 +40,15 @@ def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return value
 
 
-def _new_report_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
-    """--out: a folder (`dataset_folder`) that holds no dataset yet: the report's tables
-    would merge into one while its page and summaries describe only the inputs."""
-    from provlytics.parquet import MANIFEST
-    from provlytics.sources.reading import display_path
-
-    path = dataset_folder(ctx, param, path)
-    if (path / MANIFEST).is_file():
-        raise click.BadParameter(
-            f"{display_path(path)} already holds a provlytics dataset: the report's tables "
-            "would merge into it while report.html describes only these inputs; choose a "
-            "new folder",
-            ctx,
-            param,
-        )
-    return path
-
-
 @click.command("report")
 @click.argument("inputs", nargs=-1, required=True, callback=existing_or_glob)
 @click.option(
     "--out",
     required=True,
     type=click.Path(path_type=Path),
-    callback=_new_report_folder,
+    callback=new_dataset_folder(
+        "the report's tables would merge into it while report.html describes only these inputs"
+    ),
     help="Report folder to write (new, or without a dataset in it).",
 )
 @click.option(
@@ -105,7 +89,7 @@ def report_command(
         frames = _narrowed(_provisioning_data(read_inputs(paths), paths), since, until, jobs)
         if key is not None:
             frames = frames.pseudonymize(key)
-        path = write_report(frames, out, scope=_scope(paths, since, until, jobs, frames.narrowed))
+        path = write_report(frames, out, scope=_scope(paths, frames.narrowed))
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Report: {path}")
@@ -137,19 +121,20 @@ def read_inputs(inputs: Sequence[Path]) -> ProvisioningFrames:
     """One Parquet folder (it has a manifest.json) through `read_parquet`, else `load(inputs)`.
 
     Raises:
-        ConfigError: a Parquet folder is given together with other inputs.
+        click.UsageError: a Parquet folder is given together with other inputs (exit 2).
     """
     from provlytics.datasets import read_parquet
     from provlytics.loader import load
     from provlytics.parquet import MANIFEST
+    from provlytics.sources.reading import display_path
 
     datasets = [p for p in inputs if (p / MANIFEST).is_file()]
     if not datasets:
         return load(list(inputs))
     if len(inputs) > 1:
-        raise ConfigError(
-            f"{datasets[0]} is a Parquet report folder: give it alone, "
-            "or give only log files and folders"
+        raise click.UsageError(
+            f"{display_path(datasets[0])} is a provlytics store/snapshot (it has a "
+            "manifest.json): give it alone, or give only log files and folders"
         )
     return read_parquet(datasets[0])
 
@@ -226,27 +211,35 @@ def _shown(path: Path) -> str:
     return path.name or str(path)
 
 
-def _scope(
-    inputs: Sequence[Path],
-    since: str | None,
-    until: str | None,
-    jobs: tuple[str, ...],
-    steps: list[dict[str, Any]] | None,
-) -> list[str]:
-    """The page's lines under the title: the inputs, and the options that narrowed them, a
-    duration with the time it stood for (the last of `frames.narrowed`'s `steps`):
-    "Narrowed to since 1d (2026-11-21 23:51 UTC), job j1."."""
-    step = steps[-1] if steps else {}
+def _scope(inputs: Sequence[Path], steps: list[dict[str, Any]] | None) -> list[str]:
+    """The page's lines under the title: the inputs, and each step `frames.narrowed` holds
+    (a snapshot's own, read from its manifest, then the options of this command), a
+    duration with the time it stood for: "Narrowed to since 1d (2026-11-21 23:51 UTC), job
+    j1; then target system Slack."."""
     lines = [f"Inputs: {', '.join(_shown(p) for p in inputs)}."]
-    narrowed = [_bound("since", since, step), _bound("until", until, step)]
-    narrowed.append(f"job {', '.join(jobs)}" if jobs else "")
-    if any(narrowed):
-        lines.append("Narrowed to " + ", ".join(part for part in narrowed if part) + ".")
+    shown = [", ".join(parts) for parts in map(_step_parts, steps or []) if parts]
+    if shown:
+        lines.append("Narrowed to " + "; then ".join(shown) + ".")
     return lines
 
 
-def _bound(name: str, value: str | None, step: dict[str, Any]) -> str:
+_BY_VALUE = (
+    ("job_id", "job"),
+    ("target_system", "target system"),
+    ("service_principal", "app"),
+)
+
+
+def _step_parts(step: dict[str, Any]) -> list[str]:
+    """A step of `frames.narrowed` as parts of the line ("since 7d (...)", "job j1, j2")."""
+    parts = [_bound("since", step), _bound("until", step)]
+    parts += [f"{word} {', '.join(step[key])}" for key, word in _BY_VALUE if step.get(key)]
+    return [part for part in parts if part]
+
+
+def _bound(name: str, step: dict[str, Any]) -> str:
     """ "since 2026-11-18", or "since 7d (2026-11-15 23:51 UTC)" for a duration; "" if none."""
+    value = step.get(name)
     if not value:
         return ""
     from provlytics.timebounds import is_relative

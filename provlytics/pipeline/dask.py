@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, overload
 from provlytics.datasets import dataset_writer
 from provlytics.errors import ConfigError
 from provlytics.normalize.batch import OnError
-from provlytics.pipeline.files import Paths, check_on_error, commit_load
+from provlytics.pipeline.files import Paths, check_on_error, checked_paths, commit_load
 from provlytics.pipeline.partitions import (
     BYTES_PER_PARTITION,
     FILES_PER_PARTITION,
@@ -113,13 +113,14 @@ def load_dask(
         `ProvisioningFrames`, or with `out` the store's manifest (as `pv.load_to_parquet`).
 
     Raises:
-        ConfigError: dask.distributed is not installed, or no client is given or current;
-            an `on_error` other than "raise" or "collect".
+        ConfigError: `paths` of another kind than `pv.load` takes; an `on_error` other than
+            "raise" or "collect"; dask.distributed is not installed, or no client is given
+            or current.
         InputError: nothing to read; in "raise" mode a bad record or file (see `on_error`).
         StoreBusyError: with `out`, another writer held the store past `lock_timeout`.
     """
     check_on_error(on_error)
-    tasks = file_tasks(paths)  # nothing to read: an error before any cluster work
+    tasks = file_tasks(checked_paths(paths))  # nothing to read: an error before any cluster work
     client = _client(client)
     partitions = partition_tasks(tasks, files=files_per_partition, size=bytes_per_partition)
     ahead = in_flight or IN_FLIGHT_PER_THREAD * max(1, sum(client.nthreads().values()))

@@ -4,9 +4,11 @@ as `provlytics.loader`)."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import no_data, route
+from provlytics.pipeline.reject_log import RejectLog
 from provlytics.pipeline.route import NormalizedPage
 from provlytics.pipeline.store_workers import FileDone, files_into_store
 from provlytics.pipeline.workers import MAX_WORKERS as MAX_WORKERS  # public: loader.MAX_WORKERS
@@ -29,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 Paths = str | Path | Iterable[str | Path]
 ON_ERROR = ("raise", "collect")
+MAX_NAMED = 5  # input files named in a load's "no provisioning data" error
 PARALLEL_MIN_BYTES = 32 * 2**20  # below this, starting worker processes costs more than it saves
 
 
@@ -46,13 +50,15 @@ def load(
     Args:
         paths: files, folders, `.zip` archives and glob patterns (`"exports/*.json"`); folders
             and archives are searched for .json/.jsonl/.ndjson/.csv, gzipped too. Finding
-            nothing to read is an `InputError` naming what was searched.
+            nothing to read is an `InputError` naming what was searched; anything but a str
+            or `os.PathLike` or an iterable of them, a `ConfigError`.
         on_error: "raise" stops at the first bad record or unreadable file with an
             `InputError` naming it; "collect" sets bad records, and files that cannot be read
             (truncated, undecodable, too large), aside in `frames.rejects` with their origin;
             any other value is a `ConfigError`.
         progress: show a progress bar (None: only in a terminal or notebook).
-        workers: worker processes normalizing files in parallel (1: none). None: once
+        workers: worker processes normalizing files in parallel (0 or 1: none; anything
+            but None or a whole number >= 0 is a `ConfigError`). None: once
             the input passes 32 MB in two files or more, one per core that other programs
             leave spare beside this process (measured for a quarter second as the load
             starts; up to 4), so a busy machine gets none. This process works too while
@@ -60,7 +66,8 @@ def load(
             says so). Results keep file order.
     """
     check_on_error(on_error)
-    tasks = file_tasks(paths)
+    check_workers(workers)
+    tasks = file_tasks(checked_paths(paths))
     frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
     logger.info("loaded %s from %d records", frames, frames.records_read)
     return frames
@@ -84,19 +91,21 @@ def load_to_parquet(
     `StoreBusyError`. Returns the manifest.
     """
     check_on_error(on_error)
-    tasks = file_tasks(paths, skip=[out])  # nothing to read: an error before out is made
+    check_workers(workers)
+    # nothing to read: an error before out is made
+    tasks = file_tasks(checked_paths(paths), skip=[out])
     writer = dataset_writer(out, lock_timeout=lock_timeout)
     sources: dict[str, None] = {}
     unreadable: dict[str, None] = {}  # files set aside whole (collect mode)
     records = rejected = events = 0
     jobs = False
+    rejects = RejectLog()
     try:
         if isinstance(writer, StoreDatasetWriter):
             with closing(_written_files(tasks, on_error, progress, workers, writer)) as files:
                 for done in files:
                     sources.update(dict.fromkeys(done.sources))
-                    for reject in done.rejects:
-                        logger.warning("rejected %s: %s", reject.origin, reject.reason)
+                    rejects.file_done(done.rejects, done.records)
                     unreadable.update(dict.fromkeys(_files_of(done.rejects)))
                     for batch in done.jobs:
                         writer.write_jobs(batch)
@@ -108,16 +117,16 @@ def load_to_parquet(
                 sources[page.source] = None
                 if isinstance(page.tables, PageTables):
                     unreadable.update(dict.fromkeys(_files_of(page.tables.rejects)))
+                    rejects.add(page.tables.rejects)
                 read, set_aside = route.write(writer, page)
                 records, rejected = records + read, rejected + set_aside
                 if isinstance(page.tables, PageTables):
                     events += page.tables.batches["events"].num_rows
                 else:
                     jobs = True
+        rejects.close()
         if not events and not jobs:
-            raise InputError(
-                ", ".join(relative_sources(sources)) or str(out), _no_events(records, rejected)
-            )
+            raise InputError(_named(tasks), _no_events(records, rejected))
     except BaseException:
         writer.abort()
         raise
@@ -133,9 +142,47 @@ def check_on_error(on_error: Any) -> None:
         )
 
 
+def check_workers(workers: Any) -> None:
+    """Raises ConfigError: `workers` is not None nor a whole number >= 0 (naming what it got)."""
+    if workers is None or (
+        isinstance(workers, Integral) and not isinstance(workers, bool) and workers >= 0
+    ):
+        return
+    raise ConfigError(
+        f"workers takes None (chosen from the spare cores) or a whole number >= 0 (0 or 1: "
+        f"read in this process); got {workers!r}"
+    )
+
+
+def checked_paths(paths: Any) -> list[str | Path]:
+    """`paths` as a list: one path (str or `os.PathLike`) or an iterable of them.
+
+    Raises:
+        ConfigError: `paths`, or one of them, is of another kind (None, a number, bytes),
+            naming what it got.
+    """
+    many = not isinstance(paths, str | os.PathLike) and isinstance(paths, Iterable)
+    listed = list(paths) if many and not isinstance(paths, bytes | Mapping) else [paths]
+    for path in listed:
+        if not isinstance(path, str | os.PathLike):
+            raise ConfigError(
+                "paths takes files, folders, .zip archives or glob patterns: a str or Path, or "
+                f"a list of them; got {path!r}"
+            )
+    return listed
+
+
 def _files_of(rejects: Iterable[Reject]) -> list[str]:
     """The files set aside whole among `rejects` (a file's reject carries no record text)."""
     return [reject.origin for reject in rejects if not reject.record]
+
+
+def _named(tasks: list[FileTask]) -> str:
+    """The input files as the errors of a single file name them (`InputFile.name`: as given,
+    with their folder), the first `MAX_NAMED` and how many more."""
+    names = [task.file.name for task in tasks]
+    more = len(names) - MAX_NAMED
+    return ", ".join(names[:MAX_NAMED]) + (f" and {more} more" if more > 0 else "")
 
 
 def _no_events(records: int, rejected: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -18,8 +17,6 @@ if TYPE_CHECKING:
     from provlytics.datasets import StoreDatasetWriter
     from provlytics.parquet import DatasetWriter
     from provlytics.tables import ProvisioningFrames
-
-logger = logging.getLogger(__name__)
 
 
 class NormalizedPage(NamedTuple):
@@ -76,11 +73,9 @@ def frames_of(pages: Iterable[NormalizedPage]) -> ProvisioningFrames:
 
 def write(writer: StoreDatasetWriter | DatasetWriter, page: NormalizedPage) -> tuple[int, int]:
     """Write a normalized page into a store (or dataset) being written; the log records it
-    read and rejected (none for a page of jobs)."""
+    read and rejected (none for a page of jobs; the caller warns the rejects)."""
     if not isinstance(page.tables, PageTables):
         writer.write_jobs(page.tables)
         return 0, 0
     writer.write_page(page.tables)
-    for reject in page.tables.rejects:
-        logger.warning("rejected %s: %s", reject.origin, reject.reason)
     return page.tables.records, len(page.tables.rejects)

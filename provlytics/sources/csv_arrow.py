@@ -6,7 +6,8 @@ cell as "" (never null), each row with the number of the line it ends on (as
 `csv.DictReader.line_num` counts lines: a line break inside a quoted cell, `\\r\\n`, `\\r` or
 `\\n`, starts a new line). Where Arrow would read otherwise than the `csv` module, it stops
 with `Unplain` *before* handing over a row of the batch concerned: a header that is quoted,
-blank, repeated, not UTF-8 or Windows PowerShell's `#TYPE` line; UTF-16 text; a blank line
+blank, repeated, not UTF-8, separated by ';' or tabs and not commas, or Windows PowerShell's
+`#TYPE` line; UTF-16 text; a blank line
 (Arrow reads it as a row of empty cells, the `csv` module skips it) or a row of empty cells
 only; a short or long row, a row longer than a block, text that is not UTF-8, or any
 other error Arrow raises. The caller then reads the rest of the file with the `csv` module,
@@ -107,6 +108,8 @@ def _header(stream: IO[bytes], limit: int) -> list[str] | None:
     text = first.removeprefix(_BOM).removesuffix(b"\n").removesuffix(b"\r")
     if len(first) > limit or b"\r" in text or b'"' in text or text.startswith(b"#TYPE"):
         raise Unplain("a header the csv module reads")
+    if b"," not in text and (b";" in text or b"\t" in text):
+        raise Unplain("a header separated otherwise than by commas")
     try:
         names = text.decode("utf-8").split(",")
     except UnicodeDecodeError as exc:

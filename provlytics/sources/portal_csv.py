@@ -22,7 +22,7 @@ import itertools
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
@@ -261,6 +261,7 @@ def _csv_rows(file: InputFile, *, skip: int = 0) -> Iterator[tuple[int, dict[str
             reader = csv.DictReader(itertools.chain([] if skipped else [first], handle))
             if not reader.fieldnames:
                 raise InputError(file.name, "the CSV file has no header row")
+            _check_separator(file, reader.fieldnames)
             for row in itertools.islice(reader, skip, None):
                 line = reader.line_num + skipped
                 if None in row:
@@ -268,6 +269,20 @@ def _csv_rows(file: InputFile, *, skip: int = 0) -> Iterator[tuple[int, dict[str
                 yield line, {k: (v if v != "" else None) for k, v in row.items()}
     except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
         raise InputError(file.name, f"not a readable CSV file ({exc})") from exc
+
+
+def _check_separator(file: InputFile, headers: Sequence[str]) -> None:
+    """Raises InputError: the header row holds ';' or tabs and no comma (Excel's "CSV" in
+    many locales, its "Unicode text"), naming the separator and what to do."""
+    if len(headers) != 1:
+        return
+    separators = [name for sign, name in ((";", "';'"), ("\t", "tabs")) if sign in headers[0]]
+    if separators:
+        raise InputError(
+            file.name,
+            f"separated by {' and '.join(separators)}, not commas: re-export as CSV "
+            "(comma delimited)",
+        )
 
 
 def _children_by_change(file: InputFile) -> dict[str, list[dict[str, Any]]]:
