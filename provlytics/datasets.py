@@ -200,7 +200,7 @@ def is_dataset(path: str | Path) -> bool:
     return is_store(root) or (root / "manifest.json").is_file()
 
 
-def _refuse_no_dataset(root: Path) -> None:
+def refuse_no_dataset(root: Path) -> None:
     """An InputError naming `root` when it is no folder, or a folder of log files (which
     `pv.load` reads), rather than a dataset provlytics wrote."""
     if not root.exists():
@@ -263,7 +263,7 @@ def read_parquet(
         >>> failed = pv.read_parquet("store/", since="7d", filters=[("status", "==", "failure")])
     """
     root = Path(path)
-    _refuse_no_dataset(root)
+    refuse_no_dataset(root)
     scope = {"since": since, "until": until, "columns": columns, "filters": filters}
     if not is_store(root):
         if version is not None or as_of is not None:

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from provlytics.analysis.path_tables import PathTables
-from provlytics.datasets import _refuse_no_dataset
+from provlytics.datasets import refuse_no_dataset
 from provlytics.errors import ConfigError, InputError
 from provlytics.schema import SCHEMAS, TIME_COLUMNS
 from provlytics.timebounds import span
@@ -156,7 +156,7 @@ def resolve(frames: Any, *, paths: bool = True) -> Any:
             `pv.read_parquet` says it: "... holds N log files: read them with pv.load").
     """
     if isinstance(frames, str | os.PathLike):
-        _refuse_no_dataset(Path(frames))  # a folder of log files: "read them with pv.load"
+        refuse_no_dataset(Path(frames))  # a folder of log files: "read them with pv.load"
         return PathTables(frames) if paths else frames
     if isinstance(frames, PathTables) or _has_tables(frames):
         return frames
