@@ -59,6 +59,28 @@ def test_a_dataset_inside_an_input_folder_is_skipped(runner, caplog):
         assert manifest["sources"] == ["page.json"]
 
 
+def test_a_glob_leaves_out_the_files_of_a_dataset_and_of_the_output(runner, caplog):
+    with runner.isolated_filesystem():
+        write_good("exports/page.json")
+        assert runner.invoke(main, ["load", "exports", "--out", "exports/store"]).exit_code == 0
+        with caplog.at_level(logging.INFO, logger="provlytics.sources.inputs"):
+            result = runner.invoke(main, ["load", "exports/**/*.json", "--out", "exports/store"])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[1].startswith("Read 2 records;")
+        skipped = [m for m in caplog.messages if m.startswith("skipping exports/store/")]
+        assert skipped and all(
+            m.endswith("in exports/store, the output folder of this load") for m in skipped
+        )
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="provlytics.sources.inputs"):
+            result = runner.invoke(main, ["load", "exports/**/*.json", "--out", "elsewhere"])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[1].startswith("Read 2 records;")
+        assert caplog.messages[-1].endswith(
+            "in exports/store, a provlytics dataset, not saved logs"
+        )
+
+
 def test_a_dataset_named_as_an_input_is_refused(runner):
     with runner.isolated_filesystem():
         write_good("page.json")

@@ -29,22 +29,27 @@ def expand_inputs(
 
     Hidden files and folders below a folder named are left out, and so are the folders in
     `skip` (a load's output folder) and provlytics datasets (`is_dataset`: a store or a
-    snapshot, e.g. a report folder or a store written inside its input folder), each
-    logged at INFO; archives are opened and their data members listed in archive order.
+    snapshot, e.g. a report folder or a store written inside its input folder), also where
+    a glob matches them or files in them, each logged at INFO; archives are opened and
+    their data members listed in archive order.
 
     Raises:
         InputError: a path that does not exist and matches nothing, a glob matching no file,
-            an unreadable archive, a provlytics dataset named as an input (read it with
-            `pv.read_parquet` or `provlytics report`), or no data file found at all (names
-            what was searched).
+            an unreadable archive, a provlytics dataset named as an input, not by a glob
+            (read it with `pv.read_parquet` or `provlytics report`), or no data file found at
+            all (names what was searched).
     """
     if isinstance(paths, str | Path):
         paths = [paths]
     named = list(paths)
     skipped = {Path(p).resolve() for p in skip}
     files: list[InputFile] = []
+    inside: dict[Path, bool] = {}  # folder -> whether it is (in) a dataset or skipped
     for raw in named:
+        globbed = not Path(raw).exists()
         for path in _matches(raw):
+            if globbed and _in_dataset(path, skipped, inside):
+                continue
             if path.is_dir():
                 _refuse_dataset(path)
                 found = sorted(_files_below(path, skipped))
@@ -78,6 +83,24 @@ def _refuse_dataset(folder: Path) -> None:
             f"logs: read it with pv.read_parquet({str(folder)!r}), or give it to "
             "`provlytics report` alone",
         )
+
+
+def _in_dataset(path: Path, skipped: set[Path], inside: dict[Path, bool]) -> bool:
+    """Whether a path a glob matched is, or is below, a provlytics dataset or a folder in
+    `skipped` (logged at INFO); `inside` caches the answer per folder."""
+    for folder in (path, *path.parents):
+        if folder not in inside:
+            resolved = folder.resolve()
+            inside[folder] = folder.is_dir() and (resolved in skipped or is_dataset(folder))
+        if inside[folder]:
+            why = (
+                "the output folder of this load"
+                if folder.resolve() in skipped
+                else ("a provlytics dataset, not saved logs")
+            )
+            logger.info("skipping %s: in %s, %s", display_path(path), display_path(folder), why)
+            return True
+    return False
 
 
 def _files_below(root: Path, skipped: set[Path]) -> Iterator[Path]:
