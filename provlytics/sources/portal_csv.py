@@ -113,9 +113,9 @@ def iter_csv_pages(
     which is logged).
 
     Raises:
-        InputError: a file that is not CSV, a row with more cells than headers, a portal row
-            without a change ID, companion rows whose change ID no row has (naming the file
-            and line).
+        InputError: a file that is not CSV, a row with more or fewer cells than headers, a
+            portal row without a change ID, companion rows whose change ID no row has (naming
+            the file and line).
     """
     steps_file, props_file = companions
     joined: tuple[Joined, Joined] | None = None
@@ -266,6 +266,10 @@ def _csv_rows(file: InputFile, *, skip: int = 0) -> Iterator[tuple[int, dict[str
                 line = reader.line_num + skipped
                 if None in row:
                     raise InputError(Origin(file.name, line=line), "more cells than headers")
+                if None in row.values():  # `DictReader`'s filling of a short row
+                    cells = sum(value is not None for value in row.values())
+                    reason = f"fewer cells than headers ({cells} of {len(row)})"
+                    raise InputError(Origin(file.name, line=line), reason)
                 yield line, {k: (v if v != "" else None) for k, v in row.items()}
     except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
         raise InputError(file.name, f"not a readable CSV file ({exc})") from exc
