@@ -195,3 +195,14 @@ def test_a_job_not_in_the_data_beside_one_that_is_is_a_warning(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stderr.splitlines() == ["Warning: job_id 'nosuchjob' is not present in this data"]
     assert out.stdout.splitlines()[0] == f"Report: {tmp_path / 'out' / 'report.html'}"
+
+
+def test_an_excel_workbook_named_as_an_input_says_to_save_it_as_csv(runner):
+    with runner.isolated_filesystem():
+        Path("ProvisioningLogs.xlsx").write_bytes(b"PK\x03\x04 a workbook")
+        result = runner.invoke(main, ["load", "ProvisioningLogs.xlsx", "--out", "out"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: ProvisioningLogs.xlsx: an Excel workbook: provlytics reads CSV and JSON "
+        "exports; save it as CSV (comma delimited) or load the export it came from\n"
+    )

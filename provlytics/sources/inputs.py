@@ -141,10 +141,19 @@ def _inputs_of(path: Path, *, named: bool) -> list[InputFile]:
     """The inputs of one file: itself, or its archive's data members."""
     if path.suffix.lower() == ARCHIVE_SUFFIX:
         return _members(path)
+    if named and path.suffix.lower() in _WORKBOOK_SUFFIXES:
+        raise InputError(
+            display_path(path),
+            "an Excel workbook: provlytics reads CSV and JSON exports; save it as CSV "
+            "(comma delimited) or load the export it came from",
+        )
     if named or data_suffix(path) in DATA_SUFFIXES:
         return [InputFile.at(path)]
     logger.info("skipping %s: not a data file (%s)", display_path(path), ", ".join(DATA_SUFFIXES))
     return []
+
+
+_WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 
 
 def _members(path: Path) -> list[InputFile]:
