@@ -26,6 +26,7 @@ from matplotlib.ticker import PercentFormatter
 from matplotlib.transforms import offset_copy
 
 from provlytics.errors import ConfigError
+from provlytics.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ STATUS_COLORS = {
 }
 NONE_LABEL = "(none)"
 OTHER_LABEL = "(other)"
+_ERROR_COLUMNS = frozenset([*SCHEMAS["errors"].names, "status"])  # failure_summary's keys
 _SUMMARY_METRICS = frozenset(
     {
         "events",
@@ -130,12 +132,18 @@ def top_errors(
             "time column (events per time bin: plot pv.analysis.timeline's result with "
             "pv.plots.failures_over_time)"
         )
+    keys = [c for c in summary_df.columns if c not in _SUMMARY_METRICS]
+    others = [c for c in keys if c not in _ERROR_COLUMNS]
+    if others:  # not groups of errors: cycles, a step funnel, job health ...
+        raise ConfigError(
+            f"top_errors takes {source}'s result, groups of `errors` columns; got a DataFrame "
+            f"with {', '.join(map(str, others))}, which no such result has"
+        )
     rows = summary_df.head(n)
     ax = _axes(ax, width=9.0, height=1.2 + 0.35 * max(len(rows), 3))
     ax.set_title(title or "Top errors")
     if rows.empty:
         return _no_data(ax)
-    keys = [c for c in summary_df.columns if c not in _SUMMARY_METRICS]
     labels = [_row_label(row, keys) for row in rows[keys].itertuples(index=False)]
     y = np.arange(len(rows))
     bars = ax.barh(y, rows["events"].to_numpy(dtype=float), color=STATUS_COLORS["failure"])

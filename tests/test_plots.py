@@ -347,3 +347,16 @@ def test_timeline_legend_of_eight_codes_stays_inside_the_figure():
     ax = plots.failures_over_time(timeline)
     assert len(ax.get_legend().get_texts()) == 8
     assert _legend_inside_figure(ax)
+
+
+def test_top_errors_refuses_a_table_that_does_not_group_errors():
+    step_funnel_df = pd.DataFrame(
+        {"job_id": ["j"], "step_type": ["export"], "events": [3], "success": [2], "failure": [1]}
+    )
+    with pytest.raises(ConfigError) as caught:
+        plots.top_errors(step_funnel_df)
+    assert str(caught.value) == (
+        "top_errors takes pv.analysis.failure_summary (or error_codes)'s result, groups of "
+        "`errors` columns; got a DataFrame with step_type, success, failure, which no such "
+        "result has"
+    )
