@@ -27,13 +27,14 @@ from provlytics.normalize.beta_records import (
     Record,
 )
 from provlytics.normalize.dialects import Dialect
-from provlytics.normalize.graph_v1 import FastTables, utf8_text
+from provlytics.normalize.graph_v1 import FastTables
 from provlytics.normalize.graph_v1_records import (
     ErrorInfo,
     StatusInfo,
     party_holders,
 )
 from provlytics.normalize.typed_fast import Shape, page_batches
+from provlytics.origin import utf8_text
 
 logger = logging.getLogger(__name__)
 

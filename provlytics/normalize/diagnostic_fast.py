@@ -36,8 +36,9 @@ from provlytics.normalize.diagnostic_records import (
     System,
 )
 from provlytics.normalize.dialects import Dialect
-from provlytics.normalize.graph_v1 import FastTables, utf8_text
+from provlytics.normalize.graph_v1 import FastTables
 from provlytics.normalize.typed_fast import Shape, page_batches
+from provlytics.origin import utf8_text
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from provlytics.normalize.diagnostic_records import (
     System,
 )
 from provlytics.normalize.dialects import Dialect
-from provlytics.normalize.graph_v1 import FastTables, utf8_text
+from provlytics.normalize.graph_v1 import FastTables
 from provlytics.normalize.graph_v1_records import NULL
 from provlytics.normalize.log_analytics_records import (
     DURATION,
@@ -43,6 +43,7 @@ from provlytics.normalize.log_analytics_records import (
     Row,
 )
 from provlytics.normalize.typed_fast import Shape, page_batches
+from provlytics.origin import utf8_text
 
 logger = logging.getLogger(__name__)
 

@@ -55,6 +55,20 @@ def numbered_lines(
     holding its first 200 characters (the rest is read past, never held); a line that is not
     UTF-8 text as one naming the first bad byte (the other lines are read as usual)."""
     number = 0
+    for part, skipping in _chunks(blocks, max_line):
+        lines = [part] if isinstance(part, UnparsedRecord) else _lines(part, skipping, max_line)
+        for line in lines:
+            number += 1
+            if line:
+                yield number, line
+
+
+def _chunks(
+    blocks: Iterable[bytes], max_line: int
+) -> Iterator[tuple[bytes | UnparsedRecord, bool]]:
+    """`blocks` cut into chunks of whole lines, each with whether its first line is the rest
+    of an over-long line already reported; such a line, once its start passes `max_line`
+    bytes, as an `UnparsedRecord` (read past, never held)."""
     carry: list[bytes] = []  # the start of a line whose end is in a later block
     held = 0
     skipping = False  # the rest of an over-long line already reported is still to come
@@ -64,24 +78,16 @@ def numbered_lines(
             carry.append(block)
             held += len(block)
             if held > max_line and not skipping:
-                number += 1
-                yield number, _over_long(b"".join(carry), max_line)
+                yield _over_long(b"".join(carry), max_line), False
                 skipping = True
             if skipping:
                 carry, held = ([b"\r"], 1) if block.endswith(b"\r") else ([], 0)
             continue
-        chunk = b"".join([*carry, block[:cut]]) if carry else block[:cut]
+        yield b"".join([*carry, block[:cut]]) if carry else block[:cut], skipping
         carry, held = [block[cut:]], len(block) - cut
-        for line in _lines(chunk, skipping, max_line):
-            number += 1
-            if line:
-                yield number, line
         skipping = False
     if carry:
-        for line in _lines(b"".join(carry), skipping, max_line):
-            number += 1
-            if line:
-                yield number, line
+        yield b"".join(carry), skipping
 
 
 def _lines(chunk: bytes, skipping: bool, max_line: int) -> Iterator[bytes | UnparsedRecord]:
