@@ -44,7 +44,7 @@ def expand_inputs(
     named = list(paths)
     skipped = {Path(p).resolve() for p in skip}
     files: list[InputFile] = []
-    inside: dict[Path, bool] = {}  # folder -> whether it is (in) a dataset or skipped
+    inside: dict[Path, str | None] = {}  # folder -> why its files are left out, if they are
     for raw in named:
         globbed = not Path(raw).exists()
         for path in _matches(raw):
@@ -85,22 +85,26 @@ def _refuse_dataset(folder: Path) -> None:
         )
 
 
-def _in_dataset(path: Path, skipped: set[Path], inside: dict[Path, bool]) -> bool:
+def _in_dataset(path: Path, skipped: set[Path], inside: dict[Path, str | None]) -> bool:
     """Whether a path a glob matched is, or is below, a provlytics dataset or a folder in
-    `skipped` (logged at INFO); `inside` caches the answer per folder."""
+    `skipped` (logged at INFO); `inside` caches each folder's `_skip_reason`."""
     for folder in (path, *path.parents):
         if folder not in inside:
-            resolved = folder.resolve()
-            inside[folder] = folder.is_dir() and (resolved in skipped or is_dataset(folder))
-        if inside[folder]:
-            why = (
-                "the output folder of this load"
-                if folder.resolve() in skipped
-                else ("a provlytics dataset, not saved logs")
-            )
-            logger.info("skipping %s: in %s, %s", display_path(path), display_path(folder), why)
+            inside[folder] = _skip_reason(folder, skipped) if folder.is_dir() else None
+        if inside[folder] is not None:
+            shown = display_path(folder)
+            logger.info("skipping %s: in %s, %s", display_path(path), shown, inside[folder])
             return True
     return False
+
+
+def _skip_reason(folder: Path, skipped: set[Path]) -> str | None:
+    """Why a folder's files are not read (the output folder, a dataset), or None."""
+    if folder.resolve() in skipped:
+        return "the output folder of this load"
+    if is_dataset(folder):
+        return "a provlytics dataset, not saved logs"
+    return None
 
 
 def _files_below(root: Path, skipped: set[Path]) -> Iterator[Path]:
@@ -109,17 +113,13 @@ def _files_below(root: Path, skipped: set[Path]) -> Iterator[Path]:
         here = Path(folder)
         kept = []
         for name in sorted(dirs):
-            below = here / name
             if name.startswith("."):
                 continue
-            if below.resolve() in skipped:
-                logger.info("skipping %s: the output folder of this load", display_path(below))
-            elif is_dataset(below):
-                logger.info(
-                    "skipping %s: a provlytics dataset, not saved logs", display_path(below)
-                )
-            else:
+            why = _skip_reason(here / name, skipped)
+            if why is None:
                 kept.append(name)
+            else:
+                logger.info("skipping %s: %s", display_path(here / name), why)
         dirs[:] = kept
         yield from (here / n for n in names if not n.startswith(".") and (here / n).is_file())
 
