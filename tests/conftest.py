@@ -1,5 +1,5 @@
 """Shared fixtures. Graph tests: `clock`, `graph` (FakeGraph on pytest-httpserver), `graph_url`,
-`client`, `certificate_pem`."""
+`client`, `certificate_pem`; command-line tests: `runner`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -16,6 +17,12 @@ from fakegraph import TOKEN, FakeClock, FakeGraph, make_records
 from pytest_httpserver import HTTPServer
 
 from provlytics.graph import GraphClient, StaticToken
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """click's runner of the command line, in this process."""
+    return CliRunner()
 
 
 @pytest.fixture

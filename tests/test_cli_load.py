@@ -17,11 +17,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 def write_good(path: str = "page.json") -> Path:
     return p.write_json(Path(path), p.graph_page(p.v1_failure_contoso(), p.v1_success_aws()))
 

@@ -9,7 +9,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from reportdata import SAMPLES
 
 import provlytics as pv
@@ -20,11 +19,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 LOG_ANALYTICS_CSV = SAMPLES / "log-analytics" / "AADProvisioningLogs.csv"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def sample_rows() -> list[list[str]]:

@@ -25,11 +25,6 @@ pytestmark = pytest.mark.filterwarnings(
 SUMMARY_FILES = {f"{name}.csv" for name in compute_summaries(pv.ProvisioningFrames())}
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 @pytest.fixture(scope="module")
 def samples() -> pv.ProvisioningFrames:
     return pv.load(SAMPLES)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import payloads as p
 import pytest
-from click.testing import CliRunner
 from reportdata import SAMPLES
 
 import provlytics as pv
@@ -21,11 +20,6 @@ from provlytics.cli import main
 pytestmark = pytest.mark.filterwarnings(
     "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
 )
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def write_good(path: str) -> Path:
