@@ -16,7 +16,6 @@ which also names what is wrong.
 
 from __future__ import annotations
 
-import codecs
 import io
 from collections.abc import Iterator
 from typing import IO
@@ -27,11 +26,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from provlytics.errors import InputError
-from provlytics.sources.reading import InputFile, open_binary
+from provlytics.sources.reading import BOM, UTF16_BOMS, InputFile, open_binary
 
 BLOCK_BYTES = 4 * 2**20
-_BOM = codecs.BOM_UTF8
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _LINE_BREAK = r"\r\n|\r|\n"
 _READ_ERRORS = (pa.ArrowException, InputError, OSError, EOFError, UnicodeDecodeError)
 
@@ -81,14 +78,17 @@ def pages(file: InputFile, page_size: int) -> Iterator[tuple[pa.RecordBatch, np.
     for batch, lines in batches(file):
         held.append((batch, lines))
         count += batch.num_rows
-        while count >= page_size:
-            table = pa.Table.from_batches([b for b, _l in held]).combine_chunks()
-            all_lines = np.concatenate([lines for _b, lines in held])
-            page = table.slice(0, page_size).to_batches()[0]
-            yield page, all_lines[:page_size]
-            rest = table.slice(page_size)
-            count = rest.num_rows
-            held = [(rest.to_batches()[0], all_lines[page_size:])] if count else []
+        if count < page_size:
+            continue
+        table = pa.Table.from_batches([b for b, _l in held]).combine_chunks()  # once a block
+        all_lines = np.concatenate([lines for _b, lines in held])
+        start = 0
+        while count - start >= page_size:
+            yield table.slice(start, page_size).to_batches()[0], all_lines[start:][:page_size]
+            start += page_size
+        rest = table.slice(start)
+        count = rest.num_rows
+        held = [(rest.to_batches()[0], all_lines[start:])] if count else []
     if count:
         table = pa.Table.from_batches([b for b, _l in held]).combine_chunks()
         yield table.to_batches()[0], np.concatenate([lines for _b, lines in held])
@@ -103,9 +103,9 @@ def _header(stream: IO[bytes], limit: int) -> list[str] | None:
         more = bool(stream.peek(1)) if first.endswith(b"\n") else False
     except _READ_ERRORS as exc:
         raise Unplain(str(exc)) from exc
-    if first[:2] in _UTF16_BOMS:
+    if first[:2] in UTF16_BOMS:
         raise Unplain("UTF-16 text")
-    text = first.removeprefix(_BOM).removesuffix(b"\n").removesuffix(b"\r")
+    text = first.removeprefix(BOM).removesuffix(b"\n").removesuffix(b"\r")
     if len(first) > limit or b"\r" in text or b'"' in text or text.startswith(b"#TYPE"):
         raise Unplain("a header the csv module reads")
     if b"," not in text and (b";" in text or b"\t" in text):

@@ -52,11 +52,7 @@ class Joined:
         if not blocks:
             return cls.empty()
         batch = pa.Table.from_batches(blocks).combine_chunks().to_batches()[0]
-        at = [
-            i
-            for i, name in enumerate(batch.schema.names)
-            if fold_header(name) == PORTAL_JOIN_COLUMN
-        ]
+        at = join_columns(batch.schema.names)
         if len(at) != 1:
             return None
         changes = batch.column(at[0])
