@@ -26,6 +26,7 @@ import pyarrow.dataset as ds
 from provlytics.analysis.path_tables import PathTables
 from provlytics.datasets import refuse_no_dataset
 from provlytics.errors import ConfigError, InputError
+from provlytics.frames_arg import TAKES
 from provlytics.schema import SCHEMAS, TIME_COLUMNS
 from provlytics.timebounds import span
 
@@ -137,9 +138,6 @@ def on_path(helper: Helper) -> Helper:
         return helper(resolve(frames), *args, **kwargs)
 
     return run  # type: ignore[return-value]
-
-
-TAKES = "ProvisioningFrames or the path of a store/snapshot folder"
 
 
 def resolve(frames: Any, *, paths: bool = True) -> Any:
@@ -331,11 +329,6 @@ def largest_first(df: pd.DataFrame, keys: Iterable[str], count: str = "events") 
     return df.sort_values(
         [count, *keys], ascending=[False] + [True] * len(keys), na_position="last", kind="stable"
     ).reset_index(drop=True)
-
-
-def warn_no_code(code: str, present: Iterable[str]) -> None:
-    """Warn that error code `code` is not present (`warn_absent`)."""
-    warn_absent("error code", code, present)
 
 
 def warn_absent(what: str, value: str, present: Iterable[str]) -> None:

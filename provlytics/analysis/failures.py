@@ -30,7 +30,7 @@ from provlytics.analysis._common import (
     statuses,
     table,
     typed,
-    warn_no_code,
+    warn_absent,
 )
 from provlytics.errors import ConfigError
 
@@ -176,7 +176,7 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
     if rows.empty:
         codes = table(frames, "errors", ("error_code",), ordered=False)["error_code"]
         if not code_family(codes, error_code).any():
-            warn_no_code(error_code, codes.dropna().unique())
+            warn_absent("error code", error_code, codes.dropna().unique())
         return empty(DRILLDOWN_COLUMNS)
     rows = rows.sort_values(["activity_time", "event_id"], kind="stable")
     ids = pc.unique(flat(rows["event_id"]))
