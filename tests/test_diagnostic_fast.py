@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
+import json
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 import payloads as p
 import pytest
@@ -19,7 +21,7 @@ from table_rows import rows_of as _rows
 from test_properties import SETTINGS, _mutate_once
 
 from provlytics.errors import InputError
-from provlytics.normalize import diagnostic_fast
+from provlytics.normalize import diagnostic_fast, typed_fast
 from provlytics.normalize.batch import PageTables, normalize_page
 from provlytics.normalize.pages import normalize
 from provlytics.origin import Container, Origin, Page, Place
@@ -225,8 +227,8 @@ def test_a_page_of_lines_is_routed_to_the_fast_path(monkeypatch):
     seen: list[int | None] = []
     real = diagnostic_fast.tables_from_json
 
-    def spy(data: bytes | str) -> Any:
-        fast = real(data)
+    def spy(data: bytes | str, **kwargs: Any) -> Any:
+        fast = real(data, **kwargs)
         seen.append(None if fast is None else fast.records)
         return fast
 
@@ -263,3 +265,81 @@ def test_mutated_records_give_the_rows_or_the_error_of_the_general_path(data):
 
 
 _SYNTHETIC = _synthetic(2)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=8,
+)
+_WRITERS = {  # how other tools write JSON: escaped non-ASCII, spaces, indented, `\/`
+    "orjson": orjson.dumps,
+    "ascii": lambda v: json.dumps(v).encode(),
+    "compact ascii": lambda v: json.dumps(v, separators=(",", ":")).encode(),
+    "utf-8": lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":")).encode(),
+    "indented": lambda v: json.dumps(v, indent=2, ensure_ascii=False).encode(),
+    "slashes": lambda v: orjson.dumps(v).replace(b"/", b"\\/"),
+}
+
+
+@SETTINGS
+@given(values=st.lists(_JSON, min_size=1, max_size=4), writer=st.sampled_from(sorted(_WRITERS)))
+def test_texts_kept_as_written_are_those_orjson_writes(values, writer):
+    raws = [msgspec.Raw(_WRITERS[writer](value)) for value in values]
+    joined = b"[" + b",".join(raws) + b"]"
+    if typed_fast._as_orjson_writes(joined, raws):
+        assert orjson.dumps(orjson.loads(joined)) == joined
+
+
+@SETTINGS
+@given(
+    values=st.lists(
+        st.recursive(
+            st.none() | st.booleans() | st.integers(-(2**62), 2**62) | st.text(),
+            lambda inner: (
+                st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3)
+            ),
+            max_leaves=8,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_what_orjson_wrote_is_kept_without_writing_it_again(values):
+    raws = [msgspec.Raw(orjson.dumps(value)) for value in values]
+    joined = b"[" + b",".join(raws) + b"]"
+    shown = joined.decode()
+    looks_numeric = any(f"{c}{d}" in shown for c in ":,[" for d in "-0123456789")
+    assert typed_fast._as_orjson_writes(joined, raws) or looks_numeric
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (b'{"a":"x","b":[1,-2,0]}', True),
+        (b'{"a":"line\\nbreak \\"q\\" \\\\ \\u001f"}', True),
+        (b'{"a": "x"}', False),  # a space orjson does not write
+        (b'{"a":"x, y: [z]"}', True),  # spaces inside a string only
+        (b'{"a":"\\u00e9"}', False),  # orjson writes the character itself
+        (b'{"a":"\\u001F"}', False),  # orjson writes lower-case hex
+        (b'{"a":"\\b\\u0008"}', False),  # orjson writes \b, not \u0008
+        (b'{"a":"\\/"}', False),
+        (b'{"a":1.0}', False),
+        (b'{"a":1e3}', False),
+        (b'{"a":-0}', False),
+        (b'{"a":123456789012345678901}', False),  # beyond 64 bits: a float to orjson
+        (b'{"a":"ratio:1.5"}', False),  # not sure (it is a string): written again
+        (b'{"a":"x:-y","b":"[-]"}', True),  # a `-` in a string, no number after it
+        (b"[" * 200 + b"]" * 200, True),
+        (b"[" * 254 + b"]" * 254, False),  # orjson stops at 255 levels with the list around it
+    ],
+)
+def test_texts_orjson_would_write_otherwise_are_told(text, kept):
+    joined = b"[" + text + b"]"
+    assert typed_fast._as_orjson_writes(joined, [msgspec.Raw(text)]) is kept
+    if kept:
+        assert orjson.dumps(orjson.loads(joined)) == joined

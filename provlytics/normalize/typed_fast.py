@@ -18,6 +18,7 @@ for byte; tests hold both paths to that.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -296,6 +297,8 @@ def _canonical(raws: list[msgspec.Raw]) -> list:
 
     Raises `NotPlain` if one cannot be (too deep, a number beyond 64 bits)."""
     joined = b"[" + b",".join(raws) + b"]"
+    if _as_orjson_writes(joined, raws):
+        return raws
     try:
         values = orjson.loads(joined)
         if orjson.dumps(values) == joined:
@@ -303,6 +306,62 @@ def _canonical(raws: list[msgspec.Raw]) -> list:
         return [orjson.dumps(value) for value in values]
     except (orjson.JSONDecodeError, TypeError):
         raise NotPlain("a bag the general path must write") from None
+
+
+# orjson writes a control character as one of these escapes, `"` and `\` escaped, and
+# every other character as itself (`/` and non-ASCII included)
+_ORJSON_ESCAPES = frozenset(
+    [b'\\"', b"\\\\", b"\\b", b"\\t", b"\\n", b"\\f", b"\\r"]
+    + [b"\\u%04x" % c for c in range(32) if c not in (8, 9, 10, 12, 13)]
+)
+_ESCAPE = re.compile(rb"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_NUMBER = re.compile(rb"-?[0-9][0-9.eE+-]*")
+_INTEGER = re.compile(rb"-?(?:0|[1-9][0-9]{0,17})")  # below 10**18: an int64 either way
+_DEEPEST = 253  # levels within the joined list that orjson still writes (it stops at 255)
+
+
+def _as_orjson_writes(joined: bytes, raws: list[msgspec.Raw]) -> bool:
+    """Whether orjson would write the values of `joined` (valid JSON: msgspec found each
+    text's bounds) exactly as they are, told from the bytes without building the values:
+    compact, every escape one orjson writes, every number a plain integer, and no text deep
+    enough to reach orjson's nesting limit. False when unsure (a string holding `:1.5` or
+    `, `, say: the caller then writes them again, which is what it did for every text).
+
+    One difference is not told: of an object's repeated keys orjson keeps the last, while
+    the text is kept as written."""
+    if _may_be_too_deep(raws):
+        return False
+    if b"\\" in joined:  # `\\` and `\"` (most escapes) cut out first, then the rest checked
+        rest = joined.replace(b"\\\\", b"").replace(b'\\"', b"")
+        if b"\\" in rest and not set(_ESCAPE.findall(rest)) <= _ORJSON_ESCAPES:
+            return False
+    text = np.frombuffer(joined, np.uint8)
+    before, after = text[:-1], text[1:]  # `joined` starts with `[` and ends with `]`
+    value = (before == _COLON) | (before == _COMMA) | (before == _OPEN)  # a value follows
+    numbers = np.flatnonzero(value & (((after - _ZERO) < 10) | (after == _MINUS))) + 1
+    for at in numbers.tolist():  # every number, and what looks like one in a string
+        number = _NUMBER.match(joined, at)  # None: a `-` in a string (`"a:-b"`)
+        if number and (number.group() == b"-0" or not _INTEGER.fullmatch(number.group())):
+            return False
+    # space outside strings is next to one of `{}[],:`: where some may be, msgspec tells
+    spaces = np.flatnonzero((after == _SPACE) | ((after - _TAB) < 2) | (after == _RETURN)) + 1
+    beside = np.concatenate([text[spaces - 1], text[spaces + 1]])
+    if np.isin(beside, _STRUCTURAL).any():
+        return msgspec.json.format(joined, indent=-1) == joined
+    return True
+
+
+def _may_be_too_deep(raws: list[msgspec.Raw]) -> bool:
+    """Whether a text may nest deeper than orjson writes: a text nests no deeper than half
+    its length, nor than the brackets it holds."""
+    if not raws or max(map(len, raws)) <= 2 * _DEEPEST:
+        return False
+    long = (bytes(raw) for raw in raws if len(raw) > 2 * _DEEPEST)
+    return any(text.count(b"{") + text.count(b"[") > _DEEPEST for text in long)
+
+
+_COLON, _COMMA, _OPEN, _ZERO, _MINUS, _SPACE, _TAB, _RETURN = b":,[0- \t\r"
+_STRUCTURAL = np.frombuffer(b"{}[],:", np.uint8)
 
 
 def _details(raws: list[msgspec.Raw]) -> Bags:
