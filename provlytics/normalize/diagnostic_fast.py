@@ -65,10 +65,13 @@ def looks_diagnostic(line: bytes | str) -> bool:
     return '"properties"' in text and ('"category"' in text or '"operationName"' in text)
 
 
-def tables_from_json(data: bytes | str) -> FastTables | None:
+def tables_from_json(data: bytes | str, *, utf8: bool = False) -> FastTables | None:
     """A JSON array of diagnostic records straight to the tables; None if the text needs the
-    general path (another shape, text not UTF-8, or any surprise `typed_fast` names)."""
-    records = _decode(data)
+    general path (another shape, text not UTF-8, or any surprise `typed_fast` names).
+
+    `utf8`: the bytes are known to be UTF-8 (JSON lines a file source checked), so they are
+    not checked again."""
+    records = _decode(data, utf8=utf8)
     if records is None:
         return None
     batches = page_batches(_holders(records), SHAPE)
@@ -92,13 +95,13 @@ def tables_from_records(records: list[Any]) -> FastTables | None:
     return tables_from_json(data)
 
 
-def _decode(data: bytes | str) -> list[Record] | None:
+def _decode(data: bytes | str, *, utf8: bool = False) -> list[Record] | None:
     if isinstance(data, str):
         try:
             data = data.encode()  # valid UTF-8, or an error
         except UnicodeEncodeError:  # a lone surrogate
             return None
-    elif not utf8_text(data):
+    elif not utf8 and not utf8_text(data):
         return None
     try:
         records = _DECODER.decode(data)

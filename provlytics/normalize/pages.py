@@ -74,7 +74,7 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
         return None
     fast = None
     if data and diagnostic_fast.looks_diagnostic(data[0]):  # type: ignore[arg-type]
-        fast = diagnostic_fast.tables_from_json(text)
+        fast = diagnostic_fast.tables_from_json(text, utf8=True)
     if fast is None:
         fast = graph_v1.tables_from_json(text)
     if fast is None:
@@ -86,7 +86,8 @@ def _fast_tables(page: Page) -> graph_v1.FastTables | None:
 
 def _joined(lines: list[bytes | str | UnparsedRecord]) -> bytes | None:
     """JSON lines as the UTF-8 text of one JSON array (encoded once for every decoder);
-    None if a line could not be read or is not UTF-8 (the general path says which)."""
+    None if a line could not be read or is not UTF-8 (the general path says which). Lines
+    as `bytes` are UTF-8 already (`Page.data`: the file source checked them)."""
     if all(type(line) is bytes for line in lines):
         return b"[" + b",".join(lines) + b"]"  # type: ignore[arg-type]
     if not all(type(line) is str for line in lines):

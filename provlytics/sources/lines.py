@@ -97,7 +97,7 @@ def _lines(chunk: bytes, skipping: bool, max_line: int) -> Iterator[bytes | Unpa
         ends = [at for at in (chunk.find(b"\n"), chunk.find(b"\r")) if at >= 0]
         chunk = chunk[min(ends) :] if ends else b""
     checked = utf8_text(chunk)  # else each line is checked: the bad ones are rejects
-    lines = chunk.splitlines()
+    lines = _split(chunk)
     for line in lines[1:] if skipping else lines:
         if len(line) > max_line:
             yield _over_long(line, max_line)
@@ -107,6 +107,21 @@ def _lines(chunk: bytes, skipping: bool, max_line: int) -> Iterator[bytes | Unpa
             yield line
         else:
             yield b""
+
+
+def _split(chunk: bytes) -> list[bytes]:
+    """`chunk.splitlines()`, found with `find` (memchr) where no line ends in `\r`: both
+    `splitlines` and `split` look at every byte in a loop, ~5-8 instructions a byte, which
+    was a tenth of a diagnostic record's whole decoding."""
+    if b"\r" in chunk:
+        return chunk.splitlines()
+    lines, at, find = [], 0, chunk.find
+    while (end := find(b"\n", at)) >= 0:
+        lines.append(chunk[at:end])
+        at = end + 1
+    if at < len(chunk):
+        lines.append(chunk[at:])
+    return lines
 
 
 def _not_utf8(line: bytes) -> UnparsedRecord:
