@@ -34,6 +34,7 @@ __all__ = ["DATA_SUFFIXES", "FileTask", "file_tasks", "iter_task_pages"]
 PAGE_SIZE = 1000
 _SP_IN_CONTEXT = re.compile(r"servicePrincipals\('([^']+)'\)")
 _ARRAY_START = re.compile(rb"\s*\[")
+_EVENT_HUB_START = re.compile(rb'\s*\{\s*"records"\s*:\s*\[')  # as Azure Monitor writes one
 _SPACE = re.compile(rb"\s*")
 _LINES = Container.JSON_LINES
 
@@ -115,6 +116,32 @@ class _Envelope(msgspec.Struct):
         )
 
 
+class _EventHubBatch(msgspec.Struct):
+    """An Event Hub batch, its records found (not parsed) in the one pass that checks the
+    document; `tables`/`error` as `_Envelope` reads them."""
+
+    records: list[msgspec.Raw]
+    tables: msgspec.Raw = msgspec.Raw()
+    error: msgspec.Raw = msgspec.Raw()
+
+
+_EVENT_HUB_BATCH = msgspec.json.Decoder(_EventHubBatch)
+
+
+def _event_hub_records(data: bytes) -> list[msgspec.Raw] | None:
+    """The records of a document that starts as an Event Hub batch does and is one (what
+    `_Envelope.is_event_hub_batch` tells); None for any other (the general route reads it)."""
+    if not _EVENT_HUB_START.match(data):
+        return None
+    try:
+        batch = _EVENT_HUB_BATCH.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    if _starts(batch.tables, b"[") or _starts(batch.error, b"{"):
+        return None
+    return batch.records
+
+
 def _starts(token: msgspec.Raw, first: bytes) -> bool:
     return memoryview(token)[:1] == first  # no copy of the token
 
@@ -128,6 +155,10 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
     if _ARRAY_START.match(data):
         yield Page(origin, Container.JSON_ARRAY, data=data)
         return
+    records = _event_hub_records(data)  # one pass, where the document starts as one does
+    if records is not None:
+        yield from _event_hub_pages(records, origin, page_size)
+        return
     page = graph_page_context(data)  # the usual page, told apart without decoding it
     if page is not None:
         yield Page(origin, Container.GRAPH_PAGE, data=data, jobs=_jobs(path, page.context))
@@ -140,7 +171,7 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
         yield Page(origin, Container.GRAPH_PAGE, data=data, jobs=_jobs(path, top.odata_context))
         return
     if top is not None and top.is_event_hub_batch():
-        yield from _event_hub_pages(top.records, origin, page_size)
+        yield from _event_hub_pages(_RAW_LIST.decode(top.records), origin, page_size)
         return
     if _object_lines(data):  # not one document: not parsed whole only to fail
         yield from _json_lines_pages(path, page_size, data)
@@ -174,12 +205,11 @@ def _document_pages(doc: Any, origin: Origin, page_size: int, path: InputFile) -
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
-def _event_hub_pages(records: msgspec.Raw, origin: Origin, page_size: int) -> Iterator[Page]:
-    """An Event Hub batch's `records` array (valid JSON: its document decoded) cut into
-    pages of `page_size` records, each a JSON array of their text as written (the records
-    are found, not parsed: the normalizer's diagnostic decoder reads them, or parses them
-    for the general path)."""
-    raws = _RAW_LIST.decode(records)
+def _event_hub_pages(raws: list[msgspec.Raw], origin: Origin, page_size: int) -> Iterator[Page]:
+    """An Event Hub batch's records (valid JSON: its document decoded) cut into pages of
+    `page_size` records, each a JSON array of their text as written (the records are found,
+    not parsed: the normalizer's diagnostic decoder reads them, or parses them for the
+    general path)."""
     for start in range(0, len(raws), page_size):
         text = b"[" + b",".join(raws[start : start + page_size]) + b"]"
         yield Page(origin, Container.EVENT_HUB_BATCH, data=text, first_record=start)
