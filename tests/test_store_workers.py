@@ -99,7 +99,7 @@ def test_a_failed_load_removes_the_workers_files(inputs, tmp_path, workers_from_
     store = tmp_path / "store"
     pv.load_to_parquet(sorted(inputs.glob("page-00.json")), store, progress=False, workers=1)
     before = {name: data_files(store / name) for name in TABLE_NAMES}
-    with pytest.raises(pv.InputError, match=r"page-05\.json: record 7: 'id': is missing"):
+    with pytest.raises(pv.InputError, match=r"page-05\.json: record 8: 'id': is missing"):
         pv.load_to_parquet(inputs, store, progress=False, workers=2)  # on_error="raise"
     assert {name: data_files(store / name) for name in TABLE_NAMES} == before
     assert pv.read_parquet(store).counts()["events"] == 40
