@@ -25,6 +25,7 @@ from provlytics.analysis.alert_scope import narrowed_span
 from provlytics.errors import ConfigError, InputError
 from provlytics.frames_arg import frames_of
 from provlytics.owner_only import private_dirs, private_file
+from provlytics.report_scope import narrowing_line
 from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -86,11 +87,14 @@ def write_report(
 
     Args:
         frames: The tables to report on (already narrowed, e.g. by `analysis.filter_frames`),
-            or the path of a store/snapshot folder (read whole with `pv.read_parquet`).
+            or the path of a store/snapshot folder (read whole with `pv.read_parquet`). The
+            steps they were narrowed by (`frames.narrowed`) are shown under the title, after
+            `scope` ("Narrowed to since 7d (2026-11-15 23:51 UTC), job j1."), and kept in
+            `manifest.json` (`narrowed`) with the tables.
         out_dir: Folder to write into (created when missing). With `parquet`, it must not
             hold a dataset already (its tables would merge with these).
         title: Heading of the page.
-        scope: Lines describing how the data was narrowed, shown under the title.
+        scope: Lines of your own shown under the title (e.g. "Inputs: exports.").
         parquet: Also write the tables as a Parquet dataset (`frames.to_parquet(out_dir)`);
             False writes only the page and the summaries (allowed beside a dataset).
         now: Time printed as "generated at" (default: the current time, UTC).
@@ -193,6 +197,9 @@ def render_report(
     """The HTML page of the report (a string), sections in reading order."""
     subtitle = [f"Generated {now:%Y-%m-%d %H:%M} UTC by provlytics {version('provlytics')}."]
     subtitle += list(scope)
+    narrowed = narrowing_line(frames.narrowed)
+    if narrowed:
+        subtitle.append(narrowed)
     if frames.pseudonymized:
         subtitle.append("Personal values are pseudonymized: keyed HMAC-SHA256 tokens (anon-…).")
     sections = [build(frames, summaries) for build in SECTION_BUILDERS]
