@@ -38,6 +38,8 @@ STATUS_CHOICES = ("failure", "warning", "both")
 # canonical order of step types (the order a provisioning event runs them in)
 STEP_ORDER = ("import", "scoping", "matching", "processing", "referenceResolution", "export")
 IDENTITY_COLUMNS = ("source_id", "reportable_identifier", "target_id")
+# modules whose frames a warning's stacklevel passes over (`caller_level`)
+_NOT_THE_USER = ("provlytics.", "traitlets.", "ipywidgets.")
 
 TIME = pd.DatetimeTZDtype("us", "UTC")
 STR = pd.StringDtype("pyarrow")
@@ -344,10 +346,12 @@ def warn_absent(what: str, value: str, present: Iterable[str]) -> None:
 
 
 def caller_level() -> int:
-    """`stacklevel` of the first frame outside provlytics, as seen from `warnings.warn`'s
-    caller's caller (helpers reach here through decorators of varying depth)."""
+    """`stacklevel` of the user's line: the first frame outside provlytics and outside the
+    libraries that call a widget back when a control changes (traitlets, ipywidgets: the line
+    is then `widget.controls["query"].value = ...`), as seen from `warnings.warn`'s caller's
+    caller (helpers reach here through decorators of varying depth)."""
     level, frame = 2, sys._getframe(2)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("provlytics."):
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(_NOT_THE_USER):
         level, frame = level + 1, frame.f_back
     return level
 

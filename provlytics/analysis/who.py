@@ -108,20 +108,29 @@ def matches(
     return hit
 
 
-def warn_if_several(who: str, events: pd.DataFrame) -> None:
-    """A `UserWarning` when `who` is a display name (no id or UPN of `events` is it) and the
-    events belong to more than one identity: distinct `reportable_identifier` (UPN), else
-    `source_id` (a GUID with or without dashes counted once: Workday to AD logs a worker's
-    id, other apps the Entra object id), else `target_id`; it names how many, up to five of
-    their UPNs, and how to narrow."""
+def namesakes(who: str, events: pd.DataFrame) -> tuple[int, list[str]]:
+    """How many distinct identities the `events` naming `who` belong to when `who` is a
+    display name several people share, and their UPNs (lower-cased, sorted); `(0, [])` when
+    `who` names one identity (an id or UPN of `events` is it, or one identity has the name).
+
+    Identities are told apart by `reportable_identifier` (UPN), else `source_id` (a GUID
+    with or without dashes counted once: Workday to AD logs a worker's id, other apps the
+    Entra object id), else `target_id`."""
     if matches(events, wanted(who), _ID_COLUMNS).any():
-        return
+        return 0, []
     keys = events["reportable_identifier"].str.lower().fillna(_ids(events["source_id"]))
-    keys = keys.fillna(_ids(events["target_id"]))
-    count = keys.nunique()
+    count = keys.fillna(_ids(events["target_id"])).nunique()
     if count < 2:
+        return 0, []
+    return count, sorted(events["reportable_identifier"].dropna().str.lower().unique())
+
+
+def warn_if_several(who: str, events: pd.DataFrame) -> None:
+    """A `UserWarning` when `who` is a display name several identities of `events` share
+    (`namesakes`): it names how many, up to five of their UPNs, and how to narrow."""
+    count, upns = namesakes(who, events)
+    if not count:
         return
-    upns = sorted(events["reportable_identifier"].dropna().str.lower().unique())
     shown = ", ".join(upns[:_SHOWN]) + (
         f" and {len(upns) - _SHOWN} more" if len(upns) > _SHOWN else ""
     )
