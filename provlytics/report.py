@@ -113,7 +113,7 @@ def write_report(
         raise InputError(str(out), "the report folder is a file")
     if parquet:
         _refuse_dataset(out)
-    frames = frames_of(frames, argument="frames", who="write_report")
+    frames = frames_of(frames, who="write_report")
     summaries = compute_summaries(frames)  # everything that can fail before anything is written
     generated = (now or datetime.now(UTC)).astimezone(UTC)
     page = render_report(frames, summaries, title=title, scope=scope, now=generated)

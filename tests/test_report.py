@@ -7,6 +7,7 @@ import copy
 import html
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -485,10 +486,21 @@ def test_write_report_given_a_table_says_what_it_takes(tmp_path, samples):
     with pytest.raises(pv.ConfigError) as raised:
         write_report(samples.events, tmp_path / "out")
     assert str(raised.value) == (
-        "write_report: frames takes ProvisioningFrames or the path of a store/snapshot folder; "
-        "got DataFrame (a table: pass the whole frames)"
+        "write_report(frames=...): got a DataFrame (pass the whole frames, not one of its "
+        "tables); takes ProvisioningFrames or the path of a store/snapshot folder"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_write_report_wants_the_frames_not_an_object_with_their_tables(tmp_path, samples):
+    tables_only = SimpleNamespace(events=samples.events)  # the analysis helpers take it
+    assert len(analysis.slowest(tables_only, n=3)) == 3
+    with pytest.raises(pv.ConfigError) as raised:
+        write_report(tables_only, tmp_path / "out")
+    assert str(raised.value) == (
+        "write_report(frames=...): got a SimpleNamespace; "
+        "takes ProvisioningFrames or the path of a store/snapshot folder"
+    )
 
 
 def test_the_page_lists_the_first_20_sources(tmp_path, samples):

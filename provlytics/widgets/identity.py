@@ -72,7 +72,7 @@ class IdentityInspector(InvestigationWidget):
         filters: FilterBar | None = None,
         query: str = "",
     ) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self._query = query
         super().__init__(filters=filters)
 
