@@ -194,7 +194,9 @@ def render_report(
     scope: Sequence[str] = (),
     now: datetime,
 ) -> str:
-    """The HTML page of the report (a string), sections in reading order."""
+    """The HTML page of the report (a string), sections in reading order; under the title,
+    the time generated, the `scope` lines, how `frames` were narrowed (`frames.narrowed`)
+    and whether they are pseudonymized."""
     subtitle = [f"Generated {now:%Y-%m-%d %H:%M} UTC by provlytics {version('provlytics')}."]
     subtitle += list(scope)
     narrowed = narrowing_line(frames.narrowed)
