@@ -25,6 +25,7 @@ from provlytics.analysis.alert_scope import narrowed_span
 from provlytics.errors import ConfigError, InputError
 from provlytics.frames_arg import frames_of
 from provlytics.owner_only import private_dirs, private_file
+from provlytics.report_scope import narrowing_line
 from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -86,11 +87,14 @@ def write_report(
 
     Args:
         frames: The tables to report on (already narrowed, e.g. by `analysis.filter_frames`),
-            or the path of a store/snapshot folder (read whole with `pv.read_parquet`).
+            or the path of a store/snapshot folder (read whole with `pv.read_parquet`). The
+            steps they were narrowed by (`frames.narrowed`) are shown under the title, after
+            `scope` ("Narrowed to since 7d (2026-11-15 23:51 UTC), job j1."), and kept in
+            `manifest.json` (`narrowed`) with the tables.
         out_dir: Folder to write into (created when missing). With `parquet`, it must not
             hold a dataset already (its tables would merge with these).
         title: Heading of the page.
-        scope: Lines describing how the data was narrowed, shown under the title.
+        scope: Lines of your own shown under the title (e.g. "Inputs: exports.").
         parquet: Also write the tables as a Parquet dataset (`frames.to_parquet(out_dir)`);
             False writes only the page and the summaries (allowed beside a dataset).
         now: Time printed as "generated at" (default: the current time, UTC).
@@ -109,7 +113,7 @@ def write_report(
         raise InputError(str(out), "the report folder is a file")
     if parquet:
         _refuse_dataset(out)
-    frames = frames_of(frames, argument="frames", who="write_report")
+    frames = frames_of(frames, who="write_report")
     summaries = compute_summaries(frames)  # everything that can fail before anything is written
     generated = (now or datetime.now(UTC)).astimezone(UTC)
     page = render_report(frames, summaries, title=title, scope=scope, now=generated)
@@ -190,9 +194,14 @@ def render_report(
     scope: Sequence[str] = (),
     now: datetime,
 ) -> str:
-    """The HTML page of the report (a string), sections in reading order."""
+    """The HTML page of the report (a string), sections in reading order; under the title,
+    the time generated, the `scope` lines, how `frames` were narrowed (`frames.narrowed`)
+    and whether they are pseudonymized."""
     subtitle = [f"Generated {now:%Y-%m-%d %H:%M} UTC by provlytics {version('provlytics')}."]
     subtitle += list(scope)
+    narrowed = narrowing_line(frames.narrowed)
+    if narrowed:
+        subtitle.append(narrowed)
     if frames.pseudonymized:
         subtitle.append("Personal values are pseudonymized: keyed HMAC-SHA256 tokens (anon-…).")
     sections = [build(frames, summaries) for build in SECTION_BUILDERS]

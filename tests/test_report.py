@@ -7,6 +7,7 @@ import copy
 import html
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -171,6 +172,34 @@ def test_a_narrowed_report_records_its_scope_in_the_manifest(runner, samples):
     assert (  # the snapshot's own narrowing, then this report's
         f"Narrowed to since 2026-11-18, until 2026-11-20, job {job}; then since 1d ({shown} UTC)."
     ) in day_page.header
+
+
+def test_write_report_of_narrowed_frames_says_so_as_the_command_does(runner, samples, tmp_path):
+    job = samples.events["job_id"].dropna().iloc[0]
+    scoped = analysis.filter_frames(samples, since="1d", job_id=job)
+    page = ReportPage.read(write_report(scoped, tmp_path / "lib"))
+    command = _report(
+        runner, str(SAMPLES), "--out", str(tmp_path / "cli"), "--since", "1d", "--job", job
+    )
+    start = samples.events["activity_time"].max() - pd.Timedelta(days=1)
+    line = f"Narrowed to since 1d ({start:%Y-%m-%d %H:%M} UTC), job {job}."
+    assert page.header.endswith(f".{line}")  # after "Generated ... by provlytics X.Y."
+    assert command.header.endswith(f"Inputs: samples.{line}")
+    lib, cli = (
+        json.loads((tmp_path / name / "manifest.json").read_text(encoding="utf-8"))
+        for name in ("lib", "cli")
+    )
+    assert lib["narrowed"] == cli["narrowed"] == scoped.narrowed
+    assert lib["narrowed"][0]["since"] == "1d" and lib["narrowed"][0]["job_id"] == [job]
+    assert page.cards["Events"] == command.cards["Events"] == f"{len(scoped.events):,}"
+
+
+def test_write_report_of_frames_never_narrowed_says_nothing_of_it(samples, tmp_path):
+    page = ReportPage.read(write_report(samples, tmp_path / "whole", parquet=False))
+    assert "Narrowed" not in page.header
+    until = analysis.filter_frames(samples, until="2026-11-20")
+    page = ReportPage.read(write_report(until, tmp_path / "until", parquet=False, scope=["Mine."]))
+    assert page.header.endswith(".Mine.Narrowed to until 2026-11-20.")  # after the caller's
 
 
 def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
@@ -457,10 +486,21 @@ def test_write_report_given_a_table_says_what_it_takes(tmp_path, samples):
     with pytest.raises(pv.ConfigError) as raised:
         write_report(samples.events, tmp_path / "out")
     assert str(raised.value) == (
-        "write_report: frames takes ProvisioningFrames or the path of a store/snapshot folder; "
-        "got DataFrame (a table: pass the whole frames)"
+        "write_report(frames=...): got a DataFrame (pass the whole frames, not one of its "
+        "tables); takes ProvisioningFrames or the path of a store/snapshot folder"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_write_report_wants_the_frames_not_an_object_with_their_tables(tmp_path, samples):
+    tables_only = SimpleNamespace(events=samples.events)  # the analysis helpers take it
+    assert len(analysis.slowest(tables_only, n=3)) == 3
+    with pytest.raises(pv.ConfigError) as raised:
+        write_report(tables_only, tmp_path / "out")
+    assert str(raised.value) == (
+        "write_report(frames=...): got a SimpleNamespace; "
+        "takes ProvisioningFrames or the path of a store/snapshot folder"
+    )
 
 
 def test_the_page_lists_the_first_20_sources(tmp_path, samples):

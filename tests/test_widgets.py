@@ -241,11 +241,15 @@ def test_a_widget_given_a_table_says_what_it_takes(frames):
     with pytest.raises(pv.ConfigError) as raised:
         ErrorExplorer(frames.errors)
     assert str(raised.value) == (
-        "ErrorExplorer: frames takes ProvisioningFrames or the path of a store/snapshot folder; "
-        "got DataFrame (a table: pass the whole frames)"
+        "ErrorExplorer(frames=...): got a DataFrame (pass the whole frames, not one of its "
+        "tables); takes ProvisioningFrames or the path of a store/snapshot folder"
     )
-    with pytest.raises(pv.ConfigError, match=r"^FilterBar: frames takes .*; got NoneType$"):
+    with pytest.raises(pv.ConfigError) as raised:
         FilterBar(None)
+    assert str(raised.value) == (
+        "FilterBar(frames=...): got None; "
+        "takes ProvisioningFrames or the path of a store/snapshot folder"
+    )
 
 
 # --- ConflictExplorer -------------------------------------------------------------------
@@ -295,6 +299,23 @@ def test_a_upn_typed_into_the_inspector_returns_exactly_that_users_events(frames
         "customappsso",
     ]
     assert inspector.panel.headline == "'Liam.Schafer@Contoso.com': 6 events in 3 apps"
+
+
+def test_a_shared_display_name_says_so_in_the_headline_and_warns_at_the_users_line(frames):
+    inspector = IdentityInspector(frames)
+    with pytest.warns(UserWarning) as caught:
+        inspector.controls["query"].value = "Mónica Müller"  # four people share the name
+    assert [(Path(w.filename).name, str(w.message).split(" (UPNs")[0]) for w in caught] == [
+        ("test_widgets.py", "identity_history: 'Mónica Müller' matches 4 distinct identities")
+    ]  # this line, not traitlets' observer that ran the search
+    assert len(inspector.result) == 23
+    assert inspector.panel.headline == (
+        "'Mónica Müller' matches 4 people: 23 events in 5 apps; "
+        "type an object id or UPN to pick one"
+    )
+    inspector.controls["query"].value = "monica.muller5@contoso.com"  # one of them: no warning
+    assert inspector.panel.headline.startswith("'monica.muller5@contoso.com': ")
+    assert set(inspector.result["reportable_identifier"]) == {"monica.muller5@contoso.com"}
 
 
 def test_the_inspector_follows_the_filter_bar(frames):

@@ -15,23 +15,12 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from provlytics.analysis._common import (
-    by_status,
-    change_summary,
-    check_columns,
-    code_family,
-    empty,
-    flat,
-    identity,
-    isin,
-    largest_first,
-    on_path,
-    resolve,
-    statuses,
-    table,
-    typed,
-    warn_absent,
-)
+from provlytics.analysis.access import on_path, resolve, table
+from provlytics.analysis.arrays import flat, isin
+from provlytics.analysis.change_text import change_summary
+from provlytics.analysis.columns import check_columns, empty, largest_first, typed
+from provlytics.analysis.notices import warn_absent
+from provlytics.analysis.selection import by_status, code_family, identity, statuses
 from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -152,7 +141,7 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
         `UserWarning` naming the closest codes that are.
 
     Raises:
-        ConfigError: `frames` neither frames nor a path (`_common.resolve`), an
+        ConfigError: `frames` neither frames nor a path (`access.resolve`), an
             `error_code` that is not text or is blank, or a bad `status`.
 
     Example:

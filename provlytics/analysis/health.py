@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 
-from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, isin, on_path, table
+from provlytics.analysis.access import on_path, table
 from provlytics.analysis.alert_scope import cut_to_scope, narrowed_end, narrowed_span
+from provlytics.analysis.arrays import isin
+from provlytics.analysis.columns import BOOL, FLOAT, INT, TIME, empty
 from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS
 

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -89,7 +89,7 @@ def report_command(
         frames = _narrowed(_provisioning_data(read_inputs(paths), paths), since, until, jobs)
         if key is not None:
             frames = frames.pseudonymize(key)
-        path = write_report(frames, out, scope=_scope(paths, frames.narrowed))
+        path = write_report(frames, out, scope=_scope(paths))
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Report: {path}")
@@ -211,40 +211,7 @@ def _shown(path: Path) -> str:
     return path.name or str(path)
 
 
-def _scope(inputs: Sequence[Path], steps: list[dict[str, Any]] | None) -> list[str]:
-    """The page's lines under the title: the inputs, and each step `frames.narrowed` holds
-    (a snapshot's own, read from its manifest, then the options of this command), a
-    duration with the time it stood for: "Narrowed to since 1d (2026-11-21 23:51 UTC), job
-    j1; then target system Slack."."""
-    lines = [f"Inputs: {', '.join(_shown(p) for p in inputs)}."]
-    shown = [", ".join(parts) for parts in map(_step_parts, steps or []) if parts]
-    if shown:
-        lines.append("Narrowed to " + "; then ".join(shown) + ".")
-    return lines
-
-
-_BY_VALUE = (
-    ("job_id", "job"),
-    ("target_system", "target system"),
-    ("service_principal", "app"),
-)
-
-
-def _step_parts(step: dict[str, Any]) -> list[str]:
-    """A step of `frames.narrowed` as parts of the line ("since 7d (...)", "job j1, j2")."""
-    parts = [_bound("since", step), _bound("until", step)]
-    parts += [f"{word} {', '.join(step[key])}" for key, word in _BY_VALUE if step.get(key)]
-    return [part for part in parts if part]
-
-
-def _bound(name: str, step: dict[str, Any]) -> str:
-    """ "since 2026-11-18", or "since 7d (2026-11-15 23:51 UTC)" for a duration; "" if none."""
-    value = step.get(name)
-    if not value:
-        return ""
-    from provlytics.timebounds import is_relative
-
-    time = step.get(f"{name}_utc") if is_relative(value) else None
-    return f"{name} {value}" + (
-        f" ({datetime.fromisoformat(time):%Y-%m-%d %H:%M} UTC)" if time else ""
-    )
+def _scope(inputs: Sequence[Path]) -> list[str]:
+    """The page's line naming the inputs (`write_report` adds the one saying how the frames
+    were narrowed: a snapshot's own steps, then this command's options)."""
+    return [f"Inputs: {', '.join(_shown(p) for p in inputs)}."]

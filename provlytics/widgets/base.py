@@ -10,7 +10,6 @@ HTML or text (`_repr_mimebundle_`).
 from __future__ import annotations
 
 import abc
-import difflib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ import ipywidgets as ipw
 import pandas as pd
 import traitlets
 
+from provlytics.analysis.notices import closest
 from provlytics.errors import ProvlyticsError
 from provlytics.widgets.render import Panel, output_items, panel_html, panel_text
 
@@ -172,9 +172,8 @@ class TextChoice(ipw.Dropdown):
 def absent_message(what: str, value: str, offered: list[str]) -> str:
     """ "Error code 'X' is not present here; closest: A, B (of N present); the selection
     stays as it was" for a value not offered."""
-    by_lower = {option.lower(): option for option in offered}
-    close = difflib.get_close_matches(value.lower(), list(by_lower), n=3, cutoff=0.6)
-    shown = ", ".join([by_lower[c] for c in close] or offered[:10]) or "none"
+    close = closest(offered, value, cutoff=0.6)
+    shown = ", ".join(close or offered[:10]) or "none"
     return (
         f"{what} {value!r} is not present here; {'closest' if close else 'present'}: "
         f"{shown} (of {len(offered)} present); the selection stays as it was"

@@ -63,7 +63,7 @@ class ConflictExplorer(InvestigationWidget):
         *,
         filters: FilterBar | None = None,
     ) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self.table = pd.DataFrame()
         super().__init__(filters=filters)
 

@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as ipw
 
 from provlytics import analysis, plots
-from provlytics.analysis._common import empty
+from provlytics.analysis.columns import empty
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
@@ -95,7 +95,7 @@ class ErrorExplorer(InvestigationWidget):
         error_code: str | None = None,
         status: str = "both",
     ) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self._status = status
         self.sections: dict[str, Any] = {}
         super().__init__(filters=filters)

@@ -46,7 +46,7 @@ class FilterBar(InvestigationWidget):
     selection = traitlets.Dict()
 
     def __init__(self, frames: ProvisioningFrames | str | os.PathLike[str]) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self._filtered = self.source
         super().__init__()
 

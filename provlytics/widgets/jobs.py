@@ -73,7 +73,7 @@ class JobHealthPanel(InvestigationWidget):
         filters: FilterBar | None = None,
         window: str = "1d",
     ) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self._window = window
         self.health = pd.DataFrame()
         self.sections: dict[str, pd.DataFrame] = {}
