@@ -201,14 +201,14 @@ def test_quoted_globs_on_the_command_line(tmp_path):
 
 def test_csv_sniffing_reads_only_the_header(tmp_path):
     """A large main file is told by its first line (pairing does not read it whole)."""
-    from provlytics.sources.portal_csv import MAIN as MAIN_ROLE
-    from provlytics.sources.portal_csv import _role
+    from provlytics.sources.portal_pairs import MAIN as MAIN_ROLE
+    from provlytics.sources.portal_pairs import _sniff
     from provlytics.sources.reading import InputFile
 
     text = MAIN.read_text(encoding="utf-8-sig").splitlines()[0] + "\n" + 'x,"unclosed\n' * 3
     path = tmp_path / "ProvisioningLogs.csv"
     path.write_bytes(io.BytesIO(text.encode()).getvalue())
-    assert _role(InputFile.at(path)) == MAIN_ROLE
+    assert _sniff(InputFile.at(path))[0] == MAIN_ROLE
 
 
 def test_an_encrypted_member_says_to_extract_it(tmp_path):
