@@ -86,7 +86,9 @@ def file_tasks(
 
 def _no_provisioning_data(named: list[str | Path], foreign: dict[InputFile, str]) -> InputError:
     """The error of a load whose every file is another Entra download (audit, sign-ins)."""
-    advice = "download the provisioning logs instead (Monitoring & health > Provisioning logs)"
+    advice = (
+        "load provisioning logs (the portal's Provisioning logs > Download, or AADProvisioningLogs)"
+    )
     if len(foreign) == 1:
         ((file, what),) = foreign.items()
         return InputError(file.name, f"no provisioning data: it {what}; {advice}")

@@ -10,8 +10,10 @@ most of its change IDs (between equal shares, the one of its own copy number, th
 has no companion of its kind yet). A main file named alone (not its folder) is read with the
 companions beside it, as the folder would pair them.
 
-The portal's audit-log and sign-in-log downloads are CSV files too; they are told apart by
-their headers (`ActorType`, `Target1Type`; `Request ID`, `Sign-in error code`) and left out
+The portal's audit-log and sign-in-log downloads are CSV files too, and so are Log Analytics'
+exports of its `AuditLogs` and `SigninLogs` tables; they are told apart by their headers
+(`ActorType`, `Target1Type`; `Request ID`, `Sign-in error code`; `ActivityDisplayName`,
+`LoggedByService`; `AppDisplayName`, `ConditionalAccessStatus`, `ClientAppUsed`) and left out
 of a load, with a warning, as `sources.files.file_tasks` says.
 """
 
@@ -33,25 +35,33 @@ logger = logging.getLogger(__name__)
 
 MAIN, STEPS, PROPERTIES = "main", "steps", "properties"
 AUDIT, SIGN_INS = "audit", "sign_ins"  # other Entra downloads: not provisioning data
-FOREIGN = {AUDIT: "an Entra audit log download", SIGN_INS: "an Entra sign-in log download"}
+FOREIGN = {AUDIT: "an Entra audit log export", SIGN_INS: "an Entra sign-in log export"}
 _SUFFIXES = {STEPS: "_provisioningsteps", PROPERTIES: "_modifiedproperties"}
 _COPY_NUMBER = re.compile(r"\s*\((\d+)\)$")  # "name (1)": a browser's second download
 # columns of other CSV exports that also carry a change id: Log Analytics, PowerShell's Export-Csv
 _NOT_PORTAL = frozenset(
     {"timegenerated", "aadtenantid", "additionalproperties", "provisioningstatusinfo"}
 )
-_SIGN_IN_COLUMNS = frozenset(
+# the portal's download (`Request ID` and these), Log Analytics' `AuditLogs`, `SigninLogs`
+_PORTAL_SIGN_IN = frozenset(
     {"signinerrorcode", "failurereason", "signinidentifier", "authenticationmethod", "clientapp"}
 )
+_LA_AUDIT = frozenset({"activitydisplayname", "loggedbyservice"})
+_LA_SIGN_IN = frozenset({"conditionalaccessstatus", "clientappused", "appdisplayname"})
 UNPAIRED = "a portal companion file without its ProvisioningLogs file"
-SHOWN_HEADERS = 6  # of a foreign download, named in messages
+_TELLING = frozenset(
+    {"activity", "actortype", "target1type", "requestid", "signinerrorcode", "failurereason"}
+    | _LA_AUDIT
+    | _LA_SIGN_IN
+)
+SHOWN_HEADERS = 4  # that tell an export of other logs, named in messages
 
 
 @dataclass
 class CompanionGroups:
     """Which files are companions, the companions of each main file, and the portal mains;
-    the companions that go with no main (`refused`) and the other Entra downloads
-    (`foreign`: what each looks like, with its first headers)."""
+    the companions that go with no main (`refused`) and the exports of other Entra logs
+    (`foreign`: what each looks like, with the headers that tell it)."""
 
     companions: set[InputFile] = field(default_factory=set)
     by_main: dict[InputFile, Companions] = field(default_factory=dict)
@@ -65,7 +75,7 @@ class CompanionGroups:
 
 
 def group_companions(files: list[InputFile]) -> CompanionGroups:
-    """Tell portal main files, companions and other Entra downloads apart by their headers,
+    """Tell portal main files, companions and other Entra exports apart by their headers,
     and pair the companions with their main files; a main file on disk whose companions are
     not among `files` gets those beside it (in its folder; they are not inputs of their own).
 
@@ -77,7 +87,7 @@ def group_companions(files: list[InputFile]) -> CompanionGroups:
     groups = _pair(roles, advise=True)
     for file, (role, headers) in sniffed.items():
         if role in FOREIGN:
-            groups.foreign[file] = f"looks like {FOREIGN[role]} (its headers: {_shown(headers)})"
+            groups.foreign[file] = f"looks like {FOREIGN[role]} (headers {_telling(headers)})"
     _add_beside(groups, roles)
     return groups
 
@@ -176,16 +186,18 @@ def _role(headers: Iterable[str]) -> str | None:
         if columns & {"oldvalue", "newvalue"}:
             return PROPERTIES
         return None if columns & _NOT_PORTAL else MAIN
-    if "actortype" in columns and any(c.startswith("target1") for c in columns):
+    portal_audit = "actortype" in columns and any(c.startswith("target1") for c in columns)
+    if portal_audit or columns >= _LA_AUDIT:
         return AUDIT
-    if "requestid" in columns and columns & _SIGN_IN_COLUMNS:
+    if ("requestid" in columns and columns & _PORTAL_SIGN_IN) or columns >= _LA_SIGN_IN:
         return SIGN_INS
     return None
 
 
-def _shown(headers: list[str]) -> str:
-    shown = ", ".join(h.strip() for h in headers[:SHOWN_HEADERS])
-    return shown + (", ..." if len(headers) > SHOWN_HEADERS else "")
+def _telling(headers: list[str]) -> str:
+    """The headers that tell an export of other Entra logs, as the file spells them."""
+    told = [h.strip() for h in headers if fold_header(h) in _TELLING]
+    return ", ".join(told[:SHOWN_HEADERS]) + (", ..." if len(told) > SHOWN_HEADERS else "")
 
 
 def _main_of(
