@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,6 +41,7 @@ _UNITS = {
     "millisecond": timedelta(milliseconds=1),
     "microsecond": timedelta(microseconds=1),
 }
+_FILE_ACTION = re.compile(r'\s*\{\s*"(add|remove)"\s*:')  # a log line of one file action
 _INTERVAL = re.compile(r"\s*interval\s+(\d+(?:\.\d+)?)\s+([a-z]+?)s?\s*", re.IGNORECASE)
 
 
@@ -84,7 +86,7 @@ def remove_dead_files(folder: Path, committed: int | None) -> int:
     commits after it added. Call with the lock held, after any restore; returns how many
     were deleted."""
     paths = _log_paths(folder, committed)
-    dead = {str(f.relative_to(folder)) for f in _data_files(folder)} - paths.named
+    dead = _data_files(folder) - paths.named
     if paths.after:
         live = pa.table(DeltaTable(str(folder)).get_add_actions(flatten=True))["path"]
         dead |= paths.after - paths.before - {unquote(p) for p in live.to_pylist()}
@@ -102,19 +104,22 @@ def remove_expired(folder: Path, kept: timedelta) -> int:
     table = DeltaTable(str(folder))
     hours = math.ceil(kept.total_seconds() / 3600)  # whole hours (delta-rs), at least `kept`
     expired = table.vacuum(retention_hours=hours, enforce_retention_duration=False, dry_run=True)
-    if not any((folder / path).exists() for path in expired):  # gone before: no commit
-        return 0
-    table.vacuum(retention_hours=hours, enforce_retention_duration=False, dry_run=False)
-    return len(expired)
+    present = [path for path in expired if (folder / path).exists()]  # paths relative or not
+    if present:  # none: no vacuum, no commit
+        table.vacuum(retention_hours=hours, enforce_retention_duration=False, dry_run=False)
+    return len(present)
 
 
-def _data_files(folder: Path) -> list[Path]:
-    """The Parquet files of a table folder, outside its `_delta_log` and hidden folders."""
-    return [
-        path
-        for path in folder.rglob("*.parquet")
-        if not any(part.startswith(("_", ".")) for part in path.relative_to(folder).parts)
-    ]
+def _data_files(folder: Path) -> set[str]:
+    """The Parquet files of a table folder (relative paths), outside its `_delta_log` and
+    hidden folders."""
+    found = set()
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(("_", "."))]
+        relative = os.path.relpath(parent, folder)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        found.update(prefix + name for name in files if name.endswith(".parquet"))
+    return found
 
 
 @dataclass
@@ -134,15 +139,15 @@ def _log_paths(folder: Path, committed: int | None) -> _Paths:
         number = commit.name.split(".")[0]
         later = committed is not None and number.isdigit() and int(number) > committed
         for line in commit.read_text(encoding="utf-8").splitlines():
-            action = json.loads(line) if line.strip() else {}
-            for kind in ("add", "remove"):
-                if kind in action:
-                    path = unquote(action[kind]["path"])
-                    paths.named.add(path)
-                    if not later:
-                        paths.before.add(path)
-                    elif kind == "add":
-                        paths.after.add(path)
+            kind = _FILE_ACTION.match(line)  # commitInfo, metaData...: not parsed
+            if kind is None:
+                continue
+            path = unquote(json.loads(line)[kind.group(1)]["path"])
+            paths.named.add(path)
+            if not later:
+                paths.before.add(path)
+            elif kind.group(1) == "add":
+                paths.after.add(path)
     for checkpoint in log.glob("*.checkpoint*.parquet"):
         actions = pq.read_table(str(checkpoint), columns=["add", "remove"])
         for kind in ("add", "remove"):
