@@ -39,7 +39,8 @@ def read_store(
 ) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     """The store's tables at one store version (the latest by default), scoped as asked.
 
-    A version that is a maintenance commit (a vacuum) holds the data of the load before it.
+    A version that is a maintenance commit (a vacuum, a change of the retention) holds the
+    data of the load before it.
 
     Args:
         root: the store folder.

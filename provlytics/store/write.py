@@ -29,7 +29,6 @@ from provlytics.store.common import (
 )
 from provlytics.store.files import load_id, remove_load_files
 from provlytics.store.history import (
-    DEFAULT_RETENTION,
     RETENTION,
     interval_text,
     remove_dead_files,
@@ -211,7 +210,9 @@ def recover(root: Path) -> None:
                 table.restore(version)
     for staged in root.glob(f"{STAGING}*"):
         shutil.rmtree(staged, ignore_errors=True)
-    kept = retention(root) if _exists(events) else DEFAULT_RETENTION
+    if not versions:  # no store (any more)
+        return
+    kept = retention(root)
     for name in TABLE_NAMES:
         if _exists(root / name):
             remove_dead_files(root / name, versions.get(name))
@@ -227,7 +228,7 @@ def set_retention(root: str | Path, days: float, *, lock_timeout: float = LOCK_T
     Example: `provlytics.store.set_retention("store/", 30)`
 
     Raises:
-        ConfigError: `days` is not a number >= 0.
+        ConfigError: `days` is not a number from 0 to 36500.
         InputError: `root` is not a store (load into it first).
         StoreBusyError: another writer held the lock past `lock_timeout` seconds.
         StoreWriteError: the table could not be written.
