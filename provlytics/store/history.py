@@ -45,20 +45,20 @@ _FILE_ACTION = re.compile(r'\s*\{\s*"(add|remove)"\s*:')  # a log line of one fi
 _INTERVAL = re.compile(r"\s*interval\s+(\d+(?:\.\d+)?)\s+([a-z]+?)s?\s*", re.IGNORECASE)
 
 
-def retention(root: Path) -> timedelta:
+def retention(events: DeltaTable) -> timedelta:
     """The store's retention: its events table's `delta.deletedFileRetentionDuration`.
 
     Raises:
         InputError: the property is set to something that is not an interval such as
             "interval 7 days", naming the table and the property.
     """
-    text = DeltaTable(str(root / "events")).metadata().configuration.get(RETENTION)
+    text = events.metadata().configuration.get(RETENTION)
     if text is None:
         return DEFAULT_RETENTION
     found = _INTERVAL.fullmatch(text)
     if found is None or found.group(2).lower() not in _UNITS:
         raise InputError(
-            str(root / "events"),
+            events.table_uri,
             f"{RETENTION} is {text!r}, not an interval such as 'interval 7 days'",
         )
     return float(found.group(1)) * _UNITS[found.group(2).lower()]
@@ -80,7 +80,7 @@ def describe(kept: timedelta) -> str:
     return f"{count} {unit[:-1] if count == '1' else unit}"
 
 
-def remove_dead_files(folder: Path, committed: int | None) -> int:
+def remove_dead_files(folder: Path, table: DeltaTable, committed: int | None) -> int:
     """Delete the files of a table that no version needs: those no commit names, and, when
     `committed` is given (the version the last events commit names), those that only the
     commits after it added. Call with the lock held, after any restore; returns how many
@@ -88,7 +88,7 @@ def remove_dead_files(folder: Path, committed: int | None) -> int:
     paths = _log_paths(folder, committed)
     dead = _data_files(folder) - paths.named
     if paths.after:
-        live = pa.table(DeltaTable(str(folder)).get_add_actions(flatten=True))["path"]
+        live = pa.table(table.get_add_actions(flatten=True))["path"]
         dead |= paths.after - paths.before - {unquote(p) for p in live.to_pylist()}
     for relative in dead:
         (folder / relative).unlink(missing_ok=True)
@@ -97,11 +97,10 @@ def remove_dead_files(folder: Path, committed: int | None) -> int:
     return len(dead)
 
 
-def remove_expired(folder: Path, kept: timedelta) -> int:
+def remove_expired(folder: Path, table: DeltaTable, kept: timedelta) -> int:
     """Vacuum the files later commits removed more than `kept` ago, rounded up to whole
     hours (Delta's vacuum, run only when such a file is still there: it commits even when
     the files it deletes are gone); returns how many were deleted."""
-    table = DeltaTable(str(folder))
     hours = math.ceil(kept.total_seconds() / 3600)  # whole hours (delta-rs), at least `kept`
     expired = table.vacuum(retention_hours=hours, enforce_retention_duration=False, dry_run=True)
     present = [path for path in expired if (folder / path).exists()]  # paths relative or not

@@ -149,10 +149,15 @@ def _unreadable(root: Path, version: int, exc: BaseException) -> str:
     if "not found" in text.lower() or "no such file" in text.lower():
         return (
             f"store version {version} is no longer kept: each load vacuums the files later "
-            f"loads replaced more than {describe(retention(root))} ago (the store's "
+            f"loads replaced more than {_kept(root)} ago (the store's "
             "retention; provlytics.store.set_retention changes it)"
         )
     return f"cannot read store version {version} ({text})"
+
+
+def _kept(root: Path) -> str:
+    """The store's retention, for people ("7 days")."""
+    return describe(retention(DeltaTable(str(root / "events"))))
 
 
 def _plain(exc: BaseException) -> str:

@@ -198,25 +198,23 @@ def recover(root: Path) -> None:
             if (root / name).exists():
                 logger.warning("%s: removing %s of a first load that never committed", root, name)
                 shutil.rmtree(root / name)
-        versions = {}
-    else:
-        versions = _commit_versions(root, DeltaTable(str(events)))
-        for name, version in versions.items():
-            table = DeltaTable(str(root / name))
-            if table.version() != version:
-                logger.warning(
-                    "%s: %s restored to version %d (an unfinished load)", root, name, version
-                )
-                table.restore(version)
     for staged in root.glob(f"{STAGING}*"):
         shutil.rmtree(staged, ignore_errors=True)
-    if not versions:  # no store (any more)
+    if not _exists(events):
         return
-    kept = retention(root)
-    for name in TABLE_NAMES:
-        if _exists(root / name):
-            remove_dead_files(root / name, versions.get(name))
-            remove_expired(root / name, kept)
+    tables = {name: DeltaTable(str(root / name)) for name in TABLE_NAMES}  # each opened once
+    versions = _commit_versions(root, tables["events"])
+    for name, version in versions.items():
+        if tables[name].version() != version:
+            logger.warning(
+                "%s: %s restored to version %d (an unfinished load)", root, name, version
+            )
+            tables[name].restore(version)
+            tables[name] = DeltaTable(str(root / name))
+    kept = retention(tables["events"])
+    for name, table in tables.items():
+        remove_dead_files(root / name, table, versions.get(name))
+        remove_expired(root / name, table, kept)
 
 
 def set_retention(root: str | Path, days: float, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
