@@ -237,7 +237,8 @@ def read_parquet(
     Args:
         path: the folder.
         version: a store only: the store version to read (`manifest.json`'s
-            `store_version` after each load; versions before the latest load are vacuumed).
+            `store_version` after each load; what a later load replaced is kept for the
+            store's retention, 7 days unless `provlytics.store.set_retention` changed it).
         as_of: a store only: the store as it was at this time (datetime or ISO text).
         since: keep events with `activity_time >= since`: a date or time (ISO text, naive
             means UTC), or a duration back from the newest event ("7d", "12h", "30min"),

@@ -61,7 +61,7 @@ def _same_store(left: Path, right: Path) -> None:
 
 def _no_stray_files(store: Path, before: dict[str, set[str]] | None = None) -> None:
     """Every file on disk is in the tables' current version, but for the files of the load
-    before (kept for time travel until the next load's vacuum)."""
+    before (kept for time travel for the store's retention)."""
     for name in TABLE_NAMES:
         stray = data_files(store / name) - live_files(store / name)
         assert stray <= (before or {}).get(name, set()), name
