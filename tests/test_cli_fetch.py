@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fakegraph import TOKEN, FakeGraph
+from fakegraph import JOB_ID, TOKEN, FakeGraph
 
 from provlytics.cli.fetch import fetch_command
 from provlytics.datasets import read_parquet
@@ -21,10 +21,10 @@ def test_fetch_writes_the_dataset_and_prints_counts(env, graph, httpserver, tmp_
     out = tmp_path / "report"
     graph.expected_filter = (
         "activityDateTime gt 2026-11-15T00:00:00Z and activityDateTime lt 2026-11-16T12:00:00Z"
-        " and provisioningStatusInfo/status eq 'success' and jobId eq 'job-1'"
+        f" and provisioningStatusInfo/status eq 'success' and jobId eq '{JOB_ID}'"
     )
     args = ["--since", "2026-11-15T00:00:00Z", "--until", "2026-11-16T12:00:00Z"]
-    args += ["--status", "success", "--job-id", "job-1", "--window", "2d", "--top", "2"]
+    args += ["--status", "success", "--job-id", JOB_ID, "--window", "2d", "--top", "2"]
     result = CliRunner().invoke(fetch_command, [*args, "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
@@ -110,3 +110,4 @@ def test_bad_times_are_usage_errors_before_credentials(graph, tmp_path, args, me
     assert "credential" not in result.output.lower()  # judged before credentials are looked up
     assert not out.exists()  # no spool, no dataset folder
     assert graph.calls == 0
+
