@@ -230,3 +230,41 @@ def test_a_fetch_gets_only_its_window(client, graph, httpserver) -> None:
     assert list(frames.events["event_id"]) == ["evt-002", "evt-003"]  # bounds are strict
     assert frames.records_read == 2
 
+
+def test_an_incremental_run_without_a_watermark_starts_at_the_newest_event_in_out(
+    client, graph, httpserver, tmp_path
+) -> None:
+    out, spool = tmp_path / "store", tmp_path / "spool"
+    fetch(client, spool, until="2026-11-10T00:00:00Z", out=out)  # evt-0 to evt-3, no watermark
+    httpserver.clear_log()
+    said: list[str] = []
+    frames = fetch(client, spool, since=None, incremental=True, out=out, on_start=said.append)
+    assert said == [
+        f"Incremental: from 2026-11-06T10:55:00Z, the newest event already in {out} "
+        f"(2026-11-06T11:00:00Z) minus 5m: {spool} has no watermark for this filter yet"
+    ]
+    assert sent(httpserver)[0] == (between("2026-11-06T10:55:00Z", "2026-11-07T10:55:00Z"), None)
+    assert list(frames.events["event_id"]) == ["evt-003", "evt-004", "evt-005"]
+    assert Spool(spool).read_watermark() == "2026-11-29T13:00:00Z"
+
+
+def test_a_later_since_wins_over_the_newest_held_event(client, graph, httpserver, tmp_path):
+    out, spool = tmp_path / "store", tmp_path / "spool"
+    fetch(client, spool, until="2026-11-10T00:00:00Z", out=out)
+    said: list[str] = []
+    options = {"incremental": True, "out": out, "on_start": said.append}
+    frames = fetch(client, spool, since="2026-11-12T00:00:00Z", **options)
+    assert said == [
+        "Incremental: from 2026-11-12T00:00:00Z, as since= (--since) says "
+        "(later than 2026-11-06T11:00:00Z minus 5m)"
+    ]
+    assert list(frames.events["event_id"]) == ["evt-004", "evt-005"]
+
+
+def test_an_incremental_run_into_a_plain_dataset_starts_at_its_newest_event(
+    client, graph, httpserver, tmp_path
+) -> None:
+    snapshot = tmp_path / "snapshot"
+    fetch(client, None, until="2026-11-10T00:00:00Z").to_parquet(snapshot)  # plain Parquet
+    frames = fetch(client, tmp_path / "spool", since=None, incremental=True, out=snapshot)
+    assert list(frames.events["event_id"]) == ["evt-003", "evt-004", "evt-005"]
