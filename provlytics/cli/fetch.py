@@ -74,7 +74,12 @@ def _check_window(since: str | None, until: str | None) -> None:
     help=f"Folder for raw pages and the checkpoint [default: OUT/{SPOOL_FOLDER}].",
 )
 @click.option("--resume/--no-resume", default=True, show_default=True, help="Resume a stopped run.")
-@click.option("--incremental", is_flag=True, help="Only what is newer than the last run's events.")
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="Only what is newer than the last incremental run's events (first time: than OUT's "
+    "newest event; with no event yet, everything Graph keeps or --since).",
+)
 @click.option(
     "--max-wait",
     type=click.FloatRange(min=0),
@@ -89,9 +94,12 @@ def fetch_command(out: Path, spool: Path | None, **options: Any) -> None:
 
     try:
         with client_from_options(options) as client:
-            frames = fetch_logs(client, spool=spool or out / SPOOL_FOLDER, out=out, **options)
+            frames = fetch_logs(
+                client, spool=spool or out / SPOOL_FOLDER, out=out, on_start=click.echo, **options
+            )
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     counts = ", ".join(f"{k} {v}" for k, v in frames.counts().items())
-    click.echo(f"Fetched {frames.records_read} records: {counts}")
+    read = frames.records_read
+    click.echo(f"Fetched {read} {'record' if read == 1 else 'records'}: {counts}")
     click.echo(f"Wrote {out}")
