@@ -150,6 +150,9 @@ def test_a_status_not_offered_is_said_and_text_in_any_case_is_taken(frames):
     explorer.controls["status"].value = "WARNING"
     assert explorer.values["status"] == "warning"
     assert len(explorer.result) == 49
+    explorer.controls["error_code"].value = None  # traitlets lets None into any dropdown
+    assert explorer.result.empty
+    assert explorer.panel.headline == "no error code chosen; pick one of the 1 present"
 
 
 def test_an_attribute_not_present_is_said_in_the_conflict_explorer(frames):

@@ -166,9 +166,14 @@ class ErrorExplorer(InvestigationWidget):
 
     def _compute(self) -> Panel:
         frames, code, status = self.frames, self.values["error_code"], self.values["status"]
-        if code is None:
+        if code is None:  # no code present, or None set on the dropdown (traitlets lets it in)
             self.sections = {}
-            return Panel("no error codes in this selection", empty(DRILLDOWN_COLUMNS))
+            headline = (
+                f"no error code chosen; pick one of the {len(self._present):,} present"
+                if self._present
+                else "no error codes in this selection"
+            )
+            return Panel(headline, empty(DRILLDOWN_COLUMNS))
         present = pd.Series(list(self._present), dtype=object)
         if not code_family(present, code).any():  # chosen, kept while the scope has none
             self.sections = {}
