@@ -155,6 +155,16 @@ def test_failed_steps_attributes_failures_to_steps(frames):
     ]
 
 
+def test_failed_steps_of_warnings_names_the_step_that_warned(frames):
+    warned = A.failed_steps(frames, status="warning")
+    assert rows(warned, ["error_code", "failed_step_type", "failed_step_name", "events"]) == [
+        (w.REFERENCE, "referenceResolution", "EntryReferenceResolution", 1),
+    ]
+    assert A.failed_steps(frames, status="both")["events"].sum() == len(frames.errors) == 5
+    with pytest.raises(pv.ConfigError, match="status"):
+        A.failed_steps(frames, status="failed")
+
+
 # --- conflicts ------------------------------------------------------------------------------
 
 

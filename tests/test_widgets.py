@@ -182,13 +182,20 @@ def test_the_filter_bars_target_system_reaches_the_explorer(frames):
     assert explorer.values["error_code"] == "DuplicateTargetEntries"
     assert len(explorer.result) == 12
     assert set(explorer.result["target_system_name"]) == {"ServiceNow"}
+    unchosen = ErrorExplorer(frames, filters=bar)
     with bar.quietly():  # a day after the last event
         bar.controls["until"].value = dt.date(2026, 11, 30)
         bar.controls["since"].value = dt.date(2026, 11, 30)
-    assert explorer.values["error_code"] is None
+    assert unchosen.values["error_code"] is None
+    assert unchosen.result.empty
+    assert "event_id" in unchosen.result.columns
+    assert unchosen.panel.headline == "no error codes in this selection"
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"  # chosen: it stays
     assert explorer.result.empty
     assert "event_id" in explorer.result.columns
-    assert explorer.panel.headline == "no error codes in this selection"
+    assert explorer.panel.headline == (
+        "DuplicateTargetEntries: no events in this scope (status: both); the code stays chosen"
+    )
 
 
 def test_a_code_set_on_the_dropdown_is_matched_case_insensitively(frames):

@@ -203,26 +203,30 @@ def error_codes(frames: Any, status: str = "both") -> pd.DataFrame:
 
 
 @on_path
-def failed_steps(frames: Any) -> pd.DataFrame:
+def failed_steps(frames: Any, status: str = "failure") -> pd.DataFrame:
     """Failure-to-step attribution: which step type (and step) fails for which code.
 
-    Counts failed events (status "failure") by the step their `errors` row names (the first
-    step whose status is failure, else the last step). `frames` may be a store or snapshot
-    path: then only the failures' code and step columns of `errors` are read.
+    Counts failed events (status "failure"; "warning" or "both" to count warned events too)
+    by the step their `errors` row names (the first step whose status is failure, else the
+    last step). `frames` may be a store or snapshot path: then only the code and step
+    columns of `errors` rows of those statuses are read.
 
     Returns:
         Columns: `error_code, failed_step_type, failed_step_name, events` (int), `share`
-        (events / failed events of the code); codes with the most failures first, then
+        (events / counted events of the code); codes with the most events first, then
         each code's steps largest first.
+
+    Raises:
+        ConfigError: a bad `status`.
 
     Example:
         >>> pv.analysis.failed_steps(frames).query("error_code == 'EntryConflict'")
     """
     keys = ["error_code", "failed_step_type", "failed_step_name"]
-    where = ds.field("status") == "failure"
+    where = ds.field("status").isin(statuses(status))
     reads = ["status", *keys]
     errors = table(frames, "errors", ("status",), reads=reads, where=where, ordered=False)
-    rows = by_status(errors, "failure")
+    rows = by_status(errors, status)
     if rows.empty:
         return empty(FAILED_STEP_COLUMNS)
     counts = rows.groupby(keys, dropna=False, observed=True).size().rename("events")
