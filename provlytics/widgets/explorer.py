@@ -65,8 +65,8 @@ class ErrorExplorer(InvestigationWidget):
     """One error code at a time: affected events and identities, failing step, reasons, timeline.
 
     `frames`: `ProvisioningFrames`, or the path of a store/snapshot folder (`pv.read_parquet`).
-    Controls: `error_code` (dropdown of the codes present, largest first, from
-    `pv.analysis.error_codes`; a code set as text compares case-insensitively, and one not
+    Controls: `error_code` (dropdown of the codes present with their failed and warned
+    counts, most failures first, from `pv.analysis.error_codes`; a code set as text compares case-insensitively, and one not
     present is said in the headline, the selection unchanged) and `status` ("failure",
     "warning" or "both").
 
@@ -135,7 +135,10 @@ class ErrorExplorer(InvestigationWidget):
     def _code_options(self, status: str) -> list[tuple[str, str]]:
         codes = analysis.error_codes(self.frames, status=status)
         return [
-            (f"{c} ({n:,})", c) for c, n in zip(codes["error_code"], codes["events"], strict=True)
+            (f"{c} ({_counted(failed, warned)})", c)
+            for c, failed, warned in zip(
+                codes["error_code"], codes["failures"], codes["warnings"], strict=True
+            )
         ]
 
     def _update_options(self) -> None:
@@ -182,3 +185,9 @@ class ErrorExplorer(InvestigationWidget):
         ]
         headline = f"{code}: {len(events):,} events (status: {status})"
         return Panel(headline, events, blocks)
+
+
+def _counted(failed: int, warned: int) -> str:
+    """A code's events as its dropdown shows them: "38 failed, 49 warned", "44 failed"."""
+    parts = [f"{failed:,} failed" if failed else "", f"{warned:,} warned" if warned else ""]
+    return ", ".join(p for p in parts if p)
