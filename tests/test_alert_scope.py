@@ -186,9 +186,18 @@ def test_a_window_beginning_before_since_does_not_judge_silence(samples, caplog)
     narrowed = filter_frames(samples, since="2026-11-22T22:00:00Z")
     assert _silent(alerts(narrowed)) == []
     assert (
-        "silentJob not judged: the 1 d window before 2026-11-22 23:51 UTC begins before "
-        "the scope's start 2026-11-22 22:00 UTC" in caplog.text
+        "silentJob not judged in the 1 d before 2026-11-22 23:51 UTC: the window begins "
+        "2026-11-21 23:51 UTC, before the scope's start 2026-11-22 22:00 UTC" in caplog.text
     )
+
+
+def test_a_since_duration_of_a_paths_scan_does_not_judge_silence(samples, tmp_path):
+    """On a path, `since="2h"` counts back on the scan and records no time: the window's
+    start cannot be placed inside the scope."""
+    snapshot = samples.to_parquet(tmp_path / "snap")
+    narrowed = filter_frames(snapshot, since="2h")
+    assert narrowed.narrowed == [{"since": "2h"}]
+    assert _silent(alerts(narrowed)) == []
 
 
 def test_a_window_inside_since_judges_silence_on_the_scope(samples):

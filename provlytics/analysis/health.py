@@ -21,7 +21,12 @@ import pandas as pd
 import pyarrow.dataset as ds
 
 from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, isin, on_path, table
-from provlytics.analysis.alert_scope import cut_to_scope, narrowed_end, narrowed_span
+from provlytics.analysis.alert_scope import (
+    cut_to_scope,
+    narrowed_end,
+    narrowed_span,
+    unjudged_silence,
+)
 from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS
 
@@ -212,8 +217,9 @@ def alerts(
       value = hours since the job's last event (NaN: none in the logs), threshold = the window
       in hours. Frames narrowed by time (`since`) are judged only when that whole window lies
       inside the scope: events before the scope's start are not in the frames, so a window
-      that begins before it cannot show that a job was silent (no `silentJob` row then, and
-      an INFO log line says silence was not judged).
+      that begins before it (or after a `since` duration counted back on a path's scan,
+      whose time is not recorded) cannot show that a job was silent: no `silentJob` row
+      then, and an INFO log line says silence was not judged.
     - `disableDeleteSpike`: at least `disable_delete` disable or delete events of a job in one
       window (Microsoft's third recommended alert); value = that count.
     - `failureRateSpike`: failure / (events - skipped) >= `failure_rate` for a job in one window
@@ -259,12 +265,21 @@ def alerts(
         return empty(ALERT_COLUMNS, _DTYPES)
     events = events[(events["activity_time"] <= end).fillna(False)]
     scope_start, scope_end = narrowed_span(frames)
+    unjudged = unjudged_silence(frames, end - span)
+    if unjudged:
+        logger.info(
+            "silentJob not judged in the %s before %s UTC: %s; events before the "
+            "scope's start are not in the frames",
+            _span_text(span),
+            f"{end:%Y-%m-%d %H:%M}",
+            unjudged,
+        )
     found = [
-        _silent_jobs(frames, events, end, span, scope_start),
+        _silent_jobs(frames, events, end, span, scope_start) if not unjudged else None,
         *_window_alerts(events, end, span, failure_rate, disable_delete, min_events),
         _quarantined(frames),
     ]
-    found = [f for f in found if not f.empty]
+    found = [f for f in found if f is not None and not f.empty]
     if not found:
         return empty(ALERT_COLUMNS, _DTYPES)
     out = cut_to_scope(pd.concat(found, ignore_index=True), scope_start, scope_end)
@@ -334,17 +349,8 @@ def _silent_jobs(
     span: pd.Timedelta,
     scope_start: pd.Timestamp | None,
 ) -> pd.DataFrame:
-    """Jobs that should run (latest snapshot) with no event in the last window; none when
-    that window begins before `scope_start` (the frames lack the events before it)."""
-    if scope_start is not None and end - span < scope_start:
-        logger.info(
-            "silentJob not judged: the %s window before %s UTC begins before the scope's "
-            "start %s UTC, and events before that are not in the frames",
-            _span_text(span),
-            f"{end:%Y-%m-%d %H:%M}",
-            f"{scope_start:%Y-%m-%d %H:%M}",
-        )
-        return empty(ALERT_COLUMNS, _DTYPES)
+    """Jobs that should run (latest snapshot) with no event in the last window (which lies
+    inside the scope beginning at `scope_start`, if any)."""
     snapshot = _latest_snapshot(frames)
     should_run = (snapshot["schedule_state"].str.lower().isin(["active"])).fillna(False) & (
         snapshot["status_code"].str.lower().isin(["active", "notrun"])
