@@ -66,9 +66,9 @@ class ErrorExplorer(InvestigationWidget):
 
     `frames`: `ProvisioningFrames`, or the path of a store/snapshot folder (`pv.read_parquet`).
     Controls: `error_code` (dropdown of the codes present with their failed and warned
-    counts, most failures first, from `pv.analysis.error_codes`; a code set as text compares case-insensitively, and one not
-    present is said in the headline, the selection unchanged) and `status` ("failure",
-    "warning" or "both").
+    counts, most failures first, from `pv.analysis.error_codes`; a code set as text compares
+    case-insensitively, and one not present is said in the headline, the selection
+    unchanged) and `status` ("failure", "warning" or "both").
 
     `result`: `pv.analysis.drilldown(frames, error_code, status=status)` — one row per event,
     columns `event_id, activity_time, status, error_code, action, job_id, cycle_id,
