@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from provlytics import analysis, plots
+from provlytics import report_columns as c
 from provlytics import report_html as h
 from provlytics.analysis.alert_scope import narrowed_span
 from provlytics.errors import ConfigError, InputError
@@ -54,18 +55,19 @@ SHOWN = {
     ],
     "retry_storms": [
         "reportable_identifier", "target_system_name", "error_code", "cycles", "events",
-        "first_seen", "last_seen", "still_failing",
+        "first_seen", "last_seen", c.STORM_FAILING,
     ],
     "recovery": [
         "reportable_identifier", "target_system_name", "error_code", "first_failure",
-        "failures", "recovered_at", "time_to_recovery", "still_failing",
+        "failures", "recovered_at", "time_to_recovery", c.LATEST_FAILED,
     ],
     "job_health": [
         "job_id", "status_code", "quarantined", "events", "failures", "escrow_share",
-        "escrow_risk", "schedule_state", "quarantine_reason", "quarantine_since", "last_error_code",
+        c.ESCROW_OF_THRESHOLD, "schedule_state", "quarantine_reason", "quarantine_since",
+        "last_error_code",
     ],
     "alerts": [
-        "kind", "job_id", "value", "threshold", "message", "window_start", "window_end",
+        "kind", "job_id", "value", "threshold", "window_start", "window_end", "message",
     ],
     "slowest": [
         "activity_time", "duration_ms", "action", "status", "error_code",
@@ -308,19 +310,38 @@ def _cycles(frames: ProvisioningFrames, s: Summaries) -> h.Section:
 def _retries(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("retry-storms", "Retry storms and recovery")
     section.add(h.heading("The same object failing with the same code across cycles"))
+    section.add(
+        h.paragraph(
+            "still failing with this code: the object's latest event in the job failed with "
+            "the storm's code (still_failing in the CSV file)."
+        )
+    )
     empty = "No object failed with the same code in several cycles."
-    section.add(_table(s, "retry_storms", empty=empty))
+    storms = c.storms_shown(s["retry_storms"])
+    section.add(_table(s, "retry_storms", rows=storms, empty=empty))
     section.add(h.heading("Recovery of objects that failed"))
     section.add(h.figure(plots.recovery_times(s["recovery"]), "Time from first failure to success"))
-    still = s["recovery"].sort_values("still_failing", ascending=False, kind="stable")
-    return section.add(_table(s, "recovery", rows=still, empty="No object failed."))
+    section.add(
+        h.paragraph(
+            "latest event failed: the object's latest event in the job failed, with any code; "
+            "it may have recovered in between (still_failing in the CSV file)."
+        )
+    )
+    rows = c.recovery_shown(s["recovery"])
+    return section.add(_table(s, "recovery", rows=rows, empty="No object failed."))
 
 
 def _job_health(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("job-health", "Job health")
-    note = "escrow_risk: share of non-reference failures relative to the 40 % quarantine threshold."
+    note = (
+        "escrow share: the job's failures that are not reference failures, per event. "
+        "escrow share ÷ 40%: that share over the 40% at which Entra quarantines a job (1.0 is "
+        "the threshold; Entra judges it from 5,000 failures), not a probability (escrow_risk "
+        "in the CSV file)."
+    )
     section.add(h.paragraph(note))
-    return section.add(_table(s, "job_health", empty="No job."))
+    health = c.health_shown(s["job_health"])
+    return section.add(_table(s, "job_health", rows=health, empty="No job."))
 
 
 def _alerts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
@@ -333,10 +354,18 @@ def _alerts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
             h.paragraph(
                 f"Windows are cut to the time this report was narrowed to "
                 f"({' '.join(b for b in bounds if b)}); a cut window says so at the end of "
-                f"its message ({_csv('alerts')})."
+                f"its message ({_csv('alerts')}). A job's silence (silentJob) is judged only "
+                "when its whole window lies inside that time."
             )
         )
-    return section.add(_table(s, "alerts", empty="No alert."))
+    section.add(
+        h.paragraph(
+            "Grouped by kind (quarantined, silentJob, failureRateSpike, disableDeleteSpike), "
+            "newest window first; value and threshold in the kind's unit."
+        )
+    )
+    rows = c.alerts_shown(s["alerts"])
+    return section.add(_table(s, "alerts", rows=rows, empty="No alert."))
 
 
 def _durations(frames: ProvisioningFrames, s: Summaries) -> h.Section:

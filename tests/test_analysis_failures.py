@@ -81,6 +81,16 @@ def test_failure_summary_both_adds_a_status_column(frames):
     assert rows(warned, ["error_code", "events"]) == [(w.REFERENCE, 1)]
 
 
+def test_failure_summary_takes_one_column_as_text(frames, tmp_path):
+    listed = A.failure_summary(frames, by=["error_code"])
+    pd.testing.assert_frame_equal(A.failure_summary(frames, by="error_code"), listed)
+    store = frames.to_parquet(tmp_path / "snap")
+    on_path = A.failure_summary(store, by="error_code")
+    assert rows(on_path, ["error_code", "events"]) == rows(listed, ["error_code", "events"])
+    with pytest.raises(pv.ConfigError, match=r"no column\(s\) \['code'\]"):
+        A.failure_summary(frames, by="code")
+
+
 def test_failure_summary_rejects_unknown_column_and_status(frames):
     with pytest.raises(pv.ConfigError, match="no column"):
         A.failure_summary(frames, by=["nope"])
@@ -133,15 +143,30 @@ def test_drilldown_keeps_cleared_values_apart_from_nulls(tmp_path):
     assert A.drilldown(frames, "timeout")["changes"].tolist() == ["department: 'Sales' -> ''"]
 
 
-def test_error_codes_largest_first(frames):
-    assert rows(A.error_codes(frames), ["error_code", "events"]) == [
-        ("DuplicateTargetEntries", 1),
-        ("EntryConflict", 1),
-        ("SlackEntryConflict", 1),
-        (w.BAD_RESPONSE, 1),
-        (w.REFERENCE, 1),
+def test_error_codes_count_failures_and_warnings_apart_failures_first(frames):
+    assert rows(A.error_codes(frames), ["error_code", "events", "failures", "warnings"]) == [
+        ("DuplicateTargetEntries", 1, 1, 0),
+        ("EntryConflict", 1, 1, 0),
+        ("SlackEntryConflict", 1, 1, 0),
+        (w.BAD_RESPONSE, 1, 1, 0),
+        (w.REFERENCE, 1, 0, 1),  # a warning: after every failing code
     ]
     assert len(A.error_codes(frames, status="failure")) == 4
+    assert rows(A.error_codes(frames, status="warning"), ["error_code", "warnings"]) == [
+        (w.REFERENCE, 1)
+    ]
+
+
+def test_error_codes_of_the_samples_rank_a_mostly_warned_code_by_its_failures(samples, tmp_path):
+    codes = A.error_codes(samples)
+    assert rows(codes.head(3), ["error_code", "events", "failures", "warnings"]) == [
+        ("EntryConflict", 44, 44, 0),
+        (w.REFERENCE, 87, 38, 49),
+        ("DuplicateTargetEntries", 35, 35, 0),
+    ]
+    assert codes["failures"].sum() == 252 and codes["warnings"].sum() == 49
+    on_path = A.error_codes(samples.to_parquet(tmp_path / "snap"))
+    pd.testing.assert_frame_equal(on_path, codes)
 
 
 def test_failed_steps_attributes_failures_to_steps(frames):
@@ -367,7 +392,7 @@ EMPTY_CALLS = {
 EMPTY_COLUMNS = {
     "failure_summary": ["status", *failures.SUMMARY_BY, *failures.SUMMARY_VALUES],
     "drilldown": list(failures.DRILLDOWN_COLUMNS),
-    "error_codes": ["error_code", "events"],
+    "error_codes": ["error_code", "events", "failures", "warnings"],
     "conflicts": list(conflict_cases.CONFLICT_COLUMNS),
     "step_funnel": ["job_id", "step_type", "events", "success", "skipped", "warning", "failure"],
     "skip_reasons": list(activity.SKIP_COLUMNS),

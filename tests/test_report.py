@@ -99,7 +99,7 @@ def test_failure_table_shows_the_columns_its_heading_names_telling_ones_first(sa
     ]  # fmt: skip
     assert sample_page.tables["job-health"][0][0][:7] == [
         "job id", "status code", "quarantined", "events", "failures", "escrow share",
-        "escrow risk",
+        "escrow share ÷ 40%",
     ]  # fmt: skip
 
 
@@ -214,7 +214,7 @@ def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
     assert min(r["window start"] for r in rows) == "2026-11-18 00:00:00 UTC"
     held = next(r for r in rows if r["kind"] == "quarantined")
     assert (held["window start"], held["window end"], held["value"]) == (
-        "2026-11-18 05:55:00 UTC", "2026-11-20 00:00:00 UTC", "42.1",
+        "2026-11-18 05:55:00 UTC", "2026-11-20 00:00:00 UTC", "42.1 h in quarantine",
     )  # fmt: skip
     said = saved.loc[saved["kind"] == "quarantined", "message"].item()
     assert said.endswith(
@@ -225,6 +225,51 @@ def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
         "Windows are cut to the time this report was narrowed to (from 2026-11-18 00:00 UTC "
         "until 2026-11-20 00:00 UTC); a cut window says so at the end of its message "
         "(summaries/alerts.csv)."
+    ) in text
+
+
+def test_alerts_are_grouped_by_kind_newest_first_with_units(sample_page, samples):
+    rows = sample_page.table("alerts")
+    found = analysis.alerts(samples)
+    assert len(rows) == len(found) == 9
+    assert [r["kind"] for r in rows] == ["quarantined"] + ["failureRateSpike"] * 8
+    spikes = [r["window end"] for r in rows[1:]]
+    assert spikes == sorted(spikes, reverse=True)
+    assert (rows[0]["value"], rows[0]["threshold"]) == ("54.1 h in quarantine", "672 h (4 weeks)")
+    assert (rows[1]["value"], rows[1]["threshold"]) == ("22% of processed events failed", "20%")
+    saved = found.loc[found["kind"] == "quarantined", ["value", "threshold"]]
+    assert saved.values.tolist() == [[pytest.approx(54.068889), 672.0]]  # the helper: numbers
+
+
+def test_escrow_share_over_the_threshold_is_not_shown_as_a_percentage(sample_page, samples):
+    health = analysis.job_health(samples)
+    rows = sample_page.table("job-health")
+    scim = next(r for r in rows if r["job id"].startswith("scim."))
+    risk = health.loc[health["job_id"].str.startswith("scim."), "escrow_risk"].item()
+    assert (scim["escrow share"], scim["escrow share ÷ 40%"]) == ("10.2%", f"{risk:.3g}")
+    assert scim["escrow share ÷ 40%"] == "0.256"
+
+
+def test_retry_storms_and_recovery_say_which_still_failing_they_mean(sample_page, samples):
+    storms, recovery = sample_page.table("retry-storms", 0), sample_page.table("retry-storms", 1)
+    assert list(storms[0])[-1] == "still failing with this code"
+    assert list(recovery[0])[-1] == "latest event failed"
+    assert "still failing" not in [*storms[0], *recovery[0]]
+    failed = analysis.recovery(samples)["still_failing"]
+    assert sum(r["latest event failed"] == "yes" for r in recovery) == min(25, failed.sum())
+
+
+def test_a_report_since_late_in_a_day_shows_no_false_silent_job(runner):
+    """Workday2AD cd73… logged at 21:25 and Slack at 18:46 on 11-22: a report since 22:00
+    cannot show them silent in the 1 d before 23:51."""
+    with runner.isolated_filesystem():
+        page = _report(runner, str(SAMPLES), "--out", "out", "--since", "2026-11-22T22:00:00Z")
+        saved = pd.read_csv("out/summaries/alerts.csv")
+        text = html.unescape(Path("out/report.html").read_text(encoding="utf-8"))
+    assert saved.empty and page.tables["alerts"] == []
+    assert (
+        "(summaries/alerts.csv). A job's silence (silentJob) is judged only when its whole "
+        "window lies inside that time."
     ) in text
 
 

@@ -67,13 +67,14 @@ class ErrorExplorer(InvestigationWidget):
     """One error code at a time: affected events and identities, failing step, reasons, timeline.
 
     `frames`: `ProvisioningFrames`, or the path of a store/snapshot folder (`pv.read_parquet`).
-    Controls: `error_code` (dropdown of the codes present, largest first, from
-    `pv.analysis.error_codes`; a code set as text compares case-insensitively) and `status`
-    ("failure", "warning" or "both"). A value neither control offers is said in the headline,
-    the selection unchanged (`base.Guarded`). A code chosen (in the dropdown, `choose` or
-    `error_code=`) stays chosen when the filter bar or the status leaves it no events: it is
-    offered as "Code (0)", the result is empty and the headline says so; until a code is
-    chosen, the dropdown follows the largest code of the scope.
+    Controls: `error_code` (dropdown of the codes present with their failed and warned
+    counts, most failures first, from `pv.analysis.error_codes`; a code set as text compares
+    case-insensitively) and `status` ("failure", "warning" or "both"). A value neither
+    control offers is said in the headline, the selection unchanged (`base.Guarded`). A code
+    chosen (in the dropdown, `choose` or `error_code=`) stays chosen when the filter bar or
+    the status leaves it no events: it is offered as "Code (0)", the result is empty and the
+    headline says so; until a code is chosen, the dropdown follows the largest code of the
+    scope.
 
     `result`: `pv.analysis.drilldown(frames, error_code, status=status)` — one row per event
     of the code's family (`EntryConflict` also `SalesforceEntryConflict`; the headline counts
@@ -147,7 +148,12 @@ class ErrorExplorer(InvestigationWidget):
         scope or status holds none of its events."""
         codes = analysis.error_codes(self.frames, status=status)
         self._present = dict(zip(codes["error_code"], codes["events"], strict=True))
-        options = [(f"{c} ({n:,})", c) for c, n in self._present.items()]
+        options = [
+            (f"{c} ({_counted(failed, warned)})", c)
+            for c, failed, warned in zip(
+                codes["error_code"], codes["failures"], codes["warnings"], strict=True
+            )
+        ]
         if self._chosen is not None and self._chosen not in self._present:
             options.append((f"{self._chosen} (0)", self._chosen))
         return options
@@ -218,3 +224,9 @@ def _headline(code: str, status: str, events: pd.DataFrame) -> str:
     others = [f"{n:,} {c}" for c, n in counts.items() if str(c).lower() != code.lower()]
     family = f"; incl. {', '.join(others)}" if others else ""
     return f"{code}: {len(events):,} events (status: {status}{family})"
+
+
+def _counted(failed: int, warned: int) -> str:
+    """A code's events as its dropdown shows them: "38 failed, 49 warned", "44 failed"."""
+    parts = [f"{failed:,} failed" if failed else "", f"{warned:,} warned" if warned else ""]
+    return ", ".join(p for p in parts if p)
