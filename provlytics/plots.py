@@ -282,7 +282,7 @@ def durations(
     """
     events = frames_or_events_df
     if isinstance(events, str | os.PathLike):
-        events = frames_of(events, argument="frames_or_events_df", who="durations").events
+        events = frames_of(events, who="durations").events
     if not isinstance(events, pd.DataFrame):
         events = getattr(frames_or_events_df, "events", None)
     if not isinstance(events, pd.DataFrame):

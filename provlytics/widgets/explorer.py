@@ -11,8 +11,8 @@ import pandas as pd
 
 from provlytics import analysis, plots
 from provlytics.analysis.columns import empty
-from provlytics.analysis.selection import code_family
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
+from provlytics.analysis.selection import code_family
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
