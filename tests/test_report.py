@@ -26,11 +26,6 @@ SUMMARY_FILES = {f"{name}.csv" for name in compute_summaries(pv.ProvisioningFram
 
 
 @pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load(SAMPLES)
-
-
-@pytest.fixture(scope="module")
 def sample_page(tmp_path_factory: pytest.TempPathFactory) -> ReportPage:
     result = CliRunner().invoke(
         main, ["report", str(SAMPLES), "--out", str(tmp_path_factory.mktemp("r") / "out")]
