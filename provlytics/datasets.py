@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from provlytics.dataset_files import LOG_SUFFIXES, is_dataset
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
 from provlytics.manifest_sources import printable, relative_sources
 from provlytics.normalize.batch import PageTables
@@ -36,8 +37,6 @@ from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import TimeBound
 
 logger = logging.getLogger(__name__)
-
-LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".gz", ".zip")
 
 
 class StoreDatasetWriter:
@@ -192,12 +191,6 @@ def dataset_writer(
         return StoreDatasetWriter(root, lock_timeout=lock_timeout)
     logger.info("%s holds a plain dataset: merging into it as such", root)
     return DatasetWriter(root)
-
-
-def is_dataset(path: str | Path) -> bool:
-    """Whether `path` holds a dataset provlytics wrote: a store, or a `manifest.json`."""
-    root = Path(path)
-    return is_store(root) or (root / "manifest.json").is_file()
 
 
 def refuse_no_dataset(root: Path) -> None:

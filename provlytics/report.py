@@ -23,6 +23,7 @@ from provlytics import analysis, plots
 from provlytics import report_columns as c
 from provlytics import report_html as h
 from provlytics.analysis.alert_scope import narrowed_span
+from provlytics.dataset_files import is_dataset
 from provlytics.errors import ConfigError, InputError
 from provlytics.frames_arg import frames_of
 from provlytics.owner_only import private_dirs, private_file
@@ -134,8 +135,6 @@ def _refuse_dataset(out: Path) -> None:
     """A ConfigError if `out` holds a provlytics dataset (its manifest.json or a store's
     Delta tables): the report's tables would merge into it while report.html describes only
     the frames given (the `report` command refuses the same folder)."""
-    from provlytics.datasets import is_dataset  # the store's imports: only when used
-
     if is_dataset(out):
         raise ConfigError(
             f"{out} already holds a provlytics dataset: the report's tables would merge into "

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from reportdata import SAMPLES
 
 import provlytics as pv
 from provlytics.analysis import alerts, filter_frames
@@ -18,11 +17,6 @@ QUARANTINE = (
     "SystemForCrossDomainIdentityManagementInvalidCredentials) since 2026-11-18 05:55 UTC; "
     "Entra disables the job after 4 weeks"
 )
-
-
-@pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load(SAMPLES)
 
 
 def _row(found: pd.DataFrame, kind: str, job: str) -> dict:

@@ -28,11 +28,6 @@ def frames(tmp_path: Path) -> pv.ProvisioningFrames:
     return w.world(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load(Path(__file__).resolve().parent.parent / "data" / "samples")
-
-
 def rows(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
     """The rows of some columns as plain tuples (NA as None)."""
     part = df[columns].astype(object)

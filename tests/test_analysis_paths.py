@@ -133,10 +133,12 @@ def assert_same(got: Any, expected: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def folders(
+    samples: pv.ProvisioningFrames, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("paths")
     pv.load_to_parquet("data/samples", root / "store", progress=False)
-    pv.load("data/samples", progress=False).to_parquet(root / "snapshot")
+    samples.to_parquet(root / "snapshot")
     generated = build_frames(4000, days=3, jobs=3)
     jobs = sorted(generated.events["job_id"].unique())
     # two loads into the same date partitions: reading their files one after the other

@@ -93,8 +93,8 @@ def test_help_lists_the_options() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--since", "garbage"], "Invalid value for '--since': not a time: 'garbage'"),
-        (["--until", "yesterday"], "Invalid value for '--until': not a time: 'yesterday'"),
+        (["--since", "garbage"], "Error: --since 'garbage' is not a date, a time or a duration"),
+        (["--until", "yesterday"], "Error: --until 'yesterday' is not a date, a time or a"),
         (
             ["--since", "2026-11-20", "--until", "2026-11-10"],
             "Error: --since '2026-11-20' (2026-11-20 00:00:00 UTC) is after --until '2026-11-10' "

@@ -16,7 +16,8 @@ import click
 from provlytics.cli.defaults import DEFAULT_TOP
 from provlytics.cli.graph import client_from_options, graph_options
 from provlytics.errors import ConfigError, ProvlyticsError
-from provlytics.graph.odata import ACTIONS, STATUSES, parse_time
+from provlytics.graph.odata import ACTIONS, STATUSES
+from provlytics.timebounds import OPTIONS, parse_time, window_times
 
 logger = logging.getLogger(__name__)
 
@@ -24,33 +25,29 @@ SPOOL_FOLDER = ".spool"
 
 
 def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """`value` if `parse_time` reads it; else a usage error (exit 2) before credentials are
-    looked up or anything is written."""
+    """`value` if `timebounds.parse_time` reads it; else a usage error (exit 2) naming the
+    option, before credentials are looked up or anything is written."""
     if value is not None:
         try:
-            parse_time(value)
+            parse_time(value, name=f"--{param.name}")
         except ConfigError as exc:
-            raise click.BadParameter(str(exc)) from None
+            raise click.UsageError(str(exc)) from None
     return value
 
 
 def _check_window(since: str | None, until: str | None) -> None:
-    """A usage error (exit 2) when --since is after --until (both read at the same now)."""
-    if since is None or until is None:
-        return
-    now = datetime.now(UTC)
-    start, end = parse_time(since, now), parse_time(until, now)
-    if start > end:
-        from provlytics.timebounds import after_until
-
-        raise click.UsageError(after_until(f"--since {since!r}", start, f"--until {until!r}", end))
+    """A usage error (exit 2) when --since is not before --until (durations back from now)."""
+    try:
+        window_times(since, until, datetime.now(UTC), names=OPTIONS)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.command("fetch")
 @click.option(
     "--since",
     callback=_time_form,
-    help="Start: ISO 8601 time or a span back from now ('7d', '12h').",
+    help="Start: a date, an ISO 8601 time or a duration back from now ('7d', '12h', '2w').",
 )
 @click.option("--until", callback=_time_form, help="End (exclusive), same forms; default: now.")
 @click.option(

@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from provlytics.graph.client import GraphClient
-from provlytics.graph.odata import TimeLike, format_time, parse_time
+from provlytics.graph.odata import format_time
 from provlytics.pipeline import route
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.graph_logs import (
@@ -34,6 +34,7 @@ from provlytics.sources.graph_logs import (
 )
 from provlytics.spool import Spool
 from provlytics.tables import ProvisioningFrames
+from provlytics.timebounds import TimeBound, parse_time
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ logger = logging.getLogger(__name__)
 def fetch_logs(
     client: GraphClient,
     *,
-    since: TimeLike | None = None,
-    until: TimeLike | None = None,
+    since: TimeBound = None,
+    until: TimeBound = None,
     status: str | None = None,
     action: str | None = None,
     job_id: str | None = None,
@@ -66,7 +67,8 @@ def fetch_logs(
         >>> frames = fetch_logs(client, since="7d", status="failure", spool="spool/")
 
     Args:
-        since, until: datetimes, ISO text or relative spans ("7d", "12h"); strict `gt`/`lt`.
+        since, until: dates, datetimes, ISO text or durations back from `now` ("7d", "12h",
+            "30min", "2w"): `timebounds.parse_time`'s forms; strict `gt`/`lt`.
         status, action, job_id, service_principal_id, identity: server-side `$filter` criteria.
         top: page size (`$top`).
         spool: a folder keeping raw pages and a checkpoint; a re-run with the same parameters
@@ -88,8 +90,9 @@ def fetch_logs(
             before its first request (the sentence is also logged, INFO).
 
     Raises:
-        ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
-            run with other parameters (and `resume`).
+        ConfigError: invalid criteria, a `since`/`until` that cannot be read or `since` not
+            before `until` (before anything is spooled), `incremental` without a spool, or a
+            spooled unfinished run with other parameters (and `resume`).
         ThrottledError: waiting longer would exceed `max_wait` (the spool keeps the progress).
         GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
     """

@@ -27,11 +27,12 @@ import msgspec
 
 from provlytics.errors import ConfigError, GraphError
 from provlytics.graph.client import GraphClient
-from provlytics.graph.odata import TimeLike, build_filter, format_time, parse_time
+from provlytics.graph.odata import build_filter, format_time
 from provlytics.graph.ratelimit import RateLimiter
 from provlytics.origin import Container, Origin, Page, Paging, Place
 from provlytics.sources.windows import plan_next, split_window, start_plan
 from provlytics.spool import Checkpoint, Spool, SpooledPage, WindowState
+from provlytics.timebounds import TimeBound, parse_time, window_times
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +89,8 @@ class Run(NamedTuple):
 def start_run(
     client: GraphClient,
     *,
-    since: TimeLike | None,
-    until: TimeLike | None,
+    since: TimeBound,
+    until: TimeBound,
     criteria: dict[str, str | None],
     top: int,
     spool: str | Path | Spool | None,
@@ -110,8 +111,9 @@ def start_run(
             starts there, minus `overlap`).
 
     Raises:
-        ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
-            run with other parameters (and `resume`).
+        ConfigError: invalid criteria, a `since`/`until` that cannot be read or `since` not
+            before `until` (`timebounds.window_times`), `incremental` without a spool, or a
+            spooled unfinished run with other parameters (and `resume`).
     """
     box = spool if isinstance(spool, Spool) or spool is None else Spool(spool)
     if incremental and box is None:
@@ -129,12 +131,11 @@ def start_run(
         "overlap": overlap if incremental else None,
         "incremental": incremental,
     }
-    start = parse_time(since, now) if since is not None else None
+    start, end = window_times(since, until, now)
     begin = None
     if incremental and box is not None:
         begin = _incremental_start(start, box.read_watermark(where or ""), held, overlap, now)
         start = begin.at
-    end = parse_time(until, now) if until is not None else None
     windows, plan = start_plan(start, end, where, span=_span(window, now))
     if box is not None:
         run = box.start(params, windows, resume=resume, plan=plan)
@@ -312,7 +313,7 @@ def _span(text: str, now: datetime) -> timedelta:
     return span
 
 
-def _as_text(value: TimeLike | None) -> str | None:
+def _as_text(value: TimeBound) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return format_time(value)
