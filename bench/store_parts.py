@@ -41,7 +41,6 @@ from provlytics.pipeline.route import file_tables
 from provlytics.schema import LOG_TABLES, SCHEMAS
 from provlytics.sources.files import file_tasks
 from provlytics.store import pages as store_pages
-from provlytics.store.common import _flat
 from provlytics.store.files import (
     BUFFER_BYTES,
     COMPRESSION,
@@ -49,7 +48,7 @@ from provlytics.store.files import (
     _by_date,
     writer_options,
 )
-from provlytics.store.pages import id_hashes, page_key
+from provlytics.store.pages import id_hashes, page_key, row_dates
 from provlytics.store.write import StoreWriter
 
 
@@ -70,14 +69,8 @@ def hashing(pages: list[tuple[int, PageTables]]) -> None:
 
 def dates(pages: list[tuple[int, PageTables]]) -> None:
     for _key, page in pages:
-        events = page.batches["events"]
-        ids, days = _flat(events["event_id"]), _flat(events["activity_time"]).cast(pa.date32())
-        for name in LOG_TABLES:
-            rows = pa.Table.from_batches([page.batches[name]])
-            own = days if name == "events" else pa.compute.take(
-                days, pa.compute.index_in(rows["event_id"], ids)
-            )  # fmt: skip
-            _by_date(rows, own)
+        for _name, rows, days in row_dates(page.batches):
+            _by_date(pa.Table.from_batches([rows]), days)
 
 
 def encoding(tables: dict[str, pa.Table], options: Callable[[pa.Schema], dict]) -> int:

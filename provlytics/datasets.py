@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from provlytics.dataset_files import LOG_SUFFIXES, is_dataset
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
 from provlytics.manifest_sources import printable, relative_sources
 from provlytics.normalize.batch import PageTables
@@ -36,8 +37,6 @@ from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import TimeBound
 
 logger = logging.getLogger(__name__)
-
-LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".gz", ".zip")
 
 
 class StoreDatasetWriter:
@@ -194,12 +193,6 @@ def dataset_writer(
     return DatasetWriter(root)
 
 
-def is_dataset(path: str | Path) -> bool:
-    """Whether `path` holds a dataset provlytics wrote: a store, or a `manifest.json`."""
-    root = Path(path)
-    return is_store(root) or (root / "manifest.json").is_file()
-
-
 def refuse_no_dataset(root: Path) -> None:
     """An InputError naming `root` when it is no folder, or a folder of log files (which
     `pv.load` reads), rather than a dataset provlytics wrote."""
@@ -237,7 +230,8 @@ def read_parquet(
     Args:
         path: the folder.
         version: a store only: the store version to read (`manifest.json`'s
-            `store_version` after each load; versions before the latest load are vacuumed).
+            `store_version` after each load; what a later load replaced is kept for the
+            store's retention, 7 days unless `provlytics.store.set_retention` changed it).
         as_of: a store only: the store as it was at this time (datetime or ISO text).
         since: keep events with `activity_time >= since`: a date or time (ISO text, naive
             means UTC), or a duration back from the newest event ("7d", "12h", "30min"),

@@ -59,7 +59,11 @@ def fold_header(header: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """A place in a source: a file path or URL, and optionally a page, line and record index.
+    """A place in a source: a file path or URL, and optionally a page, line and record, each
+    numbered as a person counts them, from 1: `line` 1 is a file's first line, `page` 1 a
+    Graph call's first page, `record` 1 the first record of its file, page or array (the code
+    that walks records by their 0-based index adds 1: `Page.record_origin`). `str()` gives
+    them as errors name a place, `FILE:LINE: page P: record R`.
 
     `place` says what kind of place `source` is (None: not said, e.g. a response's URL in an
     error message); origins naming the same source, page, line and record are equal whatever
@@ -73,7 +77,7 @@ class Origin:
     place: Place | None = field(default=None, compare=False)
 
     def at(self, **changes: int | None) -> Origin:
-        """This origin narrowed to a page, line or record."""
+        """This origin narrowed to a page, line or record (numbers counted from 1)."""
         return replace(self, **changes)
 
     def __str__(self) -> str:
@@ -176,7 +180,8 @@ class Page:
     `str`, without or with its line end; an `UnparsedRecord` for a line that could not be
     read). `table` is set only for `Container.CSV` and `Container.PORTAL_CSV` (whose rows
     may also come as `records`, from the `csv` module). `lines` (one per record) is set for
-    line-oriented input; `first_record` is the index of the page's first record in its file.
+    line-oriented input; `first_record` is the 0-based index of the page's first record in
+    its file.
     """
 
     origin: Origin
@@ -195,8 +200,9 @@ class Page:
             raise ValueError("a page holds either its data, its records or its table")
 
     def record_origin(self, index: int) -> Origin:
-        """The origin of one record of this page."""
-        record = self.first_record + index
+        """The origin of the record at 0-based `index` in this page: its record number in
+        its file, counted from 1."""
+        record = self.first_record + index + 1
         if self.lines is not None:
             return self.origin.at(line=self.lines[index], record=record)
         return self.origin.at(record=record)

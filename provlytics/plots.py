@@ -13,6 +13,7 @@ Axes with a "no data" note instead of an error.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 
 import matplotlib.dates as mdates
@@ -26,6 +27,7 @@ from matplotlib.ticker import PercentFormatter
 from matplotlib.transforms import offset_copy
 
 from provlytics.errors import ConfigError
+from provlytics.frames_arg import TAKES, frames_of
 from provlytics.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
@@ -60,7 +62,14 @@ _SUMMARY_METRICS = frozenset(
         "example_reason",
     }
 )
+_CODE_COUNTS = frozenset({"failures", "warnings"})  # error_codes' columns
+_TOP_TITLES = {
+    ("failure",): "Top errors",
+    ("warning",): "Top warnings",
+    ("failure", "warning"): "Top failures and warnings",
+}
 _FUNNEL_STATUSES = ("success", "skipped", "warning", "failure")
+_FUNNEL_COLUMNS = frozenset({"step_type", "events", *_FUNNEL_STATUSES})
 _MAX_LABEL = 60
 _TWO_COLUMN_LABEL = 50
 _LEGEND_ROW_INCHES = 0.2
@@ -113,12 +122,22 @@ def top_errors(
 ) -> Axes:
     """Horizontal bars of the `n` largest rows of a failure summary, largest at the top.
 
+    Bars say what they count, in the status colours (failure red, warning amber):
+    - `analysis.error_codes(...)` (columns `failures`, `warnings`): each code's failed and
+      warned events stacked, in its order (most failures first);
+    - `analysis.failure_summary(..., status="both")` (a `status` column): each row in the
+      colour of its status;
+    - another `failure_summary` result: the status it counted (its `attrs["status"]`,
+      failure when absent).
+
     Args:
-        summary_df: `analysis.failure_summary(...)` result; each row is labelled with its key
-            columns (e.g. `error_code`, or `code / target / action`), bar length is `events`.
-        n: How many rows to show (the summary is already largest first).
+        summary_df: `analysis.failure_summary(...)` or `analysis.error_codes(...)` result;
+            each row is labelled with its key columns (e.g. `error_code`, or
+            `code / target / action`), bar length is `events`.
+        n: How many rows to show (the summary is already in its order).
         ax: Axes to draw on; a new figure when None.
-        title: Defaults to "Top errors".
+        title: Defaults to "Top errors" (failures only), "Top warnings" (warnings only) or
+            "Top failures and warnings" (both).
 
     Raises:
         ConfigError: not a DataFrame, no `events` column, or a `time` column (a `timeline`
@@ -132,7 +151,7 @@ def top_errors(
             "time column (events per time bin: plot pv.analysis.timeline's result with "
             "pv.plots.failures_over_time)"
         )
-    keys = [c for c in summary_df.columns if c not in _SUMMARY_METRICS]
+    keys = [c for c in summary_df.columns if c not in _SUMMARY_METRICS | _CODE_COUNTS]
     others = [c for c in keys if c not in _ERROR_COLUMNS]
     if others:  # not groups of errors: cycles, a step funnel, job health ...
         raise ConfigError(
@@ -140,20 +159,45 @@ def top_errors(
             f"with {', '.join(map(str, others))}, which no such result has"
         )
     rows = summary_df.head(n)
+    stacks = _status_stacks(rows, summary_df.attrs.get("status"))
+    shown = [status for status, counts in stacks.items() if counts.sum() > 0]
     ax = _axes(ax, width=9.0, height=1.2 + 0.35 * max(len(rows), 3))
-    ax.set_title(title or "Top errors")
+    ax.set_title(title or _TOP_TITLES.get(tuple(shown), "Top errors"))
     if rows.empty:
         return _no_data(ax)
     labels = [_row_label(row, keys) for row in rows[keys].itertuples(index=False)]
     y = np.arange(len(rows))
-    bars = ax.barh(y, rows["events"].to_numpy(dtype=float), color=STATUS_COLORS["failure"])
-    ax.bar_label(bars, labels=[f"{int(v):,}" for v in rows["events"]], padding=3, fontsize="small")
+    left = np.zeros(len(rows))
+    for status, counts in stacks.items():
+        bars = ax.barh(y, counts, left=left, color=STATUS_COLORS[status], label=status)
+        left += counts
+    totals = rows["events"].to_numpy(dtype=float)
+    ax.bar_label(bars, labels=[f"{int(v):,}" for v in totals], padding=3, fontsize="small")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel("Events")
     ax.set_ylabel(" / ".join(k.replace("_", " ") for k in keys) if keys else "")
     ax.margins(x=0.12)
+    if len(shown) > 1:
+        ax.legend(fontsize="small", loc="lower right")
     return ax
+
+
+def _status_stacks(rows: pd.DataFrame, counted: object) -> dict[str, np.ndarray]:
+    """Events of each row by status (failure, warning), from what the summary says it counts:
+    `failures`/`warnings` columns, a `status` column, else `counted` (attrs["status"])."""
+    events = rows["events"].to_numpy(dtype=float)
+    if set(rows.columns) >= _CODE_COUNTS:
+        return {
+            "failure": rows["failures"].to_numpy(dtype=float),
+            "warning": rows["warnings"].to_numpy(dtype=float),
+        }
+    if "status" in rows.columns:
+        status = rows["status"].astype(object).to_numpy()
+        return {s: np.where(status == s, events, 0.0) for s in ("failure", "warning")}
+    if counted == "warning":
+        return {"failure": np.zeros(len(rows)), "warning": events}
+    return {"failure": events, "warning": np.zeros(len(rows))}
 
 
 def step_funnel(
@@ -161,38 +205,54 @@ def step_funnel(
 ) -> Axes:
     """Horizontal stacked bars per step type: success, skipped, warning, failure.
 
+    With a `by` column (`analysis.step_funnel(frames, by="target_system_name")`, or the
+    default `job_id`) each group gets its own block of bars under a bold row naming it
+    (`by: value`, written across the plot), groups in the order given; `by=None` gives one
+    funnel of all events.
+
     Args:
         funnel_df: `analysis.step_funnel(...)` result: [by], `step_type`, `events`, `success`,
-            `skipped`, `warning`, `failure`; with a `by` column the groups are added up.
-        ax: Axes to draw on; a new figure when None.
-        title: Defaults to "Step funnel".
+            `skipped`, `warning`, `failure`.
+        ax: Axes to draw on; a new figure when None (taller with more rows).
+        title: Defaults to "Step funnel", or "Step funnel by <by>".
 
     Raises:
         ConfigError: not a DataFrame, or a required column is missing (named, with the
             helper whose result the chart takes).
     """
     _require(funnel_df, ("step_type", *_FUNNEL_STATUSES), "step_funnel", "pv.analysis.step_funnel")
-    ax = _axes(ax, width=9.0, height=3.5)
-    ax.set_title(title or "Step funnel")
+    by = next((c for c in funnel_df.columns if c not in _FUNNEL_COLUMNS), None)
+    data = funnel_df.assign(step_type=funnel_df["step_type"].fillna(NONE_LABEL))
+    if by is not None:
+        data[by] = data[by].astype(object).where(data[by].notna(), NONE_LABEL).astype(str)
+    blocks = [("", data)] if by is None else list(data.groupby(by, sort=False))
+    labels, heads, widths = [], [], []
+    for group, rows in blocks:
+        if by is not None:
+            heads.append((len(labels), _short(f"{by.replace('_', ' ')}: {group}")))
+            labels.append("")
+            widths.append(np.zeros(len(_FUNNEL_STATUSES)))
+        totals = rows.groupby("step_type", sort=False)[list(_FUNNEL_STATUSES)].sum()
+        labels += [str(s) for s in totals.index]
+        widths += list(totals.to_numpy(dtype=float))
+    ax = _axes(ax, width=9.0, height=max(3.5, 1.2 + 0.3 * len(labels)))
+    label = by.replace("_", " ") if by else None
+    ax.set_title(title or (f"Step funnel by {label}" if label else "Step funnel"))
     if funnel_df.empty:
         return _no_data(ax)
-    order = pd.unique(funnel_df["step_type"].fillna(NONE_LABEL))
-    totals = (
-        funnel_df.assign(step_type=funnel_df["step_type"].fillna(NONE_LABEL))
-        .groupby("step_type", sort=False)[list(_FUNNEL_STATUSES)]
-        .sum()
-        .reindex(order)
-    )
-    y = np.arange(len(totals))
-    left = np.zeros(len(totals))
-    for status in _FUNNEL_STATUSES:
-        widths = totals[status].to_numpy(dtype=float)
-        ax.barh(y, widths, left=left, color=STATUS_COLORS[status], label=status)
-        left += widths
-    ax.set_yticks(y, [str(s) for s in totals.index])
+    table = np.array(widths).reshape(len(labels), len(_FUNNEL_STATUSES))
+    y = np.arange(len(labels))
+    left = np.zeros(len(labels))
+    for i, status in enumerate(_FUNNEL_STATUSES):
+        ax.barh(y, table[:, i], left=left, color=STATUS_COLORS[status], label=status)
+        left += table[:, i]
+    ax.set_yticks(y, labels)
     ax.invert_yaxis()
+    for at, head in heads:  # across the plot, where the block's bars begin
+        where = ax.get_yaxis_transform()
+        ax.text(0.01, at, head, transform=where, fontsize="small", fontweight="bold", va="center")
     ax.set_xlabel("Events")
-    ax.set_ylabel("Step type")
+    ax.set_ylabel(f"{label} / step type" if label else "Step type")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
@@ -207,21 +267,27 @@ def durations(
     """Histogram of event durations (`duration_ms`, milliseconds), with the median marked.
 
     Args:
-        frames_or_events_df: a `ProvisioningFrames` (its `events` are used) or a DataFrame with
-            a `duration_ms` column (`events`, or `analysis.slowest(...)`).
+        frames_or_events_df: a `ProvisioningFrames` (its `events` are used), the path of a
+            store or snapshot folder (read with `pv.read_parquet`, as the analysis helpers
+            take it), or a DataFrame with a `duration_ms` column (`events`, or
+            `analysis.slowest(...)`).
         ax: Axes to draw on; a new figure when None.
         bins: Number of histogram bins.
         title: Defaults to "Event durations".
 
     Raises:
-        ConfigError: neither frames nor a DataFrame, or there is no `duration_ms` column.
+        ConfigError: neither frames, a path nor a DataFrame, or there is no `duration_ms`
+            column.
+        InputError: a path that is not a dataset folder.
     """
     events = frames_or_events_df
+    if isinstance(events, str | os.PathLike):
+        events = frames_of(events, who="durations").events
     if not isinstance(events, pd.DataFrame):
         events = getattr(frames_or_events_df, "events", None)
     if not isinstance(events, pd.DataFrame):
         raise ConfigError(
-            "durations takes a ProvisioningFrames or a DataFrame of events (frames.events or "
+            f"durations takes {TAKES}, or a DataFrame of events (frames.events or "
             f"pv.analysis.slowest's result); got {_kind(frames_or_events_df)}"
         )
     _require(events, ("duration_ms",), "durations", "frames.events or pv.analysis.slowest")
@@ -284,11 +350,15 @@ def recovery_times(
 ) -> Axes:
     """Histogram of the time objects took to recover from their first failure, in hours.
 
-    Objects still failing have no recovery time; their number is given in the legend.
+    Every row (an object that failed) is in one group of the legend, titled with their
+    number, so the groups add up: recovered and not failing now (green bars); recovered but
+    failing again (its latest event failed: red bars stacked on them); not recovered and
+    still failing; not recovered but not failing either (its latest event a skip or a
+    warning, no success since its first failure). The last two have no recovery time.
 
     Args:
         recovery_df: `analysis.recovery(...)` result: `time_to_recovery` (Timedelta, NaT when
-            not recovered), `still_failing` (bool).
+            not recovered), `still_failing` (bool: the latest event failed).
         ax: Axes to draw on; a new figure when None.
         bins: Number of histogram bins.
         title: Defaults to "Time to recovery".
@@ -307,16 +377,27 @@ def recovery_times(
     ax.set_title(title or "Time to recovery")
     if recovery_df.empty:
         return _no_data(ax)
-    hours = pd.to_timedelta(recovery_df["time_to_recovery"]).dropna().dt.total_seconds() / 3600
-    still = int(recovery_df["still_failing"].fillna(False).astype(bool).sum())
-    recovered = f"{len(hours):,} recovered"
-    ax.hist(hours.to_numpy(dtype=float), bins=bins, color="#2e7d32", label=recovered)
-    ax.plot([], [], " ", label=f"{still:,} still failing")
+    hours = pd.to_timedelta(recovery_df["time_to_recovery"]).dt.total_seconds() / 3600
+    recovered = hours.notna().to_numpy(bool)
+    failing = recovery_df["still_failing"].fillna(False).astype(bool).to_numpy(bool)
+    groups = [
+        (recovered & ~failing, "recovered, not failing now", STATUS_COLORS["success"]),
+        (recovered & failing, "recovered, failing again", STATUS_COLORS["failure"]),
+    ]
+    values = [hours[mask].to_numpy(dtype=float) for mask, _, _ in groups]
+    labels = [f"{int(mask.sum()):,} {text}" for mask, text, _ in groups]
+    if recovered.any():
+        ax.hist(values, bins=bins, stacked=True, color=[c for *_, c in groups], label=labels)
+    else:
+        ax.text(0.5, 0.5, "no object recovered", transform=ax.transAxes, ha="center")
+    for mask, text in (
+        (~recovered & failing, "not recovered, still failing"),
+        (~recovered & ~failing, "not recovered, latest event skipped or warned"),
+    ):
+        ax.plot([], [], " ", label=f"{int(mask.sum()):,} {text}")
     ax.set_xlabel("Hours from first failure to next success")
     ax.set_ylabel("Objects")
-    ax.legend(fontsize="small")
-    if hours.empty:
-        ax.text(0.5, 0.5, "no object recovered", transform=ax.transAxes, ha="center")
+    ax.legend(fontsize="small", title=f"{len(recovery_df):,} objects that failed")
     return ax
 
 

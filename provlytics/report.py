@@ -20,11 +20,14 @@ from pathlib import Path
 import pandas as pd
 
 from provlytics import analysis, plots
+from provlytics import report_columns as c
 from provlytics import report_html as h
 from provlytics.analysis.alert_scope import narrowed_span
+from provlytics.dataset_files import is_dataset
 from provlytics.errors import ConfigError, InputError
 from provlytics.frames_arg import frames_of
 from provlytics.owner_only import private_dirs, private_file
+from provlytics.report_scope import narrowing_line
 from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
@@ -53,18 +56,19 @@ SHOWN = {
     ],
     "retry_storms": [
         "reportable_identifier", "target_system_name", "error_code", "cycles", "events",
-        "first_seen", "last_seen", "still_failing",
+        "first_seen", "last_seen", c.STORM_FAILING,
     ],
     "recovery": [
         "reportable_identifier", "target_system_name", "error_code", "first_failure",
-        "failures", "recovered_at", "time_to_recovery", "still_failing",
+        "failures", "recovered_at", "time_to_recovery", c.LATEST_FAILED,
     ],
     "job_health": [
         "job_id", "status_code", "quarantined", "events", "failures", "escrow_share",
-        "escrow_risk", "schedule_state", "quarantine_reason", "quarantine_since", "last_error_code",
+        c.ESCROW_OF_THRESHOLD, "schedule_state", "quarantine_reason", "quarantine_since",
+        "last_error_code",
     ],
     "alerts": [
-        "kind", "job_id", "value", "threshold", "message", "window_start", "window_end",
+        "kind", "job_id", "value", "threshold", "window_start", "window_end", "message",
     ],
     "slowest": [
         "activity_time", "duration_ms", "action", "status", "error_code",
@@ -86,11 +90,14 @@ def write_report(
 
     Args:
         frames: The tables to report on (already narrowed, e.g. by `analysis.filter_frames`),
-            or the path of a store/snapshot folder (read whole with `pv.read_parquet`).
+            or the path of a store/snapshot folder (read whole with `pv.read_parquet`). The
+            steps they were narrowed by (`frames.narrowed`) are shown under the title, after
+            `scope` ("Narrowed to since 7d (2026-11-15 23:51 UTC), job j1."), and kept in
+            `manifest.json` (`narrowed`) with the tables.
         out_dir: Folder to write into (created when missing). With `parquet`, it must not
             hold a dataset already (its tables would merge with these).
         title: Heading of the page.
-        scope: Lines describing how the data was narrowed, shown under the title.
+        scope: Lines of your own shown under the title (e.g. "Inputs: exports.").
         parquet: Also write the tables as a Parquet dataset (`frames.to_parquet(out_dir)`);
             False writes only the page and the summaries (allowed beside a dataset).
         now: Time printed as "generated at" (default: the current time, UTC).
@@ -109,7 +116,7 @@ def write_report(
         raise InputError(str(out), "the report folder is a file")
     if parquet:
         _refuse_dataset(out)
-    frames = frames_of(frames, argument="frames", who="write_report")
+    frames = frames_of(frames, who="write_report")
     summaries = compute_summaries(frames)  # everything that can fail before anything is written
     generated = (now or datetime.now(UTC)).astimezone(UTC)
     page = render_report(frames, summaries, title=title, scope=scope, now=generated)
@@ -128,8 +135,6 @@ def _refuse_dataset(out: Path) -> None:
     """A ConfigError if `out` holds a provlytics dataset (its manifest.json or a store's
     Delta tables): the report's tables would merge into it while report.html describes only
     the frames given (the `report` command refuses the same folder)."""
-    from provlytics.datasets import is_dataset  # the store's imports: only when used
-
     if is_dataset(out):
         raise ConfigError(
             f"{out} already holds a provlytics dataset: the report's tables would merge into "
@@ -190,9 +195,14 @@ def render_report(
     scope: Sequence[str] = (),
     now: datetime,
 ) -> str:
-    """The HTML page of the report (a string), sections in reading order."""
+    """The HTML page of the report (a string), sections in reading order; under the title,
+    the time generated, the `scope` lines, how `frames` were narrowed (`frames.narrowed`)
+    and whether they are pseudonymized."""
     subtitle = [f"Generated {now:%Y-%m-%d %H:%M} UTC by provlytics {version('provlytics')}."]
     subtitle += list(scope)
+    narrowed = narrowing_line(frames.narrowed)
+    if narrowed:
+        subtitle.append(narrowed)
     if frames.pseudonymized:
         subtitle.append("Personal values are pseudonymized: keyed HMAC-SHA256 tokens (anon-…).")
     sections = [build(frames, summaries) for build in SECTION_BUILDERS]
@@ -299,19 +309,38 @@ def _cycles(frames: ProvisioningFrames, s: Summaries) -> h.Section:
 def _retries(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("retry-storms", "Retry storms and recovery")
     section.add(h.heading("The same object failing with the same code across cycles"))
+    section.add(
+        h.paragraph(
+            "still failing with this code: the object's latest event in the job failed with "
+            "the storm's code (still_failing in the CSV file)."
+        )
+    )
     empty = "No object failed with the same code in several cycles."
-    section.add(_table(s, "retry_storms", empty=empty))
+    storms = c.storms_shown(s["retry_storms"])
+    section.add(_table(s, "retry_storms", rows=storms, empty=empty))
     section.add(h.heading("Recovery of objects that failed"))
     section.add(h.figure(plots.recovery_times(s["recovery"]), "Time from first failure to success"))
-    still = s["recovery"].sort_values("still_failing", ascending=False, kind="stable")
-    return section.add(_table(s, "recovery", rows=still, empty="No object failed."))
+    section.add(
+        h.paragraph(
+            "latest event failed: the object's latest event in the job failed, with any code; "
+            "it may have recovered in between (still_failing in the CSV file)."
+        )
+    )
+    rows = c.recovery_shown(s["recovery"])
+    return section.add(_table(s, "recovery", rows=rows, empty="No object failed."))
 
 
 def _job_health(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("job-health", "Job health")
-    note = "escrow_risk: share of non-reference failures relative to the 40 % quarantine threshold."
+    note = (
+        "escrow share: the job's failures that are not reference failures, per event. "
+        "escrow share ÷ 40%: that share over the 40% at which Entra quarantines a job (1.0 is "
+        "the threshold; Entra judges it from 5,000 failures), not a probability (escrow_risk "
+        "in the CSV file)."
+    )
     section.add(h.paragraph(note))
-    return section.add(_table(s, "job_health", empty="No job."))
+    health = c.health_shown(s["job_health"])
+    return section.add(_table(s, "job_health", rows=health, empty="No job."))
 
 
 def _alerts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
@@ -324,10 +353,18 @@ def _alerts(frames: ProvisioningFrames, s: Summaries) -> h.Section:
             h.paragraph(
                 f"Windows are cut to the time this report was narrowed to "
                 f"({' '.join(b for b in bounds if b)}); a cut window says so at the end of "
-                f"its message ({_csv('alerts')})."
+                f"its message ({_csv('alerts')}). A job's silence (silentJob) is judged only "
+                "when its whole window lies inside that time."
             )
         )
-    return section.add(_table(s, "alerts", empty="No alert."))
+    section.add(
+        h.paragraph(
+            "Grouped by kind (quarantined, silentJob, failureRateSpike, disableDeleteSpike), "
+            "newest window first; value and threshold in the kind's unit."
+        )
+    )
+    rows = c.alerts_shown(s["alerts"])
+    return section.add(_table(s, "alerts", rows=rows, empty="No alert."))
 
 
 def _durations(frames: ProvisioningFrames, s: Summaries) -> h.Section:

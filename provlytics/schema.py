@@ -276,6 +276,34 @@ _TABLE_DOCS = {
     ),
 }
 
+# `frames.rejects` (pandas, kept in memory: a dataset counts its rejects in `manifest.json`).
+REJECTS_DOC = (
+    'One row per record (or file) a load in collect mode (`on_error="collect"`, '
+    "`--collect-errors`) set aside, in `frames.rejects`: a pandas DataFrame, not written to "
+    "datasets (`manifest.json` counts them in `records_rejected`). Each row says what the "
+    "warning (and, without collect mode, the error) says of that record."
+)
+REJECT_COLUMNS: dict[str, str] = {
+    "origin": (
+        "Where the record is, as the message names it: `FILE:LINE: page P: record R`, each "
+        "part when known (`PT1H.json:2: record 2`, `page.json: record 1`, `https://graph."
+        "microsoft.com/v1.0/auditLogs/provisioning: page 3: record 1`). Lines, pages and "
+        "records count from 1: `record 1` is the first record of its file (of a Graph call's "
+        "page, of a JSON array, of an Event Hub batch's `records`); a CSV's record 1 is on "
+        "line 2, after its header. A file set aside whole (empty, not JSON, truncated, too "
+        "large) is named alone."
+    ),
+    "field": (
+        "The field as the input spells it (`TimeGenerated`, `Date (UTC)`, "
+        "`properties.activityDateTime`); null when the record or file as a whole is bad."
+    ),
+    "reason": "Why it was set aside (`is missing`, `not valid JSON`).",
+    "record": (
+        "The record's raw text: its JSON, or the line as read when it is not JSON; empty for "
+        "a file set aside whole, and in `frames.pseudonymize(key)`'s rejects."
+    ),
+}
+
 
 def render_markdown() -> str:
     """The schema documentation (`docs/schema.md`) generated from `SCHEMAS`."""
@@ -306,4 +334,7 @@ def render_markdown() -> str:
         lines += ["| column | type | description |", "|---|---|---|"]
         for f in schema:
             lines.append(f"| `{f.name}` | `{f.type}` | {f.metadata[b'doc'].decode()} |")
+    lines += ["", "## rejects", "", REJECTS_DOC, ""]
+    lines += ["| column | type | description |", "|---|---|---|"]
+    lines += [f"| `{name}` | `string` | {doc} |" for name, doc in REJECT_COLUMNS.items()]
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from provlytics.normalize.batch import PageTables, Reject
-from provlytics.schema import KEYS, LOG_TABLES, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
+from provlytics.schema import KEYS, LOG_TABLES, REJECT_COLUMNS, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
 
 if TYPE_CHECKING:  # imported when a frame is built: worker processes need this module, not pandas
     import pandas as pd
@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # imported when a frame is built: worker processes need this 
 OCC = "__occ"
 CHILD_TABLES = ("steps", "modified_properties")
 _ROW = "__row"
-REJECT_COLUMNS = ["origin", "field", "reason", "record"]
 
 
 @cache
@@ -92,11 +91,13 @@ class ProvisioningFrames:
 
     @property
     def rejects(self) -> pd.DataFrame:
-        """Records that could not be read (collect mode), with origin and reason."""
+        """Records that could not be read (collect mode): columns `origin` (as the message
+        names it, record numbers counted from 1), `field`, `reason`, `record` (its raw
+        text); see `docs/schema.md`, section "rejects"."""
         import pandas as pd
 
         rows = [(r.origin, r.field, r.reason, r.record) for r in self.rejected]
-        return pd.DataFrame(rows, columns=REJECT_COLUMNS)
+        return pd.DataFrame(rows, columns=list(REJECT_COLUMNS))
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""

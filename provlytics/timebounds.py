@@ -1,29 +1,40 @@
-"""Time bounds as users give them: a date or time, ISO text, or a duration back from the
-newest event ("7d", "12h", "30min", "2w").
+"""Time bounds as users give them: a date or time, ISO text, or a duration back from a
+reference time ("7d", "12h", "30min", "2w").
 
-Shared by `pv.analysis.filter_frames` and `pv.read_parquet(since=, until=)`, so both read the
-same forms and say the same thing about a bound they cannot read. Imports nothing of
-provlytics but its errors and schema (any layer may use it).
+The one reader of `since`/`until` (`parse_time`) and the one check that `since` comes before
+`until` (`window_times`), for every part that takes them: `pv.analysis.filter_frames` and
+`pv.read_parquet` (durations back from the newest event), `pv.fetch_logs` and the `$filter`
+builder (durations back from now), and the `report` and `fetch` commands (the same, naming
+`--since`/`--until`). So all read the same forms and say the same thing about a bound they
+cannot read or a window that holds nothing.
+
+Imports nothing of provlytics at import time but its errors, and no pandas or pyarrow (the
+light Graph modules use it): pandas reads the rare forms the standard library does not, and
+pyarrow makes `bound`'s scalars, each imported when first needed. Any layer may use it.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-
-import pandas as pd
-import pyarrow as pa
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from provlytics.errors import ConfigError
-from provlytics.schema import SCHEMAS
 
-TimeBound = str | datetime | date | pd.Timestamp | None
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+TimeBound = str | datetime | date | None  # a pandas Timestamp is a datetime
+KEYWORDS = ("since", "until")  # the bounds as Python arguments: since='7d'
+OPTIONS = ("--since", "--until")  # as command line options: --since '7d'
 RELATIVE = re.compile(r"^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$")  # "7d", "12h", "30min", "2w"
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*([A-Za-z]+)\s*$")
 # unit spellings people type -> the spelling pandas keeps (days "D", weeks as 7 days)
 _UNITS = {"d": "D", "day": "D", "days": "D", "h": "h", "hr": "h", "hour": "h", "hours": "h",
           "m": "min", "min": "min", "t": "min", "minute": "min", "minutes": "min",
           "s": "s", "sec": "s", "second": "s", "seconds": "s"}  # fmt: skip
+_DELTA = re.compile(r"^(\d+(?:\.\d+)?)(D|h|min|s)$")  # `span`'s spellings timedelta reads
+_DELTA_UNITS = {"D": "days", "h": "hours", "min": "minutes", "s": "seconds"}
 
 
 def span(text: str) -> str:
@@ -38,65 +49,137 @@ def span(text: str) -> str:
     return f"{number}{_UNITS[unit]}" if unit in _UNITS else str(text)
 
 
-def is_relative(value: TimeBound) -> bool:
-    """Whether a bound is a duration back from the newest event ("7d")."""
+def is_relative(value: object) -> bool:
+    """Whether a bound is a duration back from a reference time ("7d")."""
     return isinstance(value, str) and bool(RELATIVE.match(value))
 
 
-def bound(value: TimeBound, newest: datetime | None, what: str) -> pa.Scalar:
-    """A time bound as a UTC timestamp scalar of `events.activity_time`'s type.
+def label(name: str, value: object) -> str:
+    """A bound as the user spelled it, for messages: `since='7d'` for a Python argument,
+    `--since '7d'` for an option (a `name` starting with "--")."""
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return f"{name} {shown}" if name.startswith("--") else f"{name}={shown}"
+
+
+def parse_time(
+    value: TimeBound, reference: datetime | None = None, *, name: str = "time"
+) -> datetime:
+    """A bound as a timezone-aware UTC datetime.
+
+    Example:
+        >>> parse_time("12h", datetime(2026, 11, 16, 12, tzinfo=UTC))
+        datetime.datetime(2026, 11, 16, 0, 0, tzinfo=datetime.timezone.utc)
 
     Args:
-        value: a date or time (text, `date`, `datetime`, `Timestamp`; naive means UTC) or a
-            duration such as "7d" back from `newest`.
-        newest: the newest event's time (a duration counts back from now when None).
-        what: the argument's name, for the message ("since", "until").
+        value: a `datetime` or pandas `Timestamp` (naive means UTC); a `date` (its midnight,
+            UTC); or text: a duration back from `reference` ("7d", "12h", "30m" or "30min",
+            "45s", "1.5h", "2w", "7 days", and the other units pandas reads, e.g. "500ms"),
+            ISO 8601 ("2026-11-16", "2026-11-16T00:00:00Z", "2026-11-16T01:00+01:00",
+            "2026-W47-1"; no offset means UTC), or other text pandas reads as a time
+            ("2026/11/16", "Nov 16 2026", "2026-11-16 00:00 UTC").
+        reference: what durations count back from (None: the current time).
+        name: the argument or option, for the message ("since", "--until").
 
     Raises:
-        ConfigError: naming the argument and value, when it is none of these forms.
+        ConfigError: naming `name` and the value, when it is none of these forms.
     """
+    if isinstance(value, datetime):
+        return _as_utc(value)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if is_relative(value):
+        return _as_utc(reference or datetime.now(UTC)) - _duration(str(value), name)
+    if isinstance(value, str):
         try:
-            back = pd.Timedelta(span(str(value)))
-        except ValueError as exc:
-            raise ConfigError(f"{what}={value!r} is not a duration such as '7d' ({exc})") from None
-        reference = pd.Timestamp(newest) if newest is not None else pd.Timestamp.now("UTC")
-        stamp = reference - back
-    else:
-        try:
-            stamp = pd.Timestamp(value)
-        except (ValueError, TypeError) as exc:
-            raise ConfigError(
-                f"{what}={value!r} is not a date, a time or a duration such as '7d' ({exc})"
-            ) from None
-        if pd.isna(stamp):
-            raise ConfigError(f"{what}={value!r} is not a date, a time or a duration such as '7d'")
-        stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return pa.scalar(stamp.to_pydatetime(), SCHEMAS["events"].field("activity_time").type)
+            return _as_utc(datetime.fromisoformat(value.strip().replace("z", "Z")))
+        except ValueError:
+            pass
+    if value is None or isinstance(value, bool | int | float):  # not nanoseconds since 1970
+        raise ConfigError(f"{label(name, value)} is not a date, a time or a duration such as '7d'")
+    return _pandas_time(value, name)
 
 
-def window(
-    since: TimeBound | None, until: TimeBound | None, newest: datetime | None
-) -> tuple[pa.Scalar | None, pa.Scalar | None]:
-    """Both bounds as `bound` gives them (None: not given), durations back from `newest`.
+def window_times(
+    since: TimeBound,
+    until: TimeBound,
+    reference: datetime | None = None,
+    *,
+    names: tuple[str, str] = KEYWORDS,
+) -> tuple[datetime | None, datetime | None]:
+    """Both bounds as `parse_time` reads them (None: not given), durations back from
+    `reference` (None: now), and the one check of their order.
 
     Raises:
-        ConfigError: a bound in none of `bound`'s forms, or `since` after `until` (such a
-            window holds nothing: a mistake, not a scope), naming both values and the UTC
-            times they stand for.
+        ConfigError: a bound in none of `parse_time`'s forms, or `since` not before `until`
+            (such a window holds nothing: a mistake, not a scope), naming both as the user
+            spelled them (`names`: `KEYWORDS` or `OPTIONS`) and the UTC times they stand for.
     """
-    first = None if since is None else bound(since, newest, "since")
-    last = None if until is None else bound(until, newest, "until")
-    if first is not None and last is not None and first.as_py() > last.as_py():
-        shown = (f"since={since!r}", first.as_py(), f"until={until!r}", last.as_py())
-        raise ConfigError(after_until(*shown))
+    first = None if since is None else parse_time(since, reference, name=names[0])
+    last = None if until is None else parse_time(until, reference, name=names[1])
+    if first is not None and last is not None and first >= last:
+        raise ConfigError(
+            f"{label(names[0], since)} ({first:%Y-%m-%d %H:%M:%S} UTC) is "
+            f"{'after' if first > last else 'the same time as'} {label(names[1], until)} "
+            f"({last:%Y-%m-%d %H:%M:%S} UTC): no event can be in that window "
+            f"({'swap them?' if first > last else 'until is left out'})"
+        )
     return first, last
 
 
-def after_until(since: str, start: datetime, until: str, end: datetime) -> str:
-    """The message of a window whose start is after its end: `since` and `until` as the
-    user spelled the bounds (`"since='7d'"`, `"--since '7d'"`), `start`/`end` their times."""
-    return (
-        f"{since} ({start:%Y-%m-%d %H:%M:%S} UTC) is after {until} ({end:%Y-%m-%d %H:%M:%S} "
-        "UTC): no event can be in that window (swap them?)"
-    )
+def window(
+    since: TimeBound, until: TimeBound, newest: datetime | None
+) -> tuple[pa.Scalar | None, pa.Scalar | None]:
+    """`window_times` back from `newest`, as `events.activity_time` scalars.
+
+    Raises:
+        ConfigError: as `window_times`.
+    """
+    return tuple(None if t is None else _scalar(t) for t in window_times(since, until, newest))
+
+
+def bound(value: TimeBound, newest: datetime | None, name: str) -> pa.Scalar:
+    """`parse_time` as an `events.activity_time` scalar (a duration back from `newest`).
+
+    Raises:
+        ConfigError: as `parse_time`.
+    """
+    return _scalar(parse_time(value, newest, name=name))
+
+
+def _duration(text: str, name: str) -> timedelta:
+    spelled = span(text)
+    known = _DELTA.match(spelled)
+    if known:
+        return timedelta(**{_DELTA_UNITS[known.group(2)]: float(known.group(1))})
+    import pandas as pd  # units only pandas knows: "500ms", "2us"
+
+    try:
+        return pd.Timedelta(spelled).to_pytimedelta()
+    except ValueError:
+        raise ConfigError(
+            f"{label(name, text)} is not a duration such as '7d', '12h', '30min' or '2w'"
+        ) from None
+
+
+def _pandas_time(value: object, name: str) -> datetime:
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ConfigError(f"{label(name, value)} is not a date, a time or a duration such as '7d'")
+    return _as_utc(stamp.to_pydatetime(warn=False))
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _scalar(value: datetime) -> pa.Scalar:
+    import pyarrow as pa
+
+    from provlytics.schema import SCHEMAS
+
+    return pa.scalar(value, SCHEMAS["events"].field("activity_time").type)

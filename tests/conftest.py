@@ -1,5 +1,6 @@
 """Shared fixtures. Graph tests: `clock`, `graph` (FakeGraph on pytest-httpserver), `graph_url`,
-`client`, `certificate_pem`; command-line tests: `runner`."""
+`client`, `certificate_pem`; command-line tests: `runner`; the frames of `data/samples/`:
+`samples` (loaded once, read only)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from cryptography import x509
@@ -15,14 +17,29 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from fakegraph import TOKEN, FakeClock, FakeGraph, make_records
 from pytest_httpserver import HTTPServer
+from reportdata import SAMPLES
 
+import provlytics as pv
 from provlytics.graph import GraphClient, StaticToken
+from provlytics.schema import TABLE_NAMES
 
 
 @pytest.fixture
 def runner() -> CliRunner:
     """click's runner of the command line, in this process."""
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def samples() -> Iterator[pv.ProvisioningFrames]:
+    """`pv.load("data/samples/")`, loaded once for every test that reads it. Read only: a
+    test that changes frames copies them first (checked when the session ends)."""
+    frames = pv.load(SAMPLES, progress=False)
+    yield frames
+    fresh = pv.ProvisioningFrames({name: frames.table(name) for name in TABLE_NAMES})
+    for name in TABLE_NAMES:  # the DataFrames handed out are cached: none was changed
+        pd.testing.assert_frame_equal(getattr(frames, name), getattr(fresh, name), obj=name)
+    assert frames.narrowed is None and frames.pseudonymized is None
 
 
 @pytest.fixture

@@ -5,12 +5,15 @@ Register it on the server with `FakeGraph(...).install(httpserver)` (one catch-a
 - serves `GET /{v1.0,beta}/auditLogs/provisioning` as Graph does: `value` pages of `page_size`
   (or `$top`) records with an absolute `@odata.nextLink` carrying `$skiptoken` (and the query);
 - checks the bearer token (`tokens`), `$top`, and `expected_filter` when set;
+- applies `$filter` as Graph does (`fakegraph_filter.Where`): `activityDateTime` compared
+  with `gt`, `ge`, `lt`, `le` or `eq`, `eq` on the text fields the client filters on, clauses
+  joined by `and`, `or` inside parentheses; any other filter is a 400 `BadRequest` (Graph's
+  error body);
 - answers extra routes registered with `route(method, path, json=... | handler=...)`;
 - injects faults by request number with `fail("429", "503", at=2)`, see `FAULTS`;
 - optionally enforces a sliding-window rate limit (`limit(5, 10.0)`) on its `clock`,
   answering 429 with a fractional Retry-After beyond it and counting them in `throttled`.
 
-`TimedGraph` also applies the time and status clauses of `$filter`, as Graph does, and
 `record(i, when)` builds a small record at a given time. The request log itself is
 `httpserver.log`; the fake only keeps counters.
 """
@@ -30,10 +33,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
+from fakegraph_filter import Where
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 TOKEN = "fake-graph-token-0123456789"
+JOB_ID = "scim.0123456789abcdef0123456789abcdef.job-1"  # every record's jobId
 LOGIN_HOST = "https://login.test"
 LIST_PATHS = ("/v1.0/auditLogs/provisioning", "/beta/auditLogs/provisioning")
 FAULTS = (
@@ -94,7 +99,7 @@ def make_records(count: int, *, start: datetime | None = None) -> list[dict[str,
         {
             "id": f"rec-{i:04d}",
             "activityDateTime": (first + timedelta(minutes=i)).isoformat().replace("+00:00", "Z"),
-            "jobId": "scim.0123456789abcdef0123456789abcdef.job-1",
+            "jobId": JOB_ID,
             "provisioningAction": "create",
             "provisioningStatusInfo": {"status": "success", "errorInformation": None},
         }
@@ -227,13 +232,18 @@ class FakeGraph:
         problem = self._check_query(args)
         if problem is not None:
             return problem
+        try:
+            where = Where(args.get("$filter"))
+        except ValueError as exc:
+            return graph_error(400, "BadRequest", f"Invalid filter clause: {exc}")
+        chosen = [r for r in self.records if where.matches(r)]
         top = int(args.get("$top") or self.page_size)
         offset = int(args.get("$skiptoken", "st-0").removeprefix("st-"))
         body: dict[str, Any] = {
             "@odata.context": f"{request.host_url}v1.0/$metadata#auditLogs/provisioning",
-            "value": self.records[offset : offset + top],
+            "value": chosen[offset : offset + top],
         }
-        if offset + top < len(self.records):
+        if offset + top < len(chosen):
             base = self.foreign_base + "/" if fault == "foreign-next" else request.host_url
             query = {k: v for k, v in args.items() if k != "$skiptoken"}
             query.update({"$top": str(top), "$skiptoken": f"st-{offset + top}"})
@@ -273,32 +283,10 @@ def record(index: int, when: str, status: str = "success") -> dict[str, Any]:
     return {
         "id": f"evt-{index:03d}",
         "activityDateTime": when,
-        "jobId": "scim.0123456789abcdef0123456789abcdef.job-1",
+        "jobId": JOB_ID,
         "provisioningAction": "create",
         "provisioningStatusInfo": {"status": status, "errorInformation": None},
     }
-
-
-class TimedGraph(FakeGraph):
-    """FakeGraph that also applies the time and status clauses of `$filter`, as Graph does."""
-
-    def _list_page(self, request: Request, fault: Any) -> Response:
-        text = request.args.get("$filter") or ""
-        gt = re.search(r"activityDateTime gt (\S+)", text)
-        lt = re.search(r"activityDateTime lt (\S+)", text)
-        status = re.search(r"provisioningStatusInfo/status eq '(\w+)'", text)
-        every = self.records
-        self.records = [
-            r
-            for r in every
-            if (gt is None or r["activityDateTime"] > gt.group(1))
-            and (lt is None or r["activityDateTime"] < lt.group(1))
-            and (status is None or r["provisioningStatusInfo"]["status"] == status.group(1))
-        ]
-        try:
-            return super()._list_page(request, fault)
-        finally:
-            self.records = every
 
 
 class FakeLogin:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from reportdata import SAMPLES
 
 import provlytics as pv
 from provlytics.analysis import alerts, filter_frames
@@ -18,11 +17,6 @@ QUARANTINE = (
     "SystemForCrossDomainIdentityManagementInvalidCredentials) since 2026-11-18 05:55 UTC; "
     "Entra disables the job after 4 weeks"
 )
-
-
-@pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load(SAMPLES)
 
 
 def _row(found: pd.DataFrame, kind: str, job: str) -> dict:
@@ -176,3 +170,36 @@ def test_alerts_on_a_narrowed_snapshots_path_keep_its_scope(samples, tmp_path):
         f"{QUARANTINE}; window cut to the narrowed scope: it began 2026-11-18 05:55 UTC, "
         "before its start 2026-11-20 11:00 UTC"
     )
+
+
+def test_a_window_beginning_before_since_does_not_judge_silence(samples, caplog):
+    """Workday2AD cd73… logged at 21:25 and Slack at 18:46 on 11-22; narrowed since 22:00 the
+    1 d window before 23:51 reaches back before the scope, whose frames lack those events."""
+    assert _silent(alerts(samples)) == []
+    caplog.set_level("INFO", logger="provlytics.analysis.health")
+    narrowed = filter_frames(samples, since="2026-11-22T22:00:00Z")
+    assert _silent(alerts(narrowed)) == []
+    assert (
+        "silentJob not judged in the 1 d before 2026-11-22 23:51 UTC: the window begins "
+        "2026-11-21 23:51 UTC, before the scope's start 2026-11-22 22:00 UTC" in caplog.text
+    )
+
+
+def test_a_since_duration_of_a_paths_scan_does_not_judge_silence(samples, tmp_path):
+    """On a path, `since="2h"` counts back on the scan and records no time: the window's
+    start cannot be placed inside the scope."""
+    snapshot = samples.to_parquet(tmp_path / "snap")
+    narrowed = filter_frames(snapshot, since="2h")
+    assert narrowed.narrowed == [{"since": "2h"}]
+    assert _silent(alerts(narrowed)) == []
+
+
+def test_a_window_inside_since_judges_silence_on_the_scope(samples):
+    found = _silent(alerts(filter_frames(samples, since="2026-11-22 20:00"), window="3h"))
+    assert found == [
+        SILENT_SLACK
+        | {
+            "message": "no event in the 3 h before 2026-11-22 23:51 UTC while job_status says "
+            "it runs; no event since the scope's start 2026-11-22 20:00 UTC",
+        }
+    ]

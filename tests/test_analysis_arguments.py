@@ -15,11 +15,6 @@ A = pv.analysis
 TAKES = "takes ProvisioningFrames or the path of a store/snapshot folder"
 
 
-@pytest.fixture(scope="module")
-def frames() -> pv.ProvisioningFrames:
-    return pv.load("data/samples", progress=False)
-
-
 HELPERS: dict[str, Callable[[Any], Any]] = {
     "failure_summary": A.failure_summary,
     "error_codes": A.error_codes,
@@ -38,10 +33,10 @@ HELPERS: dict[str, Callable[[Any], Any]] = {
 @pytest.mark.parametrize("helper", sorted(HELPERS))
 @pytest.mark.parametrize("table", ["events", "errors"])
 def test_one_table_in_place_of_the_frames_is_refused(
-    frames: pv.ProvisioningFrames, helper: str, table: str
+    samples: pv.ProvisioningFrames, helper: str, table: str
 ) -> None:
     with pytest.raises(ConfigError) as caught:
-        HELPERS[helper](getattr(frames, table))
+        HELPERS[helper](getattr(samples, table))
     assert str(caught.value) == (
         f"frames: got a DataFrame (pass the whole frames, not one of its tables); {TAKES}"
     )
@@ -56,25 +51,25 @@ def test_other_objects_are_refused(helper: str, value: object, got: str) -> None
 
 
 @pytest.mark.parametrize("code", [None, 42, "", "   "])
-def test_drilldown_wants_a_code_as_text(frames: pv.ProvisioningFrames, code: object) -> None:
+def test_drilldown_wants_a_code_as_text(samples: pv.ProvisioningFrames, code: object) -> None:
     with pytest.raises(ConfigError) as caught:
-        A.drilldown(frames, code)  # type: ignore[arg-type]
+        A.drilldown(samples, code)  # type: ignore[arg-type]
     assert str(caught.value) == (
         f"drilldown(error_code=...): got {code!r} ({type(code).__name__}); "
         "takes an error code as text, e.g. 'EntryConflict'"
     )
 
 
-def test_drilldown_trims_the_code(frames: pv.ProvisioningFrames) -> None:
-    rows = A.drilldown(frames, "  entryconflict \n")
+def test_drilldown_trims_the_code(samples: pv.ProvisioningFrames) -> None:
+    rows = A.drilldown(samples, "  entryconflict \n")
     assert len(rows) == 58
-    assert rows.equals(A.drilldown(frames, "EntryConflict"))
+    assert rows.equals(A.drilldown(samples, "EntryConflict"))
 
 
 @pytest.mark.parametrize("helper", [A.timeline, A.success_rate])
 @pytest.mark.parametrize("freq", ["0h", "-1h", "0min"])
-def test_a_bin_width_that_is_not_positive_is_refused(frames, helper, freq):
-    for data in (frames, pv.ProvisioningFrames()):  # checked before the data is looked at
+def test_a_bin_width_that_is_not_positive_is_refused(samples, helper, freq):
+    for data in (samples, pv.ProvisioningFrames()):  # checked before the data is looked at
         with pytest.raises(ConfigError) as caught:
             helper(data, freq=freq)
         assert str(caught.value) == (
@@ -82,18 +77,18 @@ def test_a_bin_width_that_is_not_positive_is_refused(frames, helper, freq):
         )
 
 
-def test_an_unreadable_bin_width_is_refused(frames):
+def test_an_unreadable_bin_width_is_refused(samples):
     with pytest.raises(ConfigError) as caught:
-        A.timeline(frames, freq="often")
+        A.timeline(samples, freq="often")
     assert str(caught.value).startswith(
         "freq='often' is not a fixed pandas frequency such as '1h', '15min' or '1d' ("
     )
 
 
 @pytest.mark.parametrize("who", [None, 42, "", "   "])
-def test_identity_history_wants_an_identity_as_text(frames, who: object) -> None:
+def test_identity_history_wants_an_identity_as_text(samples, who: object) -> None:
     with pytest.raises(ConfigError) as caught:
-        A.identity_history(frames, who)
+        A.identity_history(samples, who)
     assert str(caught.value) == (
         f"identity_history(who=...): got {who!r} ({type(who).__name__}); takes an object id, "
         "display name or UPN as text, e.g. 'alice@contoso.com'"
@@ -101,18 +96,18 @@ def test_identity_history_wants_an_identity_as_text(frames, who: object) -> None
 
 
 @pytest.mark.parametrize("n", ["5", -1, 2.5, True])
-def test_slowest_wants_a_whole_number(frames, n: object) -> None:
+def test_slowest_wants_a_whole_number(samples, n: object) -> None:
     with pytest.raises(ConfigError) as caught:
-        A.slowest(frames, n=n)
+        A.slowest(samples, n=n)
     assert str(caught.value) == (
         f"slowest(n=...): got {n!r} ({type(n).__name__}); takes a whole number >= 0, "
         "the number of events to show, e.g. n=20"
     )
 
 
-def test_slowest_of_none_is_empty(frames) -> None:
-    assert A.slowest(frames, n=0).empty
-    assert len(A.slowest(frames, n=3)) == 3
+def test_slowest_of_none_is_empty(samples) -> None:
+    assert A.slowest(samples, n=0).empty
+    assert len(A.slowest(samples, n=3)) == 3
 
 
 @pytest.mark.parametrize(

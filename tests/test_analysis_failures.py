@@ -28,11 +28,6 @@ def frames(tmp_path: Path) -> pv.ProvisioningFrames:
     return w.world(tmp_path)
 
 
-@pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load(Path(__file__).resolve().parent.parent / "data" / "samples")
-
-
 def rows(df: pd.DataFrame, columns: list[str]) -> list[tuple]:
     """The rows of some columns as plain tuples (NA as None)."""
     part = df[columns].astype(object)
@@ -79,6 +74,16 @@ def test_failure_summary_both_adds_a_status_column(frames):
     ]
     warned = A.failure_summary(frames, by=["error_code"], status="Warning")
     assert rows(warned, ["error_code", "events"]) == [(w.REFERENCE, 1)]
+
+
+def test_failure_summary_takes_one_column_as_text(frames, tmp_path):
+    listed = A.failure_summary(frames, by=["error_code"])
+    pd.testing.assert_frame_equal(A.failure_summary(frames, by="error_code"), listed)
+    store = frames.to_parquet(tmp_path / "snap")
+    on_path = A.failure_summary(store, by="error_code")
+    assert rows(on_path, ["error_code", "events"]) == rows(listed, ["error_code", "events"])
+    with pytest.raises(pv.ConfigError, match=r"no column\(s\) \['code'\]"):
+        A.failure_summary(frames, by="code")
 
 
 def test_failure_summary_rejects_unknown_column_and_status(frames):
@@ -133,15 +138,30 @@ def test_drilldown_keeps_cleared_values_apart_from_nulls(tmp_path):
     assert A.drilldown(frames, "timeout")["changes"].tolist() == ["department: 'Sales' -> ''"]
 
 
-def test_error_codes_largest_first(frames):
-    assert rows(A.error_codes(frames), ["error_code", "events"]) == [
-        ("DuplicateTargetEntries", 1),
-        ("EntryConflict", 1),
-        ("SlackEntryConflict", 1),
-        (w.BAD_RESPONSE, 1),
-        (w.REFERENCE, 1),
+def test_error_codes_count_failures_and_warnings_apart_failures_first(frames):
+    assert rows(A.error_codes(frames), ["error_code", "events", "failures", "warnings"]) == [
+        ("DuplicateTargetEntries", 1, 1, 0),
+        ("EntryConflict", 1, 1, 0),
+        ("SlackEntryConflict", 1, 1, 0),
+        (w.BAD_RESPONSE, 1, 1, 0),
+        (w.REFERENCE, 1, 0, 1),  # a warning: after every failing code
     ]
     assert len(A.error_codes(frames, status="failure")) == 4
+    assert rows(A.error_codes(frames, status="warning"), ["error_code", "warnings"]) == [
+        (w.REFERENCE, 1)
+    ]
+
+
+def test_error_codes_of_the_samples_rank_a_mostly_warned_code_by_its_failures(samples, tmp_path):
+    codes = A.error_codes(samples)
+    assert rows(codes.head(3), ["error_code", "events", "failures", "warnings"]) == [
+        ("EntryConflict", 44, 44, 0),
+        (w.REFERENCE, 87, 38, 49),
+        ("DuplicateTargetEntries", 35, 35, 0),
+    ]
+    assert codes["failures"].sum() == 252 and codes["warnings"].sum() == 49
+    on_path = A.error_codes(samples.to_parquet(tmp_path / "snap"))
+    pd.testing.assert_frame_equal(on_path, codes)
 
 
 def test_failed_steps_attributes_failures_to_steps(frames):
@@ -153,6 +173,16 @@ def test_failed_steps_attributes_failures_to_steps(frames):
         ("SlackEntryConflict", "export", "EntryExportAdd", 1, 1.0),
         (w.BAD_RESPONSE, "matching", "EntryImport", 1, 1.0),
     ]
+
+
+def test_failed_steps_of_warnings_names_the_step_that_warned(frames):
+    warned = A.failed_steps(frames, status="warning")
+    assert rows(warned, ["error_code", "failed_step_type", "failed_step_name", "events"]) == [
+        (w.REFERENCE, "referenceResolution", "EntryReferenceResolution", 1),
+    ]
+    assert A.failed_steps(frames, status="both")["events"].sum() == len(frames.errors) == 5
+    with pytest.raises(pv.ConfigError, match="status"):
+        A.failed_steps(frames, status="failed")
 
 
 # --- conflicts ------------------------------------------------------------------------------
@@ -357,7 +387,7 @@ EMPTY_CALLS = {
 EMPTY_COLUMNS = {
     "failure_summary": ["status", *failures.SUMMARY_BY, *failures.SUMMARY_VALUES],
     "drilldown": list(failures.DRILLDOWN_COLUMNS),
-    "error_codes": ["error_code", "events"],
+    "error_codes": ["error_code", "events", "failures", "warnings"],
     "conflicts": list(conflict_cases.CONFLICT_COLUMNS),
     "step_funnel": ["job_id", "step_type", "events", "success", "skipped", "warning", "failure"],
     "skip_reasons": list(activity.SKIP_COLUMNS),

@@ -20,11 +20,6 @@ SCIM = "scim.f38b2ffc80a44f5a91c9bc701e7ea419.24114258-751b-4c83-89a0-47dc4ac87f
 SLACK = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d14880"
 
 
-@pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load("data/samples/", progress=False)
-
-
 def _fail(event_id, time, who, cycle, code, **more):
     return event(
         event_id,

@@ -22,11 +22,6 @@ from provlytics.analysis.history import (
 A = pv.analysis
 
 
-@pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load("data/samples/", progress=False)
-
-
 def _cycle_frames() -> pv.ProvisioningFrames:
     a = {"job_id": "jobA"}
     return frames(

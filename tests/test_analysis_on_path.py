@@ -13,10 +13,12 @@ from provlytics.errors import ConfigError, InputError
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def folders(
+    samples: pv.ProvisioningFrames, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("on-path")
     pv.load_to_parquet("data/samples", root / "store", progress=False)
-    pv.load("data/samples", progress=False).to_parquet(root / "snapshot")
+    samples.to_parquet(root / "snapshot")
     return {"store": root / "store", "snapshot": root / "snapshot"}
 
 

@@ -20,14 +20,9 @@ MONICA_UPNS = (
 
 
 @pytest.fixture(scope="module")
-def frames() -> pv.ProvisioningFrames:
-    return pv.load("data/samples", progress=False)
-
-
-@pytest.fixture(scope="module")
-def snapshot(frames: pv.ProvisioningFrames, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def snapshot(samples: pv.ProvisioningFrames, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("typos") / "snapshot"
-    frames.to_parquet(folder)
+    samples.to_parquet(folder)
     return folder
 
 
@@ -51,24 +46,24 @@ def messages(caught: list[warnings.WarningMessage]) -> list[str]:
         ),
     ],
 )
-def test_filter_frames_warns_of_a_value_no_event_has(frames, options, expected):
+def test_filter_frames_warns_of_a_value_no_event_has(samples, options, expected):
     with pytest.warns(UserWarning) as caught:
-        out = A.filter_frames(frames, **options)
+        out = A.filter_frames(samples, **options)
     assert messages(caught) == [expected]
     kept = 0 if "Slak" not in str(options) else 513  # the Salesforce app's events
     assert len(out.events) == kept
 
 
-def test_filter_frames_present_values_any_case_do_not_warn(frames):
+def test_filter_frames_present_values_any_case_do_not_warn(samples):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = A.filter_frames(frames, job_id=SLACK_JOB.upper(), target_system="slack")
+        out = A.filter_frames(samples, job_id=SLACK_JOB.upper(), target_system="slack")
     assert len(out.events) == 383
 
 
-def test_attribute_changes_warns_of_an_attribute_never_changed(frames):
+def test_attribute_changes_warns_of_an_attribute_never_changed(samples):
     with pytest.warns(UserWarning) as caught:
-        out = A.attribute_changes(frames, "departmnet")
+        out = A.attribute_changes(samples, "departmnet")
     assert out.empty
     assert messages(caught) == [
         "attribute 'departmnet' is not present in this data; "
@@ -76,20 +71,20 @@ def test_attribute_changes_warns_of_an_attribute_never_changed(frames):
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert len(A.attribute_changes(frames, " Department ")) == 707
+        assert len(A.attribute_changes(samples, " Department ")) == 707
 
 
-def test_attribute_changes_wants_text(frames):
+def test_attribute_changes_wants_text(samples):
     with pytest.raises(pv.ConfigError) as caught:
-        A.attribute_changes(frames, 3)
+        A.attribute_changes(samples, 3)
     assert str(caught.value) == (
         "attribute_changes(attribute=...): got 3 (int); takes an attribute name as text, or None"
     )
 
 
 @pytest.mark.parametrize("where", ["frames", "snapshot"])
-def test_a_shared_display_name_warns_how_many_identities(frames, snapshot, where):
-    source = frames if where == "frames" else str(snapshot)
+def test_a_shared_display_name_warns_how_many_identities(samples, snapshot, where):
+    source = samples if where == "frames" else str(snapshot)
     with pytest.warns(UserWarning) as caught:
         history = A.identity_history(source, "Mónica Müller")
     assert len(history.events) == 23
@@ -109,8 +104,8 @@ def test_a_shared_display_name_warns_how_many_identities(frames, snapshot, where
         " d73f213da0484e8c87192c7d33ba490f ",
     ],
 )
-def test_object_ids_match_with_or_without_dashes(frames, snapshot, where, who):
-    source = frames if where == "frames" else str(snapshot)
+def test_object_ids_match_with_or_without_dashes(samples, snapshot, where, who):
+    source = samples if where == "frames" else str(snapshot)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # one identity: no warning
         history = A.identity_history(source, who)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fakegraph import TOKEN, FakeGraph
+from fakegraph import JOB_ID, TOKEN, FakeGraph, record
 
 from provlytics.cli.fetch import fetch_command
 from provlytics.datasets import read_parquet
@@ -21,10 +21,10 @@ def test_fetch_writes_the_dataset_and_prints_counts(env, graph, httpserver, tmp_
     out = tmp_path / "report"
     graph.expected_filter = (
         "activityDateTime gt 2026-11-15T00:00:00Z and activityDateTime lt 2026-11-16T12:00:00Z"
-        " and provisioningStatusInfo/status eq 'success' and jobId eq 'job-1'"
+        f" and provisioningStatusInfo/status eq 'success' and jobId eq '{JOB_ID}'"
     )
     args = ["--since", "2026-11-15T00:00:00Z", "--until", "2026-11-16T12:00:00Z"]
-    args += ["--status", "success", "--job-id", "job-1", "--window", "2d", "--top", "2"]
+    args += ["--status", "success", "--job-id", JOB_ID, "--window", "2d", "--top", "2"]
     result = CliRunner().invoke(fetch_command, [*args, "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
@@ -93,8 +93,8 @@ def test_help_lists_the_options() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--since", "garbage"], "Invalid value for '--since': not a time: 'garbage'"),
-        (["--until", "yesterday"], "Invalid value for '--until': not a time: 'yesterday'"),
+        (["--since", "garbage"], "Error: --since 'garbage' is not a date, a time or a duration"),
+        (["--until", "yesterday"], "Error: --until 'yesterday' is not a date, a time or a"),
         (
             ["--since", "2026-11-20", "--until", "2026-11-10"],
             "Error: --since '2026-11-20' (2026-11-20 00:00:00 UTC) is after --until '2026-11-10' "
@@ -110,3 +110,59 @@ def test_bad_times_are_usage_errors_before_credentials(graph, tmp_path, args, me
     assert "credential" not in result.output.lower()  # judged before credentials are looked up
     assert not out.exists()  # no spool, no dataset folder
     assert graph.calls == 0
+
+
+def filters_sent(httpserver) -> list[str | None]:
+    return [request.args.get("$filter") for request, _ in httpserver.log]
+
+
+def test_the_first_incremental_run_after_a_fetch_starts_at_the_newest_event(
+    env, graph, httpserver, tmp_path
+) -> None:
+    out = tmp_path / "store"
+    graph.records = [record(0, "2026-11-14T06:00:00Z"), record(1, "2026-11-15T06:00:00Z")]
+    graph.records += [record(2, "2026-11-16T00:00:00Z")]
+    since = ["--since", "2026-11-13T00:00:00Z"]
+    result = CliRunner().invoke(fetch_command, [*since, "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Fetched 3 records")
+    graph.records += [record(3, "2026-11-15T23:58:00Z"), record(4, "2026-11-16T01:00:00Z")]
+    httpserver.clear_log()
+    result = CliRunner().invoke(fetch_command, ["--incremental", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "Incremental: from 2026-11-15T23:55:00Z, the newest event already in "
+        f"{out} (2026-11-16T00:00:00Z) minus 5m: {out / '.spool'} has no watermark for this "
+        "filter yet",
+        "Fetched 3 records: events 3, steps 0, modified_properties 0, errors 0, job_status 0",
+    ]  # the event in the overlap and the two new ones, not all five
+    sent = filters_sent(httpserver)
+    assert sent[0] == (
+        "activityDateTime gt 2026-11-15T23:55:00Z and activityDateTime lt 2026-11-16T23:55:00Z"
+    )
+    assert all(f is not None and f.startswith("activityDateTime gt 2026-11-") for f in sent)
+    assert sorted(read_parquet(out).events["event_id"]) == [f"evt-{i:03d}" for i in range(5)]
+
+    httpserver.clear_log()
+    result = CliRunner().invoke(fetch_command, ["--incremental", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        f"Incremental: from 2026-11-16T00:55:00Z (the watermark in {out / '.spool'}, "
+        "2026-11-16T01:00:00Z, minus 5m)",
+        "Fetched 1 record: events 1, steps 0, modified_properties 0, errors 0, job_status 0",
+    ]
+
+
+def test_an_incremental_run_with_nothing_held_says_it_fetches_everything(
+    env, graph, httpserver, tmp_path
+) -> None:
+    out = tmp_path / "store"
+    result = CliRunner().invoke(fetch_command, ["--incremental", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "Incremental: everything Graph keeps (7 days; 30 with Entra ID P1/P2): "
+        f"{out / '.spool'} has no watermark and no event is in {out} yet; "
+        "give since= (--since) to fetch less",
+        "Fetched 5 records: events 5, steps 0, modified_properties 0, errors 0, job_status 0",
+    ]
+    assert filters_sent(httpserver) == [None]  # one open window: all that Graph keeps

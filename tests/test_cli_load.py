@@ -142,7 +142,7 @@ def test_bad_record_exits_1_naming_record_and_field(runner):
         result = runner.invoke(main, ["load", "page.json", "--out", "report"])
         assert result.exit_code == 1
         assert result.output == (
-            "Error: page.json: record 1: 'activityDateTime': expected an ISO timestamp, "
+            "Error: page.json: record 2: 'activityDateTime': expected an ISO timestamp, "
             "got ['not', 'a', 'time']\n"
         )
 
@@ -243,7 +243,7 @@ def test_every_registered_command_has_a_help_text():
         (
             [],
             "in: no provisioning data: 2 files, none holds provisioning records "
-            "(first: other.json: record 0, its fields: a)",
+            "(first: other.json: record 1, its fields: a)",
         ),
         (
             ["--collect-errors"],
@@ -280,7 +280,7 @@ def unrelated_folder(folder: Path) -> None:
 
 NO_DATA = (
     "no provisioning data: 3 files, none holds provisioning records "
-    "(first: notes.jsonl:1: record 0, its fields: note)"
+    "(first: notes.jsonl:1: record 1, its fields: note)"
 )
 
 
@@ -290,7 +290,7 @@ def test_a_folder_of_unrelated_json_has_no_provisioning_data(runner, tmp_path):
         pv.load(tmp_path / "in")
     assert str(caught.value) == f"{tmp_path / 'in'}: {NO_DATA}"
     assert str(caught.value.__cause__) == (  # the record the load stopped at
-        f"{tmp_path / 'in' / 'notes.jsonl'}:1: record 0: not a provisioning record in any "
+        f"{tmp_path / 'in' / 'notes.jsonl'}:1: record 1: not a provisioning record in any "
         "known shape (its fields: note)"
     )
     with runner.isolated_filesystem():
@@ -314,7 +314,7 @@ def test_an_unrelated_file_among_provisioning_files_is_named(runner):
         result = runner.invoke(main, ["load", "in", "--out", "store"])
         assert (result.exit_code, result.output) == (
             1,
-            "Error: in/another.json: record 0: not a provisioning record in any known shape "
+            "Error: in/another.json: record 1: not a provisioning record in any known shape "
             "(its fields: name)\n",
         )
         assert not Path("store").exists()
@@ -334,7 +334,7 @@ def test_anything_but_unknown_records_keeps_the_first_error(runner, name, conten
         result = runner.invoke(main, ["load", "in", "--out", "store"])
         assert (result.exit_code, result.output) == (
             1,
-            "Error: in/a.json: record 0: not a provisioning record in any known shape "
+            "Error: in/a.json: record 1: not a provisioning record in any known shape "
             "(its fields: name)\n",
         )
 
@@ -358,7 +358,7 @@ def test_unrelated_json_with_unreadable_files_is_no_provisioning_data_naming_the
         assert not Path("store").exists() and not Path("out").exists()
     said = (
         "Error: in: no provisioning data: 4 files, none of those read holds provisioning "
-        "records (first: package.json: record 0, its fields: name, version); 3 could not be "
+        "records (first: package.json: record 1, its fields: name, version); 3 could not be "
         f"read: empty.json (the file is empty), notes.txt.json ({NOT_JSON} (unexpected "
         "character, expected a JSON value: line 1 column 1 (char 0))), truncated.json "
         f"({NOT_JSON} (unexpected end of data: line 1 column 19 (char 18)))\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from fakegraph import TOKEN, FakeClock, FakeGraph, make_records
+from fakegraph import JOB_ID, TOKEN, FakeClock, FakeGraph, make_records
 from pytest_httpserver import HTTPServer
 
 from provlytics.errors import ConfigError, GraphError, InputError, UnsafeRedirectError
@@ -42,7 +42,7 @@ def test_url_joins_root_version_and_path(graph_url: str) -> None:
 
 
 def test_pages_across_three_pages(client: GraphClient, graph_url: str, httpserver) -> None:
-    params = {"$filter": "jobId eq 'j'", "$top": 2}
+    params = {"$filter": f"jobId eq '{JOB_ID}'", "$top": 2}
     pages = list(client.iter_pages("auditLogs/provisioning", params=params))
     assert [len(page.records) for page in pages] == [2, 2, 1]
     assert [r["id"] for page in pages for r in page.records] == [f"rec-{i:04d}" for i in range(5)]
@@ -52,7 +52,7 @@ def test_pages_across_three_pages(client: GraphClient, graph_url: str, httpserve
     assert pages[2].paging.next_link is None
     received = [request for request, _ in httpserver.log]
     assert [r.args.get("$skiptoken") for r in received] == [None, "st-2", "st-4"]
-    assert all(r.args["$filter"] == "jobId eq 'j'" for r in received)
+    assert all(r.args["$filter"] == params["$filter"] for r in received)
     assert [r.headers["Authorization"] for r in received] == [f"Bearer {TOKEN}"] * 3
 
 
@@ -64,7 +64,7 @@ def test_resumes_from_a_saved_next_link(client: GraphClient) -> None:
 
 
 def test_server_filter_is_checked(client: GraphClient, graph: FakeGraph) -> None:
-    graph.expected_filter = "provisioningStatusInfo/status eq 'failure'"
+    graph.expected_filter = "provisioningStatusInfo/status eq 'success'"
     with pytest.raises(GraphError, match="Invalid filter clause"):
         list(client.iter_pages("auditLogs/provisioning", params={"$filter": "x eq 'y'"}))
     params = {"$filter": graph.expected_filter}

@@ -133,7 +133,7 @@ def test_a_bad_file_raises_the_input_error_pv_load_raises(dask_client, tmp_path)
         )
     assert type(raised.value) is InputError
     assert str(raised.value) == str(expected.value)
-    assert "h=02/m=00/PT1H.json:6: record 5: not valid JSON" in str(raised.value)
+    assert "h=02/m=00/PT1H.json:6: record 6: not valid JSON" in str(raised.value)
     assert not (tmp_path / "store" / "manifest.json").exists()
 
 

@@ -110,7 +110,7 @@ def test_an_event_hub_file_is_cut_into_pages_of_text_that_name_their_records(tmp
     with pytest.raises(InputError) as error:
         normalize(pages[1])
     assert str(error.value) == (
-        f"{path}: record 3: 'properties.activityDateTime': not a timestamp: 'not a time'"
+        f"{path}: record 4: 'properties.activityDateTime': not a timestamp: 'not a time'"
     )
     collected = [normalize(page, on_error="collect") for page in pages]
     assert [(t.records, len(t.rejects)) for t in collected] == [(2, 0), (2, 1), (1, 0)]

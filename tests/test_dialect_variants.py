@@ -105,7 +105,7 @@ def test_log_analytics_times_that_cannot_be_placed_name_the_header(header, text,
     error = reject(row)
     assert error.field == field
     assert reason in error.reason
-    assert error.origin == Origin("page.json", record=0)
+    assert error.origin == Origin("page.json", record=1)
 
 
 @pytest.mark.parametrize(
@@ -293,8 +293,8 @@ def test_powershell_export_csv_is_refused_with_how_to_redo_it(tmp_path, type_lin
     frames = pv.load(path, on_error="collect")
     rejects = frames.rejects.to_dict("records")
     assert [(r["origin"], r["field"]) for r in rejects] == [
-        (f"{path}:{3 if type_line else 2}: record 0", "InitiatedBy"),
-        (f"{path}:{4 if type_line else 3}: record 1", "InitiatedBy"),
+        (f"{path}:{3 if type_line else 2}: record 1", "InitiatedBy"),
+        (f"{path}:{4 if type_line else 3}: record 2", "InitiatedBy"),
     ]
 
 
@@ -470,7 +470,7 @@ def test_a_field_of_an_odd_shape_costs_only_that_field(caplog, path, value, colu
     assert ev[column] is None
     assert ev["extra"][path] == value
     assert ev["status"] == "failure" and frames.table("steps").num_rows == 3
-    assert f"page.json: record 0: {path!r}" in caplog.text
+    assert f"page.json: record 1: {path!r}" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakegraph import TOKEN, FakeClock, TimedGraph, record
+from fakegraph import JOB_ID, TOKEN, FakeClock, FakeGraph, record
 from pytest_httpserver import HTTPServer
 
 from provlytics.errors import GraphError, InputError
@@ -43,9 +43,9 @@ SPARSE_WINDOWS = [  # 1, 2, 4, 8 days, then open up to now
 
 
 @pytest.fixture
-def graph(httpserver: HTTPServer, clock: FakeClock) -> TimedGraph:
+def graph(httpserver: HTTPServer, clock: FakeClock) -> FakeGraph:
     """Six events over a month, time filters applied (overrides conftest's `graph`)."""
-    fake = TimedGraph([record(i, t) for i, t in enumerate(SPARSE)], page_size=2, clock=clock)
+    fake = FakeGraph([record(i, t) for i, t in enumerate(SPARSE)], page_size=2, clock=clock)
     return fake.install(httpserver)
 
 
@@ -176,3 +176,95 @@ def test_without_a_start_there_is_one_window_and_no_plan() -> None:
     windows, plan = start_plan(None, None, "jobId eq 'j'", span=timedelta(days=1))
     assert plan is None and [w.filter for w in windows] == ["jobId eq 'j'"]
     assert Checkpoint({}, windows, plan=plan).finished is False
+
+
+def ids_served(client: GraphClient, where: str) -> list[str]:
+    pages = client.iter_pages("auditLogs/provisioning", params={"$filter": where})
+    return [record["id"] for page in pages for record in page.records]
+
+
+@pytest.mark.parametrize(
+    ("where", "ids"),
+    [
+        (between("2026-11-05T10:00:00Z", "2026-11-12T12:00:00Z"), [3]),  # strict bounds
+        (
+            "activityDateTime ge 2026-11-05T10:00:00Z and activityDateTime le 2026-11-12T12:00:00Z",
+            [2, 3, 4],
+        ),
+        ("activityDateTime ge 2026-11-12T12:00:00.000Z", [4, 5]),  # fractions of a second
+        ("activityDateTime eq 2026-11-06T11:00:00Z", [3]),
+        (
+            f"(sourceIdentity/id eq 'u1' or jobId eq '{JOB_ID}') and activityDateTime lt "
+            "2026-11-02T09:00:00Z",
+            [0],
+        ),
+        ("provisioningStatusInfo/status eq 'failure'", []),
+    ],
+)
+def test_the_fake_graph_applies_the_filter(client, graph, where, ids) -> None:
+    assert ids_served(client, where) == [f"evt-{i:03d}" for i in ids]
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "activityDateTime gt '2026-11-01T00:00:00Z'",  # a string, not a DateTimeOffset
+        "activityDateTime ne 2026-11-01T00:00:00Z",
+        "activityDateTime gt 2026-11-01",  # no offset
+        "contains(jobId, 'job')",
+        "jobId gt 'a'",
+        "status eq 'failure'",
+        "activityDateTime gt 2026-11-01T00:00:00Z or jobId eq 'j'",  # or outside parentheses
+        "(jobId eq 'j'",
+    ],
+)
+def test_the_fake_graph_refuses_a_filter_it_does_not_understand(client, graph, where) -> None:
+    with pytest.raises(GraphError) as caught:
+        ids_served(client, where)
+    assert (caught.value.status, caught.value.code) == (400, "BadRequest")
+    assert "Invalid filter clause" in str(caught.value)
+
+
+def test_a_fetch_gets_only_its_window(client, graph, httpserver) -> None:
+    frames = fetch(client, since="2026-11-02T09:00:00Z", until="2026-11-12T12:00:00Z")
+    assert list(frames.events["event_id"]) == ["evt-002", "evt-003"]  # bounds are strict
+    assert frames.records_read == 2
+
+
+def test_an_incremental_run_without_a_watermark_starts_at_the_newest_event_in_out(
+    client, graph, httpserver, tmp_path
+) -> None:
+    out, spool = tmp_path / "store", tmp_path / "spool"
+    fetch(client, spool, until="2026-11-10T00:00:00Z", out=out)  # evt-0 to evt-3, no watermark
+    httpserver.clear_log()
+    said: list[str] = []
+    frames = fetch(client, spool, since=None, incremental=True, out=out, on_start=said.append)
+    assert said == [
+        f"Incremental: from 2026-11-06T10:55:00Z, the newest event already in {out} "
+        f"(2026-11-06T11:00:00Z) minus 5m: {spool} has no watermark for this filter yet"
+    ]
+    assert sent(httpserver)[0] == (between("2026-11-06T10:55:00Z", "2026-11-07T10:55:00Z"), None)
+    assert list(frames.events["event_id"]) == ["evt-003", "evt-004", "evt-005"]
+    assert Spool(spool).read_watermark() == "2026-11-29T13:00:00Z"
+
+
+def test_a_later_since_wins_over_the_newest_held_event(client, graph, httpserver, tmp_path):
+    out, spool = tmp_path / "store", tmp_path / "spool"
+    fetch(client, spool, until="2026-11-10T00:00:00Z", out=out)
+    said: list[str] = []
+    options = {"incremental": True, "out": out, "on_start": said.append}
+    frames = fetch(client, spool, since="2026-11-12T00:00:00Z", **options)
+    assert said == [
+        "Incremental: from 2026-11-12T00:00:00Z, as since= (--since) says "
+        "(later than 2026-11-06T11:00:00Z minus 5m)"
+    ]
+    assert list(frames.events["event_id"]) == ["evt-004", "evt-005"]
+
+
+def test_an_incremental_run_into_a_plain_dataset_starts_at_its_newest_event(
+    client, graph, httpserver, tmp_path
+) -> None:
+    snapshot = tmp_path / "snapshot"
+    fetch(client, None, until="2026-11-10T00:00:00Z").to_parquet(snapshot)  # plain Parquet
+    frames = fetch(client, tmp_path / "spool", since=None, incremental=True, out=snapshot)
+    assert list(frames.events["event_id"]) == ["evt-003", "evt-004", "evt-005"]

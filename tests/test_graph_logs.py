@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakegraph import TOKEN, FakeClock, FakeGraph, TimedGraph, record
+from fakegraph import TOKEN, FakeClock, FakeGraph, record
 from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
@@ -43,7 +43,7 @@ TIMES = [  # three days, one event exactly on the boundary between the first two
 @pytest.fixture
 def graph(httpserver: HTTPServer, clock: FakeClock) -> Iterator[FakeGraph]:
     """Ten events over three days, two per page, time filters applied (overrides conftest)."""
-    fake = TimedGraph([record(i, t) for i, t in enumerate(TIMES)], page_size=2, clock=clock)
+    fake = FakeGraph([record(i, t) for i, t in enumerate(TIMES)], page_size=2, clock=clock)
     fake.install(httpserver)
     yield fake
     httpserver.check_handler_errors()

@@ -181,11 +181,11 @@ def test_a_bad_record_in_a_typed_page_is_named_by_the_general_path(tmp_path, cha
     path = p.write_json(tmp_path / "page.json", page)
     with pytest.raises(InputError) as error:
         pv.load(path, progress=False)
-    assert str(error.value).startswith(f"{path}: record 1")
+    assert str(error.value).startswith(f"{path}: record 2")
     assert error.value.field == field
     frames = pv.load(path, progress=False, on_error="collect")
     assert frames.events["event_id"].tolist() == [p.v1_success_aws()["id"]]
-    assert frames.rejects["origin"].tolist() == [f"{path}: record 1"]
+    assert frames.rejects["origin"].tolist() == [f"{path}: record 2"]
 
 
 def test_a_record_of_another_dialect_in_a_v1_page_is_read_as_that_dialect(tmp_path):

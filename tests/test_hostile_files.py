@@ -61,7 +61,7 @@ def test_truncated_and_undecodable_files_become_rejects_and_the_rest_loads(tmp_p
     assert rejects["origin"].tolist() == [
         str(tmp_path / "cut.json.gz"),
         str(tmp_path / "latin1.csv"),
-        f"{tmp_path / 'latin1.ndjson'}:1: record 0",  # a line: the file's other lines load
+        f"{tmp_path / 'latin1.ndjson'}:1: record 1",  # a line: the file's other lines load
     ]
     reasons = rejects["reason"].tolist()
     assert ["not a readable" in reason for reason in reasons] == [True, True, False]
@@ -172,11 +172,11 @@ def test_ndjson_lines_are_length_capped(tmp_path, monkeypatch):
     with pytest.raises(InputError) as info:
         pv.load(path)
     assert str(info.value).startswith(
-        f"{path}:2: record 1: a line longer than {len(line) + 10} bytes"
+        f"{path}:2: record 2: a line longer than {len(line) + 10} bytes"
     )
     frames = pv.load(path, on_error="collect")
     assert frames.counts()["events"] == 2
-    assert frames.rejects["origin"].tolist() == [f"{path}:2: record 1"]
+    assert frames.rejects["origin"].tolist() == [f"{path}:2: record 2"]
     assert frames.rejects["record"].tolist() == ['{"a": "' + "x" * 193 + "..."]
 
 
@@ -243,12 +243,12 @@ def test_json_text_columns_nested_too_deep_name_the_column(tmp_path):
     with pytest.raises(InputError) as info:
         pv.load(path)
     assert str(info.value) == (
-        f"{path}:2: record 0: field 'ProvisioningStatusInfo.custom.a.a.a.a.a....' is nested "
+        f"{path}:2: record 1: field 'ProvisioningStatusInfo.custom.a.a.a.a.a....' is nested "
         "deeper than 254 levels"
     )
     frames = pv.load(path, on_error="collect")
     assert frames.counts()["events"] == 78
-    assert frames.rejects["origin"].tolist() == [f"{path}:2: record 0", f"{path}:3: record 1"]
+    assert frames.rejects["origin"].tolist() == [f"{path}:2: record 1", f"{path}:3: record 2"]
     assert frames.rejects["reason"].str.startswith("field 'ServicePrincipal.deep").tolist() == [
         False,
         True,

@@ -272,7 +272,7 @@ def test_a_field_of_an_unexpected_shape_costs_that_field_only(caplog):
     assert extra["status.synchronizedEntryCountByType"] == {"user": 3}
     warned = [r.getMessage() for r in caplog.records]
     assert len(warned) == 5
-    assert all(m.startswith("jobs.json: record 0: job field status.") for m in warned)
+    assert all(m.startswith("jobs.json: record 1: job field status.") for m in warned)
 
 
 def test_a_quarantine_that_is_not_an_object_goes_to_extra():
@@ -315,7 +315,7 @@ def test_entry_counts_of_one_type_add_up():
 
 
 def test_a_job_that_is_not_an_object_is_refused():
-    with pytest.raises(InputError, match=r"jobs.json: record 1: expected a job object, got list"):
+    with pytest.raises(InputError, match=r"jobs.json: record 2: expected a job object, got list"):
         build_job_batch(
             [p.job_created_aws(), []],
             observed_time=OBSERVED,
@@ -333,7 +333,7 @@ def test_a_job_list_file_with_a_count_beyond_int64_loads_with_a_warning(tmp_path
     assert row["count_imported"] is None and row["count_exported"] == 0
     assert json.loads(row["extra"])["status.lastExecution.countImported"] == 2**64 - 1
     (message,) = [r.getMessage() for r in caplog.records]
-    assert "jobs.json: record 0: job field status.lastExecution.countImported" in message
+    assert "jobs.json: record 1: job field status.lastExecution.countImported" in message
 
 
 def test_a_saved_job_list_is_observed_at_its_status_times_not_the_files(tmp_path):

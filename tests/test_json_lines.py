@@ -76,10 +76,10 @@ def test_a_line_that_is_not_utf8_is_a_reject_naming_line_and_byte(tmp_path):
     reason += "invalid start byte)"
     with pytest.raises(InputError) as info:
         pv.load(path)
-    assert str(info.value) == f"{path}:2: record 1: {reason}"
+    assert str(info.value) == f"{path}:2: record 2: {reason}"
     frames = pv.load(path, on_error="collect")
     assert frames.counts()["events"] == 1  # the two good lines: the same event
-    assert frames.rejects["origin"].tolist() == [f"{path}:2: record 1"]
+    assert frames.rejects["origin"].tolist() == [f"{path}:2: record 2"]
     assert frames.rejects["record"].tolist() == ['{"a": "\ufffd"}']
 
 

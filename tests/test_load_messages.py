@@ -70,8 +70,8 @@ def test_alike_rejects_name_their_field_and_are_counted_after_five(runner, caplo
         assert result.exit_code == 0, result.output
         assert warnings_of(caplog) == [
             *(
-                f"rejected some.csv:{n + 2}: record {n}: 'TimeGenerated': is missing"
-                for n in range(5)
+                f"rejected some.csv:{n + 1}: record {n}: 'TimeGenerated': is missing"
+                for n in range(1, 6)
             ),
             "some.csv: 3 more records rejected for 'TimeGenerated': is missing",
         ]
@@ -83,7 +83,7 @@ def test_a_reject_in_raise_mode_names_the_same_field(runner):
         write_csv("some.csv", without_time(sample_rows(), 8))
         result = runner.invoke(main, ["load", "some.csv", "--out", "s"])
         assert result.exit_code == 1
-        assert result.output == "Error: some.csv:2: record 0: 'TimeGenerated': is missing\n"
+        assert result.output == "Error: some.csv:2: record 1: 'TimeGenerated': is missing\n"
 
 
 @pytest.mark.parametrize(

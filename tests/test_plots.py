@@ -131,6 +131,37 @@ def test_top_errors_bars_are_counts_largest_on_top(summary_df):
     assert ax.get_ylabel() == "error code"
 
 
+def test_top_errors_stacks_error_codes_failures_and_warnings(samples):
+    codes = analysis.error_codes(samples)
+    ax = plots.top_errors(codes)
+    failed, warned = ax.containers
+    assert _tick_texts(ax.yaxis)[:2] == ["EntryConflict", "UnableToResolveReferenceAttributeValue"]
+    assert _bar_sizes(failed, "get_width")[:2] == [44.0, 38.0]
+    assert _bar_sizes(warned, "get_width")[:2] == [0.0, 49.0]
+    assert [p.get_facecolor() for p in (failed.patches[0], warned.patches[1])] == [
+        matplotlib.colors.to_rgba(plots.STATUS_COLORS["failure"]),
+        matplotlib.colors.to_rgba(plots.STATUS_COLORS["warning"]),
+    ]
+    assert [t.get_text() for t in ax.texts][:2] == ["44", "87"]  # each bar's total
+    assert ax.get_title() == "Top failures and warnings"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["failure", "warning"]
+    failures_only = plots.top_errors(analysis.error_codes(samples, status="failure"))
+    assert failures_only.get_title() == "Top errors" and failures_only.get_legend() is None
+
+
+def test_top_errors_says_what_a_summary_counted(samples):
+    warned = plots.top_errors(analysis.failure_summary(samples, by="error_code", status="warning"))
+    assert warned.get_title() == "Top warnings"
+    assert _bar_sizes(warned.containers[1], "get_width") == [49.0]
+    both = plots.top_errors(analysis.failure_summary(samples, by="error_code", status="both"))
+    assert both.get_title() == "Top failures and warnings"
+    assert _tick_texts(both.yaxis)[:2] == [
+        "warning / UnableToResolveReferenceAttributeValue",
+        "failure / EntryConflict",
+    ]
+    assert _bar_sizes(both.containers[0], "get_width")[:2] == [0.0, 44.0]
+
+
 def test_top_errors_labels_rows_by_every_key():
     df = pd.DataFrame(
         {
@@ -152,9 +183,11 @@ def test_top_errors_tick_labels_do_not_overlap():
     assert _no_overlap(ax.get_yticklabels())
 
 
-def test_step_funnel_adds_up_jobs_in_step_order(funnel_df):
+def test_step_funnel_draws_one_block_per_group(funnel_df):
     ax = plots.step_funnel(funnel_df)
-    assert _tick_texts(ax.yaxis) == ["import", "matching", "export"]
+    assert _tick_texts(ax.yaxis) == ["", "import", "matching", "", "import", "matching", "export"]
+    assert [t.get_text() for t in ax.texts] == ["job id: job1", "job id: job2"]
+    assert [t.get_position()[1] for t in ax.texts] == [0, 3]  # each above its block
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "success",
         "skipped",
@@ -162,12 +195,33 @@ def test_step_funnel_adds_up_jobs_in_step_order(funnel_df):
         "failure",
     ]
     success, skipped, warning, failure = ax.containers
+    assert _bar_sizes(success, "get_width") == [0.0, 10.0, 6.0, 0.0, 4.0, 1.0, 0.0]
+    assert _bar_sizes(failure, "get_width") == [0.0, 0.0, 1.0, 0.0, 0.0, 3.0, 1.0]
+    assert _bar_sizes(skipped, "get_width") == [0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0]
+    assert _bar_sizes(warning, "get_width") == [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    assert ax.get_title() == "Step funnel by job id"
+    assert ax.get_ylabel() == "job id / step type"
+
+
+def test_step_funnel_without_a_group_is_one_funnel(funnel_df):
+    summed = funnel_df.drop(columns="job_id").groupby("step_type", sort=False).sum().reset_index()
+    ax = plots.step_funnel(summed)
+    assert _tick_texts(ax.yaxis) == ["import", "matching", "export"]
+    assert not ax.texts
+    success, _skipped, _warning, failure = ax.containers
     assert _bar_sizes(success, "get_width") == [14.0, 7.0, 0.0]
     assert _bar_sizes(failure, "get_width") == [0.0, 4.0, 1.0]
     assert [p.get_x() for p in failure.patches] == [14.0, 10.0, 0.0]
-    assert _bar_sizes(warning, "get_width") == [0.0, 1.0, 0.0]
-    assert _bar_sizes(skipped, "get_width") == [0.0, 2.0, 0.0]
     assert ax.get_title() == "Step funnel"
+
+
+def test_step_funnel_of_the_samples_by_target_system(samples):
+    funnel = analysis.step_funnel(samples, by="target_system_name")
+    ax = plots.step_funnel(funnel)
+    targets = funnel["target_system_name"].unique().tolist()
+    assert [t.get_text() for t in ax.texts] == [f"target system name: {t}" for t in targets]
+    assert sum(_bar_sizes(ax.containers[3], "get_width")) == funnel["failure"].sum()
+    assert ax.get_title() == "Step funnel by target system name"
 
 
 def test_durations_histogram_counts_every_event():
@@ -185,6 +239,15 @@ def test_durations_takes_frames():
 
     ax = plots.durations(Frames(), bins=2)
     assert _bar_sizes(ax.containers[0]) == [1.0, 1.0]
+
+
+def test_durations_takes_a_snapshot_path_as_the_analysis_helpers_do(samples, tmp_path):
+    snapshot = samples.to_parquet(tmp_path / "snap")
+    for given in (snapshot, str(snapshot)):
+        ax = plots.durations(given, bins=5)
+        assert sum(_bar_sizes(ax.containers[0])) == samples.events["duration_ms"].notna().sum()
+    with pytest.raises(pv.InputError):
+        plots.durations(tmp_path / "nothing-here")
 
 
 def test_cycle_failure_rate_one_line_per_job():
@@ -205,20 +268,38 @@ def test_cycle_failure_rate_one_line_per_job():
     assert "UTC" in ax.get_xlabel()
 
 
-def test_recovery_times_in_hours_with_still_failing_count():
+def test_recovery_times_in_hours_with_groups_that_add_up():
     rec = pd.DataFrame(
         {
-            "time_to_recovery": pd.to_timedelta(["1h", "3h", None, "3h"]),
-            "still_failing": [False, False, True, False],
+            "time_to_recovery": pd.to_timedelta(["1h", "3h", None, "3h", "1h", None]),
+            "still_failing": [False, False, True, False, True, False],
         }
     )
     ax = plots.recovery_times(rec, bins=2)
-    assert _bar_sizes(ax.containers[0]) == [1.0, 2.0]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "3 recovered",
-        "1 still failing",
+    recovered, failing_again = ax.containers
+    assert _bar_sizes(recovered) == [1.0, 2.0]
+    assert _bar_sizes(failing_again) == [1.0, 0.0]
+    legend = ax.get_legend()
+    assert legend.get_title().get_text() == "6 objects that failed"
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "3 recovered, not failing now",
+        "1 recovered, failing again",
+        "1 not recovered, still failing",
+        "1 not recovered, latest event skipped or warned",
     ]
     assert ax.get_xlabel().startswith("Hours")
+
+
+def test_recovery_legend_of_the_samples_adds_up(samples):
+    rec = analysis.recovery(samples)
+    texts = [t.get_text() for t in plots.recovery_times(rec).get_legend().get_texts()]
+    assert texts == [
+        "48 recovered, not failing now",
+        "11 recovered, failing again",
+        "123 not recovered, still failing",
+        "14 not recovered, latest event skipped or warned",
+    ]
+    assert 48 + 11 + 123 + 14 == len(rec) == 196
 
 
 def test_success_rate_line():
@@ -281,8 +362,8 @@ def test_a_chart_given_another_helpers_result_names_the_helper_it_takes():
     with pytest.raises(ConfigError) as caught:
         plots.durations({"duration_ms": [1]})
     assert str(caught.value) == (
-        "durations takes a ProvisioningFrames or a DataFrame of events (frames.events or "
-        "pv.analysis.slowest's result); got a dict"
+        "durations takes ProvisioningFrames or the path of a store/snapshot folder, or a "
+        "DataFrame of events (frames.events or pv.analysis.slowest's result); got a dict"
     )
 
 

@@ -102,6 +102,104 @@ def test_the_same_download_saved_twice_loads_once(tmp_path):
     assert frames.records_read == 2 * FULL["events"]
 
 
+def rows(frames: pv.ProvisioningFrames) -> dict[str, list[tuple]]:
+    """The events, steps and modified properties, as sorted rows (for comparing loads)."""
+    return {
+        name: sorted(map(tuple, getattr(frames, name).astype(str).to_numpy().tolist()))
+        for name in ("events", "steps", "modified_properties")
+    }
+
+
+BASELINE = rows(pv.load([MAIN, STEPS, PROPS]))
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("incomplete", ["ProvisioningLogs{} (1).csv", "ProvisioningLogs{}.csv"])
+def test_a_second_copy_missing_a_companion_loses_no_property(tmp_path, caplog, incomplete):
+    """The same download saved twice, one copy without its _ModifiedProperties file: the
+    companions pair by copy number, the incomplete copy is named, nothing is lost."""
+    complete = "ProvisioningLogs{}.csv" if "(1)" in incomplete else "ProvisioningLogs{} (1).csv"
+    for source, kind in ((MAIN, ""), (STEPS, "_ProvisioningSteps"), (PROPS, "_ModifiedProperties")):
+        copy(source, tmp_path / complete.format(kind))
+    copy(MAIN, tmp_path / incomplete.format(""))
+    copy(STEPS, tmp_path / incomplete.format("_ProvisioningSteps"))
+    with caplog.at_level(logging.WARNING):
+        frames = pv.load(tmp_path)
+    assert rows(frames) == BASELINE
+    assert frames.records_read == 2 * FULL["events"]
+    assert warnings_of(caplog) == [
+        f"{tmp_path / incomplete.format('')}: its ModifiedProperties file was not found; "
+        "its events load without them"
+    ]
+
+
+def test_two_copies_each_missing_a_different_companion(tmp_path, caplog):
+    copy(MAIN, tmp_path / "ProvisioningLogs.csv")
+    copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps.csv")
+    copy(MAIN, tmp_path / "ProvisioningLogs (1).csv")
+    copy(PROPS, tmp_path / "ProvisioningLogs_ModifiedProperties (1).csv")
+    with caplog.at_level(logging.WARNING):
+        frames = pv.load(tmp_path)
+    assert sorted(warnings_of(caplog)) == [
+        f"{tmp_path / 'ProvisioningLogs (1).csv'}: its ProvisioningSteps file was not found; "
+        "its events load without them",
+        f"{tmp_path / 'ProvisioningLogs.csv'}: its ModifiedProperties file was not found; "
+        "its events load without them",
+    ]
+    assert counts(frames)["events"] == FULL["events"]  # each event once, from one copy
+
+
+def test_a_main_file_named_alone_reads_the_companions_beside_it(tmp_path, caplog, runner):
+    download = tmp_path / "dl"
+    for source in (MAIN, STEPS, PROPS):
+        copy(source, download / source.name)
+    with caplog.at_level(logging.WARNING):
+        alone = pv.load(download / "ProvisioningLogs.csv")
+    assert rows(alone) == rows(pv.load(download)) == BASELINE
+    assert alone.sources == [str(download / "ProvisioningLogs.csv")]
+    assert warnings_of(caplog) == []
+    assert rows(pv.load([download / "ProvisioningLogs.csv", download / PROPS.name])) == BASELINE
+
+    from provlytics.cli import main
+
+    out = str(tmp_path / "out")
+    result = runner.invoke(main, ["load", str(download / "ProvisioningLogs.csv"), "--out", out])
+    assert result.exit_code == 0, result.output
+    assert rows(pv.read_parquet(out)) == BASELINE
+
+
+def test_a_main_file_named_alone_takes_only_its_own_download(tmp_path):
+    """Beside it, another download (other change IDs): its companions are not taken."""
+    with MAIN.open(encoding="utf-8-sig", newline="") as handle:
+        changes = [row["Change Id"] for row in csv.DictReader(handle)]
+    first, second = set(changes[:30]), set(changes[30:])
+    for source, kind in ((MAIN, ""), (STEPS, "_ProvisioningSteps"), (PROPS, "_ModifiedProperties")):
+        _split(source, first, tmp_path / f"ProvisioningLogs{kind}.csv")
+        _split(source, second, tmp_path / f"ProvisioningLogs{kind} (1).csv")
+    for name, keep in (("ProvisioningLogs.csv", first), ("ProvisioningLogs (1).csv", second)):
+        frames = pv.load(tmp_path / name)
+        assert set(frames.events["change_id"]) == keep
+        ids = set(frames.events["event_id"])
+        for table in ("steps", "modified_properties"):
+            assert rows(frames)[table] == [r for r in BASELINE[table] if r[0] in ids] != []
+
+
+def test_a_companion_named_alone_says_what_to_load(tmp_path):
+    for source in (MAIN, STEPS, PROPS):
+        copy(source, tmp_path / source.name)
+    steps = tmp_path / STEPS.name
+    with pytest.raises(InputError) as info:
+        pv.load(steps)
+    assert str(info.value) == (
+        f"{steps}: a portal companion file without its ProvisioningLogs file: load "
+        f"{tmp_path / 'ProvisioningLogs.csv'} (its companions beside it are read with it) "
+        "or the folder"
+    )
+
+
 def test_a_second_steps_file_for_one_main_file_is_refused(tmp_path):
     copy(MAIN, tmp_path / "ProvisioningLogs.csv")
     copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps.csv")
@@ -201,14 +299,14 @@ def test_quoted_globs_on_the_command_line(tmp_path):
 
 def test_csv_sniffing_reads_only_the_header(tmp_path):
     """A large main file is told by its first line (pairing does not read it whole)."""
-    from provlytics.sources.portal_csv import MAIN as MAIN_ROLE
-    from provlytics.sources.portal_csv import _role
+    from provlytics.sources.portal_pairs import MAIN as MAIN_ROLE
+    from provlytics.sources.portal_pairs import _sniff
     from provlytics.sources.reading import InputFile
 
     text = MAIN.read_text(encoding="utf-8-sig").splitlines()[0] + "\n" + 'x,"unclosed\n' * 3
     path = tmp_path / "ProvisioningLogs.csv"
     path.write_bytes(io.BytesIO(text.encode()).getvalue())
-    assert _role(InputFile.at(path)) == MAIN_ROLE
+    assert _sniff(InputFile.at(path))[0] == MAIN_ROLE
 
 
 def test_an_encrypted_member_says_to_extract_it(tmp_path):

@@ -227,4 +227,4 @@ def test_a_bad_cell_is_named_by_its_header(tmp_path, header, value, message):
     main.write_text(text.getvalue(), encoding="utf-8")
     with pytest.raises(pv.InputError) as raised:
         pv.load(tmp_path)
-    assert str(raised.value) == f"{main}:2: record 0: {message}"
+    assert str(raised.value) == f"{main}:2: record 1: {message}"

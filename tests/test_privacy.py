@@ -367,11 +367,6 @@ def test_streamed_clear_rows_are_refused_by_a_pseudonymized_dataset(tiny, tmp_pa
 
 
 @pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load(SAMPLES)
-
-
-@pytest.fixture(scope="module")
 def safe_samples(samples) -> pv.ProvisioningFrames:
     return samples.pseudonymize(KEY)
 

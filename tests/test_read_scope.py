@@ -20,10 +20,12 @@ LOG_TABLES = ("events", "steps", "modified_properties", "errors")
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def folders(
+    samples: pv.ProvisioningFrames, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("scope")
     pv.load_to_parquet("data/samples", root / "store", progress=False)
-    pv.load("data/samples", progress=False).to_parquet(root / "snapshot")
+    samples.to_parquet(root / "snapshot")
     return {"store": root / "store", "snapshot": root / "snapshot"}
 
 

@@ -7,6 +7,7 @@ import copy
 import html
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -23,11 +24,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
 )
 SUMMARY_FILES = {f"{name}.csv" for name in compute_summaries(pv.ProvisioningFrames())}
-
-
-@pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load(SAMPLES)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +94,7 @@ def test_failure_table_shows_the_columns_its_heading_names_telling_ones_first(sa
     ]  # fmt: skip
     assert sample_page.tables["job-health"][0][0][:7] == [
         "job id", "status code", "quarantined", "events", "failures", "escrow share",
-        "escrow risk",
+        "escrow share ÷ 40%",
     ]  # fmt: skip
 
 
@@ -173,6 +169,34 @@ def test_a_narrowed_report_records_its_scope_in_the_manifest(runner, samples):
     ) in day_page.header
 
 
+def test_write_report_of_narrowed_frames_says_so_as_the_command_does(runner, samples, tmp_path):
+    job = samples.events["job_id"].dropna().iloc[0]
+    scoped = analysis.filter_frames(samples, since="1d", job_id=job)
+    page = ReportPage.read(write_report(scoped, tmp_path / "lib"))
+    command = _report(
+        runner, str(SAMPLES), "--out", str(tmp_path / "cli"), "--since", "1d", "--job", job
+    )
+    start = samples.events["activity_time"].max() - pd.Timedelta(days=1)
+    line = f"Narrowed to since 1d ({start:%Y-%m-%d %H:%M} UTC), job {job}."
+    assert page.header.endswith(f".{line}")  # after "Generated ... by provlytics X.Y."
+    assert command.header.endswith(f"Inputs: samples.{line}")
+    lib, cli = (
+        json.loads((tmp_path / name / "manifest.json").read_text(encoding="utf-8"))
+        for name in ("lib", "cli")
+    )
+    assert lib["narrowed"] == cli["narrowed"] == scoped.narrowed
+    assert lib["narrowed"][0]["since"] == "1d" and lib["narrowed"][0]["job_id"] == [job]
+    assert page.cards["Events"] == command.cards["Events"] == f"{len(scoped.events):,}"
+
+
+def test_write_report_of_frames_never_narrowed_says_nothing_of_it(samples, tmp_path):
+    page = ReportPage.read(write_report(samples, tmp_path / "whole", parquet=False))
+    assert "Narrowed" not in page.header
+    until = analysis.filter_frames(samples, until="2026-11-20")
+    page = ReportPage.read(write_report(until, tmp_path / "until", parquet=False, scope=["Mine."]))
+    assert page.header.endswith(".Mine.Narrowed to until 2026-11-20.")  # after the caller's
+
+
 def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
     with runner.isolated_filesystem():
         page = _report(
@@ -185,7 +209,7 @@ def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
     assert min(r["window start"] for r in rows) == "2026-11-18 00:00:00 UTC"
     held = next(r for r in rows if r["kind"] == "quarantined")
     assert (held["window start"], held["window end"], held["value"]) == (
-        "2026-11-18 05:55:00 UTC", "2026-11-20 00:00:00 UTC", "42.1",
+        "2026-11-18 05:55:00 UTC", "2026-11-20 00:00:00 UTC", "42.1 h in quarantine",
     )  # fmt: skip
     said = saved.loc[saved["kind"] == "quarantined", "message"].item()
     assert said.endswith(
@@ -196,6 +220,51 @@ def test_a_narrowed_reports_alerts_claim_no_time_outside_it(runner):
         "Windows are cut to the time this report was narrowed to (from 2026-11-18 00:00 UTC "
         "until 2026-11-20 00:00 UTC); a cut window says so at the end of its message "
         "(summaries/alerts.csv)."
+    ) in text
+
+
+def test_alerts_are_grouped_by_kind_newest_first_with_units(sample_page, samples):
+    rows = sample_page.table("alerts")
+    found = analysis.alerts(samples)
+    assert len(rows) == len(found) == 9
+    assert [r["kind"] for r in rows] == ["quarantined"] + ["failureRateSpike"] * 8
+    spikes = [r["window end"] for r in rows[1:]]
+    assert spikes == sorted(spikes, reverse=True)
+    assert (rows[0]["value"], rows[0]["threshold"]) == ("54.1 h in quarantine", "672 h (4 weeks)")
+    assert (rows[1]["value"], rows[1]["threshold"]) == ("22% of processed events failed", "20%")
+    saved = found.loc[found["kind"] == "quarantined", ["value", "threshold"]]
+    assert saved.values.tolist() == [[pytest.approx(54.068889), 672.0]]  # the helper: numbers
+
+
+def test_escrow_share_over_the_threshold_is_not_shown_as_a_percentage(sample_page, samples):
+    health = analysis.job_health(samples)
+    rows = sample_page.table("job-health")
+    scim = next(r for r in rows if r["job id"].startswith("scim."))
+    risk = health.loc[health["job_id"].str.startswith("scim."), "escrow_risk"].item()
+    assert (scim["escrow share"], scim["escrow share ÷ 40%"]) == ("10.2%", f"{risk:.3g}")
+    assert scim["escrow share ÷ 40%"] == "0.256"
+
+
+def test_retry_storms_and_recovery_say_which_still_failing_they_mean(sample_page, samples):
+    storms, recovery = sample_page.table("retry-storms", 0), sample_page.table("retry-storms", 1)
+    assert list(storms[0])[-1] == "still failing with this code"
+    assert list(recovery[0])[-1] == "latest event failed"
+    assert "still failing" not in [*storms[0], *recovery[0]]
+    failed = analysis.recovery(samples)["still_failing"]
+    assert sum(r["latest event failed"] == "yes" for r in recovery) == min(25, failed.sum())
+
+
+def test_a_report_since_late_in_a_day_shows_no_false_silent_job(runner):
+    """Workday2AD cd73… logged at 21:25 and Slack at 18:46 on 11-22: a report since 22:00
+    cannot show them silent in the 1 d before 23:51."""
+    with runner.isolated_filesystem():
+        page = _report(runner, str(SAMPLES), "--out", "out", "--since", "2026-11-22T22:00:00Z")
+        saved = pd.read_csv("out/summaries/alerts.csv")
+        text = html.unescape(Path("out/report.html").read_text(encoding="utf-8"))
+    assert saved.empty and page.tables["alerts"] == []
+    assert (
+        "(summaries/alerts.csv). A job's silence (silentJob) is judged only when its whole "
+        "window lies inside that time."
     ) in text
 
 
@@ -320,8 +389,7 @@ def test_an_unreadable_time_is_a_usage_error_before_any_input_is_read(runner):
         )
     assert result.exit_code == 2, result.output
     assert result.output == (
-        "Error: Invalid value for '--until': 'last tuesday' is not a date, a time or a "
-        "duration such as '7d'\n"
+        "Error: --until 'last tuesday' is not a date, a time or a duration such as '7d'\n"
     )
     assert "Traceback" not in result.output
     assert not Path("out").exists()
@@ -336,10 +404,15 @@ def test_an_unreadable_time_is_a_usage_error_before_any_input_is_read(runner):
             "--since '2026-11-20T05:00' (2026-11-20 05:00:00 UTC) is after --until '2026-11-20' "
             "(2026-11-20 00:00:00 UTC)",
         ),
-        ("1d", "7d", "--since '1d' before the newest event is after --until '7d' before it"),
+        (
+            "1d",
+            "7d",
+            "--since '1d' (2026-11-21 23:51:43 UTC) is after --until '7d' "
+            "(2026-11-15 23:51:43 UTC)",
+        ),  # durations back from the newest event: once the inputs are read
     ],
 )
-def test_since_after_until_is_a_usage_error_before_any_input_is_read(runner, since, until, said):
+def test_since_after_until_is_a_usage_error_before_anything_is_written(runner, since, until, said):
     with runner.isolated_filesystem():
         args = ["report", str(SAMPLES), "--out", "out", "--since", since, "--until", until]
         result = runner.invoke(main, args)
@@ -457,10 +530,21 @@ def test_write_report_given_a_table_says_what_it_takes(tmp_path, samples):
     with pytest.raises(pv.ConfigError) as raised:
         write_report(samples.events, tmp_path / "out")
     assert str(raised.value) == (
-        "write_report: frames takes ProvisioningFrames or the path of a store/snapshot folder; "
-        "got DataFrame (a table: pass the whole frames)"
+        "write_report(frames=...): got a DataFrame (pass the whole frames, not one of its "
+        "tables); takes ProvisioningFrames or the path of a store/snapshot folder"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_write_report_wants_the_frames_not_an_object_with_their_tables(tmp_path, samples):
+    tables_only = SimpleNamespace(events=samples.events)  # the analysis helpers take it
+    assert len(analysis.slowest(tables_only, n=3)) == 3
+    with pytest.raises(pv.ConfigError) as raised:
+        write_report(tables_only, tmp_path / "out")
+    assert str(raised.value) == (
+        "write_report(frames=...): got a SimpleNamespace; "
+        "takes ProvisioningFrames or the path of a store/snapshot folder"
+    )
 
 
 def test_the_page_lists_the_first_20_sources(tmp_path, samples):

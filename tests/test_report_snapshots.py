@@ -10,18 +10,12 @@ from click.testing import CliRunner
 from reportdata import SAMPLES
 from reportpage import ReportPage
 
-import provlytics as pv
 from provlytics import analysis
 from provlytics.cli import main
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
 )
-
-
-@pytest.fixture(scope="module")
-def samples() -> pv.ProvisioningFrames:
-    return pv.load(SAMPLES)
 
 
 def test_the_report_of_a_narrowed_snapshot_says_how_it_was_narrowed(samples, tmp_path):

@@ -400,22 +400,22 @@ BAD_FILES = {
     ),
     "on-demand value not JSON": (
         _write("od.json", BAD_ON_DEMAND),
-        ["od.json", "record 0", "'value'", "not valid JSON"],
+        ["od.json", "record 1", "'value'", "not valid JSON"],
         "value",
     ),
     "activityDateTime a number": (
         _write("time12.json", _bad_record(lambda r: r.update(activityDateTime=12))),
-        ["time12.json", "record 1", "'activityDateTime'", "12"],
+        ["time12.json", "record 2", "'activityDateTime'", "12"],
         "activityDateTime",
     ),
     "bad timestamp text": (
         _write("when.json", _bad_record(lambda r: r.update(activityDateTime="yesterday"))),
-        ["when.json", "record 1", "'activityDateTime'", "'yesterday'"],
+        ["when.json", "record 2", "'activityDateTime'", "'yesterday'"],
         "activityDateTime",
     ),
     "missing id": (
         _write("noid.json", _bad_record(lambda r: r.pop("id"))),
-        ["noid.json", "record 1", "'id'", "missing"],
+        ["noid.json", "record 2", "'id'", "missing"],
         "id",
     ),
     "NDJSON bad line 3": (
@@ -436,7 +436,7 @@ BAD_FILES = {
     "a scalar document": (_write("scalar.json", 42), ["scalar.json", "int"], None),
     "a record of no known shape": (
         _write("odd.json", {"value": [{"foo": 1, "bar": 2}]}),
-        ["odd.json", "record 0", "not a provisioning record"],
+        ["odd.json", "record 1", "not a provisioning record"],
         None,
     ),
 }
@@ -475,7 +475,7 @@ def test_collect_mode_loads_good_records_and_lists_rejects(tmp_path, change, fie
     assert frames.table("steps").num_rows == 2 + 4
     rejects = frames.rejects.to_dict("records")
     assert len(rejects) == 1
-    assert rejects[0]["origin"] == f"{path}: record 1"
+    assert rejects[0]["origin"] == f"{path}: record 2"
     assert rejects[0]["field"] == field
     assert rejects[0]["reason"]
     assert json.loads(rejects[0]["record"])["jobId"] == bad["jobId"]
@@ -499,8 +499,8 @@ def test_collect_mode_names_the_line_of_a_bad_ndjson_record(tmp_path):
     )
     frames = pv.load(path, on_error="collect")
     assert event_ids(frames) == [AWS, LIVE]
-    assert frames.rejects["origin"].tolist() == [f"{path}:3: record 2"]
-    with pytest.raises(pv.InputError, match=r"logs\.ndjson:3: record 2: 'id'"):
+    assert frames.rejects["origin"].tolist() == [f"{path}:3: record 3"]
+    with pytest.raises(pv.InputError, match=r"logs\.ndjson:3: record 3: 'id'"):
         pv.load(path)
 
 
@@ -508,11 +508,11 @@ def test_bad_timestamp_names_the_right_record_when_ids_repeat(tmp_path):
     bad = p.v1_success_aws()
     bad["activityDateTime"] = "yesterday"
     path = p.write_json(tmp_path / "page.json", p.graph_page(bad, p.v1_success_aws()))
-    with pytest.raises(pv.InputError, match=r"page\.json: record 0: 'activityDateTime'"):
+    with pytest.raises(pv.InputError, match=r"page\.json: record 1: 'activityDateTime'"):
         pv.load(path)
     frames = pv.load(path, on_error="collect")
     assert event_ids(frames) == [AWS]
-    assert frames.rejects["origin"].tolist() == [f"{path}: record 0"]
+    assert frames.rejects["origin"].tolist() == [f"{path}: record 1"]
 
 
 def test_collect_mode_lists_each_rejected_record_once(tmp_path):
@@ -524,6 +524,6 @@ def test_collect_mode_lists_each_rejected_record_once(tmp_path):
     path = p.write_json(tmp_path / "page.json", page)
     frames = pv.load(path, on_error="collect")
     assert event_ids(frames) == [AWS]
-    assert sorted(frames.rejects["origin"]) == [f"{path}: record 0", f"{path}: record 1"]
+    assert sorted(frames.rejects["origin"]) == [f"{path}: record 1", f"{path}: record 2"]
     manifest = pv.load_to_parquet(path, tmp_path / "report", on_error="collect")
     assert manifest["records_rejected"] == 2

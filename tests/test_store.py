@@ -20,6 +20,7 @@ from filelock import FileLock
 
 import provlytics as pv
 from provlytics.schema import TABLE_NAMES
+from provlytics.store import StoreWriter
 
 CLI = "from provlytics.cli import main; main()"
 EVENTS = 3000
@@ -57,10 +58,10 @@ def write_inputs(folder: Path, make: object, ids: range, *, files: int = FILES) 
     return folder
 
 
-def check_consistent(store: Path) -> str:
+def check_consistent(store: Path, *, version: int | None = None) -> str:
     """Every event once, all of one version, each with exactly its version's children;
-    returns the version's status."""
-    frames = pv.read_parquet(store)
+    returns the version's status (of the latest store version, or `version`)."""
+    frames = pv.read_parquet(store, version=version)
     events = frames.events
     assert len(events) == EVENTS and events["event_id"].is_unique
     statuses = set(events["status"])
@@ -126,6 +127,7 @@ def test_kill_9_at_any_moment_leaves_a_consistent_store_and_a_rerun_converges(wo
             assert check_consistent(store) == "success"
             assert pv.read_parquet(store).counts() == expected
             assert not list(store.glob(".staging-*"))
+            assert check_consistent(store, version=0) == "failure"  # the load before
         shutil.rmtree(store)
 
 
@@ -147,13 +149,56 @@ def test_kill_9_inside_the_commit_leaves_the_previous_version_and_is_repaired(wo
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
         check_consistent(store)
+        died = DeltaTable(str(store / "events")).version() == 0  # before the events commit
+        dead = set(files_of(store)) - set(files_of(world["base"]))
         with caplog.at_level(logging.WARNING, logger="provlytics.store"):
             pv.load_to_parquet(world["new"], store, progress=False)
         assert check_consistent(store) == "success"
         assert pv.read_parquet(store).counts() == expected
+        if died:  # the files of the dead load, its children's commits too, are gone
+            assert dead and not dead & set(files_of(store))
         shutil.rmtree(store)
     restored = [r for r in caplog.records if "restored to version" in r.getMessage()]
     assert restored  # at least one kill fell between the children's and the events' commits
+
+
+def test_a_load_killed_while_writing_leaves_files_the_next_writer_removes_alone(world):
+    """Killed once its first file is written, before any commit: the next writer deletes
+    exactly that load's files, and every earlier version still reads."""
+    for _attempt in range(5):  # until a kill lands before the first commit
+        store = world["root"] / "killed-writing"
+        shutil.rmtree(store, ignore_errors=True)
+        shutil.copytree(world["reference"], store)
+        before = files_of(store)
+        logs = files_of(store, "_delta_log/*.json")
+        process = cli("load", str(world["old"]), "--out", str(store))
+        while files_of(store) == before and process.poll() is None:
+            time.sleep(0.002)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+        if files_of(store, "_delta_log/*.json") == logs:
+            break
+    else:
+        pytest.fail("no kill landed before the load's first commit")
+    dead = set(files_of(store)) - set(before)
+    assert len({tuple(Path(path).name.split("-")[1:3]) for path in dead}) == 1  # one load's
+
+    StoreWriter(store).abort()  # takes the lock: recovery
+
+    assert files_of(store) == before  # the dead load's files gone, every other file kept
+    assert check_consistent(store, version=0) == "failure"
+    assert check_consistent(store, version=1) == "success"
+    assert check_consistent(store) == "success"
+
+
+def files_of(store: Path, pattern: str = "*/**/*.parquet") -> list[str]:
+    """The files of the store's tables (data files, or `pattern`), relative, sorted."""
+    return sorted(
+        str(path.relative_to(store))
+        for name in TABLE_NAMES
+        for path in (store / name).glob(pattern)
+        if "_delta_log" not in path.parts or pattern.startswith("_delta_log")
+    )
 
 
 @pytest.mark.parametrize("writers", [2, 3])
@@ -223,14 +268,13 @@ def test_a_full_disk_gives_a_clear_error_and_leaves_the_store_as_it_was(world, t
 
 def test_time_travel_says_what_versions_there_are(tmp_path):
     store = tmp_path / "store"
-    for _ in range(3):  # each load after the first vacuums: maintenance commits in between
+    for _ in range(3):  # within the retention (7 days): nothing vacuumed, no vacuum commit
         pv.load_to_parquet("data/samples/graph-v1", store, progress=False)
     latest = DeltaTable(str(store / "events")).version()
+    assert latest == 2
     assert (store / ".provlytics.lock").stat().st_mode & 0o077 == 0
-    for version in range(1, latest + 1):  # a vacuum commit holds the load before it
+    for version in range(latest + 1):
         assert len(pv.read_parquet(store, version=version).events) == 1050
-    with pytest.raises(pv.InputError, match="no longer kept"):
-        pv.read_parquet(store, version=0)
     for bad in (-1, latest + 1):
         with pytest.raises(pv.InputError, match=f"versions run from 0 to {latest}"):
             pv.read_parquet(store, version=bad)

@@ -61,7 +61,7 @@ def _same_store(left: Path, right: Path) -> None:
 
 def _no_stray_files(store: Path, before: dict[str, set[str]] | None = None) -> None:
     """Every file on disk is in the tables' current version, but for the files of the load
-    before (kept for time travel until the next load's vacuum)."""
+    before (kept for time travel for the store's retention)."""
     for name in TABLE_NAMES:
         stray = data_files(store / name) - live_files(store / name)
         assert stray <= (before or {}).get(name, set()), name
@@ -99,7 +99,7 @@ def test_a_failed_load_removes_the_workers_files(inputs, tmp_path, workers_from_
     store = tmp_path / "store"
     pv.load_to_parquet(sorted(inputs.glob("page-00.json")), store, progress=False, workers=1)
     before = {name: data_files(store / name) for name in TABLE_NAMES}
-    with pytest.raises(pv.InputError, match=r"page-05\.json: record 7: 'id': is missing"):
+    with pytest.raises(pv.InputError, match=r"page-05\.json: record 8: 'id': is missing"):
         pv.load_to_parquet(inputs, store, progress=False, workers=2)  # on_error="raise"
     assert {name: data_files(store / name) for name in TABLE_NAMES} == before
     assert pv.read_parquet(store).counts()["events"] == 40

@@ -103,15 +103,20 @@ def _errors(frames: pv.ProvisioningFrames, code: str, since: str | None = None) 
     return errors
 
 
-def test_error_explorer_offers_the_codes_largest_first_and_starts_on_the_largest(frames):
+def test_error_explorer_offers_the_most_failing_codes_first_and_starts_on_the_first(frames):
+    """UnableToResolveReferenceAttributeValue has 87 events, but 49 are warnings: the 44
+    failures of EntryConflict come first; warnings are counted apart."""
     explorer = ErrorExplorer(frames)
     options = explorer.controls["error_code"].options
+    reference = "UnableToResolveReferenceAttributeValue"
     assert options[:3] == (
-        ("UnableToResolveReferenceAttributeValue (87)", "UnableToResolveReferenceAttributeValue"),
-        ("EntryConflict (44)", "EntryConflict"),
-        ("DuplicateTargetEntries (35)", "DuplicateTargetEntries"),
+        ("EntryConflict (44 failed)", "EntryConflict"),
+        (f"{reference} (38 failed, 49 warned)", reference),
+        ("DuplicateTargetEntries (35 failed)", "DuplicateTargetEntries"),
     )
-    assert len(explorer.result) == 87
+    assert len(explorer.result) == 44 + 14  # its family: SalesforceEntryConflict too
+    explorer.controls["status"].value = "warning"
+    assert explorer.controls["error_code"].options == ((f"{reference} (49 warned)", reference),)
 
 
 def test_choosing_a_code_leaves_only_that_codes_events(frames):
@@ -135,7 +140,8 @@ def test_choosing_a_code_leaves_only_that_codes_events(frames):
 def test_a_code_given_up_front_is_matched_case_insensitively_or_refused(frames):
     explorer = ErrorExplorer(frames, error_code="duplicatetargetentries")
     assert explorer.values["error_code"] == "DuplicateTargetEntries"
-    with pytest.raises(pv.ConfigError, match=r"'NoSuchCode' is not present here; codes: Unable"):
+    absent = r"'NoSuchCode' is not present here; codes: EntryConflict, Unable"
+    with pytest.raises(pv.ConfigError, match=absent):
         explorer.choose("NoSuchCode")
     assert explorer.values["error_code"] == "DuplicateTargetEntries"
 
@@ -182,13 +188,20 @@ def test_the_filter_bars_target_system_reaches_the_explorer(frames):
     assert explorer.values["error_code"] == "DuplicateTargetEntries"
     assert len(explorer.result) == 12
     assert set(explorer.result["target_system_name"]) == {"ServiceNow"}
+    unchosen = ErrorExplorer(frames, filters=bar)
     with bar.quietly():  # a day after the last event
         bar.controls["until"].value = dt.date(2026, 11, 30)
         bar.controls["since"].value = dt.date(2026, 11, 30)
-    assert explorer.values["error_code"] is None
+    assert unchosen.values["error_code"] is None
+    assert unchosen.result.empty
+    assert "event_id" in unchosen.result.columns
+    assert unchosen.panel.headline == "no error codes in this selection"
+    assert explorer.values["error_code"] == "DuplicateTargetEntries"  # chosen: it stays
     assert explorer.result.empty
     assert "event_id" in explorer.result.columns
-    assert explorer.panel.headline == "no error codes in this selection"
+    assert explorer.panel.headline == (
+        "DuplicateTargetEntries: no events in this scope (status: both); the code stays chosen"
+    )
 
 
 def test_a_code_set_on_the_dropdown_is_matched_case_insensitively(frames):
@@ -241,11 +254,15 @@ def test_a_widget_given_a_table_says_what_it_takes(frames):
     with pytest.raises(pv.ConfigError) as raised:
         ErrorExplorer(frames.errors)
     assert str(raised.value) == (
-        "ErrorExplorer: frames takes ProvisioningFrames or the path of a store/snapshot folder; "
-        "got DataFrame (a table: pass the whole frames)"
+        "ErrorExplorer(frames=...): got a DataFrame (pass the whole frames, not one of its "
+        "tables); takes ProvisioningFrames or the path of a store/snapshot folder"
     )
-    with pytest.raises(pv.ConfigError, match=r"^FilterBar: frames takes .*; got NoneType$"):
+    with pytest.raises(pv.ConfigError) as raised:
         FilterBar(None)
+    assert str(raised.value) == (
+        "FilterBar(frames=...): got None; "
+        "takes ProvisioningFrames or the path of a store/snapshot folder"
+    )
 
 
 # --- ConflictExplorer -------------------------------------------------------------------
@@ -295,6 +312,23 @@ def test_a_upn_typed_into_the_inspector_returns_exactly_that_users_events(frames
         "customappsso",
     ]
     assert inspector.panel.headline == "'Liam.Schafer@Contoso.com': 6 events in 3 apps"
+
+
+def test_a_shared_display_name_says_so_in_the_headline_and_warns_at_the_users_line(frames):
+    inspector = IdentityInspector(frames)
+    with pytest.warns(UserWarning) as caught:
+        inspector.controls["query"].value = "Mónica Müller"  # four people share the name
+    assert [(Path(w.filename).name, str(w.message).split(" (UPNs")[0]) for w in caught] == [
+        ("test_widgets.py", "identity_history: 'Mónica Müller' matches 4 distinct identities")
+    ]  # this line, not traitlets' observer that ran the search
+    assert len(inspector.result) == 23
+    assert inspector.panel.headline == (
+        "'Mónica Müller' matches 4 people: 23 events in 5 apps; "
+        "type an object id or UPN to pick one"
+    )
+    inspector.controls["query"].value = "monica.muller5@contoso.com"  # one of them: no warning
+    assert inspector.panel.headline.startswith("'monica.muller5@contoso.com': ")
+    assert set(inspector.result["reportable_identifier"]) == {"monica.muller5@contoso.com"}
 
 
 def test_the_inspector_follows_the_filter_bar(frames):

@@ -85,7 +85,7 @@ def test_two_workers_hand_back_the_tables_one_process_loads(
     }  # fmt: skip
     assert two.records_read == 320
     assert [(r.origin, r.field, r.reason) for r in two.rejected] == [
-        (f"{inputs / 'page-05.json'}: record 7", "id", "is missing")
+        (f"{inputs / 'page-05.json'}: record 8", "id", "is missing")
     ]
     assert handed, "the workers handed back no file"
     private = {Path(path).parent for paths in handed for path in paths}
@@ -101,7 +101,7 @@ def test_an_error_in_a_file_leaves_no_folder_behind(
         if number == 1:
             del records[7]["id"]
         p.write_json(tmp_path / f"page-{number}.json", p.graph_page(*records))
-    with pytest.raises(pv.InputError, match=r"page-1\.json: record 7: 'id': is missing"):
+    with pytest.raises(pv.InputError, match=r"page-1\.json: record 8: 'id': is missing"):
         pv.load(sorted(tmp_path.glob("page-*.json")), progress=False, workers=2)  # raise
     assert len(handed) == 1  # the first file came back; the second failed in its worker
     assert _load_folders(load_folders) == []

@@ -6,11 +6,11 @@ once with `filter_frames` and pass the result to any of them.
 
 Each also takes the path of a store or snapshot folder (str or `os.PathLike`) in place of the
 frames, with the same result as on `pv.read_parquet(path)`: it then reads only the tables,
-columns and rows it uses (`_common.table`, `path_tables.PathTables`: filters pushed into the
+columns and rows it uses (`access.table`, `path_tables.PathTables`: filters pushed into the
 Parquet scan), and `failure_summary` aggregates out of core in DuckDB.
 
 Anything else as the frames (a single table such as `frames.errors`, a dict, None) raises
-`ConfigError` naming what it got and what it takes (`_common.resolve`).
+`ConfigError` naming what it got and what it takes (`access.resolve`).
 """
 
 from __future__ import annotations

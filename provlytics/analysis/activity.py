@@ -1,7 +1,7 @@
 """What happens: step funnel, skip reasons, timelines, success rate, slow events, app x
 action and objects by type (the workbooks' overview tiles, computed as ratios and per scope).
 
-Each takes frames or the path of a store or snapshot folder (`_common.on_path`): on a path it
+Each takes frames or the path of a store or snapshot folder (`access.on_path`): on a path it
 reads only the tables and columns it uses (e.g. `timeline`: `errors.status`, `activity_time`
 and the `by` column, and `events.activity_time`).
 """
@@ -16,26 +16,17 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from provlytics.analysis._common import (
+from provlytics.analysis.access import columns_of, on_path, table, time_span
+from provlytics.analysis.arrays import flat
+from provlytics.analysis.columns import STR, check_columns, empty, largest_first, typed
+from provlytics.analysis.selection import (
     IDENTITY_COLUMNS,
     STATUSES,
     STEP_ORDER,
-    STR,
-    bin_range,
-    bins,
     by_status,
-    check_columns,
-    columns_of,
-    empty,
-    flat,
-    frequency,
     identity,
-    largest_first,
-    on_path,
-    table,
-    time_span,
-    typed,
 )
+from provlytics.analysis.time_bins import bin_range, bins, frequency
 from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)

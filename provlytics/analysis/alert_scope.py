@@ -6,7 +6,8 @@ job_status snapshot that says so, and job snapshots are kept whole by `filter_fr
 after it. Likewise the oldest of the consecutive windows can begin before `since`. Here each
 window is cut to the scope (`frames.narrowed`: the latest `since_utc` and the earliest
 `until_utc` of its steps), and a cut window says so in its message; an alert whose window lies
-wholly outside the scope is dropped.
+wholly outside the scope is dropped. `silentJob` windows are not cut: silence is judged
+only on a window wholly inside the scope (`unjudged_silence`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,24 @@ def narrowed_end(frames: Any) -> pd.Timestamp | None:
         return None
     until = narrowed_span(frames)[1]
     return newest if until is None else min(newest, until)
+
+
+def unjudged_silence(frames: Any, window_start: pd.Timestamp) -> str | None:
+    """Why a job's silence in the window beginning at `window_start` cannot be judged on
+    `frames`, or None when it can: the frames were narrowed by a `since` that is later than
+    `window_start` (the events before it are not in them), or by a `since` duration whose
+    time was not recorded (counted back on a path's scan)."""
+    steps = getattr(frames, "narrowed", None) or []
+    if any(s.get("since") and not s.get("since_utc") for s in steps):
+        since = next(s["since"] for s in steps if s.get("since") and not s.get("since_utc"))
+        return f"the scope begins at since={since}, a time not recorded"
+    start = narrowed_span(frames)[0]
+    if start is not None and window_start < start:
+        return (
+            f"the window begins {window_start:{MINUTES}} UTC, before the scope's start "
+            f"{start:{MINUTES}} UTC"
+        )
+    return None
 
 
 def cut_to_scope(

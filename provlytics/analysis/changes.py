@@ -23,7 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pa_json
 
-from provlytics.analysis._common import BOOL, STR, TIME, empty, on_path, table, warn_absent
+from provlytics.analysis.access import on_path, table
+from provlytics.analysis.columns import BOOL, STR, TIME, empty
+from provlytics.analysis.notices import warn_absent
 from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)

@@ -18,17 +18,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from provlytics.analysis._common import (
-    IDENTITY_COLUMNS,
-    code_family,
-    empty,
-    identity,
-    isin,
-    largest_first,
-    on_path,
-    table,
-    typed,
-)
+from provlytics.analysis.access import on_path, table
+from provlytics.analysis.arrays import isin
+from provlytics.analysis.columns import empty, largest_first, typed
+from provlytics.analysis.selection import IDENTITY_COLUMNS, code_family, identity
 
 logger = logging.getLogger(__name__)
 

@@ -11,27 +11,17 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from provlytics.analysis._common import (
-    by_status,
-    change_summary,
-    check_columns,
-    code_family,
-    empty,
-    flat,
-    identity,
-    isin,
-    largest_first,
-    on_path,
-    resolve,
-    statuses,
-    table,
-    typed,
-    warn_absent,
-)
+from provlytics.analysis.access import on_path, resolve, table
+from provlytics.analysis.arrays import flat, isin
+from provlytics.analysis.change_text import change_summary
+from provlytics.analysis.columns import INT, check_columns, empty, largest_first, typed
+from provlytics.analysis.notices import warn_absent
+from provlytics.analysis.selection import by_status, code_family, identity, statuses
 from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -67,13 +57,14 @@ DRILLDOWN_COLUMNS = (
     "recommended_action",
     "changes",
 )
-ERROR_CODE_COLUMNS = ("error_code", "events")
+ERROR_CODE_COLUMNS = ("error_code", "events", "failures", "warnings")
 FAILED_STEP_COLUMNS = ("error_code", "failed_step_type", "failed_step_name", "events", "share")
+_COUNTS = {"failures": INT, "warnings": INT}  # error_codes' columns not in DTYPES
 _ERROR_READS = DRILLDOWN_COLUMNS[:-1]  # errors columns drilldown reads (not `changes`)
 
 
 def failure_summary(
-    frames: Any, by: Sequence[str] = SUMMARY_BY, status: str = "failure"
+    frames: Any, by: str | Sequence[str] = SUMMARY_BY, status: str = "failure"
 ) -> pd.DataFrame:
     """Failed (or warned) events counted by error code, category, target system and action.
 
@@ -81,7 +72,7 @@ def failure_summary(
         frames: `ProvisioningFrames` (schema version 2), or the path of a store or snapshot
             folder: then DuckDB computes the summary over its files out of core, in bounded
             memory (`failures_sql`), with the same result.
-        by: `errors` columns to group by (nulls form their own group).
+        by: an `errors` column, or columns, to group by (nulls form their own group).
         status: "failure" (default), "warning" or "both".
 
     Returns:
@@ -91,6 +82,7 @@ def failure_summary(
         `last_seen` (UTC), `recommended_action` and `example_reason` (those of the group's
         most recent event that has one); largest group first. This is the workbooks' "Top
         provisioning errors" (count and last seen per code) with identities and share.
+        `attrs["status"]` keeps `status` (lower case), for `pv.plots.top_errors`.
 
     Raises:
         ConfigError: a `by` column that `errors` lacks, or a bad `status`.
@@ -101,18 +93,19 @@ def failure_summary(
         >>> big = pv.analysis.failure_summary("store/")  # out of core
         >>> summary[["error_code", "events", "identities", "last_seen"]].head()
     """
+    by = [by] if isinstance(by, str) else list(by)
     columns = [*(["status"] if str(status).lower() == "both" else []), *by, *SUMMARY_VALUES]
     frames = resolve(frames, paths=False)
     if isinstance(frames, str | os.PathLike):
         from provlytics.analysis.failures_sql import failure_summary_at
 
-        return failure_summary_at(frames, by, status, columns)
+        return _status_kept(failure_summary_at(frames, by, status, columns), status)
     errors = table(frames, "errors", ("status", "activity_time"))
     keys = (["status"] if str(status).lower() == "both" else []) + list(by)
     check_columns(errors, keys, "failure_summary(by=...)")
     rows = by_status(errors, status)
     if rows.empty:
-        return empty(columns)
+        return _status_kept(empty(columns), status)
     rows = rows.sort_values("activity_time", kind="stable").assign(_who=identity(rows))
     grouped = rows.groupby(keys, dropna=False, sort=False, observed=True)
     summary = grouped.agg(
@@ -125,7 +118,13 @@ def failure_summary(
     ).reset_index()
     total = len(table(frames, "events"))
     summary["share"] = summary["events"] / total if total else float("nan")
-    return typed(largest_first(summary, keys), columns)
+    return _status_kept(typed(largest_first(summary, keys), columns), status)
+
+
+def _status_kept(summary: pd.DataFrame, status: str) -> pd.DataFrame:
+    """`summary` with the status it counts in `attrs["status"]` (failure, warning or both)."""
+    summary.attrs["status"] = str(status).strip().lower()
+    return summary
 
 
 @on_path
@@ -152,7 +151,7 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
         `UserWarning` naming the closest codes that are.
 
     Raises:
-        ConfigError: `frames` neither frames nor a path (`_common.resolve`), an
+        ConfigError: `frames` neither frames nor a path (`access.resolve`), an
             `error_code` that is not text or is blank, or a bad `status`.
 
     Example:
@@ -190,7 +189,12 @@ def drilldown(frames: Any, error_code: str, status: str = "both") -> pd.DataFram
 
 @on_path
 def error_codes(frames: Any, status: str = "both") -> pd.DataFrame:
-    """The error codes present, with their event counts (for pickers and dropdowns).
+    """The error codes present, with their failed and warned event counts (for pickers and
+    dropdowns).
+
+    A code can mark failures and warnings both (`UnableToResolveReferenceAttributeValue` is
+    often a warning): `failures` and `warnings` count them apart, `events` is their sum, and
+    the codes that fail most come first, so a code only warned about is not ranked as an error.
 
     Args:
         frames: `ProvisioningFrames` (schema version 2), or a store or snapshot path (only
@@ -198,42 +202,58 @@ def error_codes(frames: Any, status: str = "both") -> pd.DataFrame:
         status: "both" (default), "failure" or "warning".
 
     Returns:
-        Columns: `error_code`, `events` (int); largest first, events without a code left
-        out.
+        Columns: `error_code`, `events` (int: failed and warned events of the statuses
+        asked for), `failures`, `warnings` (int); most failures first, then most events,
+        then by code; events without a code left out. `attrs["status"]` keeps `status`.
 
     Example:
         >>> pv.analysis.error_codes(frames)["error_code"].tolist()[:3]
     """
     where = ds.field("status").isin(statuses(status))
     errors = table(frames, "errors", ("status", "error_code"), where=where, ordered=False)
-    codes = by_status(errors, status)["error_code"].dropna()
-    if codes.empty:
-        return empty(ERROR_CODE_COLUMNS)
-    counts = codes.value_counts().rename("events").rename_axis("error_code").reset_index()
-    return typed(largest_first(counts, ["error_code"]), ERROR_CODE_COLUMNS)
+    rows = by_status(errors, status).dropna(subset=["error_code"])
+    if rows.empty:
+        return _status_kept(empty(ERROR_CODE_COLUMNS, _COUNTS), status)
+    failed = (rows["status"] == "failure").fillna(False).to_numpy(np.int64)
+    warned = (rows["status"] == "warning").fillna(False).to_numpy(np.int64)
+    counts = (
+        pd.DataFrame({"error_code": rows["error_code"].to_numpy(), "failures": failed})
+        .assign(warnings=warned, events=1)
+        .groupby("error_code", sort=False)
+        .sum()
+        .reset_index()
+        .sort_values(
+            ["failures", "events", "error_code"], ascending=[False, False, True], kind="stable"
+        )
+    )
+    return _status_kept(typed(counts, ERROR_CODE_COLUMNS), status)
 
 
 @on_path
-def failed_steps(frames: Any) -> pd.DataFrame:
+def failed_steps(frames: Any, status: str = "failure") -> pd.DataFrame:
     """Failure-to-step attribution: which step type (and step) fails for which code.
 
-    Counts failed events (status "failure") by the step their `errors` row names (the first
-    step whose status is failure, else the last step). `frames` may be a store or snapshot
-    path: then only the failures' code and step columns of `errors` are read.
+    Counts failed events (status "failure"; "warning" or "both" to count warned events too)
+    by the step their `errors` row names (the first step whose status is failure, else the
+    last step). `frames` may be a store or snapshot path: then only the code and step
+    columns of `errors` rows of those statuses are read.
 
     Returns:
         Columns: `error_code, failed_step_type, failed_step_name, events` (int), `share`
-        (events / failed events of the code); codes with the most failures first, then
+        (events / counted events of the code); codes with the most events first, then
         each code's steps largest first.
+
+    Raises:
+        ConfigError: a bad `status`.
 
     Example:
         >>> pv.analysis.failed_steps(frames).query("error_code == 'EntryConflict'")
     """
     keys = ["error_code", "failed_step_type", "failed_step_name"]
-    where = ds.field("status") == "failure"
+    where = ds.field("status").isin(statuses(status))
     reads = ["status", *keys]
     errors = table(frames, "errors", ("status",), reads=reads, where=where, ordered=False)
-    rows = by_status(errors, "failure")
+    rows = by_status(errors, status)
     if rows.empty:
         return empty(FAILED_STEP_COLUMNS)
     counts = rows.groupby(keys, dropna=False, observed=True).size().rename("events")

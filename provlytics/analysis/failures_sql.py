@@ -17,14 +17,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from provlytics.analysis._common import (
-    PROBLEMS,
-    STR,
-    check_status,
-    empty,
-    largest_first,
-    typed,
-)
+from provlytics.analysis.columns import STR, empty, largest_first, typed
+from provlytics.analysis.selection import PROBLEMS, check_status
 from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS
 from provlytics.table_files import open_tables

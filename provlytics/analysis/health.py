@@ -20,8 +20,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 
-from provlytics.analysis._common import BOOL, FLOAT, INT, TIME, empty, isin, on_path, table
-from provlytics.analysis.alert_scope import cut_to_scope, narrowed_end, narrowed_span
+from provlytics.analysis.access import on_path, table
+from provlytics.analysis.alert_scope import (
+    cut_to_scope,
+    narrowed_end,
+    narrowed_span,
+    unjudged_silence,
+)
+from provlytics.analysis.arrays import isin
+from provlytics.analysis.columns import BOOL, FLOAT, INT, TIME, empty
 from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS
 
@@ -210,7 +217,11 @@ def alerts(
       or NotRun) with no event in the last window. Microsoft's "no rows" alert covers the whole
       table, so one healthy job hides a dead one; an expired target credential leaves no error.
       value = hours since the job's last event (NaN: none in the logs), threshold = the window
-      in hours.
+      in hours. Frames narrowed by time (`since`) are judged only when that whole window lies
+      inside the scope: events before the scope's start are not in the frames, so a window
+      that begins before it (or after a `since` duration counted back on a path's scan,
+      whose time is not recorded) cannot show that a job was silent: no `silentJob` row
+      then, and an INFO log line says silence was not judged.
     - `disableDeleteSpike`: at least `disable_delete` disable or delete events of a job in one
       window (Microsoft's third recommended alert); value = that count.
     - `failureRateSpike`: failure / (events - skipped) >= `failure_rate` for a job in one window
@@ -221,7 +232,8 @@ def alerts(
 
     Frames narrowed by `filter_frames` (`frames.narrowed`) keep every window inside their
     time scope: a window running past `until` (a quarantine seen in a later job snapshot) or
-    beginning before `since` is cut, and its message says so; see `alert_scope.cut_to_scope`.
+    beginning before `since` is cut, and its message says so; see `alert_scope.cut_to_scope`
+    (`silentJob` windows are never cut: see above).
 
     Args:
         frames: the tables, or a store or snapshot path (then only the events columns used
@@ -254,15 +266,25 @@ def alerts(
     if end is None:
         return empty(ALERT_COLUMNS, _DTYPES)
     events = events[(events["activity_time"] <= end).fillna(False)]
+    scope_start, scope_end = narrowed_span(frames)
+    unjudged = unjudged_silence(frames, end - span)
+    if unjudged:
+        logger.info(
+            "silentJob not judged in the %s before %s UTC: %s; events before the "
+            "scope's start are not in the frames",
+            _span_text(span),
+            f"{end:%Y-%m-%d %H:%M}",
+            unjudged,
+        )
     found = [
-        _silent_jobs(frames, events, end, span),
+        _silent_jobs(frames, events, end, span, scope_start) if not unjudged else None,
         *_window_alerts(events, end, span, failure_rate, disable_delete, min_events),
         _quarantined(frames),
     ]
-    found = [f for f in found if not f.empty]
+    found = [f for f in found if f is not None and not f.empty]
     if not found:
         return empty(ALERT_COLUMNS, _DTYPES)
-    out = cut_to_scope(pd.concat(found, ignore_index=True), *narrowed_span(frames))
+    out = cut_to_scope(pd.concat(found, ignore_index=True), scope_start, scope_end)
     out = out.sort_values(
         ["window_end", "kind", "job_id"], ascending=[False, True, True], kind="stable"
     )
@@ -323,9 +345,14 @@ def _alert(kind: str, job_id, start, end, value, threshold: float, message) -> p
 
 
 def _silent_jobs(
-    frames, events: pd.DataFrame, end: pd.Timestamp, span: pd.Timedelta
+    frames,
+    events: pd.DataFrame,
+    end: pd.Timestamp,
+    span: pd.Timedelta,
+    scope_start: pd.Timestamp | None,
 ) -> pd.DataFrame:
-    """Jobs that should run (latest snapshot) with no event in the last window."""
+    """Jobs that should run (latest snapshot) with no event in the last window (which lies
+    inside the scope beginning at `scope_start`, if any)."""
     snapshot = _latest_snapshot(frames)
     should_run = (snapshot["schedule_state"].str.lower().isin(["active"])).fillna(False) & (
         snapshot["status_code"].str.lower().isin(["active", "notrun"])
@@ -340,10 +367,12 @@ def _silent_jobs(
     if jobs.empty:
         return empty(ALERT_COLUMNS, _DTYPES)
     hours = _hours(end - last_seen)
+    none = "no event in the logs"
+    if scope_start is not None:
+        none = f"no event since the scope's start {scope_start:%Y-%m-%d %H:%M} UTC"
     text = [
         f"no event in the {_span_text(span)} before {end:%Y-%m-%d %H:%M} UTC while job_status "
-        "says it runs; "
-        + (f"last event {seen:%Y-%m-%d %H:%M} UTC" if pd.notna(seen) else "no event in the logs")
+        "says it runs; " + (f"last event {seen:%Y-%m-%d %H:%M} UTC" if pd.notna(seen) else none)
         for seen in last_seen
     ]
     return _alert("silentJob", jobs.to_numpy(), end - span, end, hours, _hours(span), text)

@@ -17,28 +17,16 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from provlytics.analysis._common import (
-    FLOAT,
-    IDENTITY_COLUMNS,
-    INT,
-    STATUSES,
-    TIME,
-    change_summary,
-    empty,
-    flat,
-    group_codes,
-    identity,
-    isin,
-    on_path,
-    table,
-    time_span,
-)
+from provlytics.analysis.access import on_path, table, time_span
+from provlytics.analysis.arrays import flat, group_codes, isin
+from provlytics.analysis.change_text import change_summary
 from provlytics.analysis.changes import PROPERTY_COLUMNS, changes_of
+from provlytics.analysis.columns import FLOAT, INT, TIME, empty
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
+from provlytics.analysis.selection import IDENTITY_COLUMNS, STATUSES, identity
 from provlytics.analysis.who import (
     NAME_COLUMNS,
     checked,
-    closest_names,
     matches,
     scan_filter,
     unaccented,
@@ -229,7 +217,7 @@ def identity_history(frames, who: str) -> IdentityHistory:
             warn_unaccented(who, same)
             mine = _named(frames, tuple(name.strip().lower() for name in same))
         else:
-            warn_nobody(who, closest_names(present, who))
+            warn_nobody(who, present)
     if not mine.empty:
         warn_if_several(who, mine)
     ids = mine["event_id"]

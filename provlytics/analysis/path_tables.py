@@ -1,7 +1,7 @@
 """The tables of a store or snapshot folder, read piecemeal for one analysis helper.
 
-A helper given a path (`_common.on_path`) gets a `PathTables` in place of the frames; each
-`_common.table(frames, name, columns, reads=..., where=...)` then reads only that table,
+A helper given a path (`access.on_path`) gets a `PathTables` in place of the frames; each
+`access.table(frames, name, columns, reads=..., where=...)` then reads only that table,
 only the `reads` columns, and only the rows `where` keeps (pushed into the Parquet scan:
 `provlytics.scan.read_table`), as the same pandas DataFrame the frames path would give for
 those rows and columns (`pv.read_parquet`'s dtypes and canonical row order,

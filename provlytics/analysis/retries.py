@@ -16,16 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from provlytics.analysis._common import (
-    BOOL,
-    INT,
-    TIME,
-    empty,
-    group_codes,
-    identity,
-    on_path,
-    table,
-)
+from provlytics.analysis.access import on_path, table
+from provlytics.analysis.arrays import group_codes
+from provlytics.analysis.columns import BOOL, INT, TIME, empty
+from provlytics.analysis.selection import identity
 
 logger = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from provlytics.analysis._common import resolve, warn_absent
+from provlytics.analysis.access import resolve
 from provlytics.analysis.job_scope import jobs_of, ties_on_path
+from provlytics.analysis.notices import warn_absent
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
@@ -76,7 +77,7 @@ def filter_frames(
 
     Raises:
         ConfigError: a time bound that cannot be read, `since` after `until`, or `frames`
-            neither frames nor a path (`_common.resolve`).
+            neither frames nor a path (`access.resolve`).
         InputError: a path that holds no store or snapshot.
 
     Example:
@@ -209,7 +210,7 @@ def _warn_absent(
 ) -> None:
     """A `UserWarning` for each of `values` (of `option`) that no event has in any of
     `columns` (compared case-insensitively), naming the closest values present
-    (`_common.warn_absent`)."""
+    (`notices.warn_absent`)."""
     present: set[str] = set()
     for column in columns:
         present.update(v for v in pc.unique(events[column]).to_pylist() if v is not None)

@@ -8,12 +8,10 @@ but for accents and case ("Lukasz Brown" for "Łukasz Brown"), or else the close
 
 from __future__ import annotations
 
-import difflib
 import functools
 import operator
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -22,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from provlytics.analysis._common import caller_level
+from provlytics.analysis.notices import closest, warn_user
 from provlytics.errors import ConfigError
 
 WHO_COLUMNS = ("source_id", "target_id", "source_name", "target_name", "reportable_identifier")
@@ -60,33 +58,22 @@ def unaccented(present: Iterable[str], who: str) -> list[str]:
     return sorted({v for v in present if fold(v) == target})
 
 
-def closest_names(present: Iterable[str], who: str, n: int = 3) -> list[str]:
-    """Up to `n` values of `present` closest to `who`, compared folded (`fold`; difflib's
-    ratio of at least 0.8), closest first."""
-    by_fold: dict[str, str] = {}
-    for value in sorted(present):
-        by_fold.setdefault(fold(value), value)
-    close = difflib.get_close_matches(fold(who), list(by_fold), n=n, cutoff=0.8)
-    return [by_fold[c] for c in close]
-
-
 def warn_unaccented(who: str, names: list[str]) -> None:
     """A `UserWarning` that `who` matched `names` only when accents and case were ignored."""
     shown = ", ".join(repr(n) for n in names)
-    message = (
+    warn_user(
         f"identity_history: no event names {who.strip()!r} exactly; "
         f"showing the events of {shown} (accents and case ignored)"
     )
-    warnings.warn(message, UserWarning, stacklevel=caller_level())
 
 
 def wanted(who: str) -> tuple[str, ...]:
     """The spellings of `who` compared: trimmed and lower-cased; for a GUID both its dashed
-    (8-4-4-4-12) and its dashless form."""
+    (8-4-4-4-12) and its dashless form (`_bare`)."""
     text = str(who).strip().lower()
     if not _GUID.fullmatch(text):
         return (text,)
-    bare = text.replace("-", "")
+    bare = _bare(text)
     dashed = "-".join((bare[:8], bare[8:12], bare[12:16], bare[16:20], bare[20:]))
     return (dashed, bare)
 
@@ -108,45 +95,54 @@ def matches(
     return hit
 
 
-def warn_if_several(who: str, events: pd.DataFrame) -> None:
-    """A `UserWarning` when `who` is a display name (no id or UPN of `events` is it) and the
-    events belong to more than one identity: distinct `reportable_identifier` (UPN), else
-    `source_id` (a GUID with or without dashes counted once: Workday to AD logs a worker's
-    id, other apps the Entra object id), else `target_id`; it names how many, up to five of
-    their UPNs, and how to narrow."""
+def namesakes(who: str, events: pd.DataFrame) -> tuple[int, list[str]]:
+    """How many distinct identities the `events` naming `who` belong to when `who` is a
+    display name several people share, and their UPNs (lower-cased, sorted); `(0, [])` when
+    `who` names one identity (an id or UPN of `events` is it, or one identity has the name).
+
+    Identities are told apart by `reportable_identifier` (UPN), else `source_id` (a GUID
+    with or without dashes counted once: Workday to AD logs a worker's id, other apps the
+    Entra object id), else `target_id`."""
     if matches(events, wanted(who), _ID_COLUMNS).any():
-        return
+        return 0, []
     keys = events["reportable_identifier"].str.lower().fillna(_ids(events["source_id"]))
-    keys = keys.fillna(_ids(events["target_id"]))
-    count = keys.nunique()
+    count = keys.fillna(_ids(events["target_id"])).nunique()
     if count < 2:
+        return 0, []
+    return count, sorted(events["reportable_identifier"].dropna().str.lower().unique())
+
+
+def warn_if_several(who: str, events: pd.DataFrame) -> None:
+    """A `UserWarning` when `who` is a display name several identities of `events` share
+    (`namesakes`): it names how many, up to five of their UPNs, and how to narrow."""
+    count, upns = namesakes(who, events)
+    if not count:
         return
-    upns = sorted(events["reportable_identifier"].dropna().str.lower().unique())
     shown = ", ".join(upns[:_SHOWN]) + (
         f" and {len(upns) - _SHOWN} more" if len(upns) > _SHOWN else ""
     )
     seen = f" (UPNs: {shown})" if upns else ""
-    message = (
+    warn_user(
         f"identity_history: {who!r} matches {count} distinct identities{seen}; "
         "pass the UPN or object id to narrow it to one"
     )
-    warnings.warn(message, UserWarning, stacklevel=caller_level())
 
 
-def warn_nobody(who: str, close: list[str]) -> None:
-    """A `UserWarning` that no event names `who`, naming the `close` names (if any)."""
-    hint = f"; closest present: {', '.join(close)}" if close else ""
-    message = (
-        f"identity_history: no event names {str(who).strip()!r} "
-        f"(compared with object ids, display names and UPNs){hint}"
+def warn_nobody(who: str, present: Iterable[str]) -> None:
+    """A `UserWarning` that no event names `who`, naming the names of `present` closest to it
+    (compared folded, `fold`; difflib's ratio of at least 0.8), if any."""
+    warn_user(
+        f"identity_history: no event names {who.strip()!r} "
+        "(compared with object ids, display names and UPNs)",
+        closest(present, who, key=fold, cutoff=0.8),
     )
-    warnings.warn(message, UserWarning, stacklevel=caller_level())
 
 
 def _ids(values: pd.Series) -> pd.Series:
-    """Ids lower-cased, GUIDs without dashes."""
-    lowered = values.str.lower()
-    guid = lowered.str.fullmatch(_GUID.pattern).fillna(False).to_numpy(bool)
-    out = lowered.copy()
-    out[guid] = lowered[guid].str.replace("-", "", regex=False)
-    return out
+    """Ids lower-cased, GUIDs without dashes (`_bare`)."""
+    return values.str.lower().map(_bare, na_action="ignore")
+
+
+def _bare(text: str) -> str:
+    """`text` (lower-cased) without its dashes if it is a GUID, else as it is."""
+    return text.replace("-", "") if _GUID.fullmatch(text) else text

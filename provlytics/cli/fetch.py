@@ -16,7 +16,8 @@ import click
 from provlytics.cli.defaults import DEFAULT_TOP
 from provlytics.cli.graph import client_from_options, graph_options
 from provlytics.errors import ConfigError, ProvlyticsError
-from provlytics.graph.odata import ACTIONS, STATUSES, parse_time
+from provlytics.graph.odata import ACTIONS, STATUSES
+from provlytics.timebounds import OPTIONS, parse_time, window_times
 
 logger = logging.getLogger(__name__)
 
@@ -24,33 +25,29 @@ SPOOL_FOLDER = ".spool"
 
 
 def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """`value` if `parse_time` reads it; else a usage error (exit 2) before credentials are
-    looked up or anything is written."""
+    """`value` if `timebounds.parse_time` reads it; else a usage error (exit 2) naming the
+    option, before credentials are looked up or anything is written."""
     if value is not None:
         try:
-            parse_time(value)
+            parse_time(value, name=f"--{param.name}")
         except ConfigError as exc:
-            raise click.BadParameter(str(exc)) from None
+            raise click.UsageError(str(exc)) from None
     return value
 
 
 def _check_window(since: str | None, until: str | None) -> None:
-    """A usage error (exit 2) when --since is after --until (both read at the same now)."""
-    if since is None or until is None:
-        return
-    now = datetime.now(UTC)
-    start, end = parse_time(since, now), parse_time(until, now)
-    if start > end:
-        from provlytics.timebounds import after_until
-
-        raise click.UsageError(after_until(f"--since {since!r}", start, f"--until {until!r}", end))
+    """A usage error (exit 2) when --since is not before --until (durations back from now)."""
+    try:
+        window_times(since, until, datetime.now(UTC), names=OPTIONS)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @click.command("fetch")
 @click.option(
     "--since",
     callback=_time_form,
-    help="Start: ISO 8601 time or a span back from now ('7d', '12h').",
+    help="Start: a date, an ISO 8601 time or a duration back from now ('7d', '12h', '2w').",
 )
 @click.option("--until", callback=_time_form, help="End (exclusive), same forms; default: now.")
 @click.option(
@@ -74,7 +71,12 @@ def _check_window(since: str | None, until: str | None) -> None:
     help=f"Folder for raw pages and the checkpoint [default: OUT/{SPOOL_FOLDER}].",
 )
 @click.option("--resume/--no-resume", default=True, show_default=True, help="Resume a stopped run.")
-@click.option("--incremental", is_flag=True, help="Only what is newer than the last run's events.")
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="Only what is newer than the last incremental run's events (first time: than OUT's "
+    "newest event; with no event yet, everything Graph keeps or --since).",
+)
 @click.option(
     "--max-wait",
     type=click.FloatRange(min=0),
@@ -89,9 +91,12 @@ def fetch_command(out: Path, spool: Path | None, **options: Any) -> None:
 
     try:
         with client_from_options(options) as client:
-            frames = fetch_logs(client, spool=spool or out / SPOOL_FOLDER, out=out, **options)
+            frames = fetch_logs(
+                client, spool=spool or out / SPOOL_FOLDER, out=out, on_start=click.echo, **options
+            )
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     counts = ", ".join(f"{k} {v}" for k, v in frames.counts().items())
-    click.echo(f"Fetched {frames.records_read} records: {counts}")
+    read = frames.records_read
+    click.echo(f"Fetched {read} {'record' if read == 1 else 'records'}: {counts}")
     click.echo(f"Wrote {out}")

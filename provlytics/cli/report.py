@@ -9,9 +9,8 @@ import logging
 import os
 import warnings
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,17 +25,15 @@ logger = logging.getLogger(__name__)
 
 
 def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """`value` if it is a time bound `filter_frames` reads; else a usage error (exit 2)
-    before any input is read."""
+    """`value` if `timebounds.parse_time` reads it; else a usage error (exit 2) naming the
+    option, before any input is read."""
     if value is not None:
-        from provlytics.timebounds import bound
+        from provlytics.timebounds import parse_time
 
         try:
-            bound(value, None, f"--{param.name}")
-        except ConfigError:
-            raise click.BadParameter(
-                f"{value!r} is not a date, a time or a duration such as '7d'"
-            ) from None
+            parse_time(value, name=f"--{param.name}")
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
     return value
 
 
@@ -54,7 +51,7 @@ def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.option(
     "--since",
     callback=_time_form,
-    help='First time included: "2026-11-18", "7d" (before the newest event).',
+    help='First time included: "2026-11-18", an ISO 8601 time, "7d" (before the newest event).',
 )
 @click.option(
     "--until",
@@ -86,35 +83,37 @@ def report_command(
         from provlytics.report import write_report
 
         paths = [Path(p) for p in inputs]
-        frames = _narrowed(_provisioning_data(read_inputs(paths), paths), since, until, jobs)
+        frames = _provisioning_data(read_inputs(paths), paths)
+        _check_window(since, until, frames)
+        frames = _narrowed(frames, since, until, jobs)
         if key is not None:
             frames = frames.pseudonymize(key)
-        path = write_report(frames, out, scope=_scope(paths, frames.narrowed))
+        path = write_report(frames, out, scope=_scope(paths))
     except ProvlyticsError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Report: {path}")
 
 
-def _check_window(since: str | None, until: str | None) -> None:
-    """A usage error (exit 2) before any input is read when --since is after --until and
-    that does not depend on the data: both dates, or both durations back from the newest
-    event (which shift together). A date against a duration is checked once the newest
-    event is known (`filter_frames`)."""
-    from provlytics.timebounds import after_until, bound, is_relative
+def _check_window(
+    since: str | None, until: str | None, frames: ProvisioningFrames | None = None
+) -> None:
+    """A usage error (exit 2) when --since is not before --until: two dates before any input
+    is read (`frames` None), a duration (back from the newest event) once `frames` are."""
+    from provlytics.timebounds import OPTIONS, is_relative, window_times
 
-    if since is None or until is None or is_relative(since) != is_relative(until):
+    if since is None or until is None:
         return
-    reference = datetime(2000, 1, 1, tzinfo=UTC)  # any: only the order of the two matters
-    start, end = bound(since, reference, "--since"), bound(until, reference, "--until")
-    if start.as_py() <= end.as_py():
-        return
-    if is_relative(since):
-        raise click.UsageError(
-            f"--since {since!r} before the newest event is after --until {until!r} before it: "
-            "no event can be in that window (swap them?)"
-        )
-    bounds = (f"--since {since!r}", start.as_py(), f"--until {until!r}", end.as_py())
-    raise click.UsageError(after_until(*bounds))
+    if (is_relative(since) or is_relative(until)) == (frames is None):
+        return  # a duration waits for the newest event; two dates were judged before
+    newest = None
+    if frames is not None and len(times := frames.table("events")["activity_time"]):
+        import pyarrow.compute as pc
+
+        newest = pc.max(times).as_py()
+    try:
+        window_times(since, until, newest, names=OPTIONS)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def read_inputs(inputs: Sequence[Path]) -> ProvisioningFrames:
@@ -211,40 +210,7 @@ def _shown(path: Path) -> str:
     return path.name or str(path)
 
 
-def _scope(inputs: Sequence[Path], steps: list[dict[str, Any]] | None) -> list[str]:
-    """The page's lines under the title: the inputs, and each step `frames.narrowed` holds
-    (a snapshot's own, read from its manifest, then the options of this command), a
-    duration with the time it stood for: "Narrowed to since 1d (2026-11-21 23:51 UTC), job
-    j1; then target system Slack."."""
-    lines = [f"Inputs: {', '.join(_shown(p) for p in inputs)}."]
-    shown = [", ".join(parts) for parts in map(_step_parts, steps or []) if parts]
-    if shown:
-        lines.append("Narrowed to " + "; then ".join(shown) + ".")
-    return lines
-
-
-_BY_VALUE = (
-    ("job_id", "job"),
-    ("target_system", "target system"),
-    ("service_principal", "app"),
-)
-
-
-def _step_parts(step: dict[str, Any]) -> list[str]:
-    """A step of `frames.narrowed` as parts of the line ("since 7d (...)", "job j1, j2")."""
-    parts = [_bound("since", step), _bound("until", step)]
-    parts += [f"{word} {', '.join(step[key])}" for key, word in _BY_VALUE if step.get(key)]
-    return [part for part in parts if part]
-
-
-def _bound(name: str, step: dict[str, Any]) -> str:
-    """ "since 2026-11-18", or "since 7d (2026-11-15 23:51 UTC)" for a duration; "" if none."""
-    value = step.get(name)
-    if not value:
-        return ""
-    from provlytics.timebounds import is_relative
-
-    time = step.get(f"{name}_utc") if is_relative(value) else None
-    return f"{name} {value}" + (
-        f" ({datetime.fromisoformat(time):%Y-%m-%d %H:%M} UTC)" if time else ""
-    )
+def _scope(inputs: Sequence[Path]) -> list[str]:
+    """The page's line naming the inputs (`write_report` adds the one saying how the frames
+    were narrowed: a snapshot's own steps, then this command's options)."""
+    return [f"Inputs: {', '.join(_shown(p) for p in inputs)}."]

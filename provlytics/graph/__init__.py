@@ -20,9 +20,10 @@ _SOURCES = {
         "StaticToken",
     ),
     "provlytics.graph.client": ("GraphClient",),
-    "provlytics.graph.odata": ("build_filter", "parse_time"),
+    "provlytics.graph.odata": ("build_filter",),
     "provlytics.graph.ratelimit": ("ON_DEMAND_LIMIT", "REPORTS_LIMIT", "RateLimiter"),
     "provlytics.graph.session": ("GraphSession",),
+    "provlytics.timebounds": ("parse_time",),  # the one reader of since/until, kept here too
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -45,6 +46,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from provlytics.graph.auth import Certificate, ClientSecret, Credential, DeviceCode, StaticToken
     from provlytics.graph.client import GraphClient
-    from provlytics.graph.odata import build_filter, parse_time
+    from provlytics.graph.odata import build_filter
     from provlytics.graph.ratelimit import ON_DEMAND_LIMIT, REPORTS_LIMIT, RateLimiter
     from provlytics.graph.session import GraphSession
+    from provlytics.timebounds import parse_time

@@ -390,4 +390,6 @@ _COLUMNS: list[tuple[str, Path, Callable[[Any], Any]]] = [
 
 
 def _record_origin(origin: Origin | str, index: int) -> Origin | str:
-    return origin.at(record=index) if isinstance(origin, Origin) else f"{origin}: record {index}"
+    """Where the job at 0-based `index` of a list is: its record number, counted from 1."""
+    number = index + 1
+    return origin.at(record=number) if isinstance(origin, Origin) else f"{origin}: record {number}"

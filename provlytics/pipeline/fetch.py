@@ -3,13 +3,15 @@
 The Graph source (`sources.graph_logs`) plans the windows and yields their pages, live or
 replayed from the spool; here each page takes the one route (`route.page_tables`), a
 window's tables count once the window is done, and an incremental run's watermark advances
-to the newest event fetched.
+to the newest event fetched. An incremental run whose spool has no watermark yet starts at
+the newest event already in `out` (a store filled by a plain fetch or a load), minus the
+overlap, and says where it starts and why.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,13 @@ from typing import Any
 import pyarrow.compute as pc
 
 from provlytics.graph.client import GraphClient
-from provlytics.graph.odata import TimeLike, format_time, parse_time
+from provlytics.graph.odata import format_time
 from provlytics.pipeline import route
 from provlytics.progress import paused_gc, progress_bar
 from provlytics.sources.graph_logs import (
     DEFAULT_TOP,
     FetchItem,
+    IncrementalStart,
     Run,
     WindowDone,
     WindowRestart,
@@ -31,6 +34,7 @@ from provlytics.sources.graph_logs import (
 )
 from provlytics.spool import Spool
 from provlytics.tables import ProvisioningFrames
+from provlytics.timebounds import TimeBound, parse_time
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +42,8 @@ logger = logging.getLogger(__name__)
 def fetch_logs(
     client: GraphClient,
     *,
-    since: TimeLike | None = None,
-    until: TimeLike | None = None,
+    since: TimeBound = None,
+    until: TimeBound = None,
     status: str | None = None,
     action: str | None = None,
     job_id: str | None = None,
@@ -55,6 +59,7 @@ def fetch_logs(
     progress: bool | None = None,
     max_wait: float | None = None,
     now: datetime | None = None,
+    on_start: Callable[[str], None] | None = None,
 ) -> ProvisioningFrames:
     """Fetch provisioning logs into de-duplicated tables, resumably.
 
@@ -62,13 +67,17 @@ def fetch_logs(
         >>> frames = fetch_logs(client, since="7d", status="failure", spool="spool/")
 
     Args:
-        since, until: datetimes, ISO text or relative spans ("7d", "12h"); strict `gt`/`lt`.
+        since, until: dates, datetimes, ISO text or durations back from `now` ("7d", "12h",
+            "30min", "2w"): `timebounds.parse_time`'s forms; strict `gt`/`lt`.
         status, action, job_id, service_principal_id, identity: server-side `$filter` criteria.
         top: page size (`$top`).
         spool: a folder keeping raw pages and a checkpoint; a re-run with the same parameters
             re-reads the spooled pages and resumes at the saved next link.
         resume: resume an unfinished run in `spool`; False discards it.
-        incremental: fetch only what is newer than the spool's watermark minus `overlap`.
+        incremental: fetch only what is newer than the spool's watermark minus `overlap`
+            (the watermark of the same criteria; without one, the newest event already in
+            `out`, whatever its criteria, minus `overlap`; with neither, everything Graph
+            keeps, or from `since`). `since` still applies when it is later.
         window: the first and shortest time slice fetched as one unit ("1d", "6h"); later
             windows widen while they come back as a single page.
         out: also write (or merge into) a Parquet dataset folder.
@@ -77,10 +86,13 @@ def fetch_logs(
         max_wait: the seconds of waiting (rate limit, Retry-After, backoff) accepted in total;
             None waits as long as Graph asks.
         now: the current time, for relative spans (tests).
+        on_start: called with one sentence saying where an incremental run starts and why,
+            before its first request (the sentence is also logged, INFO).
 
     Raises:
-        ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
-            run with other parameters (and `resume`).
+        ConfigError: invalid criteria, a `since`/`until` that cannot be read or `since` not
+            before `until` (before anything is spooled), `incremental` without a spool, or a
+            spooled unfinished run with other parameters (and `resume`).
         ThrottledError: waiting longer would exceed `max_wait` (the spool keeps the progress).
         GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
     """
@@ -104,7 +116,13 @@ def fetch_logs(
         window=window,
         overlap=overlap,
         now=now,
+        held=None if out is None else lambda: _newest_held(Path(out)),
     )
+    if run.incremental is not None and run.spool is not None:
+        sentence = _starting(run.incremental, run.spool, out, overlap)
+        logger.info("%s", sentence)
+        if on_start is not None:
+            on_start(sentence)
     frames = _fetch(client, run, top, progress, max_wait, now)
     if incremental and run.spool is not None:
         _advance_watermark(run.spool, frames, run.criteria)
@@ -162,3 +180,40 @@ def _advance_watermark(box: Spool, frames: ProvisioningFrames, key: str) -> None
     previous = box.read_watermark(key)
     if previous is None or parse_time(previous) < newest:
         box.write_watermark(format_time(newest), key)
+
+
+def _newest_held(out: Path) -> datetime | None:
+    """The newest event time in the dataset at `out` (a store: from its Delta log and file
+    footers; a plain dataset: its manifest), or None when there is none."""
+    from provlytics.datasets import is_dataset  # deltalake only for an incremental run
+    from provlytics.parquet import read_manifest
+    from provlytics.store.common import is_store
+    from provlytics.store.read import summary
+
+    if not is_dataset(out):
+        return None
+    facts = summary(out) if is_store(out) else read_manifest(out)
+    end = (facts.get("time_range") or {}).get("end")
+    return parse_time(end) if end else None
+
+
+def _starting(begin: IncrementalStart, box: Spool, out: str | Path | None, overlap: str) -> str:
+    """One sentence: where an incremental run starts, and why."""
+    at = format_time(begin.at) if begin.at is not None else None
+    mark = format_time(begin.mark) if begin.mark is not None else None
+    held = f"in {out}" if out is not None else "held (no out=)"
+    if begin.basis == "watermark":
+        return f"Incremental: from {at} (the watermark in {box.root}, {mark}, minus {overlap})"
+    if begin.basis == "held":
+        return (
+            f"Incremental: from {at}, the newest event already {held} ({mark}) minus "
+            f"{overlap}: {box.root} has no watermark for this filter yet"
+        )
+    if begin.basis == "since":
+        why = f"later than {mark} minus {overlap}" if mark else "no watermark, no event yet"
+        return f"Incremental: from {at}, as since= (--since) says ({why})"
+    return (
+        f"Incremental: everything Graph keeps (7 days; 30 with Entra ID P1/P2): "
+        f"{box.root} has no watermark and no event is {held} yet; "
+        "give since= (--since) to fetch less"
+    )

@@ -49,7 +49,7 @@ def raise_if_none(tasks: Sequence[FileTask], error: InputError) -> None:
         UnknownDialectError: naming the files' common folder, how many files, the first
             record and its fields, and the files that could not be read, e.g. `in: no
             provisioning data: 3 files, none of those read holds provisioning records (first:
-            other.json: record 0, its fields: a); 1 could not be read: empty.json (the file
+            other.json: record 1, its fields: a); 1 could not be read: empty.json (the file
             is empty)`.
     """
     if len(tasks) < 2:

@@ -62,7 +62,7 @@ class RejectLog:
 
 
 def described(reject: Reject) -> str:
-    """ "noTG.csv:80: record 78: 'TimeGenerated': is missing", as raise mode's error says."""
+    """ "noTG.csv:80: record 79: 'TimeGenerated': is missing", as raise mode's error says."""
     return f"{reject.origin}: {_cause(reject.field, reject.reason)}"
 
 

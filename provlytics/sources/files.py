@@ -21,11 +21,11 @@ import orjson
 
 from provlytics.errors import InputError, graph_error_summary
 from provlytics.origin import Container, JobContext, Origin, Page, Place, UnparsedRecord
-from provlytics.sources import portal_csv
+from provlytics.sources import portal_csv, portal_pairs
 from provlytics.sources.envelope import graph_page_context
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
 from provlytics.sources.lines import file_blocks, memory_blocks, numbered_lines
-from provlytics.sources.reading import InputFile, as_input, data_suffix, read_bytes
+from provlytics.sources.reading import InputFile, as_input, data_suffix, display_path, read_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -62,18 +62,40 @@ def file_tasks(
     paths: str | Path | Iterable[str | Path], *, skip: Iterable[str | Path] = ()
 ) -> list[FileTask]:
     """The files to read (`sources.inputs.expand_inputs`, leaving out the folders in `skip`),
-    each with its companions (which are not tasks).
+    each with its portal companions (`sources.portal_pairs`; companions are not tasks, and a
+    portal file named alone brings those beside it). Entra audit-log and sign-in-log
+    downloads are left out with a warning; of two copies of one portal download, the one
+    with more of its files is read last (its events win).
 
     Raises:
-        InputError: nothing to read, a path or glob that matches nothing.
+        InputError: nothing to read, a path or glob that matches nothing, only audit-log or
+            sign-in-log downloads (naming each and what it looks like).
     """
-    files = expand_inputs(paths, skip=skip)
-    groups = portal_csv.group_companions(files)
+    named = [paths] if isinstance(paths, str | Path) else list(paths)
+    files = expand_inputs(named, skip=skip)
+    groups = portal_pairs.group_companions(files)
+    kept = [f for f in files if f not in groups.companions and f not in groups.foreign]
+    if not kept:
+        raise _no_provisioning_data(named, groups.foreign)
+    for file, what in groups.foreign.items():
+        logger.warning("skipping %s: it %s, not provisioning logs", file, what)
     return [
         FileTask(f, groups.of(f), f in groups.mains, groups.refused.get(f))
-        for f in files
-        if f not in groups.companions
+        for f in portal_pairs.read_order(kept, groups)
     ]
+
+
+def _no_provisioning_data(named: list[str | Path], foreign: dict[InputFile, str]) -> InputError:
+    """The error of a load whose every file is another Entra download (audit, sign-ins)."""
+    advice = (
+        "load provisioning logs (the portal's Provisioning logs > Download, or AADProvisioningLogs)"
+    )
+    if len(foreign) == 1:
+        ((file, what),) = foreign.items()
+        return InputError(file.name, f"no provisioning data: it {what}; {advice}")
+    shown = "; ".join(f"{f.name} {what}" for f, what in foreign.items())
+    searched = ", ".join(display_path(p) for p in named)
+    return InputError(searched, f"no provisioning data: {shown}; {advice}")
 
 
 def iter_task_pages(task: FileTask, *, page_size: int = PAGE_SIZE) -> Iterator[Page]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,11 +27,12 @@ import msgspec
 
 from provlytics.errors import ConfigError, GraphError
 from provlytics.graph.client import GraphClient
-from provlytics.graph.odata import TimeLike, build_filter, format_time, parse_time
+from provlytics.graph.odata import build_filter, format_time
 from provlytics.graph.ratelimit import RateLimiter
 from provlytics.origin import Container, Origin, Page, Paging, Place
 from provlytics.sources.windows import plan_next, split_window, start_plan
 from provlytics.spool import Checkpoint, Spool, SpooledPage, WindowState
+from provlytics.timebounds import TimeBound, parse_time, window_times
 
 logger = logging.getLogger(__name__)
 
@@ -59,20 +60,37 @@ class WindowRestart:
 FetchItem = Page | WindowDone | WindowRestart
 
 
+class IncrementalStart(NamedTuple):
+    """Where an incremental run starts, and why.
+
+    Attributes:
+        at: the fetch's lower bound; None: everything Graph keeps.
+        basis: "watermark" (the spool's, minus the overlap), "held" (no watermark yet: the
+            newest event already held where the fetch writes, minus the overlap), "since"
+            (`since`, later than either) or "nothing" (no watermark, no event, no `since`).
+        mark: the watermark or the newest held event; None when there is neither.
+    """
+
+    at: datetime | None
+    basis: str
+    mark: datetime | None
+
+
 class Run(NamedTuple):
-    """A planned (or resumed) fetch: its checkpoint, its spool, and its `$filter` without
-    times (the key of its incremental watermark)."""
+    """A planned (or resumed) fetch: its checkpoint, its spool, its `$filter` without times
+    (the key of its incremental watermark), and where an incremental run starts."""
 
     checkpoint: Checkpoint
     spool: Spool | None
     criteria: str
+    incremental: IncrementalStart | None = None
 
 
 def start_run(
     client: GraphClient,
     *,
-    since: TimeLike | None,
-    until: TimeLike | None,
+    since: TimeBound,
+    until: TimeBound,
     criteria: dict[str, str | None],
     top: int,
     spool: str | Path | Spool | None,
@@ -81,16 +99,21 @@ def start_run(
     window: str,
     overlap: str,
     now: datetime,
+    held: Callable[[], datetime | None] | None = None,
 ) -> Run:
-    """Plan the windows of a fetch from `since` (or the spool's watermark) to `until`, or
-    resume the unfinished run of the same parameters in `spool`.
+    """Plan the windows of a fetch from `since` (or, incremental, the spool's watermark) to
+    `until`, or resume the unfinished run of the same parameters in `spool`.
 
     Args:
         criteria: `build_filter` keywords (status, action, job_id, ...).
+        held: the newest event already held where the fetch writes (called only by an
+            incremental run whose spool has no watermark for these criteria, which then
+            starts there, minus `overlap`).
 
     Raises:
-        ConfigError: invalid criteria, `incremental` without a spool, or a spooled unfinished
-            run with other parameters (and `resume`).
+        ConfigError: invalid criteria, a `since`/`until` that cannot be read or `since` not
+            before `until` (`timebounds.window_times`), `incremental` without a spool, or a
+            spooled unfinished run with other parameters (and `resume`).
     """
     box = spool if isinstance(spool, Spool) or spool is None else Spool(spool)
     if incremental and box is None:
@@ -108,14 +131,17 @@ def start_run(
         "overlap": overlap if incremental else None,
         "incremental": incremental,
     }
-    start = _start_time(since, box, where or "", incremental, overlap, now)
-    end = parse_time(until, now) if until is not None else None
+    start, end = window_times(since, until, now)
+    begin = None
+    if incremental and box is not None:
+        begin = _incremental_start(start, box.read_watermark(where or ""), held, overlap, now)
+        start = begin.at
     windows, plan = start_plan(start, end, where, span=_span(window, now))
     if box is not None:
         run = box.start(params, windows, resume=resume, plan=plan)
     else:
         run = Checkpoint(params, windows, plan=plan)
-    return Run(run, box, where or "")
+    return Run(run, box, where or "", begin)
 
 
 def fetch_pages(
@@ -260,20 +286,23 @@ def _show(bar: Any, limiter: RateLimiter, window: WindowState, count: int) -> No
     )
 
 
-def _start_time(
-    since: TimeLike | None,
-    box: Spool | None,
-    key: str,
-    incremental: bool,
+def _incremental_start(
+    start: datetime | None,
+    watermark: str | None,
+    held: Callable[[], datetime | None] | None,
     overlap: str,
     now: datetime,
-) -> datetime | None:
-    start = parse_time(since, now) if since is not None else None
-    watermark = box.read_watermark(key) if incremental and box is not None else None
-    if watermark is None:
-        return start
-    resume_at = parse_time(watermark) - _span(overlap, now)
-    return resume_at if start is None else max(start, resume_at)
+) -> IncrementalStart:
+    """The watermark (else the newest held event) minus the overlap, or `start` if later."""
+    mark, basis = (parse_time(watermark), "watermark") if watermark is not None else (None, "")
+    if mark is None and held is not None:
+        mark, basis = held(), "held"
+    if mark is None:
+        return IncrementalStart(start, "nothing" if start is None else "since", None)
+    resume_at = mark - _span(overlap, now)
+    if start is not None and start > resume_at:
+        return IncrementalStart(start, "since", mark)
+    return IncrementalStart(resume_at, basis, mark)
 
 
 def _span(text: str, now: datetime) -> timedelta:
@@ -284,7 +313,7 @@ def _span(text: str, now: datetime) -> timedelta:
     return span
 
 
-def _as_text(value: TimeLike | None) -> str | None:
+def _as_text(value: TimeBound) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return format_time(value)

@@ -10,16 +10,13 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from provlytics.dataset_files import ARCHIVE_SUFFIX, DATA_SUFFIXES, is_dataset
 from provlytics.errors import InputError
 from provlytics.sources.reading import InputFile, data_suffix, display_path
 
 logger = logging.getLogger(__name__)
 
-DATA_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
-ARCHIVE_SUFFIX = ".zip"
 _GLOB_CHARACTERS = frozenset("*?[")
-DATASET_MANIFEST = "manifest.json"
-STORE_TABLES = ("events", "steps", "modified_properties", "errors", "job_status")
 
 
 def expand_inputs(
@@ -64,14 +61,6 @@ def expand_inputs(
             f"gzipped or in {ARCHIVE_SUFFIX} archives)",
         )
     return files
-
-
-def is_dataset(folder: Path) -> bool:
-    """Whether `folder` holds a dataset provlytics wrote: its `manifest.json`, or a store's
-    Delta log (`<table>/_delta_log`) written before the manifest."""
-    return (folder / DATASET_MANIFEST).is_file() or any(
-        (folder / table / "_delta_log").is_dir() for table in STORE_TABLES
-    )
 
 
 def _refuse_dataset(folder: Path) -> None:

@@ -2,10 +2,9 @@
 
 The portal writes `ProvisioningLogs*.csv` with two companions whose names end in
 `_ProvisioningSteps.csv` and `_ModifiedProperties.csv`; their rows are attached to the event
-row with the same change ID. Which file is which is told by its header row (a browser renames
-a second download `ProvisioningLogs (1).csv`); a companion goes with the main file of the same
-folder (or archive) whose name it extends, or, when that is ambiguous, with the one sharing
-its change IDs. Headers are matched by the normalizer, whatever their spelling.
+row with the same change ID (which companions go with which main file is
+`sources.portal_pairs`' business). Headers are matched by the normalizer, whatever their
+spelling.
 
 Files are read by Arrow's streaming CSV reader (`sources.csv_arrow`, every column as text,
 in blocks) into pages of Arrow columns (`Page.table`, the companions' rows joined with
@@ -20,11 +19,9 @@ import csv
 import functools
 import itertools
 import logging
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,63 +42,13 @@ from provlytics.origin import (
 from provlytics.origin import fold_header as normalize_header
 from provlytics.sources import csv_arrow
 from provlytics.sources.portal_join import Joined, join_columns
-from provlytics.sources.reading import InputFile, data_suffix, open_text
+from provlytics.sources.reading import InputFile, open_text
 
 logger = logging.getLogger(__name__)
 
-MAIN, STEPS, PROPERTIES = "main", "steps", "properties"
-_SUFFIXES = {STEPS: "_provisioningsteps", PROPERTIES: "_modifiedproperties"}
-_COPY_NUMBER = re.compile(r"\s*\(\d+\)$")  # "name (1)": a browser's second download
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # step details can be large
 
-Companions = tuple[InputFile | None, InputFile | None]
-# columns of other CSV exports that also carry a change id: Log Analytics, PowerShell's Export-Csv
-_NOT_PORTAL = frozenset(
-    {"timegenerated", "aadtenantid", "additionalproperties", "provisioningstatusinfo"}
-)
-
-
-@dataclass
-class CompanionGroups:
-    """Which files are companions, the companions of each main file, and the portal mains."""
-
-    companions: set[InputFile] = field(default_factory=set)
-    by_main: dict[InputFile, Companions] = field(default_factory=dict)
-    mains: set[InputFile] = field(default_factory=set)
-    refused: dict[InputFile, InputError] = field(default_factory=dict)  # unpaired companions
-
-    def of(self, main: InputFile) -> Companions:
-        """(steps file, properties file) of a main file; (None, None) if it has none."""
-        return self.by_main.get(main, (None, None))
-
-
-def group_companions(files: list[InputFile]) -> CompanionGroups:
-    """Tell portal main files and companions apart by their headers, and pair them.
-
-    A companion with no main file to go with, or a second one of its kind for one main, is
-    put in `refused` with the `InputError` its reading raises (or collect mode sets aside).
-    """
-    groups = CompanionGroups()
-    roles = {f: _role(f) for f in files if data_suffix(f) == ".csv"}
-    groups.mains = {f for f, role in roles.items() if role == MAIN}
-    for companion, role in sorted(roles.items(), key=lambda item: _is_copy(item[0])):
-        if role not in _SUFFIXES:
-            continue
-        taken = {m for m, pair in groups.by_main.items() if pair[role == PROPERTIES]}
-        try:
-            main = _main_of(companion, role, groups.mains, taken)
-        except InputError as error:
-            groups.refused[companion] = error
-            continue
-        steps, props = groups.of(main)
-        other = steps if role == STEPS else props
-        if other is not None:
-            reason = f"a second {role} file for {main.name} ({other})"
-            groups.refused[companion] = InputError(companion.name, reason)
-            continue
-        groups.by_main[main] = (companion, props) if role == STEPS else (steps, companion)
-        groups.companions.add(companion)
-    return groups
+Companions = tuple[InputFile | None, InputFile | None]  # (steps file, properties file)
 
 
 def iter_csv_pages(
@@ -312,68 +259,13 @@ def _change_id(row: dict[str, Any], file: InputFile, line: int) -> str:
     raise InputError(Origin(file.name, line=line), "is missing", field="Change Id")
 
 
+def change_ids(file: InputFile) -> set[str]:
+    """The change IDs of a portal file (main file or companion).
+
+    Raises:
+        InputError: the file cannot be read as CSV, a row without a change ID.
+    """
+    return {_change_id(row, file, line) for line, row in _rows(file)}
+
+
 _folded = functools.lru_cache(maxsize=4096)(normalize_header)  # a header, once per file
-
-
-def _role(file: InputFile) -> str | None:
-    """MAIN, STEPS or PROPERTIES for a file of the portal download, told by its header row;
-    None for any other CSV (a Log Analytics export, say) or one whose header cannot be read
-    (reading it reports why)."""
-    try:
-        with open_text(file) as handle:
-            header = next(csv.reader(handle), [])
-    except (csv.Error, UnicodeDecodeError, InputError):
-        return None
-    columns = {normalize_header(h) for h in header}
-    if PORTAL_JOIN_COLUMN not in columns:
-        return None
-    if "stepnumber" in columns:
-        return STEPS
-    if columns & {"oldvalue", "newvalue"}:
-        return PROPERTIES
-    if columns & _NOT_PORTAL:
-        return None
-    return MAIN
-
-
-def _main_of(
-    companion: InputFile, role: str, mains: set[InputFile], taken: set[InputFile]
-) -> InputFile:
-    """The main file a companion belongs to: by name in its folder, else by change IDs
-    (between equal shares, one that has no companion of this kind yet: the same download
-    saved twice pairs up twice)."""
-    near = [m for m in mains if _folder(m) == _folder(companion)]
-    base = _stem(companion).removesuffix(_SUFFIXES[role])
-    by_name = [m for m in near if _stem(m) == base]
-    if len(by_name) == 1:
-        return by_name[0]
-    candidates = near or list(mains)
-    if candidates:
-        ids = set(_children_by_change(companion))
-        overlap = {m: len(ids & _change_ids(m)) for m in sorted(candidates, key=str)}
-        best = max(overlap, key=lambda m: (overlap[m], m not in taken))
-        if overlap[best]:
-            return best
-    raise InputError(companion.name, "a portal companion file without its ProvisioningLogs file")
-
-
-def _change_ids(main: InputFile) -> set[str]:
-    return {_change_id(row, main, line) for line, row in _rows(main)}
-
-
-def _folder(file: InputFile) -> tuple[str, str]:
-    if file.member is None:
-        return (str(file.path.parent), "")
-    return (str(file.path), str(file.member).rpartition("/")[0])
-
-
-def _is_copy(file: InputFile) -> bool:
-    """Whether a browser numbered the file (`name (1).csv`): the unnumbered pair first."""
-    name = file.file_name.lower().removesuffix(".gz").removesuffix(".csv")
-    return _COPY_NUMBER.search(name) is not None
-
-
-def _stem(file: InputFile) -> str:
-    """Lower-case name without `.csv(.gz)` and a browser's ` (n)`, for pairing companions."""
-    name = file.file_name.lower().removesuffix(".gz").removesuffix(".csv")
-    return _COPY_NUMBER.sub("", name)

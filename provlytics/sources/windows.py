@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from provlytics.graph.odata import build_filter, format_time, parse_time
+from provlytics.graph.odata import build_filter, format_time
 from provlytics.spool import WindowPlan, WindowState
+from provlytics.timebounds import parse_time
 
 DENSE_PAGES = 20
 GROWTH = 2

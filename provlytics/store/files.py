@@ -3,7 +3,7 @@
 A load's rows are written as they arrive into `<table>/activity_date=<date>/part-*.parquet`
 (zstd, no partition column: the Delta layout) and become part of the table only when a
 Delta commit adds them (`add_action`); until then no reader sees them, and the next writer's
-vacuum removes them if the load dies. Rows wait in a per-partition buffer until a row group
+recovery removes them if the load dies. Rows wait in a per-partition buffer until a row group
 is full (`ROW_GROUP_ROWS`) or all buffers together pass `BUFFER_BYTES`, so memory is bounded
 by a batch, not by a day of input. Each file remembers which load page its rows came from
 (`LoadFile.marks`), so the copies of an event that a later page replaces can be dropped at

@@ -36,7 +36,8 @@ def page_key(file: int, page: int) -> int:
 @dataclass
 class Written:
     """What a `LoadPages` wrote, once closed: its files per log table (`LoadFile`, with the
-    Parquet footer of each) and the event id hashes of each page it wrote (int64 arrays).
+    Parquet footer of each) and the event id hashes of each page it wrote (int64 arrays;
+    a page with a repeated id: its distinct hashes).
     Picklable: a worker process sends it to the loading process."""
 
     files: dict[str, list[LoadFile]]
@@ -105,28 +106,38 @@ class LoadPages:
         they are when the ids' hashes all differ (then so do the ids), else its events'
         last copies (`_last_copies`, which compares the ids themselves)."""
         hashes = id_hashes(page.batches["events"]["event_id"])
-        if len(np.unique(hashes)) == len(hashes):
+        distinct = np.unique(hashes)
+        if len(distinct) == len(hashes):
             self._add(page.batches, key, hashes)
-        else:
-            self._add(_last_copies(page), key)
+        else:  # the last copies hold every id once: their hashes are the distinct ones
+            self._add(_last_copies(page), key, distinct)
 
     def _add(self, tables: dict[str, Any], key: int, hashes: np.ndarray | None = None) -> None:
         """Write the log tables of one page (each event once) into the load's files (in the
-        writing thread), each row in the partition of its event's UTC date (`date32`,
-        null when unknown; a child row without its event in the page: unknown). `hashes`:
-        the events' `id_hashes`, if known."""
-        events = tables["events"]
-        ids, days = _flat(events["event_id"]), _flat(events["activity_time"]).cast(pa.date32())
+        writing thread), each row in the partition of its `row_dates`. `hashes`: the
+        events' `id_hashes` (in any order), if known."""
+        ids = tables["events"]["event_id"]
         self._hashes.append(id_hashes(ids) if hashes is None else hashes)
-        for name in LOG_TABLES:
-            rows = tables[name]
-            if rows.num_rows:
-                where = None if name == "events" else pc.index_in(rows["event_id"], ids)
-                own = days if where is None else pc.take(days, where)
-                self._files[name].add(rows, own, key)
+        for name, rows, days in row_dates(tables):
+            self._files[name].add(rows, days, key)
         while sum(f.buffered for f in self._files.values()) > BUFFER_BYTES:
             fullest = max(self._files.values(), key=lambda f: f.buffered)
             fullest.flush(fullest.largest())
+
+
+def row_dates(tables: dict[str, Any]) -> list[tuple[str, Any, pa.Array]]:
+    """The log tables of one page that have rows, each as (name, rows, dates): the UTC date
+    (`date32`) of each row's event, null when unknown (a child row without its event in
+    the page: unknown), as `TableFiles.add` takes them."""
+    events = tables["events"]
+    ids, days = _flat(events["event_id"]), _flat(events["activity_time"]).cast(pa.date32())
+    out = []
+    for name in LOG_TABLES:
+        rows = tables[name]
+        if rows.num_rows:
+            own = days if name == "events" else pc.take(days, pc.index_in(rows["event_id"], ids))
+            out.append((name, rows, own))
+    return out
 
 
 def _last_copies(page: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from provlytics.order import in_order
 from provlytics.scan import Columns, Filters, scan_tables
 from provlytics.schema import TABLE_NAMES
 from provlytics.store.common import INFO, OTHERS, VERSIONS, _exists
+from provlytics.store.history import describe, retention
 from provlytics.timebounds import TimeBound
 
 TIME = "activity_time"  # the events' time column
@@ -38,7 +39,8 @@ def read_store(
 ) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     """The store's tables at one store version (the latest by default), scoped as asked.
 
-    A version that is a maintenance commit (a vacuum) holds the data of the load before it.
+    A version that is a maintenance commit (a vacuum, a change of the retention) holds the
+    data of the load before it.
 
     Args:
         root: the store folder.
@@ -67,7 +69,7 @@ def read_store(
     except ProvlyticsError:
         raise
     except (DeltaError, OSError, KeyError, ValueError) as exc:
-        raise InputError(str(root), _unreadable(events.version(), exc)) from exc
+        raise InputError(str(root), _unreadable(root, events.version(), exc)) from exc
     return in_order(tables), _commit_info(root / "events", events)["info"]
 
 
@@ -108,7 +110,7 @@ def _events_table(root: Path, version: int | None, as_of: datetime | str | None)
     try:
         table.load_as_version(chosen)
     except (DeltaError, OSError, ValueError) as exc:
-        raise InputError(str(root), _unreadable(chosen, exc)) from exc
+        raise InputError(str(root), _unreadable(root, chosen, exc)) from exc
     return table
 
 
@@ -142,14 +144,20 @@ def _version_at(root: Path, table: DeltaTable, when: datetime) -> int:
     return max(before)
 
 
-def _unreadable(version: int, exc: BaseException) -> str:
+def _unreadable(root: Path, version: int, exc: BaseException) -> str:
     text = _plain(exc)
     if "not found" in text.lower() or "no such file" in text.lower():
         return (
-            f"store version {version} is no longer kept: each load keeps the latest version "
-            "and the one before it (older files are vacuumed)"
+            f"store version {version} is no longer kept: each load vacuums the files later "
+            f"loads replaced more than {_kept(root)} ago (the store's "
+            "retention; provlytics.store.set_retention changes it)"
         )
     return f"cannot read store version {version} ({text})"
+
+
+def _kept(root: Path) -> str:
+    """The store's retention, for people ("7 days")."""
+    return describe(retention(DeltaTable(str(root / "events"))))
 
 
 def _plain(exc: BaseException) -> str:

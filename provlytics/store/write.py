@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 from filelock import FileLock, Timeout
 
+from provlytics.errors import ConfigError, InputError
 from provlytics.schema import LOG_TABLES, TABLE_NAMES
 from provlytics.store.commit import Changes, Load, commit
 from provlytics.store.common import (
@@ -26,6 +28,13 @@ from provlytics.store.common import (
     _exists,
 )
 from provlytics.store.files import load_id, remove_load_files
+from provlytics.store.history import (
+    RETENTION,
+    interval_text,
+    remove_dead_files,
+    remove_expired,
+    retention,
+)
 from provlytics.store.pages import LoadPages, Written
 from provlytics.store.read import _commit_versions
 from provlytics.tables import ProvisioningFrames
@@ -181,26 +190,58 @@ def _guarded(root: Path, action: Any, *, quiet: bool = False) -> Any:
 
 
 def recover(root: Path) -> None:
-    """Repair what a killed writer left (see the module); call with the lock held."""
+    """Repair what a killed writer left and vacuum what the retention no longer keeps (see
+    the module); call with the lock held."""
     events = root / "events"
     if not _exists(events):
         for name in TABLE_NAMES:
             if (root / name).exists():
                 logger.warning("%s: removing %s of a first load that never committed", root, name)
                 shutil.rmtree(root / name)
-    else:
-        versions = _commit_versions(root, DeltaTable(str(events)))
-        for name, version in versions.items():
-            table = DeltaTable(str(root / name))
-            if table.version() != version:
-                logger.warning(
-                    "%s: %s restored to version %d (an unfinished load)", root, name, version
-                )
-                table.restore(version)
     for staged in root.glob(f"{STAGING}*"):
         shutil.rmtree(staged, ignore_errors=True)
-    for name in TABLE_NAMES:
-        if _exists(root / name):
-            DeltaTable(str(root / name)).vacuum(
-                retention_hours=0, enforce_retention_duration=False, dry_run=False, full=True
+    if not _exists(events):
+        return
+    tables = {name: DeltaTable(str(root / name)) for name in TABLE_NAMES}  # each opened once
+    versions = _commit_versions(root, tables["events"])
+    for name, version in versions.items():
+        if tables[name].version() != version:
+            logger.warning(
+                "%s: %s restored to version %d (an unfinished load)", root, name, version
             )
+            tables[name].restore(version)
+            tables[name] = DeltaTable(str(root / name))
+    kept = retention(tables["events"])
+    for name, table in tables.items():
+        remove_dead_files(root / name, table, versions.get(name))
+        remove_expired(root / name, table, kept)
+
+
+def set_retention(root: str | Path, days: float, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    """Keep what a later load replaced for `days` (time travel reaches that far back; 0:
+    only the latest load and the one before it). Stored as the events table's
+    `delta.deletedFileRetentionDuration` (Delta's own setting; 7 days when unset), which
+    every later load's vacuum applies to every table.
+
+    Example: `provlytics.store.set_retention("store/", 30)`
+
+    Raises:
+        ConfigError: `days` is not a number from 0 to 36500.
+        InputError: `root` is not a store (load into it first).
+        StoreBusyError: another writer held the lock past `lock_timeout` seconds.
+        StoreWriteError: the table could not be written.
+    """
+    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 <= days < 36500:
+        raise ConfigError(f"days takes a number of days from 0 to 36500; got {days!r}")
+    root = Path(root)
+    if not _exists(root / "events"):
+        raise InputError(str(root), "not a provlytics store (load into it first)")
+    lock = FileLock(str(root / LOCK), mode=0o600)
+    _acquire(lock, root, lock_timeout)
+    try:
+        text = interval_text(timedelta(days=days))
+        table = DeltaTable(str(root / "events"))
+        _guarded(root, lambda: table.alter.set_table_properties({RETENTION: text}))
+        logger.info("%s: keeps replaced versions for %s", root, text)
+    finally:
+        lock.release()

@@ -10,7 +10,7 @@ HTML or text (`_repr_mimebundle_`).
 from __future__ import annotations
 
 import abc
-import difflib
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +20,8 @@ import ipywidgets as ipw
 import pandas as pd
 import traitlets
 
-from provlytics.errors import ProvlyticsError
+from provlytics.analysis.notices import closest
+from provlytics.errors import ConfigError, ProvlyticsError
 from provlytics.widgets.render import Panel, output_items, panel_html, panel_text
 
 if TYPE_CHECKING:
@@ -60,6 +61,8 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
         self.view = ipw.VBox([header, ipw.HBox(list(self.controls.values())), self.output])
         self.panel = Panel("", pd.DataFrame())
         for control in self.controls.values():
+            if isinstance(control, Guarded):
+                control.on_refused = self.show_notice
             control.observe(self._changed, names="value")
         if filters is not None:
             filters.observe(self._filters_changed, names="selection")
@@ -142,57 +145,115 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
         return panel_text(type(self).__name__, self.values, self.panel)
 
 
-class TextChoice(ipw.Dropdown):
-    """A dropdown whose value may be set as text compared case-insensitively: it becomes the
-    option present ("duplicatetargetentries" -> "DuplicateTargetEntries"). Text matching no
-    option leaves the value as it was and calls `on_absent(text, message)` (no TraitError);
-    the message names the closest options present."""
+class Guarded:
+    """What every control of a widget shares: a value set in code (as a user would) is checked
+    by `_accept`, which returns the value to keep (e.g. "slack" -> "Slack") or raises
+    `ConfigError` saying why not. A refused value leaves the control as it was and goes to
+    `on_refused(message)`, which the widget sets to its `show_notice` (the headline), so no
+    `TraitError` is raised out of the control; without `on_refused` (while the widget is
+    built from its arguments) the `ConfigError` is raised."""
 
-    def __init__(
-        self, *, on_absent: Callable[[str, str], None] | None = None, **kwargs: Any
-    ) -> None:
-        self.on_absent = on_absent
-        super().__init__(**kwargs)
+    on_refused: Callable[[str], None] | None = None
+
+    def _accept(self, value: Any) -> Any:
+        return value
 
     @traitlets.validate("value")
     def _validate_value(self, proposal: Any) -> Any:
-        value = proposal["value"]
-        offered = [option for option in self._options_values if isinstance(option, str)]
-        if not isinstance(value, str) or value in self._options_values:
-            return super()._validate_value(proposal)
-        match = next((option for option in offered if option.lower() == value.lower()), None)
-        if match is not None:
-            return match
-        if self.on_absent is None:
-            return super()._validate_value(proposal)  # the TraitError of a plain dropdown
-        self.on_absent(value, absent_message(self.description, value, offered))
-        return self.value
+        try:
+            value = self._accept(proposal["value"])
+        except ConfigError as exc:
+            if self.on_refused is None:
+                raise
+            self.on_refused(str(exc))
+            return self.value  # type: ignore[attr-defined]
+        parent = getattr(super(), "_validate_value", None)
+        return value if parent is None else parent(traitlets.Bunch(proposal, value=value))
 
 
-def absent_message(what: str, value: str, offered: list[str]) -> str:
-    """ "Error code 'X' is not present here; closest: A, B (of N present); the selection
-    stays as it was" for a value not offered."""
-    by_lower = {option.lower(): option for option in offered}
-    close = difflib.get_close_matches(value.lower(), list(by_lower), n=3, cutoff=0.6)
-    shown = ", ".join([by_lower[c] for c in close] or offered[:10]) or "none"
+class _Options(Guarded):
+    """A choice among options: text is compared case-insensitively and becomes the option
+    present ("duplicatetargetentries" -> "DuplicateTargetEntries"); a value matching no
+    option is refused with the closest options (`absent_message`, or `fixed_message` when the
+    options are fixed rather than the values present)."""
+
+    fixed = False
+
+    def _accept(self, value: Any) -> Any:
+        values = list(self._options_values)  # type: ignore[attr-defined]
+        if value in values or (value is None and not values):
+            return value
+        offered = [option for option in values if isinstance(option, str)]
+        if isinstance(value, str):
+            match = next((o for o in offered if o.lower() == value.strip().lower()), None)
+            if match is not None:
+                return match
+        what = self.description  # type: ignore[attr-defined]
+        message = (fixed_message if self.fixed else absent_message)(what, value, offered)
+        if self.on_refused is not None:
+            message += "; the selection stays as it was"
+        raise ConfigError(message)
+
+
+class TextChoice(_Options, ipw.Dropdown):
+    """A dropdown of values present; text set as its value is compared case-insensitively,
+    a value not present is refused (`Guarded`) naming the closest present."""
+
+
+class TextToggle(_Options, ipw.ToggleButtons):
+    """Toggle buttons of fixed options; text set as their value is compared
+    case-insensitively, any other value is refused (`Guarded`) naming the options."""
+
+    fixed = True
+
+
+class DayPicker(Guarded, ipw.DatePicker):
+    """A date picker that also takes ISO text ("2026-11-19", "2026-11-19T08:00") or a
+    datetime/Timestamp (its day); anything else is refused (`Guarded`)."""
+
+    def _accept(self, value: Any) -> Any:
+        if value is None or type(value) is dt.date:
+            return value
+        if isinstance(value, dt.datetime):  # a pandas Timestamp too
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value.strip()).date()
+            except ValueError:
+                pass
+        shown = "none" if self.value is None else f"{self.value:%Y-%m-%d}"
+        stays = f" (the day stays {shown})" if self.on_refused else ""
+        raise ConfigError(
+            f"{self.description} {value!r} is not a day; give a datetime.date or ISO text "
+            f"such as '2026-11-19'{stays}"
+        )
+
+
+def absent_message(what: str, value: Any, offered: list[str]) -> str:
+    """ "Error code 'X' is not present here; closest: A, B (of N present)" for a value not
+    among the values present."""
+    close = closest(offered, str(value), cutoff=0.6)
+    shown = ", ".join(close or offered[:10]) or "none"
     return (
         f"{what} {value!r} is not present here; {'closest' if close else 'present'}: "
-        f"{shown} (of {len(offered)} present); the selection stays as it was"
+        f"{shown} (of {len(offered)} present)"
     )
 
 
-def choice(
-    description: str,
-    values: list[Any],
-    *,
-    labels: list[str] | None = None,
-    on_absent: Callable[[str, str], None] | None = None,
-) -> TextChoice:
+def fixed_message(what: str, value: Any, offered: list[str]) -> str:
+    """ "Status 'failed' is not one of failure, warning, both (closest: failure)" for a
+    value not among fixed options."""
+    close = closest(offered, str(value), cutoff=0.6)
+    hint = f" (closest: {', '.join(close)})" if close else ""
+    return f"{what} {value!r} is not one of {', '.join(offered)}{hint}"
+
+
+def choice(description: str, values: list[Any], *, labels: list[str] | None = None) -> TextChoice:
     """A dropdown whose first option, `(all)`, has the value None; text set as its value is
-    compared case-insensitively (`TextChoice`: "slack" selects "Slack"); text matching no
-    option calls `on_absent(text, message)` when given, else raises a TraitError."""
+    compared case-insensitively (`TextChoice`: "slack" selects "Slack"), other values are
+    refused into the widget's headline (`Guarded`)."""
     options = all_options(values, labels=labels)
-    return TextChoice(description=description, options=options, on_absent=on_absent)
+    return TextChoice(description=description, options=options)
 
 
 def all_options(values: list[Any], *, labels: list[str] | None = None) -> list[tuple[str, Any]]:

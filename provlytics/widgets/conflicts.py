@@ -44,7 +44,8 @@ class ConflictExplorer(InvestigationWidget):
     """The table of `pv.analysis.conflicts`, narrowed by kind, target system and attribute.
 
     Controls: `kind`, `target_system` and `attribute` (the matching attribute): dropdowns of the
-    values present, None keeps all.
+    values present, None keeps all; text compares case-insensitively, and a value not present
+    is said in the headline, the selection unchanged (`base.Guarded`).
 
     `result`: the rows of `pv.analysis.conflicts(frames)` that match, columns `kind, error_code,
     target_system_name, job_id, source_id, reportable_identifier, source_name,
@@ -63,7 +64,7 @@ class ConflictExplorer(InvestigationWidget):
         *,
         filters: FilterBar | None = None,
     ) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self.table = pd.DataFrame()
         super().__init__(filters=filters)
 

@@ -7,17 +7,19 @@ import os
 from typing import Any
 
 import ipywidgets as ipw
+import pandas as pd
 
 from provlytics import analysis, plots
-from provlytics.analysis._common import empty
+from provlytics.analysis.columns import empty
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
+from provlytics.analysis.selection import code_family
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import (
     InvestigationWidget,
     TextChoice,
-    rows_where,
+    TextToggle,
     set_options,
     time_bin,
 )
@@ -65,18 +67,25 @@ class ErrorExplorer(InvestigationWidget):
     """One error code at a time: affected events and identities, failing step, reasons, timeline.
 
     `frames`: `ProvisioningFrames`, or the path of a store/snapshot folder (`pv.read_parquet`).
-    Controls: `error_code` (dropdown of the codes present, largest first, from
-    `pv.analysis.error_codes`; a code set as text compares case-insensitively, and one not
-    present is said in the headline, the selection unchanged) and `status` ("failure",
-    "warning" or "both").
+    Controls: `error_code` (dropdown of the codes present with their failed and warned
+    counts, most failures first, from `pv.analysis.error_codes`; a code set as text compares
+    case-insensitively) and `status` ("failure", "warning" or "both"). A value neither
+    control offers is said in the headline, the selection unchanged (`base.Guarded`). A code
+    chosen (in the dropdown, `choose` or `error_code=`) stays chosen when the filter bar or
+    the status leaves it no events: it is offered as "Code (0)", the result is empty and the
+    headline says so; until a code is chosen, the dropdown follows the largest code of the
+    scope.
 
-    `result`: `pv.analysis.drilldown(frames, error_code, status=status)` — one row per event,
-    columns `event_id, activity_time, status, error_code, action, job_id, cycle_id,
-    service_principal_name, target_system_name, source_id, source_name, target_id, target_name,
-    reportable_identifier, failed_step_name, failed_step_type, error_reason,
-    recommended_action, changes`, in time order. `sections` holds the other tables shown:
+    `result`: `pv.analysis.drilldown(frames, error_code, status=status)` — one row per event
+    of the code's family (`EntryConflict` also `SalesforceEntryConflict`; the headline counts
+    the other codes), columns `event_id, activity_time, status, error_code, action, job_id,
+    cycle_id, service_principal_name, target_system_name, source_id, source_name, target_id,
+    target_name, reportable_identifier, failed_step_name, failed_step_type, error_reason,
+    recommended_action, changes`, in time order. `sections` holds the other tables shown, each
+    over the same events (the family, the status; their `events` sum to the result's rows):
     `summary` (`failure_summary` by code and target system), `identities` (`failure_summary` by
-    code and identity), `steps` (`failed_steps` of the code) and `timeline`.
+    code and identity), `steps` (`failed_steps` of the status) and `timeline`; empty while the
+    chosen code has no events.
 
     Example:
         >>> explorer = ErrorExplorer(frames, filters=bar)
@@ -95,8 +104,10 @@ class ErrorExplorer(InvestigationWidget):
         error_code: str | None = None,
         status: str = "both",
     ) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self._status = status
+        self._chosen: str | None = None
+        self._present: dict[str, int] = {}
         self.sections: dict[str, Any] = {}
         super().__init__(filters=filters)
         if error_code is not None:
@@ -113,6 +124,7 @@ class ErrorExplorer(InvestigationWidget):
         if match is None:
             present = ", ".join(offered[:10]) or "none"
             raise ConfigError(f"error code {error_code!r} is not present here; codes: {present}")
+        self._chosen = match
         self.controls["error_code"].value = match
 
     @property
@@ -121,54 +133,71 @@ class ErrorExplorer(InvestigationWidget):
         return self._scope(self.source)
 
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:
-        status = ipw.ToggleButtons(description="Status", options=STATUSES, value=self._status)
+        status = TextToggle(description="Status", options=STATUSES, value=self._status)
         options = self._code_options(status.value)
         code = TextChoice(
             description="Error code",
             options=options,
             value=options[0][1] if options else None,
             style={"description_width": "initial"},
-            on_absent=lambda _code, message: self.show_notice(message),
         )
         return {"error_code": code, "status": status}
 
     def _code_options(self, status: str) -> list[tuple[str, str]]:
+        """The codes present, largest first, and the code chosen (kept, labelled 0) when the
+        scope or status holds none of its events."""
         codes = analysis.error_codes(self.frames, status=status)
-        return [
-            (f"{c} ({n:,})", c) for c, n in zip(codes["error_code"], codes["events"], strict=True)
+        self._present = dict(zip(codes["error_code"], codes["events"], strict=True))
+        options = [
+            (f"{c} ({_counted(failed, warned)})", c)
+            for c, failed, warned in zip(
+                codes["error_code"], codes["failures"], codes["warnings"], strict=True
+            )
         ]
+        if self._chosen is not None and self._chosen not in self._present:
+            options.append((f"{self._chosen} (0)", self._chosen))
+        return options
 
     def _update_options(self) -> None:
         set_options(self.controls["error_code"], self._code_options(self.values["status"]))
 
     def _changed(self, change: dict[str, Any]) -> None:
-        if change["owner"] is self.controls["status"] and not self._quiet:
+        if self._quiet:
+            return
+        if change["owner"] is self.controls["status"]:
             with self.quietly():
                 self._update_options()
         else:
+            self._chosen = change["new"]
             super()._changed(change)
 
     def _compute(self) -> Panel:
         frames, code, status = self.frames, self.values["error_code"], self.values["status"]
-        if code is None:
+        if code is None:  # no code present, or None set on the dropdown (traitlets lets it in)
             self.sections = {}
-            return Panel("no error codes in this selection", empty(DRILLDOWN_COLUMNS))
+            headline = (
+                f"no error code chosen; pick one of the {len(self._present):,} present"
+                if self._present
+                else "no error codes in this selection"
+            )
+            return Panel(headline, empty(DRILLDOWN_COLUMNS))
+        present = pd.Series(list(self._present), dtype=object)
+        if not code_family(present, code).any():  # chosen, kept while the scope has none
+            self.sections = {}
+            headline = f"{code}: no events in this scope (status: {status}); the code stays chosen"
+            return Panel(headline, empty(DRILLDOWN_COLUMNS))
         events = analysis.drilldown(frames, code, status=status)
         by_target = ("error_code", "target_system_name")
         self.sections = {
-            "summary": rows_where(
-                analysis.failure_summary(frames, by=by_target, status=status), "error_code", code
+            "summary": _of_family(
+                analysis.failure_summary(frames, by=by_target, status=status), code
             ),
-            "identities": rows_where(
-                analysis.failure_summary(frames, by=IDENTITY_KEYS, status=status),
-                "error_code",
-                code,
+            "identities": _of_family(
+                analysis.failure_summary(frames, by=IDENTITY_KEYS, status=status), code
             ),
-            "steps": rows_where(analysis.failed_steps(frames), "error_code", code),
-            "timeline": rows_where(
-                analysis.timeline(frames, freq=time_bin(frames.events), status=status),
-                "error_code",
-                code,
+            "steps": _of_family(analysis.failed_steps(frames, status=status), code),
+            "timeline": _of_family(
+                analysis.timeline(frames, freq=time_bin(frames.events), status=status), code
             ),
         }
         blocks = [
@@ -180,5 +209,24 @@ class ErrorExplorer(InvestigationWidget):
             table_block("Affected identities", self.sections["identities"], IDENTITY_COLUMNS),
             table_block("Events", events, EVENT_COLUMNS),
         ]
-        headline = f"{code}: {len(events):,} events (status: {status})"
-        return Panel(headline, events, blocks)
+        return Panel(_headline(code, status, events), events, blocks)
+
+
+def _of_family(frame: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The rows of `frame` whose `error_code` is of the family of `code` (as `drilldown`
+    picks its events: `EntryConflict` also keeps `SalesforceEntryConflict`)."""
+    return frame[code_family(frame["error_code"], code)].reset_index(drop=True)
+
+
+def _headline(code: str, status: str, events: pd.DataFrame) -> str:
+    """ "EntryConflict: 58 events (status: both; incl. 14 SalesforceEntryConflict)"."""
+    counts = events["error_code"].value_counts()
+    others = [f"{n:,} {c}" for c, n in counts.items() if str(c).lower() != code.lower()]
+    family = f"; incl. {', '.join(others)}" if others else ""
+    return f"{code}: {len(events):,} events (status: {status}{family})"
+
+
+def _counted(failed: int, warned: int) -> str:
+    """A code's events as its dropdown shows them: "38 failed, 49 warned", "44 failed"."""
+    parts = [f"{failed:,} failed" if failed else "", f"{warned:,} warned" if warned else ""]
+    return ", ".join(p for p in parts if p)

@@ -15,7 +15,7 @@ from provlytics import analysis
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
-from provlytics.widgets.base import InvestigationWidget, choice, values_of
+from provlytics.widgets.base import DayPicker, InvestigationWidget, choice, values_of
 from provlytics.widgets.render import Panel, table_block
 
 logger = logging.getLogger(__name__)
@@ -24,11 +24,12 @@ logger = logging.getLogger(__name__)
 class FilterBar(InvestigationWidget):
     """Date range, job and target system; other widgets given `filters=bar` follow it.
 
-    Controls: `since` (first day kept, a `datetime.date`), `until` (last day kept, inclusive),
-    `job_id` and `target_system` (dropdowns of the values present; None keeps all; text set
-    as their value is compared case-insensitively, and text that is not present leaves the
-    selection as it was, saying so in the headline: `base.TextChoice`). Both dates
-    start at the first and last day of the events.
+    Controls: `since` (first day kept, a `datetime.date`; ISO text such as "2026-11-19" or a
+    datetime is taken as its day), `until` (last day kept, inclusive), `job_id` and
+    `target_system` (dropdowns of the values present; None keeps all; text set as their value
+    is compared case-insensitively). A value that is not a day, or not present, leaves the
+    control as it was, saying so in the headline (`base.Guarded`). Both dates start at the
+    first and last day of the events.
 
     Attributes:
         selection: the keyword arguments for `pv.analysis.filter_frames` (a traitlets Dict:
@@ -46,7 +47,7 @@ class FilterBar(InvestigationWidget):
     selection = traitlets.Dict()
 
     def __init__(self, frames: ProvisioningFrames | str | os.PathLike[str]) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self._filtered = self.source
         super().__init__()
 
@@ -67,19 +68,12 @@ class FilterBar(InvestigationWidget):
         first = times.min().date() if len(times) else None
         last = times.max().date() if len(times) else None
         style = {"description_width": "initial"}
-
-        def notice(_text: str, message: str) -> None:
-            self.show_notice(message)
-
-        controls: dict[str, ipw.ValueWidget] = {
-            "since": ipw.DatePicker(description="From", value=first, style=style),
-            "until": ipw.DatePicker(description="To (incl.)", value=last, style=style),
-            "job_id": choice("Job", values_of(events, "job_id"), on_absent=notice),
-            "target_system": choice(
-                "Target system", values_of(events, "target_system_name"), on_absent=notice
-            ),
+        return {
+            "since": DayPicker(description="From", value=first, style=style),
+            "until": DayPicker(description="To (incl.)", value=last, style=style),
+            "job_id": choice("Job", values_of(events, "job_id")),
+            "target_system": choice("Target system", values_of(events, "target_system_name")),
         }
-        return controls
 
     def _compute(self) -> Panel:
         """Raises ConfigError: "From" is after "To (incl.)" (shown as the headline when the

@@ -8,6 +8,7 @@ import os
 import ipywidgets as ipw
 
 from provlytics import analysis
+from provlytics.analysis.who import namesakes
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget
@@ -50,7 +51,10 @@ class IdentityInspector(InvestigationWidget):
 
     `result`: the identity's events (`IdentityHistory.events`: the drilldown columns, time
     order); empty, with the same columns, while the query is empty. `history` is the whole
-    `IdentityHistory` (`.events`, `.steps`, `.changes`, `.apps`).
+    `IdentityHistory` (`.events`, `.steps`, `.changes`, `.apps`). A display name several
+    people share shows all their events; the headline says how many people it matched and
+    to type an object id or UPN to pick one (`identity_history` also warns, at the line
+    that set the query).
 
     Example:
         >>> inspector = IdentityInspector(frames)
@@ -68,7 +72,7 @@ class IdentityInspector(InvestigationWidget):
         filters: FilterBar | None = None,
         query: str = "",
     ) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self._query = query
         super().__init__(filters=filters)
 
@@ -99,5 +103,14 @@ class IdentityInspector(InvestigationWidget):
             table_block("Steps", history.steps, STEP_COLUMNS),
             table_block("Attribute changes", history.changes, CHANGE_COLUMNS),
         ]
-        headline = f"{who!r}: {len(history.events):,} events in {len(history.apps):,} apps"
-        return Panel(headline, history.events, blocks)
+        return Panel(_headline(who, history), history.events, blocks)
+
+
+def _headline(who: str, history: analysis.IdentityHistory) -> str:
+    """The headline: "'a@b.com': 6 events in 3 apps"; for a display name several people
+    share, also how many it matched and how to pick one of them."""
+    found = f"{len(history.events):,} events in {len(history.apps):,} apps"
+    people, _ = namesakes(who, history.events)
+    if not people:
+        return f"{who!r}: {found}"
+    return f"{who!r} matches {people} people: {found}; type an object id or UPN to pick one"

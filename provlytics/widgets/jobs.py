@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import ipywidgets as ipw
 import pandas as pd
+import traitlets
 
 from provlytics import analysis, plots
+from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
+from provlytics.timebounds import span
 from provlytics.widgets.base import (
+    Guarded,
     InvestigationWidget,
     all_options,
     choice,
@@ -49,8 +54,11 @@ ALERT_COLUMNS = ["kind", "job_id", "window_start", "window_end", "value", "thres
 class JobHealthPanel(InvestigationWidget):
     """Per job: quarantine state, reason, next attempt, event and failure counts, last error.
 
-    Controls: `job_id` (dropdown of the jobs known, None shows all) and `window` (the alert
-    window passed to `pv.analysis.alerts`).
+    Controls: `job_id` (dropdown of the jobs known, None shows all; text compares
+    case-insensitively) and `window` (the alert window passed to `pv.analysis.alerts`: a box
+    offering 1h, 6h, 1d and 7d that takes any positive duration, "3h", "90min"). A job not
+    known or a window that is not a duration is said in the headline, the control unchanged
+    (`base.Guarded`); `window=` not a duration raises `ConfigError`.
 
     `result`: the rows of `pv.analysis.job_health(frames)` for the job(s) shown, columns
     `job_id, service_principal_id, status_code, schedule_state, quarantined, quarantine_reason,
@@ -73,7 +81,7 @@ class JobHealthPanel(InvestigationWidget):
         filters: FilterBar | None = None,
         window: str = "1d",
     ) -> None:
-        self.source = frames_of(frames, argument="frames", who=type(self).__name__)
+        self.source = frames_of(frames, who=type(self).__name__)
         self._window = window
         self.health = pd.DataFrame()
         self.sections: dict[str, pd.DataFrame] = {}
@@ -88,8 +96,11 @@ class JobHealthPanel(InvestigationWidget):
         self.health = analysis.job_health(self.frames)
         return {
             "job_id": choice("Job", values_of(self.health, "job_id")),
-            "window": ipw.ToggleButtons(
-                description="Alert window", options=WINDOWS, value=self._window
+            "window": WindowBox(
+                description="Alert window",
+                options=WINDOWS,
+                value=self._window,
+                continuous_update=False,
             ),
         }
 
@@ -117,3 +128,23 @@ class JobHealthPanel(InvestigationWidget):
             plot_block("Failure rate per cycle", plots.cycle_failure_rate, self.sections["cycles"]),
         ]
         return Panel(headline, jobs, blocks)
+
+
+class WindowBox(Guarded, ipw.Combobox):
+    """A text box offering `WINDOWS` that takes any positive duration ("3h", "90min")."""
+
+    value = traitlets.Any("1d").tag(sync=True)  # any value reaches `_accept`, not a TraitError
+
+    def _accept(self, value: Any) -> Any:
+        text = value.strip() if isinstance(value, str) else ""
+        try:
+            width = pd.Timedelta(span(text)) if text else None
+        except (TypeError, ValueError):
+            width = None
+        if width is None or pd.isna(width) or width <= pd.Timedelta(0):
+            stays = f" (the window stays {self.value!r})" if self.on_refused else ""
+            raise ConfigError(
+                f"{self.description} {value!r} is not a duration such as "
+                f"{', '.join(WINDOWS)} or 90min{stays}"
+            )
+        return text

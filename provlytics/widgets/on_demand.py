@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import ipywidgets as ipw
 import pandas as pd
 
+from provlytics.errors import ConfigError
+from provlytics.pipeline.on_demand import read_on_demand_result
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget
 from provlytics.widgets.render import Block, Panel, table_block
@@ -53,8 +57,13 @@ class OnDemandViewer(InvestigationWidget):
 
     Takes an `OnDemandResult`, live from `pv.provision_on_demand` or saved from
     `pv.read_on_demand_result(path)` (the verdict comes from its `result`, `error_code` and
-    `message`), or bare `ProvisioningFrames` (from `pv.read_on_demand`: the verdict is rebuilt
-    from the event's status, code and reason, and is lost when the response held no event).
+    `message`), the path of a saved response (read with `pv.read_on_demand_result`), or bare
+    `ProvisioningFrames` (from `pv.read_on_demand`: the verdict is rebuilt from the event's
+    status, code and reason, and is lost when the response held no event).
+
+    Raises:
+        ConfigError: anything else (the message says what to pass).
+        InputError: a path that is no file or not a provisionOnDemand response.
 
     Control: `details` (checkbox) also shows each step's details bag.
 
@@ -70,13 +79,23 @@ class OnDemandViewer(InvestigationWidget):
 
     title = "On-demand provisioning"
 
-    def __init__(self, outcome: OnDemandOutcome | ProvisioningFrames) -> None:
+    def __init__(
+        self, outcome: OnDemandOutcome | ProvisioningFrames | str | os.PathLike[str]
+    ) -> None:
+        if isinstance(outcome, str | os.PathLike):
+            outcome = read_on_demand_result(Path(outcome))
         if isinstance(outcome, ProvisioningFrames):
             self.frames = outcome
             self.verdict = _verdict_of(outcome)
-        else:
+        elif isinstance(getattr(outcome, "frames", None), ProvisioningFrames):
             self.frames = outcome.frames
             self.verdict = Verdict(outcome.result, outcome.error_code, outcome.message)
+        else:
+            raise ConfigError(
+                f"{type(self).__name__}: takes an OnDemandResult (pv.provision_on_demand, "
+                "pv.read_on_demand_result), ProvisioningFrames (pv.read_on_demand) or the path "
+                f"of a saved provisionOnDemand response; got {type(outcome).__name__}"
+            )
         super().__init__()
 
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:

@@ -1,0 +1,222 @@
+"""pv.widgets driven as a new user would, mistakes included: every section of a widget counts
+the events its result holds, and a value a control cannot take is said in the headline (the
+control unchanged), never raised out of the control."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import provlytics as pv
+from provlytics.widgets import (
+    ConflictExplorer,
+    ErrorExplorer,
+    FilterBar,
+    JobHealthPanel,
+    OnDemandViewer,
+)
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+REFERENCE = "UnableToResolveReferenceAttributeValue"
+
+
+@pytest.fixture(scope="module")
+def frames() -> pv.ProvisioningFrames:
+    return pv.load(SAMPLES, progress=False)
+
+
+def section_sums(explorer: ErrorExplorer) -> dict[str, int]:
+    return {name: int(table["events"].sum()) for name, table in explorer.sections.items()}
+
+
+# --- ErrorExplorer: the sections cover the result's events ------------------------------
+
+
+def test_every_section_of_a_code_family_counts_the_results_events(frames):
+    explorer = ErrorExplorer(frames)
+    explorer.controls["error_code"].value = "EntryConflict"
+    explorer.controls["status"].value = "failure"
+    result = explorer.result
+    assert len(result) == 58
+    assert (result["error_code"] == "SalesforceEntryConflict").sum() == 14
+    assert section_sums(explorer) == dict.fromkeys(
+        ["summary", "identities", "steps", "timeline"], 58
+    )
+    summary = explorer.sections["summary"].set_index("target_system_name")["events"]
+    assert summary["Salesforce"] == 14
+    identities = explorer.sections["identities"]
+    salesforce = identities[identities["target_system_name"] == "Salesforce"]
+    assert salesforce["events"].sum() == 14
+    assert explorer.panel.headline == (
+        "EntryConflict: 58 events (status: failure; incl. 14 SalesforceEntryConflict)"
+    )
+
+
+def test_the_failing_step_section_follows_the_status(frames):
+    explorer = ErrorExplorer(frames, error_code=REFERENCE)
+    explorer.controls["status"].value = "warning"
+    assert len(explorer.result) == 49
+    assert set(explorer.result["status"]) == {"warning"}
+    assert section_sums(explorer) == dict.fromkeys(
+        ["summary", "identities", "steps", "timeline"], 49
+    )
+    explorer.controls["status"].value = "failure"
+    assert section_sums(explorer) == dict.fromkeys(
+        ["summary", "identities", "steps", "timeline"], 38
+    )
+    assert len(explorer.result) == 38
+
+
+# --- FilterBar: dates as text -----------------------------------------------------------
+
+
+def test_an_iso_date_typed_into_the_bar_is_taken_as_that_day(frames):
+    bar = FilterBar(frames)
+    bar.controls["until"].value = "2026-11-19"
+    assert bar.values["until"] == dt.date(2026, 11, 19)
+    assert bar.selection["until"] == pd.Timestamp("2026-11-20", tz="UTC")
+    kept = (frames.events["activity_time"] < pd.Timestamp("2026-11-20", tz="UTC")).sum()
+    assert bar.panel.headline == f"{kept:,} of 2,033 events selected"
+    bar.controls["since"].value = pd.Timestamp("2026-11-18 13:00", tz="UTC")
+    assert bar.values["since"] == dt.date(2026, 11, 18)
+    bar.controls["since"].value = dt.date(2026, 11, 17)  # later changes still work
+    assert bar.selection["since"] == pd.Timestamp("2026-11-17", tz="UTC")
+
+
+def test_text_that_is_no_day_is_said_in_the_bar_and_the_day_kept(frames):
+    bar = FilterBar(frames)
+    explorer = ErrorExplorer(frames, filters=bar, error_code="DuplicateTargetEntries")
+    bar.controls["until"].value = "2026-11-19"
+    selection, events = dict(bar.selection), len(explorer.result)
+    bar.controls["until"].value = "junk"
+    assert bar.values["until"] == dt.date(2026, 11, 19)
+    assert bar.panel.headline == (
+        "To (incl.) 'junk' is not a day; give a datetime.date or ISO text such as "
+        "'2026-11-19' (the day stays 2026-11-19)"
+    )
+    assert bar.selection == selection
+    assert len(explorer.result) == events
+    bar.controls["target_system"].value = "ServiceNow"  # the bar still answers
+    assert bar.panel.headline.endswith("events selected")
+    assert set(explorer.result["target_system_name"]) == {"ServiceNow"}
+
+
+# --- ErrorExplorer: the chosen code survives a narrower scope ---------------------------
+
+
+def test_a_chosen_code_stays_through_a_scope_without_it_and_comes_back(frames):
+    bar = FilterBar(frames)
+    explorer = ErrorExplorer(frames, filters=bar)
+    explorer.controls["error_code"].value = "SalesforceEntryConflict"
+    assert len(explorer.result) == 14
+    bar.controls["target_system"].value = "Slack"
+    assert explorer.values["error_code"] == "SalesforceEntryConflict"
+    assert explorer.controls["error_code"].label == "SalesforceEntryConflict (0)"
+    assert explorer.result.empty
+    assert explorer.panel.headline == (
+        "SalesforceEntryConflict: no events in this scope (status: both); the code stays chosen"
+    )
+    bar.controls["target_system"].value = None
+    assert explorer.values["error_code"] == "SalesforceEntryConflict"
+    assert explorer.controls["error_code"].label == "SalesforceEntryConflict (14 failed)"
+    assert len(explorer.result) == 14
+    assert explorer.panel.headline == "SalesforceEntryConflict: 14 events (status: both)"
+
+
+def test_a_code_never_chosen_follows_the_scope_to_its_largest(frames):
+    bar = FilterBar(frames)
+    explorer = ErrorExplorer(frames, filters=bar)
+    bar.controls["target_system"].value = "Slack"
+    slack = pv.analysis.filter_frames(frames, target_system="Slack")
+    largest = pv.analysis.error_codes(slack)["error_code"].iloc[0]  # most failures first
+    assert explorer.values["error_code"] == largest == "EntryConflict"
+    assert "(0)" not in " ".join(label for label, _ in explorer.controls["error_code"].options)
+
+
+# --- one mechanism for every dropdown ---------------------------------------------------
+
+
+def test_a_status_not_offered_is_said_and_text_in_any_case_is_taken(frames):
+    explorer = ErrorExplorer(frames, error_code=REFERENCE)
+    explorer.controls["status"].value = "failed"
+    assert explorer.values["status"] == "both"
+    assert explorer.panel.headline == (
+        "Status 'failed' is not one of failure, warning, both (closest: failure); the "
+        "selection stays as it was"
+    )
+    assert len(explorer.result) == 87
+    explorer.controls["status"].value = "WARNING"
+    assert explorer.values["status"] == "warning"
+    assert len(explorer.result) == 49
+    explorer.controls["error_code"].value = None  # traitlets lets None into any dropdown
+    assert explorer.result.empty
+    assert explorer.panel.headline == "no error code chosen; pick one of the 1 present"
+
+
+def test_an_attribute_not_present_is_said_in_the_conflict_explorer(frames):
+    explorer = ConflictExplorer(frames)
+    explorer.controls["attribute"].value = "Email"
+    assert explorer.values["attribute"] is None
+    assert explorer.panel.headline == (
+        "Matching attribute 'Email' is not present here; present: LastName, company, "
+        "u_cost_center (of 3 present); the selection stays as it was"
+    )
+    assert len(explorer.result) == 66
+    explorer.controls["attribute"].value = "lastname"
+    assert explorer.values["attribute"] == "LastName"
+    assert len(explorer.result) == 11
+
+
+def test_the_job_panel_takes_any_alert_window_and_says_a_bad_one(frames):
+    panel = JobHealthPanel(frames)
+    panel.controls["window"].value = "3h"  # README's alerts example
+    assert panel.values["window"] == "3h"
+    expected = pv.analysis.alerts(frames, window="3h")
+    assert len(panel.sections["alerts"]) == len(expected) == 2
+    assert panel.panel.headline == "6 jobs, 1 quarantined, 2 alerts"
+    panel.controls["window"].value = "3 hours a day"
+    assert panel.values["window"] == "3h"
+    assert panel.panel.headline == (
+        "Alert window '3 hours a day' is not a duration such as 1h, 6h, 1d, 7d or 90min "
+        "(the window stays '3h')"
+    )
+    assert len(panel.sections["alerts"]) == 2
+    with pytest.raises(pv.ConfigError, match=r"^Alert window '0h' is not a duration"):
+        JobHealthPanel(frames, window="0h")
+
+
+def test_a_job_not_known_is_said_in_the_job_panel(frames):
+    panel = JobHealthPanel(frames)
+    panel.controls["job_id"].value = "nojob"
+    assert panel.values["job_id"] is None
+    assert panel.panel.headline.startswith("Job 'nojob' is not present here; present: ")
+    assert panel.panel.headline.endswith("(of 6 present); the selection stays as it was")
+    assert len(panel.result) == 6
+
+
+# --- OnDemandViewer takes a path --------------------------------------------------------
+
+
+def test_the_on_demand_viewer_reads_a_saved_response_from_its_path():
+    path = SAMPLES / "on-demand" / "success-update.json"
+    viewer = OnDemandViewer(str(path))
+    saved = OnDemandViewer(pv.read_on_demand_result(path))
+    assert viewer.panel.headline == saved.panel.headline == "Success"
+    pd.testing.assert_frame_equal(viewer.result, saved.result)
+    assert len(viewer.result) == 4
+    assert OnDemandViewer(SAMPLES / "on-demand" / "group-success.json").panel.headline == "Success"
+
+
+def test_the_on_demand_viewer_says_what_it_takes():
+    with pytest.raises(pv.ConfigError) as raised:
+        OnDemandViewer(42)
+    assert str(raised.value) == (
+        "OnDemandViewer: takes an OnDemandResult (pv.provision_on_demand, "
+        "pv.read_on_demand_result), ProvisioningFrames (pv.read_on_demand) or the path of a "
+        "saved provisionOnDemand response; got int"
+    )
+    with pytest.raises(pv.InputError, match="no such file"):
+        OnDemandViewer(SAMPLES / "on-demand" / "nope.json")
