@@ -19,8 +19,10 @@ which shares those pages out):
 - store, default workers: the same with `workers=None` (what a user gets);
 - store, 2 workers: the same with `workers=2`;
 - store merge: the same input loaded again into that store, so every event is replaced
-  with its children (`workers=1`; the first load is not timed; the peak covers both).
-`--baseline DIR` runs the store methods asked for (store, default, workers2, merge) a second
+  with its children (`workers=1`; the first load is not timed; the peak covers both);
+- provlytics load: the command line's `load` into a new store, in the bench's child
+  process as in its own (jemalloc for Arrow, pyarrow without pandas; default workers).
+`--baseline DIR` runs the store methods asked for (store, default, workers2, merge, cli) a second
 time from the source tree DIR (e.g. `git worktree add --detach DIR <older commit>`), in
 the same rounds, as "... (base)" rows, and reports each method's ratio to its baseline
 ("x base"): old code against new on the same data at the same moments.
@@ -53,7 +55,7 @@ from typing import Any
 
 from bench.normalize import _descendants, write_pages
 
-METHODS = ("normalize", "plain", "store", "default", "workers2", "merge")
+METHODS = ("normalize", "plain", "store", "default", "workers2", "merge", "cli")
 NAMES = {
     "normalize": "normalize only",
     "plain": "plain Parquet",
@@ -61,9 +63,10 @@ NAMES = {
     "default": "store, default",
     "workers2": "store, 2 workers",
     "merge": "store (merge all)",
+    "cli": "provlytics load",
 }
-WORKERS = {"default": None, "workers2": 2}  # the others: 1
-STORE_METHODS = ("store", "default", "workers2", "merge")  # those --baseline runs again
+WORKERS = {"default": None, "workers2": 2}  # the others: 1 (cli: the default)
+STORE_METHODS = ("store", "default", "workers2", "merge", "cli")  # those --baseline runs again
 BASE = " (base)"
 TARGETS = (
     "targets: store >= 100,000 rec/s; x 1 proc >= 1.00 for the default workers (idle and "
@@ -94,6 +97,9 @@ class _DroppingWriter:
 
 def run_method(method: str, data: Path, out: Path) -> None:
     """Run one method in this process and print its seconds and peak memory as JSON."""
+    if method == "cli":
+        _run_command(["load", str(data), "--out", str(out)])
+        return
     import provlytics as pv
     from provlytics import datasets, parquet
     from provlytics.pipeline import files  # where load_to_parquet looks its writer up
@@ -109,6 +115,24 @@ def run_method(method: str, data: Path, out: Path) -> None:
     assert datasets  # imported before the clock
     start = time.perf_counter()
     pv.load_to_parquet(data, out, progress=False, workers=WORKERS.get(method, 1))
+    seconds = time.perf_counter() - start
+    memory.stop.set()
+    memory.join()
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = max(own_peak, memory.rss_mb)
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "pss_mb": memory.pss_mb}))
+
+
+def _run_command(args: list[str]) -> None:
+    """`provlytics ARGS` run in this process as the command line runs it (its own process:
+    Arrow's jemalloc pool, set by `_run_child`, and pyarrow without pandas), timed the same
+    way; what the command prints comes before the JSON line."""
+    from provlytics.cli import main as command
+
+    memory = _Memory()
+    memory.start()
+    start = time.perf_counter()
+    command.main(args, prog_name="provlytics", standalone_mode=False)
     seconds = time.perf_counter() - start
     memory.stop.set()
     memory.join()
@@ -217,9 +241,12 @@ def _run_child(method: str, data: Path, work: Path, where: _Baseline) -> dict:
     its last stdout line is the JSON result."""
     out = work / f"out-{method}"
     shutil.rmtree(out, ignore_errors=True)
+    env = where.env
+    if method == "cli":  # as `provlytics` sets it before pyarrow is imported, unless set
+        env = {"ARROW_DEFAULT_MEMORY_POOL": "jemalloc", **env}
     result = subprocess.run(
         [sys.executable, "-m", "bench.store", "--run", method, str(data), str(out)],
-        check=True, capture_output=True, text=True, cwd=where.tree, env=where.env,
+        check=True, capture_output=True, text=True, cwd=where.tree, env=env,
     )  # fmt: skip
     return json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -74,17 +74,18 @@ def test_a_pool_the_user_chose_is_kept_in_workers():
     assert run.stdout == "system\n"
 
 
-def test_the_command_line_loads_with_jemalloc(tmp_path):
+def test_the_command_line_loads_with_jemalloc_and_without_pandas(tmp_path):
     samples = Path(__file__).parents[1] / "data" / "samples" / "graph-v1"
     code = (
         "import sys; from click.testing import CliRunner; from provlytics.cli import main;"
         f"result = CliRunner().invoke(main, ['load', {str(samples)!r}, '--out', 'out']);"
-        "import pyarrow as pa; print(result.exit_code, pa.default_memory_pool().backend_name)"
+        "import pyarrow as pa; print(result.exit_code, pa.default_memory_pool().backend_name,"
+        "'pandas' in sys.modules)"
     )
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     run = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
         cwd=tmp_path,
     )  # fmt: skip
-    assert run.stdout.splitlines()[-1] == "0 jemalloc"
+    assert run.stdout.splitlines()[-1] == "0 jemalloc False"  # nor pandas: ~45 MB
     assert (tmp_path / "out" / "manifest.json").is_file()

@@ -5,11 +5,12 @@
   the default, mimalloc, keeps them: about 45 MB less a worker at its peak
   (`arrow_pool.prefer_jemalloc`, before pyarrow is imported; unless the user set
   `ARROW_DEFAULT_MEMORY_POOL`).
-Only worker processes import it (the forkserver preloads it before the worker modules,
+Worker processes import it (the forkserver preloads it before the worker modules,
 `workers._context`); a process that imports it keeps pyarrow's pandas integration off for
 array-like checks until something requires pandas, and allocates from that pool. The
 forkserver is the calling process's one server (`multiprocessing.forkserver`): pools of its
-own that fork from it later get the same settings.
+own that fork from it later get the same settings. `provlytics load` calls `without_pandas`
+in its own process too (the command line chose jemalloc already, `provlytics.cli.main`).
 
 pyarrow imports pandas lazily, on its first conversion from Python objects
 (`pa.array(list)` asks whether the list is a pandas object: `pyarrow.lib._is_array_like`),
