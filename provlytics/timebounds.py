@@ -96,7 +96,28 @@ def parse_time(
             pass
     if value is None or isinstance(value, bool | int | float):  # not nanoseconds since 1970
         raise ConfigError(f"{label(name, value)} is not a date, a time or a duration such as '7d'")
+    _refuse_ambiguous(value, name)
     return _pandas_time(value, name)
+
+
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?!\d)")
+
+
+def _refuse_ambiguous(text: str, name: str) -> None:
+    """Raise `ConfigError` for a date whose day and month could be either way round
+    ("05/11/2026": 5 November or 11 May), which pandas would read month first, silently."""
+    m = _DAY_MONTH.match(text)
+    if not m:
+        return
+    first, second, year = int(m.group(1)), int(m.group(2)), m.group(3)
+    if first == second or not (1 <= first <= 12 and 1 <= second <= 12):
+        return
+    year = year if len(year) == 4 else f"20{year}"
+    raise ConfigError(
+        f"{label(name, text)} could be {year}-{second:02d}-{first:02d} or "
+        f"{year}-{first:02d}-{second:02d} (day and month either way round): "
+        "write the date as ISO 8601, year first"
+    )
 
 
 def window_times(

@@ -86,6 +86,12 @@ def test_a_duration_counts_back_from_now_without_a_reference() -> None:
         (17, "since=17 is not a date, a time or a duration such as '7d'"),
         (True, "since=True is not a date, a time or a duration such as '7d'"),
         ("7 fortnights", "since='7 fortnights' is not a duration such as '7d', '12h', '30min'"),
+        (
+            "05/11/2026",
+            "since='05/11/2026' could be 2026-11-05 or 2026-05-11 (day and month either way "
+            "round): write the date as ISO 8601, year first",
+        ),
+        ("3.4.26", "since='3.4.26' could be 2026-04-03 or 2026-03-04"),
     ],
 )
 def test_what_is_no_time_is_refused_naming_the_argument(value: Any, message: str) -> None:
@@ -118,6 +124,19 @@ def test_since_not_before_until_is_one_message(since, until, names, message) -> 
     with pytest.raises(ConfigError) as caught:
         window_times(since, until, datetime(2026, 11, 21, tzinfo=UTC), names=names)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "day"), [("20/11/2026", "2026-11-20"), ("11/20/2026", "2026-11-20"),
+                       ("16.11.2026", "2026-11-16"), ("05/05/2026", "2026-05-05")],
+)  # fmt: skip
+def test_a_date_whose_day_and_month_cannot_be_swapped_is_read(value: str, day: str) -> None:
+    assert parse_time(value, NOW) == datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+def test_filter_frames_refuses_a_day_and_month_that_could_be_swapped(samples) -> None:
+    with pytest.raises(ConfigError, match="could be 2026-11-05 or 2026-05-11"):
+        pv.analysis.filter_frames(samples, since="05/11/2026")
 
 
 def test_either_bound_alone_or_in_order_is_a_window() -> None:
@@ -240,6 +259,7 @@ def test_fetch_counts_durations_back_from_now(
             "--since '2026-11-20T05:00' (2026-11-20 05:00:00 UTC) is after --until '2026-11-20' "
             "(2026-11-20 00:00:00 UTC): no event can be in that window (swap them?)",
         ),
+        (["--since", "05/11/2026"], "--since '05/11/2026' could be 2026-11-05 or 2026-05-11"),
         (
             ["--since", "2026/11/20", "--until", "Nov 20 2026"],
             "--since '2026/11/20' (2026-11-20 00:00:00 UTC) is the same time as --until "
