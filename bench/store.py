@@ -97,8 +97,13 @@ class _DroppingWriter:
 
 def run_method(method: str, data: Path, out: Path) -> None:
     """Run one method in this process and print its seconds and peak memory as JSON."""
-    if method == "cli":
-        _run_command(["load", str(data), "--out", str(out)])
+    memory = _Memory()
+    memory.start()
+    if method == "cli":  # `provlytics load` as the command line runs it in its own process
+        from provlytics.cli import main as command  # (jemalloc: set by `_run_child`)
+
+        args = ["load", str(data), "--out", str(out)]
+        _print_measured(memory, lambda: command.main(args, "provlytics", standalone_mode=False))
         return
     import provlytics as pv
     from provlytics import datasets, parquet
@@ -108,31 +113,18 @@ def run_method(method: str, data: Path, out: Path) -> None:
         files.dataset_writer = lambda root, **_options: parquet.DatasetWriter(root)
     if method == "normalize":
         files.dataset_writer = lambda root, **_options: _DroppingWriter(Path(root))
-    memory = _Memory()
-    memory.start()
     if method == "merge":
         pv.load_to_parquet(data, out, progress=False, workers=1)
     assert datasets  # imported before the clock
+    workers = WORKERS.get(method, 1)
+    _print_measured(memory, lambda: pv.load_to_parquet(data, out, progress=False, workers=workers))
+
+
+def _print_measured(memory: _Memory, run: Any) -> None:
+    """Time `run()`, stop `memory`, and print the seconds and peaks as one JSON line (the
+    last line of stdout: what a command prints comes before it)."""
     start = time.perf_counter()
-    pv.load_to_parquet(data, out, progress=False, workers=WORKERS.get(method, 1))
-    seconds = time.perf_counter() - start
-    memory.stop.set()
-    memory.join()
-    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    peak_mb = max(own_peak, memory.rss_mb)
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "pss_mb": memory.pss_mb}))
-
-
-def _run_command(args: list[str]) -> None:
-    """`provlytics ARGS` run in this process as the command line runs it (its own process:
-    Arrow's jemalloc pool, set by `_run_child`, and pyarrow without pandas), timed the same
-    way; what the command prints comes before the JSON line."""
-    from provlytics.cli import main as command
-
-    memory = _Memory()
-    memory.start()
-    start = time.perf_counter()
-    command.main(args, prog_name="provlytics", standalone_mode=False)
+    run()
     seconds = time.perf_counter() - start
     memory.stop.set()
     memory.join()
