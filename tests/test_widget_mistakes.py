@@ -79,8 +79,10 @@ def test_an_iso_date_typed_into_the_bar_is_taken_as_that_day(frames):
     assert bar.values["until"] == dt.date(2026, 11, 19)
     assert bar.selection["until"] == pd.Timestamp("2026-11-20", tz="UTC")
     kept = (frames.events["activity_time"] < pd.Timestamp("2026-11-20", tz="UTC")).sum()
-    assert bar.panel.headline == f"{kept:,} of 2,033 events selected"
-    bar.controls["since"].value = pd.Timestamp("2026-11-18 13:00", tz="UTC")
+    assert bar.panel.headline == (
+        f"{kept:,} of 2,033 events selected: 2026-11-14 to 2026-11-19, both days included"
+    )
+    bar.controls["since"].value = pd.Timestamp("2026-11-18 00:00", tz="UTC")
     assert bar.values["since"] == dt.date(2026, 11, 18)
     bar.controls["since"].value = dt.date(2026, 11, 17)  # later changes still work
     assert bar.selection["since"] == pd.Timestamp("2026-11-17", tz="UTC")
@@ -100,8 +102,102 @@ def test_text_that_is_no_day_is_said_in_the_bar_and_the_day_kept(frames):
     assert bar.selection == selection
     assert len(explorer.result) == events
     bar.controls["target_system"].value = "ServiceNow"  # the bar still answers
-    assert bar.panel.headline.endswith("events selected")
+    assert bar.panel.headline.endswith(
+        "events selected: 2026-11-14 to 2026-11-19, both days included"
+    )
     assert set(explorer.result["target_system_name"]) == {"ServiceNow"}
+
+
+def test_a_from_day_after_the_to_day_is_put_back_and_later_changes_apply(frames):
+    bar = FilterBar(frames)
+    explorer = ErrorExplorer(frames, filters=bar)
+    explorer.controls["error_code"].value = "EntryConflict"
+    bar.controls["since"].value = "2026-11-25"  # after the To day, 2026-11-22
+    assert bar.values["since"] == dt.date(2026, 11, 14)  # back to the day in force
+    assert bar.panel.headline == (
+        "From 2026-11-25 is after To (incl.) 2026-11-22: no day is selected; pick a From day "
+        "on or before the To day (the days stay 2026-11-14 to 2026-11-22, both days included)"
+    )
+    bar.controls["target_system"].value = "Slack"
+    assert bar.panel.headline == (
+        "383 of 2,033 events selected: 2026-11-14 to 2026-11-22, both days included"
+    )
+    assert len(explorer.result) == 15
+    assert set(explorer.result["target_system_name"]) == {"Slack"}
+    bar.controls["since"].value = "2026-11-20"  # the days still move
+    assert bar.selection["since"] == pd.Timestamp("2026-11-20", tz="UTC")
+
+
+def test_two_days_set_together_in_the_wrong_order_are_both_put_back(frames):
+    bar = FilterBar(frames)
+    with bar.quietly():
+        bar.controls["since"].value = "2026-11-21"
+        bar.controls["until"].value = "2026-11-18"
+    assert (bar.values["since"], bar.values["until"]) == (
+        dt.date(2026, 11, 14),
+        dt.date(2026, 11, 22),
+    )
+    assert bar.panel.headline.startswith("From 2026-11-21 is after To (incl.) 2026-11-18")
+    assert "since" in bar.selection and len(bar.frames.events) == 2033
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("2026-11-19T10:00", "2026-11-19"), ("2026-11-19T23:30-05:00", "2026-11-20")],
+)
+def test_a_time_of_day_typed_into_the_bar_is_refused_not_dropped(frames, text, day):
+    bar = FilterBar(frames)
+    bar.controls["since"].value = text
+    assert bar.values["since"] == dt.date(2026, 11, 14)
+    assert len(bar.frames.events) == 2033
+    assert bar.panel.headline == (
+        f"From {text!r} has a time of day; the bar picks whole days (UTC): give a day such as "
+        f"'{day}', or select by time with pv.analysis.filter_frames(frames, since={text!r}) "
+        "(the day stays 2026-11-14)"
+    )
+    hint = pv.analysis.filter_frames(frames, since=text)  # the hint works as written
+    assert 0 < len(hint.events) < 2033
+
+
+def test_a_timestamp_with_a_time_is_refused_and_midnight_utc_taken(frames):
+    bar = FilterBar(frames)
+    bar.controls["until"].value = pd.Timestamp("2026-11-20 13:00", tz="UTC")
+    assert bar.values["until"] == dt.date(2026, 11, 22)
+    assert "until='2026-11-20T13:00:00+00:00'" in bar.panel.headline
+    bar.controls["until"].value = pd.Timestamp("2026-11-20", tz="UTC")
+    assert bar.values["until"] == dt.date(2026, 11, 20)
+    assert bar.panel.headline.endswith("2026-11-14 to 2026-11-20, both days included")
+
+
+def test_the_current_day_set_again_after_a_refusal_clears_the_notice(frames):
+    bar = FilterBar(frames)
+    bar.controls["until"].value = "2026-11-20"
+    answer = bar.panel.headline
+    bar.controls["until"].value = "junk"
+    assert bar.panel.headline.startswith("To (incl.) 'junk' is not a day")
+    bar.controls["until"].value = "2026-11-20"  # the same day: no change event
+    assert bar.panel.headline == answer
+    bar.controls["target_system"].value = "Slack"
+    answer = bar.panel.headline
+    bar.controls["target_system"].value = "Slakc"
+    assert bar.panel.headline.startswith("Target system 'Slakc' is not present here")
+    bar.controls["target_system"].value = "slack"  # the same system, as text
+    assert bar.panel.headline == answer
+
+
+def test_the_bars_to_day_is_included_where_filter_frames_until_is_not(frames):
+    bar = FilterBar(frames)
+    bar.controls["since"].value = "2026-11-19"
+    bar.controls["until"].value = "2026-11-20"
+    assert bar.controls["until"].description == "To (incl.)"
+    assert bar.panel.headline == (
+        "853 of 2,033 events selected: 2026-11-19 to 2026-11-20, both days included"
+    )
+    same = pv.analysis.filter_frames(frames, since="2026-11-19", until="2026-11-21")
+    assert len(same.events) == 853 == len(bar.frames.events)
+    assert bar.selection["until"] == pd.Timestamp("2026-11-21", tz="UTC")  # the day after To
+    bar.controls["since"].value = "2026-11-20"
+    assert bar.panel.headline.endswith("events selected: 2026-11-20 only")
 
 
 # --- ErrorExplorer: the chosen code survives a narrower scope ---------------------------
@@ -134,6 +230,26 @@ def test_a_code_never_chosen_follows_the_scope_to_its_largest(frames):
     largest = pv.analysis.error_codes(slack)["error_code"].iloc[0]  # most failures first
     assert explorer.values["error_code"] == largest == "EntryConflict"
     assert "(0)" not in " ".join(label for label, _ in explorer.controls["error_code"].options)
+
+
+def test_a_code_set_equal_to_the_one_shown_counts_as_chosen(frames):
+    explorer = ErrorExplorer(frames)
+    assert explorer.values["error_code"] == "EntryConflict"  # the default, largest
+    explorer.controls["error_code"].value = "EntryConflict"  # no change event
+    explorer.controls["status"].value = "warning"
+    assert explorer.values["error_code"] == "EntryConflict"
+    warned = pv.analysis.drilldown(frames, "EntryConflict", status="warning")
+    assert len(explorer.result) == len(warned)
+    explorer.controls["status"].value = "failure"
+    assert explorer.values["error_code"] == "EntryConflict"
+    assert explorer.panel.headline.startswith("EntryConflict: 58 events (status: failure")
+
+
+def test_a_code_never_set_still_follows_the_status(frames):
+    explorer = ErrorExplorer(frames, status="failure")
+    explorer.controls["status"].value = "warning"
+    largest = pv.analysis.error_codes(frames, status="warning")["error_code"].iloc[0]
+    assert explorer.values["error_code"] == largest == REFERENCE
 
 
 # --- one mechanism for every dropdown ---------------------------------------------------

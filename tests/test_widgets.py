@@ -234,20 +234,23 @@ def test_until_before_since_is_shown_in_the_bar_with_the_days_picked(frames):
     bar.controls["until"].value = dt.date(2026, 11, 19)
     assert bar.panel.headline == (
         "From 2026-11-20 is after To (incl.) 2026-11-19: no day is selected; pick a From day "
-        "on or before the To day (the selection stays as it was)"
+        "on or before the To day (the days stay 2026-11-20 to 2026-11-22, both days included)"
     )
+    assert bar.values["until"] == dt.date(2026, 11, 22)  # the control shows the day in force
     assert bar.selection == selected
     assert len(explorer.result) == 18
     bar.controls["until"].value = dt.date(2026, 11, 21)
     assert bar.selection["until"] == pd.Timestamp("2026-11-22", tz="UTC")
-    assert bar.panel.headline.endswith("events selected")
+    assert bar.panel.headline.endswith("2026-11-20 to 2026-11-21, both days included")
 
 
 def test_a_widget_takes_the_path_of_a_dataset_folder(frames, tmp_path):
     frames.to_parquet(tmp_path / "snapshot")
     explorer = ErrorExplorer(str(tmp_path / "snapshot"), error_code="EntryConflict")
     assert len(explorer.result) == 58
-    assert FilterBar(tmp_path / "snapshot").panel.headline == "2,033 of 2,033 events selected"
+    assert FilterBar(tmp_path / "snapshot").panel.headline == (
+        "2,033 of 2,033 events selected: 2026-11-14 to 2026-11-22, both days included"
+    )
 
 
 def test_a_widget_given_a_table_says_what_it_takes(frames):
@@ -365,6 +368,7 @@ def test_job_health_panel_shows_the_quarantined_job_and_its_alerts(frames):
 
 
 SLACK_JOB = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d14880"
+SLACK_HEADLINE = "383 of 2,033 events selected: 2026-11-14 to 2026-11-22, both days included"
 
 
 def test_the_filter_bars_text_is_matched_case_insensitively(frames):
@@ -372,10 +376,10 @@ def test_the_filter_bars_text_is_matched_case_insensitively(frames):
     bar.controls["target_system"].value = "slack"
     assert bar.values["target_system"] == "Slack"
     assert bar.selection["target_system"] == "Slack"
-    assert bar.panel.headline == "383 of 2,033 events selected"
+    assert bar.panel.headline == SLACK_HEADLINE
     bar.controls["job_id"].value = SLACK_JOB.upper()
     assert bar.values["job_id"] == SLACK_JOB
-    assert bar.panel.headline == "383 of 2,033 events selected"
+    assert bar.panel.headline == SLACK_HEADLINE
 
 
 def test_a_target_system_not_present_is_shown_in_the_bar_not_raised(frames):

@@ -55,6 +55,7 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
         super().__init__()
         self.filters = filters
         self._quiet = False
+        self._notice = False
         self.controls: dict[str, ipw.ValueWidget] = self._make_controls()
         self.output = ipw.Output()
         header = ipw.HTML(f"<b>{self.title}</b>")
@@ -63,6 +64,7 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
         for control in self.controls.values():
             if isinstance(control, Guarded):
                 control.on_refused = self.show_notice
+                control.on_kept = self._kept
             control.observe(self._changed, names="value")
         if filters is not None:
             filters.observe(self._filters_changed, names="selection")
@@ -81,6 +83,7 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
     def refresh(self) -> None:
         """Recompute the answer from the current control values and redraw the view."""
         self.panel = self._compute()
+        self._notice = False
         self.output.outputs = output_items(self.panel)
         logger.debug("%s recomputed: %s", type(self).__name__, self.panel.headline)
 
@@ -107,6 +110,12 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
         if not self._quiet:
             self._refresh_shown()
 
+    def _kept(self, control: ipw.ValueWidget) -> None:
+        """A value set on `control` was accepted but equals its value (no change event): a
+        notice in the headline (a value refused before) is replaced by the answer."""
+        if not self._quiet and self._notice:
+            self._refresh_shown()
+
     def _refresh_shown(self) -> None:
         """`refresh`, showing a provlytics error as the headline instead of raising it out of a
         change handler (where a notebook would print a traceback and the view go stale)."""
@@ -119,6 +128,7 @@ class InvestigationWidget(traitlets.HasTraits, metaclass=_AbstractTraits):
         """Show `message` as the headline; the answer (`result`, tables) stays as it was."""
         logger.info("%s: %s", type(self).__name__, message)
         self.panel = Panel(message, self.panel.result, self.panel.blocks)
+        self._notice = True
         self.output.outputs = output_items(self.panel)
 
     @contextmanager
@@ -151,9 +161,12 @@ class Guarded:
     `ConfigError` saying why not. A refused value leaves the control as it was and goes to
     `on_refused(message)`, which the widget sets to its `show_notice` (the headline), so no
     `TraitError` is raised out of the control; without `on_refused` (while the widget is
-    built from its arguments) the `ConfigError` is raised."""
+    built from its arguments) the `ConfigError` is raised. An accepted value equal to the
+    current one (which traitlets reports to no observer) goes to `on_kept(control)`: the
+    widget clears a notice, and a user's pick counts as made."""
 
     on_refused: Callable[[str], None] | None = None
+    on_kept: Callable[[Any], None] | None = None
 
     def _accept(self, value: Any) -> Any:
         return value
@@ -168,7 +181,19 @@ class Guarded:
             self.on_refused(str(exc))
             return self.value  # type: ignore[attr-defined]
         parent = getattr(super(), "_validate_value", None)
-        return value if parent is None else parent(traitlets.Bunch(proposal, value=value))
+        if parent is not None:
+            value = parent(traitlets.Bunch(proposal, value=value))
+        if self.on_kept is not None and _same(value, self.value):  # type: ignore[attr-defined]
+            self.on_kept(self)
+        return value
+
+
+def _same(value: Any, current: Any) -> bool:
+    """Whether traitlets would see no change (and so tell no observer)."""
+    try:
+        return type(value) is type(current) and bool(value == current)
+    except (TypeError, ValueError):
+        return False
 
 
 class _Options(Guarded):
@@ -208,25 +233,46 @@ class TextToggle(_Options, ipw.ToggleButtons):
 
 
 class DayPicker(Guarded, ipw.DatePicker):
-    """A date picker that also takes ISO text ("2026-11-19", "2026-11-19T08:00") or a
-    datetime/Timestamp (its day); anything else is refused (`Guarded`)."""
+    """A date picker of whole days that also takes ISO text of a day ("2026-11-19") or a
+    datetime/Timestamp at midnight (UTC or naive) as that day. A time of day (text or
+    datetime, "2026-11-19T10:00") is refused rather than dropped, pointing to
+    `pv.analysis.filter_frames(frames, <keyword>=...)`, which takes times; anything else is
+    refused as no day (`Guarded`). `keyword`: the `filter_frames` argument the day feeds."""
+
+    def __init__(self, *, keyword: str, **kwargs: Any) -> None:
+        self.keyword = keyword
+        super().__init__(**kwargs)
 
     def _accept(self, value: Any) -> Any:
         if value is None or type(value) is dt.date:
             return value
-        if isinstance(value, dt.datetime):  # a pandas Timestamp too
-            return value.date()
+        moment = value if isinstance(value, dt.datetime) else None  # a pandas Timestamp too
         if isinstance(value, str):
             try:
-                return dt.datetime.fromisoformat(value.strip()).date()
+                moment = dt.datetime.fromisoformat(value.strip())
             except ValueError:
-                pass
+                moment = None
+        if moment is not None and moment.time() == dt.time(0) and _utc_or_naive(moment):
+            return moment.date()
         shown = "none" if self.value is None else f"{self.value:%Y-%m-%d}"
         stays = f" (the day stays {shown})" if self.on_refused else ""
+        if moment is not None:
+            text = value.strip() if isinstance(value, str) else moment.isoformat()
+            day = moment if moment.tzinfo is None else moment.astimezone(dt.UTC)
+            raise ConfigError(
+                f"{self.description} {value!r} has a time of day; the bar picks whole days "
+                f"(UTC): give a day such as '{day:%Y-%m-%d}', or select by time with "
+                f"pv.analysis.filter_frames(frames, {self.keyword}={text!r}){stays}"
+            )
         raise ConfigError(
             f"{self.description} {value!r} is not a day; give a datetime.date or ISO text "
             f"such as '2026-11-19'{stays}"
         )
+
+
+def _utc_or_naive(moment: dt.datetime) -> bool:
+    offset = moment.utcoffset()
+    return offset is None or offset == dt.timedelta(0)
 
 
 def absent_message(what: str, value: Any, offered: list[str]) -> str:

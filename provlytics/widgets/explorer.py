@@ -171,6 +171,12 @@ class ErrorExplorer(InvestigationWidget):
             self._chosen = change["new"]
             super()._changed(change)
 
+    def _kept(self, control: ipw.ValueWidget) -> None:
+        """The code a user sets equal to the one shown (no change event) counts as chosen."""
+        if not self._quiet and control is self.controls["error_code"]:
+            self._chosen = control.value
+        super()._kept(control)
+
     def _compute(self) -> Panel:
         frames, code, status = self.frames, self.values["error_code"], self.values["status"]
         if code is None:  # no code present, or None set on the dropdown (traitlets lets it in)

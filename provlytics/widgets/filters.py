@@ -24,12 +24,17 @@ logger = logging.getLogger(__name__)
 class FilterBar(InvestigationWidget):
     """Date range, job and target system; other widgets given `filters=bar` follow it.
 
-    Controls: `since` (first day kept, a `datetime.date`; ISO text such as "2026-11-19" or a
-    datetime is taken as its day), `until` (last day kept, inclusive), `job_id` and
-    `target_system` (dropdowns of the values present; None keeps all; text set as their value
-    is compared case-insensitively). A value that is not a day, or not present, leaves the
-    control as it was, saying so in the headline (`base.Guarded`). Both dates start at the
-    first and last day of the events.
+    Controls: `since` ("From", the first day kept, a `datetime.date`; ISO text of a day such
+    as "2026-11-19", or a datetime at midnight UTC, is taken as its day), `until` ("To
+    (incl.)", the last day kept, included), `job_id` and `target_system` (dropdowns of the
+    values present; None keeps all; text set as their value is compared case-insensitively).
+    Days are UTC days. A value that is not a day, has a time of day (the bar picks whole
+    days: `pv.analysis.filter_frames` takes times), or is not present leaves the control as it
+    was, saying so in the headline (`base.Guarded`); a From day after the To day puts both
+    days back to the last ones selected, saying so. Any value accepted replaces such a notice
+    with the answer, whose headline names the days ("853 of 2,033 events selected:
+    2026-11-19 to 2026-11-20, both days included"). Both dates start at the first and last
+    day of the events.
 
     Attributes:
         selection: the keyword arguments for `pv.analysis.filter_frames` (a traitlets Dict:
@@ -49,6 +54,7 @@ class FilterBar(InvestigationWidget):
     def __init__(self, frames: ProvisioningFrames | str | os.PathLike[str]) -> None:
         self.source = frames_of(frames, who=type(self).__name__)
         self._filtered = self.source
+        self._good: dict[str, dt.date | None] = {}
         super().__init__()
 
     @property
@@ -69,30 +75,51 @@ class FilterBar(InvestigationWidget):
         last = times.max().date() if len(times) else None
         style = {"description_width": "initial"}
         return {
-            "since": DayPicker(description="From", value=first, style=style),
-            "until": DayPicker(description="To (incl.)", value=last, style=style),
+            "since": DayPicker(keyword="since", description="From", value=first, style=style),
+            "until": DayPicker(keyword="until", description="To (incl.)", value=last, style=style),
             "job_id": choice("Job", values_of(events, "job_id")),
             "target_system": choice("Target system", values_of(events, "target_system_name")),
         }
 
-    def _compute(self) -> Panel:
-        """Raises ConfigError: "From" is after "To (incl.)" (shown as the headline when the
-        dates are picked; the selection stays as it was)."""
+    def _refresh_shown(self) -> None:
+        """A From day after the To day puts both back to the last days selected (so the
+        controls show the selection in force and later changes apply) and says so."""
+        message = self._order_error()
+        if message is None:
+            super()._refresh_shown()
+            return
+        quiet, self._quiet = self._quiet, True
+        try:
+            for name in ("since", "until"):
+                self.controls[name].value = self._good.get(name)
+        finally:
+            self._quiet = quiet
+        self.show_notice(message)
+
+    def _order_error(self) -> str | None:
         since, until = self.values["since"], self.values["until"]
-        if since is not None and until is not None and since > until:
-            raise ConfigError(
-                f"From {since:%Y-%m-%d} is after To (incl.) {until:%Y-%m-%d}: no day is "
-                "selected; pick a From day on or before the To day (the selection stays as "
-                "it was)"
-            )
+        if since is None or until is None or since <= until:
+            return None
+        return (
+            f"From {since:%Y-%m-%d} is after To (incl.) {until:%Y-%m-%d}: no day is selected; "
+            f"pick a From day on or before the To day (the days stay {_days(self._good)})"
+        )
+
+    def _compute(self) -> Panel:
+        """Raises ConfigError: "From" is after "To (incl.)" (when the dates are picked, shown
+        as the headline and the days put back instead)."""
+        message = self._order_error()
+        if message is not None:
+            raise ConfigError(message)
         selection = self._selection()
         self._filtered = analysis.filter_frames(self.source, **selection)
         self.selection = selection
+        self._good = {"since": self.values["since"], "until": self.values["until"]}
         counts = self._filtered.counts()
         rows = pd.DataFrame({"table": list(counts), "rows": list(counts.values())})
         rows["rows"] = rows["rows"].astype("int64")
         total = len(self.source.events)
-        headline = f"{counts['events']:,} of {total:,} events selected"
+        headline = f"{counts['events']:,} of {total:,} events selected: {_days(self._good)}"
         return Panel(headline, rows, [table_block("Rows per table", rows)])
 
     def _selection(self) -> dict[str, Any]:
@@ -111,3 +138,17 @@ class FilterBar(InvestigationWidget):
 
 def _utc(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day).tz_localize("UTC")
+
+
+def _days(days: dict[str, dt.date | None]) -> str:
+    """ "2026-11-19 to 2026-11-20, both days included" (the To day is kept whole)."""
+    since, until = days.get("since"), days.get("until")
+    if since is None and until is None:
+        return "every day"
+    if until is None:
+        return f"from {since:%Y-%m-%d} on"
+    if since is None:
+        return f"up to {until:%Y-%m-%d}, included"
+    if since == until:
+        return f"{since:%Y-%m-%d} only"
+    return f"{since:%Y-%m-%d} to {until:%Y-%m-%d}, both days included"
