@@ -34,7 +34,7 @@ from provlytics.parquet import (
 from provlytics.scan import Columns, Filters
 from provlytics.store import LOCK, LOCK_TIMEOUT, StoreWriter, is_store, read_store, summary
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import TimeBound
+from provlytics.timebounds import TimeBound, narrowed_by
 
 logger = logging.getLogger(__name__)
 
@@ -244,7 +244,11 @@ def read_parquet(
             or a list of such lists (OR).
 
     The steps, modified_properties and errors of the kept events are kept, whatever their
-    own times; job_status is read whole (its columns as asked).
+    own times; job_status is read whole (its columns as asked). With `since` or `until`,
+    `frames.narrowed` gets the step `pv.analysis.filter_frames` would record (the bounds as
+    given, and `since_utc`/`until_utc`, the UTC times they stood for), after a snapshot's
+    own steps: so `alerts` and `write_report` answer as on `filter_frames(read_parquet(path),
+    since=, until=)`.
 
     Raises:
         InputError: not a dataset, an unknown version, or a plain dataset of a schema
@@ -263,8 +267,9 @@ def read_parquet(
         if version is not None or as_of is not None:
             raise ConfigError(f"{root} is a plain Parquet dataset: it has no versions")
         return read_plain(root, **scope)
-    tables, _info = read_store(root, version=version, as_of=as_of, **scope)
+    tables, _info, (first, last) = read_store(root, version=version, as_of=as_of, **scope)
     manifest = _previous_manifest(root)
     frames = ProvisioningFrames(tables, sources=manifest.get("sources", []))
     frames.pseudonymized = manifest.get("pseudonymized")
+    frames.narrowed = narrowed_by(None, since, until, first, last)
     return frames

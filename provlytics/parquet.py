@@ -34,7 +34,7 @@ from provlytics.manifest_sources import printable
 from provlytics.normalize.batch import PageTables
 from provlytics.order import in_order
 from provlytics.owner_only import private_dirs, private_file
-from provlytics.scan import Columns, Filters, scan_tables
+from provlytics.scan import Columns, Filters, scan_tables, scan_window
 from provlytics.schema import (
     KEYS,
     LOG_TABLES,
@@ -51,7 +51,7 @@ from provlytics.tables import (
     sort_tables,
     tag_occurrences,
 )
-from provlytics.timebounds import TimeBound
+from provlytics.timebounds import TimeBound, narrowed_by
 from provlytics.upgrade import check_version, stored_columns, upgrade_tables, version_message
 
 logger = logging.getLogger(__name__)
@@ -213,7 +213,9 @@ def read_plain(
     """Read a plain Parquet dataset folder written by provlytics into `ProvisioningFrames`
     (`provlytics.datasets.read_parquet`, `pv.read_parquet`, reads stores as well), scoped by
     `since`/`until`/`columns`/`filters` as `provlytics.scan.scan_tables` reads them (pushed
-    down to the Hive partitions and Parquet files).
+    down to the Hive partitions and Parquet files). `narrowed` is the manifest's, with a
+    step for `since`/`until` when given (as `analysis.filter_frames` records it: the bounds
+    as given and the UTC times they stood for).
 
     A dataset of an older schema version that `provlytics.upgrade` knows (version 1) is
     upgraded in memory, then scoped; any other version raises `InputError` naming both
@@ -231,10 +233,11 @@ def read_plain(
         sources = {name: _dataset(root / name) for name in TABLE_NAMES if (root / name).is_dir()}
     else:
         sources = {name: ds.dataset(t) for name, t in _read_upgraded(root, schema_version).items()}
-    tables = scan_tables(sources, since=since, until=until, columns=columns, filters=filters)
+    first, last = scan_window(sources.get("events"), since, until)
+    tables = scan_tables(sources, since=first, until=last, columns=columns, filters=filters)
     frames = ProvisioningFrames(in_order(tables), sources=manifest.get("sources", []))
     frames.pseudonymized = manifest.get("pseudonymized")
-    frames.narrowed = manifest.get("narrowed")
+    frames.narrowed = narrowed_by(manifest.get("narrowed"), since, until, first, last)
     return frames
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -30,7 +31,7 @@ import pyarrow.parquet as pq
 
 from provlytics.errors import ConfigError
 from provlytics.schema import KEYS, SCHEMAS, TABLE_NAMES, TIME_COLUMNS
-from provlytics.timebounds import TimeBound, is_relative, window
+from provlytics.timebounds import TimeBound, is_relative, window, window_times
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +177,23 @@ def _filter_expression(filters: Sequence[Any]) -> ds.Expression:
         return pq.filters_to_expression([list(map(tuple, g)) for g in groups])
     except (ValueError, TypeError, *_ARROW_ERRORS) as exc:
         raise ConfigError(f"filters={filters!r}: {exc}") from None
+
+
+def scan_window(
+    events: ds.Dataset | None, since: TimeBound, until: TimeBound
+) -> tuple[datetime | None, datetime | None]:
+    """The UTC times `since` and `until` stand for on a scan of `events` (None: not given):
+    a duration counts back from the newest event there (`timebounds.window_times`), so
+    that a reader can record the times it scanned (`frames.narrowed`) and pass them on to
+    `scan_tables`, which then reads the newest event no second time.
+
+    Raises:
+        ConfigError: as `timebounds.window_times`.
+    """
+    if since is None and until is None:
+        return None, None
+    newest = _newest(events) if is_relative(since) or is_relative(until) else None
+    return window_times(since, until, newest)
 
 
 def _newest(events: ds.Dataset | None) -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from provlytics.errors import ConfigError
 
@@ -145,6 +145,27 @@ def window_times(
             f"({'swap them?' if first > last else 'until is left out'})"
         )
     return first, last
+
+
+def narrowed_by(
+    before: list[dict[str, Any]] | None,
+    since: TimeBound,
+    until: TimeBound,
+    first: datetime | None,
+    last: datetime | None,
+) -> list[dict[str, Any]] | None:
+    """`before` (earlier `frames.narrowed` steps) and a step for a time window, in the form
+    `analysis.filter_frames` records: `since`/`until` as given (text) and `since_utc`/
+    `until_utc`, the UTC times (`first`, `last`) they stood for (ISO 8601). `before` as it
+    is when neither bound is given (None when it is empty)."""
+    step: dict[str, Any] = {}
+    for name, value, time in (("since", since, first), ("until", until, last)):
+        if value is not None:
+            step[name] = str(value)
+            if time is not None:
+                step[f"{name}_utc"] = time.isoformat()
+    steps = [*(before or []), step] if step else list(before or [])
+    return steps or None
 
 
 def window(

@@ -185,13 +185,29 @@ def test_a_window_beginning_before_since_does_not_judge_silence(samples, caplog)
     )
 
 
-def test_a_since_duration_of_a_paths_scan_does_not_judge_silence(samples, tmp_path):
-    """On a path, `since="2h"` counts back on the scan and records no time: the window's
-    start cannot be placed inside the scope."""
+def test_a_since_duration_of_a_paths_scan_records_its_time_as_on_frames(samples, tmp_path):
+    """On a path, `since="2h"` counts back on the scan from the newest event stored: the
+    time is recorded as on frames, so silence is judged alike."""
     snapshot = samples.to_parquet(tmp_path / "snap")
     narrowed = filter_frames(snapshot, since="2h")
-    assert narrowed.narrowed == [{"since": "2h"}]
-    assert _silent(alerts(narrowed)) == []
+    assert narrowed.narrowed == [{"since": "2h", "since_utc": "2026-11-22T21:51:43+00:00"}]
+    assert narrowed.narrowed == filter_frames(samples, since="2h").narrowed
+    pd.testing.assert_frame_equal(alerts(narrowed), alerts(filter_frames(samples, since="2h")))
+
+
+def test_a_since_duration_recorded_without_its_time_does_not_judge_silence(samples):
+    """A step without its time (a snapshot's manifest written before the scan recorded it):
+    the window's start cannot be placed inside the scope."""
+    narrowed = filter_frames(samples, since="5h")  # the 3 h window lies inside the scope
+    assert _silent(alerts(narrowed, window="3h")) == [
+        SILENT_SLACK
+        | {
+            "message": "no event in the 3 h before 2026-11-22 23:51 UTC while job_status says "
+            "it runs; no event since the scope's start 2026-11-22 18:51 UTC",
+        }
+    ]
+    narrowed.narrowed = [{"since": "5h"}]
+    assert _silent(alerts(narrowed, window="3h")) == []
 
 
 def test_a_window_inside_since_judges_silence_on_the_scope(samples):

@@ -361,6 +361,19 @@ def test_alerts_default_now_is_the_newest_event_and_bad_windows_raise():
         A.alerts(_alert_frames(), window="-1d")
 
 
+def test_alerts_now_reads_a_time_as_since_does():
+    """Day and month either way round are refused (pandas read them month first); a
+    duration is that long before the current time, where these 2026 events are all past."""
+    with pytest.raises(ConfigError, match="now='05/11/2026' could be 2026-11-05 or 2026-05-11"):
+        A.alerts(_alert_frames(), now="05/11/2026")
+    same = A.alerts(_alert_frames(), now="19/11/2026")  # unambiguous: day first
+    pd.testing.assert_frame_equal(same, A.alerts(_alert_frames(), now="2026-11-19"))
+    silent = A.alerts(_alert_frames(), now="100000d").query("kind == 'silentJob'")
+    assert not silent.empty and (silent["window_end"].dt.year < 1800).all()  # 274 years ago
+    later = A.alerts(_alert_frames(), now="0s", window="5000d")
+    assert later["window_end"].iloc[0] > pd.Timestamp("2026-11-30", tz="UTC")
+
+
 def test_alerts_on_the_samples(samples):
     out = A.alerts(samples, window="3h")
 

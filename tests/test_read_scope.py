@@ -4,8 +4,10 @@ a store and of a plain snapshot gives exactly what `filter_frames` keeps of the 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -13,6 +15,7 @@ import pytest
 import provlytics as pv
 from provlytics.errors import ConfigError
 from provlytics.order import in_order
+from provlytics.report import write_report
 from provlytics.schema import SCHEMAS
 from provlytics.tables import sort_tables
 
@@ -148,3 +151,41 @@ def test_scope_at_a_store_version(folders: dict[str, Path]) -> None:
     assert at.counts()["events"] == 500
     with pytest.raises(ConfigError, match="has no versions"):
         pv.read_parquet(folders["snapshot"], version=version, since="2d")
+
+
+@pytest.mark.parametrize("kind", ["store", "snapshot"])
+def test_a_window_read_answers_as_filter_frames_does(
+    folders: dict[str, Path], kind: str, tmp_path: Path
+) -> None:
+    """The frames carry the step `filter_frames` records (the bounds as given and their UTC
+    times), so alerts and the report agree: a quarantine that ended before the first event
+    of the window is not reported on either route."""
+    scoped = pv.read_parquet(folders[kind], since="2d")
+    expected = pv.analysis.filter_frames(pv.read_parquet(folders[kind]), since="2d")
+    assert scoped.narrowed == [{"since": "2d", "since_utc": "2026-11-20T23:51:43+00:00"}]
+    assert scoped.narrowed == expected.narrowed
+    found = pv.analysis.alerts(scoped, window="1d")
+    assert found.empty
+    pd.testing.assert_frame_equal(found, pv.analysis.alerts(expected, window="1d"))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    pages = []
+    for name, frames in (("read", scoped), ("filtered", expected)):
+        out = write_report(frames, tmp_path / name, parquet=False, now=now)
+        pages.append(out.read_text(encoding="utf-8"))
+    assert "Narrowed to" in pages[0]
+    assert pages[0] == pages[1]
+
+
+def test_a_window_read_of_a_narrowed_snapshot_adds_its_step(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    """After the snapshot's own steps; a duration counts back from its newest event."""
+    narrowed = pv.analysis.filter_frames(pv.read_parquet(folders["store"]), until="1d")
+    narrowed.to_parquet(tmp_path / "snap")
+    newest = narrowed.events["activity_time"].max()
+    scoped = pv.read_parquet(tmp_path / "snap", since="1d")
+    assert scoped.narrowed == [
+        {"until": "1d", "until_utc": "2026-11-21T23:51:43+00:00"},
+        {"since": "1d", "since_utc": (newest - pd.Timedelta(days=1)).isoformat()},
+    ]
+    assert scoped.narrowed == pv.analysis.filter_frames(narrowed, since="1d").narrowed

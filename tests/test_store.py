@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import payloads as p
@@ -285,3 +286,23 @@ def test_time_travel_says_what_versions_there_are(tmp_path):
         pv.read_parquet(store, version=1, as_of="2999-01-01")
     with pytest.raises(pv.ConfigError, match="not a date"):
         pv.read_parquet(store, as_of="last tuesday")
+    for bad in ("1", 1.0):
+        with pytest.raises(pv.ConfigError, match=f"version={bad!r}: give a whole number"):
+            pv.read_parquet(store, version=bad)
+
+
+def test_as_of_reads_a_time_as_since_does(tmp_path):
+    """Day and month either way round are refused; a duration is that long before now."""
+    store = tmp_path / "store"
+    pv.load_to_parquet("data/samples/graph-v1", store, progress=False)
+    for ambiguous, read in (
+        ("01/12/2026 09:24:09", "2026-12-01 or 2026-01-12"),
+        ("05/11/2026", "2026-11-05 or 2026-05-11"),
+    ):
+        with pytest.raises(pv.ConfigError, match=f"as_of='{ambiguous}' could be {read}"):
+            pv.read_parquet(store, as_of=ambiguous)
+    with pytest.raises(pv.InputError, match="no store version as of") as error:
+        pv.read_parquet(store, as_of="1d")  # the store began after that
+    day_before = datetime.now(UTC) - timedelta(days=1)
+    assert f"as of {day_before:%Y-%m-%d} " in str(error.value)
+    assert len(pv.read_parquet(store, as_of="0s").events) == 1050

@@ -16,7 +16,7 @@ from test_store_writes import data_files, live_files, pages, record, same_tables
 
 import provlytics as pv
 from provlytics.schema import TABLE_NAMES
-from provlytics.store import set_retention
+from provlytics.store import datasets, set_retention
 
 MAKES = (p.v1_failure_contoso, p.v1_success_aws, p.v1_failure_contoso, p.v1_success_aws)
 DAY_MS = 24 * 3600 * 1000
@@ -75,6 +75,10 @@ def test_what_a_load_replaced_is_vacuumed_once_the_retention_passed(tmp_path):
     with pytest.raises(pv.InputError, match="replaced more than 7 days ago") as error:
         pv.read_parquet(store, version=0)
     assert "store version 0 is no longer kept" in str(error.value)
+    with pytest.raises(pv.InputError, match="replaced more than 7 days ago") as error:
+        datasets(store, version=0)  # the files are gone: said before DuckDB would read them
+    assert "store version 0 is no longer kept" in str(error.value)
+    assert datasets(store, version=1)["events"].count_rows() == 8
     kept = [pv.read_parquet(store, version=v).counts()["events"] for v in versions[1:]]
     assert kept == [8, 10, 12]
 
@@ -95,6 +99,9 @@ def test_set_retention_is_delta_own_setting_and_checks_its_argument(tmp_path):
             set_retention(store, bad)
     assert load_number(tmp_path, store, 1) == 3  # the two settings are versions 1 and 2
     assert len(pv.read_parquet(store, version=2).events) == 6  # and hold the load before
+    snapshot = pv.read_parquet(store).to_parquet(tmp_path / "snapshot")
+    with pytest.raises(pv.InputError, match=r"a snapshot \(plain Parquet, no versions\)"):
+        set_retention(snapshot, 30)
 
 
 def test_a_retention_that_is_no_interval_is_an_error_naming_the_property(tmp_path):

@@ -21,8 +21,8 @@ MINUTES = "%Y-%m-%d %H:%M"
 
 def narrowed_span(frames: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """(start, end) of the time scope `frames` were narrowed to (`frames.narrowed`, written by
-    `analysis.filter_frames`; None where not narrowed, or for a duration counted back on a
-    path's scan, whose time is not recorded)."""
+    `analysis.filter_frames` and `read_parquet(since=, until=)`; None where not narrowed,
+    or for a step whose time is not recorded: an older snapshot's manifest)."""
     steps = getattr(frames, "narrowed", None) or []
     starts = [pd.Timestamp(s["since_utc"]) for s in steps if s.get("since_utc")]
     ends = [pd.Timestamp(s["until_utc"]) for s in steps if s.get("until_utc")]
@@ -46,8 +46,8 @@ def narrowed_end(frames: Any) -> pd.Timestamp | None:
 def unjudged_silence(frames: Any, window_start: pd.Timestamp) -> str | None:
     """Why a job's silence in the window beginning at `window_start` cannot be judged on
     `frames`, or None when it can: the frames were narrowed by a `since` that is later than
-    `window_start` (the events before it are not in them), or by a `since` duration whose
-    time was not recorded (counted back on a path's scan)."""
+    `window_start` (the events before it are not in them), or by a `since` whose time was
+    not recorded (a step in the manifest of a snapshot an older provlytics wrote)."""
     steps = getattr(frames, "narrowed", None) or []
     if any(s.get("since") and not s.get("since_utc") for s in steps):
         since = next(s["since"] for s in steps if s.get("since") and not s.get("since_utc"))

@@ -31,6 +31,7 @@ from provlytics.analysis.arrays import isin
 from provlytics.analysis.columns import BOOL, FLOAT, INT, TIME, empty
 from provlytics.errors import ConfigError
 from provlytics.schema import SCHEMAS
+from provlytics.timebounds import parse_time
 
 logger = logging.getLogger(__name__)
 
@@ -219,9 +220,9 @@ def alerts(
       value = hours since the job's last event (NaN: none in the logs), threshold = the window
       in hours. Frames narrowed by time (`since`) are judged only when that whole window lies
       inside the scope: events before the scope's start are not in the frames, so a window
-      that begins before it (or after a `since` duration counted back on a path's scan,
-      whose time is not recorded) cannot show that a job was silent: no `silentJob` row
-      then, and an INFO log line says silence was not judged.
+      that begins before it (or after a `since` step whose time is not recorded, in the
+      manifest of a snapshot written by an older provlytics) cannot show that a job was
+      silent: no `silentJob` row then, and an INFO log line says silence was not judged.
     - `disableDeleteSpike`: at least `disable_delete` disable or delete events of a job in one
       window (Microsoft's third recommended alert); value = that count.
     - `failureRateSpike`: failure / (events - skipped) >= `failure_rate` for a job in one window
@@ -239,11 +240,14 @@ def alerts(
         frames: the tables, or a store or snapshot path (then only the events columns used
             and job_status are read).
         window: window length, a pandas Timedelta or its text ("1d", "6h").
-        now: end of the last window: an ISO date/time (UTC when naive), datetime or Timestamp;
-            default the newest event (else the newest job snapshot); for frames narrowed by
-            job, target system or app, the newest event before that narrowing (or the
-            scope's `until`, when earlier: `alert_scope.narrowed_end`), so that narrowing
-            to a silent job keeps its `silentJob` alert.
+        now: end of the last window: a datetime or Timestamp (UTC when naive), or text as
+            `timebounds.parse_time` reads it (ISO 8601; a duration is that long before the
+            current time, "2d"; a date whose day and month could be either way round,
+            "05/11/2026", is refused); default the newest event (else the newest job
+            snapshot); for frames narrowed by job, target system or app, the newest event
+            before that narrowing (or the scope's `until`, when earlier:
+            `alert_scope.narrowed_end`), so that narrowing to a silent job keeps its
+            `silentJob` alert.
         failure_rate: failure-rate threshold, 0..1.
         disable_delete: disable/delete count threshold per job and window.
         min_events: fewest processed (non-skipped) events for a failure-rate alert.
@@ -305,11 +309,7 @@ def _window(window: str | pd.Timedelta) -> pd.Timedelta:
 
 def _now(now, events: pd.DataFrame, jobs: pd.DataFrame) -> pd.Timestamp | None:
     if now is not None:
-        try:
-            stamp = pd.Timestamp(now)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"now={now!r} is not a date or time") from exc
-        return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+        return pd.Timestamp(parse_time(now, name="now")).tz_convert("UTC")
     for frame, column in ((events, "activity_time"), (jobs, "observed_time")):
         if not frame.empty and column in frame.columns and frame[column].notna().any():
             return frame[column].max()

@@ -21,7 +21,7 @@ from provlytics.analysis.notices import warn_absent
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import TimeBound, bound, is_relative, window
+from provlytics.timebounds import TimeBound, bound, window
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +95,12 @@ def filter_frames(
         if by_value and (since is not None or until is not None):
             ties = ties_on_path(frames)
         frames = read_parquet(frames, since=since, until=until)
-        pushed = tuple(_absolute(b, n) for b, n in ((since, "since"), (until, "until")))
+        if since is not None or until is not None:  # its last step: merged into this call's
+            *before, step = frames.narrowed
+            pushed = tuple(_scalar_of(step, name) for name in ("since", "until"))
         since = until = None
+    if pushed is None:
+        before = getattr(frames, "narrowed", None)
     tables = {name: _arrow(frames, name) for name in TABLE_NAMES}
     events = tables["events"]
     ties = events if ties is None else ties
@@ -139,9 +143,7 @@ def filter_frames(
     logger.debug("scope keeps %d of %d events", kept.num_rows, events.num_rows)
     scoped = ProvisioningFrames(out, sources=getattr(frames, "sources", ()))
     scoped.pseudonymized = getattr(frames, "pseudonymized", None)  # still pseudonymized
-    scoped.narrowed = _narrowed(
-        getattr(frames, "narrowed", None), given, *(pushed or (first, last))
-    )
+    scoped.narrowed = _narrowed(before, given, *(pushed or (first, last)))
     if newest is not None and any(given[k] is not None for k in _BY_VALUE):
         scoped.narrowed[-1]["newest_utc"] = newest.isoformat()  # type: ignore[index]
     return scoped
@@ -155,8 +157,8 @@ def _narrowed(
 ) -> list[dict[str, Any]] | None:
     """`before` (the frames' earlier steps) and this call's step: the options given as the
     caller spelled them (text; lists of text), and `since_utc`/`until_utc`, the UTC times a
-    bound stood for (ISO 8601; left out for a duration pushed down to a path's scan, which
-    counts back from the newest event stored). None when nothing was ever narrowed."""
+    bound stood for (ISO 8601; a duration pushed down to a path's scan counts back from the
+    newest event stored, as `read_parquet` records it). None when nothing was ever narrowed."""
     step: dict[str, Any] = {}
     for name, value in given.items():
         if value is None:
@@ -172,9 +174,10 @@ def _narrowed(
     return steps or None
 
 
-def _absolute(value: TimeBound, name: str) -> pa.Scalar | None:
-    """A bound given as a date or time, as `bound` reads it; None for none or a duration."""
-    return None if value is None or is_relative(value) else bound(value, None, name)
+def _scalar_of(step: dict[str, Any], name: str) -> pa.Scalar | None:
+    """The UTC time a `narrowed` step's bound `name` stood for, as a scalar (None: none)."""
+    time = step.get(f"{name}_utc")
+    return None if time is None else bound(time, None, name)
 
 
 def _keep_events(tables: dict[str, pa.Table], keep: pa.ChunkedArray) -> dict[str, pa.Table]:

@@ -15,14 +15,15 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
+from pyarrow.fs import FileType
 
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
 from provlytics.order import in_order
-from provlytics.scan import Columns, Filters, scan_tables
+from provlytics.scan import Columns, Filters, scan_tables, scan_window
 from provlytics.schema import TABLE_NAMES
 from provlytics.store.common import INFO, OTHERS, VERSIONS, _exists
 from provlytics.store.history import describe, retention
-from provlytics.timebounds import TimeBound
+from provlytics.timebounds import TimeBound, parse_time
 
 TIME = "activity_time"  # the events' time column
 
@@ -36,7 +37,7 @@ def read_store(
     until: TimeBound = None,
     columns: Columns = None,
     filters: Filters = None,
-) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+) -> tuple[dict[str, pa.Table], dict[str, Any], tuple[datetime | None, datetime | None]]:
     """The store's tables at one store version (the latest by default), scoped as asked.
 
     A version that is a maintenance commit (a vacuum, a change of the retention) holds the
@@ -46,18 +47,23 @@ def read_store(
         root: the store folder.
         version: a store version (the events table's Delta version, `store_version` in the
             manifest after each load).
-        as_of: the store as it was at this time (a datetime, or ISO text such as
-            "2026-11-30" or "2026-11-30T09:00:00Z"; UTC when no zone is given).
+        as_of: the store as it was at this time: a datetime, or text as
+            `timebounds.parse_time` reads it: ISO 8601 such as "2026-11-30" or
+            "2026-11-30T09:00:00Z" (UTC when no zone is given), or a duration meaning that
+            long before now ("2d": the store as it was two days ago); a date whose day and
+            month could be either way round ("05/11/2026") is refused.
         since, until, columns, filters: pushed down to the Parquet scan of the tables'
             files at that version (`provlytics.scan.scan_tables`).
 
     Returns:
         (table name -> Arrow table in `SCHEMAS` (the columns asked for), canonical order
-        (`tables.sort_tables`); the `info` of that version's load).
+        (`tables.sort_tables`); the `info` of that version's load; the UTC times `since` and
+        `until` stood for, None where not given: a duration counts back from the newest
+        event of that version, `scan.scan_window`).
 
     Raises:
-        ConfigError: both `version` and `as_of`, a time that is not one, a bad scope
-            argument (see `scan_tables`).
+        ConfigError: both `version` and `as_of`, a `version` that is not a whole number,
+            a time that is not one, a bad scope argument (see `scan_tables`).
         InputError: no such version, one no longer kept, a time before the store began, or
             not a store.
     """
@@ -65,26 +71,49 @@ def read_store(
     events = _events_table(root, version, as_of)
     try:
         sources = _datasets_at(root, events)
-        tables = scan_tables(sources, since=since, until=until, columns=columns, filters=filters)
+        first, last = scan_window(sources["events"], since, until)
+        tables = scan_tables(sources, since=first, until=last, columns=columns, filters=filters)
     except ProvlyticsError:
         raise
     except (DeltaError, OSError, KeyError, ValueError) as exc:
         raise InputError(str(root), _unreadable(root, events.version(), exc)) from exc
-    return in_order(tables), _commit_info(root / "events", events)["info"]
+    return in_order(tables), _commit_info(root / "events", events)["info"], (first, last)
 
 
 def datasets(root: str | Path, *, version: int | None = None) -> dict[str, Any]:
-    """`pyarrow.dataset.Dataset` of each table at one store version (for DuckDB, Polars)."""
+    """`pyarrow.dataset.Dataset` of each table at one store version (the latest by default),
+    for DuckDB, Polars.
+
+    Raises:
+        ConfigError: `version` is not a whole number.
+        InputError: not a store, no such version, or one no longer kept (its files were
+            vacuumed: the message says the store's retention), as `read_store` says it.
+    """
     root = Path(root)
-    return _datasets_at(root, _events_table(root, version, None))
+    events = _events_table(root, version, None)
+    try:
+        return _datasets_at(root, events)
+    except ProvlyticsError:
+        raise
+    except (DeltaError, OSError, KeyError, ValueError) as exc:
+        raise InputError(str(root), _unreadable(root, events.version(), exc)) from exc
 
 
 def _datasets_at(root: Path, events: DeltaTable) -> dict[str, Any]:
-    """The datasets of the tables at the versions the events version names."""
+    """The datasets of the tables at the versions the events version names.
+
+    Raises:
+        FileNotFoundError: a file of that version is gone (vacuumed).
+    """
     versions = _commit_versions(root, events)
     out = {"events": events.to_pyarrow_dataset()}
     for name in OTHERS:
         out[name] = DeltaTable(str(root / name), version=versions[name]).to_pyarrow_dataset()
+    for name, dataset in out.items():
+        found = dataset.filesystem.get_file_info(dataset.files)
+        gone = next((f.path for f in found if f.type == FileType.NotFound), None)
+        if gone is not None:
+            raise FileNotFoundError(f"{name}/{gone}: not found")
     return out
 
 
@@ -98,7 +127,11 @@ def _events_table(root: Path, version: int | None, as_of: datetime | str | None)
         raise InputError(str(root), f"not a provlytics store ({_plain(exc)})") from exc
     latest = table.version()
     if version is not None:
-        if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= latest:
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ConfigError(
+                f"version={version!r}: give a whole number, a store version from 0 to {latest}"
+            )
+        if not 0 <= version <= latest:
             raise InputError(
                 str(root), f"no store version {version!r}: versions run from 0 to {latest}"
             )
@@ -115,16 +148,8 @@ def _events_table(root: Path, version: int | None, as_of: datetime | str | None)
 
 
 def _utc(value: datetime | str) -> datetime:
-    import pandas as pd
-
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"as_of={value!r} is not a date or time") from exc
-    if pd.isna(stamp):
-        raise ConfigError(f"as_of={value!r} is not a date or time")
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
+    """`as_of` as a UTC time (`timebounds.parse_time`: a duration is that long before now)."""
+    return parse_time(value, name="as_of")
 
 
 def _version_at(root: Path, table: DeltaTable, when: datetime) -> int:

@@ -227,7 +227,8 @@ def set_retention(root: str | Path, days: float, *, lock_timeout: float = LOCK_T
 
     Raises:
         ConfigError: `days` is not a number from 0 to 36500.
-        InputError: `root` is not a store (load into it first).
+        InputError: `root` is not a store (load into it first), or is a snapshot (plain
+            Parquet, no versions).
         StoreBusyError: another writer held the lock past `lock_timeout` seconds.
         StoreWriteError: the table could not be written.
     """
@@ -235,6 +236,12 @@ def set_retention(root: str | Path, days: float, *, lock_timeout: float = LOCK_T
         raise ConfigError(f"days takes a number of days from 0 to 36500; got {days!r}")
     root = Path(root)
     if not _exists(root / "events"):
+        if (root / "manifest.json").is_file():
+            raise InputError(
+                str(root),
+                "a snapshot (plain Parquet, no versions): it keeps no replaced versions, so "
+                "it has no retention; set_retention takes a store (provlytics load --out)",
+            )
         raise InputError(str(root), "not a provlytics store (load into it first)")
     lock = FileLock(str(root / LOCK), mode=0o600)
     _acquire(lock, root, lock_timeout)
