@@ -20,6 +20,7 @@ import msgspec
 import orjson
 
 from provlytics.errors import InputError, graph_error_summary
+from provlytics.json_names import json_name
 from provlytics.origin import Container, JobContext, Origin, Page, Place, UnparsedRecord
 from provlytics.sources import portal_csv, portal_pairs
 from provlytics.sources.envelope import graph_page_context
@@ -207,7 +208,7 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
 
 def _document_pages(doc: Any, origin: Origin, page_size: int, path: InputFile) -> Iterator[Page]:
     if not isinstance(doc, dict):
-        raise InputError(origin, f"expected a JSON object or array, got {type(doc).__name__}")
+        raise InputError(origin, f"expected a JSON object or array, got {json_name(doc)}")
     summary = graph_error_summary(doc)
     if summary is not None:
         raise InputError(origin, f"a Graph error response, not provisioning data: {summary}")
