@@ -27,6 +27,7 @@ from provlytics.sources.envelope import graph_page_context
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
 from provlytics.sources.lines import file_blocks, memory_blocks, numbered_lines
 from provlytics.sources.reading import InputFile, as_input, data_suffix, display_path, read_bytes
+from provlytics.user_warnings import warn_load
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def file_tasks(
     if not kept:
         raise _no_provisioning_data(named, groups.foreign)
     for file, what in groups.foreign.items():
-        logger.warning("skipping %s: it %s, not provisioning logs", file, what)
+        warn_load(logger, f"skipping {file}: it {what}, not provisioning logs")
     return [
         FileTask(f, groups.of(f), f in groups.mains, groups.refused.get(f))
         for f in portal_pairs.read_order(kept, groups)
