@@ -9,6 +9,8 @@ ProvlyticsError(Exception)
 ├── UnsafeRedirectError(ProvlyticsError)        a link away from the configured Graph host
 └── InputError(ProvlyticsError, ValueError)     .origin .field .reason
       └── UnknownDialectError(InputError)
+
+LoadWarning(UserWarning)                        a file skipped, a companion missing, a reject
 ```
 Messages never carry tokens or secrets: every message built here goes through
 `provlytics.redact.redact` (the tokens sent, JWT-shaped strings, skiptokens, OAuth fields).
@@ -134,6 +136,12 @@ class ThrottledError(GraphError):
 
 class UnsafeRedirectError(ProvlyticsError):
     """A nextLink or redirect points away from the configured Graph host; it got no request."""
+
+
+class LoadWarning(UserWarning):
+    """What a load tells its caller about inputs it used only in part: a file skipped (an
+    audit or sign-in download), a portal download's missing companion file, a record set
+    aside (`on_error="collect"`). Also logged; the command line shows the log line."""
 
 
 class InputError(ProvlyticsError, ValueError):

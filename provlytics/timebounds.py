@@ -35,6 +35,8 @@ _UNITS = {"d": "D", "day": "D", "days": "D", "h": "h", "hr": "h", "hour": "h", "
           "s": "s", "sec": "s", "second": "s", "seconds": "s"}  # fmt: skip
 _DELTA = re.compile(r"^(\d+(?:\.\d+)?)(D|h|min|s)$")  # `span`'s spellings timedelta reads
 _DELTA_UNITS = {"D": "days", "h": "hours", "min": "minutes", "s": "seconds"}
+# day words: pandas reads "today" (and "now") as the current moment, not a day; refused
+_DAY_WORDS = ("today", "yesterday", "tomorrow")
 
 
 def span(text: str) -> str:
@@ -76,7 +78,9 @@ def parse_time(
             "45s", "1.5h", "2w", "7 days", and the other units pandas reads, e.g. "500ms"),
             ISO 8601 ("2026-11-16", "2026-11-16T00:00:00Z", "2026-11-16T01:00+01:00",
             "2026-W47-1"; no offset means UTC), or other text pandas reads as a time
-            ("2026/11/16", "Nov 16 2026", "2026-11-16 00:00 UTC").
+            ("2026/11/16", "Nov 16 2026", "2026-11-16 00:00 UTC"); "now" is the current time
+            (UTC) whatever `reference` is. The day words "today", "yesterday" and "tomorrow"
+            are refused (pandas would read "today" as the current moment, not the day).
         reference: what durations count back from (None: the current time).
         name: the argument or option, for the message ("since", "--until").
 
@@ -90,6 +94,14 @@ def parse_time(
     if is_relative(value):
         return _as_utc(reference or datetime.now(UTC)) - _duration(str(value), name)
     if isinstance(value, str):
+        word = value.strip().lower()
+        if word == "now":
+            return datetime.now(UTC)
+        if word in _DAY_WORDS:
+            raise ConfigError(
+                f"{label(name, value)} is not read: write a date such as 2026-12-01 "
+                "(its midnight, UTC) or a duration such as '1d'"
+            )
         try:
             return _as_utc(datetime.fromisoformat(value.strip().replace("z", "Z")))
         except ValueError:

@@ -94,7 +94,7 @@ def test_help_lists_the_options() -> None:
     ("args", "message"),
     [
         (["--since", "garbage"], "Error: --since 'garbage' is not a date, a time or a duration"),
-        (["--until", "yesterday"], "Error: --until 'yesterday' is not a date, a time or a"),
+        (["--until", "last week"], "Error: --until 'last week' is not a date, a time or a"),
         (
             ["--since", "2026-11-20", "--until", "2026-11-10"],
             "Error: --since '2026-11-20' (2026-11-20 00:00:00 UTC) is after --until '2026-11-10' "

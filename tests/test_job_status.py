@@ -315,7 +315,7 @@ def test_entry_counts_of_one_type_add_up():
 
 
 def test_a_job_that_is_not_an_object_is_refused():
-    with pytest.raises(InputError, match=r"jobs.json: record 2: expected a job object, got list"):
+    with pytest.raises(InputError, match=r"jobs.json: record 2: expected a job object, got a list"):
         build_job_batch(
             [p.job_created_aws(), []],
             observed_time=OBSERVED,

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -184,3 +186,70 @@ def test_paths_of_the_wrong_kind_is_a_config_error(tmp_path, call, paths):
         "paths takes files, folders, .zip archives or glob patterns: a str or Path, or a list "
         f"of them; got {shown}"
     )
+
+
+# -- what a Python user is told: the warnings of a load reach a script, and the CLI says each once
+
+PORTAL = SAMPLES / "portal"
+MISSING_PROPS = "its ModifiedProperties file was not found; its events load without them"
+AUDIT_HEADERS = ["Date (UTC)", "Activity", "ActorType", "Target1Type", "Status"]
+
+
+def copy_portal_without_properties(folder: Path) -> Path:
+    """A browser's second copy of the portal download, `ProvisioningLogs (1).csv` with its
+    steps file but not its modified properties file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    main_csv = folder / "ProvisioningLogs (1).csv"
+    main_csv.write_bytes((PORTAL / "ProvisioningLogs.csv").read_bytes())
+    steps = folder / "ProvisioningLogs_ProvisioningSteps (1).csv"
+    steps.write_bytes((PORTAL / "ProvisioningLogs_ProvisioningSteps.csv").read_bytes())
+    return main_csv
+
+
+def write_audit_download(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "AuditLogs_2026-12-01.csv"
+    write_csv(str(path), [AUDIT_HEADERS, ["2026-12-01 10:00", "Add user", "User", "User", "ok"]])
+    return path
+
+
+def test_a_missing_companion_is_a_warning_in_python(tmp_path):
+    main_csv = copy_portal_without_properties(tmp_path / "dl")
+    with pytest.warns(pv.LoadWarning) as caught:
+        frames = pv.load(main_csv)
+    assert len(frames.events) > 0
+    assert len(frames.modified_properties) == 0
+    assert [str(w.message) for w in caught] == [f"{main_csv}: {MISSING_PROPS}"]
+    assert caught[0].filename == __file__  # at the user's line, not the library's
+
+
+def test_a_skipped_download_and_a_reject_are_warnings_in_python(tmp_path):
+    audit = write_audit_download(tmp_path / "dl")
+    write_csv(str(tmp_path / "dl" / "la.csv"), without_time(sample_rows(), 1))
+    with pytest.warns(UserWarning) as caught:
+        frames = pv.load(tmp_path / "dl", on_error="collect")
+    said = [str(w.message) for w in caught]
+    assert said[0].startswith(f"skipping {audit}: it looks like an Entra audit log export")
+    assert said[1:] == [
+        "1 record or file set aside, listed in frames.rejects; the first: "
+        f"{tmp_path / 'dl' / 'la.csv'}:2: record 1: 'TimeGenerated': is missing"
+    ]
+    assert len(frames.rejects) == 1
+    assert all(w.category is pv.LoadWarning for w in caught)
+
+
+def test_the_command_line_says_each_load_warning_once(tmp_path):
+    main_csv = copy_portal_without_properties(tmp_path / "dl")
+    audit = write_audit_download(tmp_path / "dl")
+    command = [sys.executable, "-c", "from provlytics.cli import main; main()", "load"]
+    command.append(str(tmp_path / "dl"))
+    result = subprocess.run(
+        [*command, "--out", str(tmp_path / "store")], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert [line for line in lines if MISSING_PROPS in line] == [
+        f"WARNING provlytics.sources.portal_csv: {main_csv}: {MISSING_PROPS}"
+    ]
+    assert len([line for line in lines if f"skipping {audit}" in line]) == 1
+    assert not any(line.startswith("Warning: ") for line in lines)

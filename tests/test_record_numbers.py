@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import payloads as p
 import pytest
@@ -75,3 +76,24 @@ def test_the_first_row_of_a_csv_is_record_1_on_line_2(tmp_path):
     path.write_text(rows, encoding="utf-8")
     frames = pv.load(path, on_error="collect")
     assert frames.rejects["origin"].tolist() == [f"{path}:2: record 1"]
+
+
+def test_a_fetched_record_is_named_by_its_window_as_pages_count_again_in_each(
+    httpserver: HTTPServer, graph_url: str, clock: FakeClock
+) -> None:
+    day_one = make_records(3, start=datetime(2026, 11, 16, 10, tzinfo=UTC))
+    day_two = make_records(3, start=datetime(2026, 11, 17, 10, tzinfo=UTC))
+    del day_two[2]["id"]  # the first record of the second window's page 2
+    FakeGraph(day_one + day_two, page_size=2, clock=clock).install(httpserver)
+    options = {"base_url": graph_url, "sleep": clock.sleep, "clock": clock}
+    with (
+        GraphClient(StaticToken(TOKEN), **options) as client,
+        pytest.raises(pv.InputError) as raised,
+    ):
+        fetch_logs(
+            client, since="2026-11-16", until="2026-11-18", window="1d", top=2, progress=False
+        )
+    assert str(raised.value) == (
+        f"{graph_url}{LIST} (window 2026-11-17T00:00:00Z to 2026-11-18T00:00:00Z): "
+        "page 2: record 1: 'id': is missing"
+    )

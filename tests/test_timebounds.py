@@ -4,6 +4,7 @@ fetch_logs, build_filter) and both commands (report, fetch), every form each acc
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def test_a_duration_counts_back_from_now_without_a_reference() -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("yesterday", "since='yesterday' is not a date, a time or a duration such as '7d'"),
+        ("last tuesday", "since='last tuesday' is not a date, a time or a duration such as"),
         ("", "since='' is not a date, a time or a duration such as '7d'"),
         ("-3d", "since='-3d' is not a date, a time or a duration such as '7d'"),
         (17, "since=17 is not a date, a time or a duration such as '7d'"),
@@ -98,6 +99,24 @@ def test_what_is_no_time_is_refused_naming_the_argument(value: Any, message: str
     with pytest.raises(ConfigError) as caught:
         parse_time(value, NOW, name="since")
     assert str(caught.value).startswith(message)
+
+
+DAY_WORD_HINT = "is not read: write a date such as 2026-12-01 (its midnight, UTC) or a duration"
+
+
+@pytest.mark.parametrize("word", ["today", "yesterday", "tomorrow", " Today ", "TOMORROW"])
+def test_a_day_word_is_refused_with_a_hint_not_read_as_the_current_moment(word: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_time(word, NOW, name="since")
+    assert str(caught.value) == f"since={word!r} {DAY_WORD_HINT} such as '1d'"
+
+
+@pytest.mark.parametrize("word", ["now", " NOW "])
+def test_now_is_the_current_time_in_utc_whatever_the_reference(word: str) -> None:
+    before = datetime.now(UTC)
+    parsed = parse_time(word, NOW)
+    assert before <= parsed <= datetime.now(UTC)
+    assert parsed.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize(
@@ -160,6 +179,12 @@ def test_filter_frames_and_read_parquet_read_each_spelling(samples, snapshot, si
     assert 0 < expected < len(events)
     assert len(pv.analysis.filter_frames(samples, since=since).events) == expected
     assert len(pv.read_parquet(snapshot, since=since).events) == expected
+
+
+def test_filter_frames_refuses_today_instead_of_narrowing_to_this_second(samples) -> None:
+    with pytest.raises(ConfigError, match="^since=.today. " + re.escape(DAY_WORD_HINT)):
+        pv.analysis.filter_frames(samples, since="today")
+    assert len(pv.analysis.filter_frames(samples, until="now").events) == len(samples.events)
 
 
 @pytest.mark.parametrize("until", ["1d", "24h", "1440min", "86400s", "1 day"])
@@ -260,6 +285,8 @@ def test_fetch_counts_durations_back_from_now(
             "(2026-11-20 00:00:00 UTC): no event can be in that window (swap them?)",
         ),
         (["--since", "05/11/2026"], "--since '05/11/2026' could be 2026-11-05 or 2026-05-11"),
+        (["--since", "today"], f"--since 'today' {DAY_WORD_HINT}"),
+        (["--until", "yesterday"], f"--until 'yesterday' {DAY_WORD_HINT}"),
         (
             ["--since", "2026/11/20", "--until", "Nov 20 2026"],
             "--since '2026/11/20' (2026-11-20 00:00:00 UTC) is the same time as --until "

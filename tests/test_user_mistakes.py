@@ -200,3 +200,23 @@ def test_an_excel_workbook_named_as_an_input_says_to_save_it_as_csv(runner):
         "Error: ProvisioningLogs.xlsx: an Excel workbook: provlytics reads CSV and JSON "
         "exports; save it as CSV (comma delimited) or load the export it came from\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("record", "said"),
+    [
+        (None, "null"),
+        ([1], "a list"),
+        ("x", "a string"),
+        (3, "a number"),
+        (2.5, "a number"),
+        (True, "true"),
+        (False, "false"),
+    ],
+)
+def test_a_record_that_is_not_an_object_is_named_as_json_names_it(tmp_path, record, said):
+    page = p.write_json(tmp_path / "page.json", p.graph_page(p.v1_success_aws(), record))
+    frames = pv.load(page, on_error="collect")
+    assert len(frames.events) == 1
+    assert frames.rejects["origin"].tolist() == [f"{page}: record 2"]
+    assert frames.rejects["reason"].tolist() == [f"expected a JSON object, got {said}"]

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import difflib
 import logging
-import sys
 import warnings
 from collections.abc import Callable, Iterable
 
-logger = logging.getLogger(__name__)
+from provlytics.user_warnings import caller_level
 
-# modules whose frames a warning's stacklevel passes over (`caller_level`)
-_NOT_THE_USER = ("provlytics.", "traitlets.", "ipywidgets.")
+logger = logging.getLogger(__name__)
 
 
 def closest(
@@ -47,14 +45,3 @@ def warn_absent(what: str, value: str, present: Iterable[object]) -> None:
     "job_id 'nosuchjob' is not present in this data; closest present: ..." naming the
     closest of `present` (`closest`, when any is close)."""
     warn_user(f"{what} {value!r} is not present in this data", closest(present, value))
-
-
-def caller_level() -> int:
-    """`stacklevel` of the user's line: the first frame outside provlytics and outside the
-    libraries that call a widget back when a control changes (traitlets, ipywidgets: the line
-    is then `widget.controls["query"].value = ...`), as seen from `warnings.warn`'s caller's
-    caller (helpers reach here through decorators of varying depth)."""
-    level, frame = 2, sys._getframe(2)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith(_NOT_THE_USER):
-        level, frame = level + 1, frame.f_back
-    return level

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import click
 
-from provlytics.errors import ProvlyticsError
+from provlytics.errors import LoadWarning, ProvlyticsError
 
 _VERBOSE_HELP = "More log output (-v info, -vv debug)."
 
@@ -163,6 +163,7 @@ def main(verbose: int) -> None:
 
     prefer_jemalloc()  # before a command imports pyarrow: ~50 MB less at a load's peak
     warnings.showwarning = _show_warning
+    warnings.filterwarnings("ignore", category=LoadWarning)  # its log line says it, once
 
     logging.basicConfig(level=_level(verbose), format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # also loggers created after the package's

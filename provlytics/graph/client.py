@@ -16,6 +16,7 @@ from provlytics.errors import ConfigError, GraphError, InputError, graph_error_s
 from provlytics.graph.auth import Credential, credential_from_env
 from provlytics.graph.ratelimit import ON_DEMAND_LIMIT, REPORTS_LIMIT, RateLimiter
 from provlytics.graph.session import GraphSession
+from provlytics.json_names import json_name
 from provlytics.origin import Container, Origin, Page, Paging, Place
 
 logger = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class GraphClient:
         origin = Origin(_without_query(response.url or self.url(path)))
         body = self.http.json(response, origin)
         if not isinstance(body, dict):
-            raise InputError(origin, f"expected a JSON object, got {type(body).__name__}")
+            raise InputError(origin, f"expected a JSON object, got {json_name(body)}")
         return body
 
     def iter_pages(
@@ -222,7 +223,7 @@ class GraphClient:
 def parse_page(body: Any, origin: Origin) -> tuple[list[dict[str, Any]], str | None]:
     """Split a Graph collection page into its records and nextLink, or raise `InputError`."""
     if not isinstance(body, dict):
-        raise InputError(origin, f"expected a JSON object page, got {type(body).__name__}")
+        raise InputError(origin, f"expected a JSON object page, got {json_name(body)}")
     summary = graph_error_summary(body)
     if summary is not None:
         raise InputError(origin, f"page holds a Graph error, not records: {summary}")

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from provlytics.errors import InputError, UnknownDialectError, graph_error_summary
+from provlytics.json_names import json_name
 from provlytics.normalize import aliases, powershell
 from provlytics.normalize.times import parse_timestamp
 from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, UnparsedRecord
@@ -40,7 +41,7 @@ def detect_dialect(record: Any, hint: str | None = None) -> Dialect:
     if isinstance(record, UnparsedRecord):
         raise InputError(None, record.reason)
     if not isinstance(record, dict):
-        raise InputError(None, f"expected a JSON object, got {type(record).__name__}")
+        raise InputError(None, f"expected a JSON object, got {json_name(record)}")
     if hint == HINT_PORTAL_CSV:
         return Dialect.PORTAL
     if "properties" in record and ("category" in record or "operationName" in record):

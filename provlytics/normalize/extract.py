@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
+from provlytics.json_names import json_name
 from provlytics.normalize.aliases import Path
 
 # "raw": the value as is, "" taken as missing; "value": as is, "" kept (a cleared value)
@@ -134,14 +135,14 @@ def _issue(where: _Where, view: dict, value: Any, reason: str, issues: list) -> 
 
 
 def _not_object(field: str, value: Any, issues: list) -> dict:
-    issues.append(Issue(None, field, value, f"expected an object, got {type(value).__name__}"))
+    issues.append(Issue(None, field, value, f"expected an object, got {json_name(value)}"))
     return _EMPTY
 
 
 def _text(value: Any, where: _Where, view: dict, issues: list) -> str | None:
     if type(value) in (int, float):
         return str(value)
-    _issue(where, view, value, f"expected a string, got {type(value).__name__}", issues)
+    _issue(where, view, value, f"expected a string, got {json_name(value)}", issues)
     return None
 
 

@@ -26,6 +26,7 @@ import orjson
 import pyarrow as pa
 
 from provlytics.errors import InputError
+from provlytics.json_names import json_name
 from provlytics.normalize.extract import whole_number
 from provlytics.normalize.times import parse_timestamp
 from provlytics.origin import Origin
@@ -144,7 +145,7 @@ def build_job_batch(
     for i, job in enumerate(jobs):
         where = _record_origin(origin, i)
         if not isinstance(job, dict):
-            raise InputError(where, f"expected a job object, got {type(job).__name__}")
+            raise InputError(where, f"expected a job object, got {json_name(job)}")
         row = _JobReader(job, where).row(observed, service_principal_id)
         if from_status:
             row["observed_time"] = max(

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from provlytics.errors import InputError
+from provlytics.json_names import json_name
 from provlytics.normalize import aliases as A
 from provlytics.normalize.aliases import Trie
 from provlytics.normalize.extract import ISSUES, Column, Issue, compile_extractor
@@ -176,7 +177,7 @@ def _extract_child(
 ) -> dict[str, Any] | None:
     """A step's or property's fields; None (and an issue) if it is not an object."""
     if type(child) is not dict:
-        reason = f"expected an object, got {type(child).__name__}"
+        reason = f"expected an object, got {json_name(child)}"
         issues.append(Issue(None, prefix, child, reason))
         return None
     values = extract(child)
@@ -223,7 +224,7 @@ def _details(value: Any, field: str, issues: list[Issue]) -> tuple[str | None, d
         except orjson.JSONDecodeError:
             return orjson.dumps(value).decode(), None
         return value, parsed if type(parsed) is dict else None
-    reason = f"expected an object, got {type(value).__name__}"
+    reason = f"expected an object, got {json_name(value)}"
     issues.append(Issue(None, f"{field}.details", value, reason))
     return None, None
 
@@ -232,7 +233,7 @@ def _as_list(value: Any, field: str, issues: list[Issue]) -> list:
     if value is None:
         return []
     if type(value) is not list:
-        issues.append(Issue(None, field, value, f"expected a list, got {type(value).__name__}"))
+        issues.append(Issue(None, field, value, f"expected a list, got {json_name(value)}"))
         return []
     return value
 

@@ -18,7 +18,7 @@ from provlytics.manifest_sources import relative_sources
 from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import no_data, route
-from provlytics.pipeline.reject_log import RejectLog
+from provlytics.pipeline.reject_log import RejectLog, warn_set_aside
 from provlytics.pipeline.route import NormalizedPage
 from provlytics.pipeline.store_workers import FileDone, files_into_store
 from provlytics.pipeline.workers import MAX_WORKERS as MAX_WORKERS  # public: loader.MAX_WORKERS
@@ -70,6 +70,9 @@ def load(
     tasks = file_tasks(checked_paths(paths))
     frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
     logger.info("loaded %s from %d records", frames, frames.records_read)
+    if len(frames.rejects):
+        first = frames.rejects.iloc[0]
+        warn_set_aside(len(frames.rejects), first["origin"], first["field"], first["reason"])
     return frames
 
 

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from provlytics.normalize.batch import Reject
+from provlytics.user_warnings import warn_load
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class RejectLog:
         for the same field and reason, else as `add`."""
         causes = {(r.field, r.reason) for r in rejects}
         if records > 1 and len(rejects) == records and len(causes) == 1:
-            logger.warning(_every_record(rejects[0], records))
+            warn_load(logger, _every_record(rejects[0], records))
             return
         self.add(rejects)
 
@@ -47,7 +48,7 @@ class RejectLog:
             key = (file_of(reject.origin), reject.field, reject.reason)
             self._alike[key] += 1
             if self._alike[key] <= SHOWN_ALIKE:
-                logger.warning("rejected %s", described(reject))
+                warn_load(logger, f"rejected {described(reject)}")
 
     def close(self) -> None:
         """One line for each file, field and reason of which rejects went unshown."""
@@ -55,10 +56,22 @@ class RejectLog:
             if count > SHOWN_ALIKE:
                 more = count - SHOWN_ALIKE
                 records = "record" if more == 1 else "records"
-                logger.warning(
-                    "%s: %d more %s rejected for %s", file, more, records, _cause(field, reason)
+                warn_load(
+                    logger, f"{file}: {more} more {records} rejected for {_cause(field, reason)}"
                 )
         self._alike.clear()
+
+
+def warn_set_aside(count: int, origin: str, field: object, reason: str) -> None:
+    """The one warning of a load into memory that set `count` rejects aside, naming the
+    first (its `origin`, `field` (a non-str: none) and `reason`), as `frames.rejects` lists
+    them all: "2 records or files set aside, listed in frames.rejects; the first: ..."."""
+    things = "record or file" if count == 1 else "records or files"
+    first = _cause(field if isinstance(field, str) else None, reason)
+    warn_load(
+        logger,
+        f"{count} {things} set aside, listed in frames.rejects; the first: {origin}: {first}",
+    )
 
 
 def described(reject: Reject) -> str:

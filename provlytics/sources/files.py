@@ -20,12 +20,14 @@ import msgspec
 import orjson
 
 from provlytics.errors import InputError, graph_error_summary
+from provlytics.json_names import json_name
 from provlytics.origin import Container, JobContext, Origin, Page, Place, UnparsedRecord
 from provlytics.sources import portal_csv, portal_pairs
 from provlytics.sources.envelope import graph_page_context
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
 from provlytics.sources.lines import file_blocks, memory_blocks, numbered_lines
 from provlytics.sources.reading import InputFile, as_input, data_suffix, display_path, read_bytes
+from provlytics.user_warnings import warn_load
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ def file_tasks(
     if not kept:
         raise _no_provisioning_data(named, groups.foreign)
     for file, what in groups.foreign.items():
-        logger.warning("skipping %s: it %s, not provisioning logs", file, what)
+        warn_load(logger, f"skipping {file}: it {what}, not provisioning logs")
     return [
         FileTask(f, groups.of(f), f in groups.mains, groups.refused.get(f))
         for f in portal_pairs.read_order(kept, groups)
@@ -207,7 +209,7 @@ def _json_pages(path: InputFile, page_size: int) -> Iterator[Page]:
 
 def _document_pages(doc: Any, origin: Origin, page_size: int, path: InputFile) -> Iterator[Page]:
     if not isinstance(doc, dict):
-        raise InputError(origin, f"expected a JSON object or array, got {type(doc).__name__}")
+        raise InputError(origin, f"expected a JSON object or array, got {json_name(doc)}")
     summary = graph_error_summary(doc)
     if summary is not None:
         raise InputError(origin, f"a Graph error response, not provisioning data: {summary}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -184,6 +184,7 @@ def _window_pages(
         try:
             for page in _live_pages(client, window, top, limiter):
                 count = _record_page(run.checkpoint, box, window, page)
+                page.origin = replace(page.origin, source=window_source(page.origin.source, window))
                 yield page
                 _show(bar, limiter, window, count)
             return
@@ -237,6 +238,16 @@ def _record_page(run: Checkpoint, box: Spool | None, window: WindowState, page: 
     return count
 
 
+def window_source(url: str, window: WindowState) -> str:
+    """A fetched page's source as errors name it: its URL and its window's UTC bounds, as
+    page numbers start again in each window ("https://.../provisioning (window
+    2026-11-20T00:00:00Z to 2026-11-21T00:00:00Z)"); the URL alone for an unbounded fetch
+    (one window)."""
+    if window.since is None and window.until is None:
+        return url
+    return f"{url} (window {window.since or 'start'} to {window.until or 'now'})"
+
+
 def _spooled_pages(box: Spool | None, window: WindowState, client: GraphClient) -> Iterator[Page]:
     """A window's spooled pages, their records as the JSON text of their array."""
     if box is None:
@@ -244,7 +255,8 @@ def _spooled_pages(box: Spool | None, window: WindowState, client: GraphClient) 
     for number in range(1, window.pages + 1):
         spooled = box.read_page_text(window, number)
         url = spooled.url or client.url(LOGS_PATH)
-        origin = Origin(url.split("?", 1)[0], page=number, place=Place.SPOOL)
+        source = window_source(url.split("?", 1)[0], window)
+        origin = Origin(source, page=number, place=Place.SPOOL)
         paging = Paging(url, spooled.next_link)
         yield Page(origin, Container.GRAPH_PAGE, data=bytes(spooled.value), paging=paging)
 

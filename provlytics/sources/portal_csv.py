@@ -43,6 +43,7 @@ from provlytics.origin import fold_header as normalize_header
 from provlytics.sources import csv_arrow
 from provlytics.sources.portal_join import Joined, join_columns
 from provlytics.sources.reading import InputFile, open_text
+from provlytics.user_warnings import warn_load
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +70,8 @@ def iter_csv_pages(
     if portal:
         for kind, found in (("ProvisioningSteps", steps_file), ("ModifiedProperties", props_file)):
             if found is None:
-                logger.warning(
-                    "%s: its %s file was not found; its events load without them", file, kind
+                warn_load(
+                    logger, f"{file}: its {kind} file was not found; its events load without them"
                 )
         joined = _joined(steps_file, props_file)
         if joined is None:
