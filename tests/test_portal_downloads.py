@@ -200,6 +200,18 @@ def test_a_companion_named_alone_says_what_to_load(tmp_path):
     )
 
 
+@pytest.mark.parametrize("copy_number", ["", " (1)"])
+def test_a_companion_named_alone_suggests_its_own_main_file_first(tmp_path, copy_number):
+    for number in ("", " (1)", " (2)"):
+        for source, kind in ((MAIN, ""), (STEPS, "_ProvisioningSteps")):
+            copy(source, tmp_path / f"ProvisioningLogs{kind}{number}.csv")
+    steps = tmp_path / f"ProvisioningLogs_ProvisioningSteps{copy_number}.csv"
+    with pytest.raises(InputError) as info:
+        pv.load(steps)
+    suggested = str(info.value).split(": load ", 1)[1]
+    assert suggested.startswith(f"{tmp_path / f'ProvisioningLogs{copy_number}.csv'} or ")
+
+
 def test_a_second_steps_file_for_one_main_file_is_refused(tmp_path):
     copy(MAIN, tmp_path / "ProvisioningLogs.csv")
     copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps.csv")
