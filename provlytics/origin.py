@@ -45,11 +45,13 @@ class Container(StrEnum):
     JOB_LIST = "job_list"  # synchronizationJob objects from a jobs call
 
 
-# The portal CSV container: the join column of its three files, and the keys under which a
-# joined row carries its steps' and modified properties' rows.
+# The portal CSV container: the join column of its three files, the keys under which a
+# joined row carries its steps' and modified properties' rows, and the key under which each
+# of those rows carries where it is (`FILE:LINE` of its companion file, for messages).
 PORTAL_JOIN_COLUMN = "changeid"
 PORTAL_STEPS_KEY = "@steps"
 PORTAL_PROPERTIES_KEY = "@properties"
+PORTAL_AT_KEY = "@at"
 
 
 def fold_header(header: str) -> str:
@@ -121,16 +123,24 @@ class CsvChildren:
     """The rows of a portal companion file (steps, or modified properties) that belong to
     the rows of a page: `rows` as Arrow read them (one `string` column per header of the
     companion, in its order; an empty cell is ""), and `parents`, the index in the page of
-    the row each belongs to (ascending; one row's children in the companion file's order)."""
+    the row each belongs to (ascending; one row's children in the companion file's order);
+    `source` and `lines`: the companion file's name and the line each row ends on."""
 
     rows: pa.RecordBatch
     parents: np.ndarray  # int64, one per child
+    source: str = ""
+    lines: np.ndarray | None = None  # int64, one per child
 
     def lists(self, count: int) -> list[list[dict[str, str | None]]]:
         """Each of `count` page rows' children as the `csv` module's rows (empty cells
-        None), the shape `PORTAL_STEPS_KEY` and `PORTAL_PROPERTIES_KEY` hold."""
+        None, where each is under `PORTAL_AT_KEY`), the shape `PORTAL_STEPS_KEY` and
+        `PORTAL_PROPERTIES_KEY` hold."""
         lists: list[list[dict[str, str | None]]] = [[] for _ in range(count)]
-        for parent, child in zip(self.parents.tolist(), _dicts(self.rows), strict=True):
+        children = _dicts(self.rows)
+        if self.lines is not None:
+            for child, line in zip(children, self.lines.tolist(), strict=True):
+                child[PORTAL_AT_KEY] = f"{self.source}:{line}"
+        for parent, child in zip(self.parents.tolist(), children, strict=True):
             lists[parent].append(child)
         return lists
 

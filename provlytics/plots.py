@@ -71,6 +71,7 @@ _TOP_TITLES = {
 _FUNNEL_STATUSES = ("success", "skipped", "warning", "failure")
 _FUNNEL_COLUMNS = frozenset({"step_type", "events", *_FUNNEL_STATUSES})
 _MAX_LABEL = 60
+_LINE = 45  # characters on one line of a wrapped label
 _TWO_COLUMN_LABEL = 50
 _LEGEND_ROW_INCHES = 0.2
 
@@ -161,11 +162,12 @@ def top_errors(
     rows = summary_df.head(n)
     stacks = _status_stacks(rows, summary_df.attrs.get("status"))
     shown = [status for status, counts in stacks.items() if counts.sum() > 0]
-    ax = _axes(ax, width=9.0, height=1.2 + 0.35 * max(len(rows), 3))
+    labels = [_row_label(row, keys) for row in rows[keys].itertuples(index=False)]
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    ax = _axes(ax, width=9.0, height=1.2 + (0.2 + 0.15 * lines) * max(len(rows), 3))
     ax.set_title(title or _TOP_TITLES.get(tuple(shown), "Top errors"))
     if rows.empty:
         return _no_data(ax)
-    labels = [_row_label(row, keys) for row in rows[keys].itertuples(index=False)]
     y = np.arange(len(rows))
     left = np.zeros(len(rows))
     for status, counts in stacks.items():
@@ -176,8 +178,8 @@ def top_errors(
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel("Events")
-    ax.set_ylabel(" / ".join(k.replace("_", " ") for k in keys) if keys else "")
-    ax.margins(x=0.12)
+    ax.set_ylabel(_wrapped([k.replace("_", " ") for k in keys]) if keys else "")
+    ax.set_xlim(0, max(totals.max(), 1) * 1.15)  # room for the largest bar's number
     if len(shown) > 1:
         ax.legend(fontsize="small", loc="lower right")
     return ax
@@ -205,10 +207,10 @@ def step_funnel(
 ) -> Axes:
     """Horizontal stacked bars per step type: success, skipped, warning, failure.
 
-    With a `by` column (`analysis.step_funnel(frames, by="target_system_name")`, or the
-    default `job_id`) each group gets its own block of bars under a bold row naming it
-    (`by: value`, written across the plot), groups in the order given; `by=None` gives one
-    funnel of all events.
+    With `by` columns (`analysis.step_funnel(frames, by="target_system_name")`, a list of
+    columns, or the default `job_id`) each group gets its own block of bars under a bold row
+    naming it (`by: value`, written across the plot), groups in the order given; `by=None`
+    gives one funnel of all events.
 
     Args:
         funnel_df: `analysis.step_funnel(...)` result: [by], `step_type`, `events`, `success`,
@@ -221,23 +223,23 @@ def step_funnel(
             helper whose result the chart takes).
     """
     _require(funnel_df, ("step_type", *_FUNNEL_STATUSES), "step_funnel", "pv.analysis.step_funnel")
-    by = next((c for c in funnel_df.columns if c not in _FUNNEL_COLUMNS), None)
+    keys = [c for c in funnel_df.columns if c not in _FUNNEL_COLUMNS]
     data = funnel_df.assign(step_type=funnel_df["step_type"].fillna(NONE_LABEL))
-    if by is not None:
-        data[by] = data[by].astype(object).where(data[by].notna(), NONE_LABEL).astype(str)
-    blocks = [("", data)] if by is None else list(data.groupby(by, sort=False))
+    for key in keys:
+        data[key] = data[key].astype(object).where(data[key].notna(), NONE_LABEL).astype(str)
+    blocks = list(data.groupby(keys, sort=False)) if keys else [((), data)]
+    by = " / ".join(k.replace("_", " ") for k in keys) or None
     labels, heads, widths = [], [], []
     for group, rows in blocks:
         if by is not None:
-            heads.append((len(labels), _short(f"{by.replace('_', ' ')}: {group}")))
+            heads.append((len(labels), _short(f"{by}: {' / '.join(map(str, group))}")))
             labels.append("")
             widths.append(np.zeros(len(_FUNNEL_STATUSES)))
         totals = rows.groupby("step_type", sort=False)[list(_FUNNEL_STATUSES)].sum()
         labels += [str(s) for s in totals.index]
         widths += list(totals.to_numpy(dtype=float))
     ax = _axes(ax, width=9.0, height=max(3.5, 1.2 + 0.3 * len(labels)))
-    label = by.replace("_", " ") if by else None
-    ax.set_title(title or (f"Step funnel by {label}" if label else "Step funnel"))
+    ax.set_title(title or (f"Step funnel by {by}" if by else "Step funnel"))
     if funnel_df.empty:
         return _no_data(ax)
     table = np.array(widths).reshape(len(labels), len(_FUNNEL_STATUSES))
@@ -246,13 +248,14 @@ def step_funnel(
     for i, status in enumerate(_FUNNEL_STATUSES):
         ax.barh(y, table[:, i], left=left, color=STATUS_COLORS[status], label=status)
         left += table[:, i]
+    ax.set_xlim(0, max(left.max(), 1) * 1.05)  # the largest bar clear of the frame
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     for at, head in heads:  # across the plot, where the block's bars begin
         where = ax.get_yaxis_transform()
         ax.text(0.01, at, head, transform=where, fontsize="small", fontweight="bold", va="center")
     ax.set_xlabel("Events")
-    ax.set_ylabel(f"{label} / step type" if label else "Step type")
+    ax.set_ylabel(f"{by} / step type" if by else "Step type")
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 
@@ -529,7 +532,19 @@ def _time_axis(ax: Axes, label: str) -> None:
 
 def _row_label(values: tuple, keys: Sequence[str]) -> str:
     parts = [NONE_LABEL if pd.isna(v) else str(v) for v in values]
-    return _short(" / ".join(parts)) if keys else ""
+    return _wrapped(parts) if keys else ""
+
+
+def _wrapped(parts: Sequence[str]) -> str:
+    """`parts` joined by " / ", on lines of at most `_LINE` characters (a line breaks after a
+    " /"; a part longer than `_MAX_LABEL` is shortened), so that no label is cut off."""
+    lines: list[str] = []
+    for part in map(_short, parts):
+        if lines and len(lines[-1]) + 3 + len(part) <= _LINE:
+            lines[-1] += " / " + part
+        else:
+            lines.append(part)
+    return " /\n".join(lines)
 
 
 def _short(text: str) -> str:

@@ -288,6 +288,21 @@ def test_step_funnel_by_job(frames):
         A.step_funnel(frames, by="nope")
 
 
+def test_step_funnel_by_several_columns_and_a_misspelled_one(frames):
+    out = A.step_funnel(frames, by=["job_id", "action"])
+    assert list(out.columns[:3]) == ["job_id", "action", "step_type"]
+    export = out[out["step_type"] == "export"]
+    by_job = A.step_funnel(frames)
+    by_job = by_job[by_job["step_type"] == "export"]
+    assert export.groupby("job_id")["events"].sum().to_dict() == dict(
+        zip(by_job["job_id"], by_job["events"], strict=True)
+    )
+    assert len(export) > len(by_job)  # the actions split the jobs
+    with pytest.raises(pv.ConfigError, match=r"no column\(s\) \['target_system'\]; closest: ") as e:
+        A.step_funnel(frames, by="target_system")
+    assert "target_system_name" in str(e.value) and "job_id" not in str(e.value)
+
+
 def test_skip_reasons_mark_noise(frames):
     out = A.skip_reasons(frames)
     assert list(out.columns) == list(activity.SKIP_COLUMNS)

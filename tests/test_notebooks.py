@@ -69,7 +69,7 @@ def test_quickstart_loads_every_dialect_and_skips_the_tenant_without_credentials
 
 def test_failure_investigation_finds_the_duplicates_and_one_user():
     assert printed("02-failure-investigation") == [
-        "DuplicateTargetEntries: 35 events (status: both)\n"
+        "DuplicateTargetEntries: 35 events, 19 identities (status: both)\n"
         "19 identities (11 distinct UPNs), failing steps: ['EntryImport', "
         "'EntrySynchronizationAdd']\n",
         "hanako.sato@corp.contoso.com: 14 events, 53 steps, 62 attribute changes\n",

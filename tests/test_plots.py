@@ -70,7 +70,8 @@ def _bar_sizes(container, attr: str = "get_height") -> list[float]:
 
 
 def _tick_texts(axis) -> list[str]:
-    return [t.get_text() for t in axis.get_ticklabels()]
+    """The tick labels, a wrapped one on one line."""
+    return [t.get_text().replace(" /\n", " / ") for t in axis.get_ticklabels()]
 
 
 def _no_overlap(labels) -> bool:
@@ -441,3 +442,37 @@ def test_top_errors_refuses_a_table_that_does_not_group_errors():
         "`errors` columns; got a DataFrame with step_type, success, failure, which no such "
         "result has"
     )
+
+
+def _inside(inner, outer) -> bool:
+    return (
+        outer.x0 <= inner.x0 <= inner.x1 <= outer.x1
+        and outer.y0 <= inner.y0 <= inner.y1 <= outer.y1
+    )
+
+
+def test_top_errors_of_both_statuses_shows_whole_labels_and_numbers_inside(samples):
+    summary = analysis.failure_summary(samples, status="both")
+    ax = plots.top_errors(summary)
+    figure = ax.figure
+    figure.draw_without_rendering()
+    renderer = figure._get_renderer()
+    assert _inside(ax.yaxis.label.get_window_extent(renderer), figure.bbox)
+    assert ax.get_ylabel().replace(" /\n", " / ") == (
+        "status / error code / error category / target system name / action"
+    )
+    ticks = [t.get_text().replace(" /\n", " / ") for t in ax.get_yticklabels()]
+    assert ticks[0] == " / ".join(map(str, summary.iloc[0][:5]))  # whole, not cut
+    assert not any("…" in t for t in ticks)
+    assert all(_inside(t.get_window_extent(renderer), figure.bbox) for t in ax.get_yticklabels())
+    numbers = [t for t in ax.texts if t.get_text() == str(summary["events"].max())]
+    assert numbers and _inside(numbers[0].get_window_extent(renderer), ax.bbox)
+
+
+def test_step_funnel_keeps_the_largest_bar_clear_of_the_frame(samples):
+    for by in (None, ["target_system_name", "action"]):
+        funnel = analysis.step_funnel(samples, by=by)
+        ax = plots.step_funnel(funnel)
+        largest = funnel[list(plots._FUNNEL_STATUSES)].sum(axis=1).max()
+        assert largest < ax.get_xlim()[1] <= largest * 1.1
+    assert ax.get_title() == "Step funnel by target system name / action"

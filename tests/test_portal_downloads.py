@@ -200,6 +200,50 @@ def test_a_companion_named_alone_says_what_to_load(tmp_path):
     )
 
 
+@pytest.mark.parametrize("copy_number", ["", " (1)"])
+def test_a_companion_named_alone_suggests_its_own_main_file_first(tmp_path, copy_number):
+    for number in ("", " (1)", " (2)"):
+        for source, kind in ((MAIN, ""), (STEPS, "_ProvisioningSteps")):
+            copy(source, tmp_path / f"ProvisioningLogs{kind}{number}.csv")
+    steps = tmp_path / f"ProvisioningLogs_ProvisioningSteps{copy_number}.csv"
+    with pytest.raises(InputError) as info:
+        pv.load(steps)
+    suggested = str(info.value).split(": load ", 1)[1]
+    assert suggested.startswith(f"{tmp_path / f'ProvisioningLogs{copy_number}.csv'} or ")
+
+
+def _edited(source: Path, target: Path, row: int, header: str, value: str, blank: bool) -> Path:
+    """`source` copied with one cell of data row `row` (1 = the first) changed; `blank`: a
+    blank line at the end (the `csv` module then reads the file, not Arrow)."""
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    table[row][table[0].index(header)] = value
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(table)
+        handle.write("\r\n" if blank else "")
+    return target
+
+
+@pytest.mark.parametrize("blank", [False, True], ids=["arrow", "csv_module"])
+def test_a_bad_companion_row_is_named_by_its_own_file_and_line(tmp_path, blank):
+    for source in (MAIN, PROPS):
+        copy(source, tmp_path / source.name)
+    steps = _edited(STEPS, tmp_path / STEPS.name, 100, "Step Number", "y", blank)
+    with pytest.raises(InputError) as info:
+        pv.load(tmp_path)
+    assert str(info.value) == f"{steps}:101: 'Step Number': not a whole number: 'y'"
+    frames = pv.load(tmp_path, on_error="collect")
+    assert frames.rejects["origin"].tolist() == [f"{steps}:101"]
+    assert counts(frames)["events"] == FULL["events"] - 1
+    copy(STEPS, steps)
+    props = _edited(PROPS, tmp_path / PROPS.name, 50, "Change Id", "no-such-change", blank)
+    with pytest.raises(InputError) as info:
+        pv.load(tmp_path)
+    assert str(info.value) == (
+        f"{props}:51: 1 rows for change ID 'no-such-change', which {tmp_path / MAIN.name} lacks"
+    )
+
+
 def test_a_second_steps_file_for_one_main_file_is_refused(tmp_path):
     copy(MAIN, tmp_path / "ProvisioningLogs.csv")
     copy(STEPS, tmp_path / "ProvisioningLogs_ProvisioningSteps.csv")

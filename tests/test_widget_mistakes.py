@@ -51,7 +51,8 @@ def test_every_section_of_a_code_family_counts_the_results_events(frames):
     salesforce = identities[identities["target_system_name"] == "Salesforce"]
     assert salesforce["events"].sum() == 14
     assert explorer.panel.headline == (
-        "EntryConflict: 58 events (status: failure; incl. 14 SalesforceEntryConflict)"
+        "EntryConflict: 58 events, 17 identities "
+        "(status: failure; incl. 14 SalesforceEntryConflict)"
     )
 
 
@@ -219,7 +220,9 @@ def test_a_chosen_code_stays_through_a_scope_without_it_and_comes_back(frames):
     assert explorer.values["error_code"] == "SalesforceEntryConflict"
     assert explorer.controls["error_code"].label == "SalesforceEntryConflict (14 failed)"
     assert len(explorer.result) == 14
-    assert explorer.panel.headline == "SalesforceEntryConflict: 14 events (status: both)"
+    assert (
+        explorer.panel.headline == "SalesforceEntryConflict: 14 events, 7 identities (status: both)"
+    )
 
 
 def test_a_code_never_chosen_follows_the_scope_to_its_largest(frames):

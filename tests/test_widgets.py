@@ -127,7 +127,12 @@ def test_choosing_a_code_leaves_only_that_codes_events(frames):
     expected = _errors(frames, "DuplicateTargetEntries")
     assert sorted(result["event_id"]) == sorted(expected["event_id"])
     assert result["reportable_identifier"].nunique() == 11
-    assert explorer.panel.headline == "DuplicateTargetEntries: 35 events (status: both)"
+    assert (
+        explorer.panel.headline == "DuplicateTargetEntries: 35 events, 19 identities (status: both)"
+    )
+    summary = pv.analysis.failure_summary(frames, by="error_code")
+    assert summary.set_index("error_code").loc["DuplicateTargetEntries", "identities"] == 19
+    assert len(explorer.sections["identities"]) > 19  # a row per identity and target system
     steps = explorer.sections["steps"]
     assert steps["events"].sum() == 35
     assert set(explorer.sections["identities"]["reportable_identifier"]) == set(
@@ -208,7 +213,9 @@ def test_a_code_set_on_the_dropdown_is_matched_case_insensitively(frames):
     explorer = ErrorExplorer(frames)
     explorer.controls["error_code"].value = "duplicatetargetentries"
     assert explorer.values["error_code"] == "DuplicateTargetEntries"
-    assert explorer.panel.headline == "DuplicateTargetEntries: 35 events (status: both)"
+    assert (
+        explorer.panel.headline == "DuplicateTargetEntries: 35 events, 19 identities (status: both)"
+    )
     assert len(explorer.result) == 35
 
 
@@ -223,7 +230,9 @@ def test_an_absent_code_set_on_the_dropdown_is_shown_not_raised(frames):
     )
     assert len(explorer.result) == events == 58
     explorer.controls["error_code"].value = "DuplicateTargetEntries"
-    assert explorer.panel.headline == "DuplicateTargetEntries: 35 events (status: both)"
+    assert (
+        explorer.panel.headline == "DuplicateTargetEntries: 35 events, 19 identities (status: both)"
+    )
 
 
 def test_until_before_since_is_shown_in_the_bar_with_the_days_picked(frames):

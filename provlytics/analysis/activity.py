@@ -9,6 +9,7 @@ and the `by` column, and `events.activity_time`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,7 @@ _WORST = {"success": 0, "skipped": 1, "warning": 2, "failure": 3}
 
 
 @on_path
-def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
+def step_funnel(frames: Any, by: str | Sequence[str] | None = "job_id") -> pd.DataFrame:
     """Per step type, how many events pass, skip, warn or fail there.
 
     An event counts once per step type: with the worst status of its steps of that type
@@ -74,20 +75,20 @@ def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
     Args:
         frames: `ProvisioningFrames` (schema version 2), or a store or snapshot path (then
             only `events.event_id` and `by`, and `steps.event_id, step_type, status` are read).
-        by: an `events` column to split by (default `job_id`), or None.
+        by: an `events` column, or a list of them, to split by (default `job_id`), or None.
 
     Returns:
-        Columns: [by], `step_type` (import, scoping, matching, processing,
+        Columns: *by, `step_type` (import, scoping, matching, processing,
         referenceResolution, export, then other types alphabetically), `events`,
         `success`, `skipped`, `warning`, `failure` (int).
 
     Raises:
-        ConfigError: `by` is not an `events` column.
+        ConfigError: a `by` column that `events` lacks (naming the closest ones).
 
     Example:
         >>> pv.analysis.step_funnel(frames, by=None)
     """
-    keys = [] if by is None else [by]
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     columns = [*keys, "step_type", "events", *COUNTS]
     check_columns(columns_of(frames, "events"), keys, "step_funnel(by=...)")
     events = table(frames, "events", ("event_id",), reads=["event_id", *keys], ordered=False)
@@ -95,13 +96,10 @@ def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
     if steps.empty:
         return empty(columns)
     event_at, type_codes, types, rank = _worst_per_event_and_type(events, steps)
-    if keys:
-        by_codes, by_values = _codes(events[by])
-        group = by_codes[event_at]
-    else:
-        group, by_values = np.zeros(len(event_at), np.int64), [None]
+    group, groups = _groups(events, keys)
+    group = group[event_at]
     cell = group * len(types) + type_codes
-    size = len(by_values) * len(types)
+    size = len(groups) * len(types)
     counts = {"events": np.bincount(cell, minlength=size)}
     for status, value in _WORST.items():
         counts[status] = np.bincount(cell[rank == value], minlength=size)
@@ -109,9 +107,8 @@ def step_funnel(frames: Any, by: str | None = "job_id") -> pd.DataFrame:
     cells = np.flatnonzero(present)
     funnel = pd.DataFrame({c: v[present] for c, v in counts.items()})
     funnel["step_type"] = pd.array([types[i] for i in cells % len(types)], dtype=STR)
-    if keys:
-        values = [by_values[i] for i in cells // len(types)]
-        funnel[by] = pd.array(values, dtype=events[by].dtype)
+    for key, values in zip(keys, groups.T, strict=True):
+        funnel[key] = pd.array([values[i] for i in cells // len(types)], dtype=events[key].dtype)
     order = {t: i for i, t in enumerate(STEP_ORDER)}
     funnel["_order"] = funnel["step_type"].astype(object).map(order).fillna(len(order))
     funnel = funnel.sort_values([*keys, "_order", "step_type"], na_position="last", kind="stable")
@@ -136,6 +133,20 @@ def _worst_per_event_and_type(
     worst = pd.Series(rank[kept]).groupby(key).max()
     cells = worst.index.to_numpy()
     return cells // len(types), cells % len(types), types, worst.to_numpy()
+
+
+def _groups(events: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each event by `keys` (null is a value), and the groups' values (one row
+    per group, one column per key; one empty row without keys)."""
+    if not keys:
+        return np.zeros(len(events), np.int64), np.empty((1, 0), object)
+    coded = [_codes(events[key]) for key in keys]
+    stacked = np.stack([codes for codes, _values in coded], axis=1)
+    distinct, group = np.unique(stacked, axis=0, return_inverse=True)
+    values = np.empty(distinct.shape, object)
+    for j, (_codes_of, present) in enumerate(coded):
+        values[:, j] = [present[code] for code in distinct[:, j]]
+    return group.reshape(-1).astype(np.int64), values
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -206,7 +217,7 @@ def timeline(
         >>> pv.analysis.timeline(frames, freq="1d", by="target_system_name")
     """
     frequency(freq)  # checked first: a bad one fails on empty frames too
-    keys = [] if by is None else [by]
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     columns = ["time", *keys, "events"]
     check_columns(columns_of(frames, "errors"), keys, "timeline(by=...)")
     reads = ["status", "activity_time", *keys]

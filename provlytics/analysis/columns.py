@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from provlytics.analysis.notices import closest
 from provlytics.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -59,11 +60,15 @@ def typed(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
 
 def check_columns(df: pd.DataFrame | Iterable[str], columns: Iterable[str], what: str) -> list[str]:
     """`columns` as a list, or ConfigError naming those `df` (a frame, or its column
-    names) lacks and what it offers."""
+    names) lacks and its closest columns (all it offers when none is close)."""
     columns = list(columns)
     names = list(df.columns) if isinstance(df, pd.DataFrame) else list(df)
     missing = [c for c in columns if c not in names]
     if missing:
+        close = [n for c in missing if isinstance(c, str) for n in closest(names, c)]
+        if close:
+            shown = ", ".join(dict.fromkeys(close))
+            raise ConfigError(f"{what}: no column(s) {missing}; closest: {shown}")
         raise ConfigError(f"{what}: no column(s) {missing}; choose from {names}")
     return columns
 

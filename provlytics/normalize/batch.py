@@ -112,8 +112,8 @@ def _page_rows(
             continue
         try:
             built = _record_rows(record, hint)
-        except InputError as exc:
-            error = exc.located(page.record_origin(index))
+        except InputError as exc:  # a companion file's row is named by its origin
+            error = exc if exc.origin is not None else exc.located(page.record_origin(index))
             if on_error == "raise":
                 raise error from None
             rejects.append(Reject.of(error, record))

@@ -13,7 +13,12 @@ from provlytics.errors import InputError, UnknownDialectError, graph_error_summa
 from provlytics.json_names import json_name
 from provlytics.normalize import aliases, powershell
 from provlytics.normalize.times import parse_timestamp
-from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, UnparsedRecord
+from provlytics.origin import (
+    PORTAL_AT_KEY,
+    PORTAL_PROPERTIES_KEY,
+    PORTAL_STEPS_KEY,
+    UnparsedRecord,
+)
 from provlytics.origin import fold_header as normalize_header
 
 # Dialect hints, from the container of a page (`batch` maps `Page.container` to them).
@@ -234,27 +239,38 @@ def portal_header(row: dict[str, Any], field: str | None) -> str | None:
 def _portal_children(
     rows: list[dict[str, Any]] | None, columns: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """Map companion-file rows to Graph keys; steps are put in `Step Number` order."""
+    """Map companion-file rows to Graph keys; steps are put in `Step Number` order.
+
+    Raises `InputError` naming the companion file's line (`PORTAL_AT_KEY`) and its header
+    for a step number that is not a whole number."""
     children = []
+    numbers = []
     for row in rows or ():
         child: dict[str, Any] = {}
+        position: tuple[str, Any] | None = None
         for header, value in row.items():
+            if header == PORTAL_AT_KEY:
+                continue
             key = columns.get(normalize_header(header))
-            if key is not None:
+            if key == "@position":
+                position = (header, value)
+            elif key is not None:
                 child[key] = value
             elif normalize_header(header) != aliases.PORTAL_JOIN_COLUMN:
                 child[header] = value
         children.append(child)
-    if children and "@position" in children[0]:
-        children.sort(key=lambda c: _step_number(c.pop("@position", None)))
+        numbers.append(_step_number(*position, row.get(PORTAL_AT_KEY)) if position else 0)
+    if any(numbers):
+        order = sorted(range(len(children)), key=numbers.__getitem__)
+        children = [children[i] for i in order]
     return children
 
 
-def _step_number(value: Any) -> int:
+def _step_number(header: str, value: Any, at: str | None) -> int:
     try:
         return int(value or 0)
     except (TypeError, ValueError):
-        raise InputError(None, f"not a whole number: {value!r}", field="Step Number") from None
+        raise InputError(at, f"not a whole number: {value!r}", field=header) from None
 
 
 def parse_json_text(text: Any, field: str) -> Any:

@@ -37,7 +37,13 @@ from provlytics.normalize.graph_v1 import _Children as Children
 from provlytics.normalize.raw_columns import NotPlain, mapped
 from provlytics.normalize.rows import as_text
 from provlytics.normalize.typed_fast import known_member, utc_times
-from provlytics.origin import PORTAL_PROPERTIES_KEY, PORTAL_STEPS_KEY, CsvChildren, CsvRows
+from provlytics.origin import (
+    PORTAL_AT_KEY,
+    PORTAL_PROPERTIES_KEY,
+    PORTAL_STEPS_KEY,
+    CsvChildren,
+    CsvRows,
+)
 from provlytics.origin import fold_header as normalize_header
 from provlytics.schema import TIME
 
@@ -177,7 +183,7 @@ def _child_plan(children: list, places: tuple[tuple[str, str], ...]) -> dict[str
     keys = children[0].keys()
     if not all(child.keys() == keys for child in children):
         return None
-    return _headers_plan(tuple(keys), places)
+    return _headers_plan(tuple(k for k in keys if k != PORTAL_AT_KEY), places)
 
 
 @functools.lru_cache(maxsize=64)

@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 
 from provlytics.errors import InputError
 from provlytics.origin import (
+    PORTAL_AT_KEY,
     PORTAL_JOIN_COLUMN,
     PORTAL_PROPERTIES_KEY,
     PORTAL_STEPS_KEY,
@@ -176,9 +177,9 @@ def _record_pages(
     if records:
         yield _page(records, origin, lines, first, portal)
     for change, orphans in (*steps.items(), *props.items()):
-        source = steps_file if change in steps else props_file
         raise InputError(
-            str(source), f"{len(orphans)} rows for change ID {change!r}, which {file.name} lacks"
+            orphans[0][PORTAL_AT_KEY],
+            f"{len(orphans)} rows for change ID {change!r}, which {file.name} lacks",
         )
 
 
@@ -246,6 +247,7 @@ def _children_by_change(file: InputFile) -> dict[str, list[dict[str, Any]]]:
         change = row[join[0]] if len(join) == 1 else None
         if not change:
             change = _change_id(row, file, line)  # raises, or finds it under another
+        row[PORTAL_AT_KEY] = f"{file.name}:{line}"
         if change in children:
             children[change].append(row)
         else:

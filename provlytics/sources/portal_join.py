@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from provlytics.errors import InputError
-from provlytics.origin import PORTAL_JOIN_COLUMN, CsvChildren, fold_header
+from provlytics.origin import PORTAL_JOIN_COLUMN, CsvChildren, Origin, fold_header
 from provlytics.sources import csv_arrow
 from provlytics.sources.reading import InputFile
 
@@ -27,10 +27,13 @@ class Joined:
     """A companion's rows (`batch`) grouped by change ID (`groups`, in the order each first
     appears), ready to be joined to pages of main rows."""
 
-    def __init__(self, file: InputFile | None, batch: pa.RecordBatch, changes: pa.Array) -> None:
+    def __init__(
+        self, file: InputFile | None, batch: pa.RecordBatch, changes: pa.Array, lines: np.ndarray
+    ) -> None:
         encoded = changes.dictionary_encode()
         indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         self.file, self.batch, self.groups = file, batch, encoded.dictionary
+        self.lines = lines  # the line each row ends on
         self.order = np.argsort(indices, kind="stable")  # the rows, group after group
         self.counts = np.bincount(indices, minlength=len(self.groups))
         self.starts = np.cumsum(self.counts) - self.counts
@@ -39,26 +42,28 @@ class Joined:
     @classmethod
     def empty(cls) -> Joined:
         """No companion file: no rows."""
-        return cls(None, pa.RecordBatch.from_arrays([], names=[]), pa.array([], pa.string()))
+        empty = pa.RecordBatch.from_arrays([], names=[])
+        return cls(None, empty, pa.array([], pa.string()), np.zeros(0, np.int64))
 
     @classmethod
     def read(cls, file: InputFile) -> Joined | None:
         """The companion read whole; None if the `csv` module must read it (Arrow cannot as
         it does; not one change ID header; a row without a change ID, which it names)."""
         try:
-            blocks = [batch for batch, _lines in csv_arrow.batches(file)]
+            read = list(csv_arrow.batches(file))
         except csv_arrow.Unplain:
             return None
-        if not blocks:
+        if not read:
             return cls.empty()
-        batch = pa.Table.from_batches(blocks).combine_chunks().to_batches()[0]
+        batch = pa.Table.from_batches([b for b, _lines in read]).combine_chunks().to_batches()[0]
         at = join_columns(batch.schema.names)
         if len(at) != 1:
             return None
         changes = batch.column(at[0])
         if pc.any(pc.equal(pc.binary_length(changes), 0)).as_py():
             return None
-        return cls(file, batch, changes)
+        lines = np.concatenate([lines for _b, lines in read]).astype(np.int64)
+        return cls(file, batch, changes, lines)
 
     def take(self, changes: pa.Array) -> CsvChildren:
         """The rows of the groups of a page's change IDs (each group once, with the first
@@ -80,7 +85,9 @@ class Joined:
         parents = np.repeat(np.arange(n, dtype=np.int64), counts)
         within = np.arange(len(parents)) - np.repeat(np.cumsum(counts) - counts, counts)
         picks = self.order[np.repeat(self.starts[owner], counts) + within]
-        return CsvChildren(self.batch.take(pa.array(picks, pa.int64())), parents)
+        rows = self.batch.take(pa.array(picks, pa.int64()))
+        source = self.file.name if self.file is not None else ""
+        return CsvChildren(rows, parents, source, self.lines[picks])
 
     def taken_ids(self) -> set[str]:
         """The change IDs whose rows were taken."""
@@ -88,12 +95,14 @@ class Joined:
 
     def check_orphans(self, main: InputFile) -> None:
         """Raises `InputError` naming the first change ID (in this file's order) whose rows
-        no row of `main` took, and how many rows it has."""
+        no row of `main` took, the line of its first row, and how many rows it has."""
         left = np.flatnonzero(~self.taken)
         if len(left):
             group = int(left[0])
             change = self.groups[group].as_py()
             count = int(self.counts[group])
+            line = int(self.lines[self.order[self.starts[group]]])
             raise InputError(
-                str(self.file), f"{count} rows for change ID {change!r}, which {main.name} lacks"
+                Origin(str(self.file), line=line),
+                f"{count} rows for change ID {change!r}, which {main.name} lacks",
             )

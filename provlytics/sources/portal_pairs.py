@@ -231,11 +231,17 @@ def _main_of(
 
 
 def _unpaired(companion: InputFile) -> str:
-    """Why a companion is refused, and what to load instead."""
+    """Why a companion is refused, and what to load instead (the main files beside it: the
+    one it extends, copy number included, first; then those of its name)."""
     reason = UNPAIRED
     if companion.member is not None:
         return reason
     beside = [f for f in _csv_files(companion.path.parent) if _sniff(f)[0] == MAIN]
+    base = _stem(companion)
+    for suffix in _SUFFIXES.values():
+        base = base.removesuffix(suffix)
+    own = (base, _copy(companion))
+    beside.sort(key=lambda f: ((_stem(f), _copy(f)) != own, _stem(f) != base))
     if not beside:
         return f"{reason}: load it with the ProvisioningLogs file of its download"
     shown = " or ".join(display_path(f.path) for f in beside[:3])

@@ -12,7 +12,7 @@ import pandas as pd
 from provlytics import analysis, plots
 from provlytics.analysis.columns import empty
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
-from provlytics.analysis.selection import code_family
+from provlytics.analysis.selection import code_family, identity
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
@@ -225,11 +225,15 @@ def _of_family(frame: pd.DataFrame, code: str) -> pd.DataFrame:
 
 
 def _headline(code: str, status: str, events: pd.DataFrame) -> str:
-    """ "EntryConflict: 58 events (status: both; incl. 14 SalesforceEntryConflict)"."""
+    """ "EntryConflict: 58 events, 31 identities (status: both; incl. 14
+    SalesforceEntryConflict)": the identities counted as `failure_summary` counts them (one
+    per identity, whatever its target systems; the "Affected identities" table has a row per
+    identity and target system)."""
     counts = events["error_code"].value_counts()
     others = [f"{n:,} {c}" for c, n in counts.items() if str(c).lower() != code.lower()]
     family = f"; incl. {', '.join(others)}" if others else ""
-    return f"{code}: {len(events):,} events (status: {status}{family})"
+    who = identity(events).nunique()
+    return f"{code}: {len(events):,} events, {who:,} identities (status: {status}{family})"
 
 
 def _counted(failed: int, warned: int) -> str:
