@@ -245,7 +245,9 @@ def test_a_code_set_equal_to_the_one_shown_counts_as_chosen(frames):
     assert len(explorer.result) == len(warned)
     explorer.controls["status"].value = "failure"
     assert explorer.values["error_code"] == "EntryConflict"
-    assert explorer.panel.headline.startswith("EntryConflict: 58 events (status: failure")
+    assert explorer.panel.headline.startswith(
+        "EntryConflict: 58 events, 17 identities (status: failure"
+    )
 
 
 def test_a_code_never_set_still_follows_the_status(frames):
