@@ -68,6 +68,40 @@ def test_truncated_and_undecodable_files_become_rejects_and_the_rest_loads(tmp_p
     assert reasons[2].startswith("not UTF-8 text ('utf-8' codec can't decode byte 0xe9")
 
 
+def _damaged(data: bytes) -> bytes:
+    """`data` gzipped with bytes in the middle of its deflate stream flipped (what a bad disk
+    or a broken download gives: zlib's "invalid distance", not a truncated stream)."""
+    packed = bytearray(gzip.compress(data))
+    packed[2000:2400] = bytes(b ^ 0xFF for b in packed[2000:2400])
+    with pytest.raises(zlib.error, match="invalid distance too far back"):
+        gzip.decompress(packed)  # what the test is about: not a CRC error (an OSError)
+    return bytes(packed)
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("page.json.gz", PAGE),
+        ("logs.ndjson.gz", SAMPLES / "ndjson" / "provisioning.ndjson.gz"),
+        ("logs.csv.gz", SAMPLES / "log-analytics" / "AADProvisioningLogs.csv"),
+    ],
+)
+def test_a_damaged_gzip_file_is_named_and_set_aside(tmp_path, name, source):
+    data = gzip.decompress(source.read_bytes()) if source.suffix == ".gz" else source.read_bytes()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.json").write_bytes(PAGE.read_bytes())
+    (tmp_path / "in" / name).write_bytes(_damaged(data))
+    with pytest.raises(InputError, match=rf"{name}: not a readable"):
+        pv.load(tmp_path / "in")
+    frames = pv.load(tmp_path / "in", on_error="collect")
+    assert counts(frames) == PAGE_COUNTS
+    assert frames.rejects["origin"].tolist() == [str(tmp_path / "in" / name)]
+    run = cli("load", "in", "--out", "out", "--collect-errors", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert name in run.stderr
+
+
 def test_collect_errors_on_the_command_line_keeps_loading(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "good.json").write_bytes(PAGE.read_bytes())

@@ -26,11 +26,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from provlytics.errors import InputError
-from provlytics.sources.reading import BOM, UTF16_BOMS, InputFile, open_binary
+from provlytics.sources.reading import BOM, STREAM_ERRORS, UTF16_BOMS, InputFile, open_binary
 
 BLOCK_BYTES = 4 * 2**20
 _LINE_BREAK = r"\r\n|\r|\n"
-_READ_ERRORS = (pa.ArrowException, InputError, OSError, EOFError, UnicodeDecodeError)
+_READ_ERRORS = (pa.ArrowException, InputError, *STREAM_ERRORS, UnicodeDecodeError)
 
 
 class Unplain(Exception):

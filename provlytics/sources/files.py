@@ -26,7 +26,14 @@ from provlytics.sources import portal_csv, portal_pairs
 from provlytics.sources.envelope import graph_page_context
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
 from provlytics.sources.lines import file_blocks, memory_blocks, numbered_lines
-from provlytics.sources.reading import InputFile, as_input, data_suffix, display_path, read_bytes
+from provlytics.sources.reading import (
+    STREAM_ERRORS,
+    InputFile,
+    as_input,
+    data_suffix,
+    display_path,
+    read_bytes,
+)
 from provlytics.user_warnings import warn_load
 
 logger = logging.getLogger(__name__)
@@ -272,7 +279,7 @@ def _json_lines_pages(path: InputFile, page_size: int, data: bytes | None = None
                 yield Page(origin, _LINES, data=lines, lines=numbers, first_record=first)
                 first += len(lines)
                 lines, numbers = [], []
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (*STREAM_ERRORS, UnicodeDecodeError) as exc:
         raise InputError(path.name, f"not a readable file ({exc})") from exc
     if lines:
         yield Page(origin, _LINES, data=lines, lines=numbers, first_record=first)

@@ -43,7 +43,7 @@ from provlytics.origin import (
 from provlytics.origin import fold_header as normalize_header
 from provlytics.sources import csv_arrow
 from provlytics.sources.portal_join import Joined, join_columns
-from provlytics.sources.reading import InputFile, open_text
+from provlytics.sources.reading import STREAM_ERRORS, InputFile, open_text
 from provlytics.user_warnings import warn_load
 
 logger = logging.getLogger(__name__)
@@ -220,7 +220,7 @@ def _csv_rows(file: InputFile, *, skip: int = 0) -> Iterator[tuple[int, dict[str
                     reason = f"fewer cells than headers ({cells} of {len(row)})"
                     raise InputError(Origin(file.name, line=line), reason)
                 yield line, {k: (v if v != "" else None) for k, v in row.items()}
-    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as exc:
+    except (csv.Error, UnicodeDecodeError, *STREAM_ERRORS) as exc:
         raise InputError(file.name, f"not a readable CSV file ({exc})") from exc
 
 

@@ -14,6 +14,7 @@ import gzip
 import io
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,9 @@ from typing import IO
 from provlytics.errors import ConfigError, InputError
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# what reading a damaged file raises: a truncated gzip stream (EOFError), a bad header or CRC
+# (OSError), corrupt deflate data in a gzip file or a zip member (zlib.error, no OSError)
+STREAM_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
 BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CHUNK = 2**20
@@ -155,7 +159,7 @@ class _Bounded(io.RawIOBase):
         """Up to `size` bytes; `InputError` for a corrupt stream or past the limit."""
         try:
             data = self._stream.read(size)
-        except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        except STREAM_ERRORS as exc:
             what = f"not a readable {self._kind}, truncated or corrupt ({exc})"
             raise InputError(self._name, what) from exc
         self._given += len(data)
