@@ -170,14 +170,23 @@ def narrowed_by(
     `analysis.filter_frames` records: `since`/`until` as given (text) and `since_utc`/
     `until_utc`, the UTC times (`first`, `last`) they stood for (ISO 8601). `before` as it
     is when neither bound is given (None when it is empty)."""
+    step = window_step(since, until, first, last)
+    steps = [*(before or []), step] if step else list(before or [])
+    return steps or None
+
+
+def window_step(
+    since: TimeBound, until: TimeBound, first: datetime | None, last: datetime | None
+) -> dict[str, Any]:
+    """The time window's part of a `narrowed` step: each bound given as text, and the UTC
+    time (`first`, `last`) it stood for as `since_utc`/`until_utc` (ISO 8601) when known."""
     step: dict[str, Any] = {}
     for name, value, time in (("since", since, first), ("until", until, last)):
         if value is not None:
             step[name] = str(value)
             if time is not None:
                 step[f"{name}_utc"] = time.isoformat()
-    steps = [*(before or []), step] if step else list(before or [])
-    return steps or None
+    return step
 
 
 def window(

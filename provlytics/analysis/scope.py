@@ -21,7 +21,7 @@ from provlytics.analysis.notices import warn_absent
 from provlytics.datasets import read_parquet
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import TimeBound, bound, window
+from provlytics.timebounds import TimeBound, bound, window, window_step
 
 logger = logging.getLogger(__name__)
 
@@ -159,16 +159,10 @@ def _narrowed(
     caller spelled them (text; lists of text), and `since_utc`/`until_utc`, the UTC times a
     bound stood for (ISO 8601; a duration pushed down to a path's scan counts back from the
     newest event stored, as `read_parquet` records it). None when nothing was ever narrowed."""
-    step: dict[str, Any] = {}
+    times = (None if time is None else time.as_py() for time in (first, last))
+    step = window_step(given["since"], given["until"], *times)
     for name, value in given.items():
-        if value is None:
-            continue
-        if name in ("since", "until"):
-            step[name] = str(value)
-            time = first if name == "since" else last
-            if time is not None:
-                step[f"{name}_utc"] = time.as_py().isoformat()
-        else:
+        if name not in ("since", "until") and value is not None:
             step[name] = [value] if isinstance(value, str) else [str(v) for v in value]
     steps = [*(before or []), step] if step else list(before or [])
     return steps or None

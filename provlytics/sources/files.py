@@ -138,13 +138,8 @@ class _Envelope(msgspec.Struct):
     odata_context: Any = msgspec.field(default=None, name="@odata.context")
 
     def is_event_hub_batch(self) -> bool:
-        """`{"records": [...]}`, read as `_document_pages` would read it: no Graph error
-        object, no Log Analytics `tables` list (either comes first there)."""
-        return (
-            _starts(self.records, b"[")
-            and not _starts(self.tables, b"[")
-            and not _starts(self.error, b"{")
-        )
+        """`{"records": [...]}`, read as `_document_pages` would read it (`_batch_only`)."""
+        return _starts(self.records, b"[") and _batch_only(self.tables, self.error)
 
 
 class _EventHubBatch(msgspec.Struct):
@@ -168,9 +163,14 @@ def _event_hub_records(data: bytes) -> list[msgspec.Raw] | None:
         batch = _EVENT_HUB_BATCH.decode(data)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
-    if _starts(batch.tables, b"[") or _starts(batch.error, b"{"):
-        return None
-    return batch.records
+    return batch.records if _batch_only(batch.tables, batch.error) else None
+
+
+def _batch_only(tables: msgspec.Raw, error: msgspec.Raw) -> bool:
+    """Whether a document with a `records` list is an Event Hub batch as `_document_pages`
+    reads it: no Graph `error` object and no Log Analytics `tables` list (either comes
+    first there)."""
+    return not _starts(tables, b"[") and not _starts(error, b"{")
 
 
 def _starts(token: msgspec.Raw, first: bytes) -> bool:
