@@ -176,7 +176,7 @@ def test_a_window_beginning_before_since_does_not_judge_silence(samples, caplog)
     """Workday2AD cd73… logged at 21:25 and Slack at 18:46 on 11-22; narrowed since 22:00 the
     1 d window before 23:51 reaches back before the scope, whose frames lack those events."""
     assert _silent(alerts(samples)) == []
-    caplog.set_level("INFO", logger="provlytics.analysis.health")
+    caplog.set_level("INFO", logger="provlytics.analysis.job_alerts")
     narrowed = filter_frames(samples, since="2026-11-22T22:00:00Z")
     assert _silent(alerts(narrowed)) == []
     assert (

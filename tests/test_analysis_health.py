@@ -11,7 +11,8 @@ import pytest
 from analysis_frames import event, frames, plain, utc
 
 import provlytics as pv
-from provlytics.analysis.health import ALERT_COLUMNS, HEALTH_COLUMNS
+from provlytics.analysis.health import HEALTH_COLUMNS
+from provlytics.analysis.job_alerts import ALERT_COLUMNS
 from provlytics.analysis.retries import RECOVERY_COLUMNS, STORM_COLUMNS
 from provlytics.errors import ConfigError, InputError
 

@@ -27,8 +27,9 @@ from provlytics.analysis.activity import (
 from provlytics.analysis.changes import attribute_changes
 from provlytics.analysis.conflict_cases import conflicts
 from provlytics.analysis.failures import drilldown, error_codes, failed_steps, failure_summary
-from provlytics.analysis.health import alerts, job_health
+from provlytics.analysis.health import job_health
 from provlytics.analysis.history import IdentityHistory, cycles, identity_history
+from provlytics.analysis.job_alerts import alerts
 from provlytics.analysis.retries import recovery, retry_storms
 from provlytics.analysis.scope import filter_frames
 
