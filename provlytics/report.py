@@ -23,6 +23,7 @@ from provlytics import analysis, plots
 from provlytics import report_columns as c
 from provlytics import report_html as h
 from provlytics.analysis.alert_scope import narrowed_span
+from provlytics.analysis.health_shown import ESCROW_OF_THRESHOLD, escrow_note, health_shown
 from provlytics.dataset_files import is_dataset
 from provlytics.errors import ConfigError, InputError
 from provlytics.frames_arg import frames_of
@@ -64,7 +65,7 @@ SHOWN = {
     ],
     "job_health": [
         "job_id", "status_code", "quarantined", "events", "failures", "escrow_share",
-        c.ESCROW_OF_THRESHOLD, "schedule_state", "quarantine_reason", "quarantine_since",
+        ESCROW_OF_THRESHOLD, "schedule_state", "quarantine_reason", "quarantine_since",
         "last_error_code",
     ],
     "alerts": [
@@ -332,14 +333,8 @@ def _retries(frames: ProvisioningFrames, s: Summaries) -> h.Section:
 
 def _job_health(frames: ProvisioningFrames, s: Summaries) -> h.Section:
     section = h.Section("job-health", "Job health")
-    note = (
-        "escrow share: the job's failures that are not reference failures, per event. "
-        "escrow share ÷ 40%: that share over the 40% at which Entra quarantines a job (1.0 is "
-        "the threshold; Entra judges it from 5,000 failures), not a probability (escrow_risk "
-        "in the CSV file)."
-    )
-    section.add(h.paragraph(note))
-    health = c.health_shown(s["job_health"])
+    section.add(h.paragraph(escrow_note("the CSV file")))
+    health = health_shown(s["job_health"])
     return section.add(_table(s, "job_health", rows=health, empty="No job."))
 
 

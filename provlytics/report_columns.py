@@ -5,8 +5,8 @@ The CSV files in `summaries/` keep the helpers' own columns; only the page's cop
 - `retry_storms.still_failing` is "still failing with this code" and `recovery.still_failing`
   is "latest event failed" (any code), so the two tables of one section do not seem to
   disagree about the same object;
-- `job_health.escrow_risk` is "escrow share ÷ 40%": the escrow share over Entra's quarantine
-  threshold (1.0 = at it), not a probability;
+- `job_health.escrow_risk` is "escrow share ÷ 40%" (`analysis.health_shown`, which
+  `JobHealthPanel` shows too);
 - `alerts` are grouped by kind, newest window first, each value and threshold with its unit.
 """
 
@@ -21,7 +21,6 @@ logger = logging.getLogger(__name__)
 
 STORM_FAILING = "still_failing_with_this_code"
 LATEST_FAILED = "latest_event_failed"
-ESCROW_OF_THRESHOLD = "escrow_share_÷_40%"
 ALERT_KINDS = ("quarantined", "silentJob", "failureRateSpike", "disableDeleteSpike")
 
 
@@ -34,11 +33,6 @@ def recovery_shown(recovery: pd.DataFrame) -> pd.DataFrame:
     """`analysis.recovery` with `still_failing` named `latest_event_failed`, those first."""
     shown = recovery.rename(columns={"still_failing": LATEST_FAILED})
     return shown.sort_values(LATEST_FAILED, ascending=False, kind="stable")
-
-
-def health_shown(health: pd.DataFrame) -> pd.DataFrame:
-    """`analysis.job_health` with `escrow_risk` named `escrow_share_÷_40%` (a ratio)."""
-    return health.rename(columns={"escrow_risk": ESCROW_OF_THRESHOLD})
 
 
 def alerts_shown(alerts: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from widgetpage import live_html, widget_blocks
 
 import provlytics as pv
 from provlytics.widgets import (
@@ -374,6 +375,25 @@ def test_job_health_panel_shows_the_quarantined_job_and_its_alerts(frames):
     panel.controls["window"].value = "7d"
     assert panel.sections["alerts"]["kind"].tolist() == ["quarantined"]
     assert [b.title for b in panel.panel.blocks if b.png is not None] == ["Failure rate per cycle"]
+
+
+def test_the_job_panel_shows_the_escrow_ratio_in_words_as_the_report_does(frames):
+    panel = JobHealthPanel(frames)
+    for shown in (panel._repr_html_(), live_html(panel)):  # static and live views alike
+        jobs = widget_blocks(shown)["Jobs"]
+        scim = next(row for row in jobs.rows if row["job_id"] == SCIM_JOB)
+        assert (scim["escrow_share"], scim["escrow_share_÷_40%"]) == ("0.102", "0.256")
+        assert "escrow_risk" not in scim
+        assert jobs.note.startswith(
+            "escrow share: the job's failures that are not reference failures, per event. "
+            "escrow share ÷ 40%: that share over the 40% at which Entra quarantines a job "
+            "(1.0 is the threshold;"
+        )
+        assert jobs.note.endswith("not a probability (escrow_risk in .result).")
+    text = repr(panel)
+    assert "escrow_share_÷_40%" in text and "(escrow_risk in .result)" in text
+    scim_risk = panel.result.loc[panel.result["job_id"] == SCIM_JOB, "escrow_risk"]
+    assert scim_risk.item() == pytest.approx(31 / 303 / 0.4)  # the result keeps its name
 
 
 SLACK_JOB = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d14880"

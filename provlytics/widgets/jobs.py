@@ -11,6 +11,7 @@ import pandas as pd
 import traitlets
 
 from provlytics import analysis, plots
+from provlytics.analysis.health_shown import ESCROW_OF_THRESHOLD, escrow_note, health_shown
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
@@ -30,20 +31,20 @@ from provlytics.widgets.render import Panel, plot_block, table_block
 logger = logging.getLogger(__name__)
 
 WINDOWS = ("1h", "6h", "1d", "7d")
-JOB_COLUMNS = [
+JOB_COLUMNS = [  # as the report orders them: counts and the escrow share before the details
     "job_id",
     "status_code",
     "schedule_state",
     "quarantined",
-    "quarantine_reason",
-    "quarantine_since",
-    "quarantine_next_attempt",
-    "quarantine_error_code",
     "events",
     "failures",
     "reference_failures",
     "escrow_share",
-    "escrow_risk",
+    ESCROW_OF_THRESHOLD,
+    "quarantine_reason",
+    "quarantine_since",
+    "quarantine_next_attempt",
+    "quarantine_error_code",
     "last_error_code",
     "last_error_message",
     "last_execution_ended",
@@ -66,6 +67,10 @@ class JobHealthPanel(InvestigationWidget):
     last_error_code, last_error_message,
     last_error_tenant_actionable, last_execution_ended, events, failures, reference_failures,
     escrow_share, escrow_risk, observed_time`. `sections` holds `alerts` and `cycles`.
+
+    The jobs table shows `escrow_risk` as the report does: named `escrow_share_÷_40%` (the
+    escrow share over the 40% quarantine threshold, a ratio), with a note saying what the
+    escrow columns hold (`analysis.health_shown`).
 
     Example:
         >>> panel = JobHealthPanel(frames)
@@ -123,7 +128,7 @@ class JobHealthPanel(InvestigationWidget):
             f"{len(self.sections['alerts']):,} alerts"
         )
         blocks = [
-            table_block("Jobs", jobs, JOB_COLUMNS),
+            table_block("Jobs", health_shown(jobs), JOB_COLUMNS, note=escrow_note(".result")),
             table_block("Alerts", self.sections["alerts"], ALERT_COLUMNS),
             plot_block("Failure rate per cycle", plots.cycle_failure_rate, self.sections["cycles"]),
         ]

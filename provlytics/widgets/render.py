@@ -32,7 +32,7 @@ STYLE = (
     ".pv-widget td,.pv-widget th{border:1px solid #ddd;padding:2px 6px;"
     "vertical-align:top;max-width:420px;text-align:left!important}.pv-widget th{background:#f3f3f3}"
     ".pv-controls{color:#444;margin-bottom:6px}.pv-failing{background:#fde2e1}"
-    ".pv-headline{font-weight:bold;margin:4px 0}</style>"
+    ".pv-headline{font-weight:bold;margin:4px 0}.pv-note{color:#444;margin:2px 0 4px 0}</style>"
 )
 
 
@@ -40,7 +40,8 @@ STYLE = (
 class Block:
     """One titled piece of a widget's view: a table, an HTML fragment or a PNG plot.
 
-    Exactly one of `frame`, `html` and `png` is set.
+    Exactly one of `frame`, `html` and `png` is set; `note`, when set, is a line of text shown
+    under the title (what the columns mean).
     """
 
     title: str
@@ -48,6 +49,7 @@ class Block:
     html: str | None = None
     png: bytes | None = None
     text: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,14 @@ class Panel:
     blocks: list[Block] = field(default_factory=list)
 
 
-def table_block(title: str, frame: pd.DataFrame, columns: list[str] | None = None) -> Block:
-    """A table block showing `columns` of `frame` (all when None, missing ones skipped)."""
+def table_block(
+    title: str, frame: pd.DataFrame, columns: list[str] | None = None, *, note: str = ""
+) -> Block:
+    """A table block showing `columns` of `frame` (all when None, missing ones skipped),
+    `note` under its title."""
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
-    return Block(title, frame=frame)
+    return Block(title, frame=frame, note=note)
 
 
 def plot_block(
@@ -130,7 +135,8 @@ def block_html(block: Block) -> str:
         body = f'<img alt="{html.escape(block.title)}" src="data:image/png;base64,{data}"/>'
     elif body is None:
         body = f"<p><i>{html.escape(block.text)}</i></p>"
-    return f"<h4>{html.escape(block.title)}</h4>{body}"
+    note = f'<p class="pv-note">{html.escape(block.note)}</p>' if block.note else ""
+    return f"<h4>{html.escape(block.title)}</h4>{note}{body}"
 
 
 def block_text(block: Block, *, max_rows: int = 10) -> str:
@@ -145,7 +151,8 @@ def block_text(block: Block, *, max_rows: int = 10) -> str:
         body = "(plot)"
     else:
         body = block.text
-    return f"== {block.title}\n{body}"
+    note = f"{block.note}\n" if block.note else ""
+    return f"== {block.title}\n{note}{body}"
 
 
 def controls_text(values: dict[str, Any]) -> str:
