@@ -341,3 +341,91 @@ def test_the_on_demand_viewer_says_what_it_takes():
     )
     with pytest.raises(pv.InputError, match="no such file"):
         OnDemandViewer(SAMPLES / "on-demand" / "nope.json")
+
+
+# --- None on a control, and the step-details checkbox ----------------------------------
+
+SLACK_JOB = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d14880"
+DROPDOWNS = {  # widget, control, a value not offered, one offered (as a user types it)
+    "bar-job": (FilterBar, "job_id", "nojob", SLACK_JOB.upper()),
+    "bar-target": (FilterBar, "target_system", "Slakc", "slack"),
+    "conflict-kind": (ConflictExplorer, "kind", "conflict", "entryconflict"),
+    "conflict-target": (ConflictExplorer, "target_system", "SAP", "Salesforce"),
+    "conflict-attribute": (ConflictExplorer, "attribute", "Email", "lastname"),
+    "panel-job": (JobHealthPanel, "job_id", "nojob", SLACK_JOB),
+}
+
+
+@pytest.mark.parametrize("case", DROPDOWNS)
+def test_none_set_again_and_again_on_a_dropdown_shows_all_not_an_old_notice(frames, case):
+    kind, name, bad, good = DROPDOWNS[case]
+    widget, chosen = kind(frames), kind(frames)
+    control = widget.controls[name]
+    every = widget.panel.headline  # (all): None
+    chosen.controls[name].value = good
+    assert chosen.panel.headline != every
+    control.value = bad
+    assert " is not present here; " in widget.panel.headline
+    assert control.value is None
+    for _ in range(2):
+        control.value = None
+        assert widget.panel.headline == every
+        assert control.label == "(all)"
+    control.value = good
+    assert widget.panel.headline == chosen.panel.headline
+    assert control.value == chosen.controls[name].value
+    control.value = None  # from a value back to all: the dropdown shows "(all)", not a blank
+    assert (widget.panel.headline, control.label) == (every, "(all)")
+
+
+def test_none_on_the_error_code_means_no_code_and_replaces_a_notice(frames):
+    explorer = ErrorExplorer(frames)
+    control = explorer.controls["error_code"]
+    for value in ("bogus", None, "bogus", None, None):
+        control.value = value
+        if value is None:
+            assert explorer.panel.headline == "no error code chosen; pick one of the 9 present"
+            assert explorer.result.empty
+        else:
+            assert explorer.panel.headline.startswith("Error code 'bogus' is not present here")
+    control.value = "entryconflict"
+    assert explorer.panel.headline.startswith("EntryConflict: 58 events, 17 identities")
+
+
+def test_none_is_no_status_and_no_alert_window(frames):
+    explorer = ErrorExplorer(frames, error_code=REFERENCE)
+    explorer.controls["status"].value = None
+    assert explorer.values["status"] == "both"
+    assert explorer.panel.headline == (
+        "Status None is not one of failure, warning, both; the selection stays as it was"
+    )
+    assert len(explorer.result) == 87
+    panel = JobHealthPanel(frames)
+    panel.controls["window"].value = None
+    assert panel.values["window"] == "1d"
+    assert panel.panel.headline == (
+        "Alert window None is not a duration such as 1h, 6h, 1d, 7d or 90min "
+        "(the window stays '1d')"
+    )
+    assert len(panel.sections["alerts"]) == 9
+
+
+def test_the_step_details_box_says_what_it_takes_and_stays(frames):
+    viewer = OnDemandViewer(SAMPLES / "on-demand" / "skipped-redundant-export.json")
+    verdict = viewer.panel.headline
+    box = viewer.controls["details"]
+    box.value = "yes"  # no TraitError out of the box
+    assert box.value is False
+    assert (
+        viewer.panel.headline == "Step details 'yes' is not True or False (the box stays unticked)"
+    )
+    assert "<code>" not in viewer._repr_html_()
+    box.value = False  # the same value: the answer again
+    assert viewer.panel.headline == verdict
+    box.value = 1  # as traitlets' Bool takes it
+    assert box.value is True
+    assert "<code>" in viewer._repr_html_()
+    box.value = None
+    assert box.value is True
+    assert viewer.panel.headline == "Step details None is not True or False (the box stays ticked)"
+    assert "<code>" in viewer._repr_html_()

@@ -11,14 +11,8 @@ import pandas as pd
 from provlytics import analysis
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
-from provlytics.widgets.base import (
-    InvestigationWidget,
-    all_options,
-    choice,
-    rows_where,
-    set_options,
-    values_of,
-)
+from provlytics.widgets.base import InvestigationWidget, rows_where, values_of
+from provlytics.widgets.controls import all_options, choice, set_options
 from provlytics.widgets.filters import FilterBar
 from provlytics.widgets.render import Panel, table_block
 
@@ -45,7 +39,7 @@ class ConflictExplorer(InvestigationWidget):
 
     Controls: `kind`, `target_system` and `attribute` (the matching attribute): dropdowns of the
     values present, None keeps all; text compares case-insensitively, and a value not present
-    is said in the headline, the selection unchanged (`base.Guarded`).
+    is said in the headline, the selection unchanged (`controls.Guarded`).
 
     `result`: the rows of `pv.analysis.conflicts(frames)` that match, columns `kind, error_code,
     target_system_name, job_id, source_id, reportable_identifier, source_name,

@@ -16,13 +16,8 @@ from provlytics.analysis.selection import code_family, identity
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
-from provlytics.widgets.base import (
-    InvestigationWidget,
-    TextChoice,
-    TextToggle,
-    set_options,
-    time_bin,
-)
+from provlytics.widgets.base import InvestigationWidget, time_bin
+from provlytics.widgets.controls import TextChoice, TextToggle, set_options
 from provlytics.widgets.filters import FilterBar
 from provlytics.widgets.render import Panel, plot_block, table_block
 
@@ -70,7 +65,7 @@ class ErrorExplorer(InvestigationWidget):
     Controls: `error_code` (dropdown of the codes present with their failed and warned
     counts, most failures first, from `pv.analysis.error_codes`; a code set as text compares
     case-insensitively) and `status` ("failure", "warning" or "both"). A value neither
-    control offers is said in the headline, the selection unchanged (`base.Guarded`). A code
+    control offers is said in the headline, the selection unchanged (`controls.Guarded`). A code
     chosen (in the dropdown, `choose` or `error_code=`) stays chosen when the filter bar or
     the status leaves it no events: it is offered as "Code (0)", the result is empty and the
     headline says so; until a code is chosen, the dropdown follows the largest code of the

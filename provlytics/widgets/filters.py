@@ -15,7 +15,8 @@ from provlytics import analysis
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
-from provlytics.widgets.base import DayPicker, InvestigationWidget, choice, values_of
+from provlytics.widgets.base import InvestigationWidget, values_of
+from provlytics.widgets.controls import DayPicker, choice
 from provlytics.widgets.render import Panel, table_block
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class FilterBar(InvestigationWidget):
     values present; None keeps all; text set as their value is compared case-insensitively).
     Days are UTC days. A value that is not a day, has a time of day (the bar picks whole
     days: `pv.analysis.filter_frames` takes times), or is not present leaves the control as it
-    was, saying so in the headline (`base.Guarded`); a From day after the To day puts both
+    was, saying so in the headline (`controls.Guarded`); a From day after the To day puts both
     days back to the last ones selected, saying so. Any value accepted replaces such a notice
     with the answer, whose headline names the days ("853 of 2,033 events selected:
     2026-11-19 to 2026-11-20, both days included"). Both dates start at the first and last

@@ -16,15 +16,8 @@ from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import span
-from provlytics.widgets.base import (
-    Guarded,
-    InvestigationWidget,
-    all_options,
-    choice,
-    rows_where,
-    set_options,
-    values_of,
-)
+from provlytics.widgets.base import InvestigationWidget, rows_where, values_of
+from provlytics.widgets.controls import Guarded, all_options, choice, set_options
 from provlytics.widgets.filters import FilterBar
 from provlytics.widgets.render import Panel, plot_block, table_block
 
@@ -59,7 +52,7 @@ class JobHealthPanel(InvestigationWidget):
     case-insensitively) and `window` (the alert window passed to `pv.analysis.alerts`: a box
     offering 1h, 6h, 1d and 7d that takes any positive duration, "3h", "90min"). A job not
     known or a window that is not a duration is said in the headline, the control unchanged
-    (`base.Guarded`); `window=` not a duration raises `ConfigError`.
+    (`controls.Guarded`); `window=` not a duration raises `ConfigError`.
 
     `result`: the rows of `pv.analysis.job_health(frames)` for the job(s) shown, columns
     `job_id, service_principal_id, status_code, schedule_state, quarantined, quarantine_reason,

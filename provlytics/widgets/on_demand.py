@@ -16,6 +16,7 @@ from provlytics.errors import ConfigError
 from provlytics.pipeline.on_demand import read_on_demand_result
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget
+from provlytics.widgets.controls import TickBox
 from provlytics.widgets.render import Block, Panel, table_block
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ class OnDemandViewer(InvestigationWidget):
         ConfigError: anything else (the message says what to pass).
         InputError: a path that is no file or not a provisionOnDemand response.
 
-    Control: `details` (checkbox) also shows each step's details bag.
+    Control: `details` ("Step details", a checkbox) also shows each step's details bag; a
+    value that is not True or False is said in the headline, the box as it was
+    (`controls.Guarded`).
 
     `result`: the steps, columns `step_index, name, step_type, status, description, timestamp,
     details, failing` (bool: the step whose status is `failure`), in step order; no rows when the
@@ -99,7 +102,7 @@ class OnDemandViewer(InvestigationWidget):
         super().__init__()
 
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:
-        return {"details": ipw.Checkbox(description="step details", value=False)}
+        return {"details": TickBox(description="Step details", value=False)}
 
     def _compute(self) -> Panel:
         steps = self.frames.steps.sort_values(["event_id", "step_index"], ignore_index=True)
