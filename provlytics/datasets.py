@@ -19,7 +19,7 @@ from typing import Any
 
 from provlytics.dataset_files import LOG_SUFFIXES, is_dataset
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
-from provlytics.manifest_sources import printable, relative_sources
+from provlytics.manifest_sources import Listed, listed_sources, named_sources, printable
 from provlytics.normalize.batch import PageTables
 from provlytics.owner_only import DIRECTORY_MODE, FILE_MODE, private_dirs
 from provlytics.parquet import (
@@ -148,12 +148,16 @@ def _write(writer: DatasetWriter | StoreDatasetWriter, frames: ProvisioningFrame
     except BaseException:
         writer.abort()
         raise
-    writer.commit(_frames_info(frames))
+    writer.commit(_frames_info(frames, listed_sources(writer.root)))
 
 
-def _frames_info(frames: ProvisioningFrames) -> dict[str, Any]:
+def _frames_info(frames: ProvisioningFrames, listed: Listed) -> dict[str, Any]:
+    """What the manifest says of the frames; no `source_ids` (hashes of paths) in a
+    pseudonymized dataset, which is made to be shared."""
+    named = named_sources(frames.sources, listed)
     info = {
-        "sources": relative_sources(frames.sources),
+        "sources": named.names,
+        "source_ids": {} if frames.pseudonymized else named.ids,
         "records_read": frames.records_read,
         "records_rejected": len(frames.rejected),
     }

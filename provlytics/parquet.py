@@ -30,7 +30,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from provlytics.errors import ConfigError, InputError
-from provlytics.manifest_sources import printable
+from provlytics.manifest_sources import Listed, listed_sources, merged_sources, printable
 from provlytics.normalize.batch import PageTables
 from provlytics.order import in_order
 from provlytics.owner_only import private_dirs, private_file
@@ -279,6 +279,9 @@ def _manifest_info(info: dict[str, Any]) -> dict[str, Any]:
     """
     clean = dict(info)
     clean["sources"] = [printable(s) for s in info.get("sources", [])]
+    clean.pop("source_ids", None)
+    if ids := {printable(k): v for k, v in info.get("source_ids", {}).items()}:
+        clean["source_ids"] = ids
     try:
         json.dumps(clean, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError) as exc:
@@ -293,21 +296,20 @@ def write_manifest(
 
     `facts` (row counts and time range) are those of a store; else counted from the files.
     """
-    previous = _previous_manifest(root)
     facts = facts or {
         "row_counts": {name: _row_count(root / name) for name in TABLE_NAMES},
         "time_range": _time_range(root / "events"),
     }
-    sources = list(
-        dict.fromkeys([*previous.get("sources", []), *map(str, info.get("sources", []))])
-    )
+    load = Listed(list(map(str, info.get("sources", []))), dict(info.get("source_ids", {})))
+    sources = merged_sources(listed_sources(root), load)
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "tool_version": version("provlytics"),
         "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "sources": sources,
+        "sources": sources.names,
+        **({"source_ids": sources.ids} if sources.ids else {}),
         **facts,
-        **{k: v for k, v in info.items() if k != "sources"},
+        **{k: v for k, v in info.items() if k not in ("sources", "source_ids")},
     }
     text = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8", "backslashreplace")
     tmp = root / f".{MANIFEST}.tmp"

@@ -305,6 +305,40 @@ REJECT_COLUMNS: dict[str, str] = {
 }
 
 
+# `manifest.json` beside the tables: for people, never needed for consistency.
+MANIFEST_DOC = (
+    "Written after each load into a dataset folder, describing the whole dataset; a JSON "
+    "object with these keys (a key that does not apply is left out)."
+)
+MANIFEST_KEYS: dict[str, str] = {
+    "schema_version, tool_version, written_at": "Of the last write.",
+    "sources": (
+        "Every file (or archive member, `a.zip!logs/x.json`, or URL) ever loaded, once each, "
+        "in the order first loaded; a file named relative to the common folder of the load "
+        "that first listed it, never as an absolute path (`graph-v1/x.json` of a load of "
+        "`samples/`, and still so when `samples/graph-v1/x.json` is loaded alone later). "
+        "A file whose name another file has is listed with more of its folders "
+        "(`tuesday/page.json`)."
+    ),
+    "source_ids": (
+        "Each listed file's name -> its id: the first 16 hex digits of the SHA-256 of its "
+        "resolved absolute path (which does not show the path), by which a later load knows "
+        "it; left out of pseudonymized datasets. Without it (manifests written before it, "
+        "pseudonymized ones), a file whose path ends with a listed name is that entry."
+    ),
+    "row_counts, time_range": "Rows per table and the events' first and last time.",
+    "records_read, records_rejected, rejected_files": (
+        "Of the last load: records read, records and files set aside (collect mode), and "
+        "the files set aside whole."
+    ),
+    "store_version, last_load": (
+        "A store's: its version after the last load, and the rows that load wrote and "
+        "replaced per table."
+    ),
+    "pseudonymized, narrowed": "How the rows were pseudonymized, and narrowed in time.",
+}
+
+
 def render_markdown() -> str:
     """The schema documentation (`docs/schema.md`) generated from `SCHEMAS`."""
     lines = [
@@ -337,4 +371,7 @@ def render_markdown() -> str:
     lines += ["", "## rejects", "", REJECTS_DOC, ""]
     lines += ["| column | type | description |", "|---|---|---|"]
     lines += [f"| `{name}` | `string` | {doc} |" for name, doc in REJECT_COLUMNS.items()]
+    lines += ["", "## manifest.json", "", MANIFEST_DOC, "", "| key | description |", "|---|---|"]
+    for keys, doc in MANIFEST_KEYS.items():
+        lines.append(f"| {', '.join(f'`{key}`' for key in keys.split(', '))} | {doc} |")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from pathlib import Path
 import payloads as p
 import pytest
 from click.testing import CliRunner
+from deltalake import DeltaTable
 
 import provlytics as pv
 from provlytics.cli import main
@@ -442,3 +443,62 @@ def test_demo_runs_again_into_its_own_folder(runner):
             "Loaded into report: events +2 (2 replaced), steps +5 (5 replaced), "
             "modified_properties +11 (11 replaced), errors +1 (1 replaced), job_status +0"
         )
+
+
+def test_retention_shows_and_sets_how_long_every_table_keeps_replaced_files(runner):
+    with runner.isolated_filesystem():
+        write_good()
+        assert runner.invoke(main, ["load", "page.json", "--out", "store"]).exit_code == 0
+        shown = runner.invoke(main, ["retention", "store"])
+        assert (shown.exit_code, shown.output) == (
+            0,
+            "store keeps what later loads replaced for 7 days: time travel reaches that far "
+            "back, and always to the load before the latest\n",
+        )
+        changed = runner.invoke(main, ["retention", "store", "0.5"])
+        assert (changed.exit_code, changed.output) == (
+            0,
+            "store now keeps what later loads replaced for 12 hours: time travel reaches that "
+            "far back, and always to the load before the latest\n",
+        )
+        for name in ("events", "steps", "modified_properties", "errors", "job_status"):
+            properties = DeltaTable(f"store/{name}").metadata().configuration
+            assert properties["delta.deletedFileRetentionDuration"] == "interval 12 hours"
+        assert "for 12 hours" in runner.invoke(main, ["retention", "store"]).output
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        ("-1", "Invalid value for 'DAYS': -1: give a number of days from 0 to 36500"),
+        ("36500", "Invalid value for 'DAYS': 36500: give a number of days from 0 to 36500"),
+        ("nan", "Invalid value for 'DAYS': nan: give a number of days from 0 to 36500"),
+        (
+            "30d",
+            "Invalid value for 'DAYS': '30d' is not a number of days (such as 30, or 0.5 for "
+            "12 hours)",
+        ),
+    ],
+)
+def test_retention_refuses_what_is_no_number_of_days(runner, days, said):
+    with runner.isolated_filesystem():
+        write_good()
+        assert runner.invoke(main, ["load", "page.json", "--out", "store"]).exit_code == 0
+        result = runner.invoke(main, ["retention", "store", days])
+        assert (result.exit_code, result.output) == (2, f"Error: {said}\n")
+        assert "for 7 days" in runner.invoke(main, ["retention", "store"]).output
+
+
+def test_retention_of_what_is_no_store_says_so(runner):
+    with runner.isolated_filesystem():
+        write_good()
+        for args in (["retention", "nothing", "3"], ["retention", "page.json"]):
+            result = runner.invoke(main, args)
+            assert (result.exit_code, result.output) == (
+                1,
+                f"Error: {args[1]}: not a provlytics store (load into it first)\n",
+            )
+        assert runner.invoke(main, ["report", "page.json", "--out", "shared"]).exit_code == 0
+        result = runner.invoke(main, ["retention", "shared", "3"])
+        assert result.exit_code == 1
+        assert result.output.startswith("Error: shared: a snapshot (plain Parquet, no versions)")

@@ -5,18 +5,21 @@ before the latest (as before there was a retention)."""
 from __future__ import annotations
 
 import json
+import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import payloads as p
 import pyarrow as pa
 import pytest
-from deltalake import DeltaTable
+from deltalake import DeltaTable, write_deltalake
 from test_store_writes import data_files, live_files, pages, record, same_tables
 
 import provlytics as pv
 from provlytics.schema import TABLE_NAMES
-from provlytics.store import datasets, set_retention
+from provlytics.store import PARTITION, datasets, read_retention, set_retention
+from provlytics.store.history import RETENTION
 
 MAKES = (p.v1_failure_contoso, p.v1_success_aws, p.v1_failure_contoso, p.v1_success_aws)
 DAY_MS = 24 * 3600 * 1000
@@ -102,6 +105,59 @@ def test_set_retention_is_delta_own_setting_and_checks_its_argument(tmp_path):
     snapshot = pv.read_parquet(store).to_parquet(tmp_path / "snapshot")
     with pytest.raises(pv.InputError, match=r"a snapshot \(plain Parquet, no versions\)"):
         set_retention(snapshot, 30)
+
+
+def _retentions(store: Path) -> dict[str, str | None]:
+    """Each table's own `delta.deletedFileRetentionDuration`, as any Delta engine reads it."""
+    return {
+        name: DeltaTable(str(store / name)).metadata().configuration.get(RETENTION)
+        for name in TABLE_NAMES
+    }
+
+
+def _operations(table: Path) -> list[str]:
+    return [entry["operation"] for entry in DeltaTable(str(table)).history()]
+
+
+def test_every_table_carries_the_retention_so_any_engine_vacuum_keeps_as_much(tmp_path, caplog):
+    store = tmp_path / "store"
+    load_number(tmp_path, store, 0)
+    assert _retentions(store) == dict.fromkeys(TABLE_NAMES, "interval 7 days")  # at creation
+    set_retention(store, 30)
+    assert _retentions(store) == dict.fromkeys(TABLE_NAMES, "interval 30 days")
+    assert read_retention(store) == timedelta(days=30)
+    with caplog.at_level(logging.WARNING, logger="provlytics.store"):
+        assert load_number(tmp_path, store, 1) == 2
+    assert "restored" not in caplog.text  # the property commits are no unfinished load
+    assert _retentions(store) == dict.fromkeys(TABLE_NAMES, "interval 30 days")
+    for name in TABLE_NAMES:
+        assert "RESTORE" not in _operations(store / name), name
+    assert [pv.read_parquet(store, version=v).counts()["events"] for v in (0, 1, 2)] == [6, 6, 8]
+
+
+def test_a_store_whose_events_alone_has_the_retention_gives_it_to_every_table(tmp_path):
+    store = tmp_path / "store"
+    load_number(tmp_path, store, 0)
+    DeltaTable(str(store / "events")).alter.set_table_properties(
+        {RETENTION: "interval 3 days"}  # what set_retention wrote before every table had it
+    )
+    load_number(tmp_path, store, 1)
+    assert _retentions(store) == dict.fromkeys(TABLE_NAMES, "interval 3 days")
+    assert pv.read_parquet(store).counts()["events"] == 8
+
+
+def test_a_load_that_died_after_its_children_is_undone_past_the_retention_commits(tmp_path, caplog):
+    store = tmp_path / "store"
+    load_number(tmp_path, store, 0)
+    steps = pv.read_parquet(store).counts()["steps"]
+    set_retention(store, 30)  # a commit of each table that changes no file
+    table = DeltaTable(str(store / "steps"))  # then a load's steps commit; it died after it
+    write_deltalake(table, table.to_pyarrow_table(), mode="append", partition_by=[PARTITION])
+    with caplog.at_level(logging.WARNING, logger="provlytics.store"):
+        load_number(tmp_path, store, 0)  # the same events again: every stored row replaced
+    assert "steps restored to version 0 (an unfinished load)" in caplog.text
+    assert pv.read_parquet(store).counts()["steps"] == steps  # not the dead load's copies
+    assert _retentions(store) == dict.fromkeys(TABLE_NAMES, "interval 30 days")
 
 
 def test_a_retention_that_is_no_interval_is_an_error_naming_the_property(tmp_path):

@@ -1,10 +1,10 @@
 """The `provlytics` command line: thin verbs over the public API.
 
-One module per group of verbs: `load` (load, demo), `fetch`, `ops` (jobs, rules), `on_demand`
-and `report`; `graph` holds the credential options of the commands that talk to a tenant. The
-group imports a command's module only when that command is asked for (`_COMMANDS` names each
-module and keeps the help text `provlytics --help` lists), and each command imports the library
-inside its function, so that a call pays only for the modules it uses.
+One module per group of verbs: `load` (load, demo, retention), `fetch`, `ops` (jobs, rules),
+`on_demand` and `report`; `graph` holds the credential options of the commands that talk to a
+tenant. The group imports a command's module only when that command is asked for (`_COMMANDS`
+names each module and keeps the help text `provlytics --help` lists), and each command imports
+the library inside its function, so that a call pays only for the modules it uses.
 """
 
 from __future__ import annotations
@@ -60,6 +60,11 @@ _COMMANDS: dict[str, _Entry] = {
         "report",
         "report_command",
         "Write the Parquet tables, summaries and report.html into OUT.",
+    ),
+    "retention": _Entry(
+        "load",
+        "retention_command",
+        "Show or set how long the store keeps what later loads replaced.",
     ),
     "rules": _Entry(
         "ops",

@@ -1,5 +1,6 @@
-"""The `load` and `demo` commands: saved provisioning data into the store, and the bundled
-samples through the whole way (store, failure summary, report).
+"""The store's commands: `load` (saved provisioning data into the store), `demo` (the
+bundled samples through the whole way: store, failure summary, report) and `retention` (how
+long the store keeps what later loads replaced).
 
 Registered on the main group in `provlytics.cli`; the pipeline, the store and the report are
 imported when a command runs, so that `provlytics load --help` stays fast.
@@ -104,6 +105,53 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
     click.echo(summary[[*columns, "events", "identities"]].head(top).to_string(index=False))
     path = write_report(frames, out, parquet=False, scope=[f"Inputs: {samples.name}."])
     click.echo(f"\nReport: {path}")
+
+
+def _days(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """DAYS: a number of days from 0 to 36500 (a usage error naming the value otherwise)."""
+    if value is None:
+        return None
+    try:
+        days = float(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a number of days (such as 30, or 0.5 for 12 hours)", ctx, param
+        ) from None
+    if not 0 <= days < 36500:  # NaN too
+        raise click.BadParameter(f"{value}: give a number of days from 0 to 36500", ctx, param)
+    return days
+
+
+@click.command("retention", context_settings={"ignore_unknown_options": True})
+@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("days", required=False, callback=_days)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=LOCK_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait while another process writes the store.",
+)
+def retention_command(store: Path, days: float | None, lock_timeout: float) -> None:
+    """Show or set how long the store keeps what later loads replaced.
+
+    Time travel (pv.read_parquet(STORE, version=N)) reaches every load within it; each load
+    deletes older replaced files. DAYS (0.5: 12 hours; 0: only the latest load and the one
+    before it) is set on every table of STORE (Delta's delta.deletedFileRetentionDuration,
+    which other engines' VACUUM follows); without DAYS, the current one is shown.
+    """
+    from provlytics.sources.reading import display_path
+    from provlytics.store import read_retention, set_retention
+    from provlytics.store.history import describe
+
+    if days is not None:
+        set_retention(store, days, lock_timeout=lock_timeout)
+    kept = describe(read_retention(store))
+    click.echo(
+        f"{display_path(store)} {'now keeps' if days is not None else 'keeps'} what later "
+        f"loads replaced for {kept}: time travel reaches that far back, and always to the "
+        "load before the latest"
+    )
 
 
 def _echo_manifest(manifest: dict, out: Path) -> None:

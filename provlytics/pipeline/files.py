@@ -14,7 +14,7 @@ from typing import Any
 
 from provlytics.datasets import StoreDatasetWriter, dataset_writer
 from provlytics.errors import ConfigError, InputError
-from provlytics.manifest_sources import relative_sources
+from provlytics.manifest_sources import listed_sources, named_sources
 from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.parquet import read_manifest
 from provlytics.pipeline import no_data, route
@@ -266,17 +266,20 @@ def commit_load(
     rejected_files: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Commit a load's writer (`datasets.dataset_writer`) with what the manifest says of the
-    load: its sources (relative to their common folder), the records read and rejected, and
-    `rejected_files`, the files set aside whole (`--collect-errors`), named like the sources.
+    load: its sources (relative to their common folder, a file the dataset lists already
+    under its name there, `manifest_sources.named_sources`) and their ids, the records read
+    and rejected, and `rejected_files`, the files set aside whole (`--collect-errors`), named
+    like the sources.
     Returns the manifest."""
-    named = relative_sources([*sources, *rejected_files])
+    named = named_sources([*sources, *rejected_files], listed_sources(writer.root))
     info: dict[str, Any] = {
-        "sources": named[: len(sources)],
+        "sources": named.names[: len(sources)],
+        "source_ids": {n: named.ids[n] for n in named.names[: len(sources)] if n in named.ids},
         "records_read": records,
         "records_rejected": rejected,
     }
-    if named[len(sources) :]:
-        info["rejected_files"] = named[len(sources) :]
+    if named.names[len(sources) :]:
+        info["rejected_files"] = named.names[len(sources) :]
     manifest_path = writer.commit(info)
     logger.info("wrote %s", manifest_path)
     return read_manifest(manifest_path.parent)

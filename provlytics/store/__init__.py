@@ -48,14 +48,18 @@ when a process dies) for the whole load; a second writer logs that it waits and 
 after `lock_timeout` seconds with `StoreBusyError`.
 
 **Recovery.** A writer that takes the lock first repairs what a killed one left: a table
-ahead of the versions the last events commit names is restored to them (`restore`), a
+whose commits after the version the last events commit names add or remove files is
+restored to that version (`restore`; commits that change no file, a property set or a
+vacuum, stay), a
 store whose first load never committed its events is emptied, and staging folders of older
 versions are removed. Then, in every table (`provlytics.store.history`), it deletes the
 files of a load that died: those no version in the table's log names, and those only the
 commits after the named version added (the restored ones); files a later load replaced
 stay. Last, it vacuums the files later commits removed more than the store's **retention**
 ago: Delta's own `delta.deletedFileRetentionDuration`, read from the events table and
-applied to every table, 7 days when unset (Delta's default), set with `set_retention`. So
+applied to every table, 7 days when unset (Delta's default), set with `set_retention`
+(`provlytics retention STORE DAYS`) on every table, and given to every table a load creates,
+so that another engine's VACUUM of a child table keeps as much. So
 time travel reaches every load within the retention, and the load before the latest
 always. Delta's vacuum commits (and so takes a store version, holding the load before it)
 only when there is a file to delete. The recovery reads every table's log (each table
@@ -105,6 +109,7 @@ __all__ = [
     "StoreWriter",
     "datasets",
     "is_store",
+    "read_retention",
     "read_store",
     "recover",
     "set_retention",
@@ -113,6 +118,7 @@ __all__ = [
 
 _LAZY = {
     "datasets": "read",
+    "read_retention": "read",
     "read_store": "read",
     "summary": "read",
     "StoreWriter": "write",
@@ -121,7 +127,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
-    from provlytics.store.read import datasets, read_store, summary
+    from provlytics.store.read import datasets, read_retention, read_store, summary
     from provlytics.store.write import StoreWriter, recover, set_retention
 
 

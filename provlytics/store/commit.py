@@ -38,6 +38,7 @@ from provlytics.store.common import (
     _with_dates,
 )
 from provlytics.store.files import LoadFile, add_action, rewrite
+from provlytics.store.history import DEFAULT_RETENTION, retention, retention_property
 from provlytics.store.pages import id_hashes
 from provlytics.tables import last_rows
 
@@ -75,20 +76,25 @@ def commit(root: Path, load: Load, info: dict[str, Any]) -> tuple[int, Changes]:
     rewritten: list[Any] = []  # the events files holding stored copies of the load's events
     stored: dict[str, pa.Array] = {}  # and those events' ids, by date: children to remove
     removed = 0  # stored events replaced
+    kept = DEFAULT_RETENTION  # the store's retention, given to each table it creates
     if _exists(root / "events"):
         events = DeltaTable(str(root / "events"))
+        kept = retention(events)
         wanted = _ids_by_date(root / "events", load.files["events"])
         rewritten, stored, removed = _replace_stored(
             root / "events", events, load.id, wanted, collect=True
         )
+    created = retention_property(kept)
     versions, changes = {}, {}
     for name in CHILDREN:
-        versions[name], changes[name] = _commit_table(root, name, load, replaced, stored)
-    jobs = _upsert(root / "job_status", "job_status", _jobs(load.jobs))
+        versions[name], changes[name] = _commit_table(
+            root, name, load, replaced, stored, created=created
+        )
+    jobs = _upsert(root / "job_status", "job_status", _jobs(load.jobs), created=created)
     versions["job_status"], changes["job_status"] = jobs
     metadata = {VERSIONS: json.dumps(versions), INFO: json.dumps(info, ensure_ascii=False)}
     version, written = _commit_table(
-        root, "events", load, replaced, {}, rewritten, metadata=metadata
+        root, "events", load, replaced, {}, rewritten, metadata=metadata, created=created
     )
     changes = {"events": {**written, "replaced": removed}, **changes}
     logger.info("%s: committed store version %d", root, version)
@@ -164,12 +170,14 @@ def _commit_table(
     rewritten: list[Any] = (),
     *,
     metadata: dict[str, str] | None = None,
+    created: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, int]]:
     """One Delta commit of a log table: the load's files (without rows a later page
     replaced) added, stored files holding rows of the `stored` event ids rewritten without
     them, and the `rewritten` actions; the table's version (unchanged, without a commit,
     when there is nothing to do), and the rows `written` from the load and `replaced` (the
-    stored rows of the `stored` ids, removed)."""
+    stored rows of the `stored` ids, removed). A table created gets the `created` table
+    properties."""
     folder = root / name
     added = _load_actions(folder, load, load.files[name], replaced)
     written = {"written": sum(json.loads(a.stats)["numRecords"] for a in added), "replaced": 0}
@@ -179,7 +187,7 @@ def _commit_table(
     if not _exists(folder):
         create_table_with_add_actions(
             str(folder), schema, actions, mode="error", partition_by=[PARTITION],
-            commit_properties=commit,
+            configuration=created, commit_properties=commit,
         )  # fmt: skip
         return 0, written
     table = DeltaTable(str(folder))
@@ -281,16 +289,18 @@ def _delta_schema(name: str) -> DeltaSchema:
 
 
 def _upsert(
-    path: Path, name: str, rows: pa.Table, *, metadata: dict[str, str] | None = None
+    path: Path, name: str, rows: pa.Table, *, created: dict[str, str] | None = None
 ) -> tuple[int, dict[str, int]]:
     """Merge `rows` on the table's keys (the new row wins); the table's version (no commit
     when there are no rows and the table exists), and the rows `written` and `replaced`
-    (updated, by the merge's metrics)."""
+    (updated, by the merge's metrics). A table created gets the `created` table
+    properties."""
     data = _with_dates(name, rows, _dates(rows, TIME_COLUMNS[name]))
     written = {"written": data.num_rows, "replaced": 0}
     if not _exists(path):
         write_deltalake(
-            str(path), data, partition_by=[PARTITION], writer_properties=_PROPERTIES
+            str(path), data, partition_by=[PARTITION], writer_properties=_PROPERTIES,
+            configuration=created,
         )  # fmt: skip
         return 0, written
     table = DeltaTable(str(path))

@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from provlytics.errors import ProvlyticsError
+from provlytics.errors import InputError, ProvlyticsError
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 
 LOCK = ".provlytics.lock"
@@ -34,6 +34,21 @@ class StoreWriteError(ProvlyticsError):
 def is_store(root: str | Path) -> bool:
     """Whether `root` holds a Delta store (any table with a `_delta_log`)."""
     return any((Path(root) / name / "_delta_log").is_dir() for name in TABLE_NAMES)
+
+
+def require_retention_store(root: Path) -> None:
+    """Raise `InputError` unless `root` is a store that has loaded (its events table): a
+    snapshot keeps no replaced versions, so it has no retention."""
+    if _exists(root / "events"):
+        return
+    if (root / "manifest.json").is_file():
+        raise InputError(
+            str(root),
+            "a snapshot (plain Parquet, no versions): it keeps no replaced versions, so it "
+            "has no retention; only a store has one (provlytics load --out, "
+            "pv.load_to_parquet)",
+        )
+    raise InputError(str(root), "not a provlytics store (load into it first)")
 
 
 def _exists(path: Path) -> bool:

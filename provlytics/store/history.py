@@ -3,6 +3,8 @@ version needs (see `provlytics.store`, "Recovery").
 
 The retention is Delta's own `delta.deletedFileRetentionDuration`, read from the events
 table (the commit point) and applied to every table; 7 days, Delta's default, when unset.
+Every table carries the property too (set when the table is created and by
+`set_retention`), so that another engine's VACUUM of any one table keeps as much.
 A table's `_delta_log` names every file any version of it holds (add and remove actions,
 and checkpoints); a Parquet file in the table's folder that it does not name was written by
 a load that died before committing it, and so was every file added by a table's commits
@@ -74,6 +76,11 @@ def interval_text(kept: timedelta) -> str:
     return f"interval {int(seconds)} seconds"
 
 
+def retention_property(kept: timedelta) -> dict[str, str]:
+    """The table property that keeps replaced files for `kept`, as Delta spells it."""
+    return {RETENTION: interval_text(kept)}
+
+
 def describe(kept: timedelta) -> str:
     """A retention for people: "7 days", "36 hours", "0 seconds"."""
     count, unit = interval_text(kept).split()[1:]
@@ -107,6 +114,22 @@ def remove_expired(folder: Path, table: DeltaTable, kept: timedelta) -> int:
     if present:  # none: no vacuum, no commit
         table.vacuum(retention_hours=hours, enforce_retention_duration=False, dry_run=False)
     return len(present)
+
+
+def changes_files_after(folder: Path, version: int, latest: int) -> bool:
+    """Whether a commit of the table after `version` (up to `latest`) adds or removes a file:
+    a write of a load. Maintenance commits (a property set, a vacuum) change no file, and
+    the table at `latest` holds the data of `version`. A commit whose log entry is gone
+    counts as a change."""
+    log = folder / "_delta_log"
+    for number in range(version + 1, latest + 1):
+        try:
+            text = (log / f"{number:020d}.json").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return True
+        if any(_FILE_ACTION.match(line) for line in text.splitlines()):
+            return True
+    return False
 
 
 def _data_files(folder: Path) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from provlytics.errors import ConfigError, InputError, ProvlyticsError
 from provlytics.order import in_order
 from provlytics.scan import Columns, Filters, scan_tables, scan_window
 from provlytics.schema import TABLE_NAMES
-from provlytics.store.common import INFO, OTHERS, VERSIONS, _exists
+from provlytics.store.common import INFO, OTHERS, VERSIONS, _exists, require_retention_store
 from provlytics.store.history import describe, retention
 from provlytics.timebounds import TimeBound, parse_time
 
@@ -183,6 +183,19 @@ def _unreadable(root: Path, version: int, exc: BaseException) -> str:
 def _kept(root: Path) -> str:
     """The store's retention, for people ("7 days")."""
     return describe(retention(DeltaTable(str(root / "events"))))
+
+
+def read_retention(root: str | Path) -> timedelta:
+    """How long the store keeps what a later load replaced (its events table's
+    `delta.deletedFileRetentionDuration`; 7 days when unset): time travel reaches that far
+    back. `set_retention` changes it.
+
+    Raises:
+        InputError: `root` is not a store, or the property is no interval.
+    """
+    root = Path(root)
+    require_retention_store(root)
+    return retention(_events_table(root, None, None))
 
 
 def _plain(exc: BaseException) -> str:

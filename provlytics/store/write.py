@@ -15,25 +15,28 @@ from deltalake import DeltaTable
 from deltalake.exceptions import DeltaError
 from filelock import FileLock, Timeout
 
-from provlytics.errors import ConfigError, InputError
+from provlytics.errors import ConfigError
 from provlytics.schema import LOG_TABLES, TABLE_NAMES
 from provlytics.store.commit import Changes, Load, commit
 from provlytics.store.common import (
     LOCK,
     LOCK_TIMEOUT,
+    OTHERS,
     STAGING,
     StoreBusyError,
     StoreWriteError,
     _as_table,
     _exists,
+    require_retention_store,
 )
 from provlytics.store.files import load_id, remove_load_files
 from provlytics.store.history import (
     RETENTION,
-    interval_text,
+    changes_files_after,
     remove_dead_files,
     remove_expired,
     retention,
+    retention_property,
 )
 from provlytics.store.pages import LoadPages, Written
 from provlytics.store.read import _commit_versions
@@ -205,23 +208,39 @@ def recover(root: Path) -> None:
     tables = {name: DeltaTable(str(root / name)) for name in TABLE_NAMES}  # each opened once
     versions = _commit_versions(root, tables["events"])
     for name, version in versions.items():
-        if tables[name].version() != version:
+        if changes_files_after(root / name, version, tables[name].version()):
             logger.warning(
                 "%s: %s restored to version %d (an unfinished load)", root, name, version
             )
             tables[name].restore(version)
             tables[name] = DeltaTable(str(root / name))
     kept = retention(tables["events"])
+    _align_retention(root, tables)
     for name, table in tables.items():
         remove_dead_files(root / name, table, versions.get(name))
         remove_expired(root / name, table, kept)
 
 
+def _align_retention(root: Path, tables: dict[str, DeltaTable]) -> None:
+    """Give every table the retention property of the events table, when that one has it
+    and another differs (a store written before every table carried it, a `set_retention`
+    that stopped between tables, a restore that took a table back before it was set)."""
+    wanted = tables["events"].metadata().configuration.get(RETENTION)
+    if wanted is None:
+        return
+    for name, table in tables.items():
+        if table.metadata().configuration.get(RETENTION) != wanted:
+            logger.info("%s: %s keeps replaced files as the events table does", root, name)
+            table.alter.set_table_properties({RETENTION: wanted})
+
+
 def set_retention(root: str | Path, days: float, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
     """Keep what a later load replaced for `days` (time travel reaches that far back; 0:
-    only the latest load and the one before it). Stored as the events table's
-    `delta.deletedFileRetentionDuration` (Delta's own setting; 7 days when unset), which
-    every later load's vacuum applies to every table.
+    only the latest load and the one before it). Stored as Delta's own
+    `delta.deletedFileRetentionDuration` of every table of the store (7 days when unset),
+    so that another engine's VACUUM of any table keeps as much; every later load's vacuum
+    applies the events table's to every table. A commit of its own in each table, events
+    last (a store version that holds the load before it).
 
     Example: `provlytics.store.set_retention("store/", 30)`
 
@@ -230,25 +249,22 @@ def set_retention(root: str | Path, days: float, *, lock_timeout: float = LOCK_T
         InputError: `root` is not a store (load into it first), or is a snapshot (plain
             Parquet, no versions).
         StoreBusyError: another writer held the lock past `lock_timeout` seconds.
-        StoreWriteError: the table could not be written.
+        StoreWriteError: a table could not be written.
     """
     if isinstance(days, bool) or not isinstance(days, int | float) or not 0 <= days < 36500:
         raise ConfigError(f"days takes a number of days from 0 to 36500; got {days!r}")
     root = Path(root)
-    if not _exists(root / "events"):
-        if (root / "manifest.json").is_file():
-            raise InputError(
-                str(root),
-                "a snapshot (plain Parquet, no versions): it keeps no replaced versions, so "
-                "it has no retention; set_retention takes a store (provlytics load --out)",
-            )
-        raise InputError(str(root), "not a provlytics store (load into it first)")
+    require_retention_store(root)
     lock = FileLock(str(root / LOCK), mode=0o600)
     _acquire(lock, root, lock_timeout)
     try:
-        text = interval_text(timedelta(days=days))
-        table = DeltaTable(str(root / "events"))
-        _guarded(root, lambda: table.alter.set_table_properties({RETENTION: text}))
-        logger.info("%s: keeps replaced versions for %s", root, text)
+        properties = retention_property(timedelta(days=days))
+        for name in (*OTHERS, "events"):  # events, the store's commit point, last
+            _guarded(root, lambda n=name: _set_properties(root / n, properties))
+        logger.info("%s: keeps replaced versions for %s", root, properties[RETENTION])
     finally:
         lock.release()
+
+
+def _set_properties(folder: Path, properties: dict[str, str]) -> None:
+    DeltaTable(str(folder)).alter.set_table_properties(properties)
