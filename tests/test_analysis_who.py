@@ -198,8 +198,13 @@ def test_logs_read_from_graph_json_find_the_person_not_the_account_he_ran_into(t
     assert set(anna_history.events["reportable_identifier"]) == {"anna@contoso.com"}
 
 
-def test_an_event_with_no_id_at_all_is_found_by_its_name_alone():
-    nobody = frames([event("k1", "2026-11-18T10:00:00Z", source_name="Zed", status="skipped")])
+def test_events_with_no_id_at_all_are_found_by_their_name():
+    """Nothing tells them apart, nor would narrow to one: no warning of several identities;
+    with an identity that has the name, they count as nobody else."""
+    zed = {"source_name": "Zed", "status": "skipped"}
+    rows = [event("k1", "2026-11-18T10:00:00Z", **zed), event("k2", "2026-11-18T11:00:00Z", **zed)]
+    known = event("z1", "2026-11-18T12:00:00Z", **zed, source_id="z-9")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert _ids(A.identity_history(nobody, "zed")) == ["k1"]
+        assert _ids(A.identity_history(frames(rows), "zed")) == ["k1", "k2"]
+        assert _ids(A.identity_history(frames([*rows, known]), "zed")) == ["k1", "k2", "z1"]

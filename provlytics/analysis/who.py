@@ -187,18 +187,16 @@ def whole(read: Callable[[ds.Expression], pd.DataFrame], hits: pd.DataFrame) -> 
 
 
 def count(events: pd.DataFrame) -> int:
-    """How many distinct identities (`Identities`) the rows of `events` are; a row with no
-    key at all is one of its own."""
+    """How many distinct identities (`Identities`) the rows of `events` are; rows with no key
+    at all are not counted (nothing tells them apart, nor would narrow to one of them)."""
     upn, source, target = _keys(events)
     links = pd.DataFrame({"u": upn, "s": source, "t": target}).drop_duplicates()
     parent: dict[tuple[str, str], tuple[str, str]] = {}
-    alone = 0
     for row in links.itertuples(index=False):
         nodes = [(k, v) for k, v in zip("ust", row, strict=True) if isinstance(v, str)]
-        alone += not nodes
         for node in nodes:
             _link(parent, nodes[0], node)
-    return alone + len({_root(parent, node) for node in parent})
+    return len({_root(parent, node) for node in parent})
 
 
 def namesakes(events: pd.DataFrame) -> tuple[int, list[str]]:
