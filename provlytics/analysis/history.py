@@ -27,13 +27,15 @@ from provlytics.analysis.selection import IDENTITY_COLUMNS, STATUSES, identity
 from provlytics.analysis.who import (
     NAME_COLUMNS,
     checked,
-    matches,
+    naming,
+    present_names,
     scan_filter,
     unaccented,
     wanted,
     warn_if_several,
     warn_nobody,
     warn_unaccented,
+    whole,
 )
 
 logger = logging.getLogger(__name__)
@@ -192,12 +194,19 @@ def identity_history(frames, who: str) -> IdentityHistory:
     """One identity's events, steps, attribute changes and apps.
 
     `who` is compared case-insensitively, as a whole value (surrounding spaces ignored), with
-    the events' `source_id`, `target_id`, `source_name`, `target_name` and
-    `reportable_identifier` (object id, display name or UPN); an object id (GUID) matches with
-    or without its dashes (`who.wanted`). A value that matches nothing gives empty tables
-    and a `UserWarning` (unless the data holds no event at all); a display name that several
-    people share gives all their events and a `UserWarning` naming how many identities
-    matched (pass the UPN or object id).
+    what names the object each event is about (`who.naming`): its `source_id`,
+    `reportable_identifier` (UPN) and `source_name`; its `target_name` only when it has no
+    `source_name` (a failed create or a duplicate logs there the name of the account it
+    conflicts with, maybe another person's); its `target_id` (an id in the target system)
+    only when no event names `who` otherwise. An object id (GUID) matches with or without
+    its dashes (`who.wanted`). The history then holds EVERY event of each identity found,
+    also those that do not name `who` (one logged under another spelling of the name, say):
+    an identity is the events that share a UPN or a source id (`who.Identities`).
+    A value that matches nothing gives empty tables and a `UserWarning` (unless the data
+    holds no event at all); a name that matches only when accents and case are ignored is
+    taken, with a `UserWarning`; a display name that several people share gives all their
+    events and a `UserWarning` naming how many identities matched and their UPNs (pass the
+    UPN or object id).
     `frames` may be a store or snapshot path: then only that identity's events (the match
     pushed into the Parquet scan) and their steps, properties and errors are read.
 
@@ -210,8 +219,7 @@ def identity_history(frames, who: str) -> IdentityHistory:
     """
     mine = _named(frames, wanted(checked(who)))
     if mine.empty and time_span(frames, "events") != (None, None):  # else nothing to say
-        names = table(frames, "events", NAME_COLUMNS, ordered=False)
-        present = {v for c in NAME_COLUMNS for v in names[c].dropna().unique()}
+        present = present_names(table(frames, "events", NAME_COLUMNS, ordered=False))
         same = unaccented(present, who)
         if same:
             warn_unaccented(who, same)
@@ -237,10 +245,11 @@ def identity_history(frames, who: str) -> IdentityHistory:
 
 
 def _named(frames, forms: tuple[str, ...]) -> pd.DataFrame:
-    """The events naming one of `forms` (`who.wanted`), in time order."""
+    """Every event of the identities that events naming one of `forms` (`who.wanted`) are
+    about (`who.naming`, `who.whole`), in time order."""
     events = table(frames, "events", _HISTORY_NEEDS, where=scan_filter(forms))
-    mine = events[matches(events, forms)]
-    return mine.sort_values(["activity_time", "event_id"], kind="stable")
+    hits = events[naming(events, forms)]
+    return whole(lambda where: table(frames, "events", _HISTORY_NEEDS, where=where), hits)
 
 
 def _history_events(

@@ -1,9 +1,13 @@
-"""Which events name one identity, for `identity_history`: `who` compared case-insensitively,
-as a whole value, with the events' ids, names and UPN; an object id (GUID) compared with or
-without its dashes (Workday to Active Directory events log `2d9330e3ddb2...` for the
-`2d9330e3-ddb2-...` that other apps log). Also the warning when a display name matches
-several distinct identities; and, when nothing names `who` exactly, the names that are `who`
-but for accents and case ("Lukasz Brown" for "Łukasz Brown"), or else the closest names.
+"""Which events are one identity's, for `identity_history`.
+
+`who` is compared case-insensitively, as a whole value, with the values that name the object
+an event is about (`naming`); an object id (GUID) compared with or without its dashes
+(Workday to Active Directory events log `2d9330e3ddb2...` for the `2d9330e3-ddb2-...` that
+other apps log). The identities of the events that name `who` are then taken whole
+(`Identities`, `whole`): every event of each, also those that do not name `who`. Also the
+warning when a display name matches several distinct identities; and, when nothing names
+`who` exactly, the names that are `who` but for accents and case ("Lukasz Brown" for
+"Łukasz Brown"), or else the closest names.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import functools
 import operator
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,14 +25,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from provlytics.analysis.arrays import flat
 from provlytics.analysis.notices import closest, warn_user
 from provlytics.errors import ConfigError
 
 WHO_COLUMNS = ("source_id", "target_id", "source_name", "target_name", "reportable_identifier")
-_ID_COLUMNS = ("source_id", "target_id", "reportable_identifier")
+_SOURCE_SIDE = ("source_id", "reportable_identifier", "source_name")
 NAME_COLUMNS = ("source_name", "target_name", "reportable_identifier")  # compared folded
 _GUID = re.compile(r"[0-9a-f]{8}(-?)[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{12}")
 _SHOWN = 5  # identities a warning names at most
+_KEY_COLUMNS = ("reportable_identifier", "source_id", "target_id")  # as `Identities` orders
 _UNMARKED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ß": "ss"})
 
 
@@ -71,11 +78,7 @@ def wanted(who: str) -> tuple[str, ...]:
     """The spellings of `who` compared: trimmed and lower-cased; for a GUID both its dashed
     (8-4-4-4-12) and its dashless form (`_bare`)."""
     text = str(who).strip().lower()
-    if not _GUID.fullmatch(text):
-        return (text,)
-    bare = _bare(text)
-    dashed = "-".join((bare[:8], bare[8:12], bare[12:16], bare[16:20], bare[20:]))
-    return (dashed, bare)
+    return _spelled(_bare(text)) if _GUID.fullmatch(text) else (text,)
 
 
 def scan_filter(forms: tuple[str, ...]) -> ds.Expression:
@@ -88,42 +91,137 @@ def scan_filter(forms: tuple[str, ...]) -> ds.Expression:
 def matches(
     events: pd.DataFrame, forms: tuple[str, ...], columns: tuple[str, ...] = WHO_COLUMNS
 ) -> np.ndarray:
-    """Which rows of `events` name one of `forms` (`wanted`) in any of `columns`."""
+    """Which rows of `events` hold one of `forms` (`wanted`) in any of `columns`."""
     hit = np.zeros(len(events), bool)
     for column in columns:
         hit |= events[column].str.lower().isin(forms).fillna(False).to_numpy(bool)
     return hit
 
 
-def namesakes(who: str, events: pd.DataFrame) -> tuple[int, list[str]]:
-    """How many distinct identities the `events` naming `who` belong to when `who` is a
-    display name several people share, and their UPNs (lower-cased, sorted); `(0, [])` when
-    `who` names one identity (an id or UPN of `events` is it, or one identity has the name).
+def naming(events: pd.DataFrame, forms: tuple[str, ...]) -> np.ndarray:
+    """Which rows of `events` name one of `forms` (`wanted`) as the object they are about.
 
-    Identities are told apart by `reportable_identifier` (UPN), else `source_id` (a GUID
-    with or without dashes counted once: Workday to AD logs a worker's id, other apps the
-    Entra object id), else `target_id`."""
-    if matches(events, wanted(who), _ID_COLUMNS).any():
+    Those whose `source_id`, `reportable_identifier` (UPN) or `source_name` is one of `forms`,
+    and those without a `source_name` whose `target_name` is: a failed create or a duplicate
+    logs as `target_name` the name of the target account it conflicts with, which may be
+    another person's. When no row names `forms` so, those whose `target_id` (an object id in
+    the target system) is one of them; for the same reason such an id may name the events of
+    two identities (then `warn_if_several` says so)."""
+    hit = matches(events, forms, _SOURCE_SIDE)
+    by_target = np.flatnonzero(matches(events, forms, ("target_name",)))
+    hit[by_target] |= _nameless(events.iloc[by_target])
+    return hit if hit.any() else matches(events, forms, ("target_id",))
+
+
+def present_names(events: pd.DataFrame) -> set[str]:
+    """The values of `events` (`NAME_COLUMNS`) a name can match (`naming`): every
+    `source_name` and `reportable_identifier`, the `target_name` of rows without a
+    `source_name`."""
+    present = {v for c in ("source_name", "reportable_identifier") for v in events[c].dropna()}
+    return present | set(events["target_name"][_nameless(events)].dropna())
+
+
+@dataclass(frozen=True)
+class Identities:
+    """Identities by the keys their events share: UPNs (`reportable_identifier`), source ids
+    and, for events with neither, target ids; each lower-cased, a GUID without its dashes.
+    Events that share a UPN or a source id are one identity: one person's events may carry
+    two source ids under one UPN (an app may log its own id for the person), and an event
+    without a UPN is that of the identity with its source id."""
+
+    upns: frozenset[str] = frozenset()
+    source_ids: frozenset[str] = frozenset()
+    target_ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, events: pd.DataFrame) -> Identities:
+        """The keys of the identities of `events`."""
+        upn, source, target = _keys(events)
+        return cls(*(frozenset(k.dropna()) for k in (upn, source, target)))
+
+    def __bool__(self) -> bool:
+        return bool(self.upns or self.source_ids or self.target_ids)
+
+    def holds(self, events: pd.DataFrame) -> np.ndarray:
+        """Which rows of `events` are events of these identities."""
+        upn, source, target = (flat(events[c]) for c in _KEY_COLUMNS)
+        upns, sources, targets = self._spellings()
+        hit = pc.or_(_isin(upn, upns), _isin(source, sources))
+        neither = pc.and_(pc.is_null(upn), pc.is_null(source))
+        hit = pc.or_(hit, pc.and_(neither, _isin(target, targets)))
+        return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+
+    def scan_filter(self) -> ds.Expression:
+        """The Parquet scan filter keeping (at least) the events of these identities."""
+        held = [
+            pc.utf8_lower(ds.field(c)).isin(pa.array(sorted(v), pa.string()))
+            for c, v in zip(_KEY_COLUMNS, self._spellings(), strict=True)
+        ]
+        return functools.reduce(operator.or_, held)
+
+    def _spellings(self) -> tuple[frozenset[str], ...]:
+        """Every spelling of the UPNs, source ids and target ids: a GUID with and without
+        its dashes."""
+        keys = (self.upns, self.source_ids, self.target_ids)
+        return tuple(frozenset(form for key in ids for form in _spelled(key)) for ids in keys)
+
+
+def whole(read: Callable[[ds.Expression], pd.DataFrame], hits: pd.DataFrame) -> pd.DataFrame:
+    """Every event of the identities of `hits` (`Identities`), in time order: `read(filter)`
+    gives the events (at least those `filter` keeps); the keys found on them are followed
+    until no new one turns up (an event with a UPN and a new source id brings the events
+    without a UPN that have that id). Rows of `hits` with no key at all are kept as they are.
+    """
+    keys = Identities.of(hits)
+    found = hits.iloc[:0]
+    while keys:
+        events = read(keys.scan_filter())
+        found = events[keys.holds(events)]
+        wider = Identities.of(found)
+        if wider == keys:
+            break
+        keys = wider
+    keyless = hits[~Identities.of(hits).holds(hits)]
+    out = pd.concat([found, keyless]) if len(keyless) else found
+    return out.sort_values(["activity_time", "event_id"], kind="stable")
+
+
+def count(events: pd.DataFrame) -> int:
+    """How many distinct identities (`Identities`) the rows of `events` are; rows with no key
+    at all are not counted (nothing tells them apart, nor would narrow to one of them)."""
+    upn, source, target = _keys(events)
+    links = pd.DataFrame({"u": upn, "s": source, "t": target}).drop_duplicates()
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+    for row in links.itertuples(index=False):
+        nodes = [(k, v) for k, v in zip("ust", row, strict=True) if isinstance(v, str)]
+        for node in nodes:
+            _link(parent, nodes[0], node)
+    return len({_root(parent, node) for node in parent})
+
+
+def namesakes(events: pd.DataFrame) -> tuple[int, list[str]]:
+    """How many distinct identities (`count`) the events of an identity history are when
+    that is more than one (a display name several people share, or a target id that the
+    failed creates of another identity log too), and their UPNs (lower-cased, sorted);
+    `(0, [])` when they are one identity."""
+    several = count(events)
+    if several < 2:
         return 0, []
-    keys = events["reportable_identifier"].str.lower().fillna(_ids(events["source_id"]))
-    count = keys.fillna(_ids(events["target_id"])).nunique()
-    if count < 2:
-        return 0, []
-    return count, sorted(events["reportable_identifier"].dropna().str.lower().unique())
+    return several, sorted(events["reportable_identifier"].dropna().str.lower().unique())
 
 
 def warn_if_several(who: str, events: pd.DataFrame) -> None:
-    """A `UserWarning` when `who` is a display name several identities of `events` share
+    """A `UserWarning` when the `events` found for `who` are those of several identities
     (`namesakes`): it names how many, up to five of their UPNs, and how to narrow."""
-    count, upns = namesakes(who, events)
-    if not count:
+    several, upns = namesakes(events)
+    if not several:
         return
     shown = ", ".join(upns[:_SHOWN]) + (
         f" and {len(upns) - _SHOWN} more" if len(upns) > _SHOWN else ""
     )
     seen = f" (UPNs: {shown})" if upns else ""
     warn_user(
-        f"identity_history: {who!r} matches {count} distinct identities{seen}; "
+        f"identity_history: {who!r} matches {several} distinct identities{seen}; "
         "pass the UPN or object id to narrow it to one"
     )
 
@@ -136,6 +234,47 @@ def warn_nobody(who: str, present: Iterable[str]) -> None:
         "(compared with object ids, display names and UPNs)",
         closest(present, who, key=fold, cutoff=0.8),
     )
+
+
+def _nameless(events: pd.DataFrame) -> np.ndarray:
+    """Which rows of `events` have no `source_name` (null or blank)."""
+    names = events["source_name"]
+    return (names.isna() | (names.str.strip() == "")).fillna(True).to_numpy(bool)
+
+
+def _keys(events: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per row of `events`: its UPN, its source id and, when it has neither, its target id;
+    lower-cased, GUIDs without dashes (`_bare`); null where absent or blank."""
+    upn, source, target = (_ids(events[c].where(events[c].str.strip() != "")) for c in _KEY_COLUMNS)
+    target = target.where(upn.isna() & source.isna())
+    return upn.astype(object), source.astype(object), target.astype(object)
+
+
+def _spelled(bare: str) -> tuple[str, ...]:
+    """`bare` (a `_bare` id) and, for a GUID, its dashed (8-4-4-4-12) form first."""
+    if not _GUID.fullmatch(bare):
+        return (bare,)
+    return ("-".join((bare[:8], bare[8:12], bare[12:16], bare[16:20], bare[20:])), bare)
+
+
+def _isin(values: pa.Array, wanted_values: frozenset[str]) -> pa.Array:
+    """Which of `values`, lower-cased, are in `wanted_values` (null for null)."""
+    value_set = pa.array(sorted(wanted_values), pa.string())
+    return pc.is_in(pc.utf8_lower(values.cast(pa.string())), value_set=value_set)
+
+
+def _link(parent: dict, first: tuple[str, str], other: tuple[str, str]) -> None:
+    """Join the groups of `first` and `other` (union-find over `parent`)."""
+    parent.setdefault(first, first)
+    parent.setdefault(other, other)
+    parent[_root(parent, other)] = _root(parent, first)
+
+
+def _root(parent: dict, node: tuple[str, str]) -> tuple[str, str]:
+    while parent[node] != node:
+        parent[node] = parent[parent[node]]
+        node = parent[node]
+    return node
 
 
 def _ids(values: pd.Series) -> pd.Series:

@@ -46,13 +46,13 @@ class IdentityInspector(InvestigationWidget):
     """One identity's events, steps and attribute changes, in time order.
 
     Control: `query` (text): an object id, display name or UPN, matched case-insensitively by
-    `pv.analysis.identity_history` against source_id, target_id, source_name, target_name and
-    reportable_identifier.
+    `pv.analysis.identity_history` with the identity each event is about (its source_id,
+    reportable_identifier and source_name; target_name and target_id as it says).
 
     `result`: the identity's events (`IdentityHistory.events`: the drilldown columns, time
     order); empty, with the same columns, while the query is empty. `history` is the whole
     `IdentityHistory` (`.events`, `.steps`, `.changes`, `.apps`). A display name several
-    people share shows all their events; the headline says how many people it matched and
+    people share shows every event of each; the headline says how many people it matched and
     to type an object id or UPN to pick one (`identity_history` also warns, at the line
     that set the query).
 
@@ -110,7 +110,7 @@ def _headline(who: str, history: analysis.IdentityHistory) -> str:
     """The headline: "'a@b.com': 6 events in 3 apps"; for a display name several people
     share, also how many it matched and how to pick one of them."""
     found = f"{len(history.events):,} events in {len(history.apps):,} apps"
-    people, _ = namesakes(who, history.events)
+    people, _ = namesakes(history.events)
     if not people:
         return f"{who!r}: {found}"
     return f"{who!r} matches {people} people: {found}; type an object id or UPN to pick one"
