@@ -12,8 +12,6 @@ download). Anything else sends the page down the general path (None), as in `typ
 
 from __future__ import annotations
 
-import logging
-
 import msgspec
 
 from provlytics.normalize.beta_records import (
@@ -33,10 +31,8 @@ from provlytics.normalize.graph_v1_records import (
     StatusInfo,
     party_holders,
 )
+from provlytics.normalize.raw_columns import decoded_tokens
 from provlytics.normalize.typed_fast import Shape, page_batches
-from provlytics.origin import utf8_text
-
-logger = logging.getLogger(__name__)
 
 SHAPES = {
     dialect: Shape(dialect.value, TEXTS, ENUMS, DURATION, EXTRA)
@@ -66,17 +62,8 @@ def tables_from_json(data: bytes | str, *, portal: bool = False) -> FastTables |
 
 def _decode(data: bytes | str) -> tuple[list[Record], bool] | None:
     """The records, and whether the text was a bare array; None as `tables_from_json`."""
-    if isinstance(data, str):
-        try:
-            data = data.encode()
-        except UnicodeEncodeError:  # a lone surrogate
-            return None
-    elif not utf8_text(data):
-        return None
-    try:
-        decoded = _DECODER.decode(data)
-    except msgspec.DecodeError as exc:
-        logger.debug("not a plain Graph beta page (%s): using the general path", exc)
+    decoded = decoded_tokens(_DECODER, data, "Graph beta")
+    if decoded is None:
         return None
     array = not isinstance(decoded, BetaPage)
     records = decoded if array else decoded.value

@@ -14,7 +14,6 @@ that is not an object. Tests hold both paths to the same rows, byte for byte.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import msgspec
@@ -37,10 +36,8 @@ from provlytics.normalize.diagnostic_records import (
 )
 from provlytics.normalize.dialects import Dialect
 from provlytics.normalize.graph_v1 import FastTables
+from provlytics.normalize.raw_columns import decoded_tokens
 from provlytics.normalize.typed_fast import Shape, page_batches
-from provlytics.origin import utf8_text
-
-logger = logging.getLogger(__name__)
 
 DIALECT = Dialect.DIAGNOSTIC.value
 SHAPE = Shape(DIALECT, TEXTS, ENUMS, DURATION, EXTRA)
@@ -96,17 +93,8 @@ def tables_from_records(records: list[Any]) -> FastTables | None:
 
 
 def _decode(data: bytes | str, *, utf8: bool = False) -> list[Record] | None:
-    if isinstance(data, str):
-        try:
-            data = data.encode()  # valid UTF-8, or an error
-        except UnicodeEncodeError:  # a lone surrogate
-            return None
-    elif not utf8 and not utf8_text(data):
-        return None
-    try:
-        records = _DECODER.decode(data)
-    except msgspec.DecodeError as exc:
-        logger.debug("not a plain diagnostic page (%s): using the general path", exc)
+    records = decoded_tokens(_DECODER, data, "diagnostic", check_utf8=not utf8)
+    if records is None:
         return None
     if not all(r.category is not ABSENT or r.operation_name is not ABSENT for r in records):
         return None  # not every record is in the diagnostic dialect

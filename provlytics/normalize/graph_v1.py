@@ -35,6 +35,7 @@ from provlytics.normalize.graph_v1_records import (
 from provlytics.normalize.raw_columns import (
     Bags,
     NotPlain,
+    decoded_tokens,
     integers,
     joined_objects,
     mapped,
@@ -42,7 +43,6 @@ from provlytics.normalize.raw_columns import (
 )
 from provlytics.normalize.rows import ERROR_COLUMNS, EVENT_COLUMNS, PROBLEM_STATUSES, as_text
 from provlytics.normalize.times import to_timestamps
-from provlytics.origin import utf8_text
 from provlytics.schema import SCHEMAS, TIME
 
 logger = logging.getLogger(__name__)
@@ -82,9 +82,7 @@ def tables_from_json(data: bytes | str) -> FastTables | None:
 def decode_page(data: bytes | str) -> list[Record] | None:
     """The records of a Graph v1.0 page, or of a JSON array of v1.0 records; None if the
     text is anything else (another shape, a field of another type, text not UTF-8)."""
-    if isinstance(data, bytes) and not utf8_text(data):
-        return None
-    records = _decode(data)
+    records = _decode(data, check_utf8=True)
     if records is None:
         return None
     try:
@@ -95,21 +93,13 @@ def decode_page(data: bytes | str) -> list[Record] | None:
     return records
 
 
-def _decode(data: bytes | str) -> list[Record] | None:
+def _decode(data: bytes | str, *, check_utf8: bool = False) -> list[Record] | None:
     """The records, decoded to raw tokens; None if the text is not a page of this shape.
 
-    msgspec does not check the text of raw tokens: the columns made of them do (`texts`,
-    `Bags`), and every token of a `Record` goes into one (keys are matched byte for byte)."""
-    if isinstance(data, str):
-        try:
-            data = data.encode()
-        except UnicodeEncodeError:  # a lone surrogate
-            return None
-    try:
-        decoded = _DECODER.decode(data)
-    except msgspec.DecodeError as exc:  # not this shape: the general path reads it
-        logger.debug("not a plain Graph v1.0 page (%s): using the general path", exc)
-        return None
+    msgspec does not check the text of raw tokens; by default the columns made of them do
+    (`texts`, `Bags`): every token of a `Record` goes into one (keys are matched byte for
+    byte)."""
+    decoded = decoded_tokens(_DECODER, data, "Graph v1.0", check_utf8=check_utf8)
     return decoded.value if isinstance(decoded, GraphPage) else decoded
 
 

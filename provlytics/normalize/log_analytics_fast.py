@@ -42,8 +42,8 @@ from provlytics.normalize.log_analytics_records import (
     TEXTS,
     Row,
 )
+from provlytics.normalize.raw_columns import decoded_tokens
 from provlytics.normalize.typed_fast import Shape, page_batches
-from provlytics.origin import utf8_text
 
 logger = logging.getLogger(__name__)
 
@@ -76,14 +76,8 @@ def looks_log_analytics(data: bytes) -> bool:
 def tables_from_json(data: bytes) -> FastTables | None:
     """A JSON array of Log Analytics rows straight to the tables; None if it needs the
     general path."""
-    if not utf8_text(data):
-        return None
-    try:
-        rows = _DECODER.decode(data)
-    except msgspec.DecodeError as exc:
-        logger.debug("not a plain Log Analytics page (%s): using the general path", exc)
-        return None
-    return _tables(rows)
+    rows = decoded_tokens(_DECODER, data, "Log Analytics")
+    return None if rows is None else _tables(rows)
 
 
 def tables_from_records(records: list[Any]) -> FastTables | None:

@@ -11,6 +11,7 @@ caller's column takes: the page then goes to the general path, which names the r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -18,6 +19,10 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from provlytics.origin import utf8_text
+
+logger = logging.getLogger(__name__)
 
 _QUOTE, _N, _BACKSLASH = ord('"'), ord("n"), ord("\\")
 Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
@@ -27,6 +32,27 @@ _STRINGS = msgspec.json.Decoder(list[str])
 
 class NotPlain(Exception):
     """A token the fast path does not take (the general path reads the page)."""
+
+
+def decoded_tokens(
+    decoder: msgspec.json.Decoder, data: bytes | str, shape: str, *, check_utf8: bool = True
+) -> Any:
+    """A page's text decoded by one of the typed decoders; None (logged at debug level) if
+    it is not of that decoder's `shape`, or not UTF-8 text (a `str` with a lone surrogate;
+    `bytes` are checked unless `check_utf8` is false, for a caller whose columns check them
+    or whose source did: msgspec does not check the text of raw tokens)."""
+    if isinstance(data, str):
+        try:
+            data = data.encode()
+        except UnicodeEncodeError:  # a lone surrogate
+            return None
+    elif check_utf8 and not utf8_text(data):
+        return None
+    try:
+        return decoder.decode(data)
+    except msgspec.DecodeError as exc:  # not this shape: the general path reads it
+        logger.debug("not a plain %s page (%s): using the general path", shape, exc)
+        return None
 
 
 def texts(raws: Sequence[msgspec.Raw], *, keep_empty_from: int) -> pa.Array:
