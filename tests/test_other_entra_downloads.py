@@ -281,12 +281,14 @@ def pascal(record: dict) -> dict:
     return {key[0].upper() + key[1:]: value for key, value in record.items()}
 
 
-def write_json(path: Path, document: object, *, lines: bool = False) -> Path:
+def write_json(
+    path: Path, document: object, *, lines: bool = False, encoding: str = "utf-8"
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if lines:
         path.write_text("".join(json.dumps(record) + "\n" for record in document))
-    else:
-        path.write_text(json.dumps(document))
+    else:  # "utf-16": with a byte-order mark, as Windows PowerShell 5.1's `>` writes
+        path.write_text(json.dumps(document, indent=4), encoding=encoding)
     return path
 
 
@@ -328,6 +330,10 @@ JSON_EXPORTS = [
         looks("audit", "fields ActivityDisplayName, Category, LoggedByService, OperationType"),
         id="audit-powershell",
     ),
+    pytest.param(
+        "audit.jsonl", [DIRECTORY_AUDIT] * 2, True, looks("audit", JSON_AUDIT_FIELDS),
+        id="audit-json-lines",
+    ),
 ]  # fmt: skip
 
 
@@ -353,6 +359,16 @@ def test_json_of_other_logs_beside_provisioning_logs_is_skipped_with_a_load_warn
     ]
     assert frames.sources == [str(tmp_path / page.name)]
     assert frames.counts() == pv.load(page).counts()  # no empty events of the audit records
+
+
+def test_utf16_as_windows_powershell_writes_it(tmp_path):
+    path = write_json(tmp_path / "signins.json", [pascal(SIGN_IN)], encoding="utf-16")
+    assert path.read_bytes()[:2] == b"\xff\xfe"
+    with pytest.raises(InputError) as info:
+        pv.load(path)
+    fields = "fields UserPrincipalName, AppDisplayName, CreatedDateTime, Status, ..."
+    told = looks("sign-in", fields)
+    assert str(info.value) == f"{path}: no provisioning data: it {told}; {ADVICE}"
 
 
 def test_a_long_page_is_told_by_its_head(tmp_path):

@@ -10,8 +10,9 @@ are also saved as a bare list of records, or one record a line. A file is told b
 and `createdDateTime`, or Log Analytics' `ConditionalAccessStatus`, `ClientAppUsed` and
 `AppDisplayName`), matched whatever their case (PowerShell and Log Analytics write them in
 PascalCase). Only the head of a file is read: the first 16 KiB, more (up to 1 MiB) while the
-first record is not complete. A file not told (unreadable, malformed, a first record longer
-than that) is read as any other, and reading it says what is wrong with it.
+first record is not complete; the members of a `.zip` archive through the archive opened
+once. A file not told (unreadable, malformed, a first record longer than that) is read as
+any other, and reading it says what is wrong with it.
 
 An Event Hub batch (`{"records": [...]}`) may mix the categories of a diagnostic setting, so
 its first record says nothing of the others: it is never told here.
@@ -20,22 +21,25 @@ its first record says nothing of the others: it is never told here.
 from __future__ import annotations
 
 import codecs
+import gzip
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Iterable
-from typing import Any
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
 
-from provlytics.errors import InputError
 from provlytics.origin import fold_header
 from provlytics.sources.portal_pairs import AUDIT, FOREIGN, SIGN_INS
 from provlytics.sources.reading import (
     BOM,
+    GZIP_MAGIC,
     STREAM_ERRORS,
     UTF16_BOMS,
     InputFile,
     data_suffix,
-    open_binary,
 )
 
 logger = logging.getLogger(__name__)
@@ -73,19 +77,48 @@ def other_logs(files: Iterable[InputFile]) -> dict[InputFile, str]:
     looks like and what tells it ("looks like an Entra audit log export (@odata.context
     https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits)"), in file order."""
     found = {}
-    for file in files:
-        if data_suffix(file) in JSON_SUFFIXES:
-            what = _sniff(file)
-            if what is not None:
-                found[file] = what
+    with ExitStack() as stack:
+        archives = _Archives(stack)
+        for file in files:
+            if data_suffix(file) in JSON_SUFFIXES:
+                what = _sniff(file, archives)
+                if what is not None:
+                    found[file] = what
     return found
 
 
-def _sniff(file: InputFile) -> str | None:
-    """What `file` looks like, if its head tells audit or sign-in logs; None otherwise."""
+class _Archives:
+    """The `.zip` archives whose members are sniffed, each opened once (`stack` closes them)."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self._open: dict[Path, zipfile.ZipFile] = {}
+
+    def open(self, file: InputFile, opened: ExitStack) -> IO[bytes]:
+        """A file's bytes, gunzipped (a zip member's through its archive, opened once);
+        `opened` closes what this opens for the file."""
+        if file.member is None:
+            raw: IO[bytes] = opened.enter_context(file.path.open("rb"))
+        else:
+            raw = opened.enter_context(self._archive(file.path).open(file.member))
+        if raw.peek(2)[:2] == GZIP_MAGIC:  # type: ignore[attr-defined]
+            return opened.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+        return raw
+
+    def _archive(self, path: Path) -> zipfile.ZipFile:
+        archive = self._open.get(path)
+        if archive is None:
+            archive = self._open[path] = self._stack.enter_context(zipfile.ZipFile(path))
+        return archive
+
+
+def _sniff(file: InputFile, archives: _Archives) -> str | None:
+    """What `file` looks like, if its head tells audit or sign-in logs; None otherwise
+    (also when it cannot be read: reading it for the load says why)."""
     head = b""
     try:
-        with open_binary(file) as stream:
+        with ExitStack() as opened:
+            stream = archives.open(file, opened)
             for size in PROBE_SIZES:
                 head += stream.read(size - len(head))
                 try:
@@ -93,8 +126,8 @@ def _sniff(file: InputFile) -> str | None:
                 except _Incomplete:
                     if len(head) < size:  # the whole file was read: not told
                         return None
-    except (InputError, *STREAM_ERRORS):
-        return None  # reading the file says why
+    except (KeyError, RuntimeError, NotImplementedError, *STREAM_ERRORS):
+        return None
     return None
 
 
@@ -118,30 +151,30 @@ def _told(text: str) -> str | None:
         return _by_record(_first_element(text, at))
     if not text.startswith("{", at):
         return None
-    try:
-        doc, _end = _DECODER.raw_decode(text, at)  # a small page, or the first line
-    except json.JSONDecodeError:
-        return _by_page_head(text, at)
-    if not isinstance(doc, dict):
-        return None
-    if isinstance(doc.get("value"), list):
-        context = doc.get("@odata.context")
-        told = _by_context(context)
-        return told if told else _by_record(doc["value"][0] if doc["value"] else None)
-    if "records" in doc:  # an Event Hub batch (or not a record at all)
-        return None
-    return _by_record(doc)
+    page = _by_page_head(text, at)
+    if page is not _NOT_A_PAGE:
+        return page
+    return _by_record(_decode(text, at)[0])  # one record, or the first of JSON lines
+
+
+_NOT_A_PAGE = "not a page"
+# members of documents that hold records, not records: an Event Hub batch's `records`, a Log
+# Analytics result's `tables`, a Graph error response's `error`
+_NOT_RECORDS = frozenset({"records", "tables", "error"})
 
 
 def _by_page_head(text: str, at: int) -> str | None:
-    """What a page too long for `text` looks like, from its members before `value` (a
-    telling `@odata.context`) and the first record of `value`.
+    """What the Graph page whose `{` is at `at` looks like, from its members before `value`
+    (a telling `@odata.context`) and the first record of `value`; at a member before
+    `value` that holds a list or an object (a Graph page's are scalars), None if it is one
+    of `_NOT_RECORDS` (an Event Hub batch...), else `_NOT_A_PAGE` (a record), as at the end
+    without `value`.
 
     Raises:
         _Incomplete: `text` ends before either tells.
     """
     at = _skip(text, at + 1)
-    while True:
+    while not text.startswith("}", at):
         key, at = _decode(text, at)
         at = _skip(text, at)
         if not isinstance(key, str) or not text.startswith(":", at):
@@ -149,13 +182,17 @@ def _by_page_head(text: str, at: int) -> str | None:
         at = _skip(text, at + 1)
         if key == "value" and text.startswith("[", at):
             return _by_record(_first_element(text, at))
+        if text.startswith(("[", "{"), at):
+            return None if key in _NOT_RECORDS else _NOT_A_PAGE
         value, at = _decode(text, at)
         if key == "@odata.context" and _by_context(value):
             return _by_context(value)
         at = _skip(text, at)
-        if not text.startswith(",", at):
+        if text.startswith(",", at):
+            at = _skip(text, at + 1)
+        elif not text.startswith("}", at):
             return None
-        at = _skip(text, at + 1)
+    return _NOT_A_PAGE
 
 
 def _first_element(text: str, at: int) -> Any:
