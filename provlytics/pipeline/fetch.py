@@ -8,8 +8,8 @@ its criteria up to it was fetched: an incremental run moves it always (from the 
 or from a later `since` the user asked for); a plain run only when it leaves no gap, that
 is when it started at or before the watermark (or with no lower bound), or there is none
 yet. An incremental run whose spool has no watermark yet starts at the newest event already
-in `out` (a store filled by a load, or by a fetch of other criteria or spool), minus the overlap,
-and says where it starts and why.
+in `out` (a store filled by a load, or by a fetch of other criteria or spool), minus the
+overlap, and says where it starts and why.
 """
 
 from __future__ import annotations

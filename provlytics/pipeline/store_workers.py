@@ -196,7 +196,7 @@ def _give_up(
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
     writer.remove_workers_files()
-    with held_warnings():  # said once already, when their results were given out
+    with held_warnings(logged=False):  # said once already, as their results were given out
         for index, task in sent:
             here(index, task)
     sent.clear()
