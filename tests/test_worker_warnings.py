@@ -5,6 +5,7 @@ no user to warn, and its log goes nowhere). Real processes."""
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import logging
 import shutil
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pool_doubles import StartedAtOnce
+from pool_doubles import KillingPool, StartedAtOnce
 
 import provlytics as pv
 from provlytics.pipeline import workers as pool_workers
@@ -152,3 +153,31 @@ def test_a_file_that_stops_the_load_in_a_worker_warns_first(tmp_path, only_worke
         f"{main}: its ProvisioningSteps file was not found; its events load without them",
         f"{main}: its ModifiedProperties file was not found; its events load without them",
     ]
+
+
+class _KillingPool(KillingPool):
+    @staticmethod
+    def is_file(function) -> bool:  # a file is a partial (not a start or finish)
+        return isinstance(function, functools.partial)
+
+
+@pytest.mark.parametrize("route", ["load", "load_to_parquet"])
+def test_a_worker_killed_mid_load_warns_each_file_once(
+    inputs, only_workers, monkeypatch, tmp_path, caplog, route
+):
+    """The files read again in this process after a worker died (those whose results were
+    given out already, in a store load) are not warned twice."""
+
+    def load(workers: int) -> Callable[[], object]:
+        if route == "load":
+            return lambda: pv.load(inputs, workers=workers, on_error="collect", progress=False)
+        out = tmp_path / f"store-{workers}"
+        return lambda: pv.load_to_parquet(
+            inputs, out, workers=workers, on_error="collect", progress=False
+        )
+
+    one = said(load(0), caplog)
+    monkeypatch.setattr(pool_workers, "ProcessPoolExecutor", _KillingPool)
+    two = said(load(2), caplog)
+    assert "worker processes failed (BrokenProcessPool" in " ".join(m for _n, m in two[1])
+    assert two[0] == one[0]
