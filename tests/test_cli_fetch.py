@@ -116,7 +116,7 @@ def filters_sent(httpserver) -> list[str | None]:
     return [request.args.get("$filter") for request, _ in httpserver.log]
 
 
-def test_the_first_incremental_run_after_a_fetch_starts_at_the_newest_event(
+def test_an_incremental_run_after_a_fetch_starts_at_its_watermark(
     env, graph, httpserver, tmp_path
 ) -> None:
     out = tmp_path / "store"
@@ -131,9 +131,8 @@ def test_the_first_incremental_run_after_a_fetch_starts_at_the_newest_event(
     result = CliRunner().invoke(fetch_command, ["--incremental", "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:2] == [
-        "Incremental: from 2026-11-15T23:55:00Z, the newest event already in "
-        f"{out} (2026-11-16T00:00:00Z) minus 5m: {out / '.spool'} has no watermark for this "
-        "filter yet",
+        f"Incremental: from 2026-11-15T23:55:00Z (the watermark in {out / '.spool'}, "
+        "2026-11-16T00:00:00Z, minus 5m)",
         "Fetched 3 records: events 3, steps 0, modified_properties 0, errors 0, job_status 0",
     ]  # the event in the overlap and the two new ones, not all five
     sent = filters_sent(httpserver)

@@ -171,3 +171,26 @@ def test_partitions_are_consecutive_files_cut_by_count_and_by_size(tmp_path):
         ["d", "e", "f"],
         ["g"],
     ]
+
+
+def test_the_warnings_of_files_read_on_the_cluster_are_said_as_pv_load_says_them(
+    dask_client, tmp_path
+):
+    """A portal file without its companions warns on the driver, as in `pv.load`, though
+    a cluster worker read it."""
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        main = SAMPLES / "portal" / "ProvisioningLogs.csv"
+        (tmp_path / name / main.name).write_bytes(main.read_bytes())
+    with pytest.warns(pv.LoadWarning) as loaded:
+        pv.load(tmp_path, progress=False)
+    with pytest.warns(pv.LoadWarning) as on_dask:
+        pv.load_dask(tmp_path, client=dask_client, files_per_partition=1, progress=False)
+    said = [str(w.message) for w in on_dask]
+    assert said == [str(w.message) for w in loaded]
+    assert said == [
+        f"{tmp_path / name / 'ProvisioningLogs.csv'}: its {kind} file was not found; "
+        "its events load without them"
+        for name in ("a", "b")
+        for kind in ("ProvisioningSteps", "ModifiedProperties")
+    ]

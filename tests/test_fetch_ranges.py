@@ -235,7 +235,7 @@ def test_an_incremental_run_without_a_watermark_starts_at_the_newest_event_in_ou
     client, graph, httpserver, tmp_path
 ) -> None:
     out, spool = tmp_path / "store", tmp_path / "spool"
-    fetch(client, spool, until="2026-11-10T00:00:00Z", out=out)  # evt-0 to evt-3, no watermark
+    fetch(client, None, until="2026-11-10T00:00:00Z", out=out)  # evt-0 to evt-3, no spool
     httpserver.clear_log()
     said: list[str] = []
     frames = fetch(client, spool, since=None, incremental=True, out=out, on_start=said.append)
@@ -250,7 +250,7 @@ def test_an_incremental_run_without_a_watermark_starts_at_the_newest_event_in_ou
 
 def test_a_later_since_wins_over_the_newest_held_event(client, graph, httpserver, tmp_path):
     out, spool = tmp_path / "store", tmp_path / "spool"
-    fetch(client, spool, until="2026-11-10T00:00:00Z", out=out)
+    fetch(client, None, until="2026-11-10T00:00:00Z", out=out)
     said: list[str] = []
     options = {"incremental": True, "out": out, "on_start": said.append}
     frames = fetch(client, spool, since="2026-11-12T00:00:00Z", **options)
@@ -259,6 +259,57 @@ def test_a_later_since_wins_over_the_newest_held_event(client, graph, httpserver
         "(later than 2026-11-06T11:00:00Z minus 5m)"
     ]
     assert list(frames.events["event_id"]) == ["evt-004", "evt-005"]
+
+
+SUCCESS = "provisioningStatusInfo/status eq 'success'"  # a watermark's key: the filter
+
+
+def test_a_plain_fetch_that_completes_advances_the_watermark_of_its_filter(
+    client, graph, httpserver, tmp_path
+) -> None:
+    spool = tmp_path / "spool"
+    fetch(client, spool, until="2026-11-10T00:00:00Z", status="success")  # evt-0 to evt-3
+    assert Spool(spool).read_watermark(SUCCESS) == "2026-11-06T11:00:00Z"
+    assert Spool(spool).read_watermark() is None  # another filter's is its own
+    httpserver.clear_log()
+    said: list[str] = []
+    options = {"since": None, "incremental": True, "on_start": said.append}
+    frames = fetch(client, spool, status="success", **options)
+    assert said == [
+        f"Incremental: from 2026-11-06T10:55:00Z (the watermark in {spool}, "
+        "2026-11-06T11:00:00Z, minus 5m)"
+    ]
+    assert sent(httpserver)[0] == (
+        between("2026-11-06T10:55:00Z", "2026-11-07T10:55:00Z") + f" and {SUCCESS}",
+        None,
+    )
+    assert list(frames.events["event_id"]) == ["evt-003", "evt-004", "evt-005"]
+    assert Spool(spool).read_watermark(SUCCESS) == "2026-11-29T13:00:00Z"
+
+
+def test_a_plain_fetch_that_leaves_a_gap_keeps_the_watermark(client, graph, tmp_path) -> None:
+    """A watermark says every event up to it was fetched: a plain fetch starting after it
+    leaves it; one starting at or before it (or with no lower bound) moves it on."""
+    spool = tmp_path / "spool"
+    fetch(client, spool, since="2026-11-01T00:00:00Z", until="2026-11-03T00:00:00Z")
+    assert Spool(spool).read_watermark() == "2026-11-02T09:00:00Z"
+    frames = fetch(client, spool, since="2026-11-10T00:00:00Z")  # 11-02 to 11-10 not fetched
+    assert list(frames.events["event_id"]) == ["evt-004", "evt-005"]
+    assert Spool(spool).read_watermark() == "2026-11-02T09:00:00Z"
+    fetch(client, spool, since="2026-11-02T09:00:00Z", until="2026-11-10T00:00:00Z")
+    assert Spool(spool).read_watermark() == "2026-11-06T11:00:00Z"
+    fetch(client, spool, since=None, until="2026-11-02T00:00:00Z")  # older: no step back
+    assert Spool(spool).read_watermark() == "2026-11-06T11:00:00Z"
+    fetch(client, spool, since=None)  # from all Graph keeps
+    assert Spool(spool).read_watermark() == "2026-11-29T13:00:00Z"
+
+
+def test_a_plain_fetch_that_fails_saves_no_watermark(client, graph, tmp_path) -> None:
+    spool = tmp_path / "spool"
+    graph.fail("truncated", at=3)  # a window or two done, then a page cut short
+    with pytest.raises(InputError, match="not valid JSON"):
+        fetch(client, spool, since="2026-11-01T00:00:00Z")
+    assert Spool(spool).read_watermark() is None
 
 
 def test_an_incremental_run_into_a_plain_dataset_starts_at_its_newest_event(

@@ -186,7 +186,7 @@ def test_spool_files_hold_pages_and_no_token(client, graph, tmp_path, caplog) ->
     caplog.set_level(logging.DEBUG)
     fetch(client, tmp_path / "spool")
     files = sorted(p.relative_to(tmp_path / "spool").as_posix() for p in tmp_path.rglob("*.json"))
-    assert files == ["checkpoint.json"] + [
+    assert files == ["checkpoint.json", "state.json"] + [
         f"window-{w:03d}/page-{n:05d}.json" for w in range(3) for n in (1, 2)
     ]
     for path in tmp_path.rglob("*"):

@@ -4,6 +4,8 @@ files), given to a load by mistake or lying in the same Downloads folder."""
 from __future__ import annotations
 
 import csv
+import gzip
+import json
 import logging
 import shutil
 import zipfile
@@ -220,3 +222,194 @@ def test_the_command_line_says_so_without_a_traceback(tmp_path, runner, caplog):
     assert result.exit_code == 0, result.output
     assert f"skipping {path}: it {AUDIT_LOOKS}, not provisioning logs" in caplog.text
     assert pv.read_parquet(out).counts()["events"] == PORTAL_EVENTS
+
+
+# Entra audit and sign-in logs saved as JSON: Graph's pages of `GET /auditLogs/directoryAudits`
+# and `/auditLogs/signIns`, bare lists and JSON lines of their records (shaped as the Graph
+# docs' directoryAudit and signIn resources and list examples show them)
+GRAPH = "https://graph.microsoft.com/v1.0/$metadata#auditLogs"
+DIRECTORY_AUDIT = {
+    "id": "Directory_ce6f7e2e-7d3a-4e77-9a60-3a6f5b37c6a1_0PGWB_171231187",
+    "category": "ApplicationManagement",
+    "correlationId": "ce6f7e2e-7d3a-4e77-9a60-3a6f5b37c6a1",
+    "result": "success",
+    "resultReason": "",
+    "activityDisplayName": "Update synchronization job",
+    "activityDateTime": "2026-11-30T10:00:00.1234567Z",
+    "loggedByService": "Account Provisioning",
+    "operationType": "Update",
+    "initiatedBy": {
+        "app": None,
+        "user": {
+            "id": "728309ef-9f04-4b45-b6a5-1d84b7f7b0c5",
+            "displayName": None,
+            "userPrincipalName": "emma.brown@contoso.com",
+            "ipAddress": "203.0.113.7",
+        },
+    },
+    "targetResources": [
+        {"id": "ef7e527d-6c92-4234-8c6d-cf6fdfb57f95", "displayName": "Slack",
+         "type": "ServicePrincipal", "userPrincipalName": None, "modifiedProperties": []},
+    ],
+    "additionalDetails": [],
+}  # fmt: skip
+SIGN_IN = {
+    "id": "66ea54eb-6301-4ee5-be62-ff5a759b0100",
+    "createdDateTime": "2026-11-30T09:12:44Z",
+    "userDisplayName": "Emma Brown",
+    "userPrincipalName": "emma.brown@contoso.com",
+    "userId": "26be570a-ae82-4189-b4e2-a37c6808512d",
+    "appId": "de8bc8b5-d9f9-48b1-a8ad-b748da725064",
+    "appDisplayName": "Graph Explorer",
+    "ipAddress": "203.0.113.7",
+    "clientAppUsed": "Browser",
+    "correlationId": "d79f5bee-5860-4832-928f-3133e22ae912",
+    "conditionalAccessStatus": "notApplied",
+    "isInteractive": True,
+    "status": {"errorCode": 0, "failureReason": None, "additionalDetails": None},
+}
+JSON_AUDIT_FIELDS = "fields activityDisplayName, category, loggedByService, operationType"
+JSON_SIGN_IN_FIELDS = "fields userPrincipalName, appDisplayName, createdDateTime, status, ..."
+
+
+def graph_page(kind: str, records: list[dict]) -> dict:
+    return {"@odata.context": f"{GRAPH}/{kind}", "value": records}
+
+
+def pascal(record: dict) -> dict:
+    """A record as PowerShell's `Get-MgAuditLog...` and `ConvertTo-Json` write it."""
+    return {key[0].upper() + key[1:]: value for key, value in record.items()}
+
+
+def write_json(
+    path: Path, document: object, *, lines: bool = False, encoding: str = "utf-8"
+) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if lines:
+        path.write_text("".join(json.dumps(record) + "\n" for record in document))
+    else:  # "utf-16": with a byte-order mark, as Windows PowerShell 5.1's `>` writes
+        path.write_text(json.dumps(document, indent=4), encoding=encoding)
+    return path
+
+
+def looks(what: str, told: str) -> str:
+    return f"looks like an Entra {what} log export ({told})"
+
+
+JSON_EXPORTS = [
+    pytest.param(
+        "audit.json", graph_page("directoryAudits", [DIRECTORY_AUDIT] * 3), False,
+        looks("audit", f"@odata.context {GRAPH}/directoryAudits"), id="audit-page",
+    ),
+    pytest.param(
+        "signins.json", graph_page("signIns", [SIGN_IN] * 3), False,
+        looks("sign-in", f"@odata.context {GRAPH}/signIns"), id="sign-in-page",
+    ),
+    pytest.param(
+        "audit-empty.json", graph_page("directoryAudits", []), False,
+        looks("audit", f"@odata.context {GRAPH}/directoryAudits"), id="empty-audit-page",
+    ),
+    pytest.param(
+        "page.json", {"value": [DIRECTORY_AUDIT]}, False, looks("audit", JSON_AUDIT_FIELDS),
+        id="audit-page-without-context",
+    ),
+    pytest.param(
+        "audit-list.json", [DIRECTORY_AUDIT] * 2, False, looks("audit", JSON_AUDIT_FIELDS),
+        id="audit-list",
+    ),
+    pytest.param(
+        "signins-list.json", [SIGN_IN] * 2, False, looks("sign-in", JSON_SIGN_IN_FIELDS),
+        id="sign-in-list",
+    ),
+    pytest.param(
+        "signins.jsonl", [SIGN_IN] * 2, True, looks("sign-in", JSON_SIGN_IN_FIELDS),
+        id="sign-in-json-lines",
+    ),
+    pytest.param(
+        "audit-pwsh.json", [pascal(DIRECTORY_AUDIT)], False,
+        looks("audit", "fields ActivityDisplayName, Category, LoggedByService, OperationType"),
+        id="audit-powershell",
+    ),
+    pytest.param(
+        "audit.jsonl", [DIRECTORY_AUDIT] * 2, True, looks("audit", JSON_AUDIT_FIELDS),
+        id="audit-json-lines",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "document", "lines", "looks_like"), JSON_EXPORTS)
+def test_json_of_other_logs_alone_says_what_it_is(tmp_path, name, document, lines, looks_like):
+    path = write_json(tmp_path / name, document, lines=lines)
+    with pytest.raises(InputError) as info:
+        pv.load(path)
+    assert str(info.value) == f"{path}: no provisioning data: it {looks_like}; {ADVICE}"
+
+
+@pytest.mark.parametrize(("name", "document", "lines", "looks_like"), JSON_EXPORTS)
+def test_json_of_other_logs_beside_provisioning_logs_is_skipped_with_a_load_warning(
+    tmp_path, name, document, lines, looks_like
+):
+    page = PORTAL.parent / "graph-v1" / "provisioning-page-001.json"
+    shutil.copyfile(page, tmp_path / page.name)
+    path = write_json(tmp_path / name, document, lines=lines)
+    with pytest.warns(pv.LoadWarning) as warned:
+        frames = pv.load(tmp_path)
+    assert [str(w.message) for w in warned] == [
+        f"skipping {path}: it {looks_like}, not provisioning logs"
+    ]
+    assert frames.sources == [str(tmp_path / page.name)]
+    assert frames.counts() == pv.load(page).counts()  # no empty events of the audit records
+
+
+def test_utf16_as_windows_powershell_writes_it(tmp_path):
+    path = write_json(tmp_path / "signins.json", [pascal(SIGN_IN)], encoding="utf-16")
+    assert path.read_bytes()[:2] == b"\xff\xfe"
+    with pytest.raises(InputError) as info:
+        pv.load(path)
+    fields = "fields UserPrincipalName, AppDisplayName, CreatedDateTime, Status, ..."
+    told = looks("sign-in", fields)
+    assert str(info.value) == f"{path}: no provisioning data: it {told}; {ADVICE}"
+
+
+def test_a_long_page_is_told_by_its_head(tmp_path):
+    """A page far longer than the head read (its first record too), gzipped, in an archive."""
+    detailed = {**DIRECTORY_AUDIT, "additionalDetails": [
+        {"key": f"detail{n}", "value": "x" * 100} for n in range(400)
+    ]}  # fmt: skip
+    document = {"value": [detailed] * 100, "@odata.nextLink": f"{GRAPH}/directoryAudits?$skip=1"}
+    raw = json.dumps(document).encode()
+    assert len(raw) > 2**22 and len(json.dumps(detailed)) > 32 * 2**10
+    archive = tmp_path / "saved.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        packed.writestr("audit.json.gz", gzip.compress(raw))
+    with pytest.raises(InputError) as info:
+        pv.load(archive)
+    told = looks("audit", JSON_AUDIT_FIELDS)
+    assert str(info.value) == f"{archive}!audit.json.gz: no provisioning data: it {told}; {ADVICE}"
+
+
+def test_provisioning_logs_that_mention_the_fields_are_not_told(tmp_path):
+    """Provisioning records are read as ever, whatever their values hold: only the fields
+    of the first record tell (and a page's own @odata.context)."""
+    page = json.loads((PORTAL.parent / "graph-v1" / "provisioning-page-001.json").read_text())
+    page["value"][0]["extraNote"] = {"activityDisplayName": "x", "loggedByService": "y"}
+    page["value"][0]["servicePrincipal"]["displayName"] = "#auditLogs/directoryAudits"
+    path = write_json(tmp_path / "page.json", page)
+    assert pv.load(path).counts()["events"] == len(page["value"])
+
+
+def test_the_command_line_skips_json_of_other_logs(tmp_path, runner, caplog):
+    audit_page = write_json(tmp_path / "dl" / "audit.json", graph_page("directoryAudits", []))
+    out = str(tmp_path / "out")
+    result = runner.invoke(main, ["load", str(audit_page), "--out", out])
+    assert result.exit_code == 1
+    told = looks("audit", f"@odata.context {GRAPH}/directoryAudits")
+    assert result.output == f"Error: {audit_page}: no provisioning data: it {told}; {ADVICE}\n"
+
+    page = PORTAL.parent / "graph-v1" / "provisioning-page-001.json"
+    shutil.copyfile(page, tmp_path / "dl" / page.name)
+    with caplog.at_level(logging.WARNING):
+        result = runner.invoke(main, ["load", str(tmp_path / "dl"), "--out", out])
+    assert result.exit_code == 0, result.output
+    assert f"skipping {audit_page}: it {told}, not provisioning logs" in caplog.text
+    assert pv.read_parquet(out).counts()["events"] == pv.load(page).counts()["events"]

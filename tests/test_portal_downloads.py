@@ -365,3 +365,46 @@ def test_an_encrypted_member_says_to_extract_it(tmp_path):
         f"{archive}!p.json: not a readable file (File 'p.json' is encrypted, password required "
         "for extraction); extract it and load the extracted files"
     )
+
+
+def rewrite(path: Path, change) -> None:
+    """Rewrite a portal CSV file (UTF-8 with a BOM, as the portal writes it) after
+    `change(rows)`, rows[0] being the header row (on line 1)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    change(rows)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def test_a_bad_cell_of_a_companion_is_warned_at_its_own_file_and_line(tmp_path, caplog):
+    """A step's cell given up is named as errors name it: the steps file's line and header,
+    whatever order the steps come in (the normalizer puts them in Step Number order)."""
+    for source in (MAIN, STEPS, PROPS):
+        copy(source, tmp_path / source.name)
+    steps = tmp_path / STEPS.name
+    header: dict[str, int] = {}
+
+    def swap_and_spoil(rows: list[list[str]]) -> None:
+        header.update({name: i for i, name in enumerate(rows[0])})
+        rows[1], rows[3] = rows[3], rows[1]  # one event's steps 3, 2, 1 on lines 2, 3, 4
+        assert [rows[n][header["Step Number"]] for n in (1, 2, 3)] == ["3", "2", "1"]
+        rows[1][header["Status"]] = "Bogus"  # step 3, on line 2
+        rows[3][header["Type"]] = "Imports"  # step 1, on line 4
+
+    rewrite(steps, swap_and_spoil)
+
+    def spoil_main(rows: list[list[str]]) -> None:
+        rows[5][rows[0].index("Action")] = "Frobnicate"  # the 5th event, on line 6
+
+    rewrite(tmp_path / MAIN.name, spoil_main)
+    with caplog.at_level(logging.WARNING):
+        frames = pv.load(tmp_path)
+    kept = "the field is null and its value kept in `extra` (1 record(s))"
+    assert sorted(warnings_of(caplog)) == sorted([
+        f"{steps}:2: 'Status': not a known enumeration member: 'Bogus'; {kept}",
+        f"{steps}:4: 'Type': not a known enumeration member: 'Imports'; {kept}",
+        f"{tmp_path / MAIN.name}:6: record 5: 'Action': not a known enumeration member: "
+        f"'Frobnicate'; {kept}",
+    ])  # fmt: skip
+    assert counts(frames) == FULL

@@ -38,10 +38,12 @@ def write(path: Path, data: object, mode: int = 0o600) -> Path:
 @pytest.mark.parametrize(
     ("data", "problem"),
     [
-        ([], "expected a JSON object, got list"),
-        ("42", "expected a JSON object, got int"),
-        ('"text"', "expected a JSON object, got str"),
-        ({"AccessToken": []}, "'AccessToken' should map keys to entries, got list"),
+        ([], "expected a JSON object, got a list"),
+        ("null", "expected a JSON object, got null"),
+        ("42", "expected a JSON object, got a number"),
+        ('"text"', "expected a JSON object, got a string"),
+        ({"AccessToken": []}, "'AccessToken' should map keys to entries, got a list"),
+        ({"IdToken": None}, "'IdToken' should map keys to entries, got null"),
         ({"RefreshToken": {"k": "v"}}, "'RefreshToken' entry 'k' is not an object"),
         ({"Account": {"k": None}}, "'Account' entry 'k' is not an object"),
     ],

@@ -74,8 +74,9 @@ def _check_window(since: str | None, until: str | None) -> None:
 @click.option(
     "--incremental",
     is_flag=True,
-    help="Only what is newer than the last incremental run's events (first time: than OUT's "
-    "newest event; with no event yet, everything Graph keeps or --since).",
+    help="Only what is newer than the last completed fetch of the same filters fetched "
+    "(its watermark, minus --overlap; first time: OUT's newest event; with no event yet, "
+    "everything Graph keeps or --since).",
 )
 @click.option(
     "--max-wait",

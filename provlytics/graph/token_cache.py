@@ -19,6 +19,7 @@ from typing import Any
 import msal
 
 from provlytics.errors import ConfigError
+from provlytics.json_names import json_name
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +88,10 @@ def _make_private(path: Path) -> None:
 def _shape_problem(data: Any) -> str | None:
     """Why `data` is not msal's cache layout (kinds mapping keys to entry objects), or None."""
     if not isinstance(data, dict):
-        return f"expected a JSON object, got {type(data).__name__}"
+        return f"expected a JSON object, got {json_name(data)}"
     for kind, entries in data.items():
         if not isinstance(entries, dict):
-            return f"{kind!r} should map keys to entries, got {type(entries).__name__}"
+            return f"{kind!r} should map keys to entries, got {json_name(entries)}"
         wrong = [key for key, entry in entries.items() if not isinstance(entry, dict)]
         if wrong:
             return f"{kind!r} entry {wrong[0]!r} is not an object"

@@ -17,6 +17,7 @@ from provlytics.normalize.dialects import (
     HINT_PORTAL_CSV,
     build_view,
     detect_dialect,
+    portal_child_place,
     portal_header,
     respell,
 )
@@ -130,12 +131,24 @@ def _page_rows(
     for (field_name, reason), count in given_up.items():
         logger.warning(
             "%s: %r: %s; the field is null and its value kept in `extra` (%d record(s))",
-            page.record_origin(first_at[field_name, reason]),
-            field_name,
+            *_given_up_at(page, first_at[field_name, reason], field_name),
             reason,
             count,
         )
     return rows, sources
+
+
+def _given_up_at(page: Page, index: int, field: str) -> tuple[str, str]:
+    """Where a field given up was read, and the field as the input spells it: the record's
+    origin, or for a portal CSV row the companion file's line and header (a step's or a
+    property's) or the main file's header."""
+    record = page.records[index]  # type: ignore[index]
+    if _DIALECT_HINTS.get(page.container) == HINT_PORTAL_CSV and isinstance(record, dict):
+        child = portal_child_place(record, field)
+        if child is not None:
+            return child
+        return str(page.record_origin(index)), portal_header(record, field) or field
+    return str(page.record_origin(index)), field
 
 
 def _as_lists(rows: Rows) -> tuple[list[tuple], ...]:

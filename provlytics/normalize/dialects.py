@@ -236,6 +236,31 @@ def portal_header(row: dict[str, Any], field: str | None) -> str | None:
     return field
 
 
+_PORTAL_CHILD = re.compile(r"(provisioningSteps|modifiedProperties)\[(\d+)\]\.([^.\[]+)")
+_PORTAL_CHILDREN = {
+    "provisioningSteps": (PORTAL_STEPS_KEY, aliases.PORTAL_STEP_COLUMNS),
+    "modifiedProperties": (PORTAL_PROPERTIES_KEY, aliases.PORTAL_PROPERTY_COLUMNS),
+}
+
+
+def portal_child_place(row: dict[str, Any], field: str | None) -> tuple[str, str] | None:
+    """Where a view field of a step or property of a joined portal CSV row
+    (`provisioningSteps[2].status`) was read: the companion file's line (`FILE:LINE`) and
+    its header as the file spells it (`Status`); None for a field of the row itself."""
+    match = _PORTAL_CHILD.match(field or "")
+    if match is None:
+        return None
+    kind, index, key = match.group(1), int(match.group(2)), match.group(3)
+    rows_key, columns = _PORTAL_CHILDREN[kind]
+    rows = row.get(rows_key) or []
+    order = _child_order(rows, columns)
+    if index >= len(order) or PORTAL_AT_KEY not in rows[order[index]]:
+        return None
+    child = rows[order[index]]
+    spelled = [h for h in child if h == key or columns.get(normalize_header(h)) == key]
+    return child[PORTAL_AT_KEY], spelled[0] if spelled else key
+
+
 def _portal_children(
     rows: list[dict[str, Any]] | None, columns: dict[str, str]
 ) -> list[dict[str, Any]]:
@@ -243,27 +268,36 @@ def _portal_children(
 
     Raises `InputError` naming the companion file's line (`PORTAL_AT_KEY`) and its header
     for a step number that is not a whole number."""
-    children = []
+    rows = rows or []
+    return [_portal_child(rows[i], columns) for i in _child_order(rows, columns)]
+
+
+def _portal_child(row: dict[str, Any], columns: dict[str, str]) -> dict[str, Any]:
+    child: dict[str, Any] = {}
+    for header, value in row.items():
+        if header == PORTAL_AT_KEY:
+            continue
+        key = columns.get(normalize_header(header))
+        if key is not None and key != "@position":
+            child[key] = value
+        elif key is None and normalize_header(header) != aliases.PORTAL_JOIN_COLUMN:
+            child[header] = value
+    return child
+
+
+def _child_order(rows: list[dict[str, Any]], columns: dict[str, str]) -> list[int]:
+    """The indexes of companion rows in `Step Number` order (as they come where none has
+    one); raises `InputError` for a step number that is not a whole number."""
     numbers = []
-    for row in rows or ():
-        child: dict[str, Any] = {}
+    for row in rows:
         position: tuple[str, Any] | None = None
         for header, value in row.items():
-            if header == PORTAL_AT_KEY:
-                continue
-            key = columns.get(normalize_header(header))
-            if key == "@position":
+            if header != PORTAL_AT_KEY and columns.get(normalize_header(header)) == "@position":
                 position = (header, value)
-            elif key is not None:
-                child[key] = value
-            elif normalize_header(header) != aliases.PORTAL_JOIN_COLUMN:
-                child[header] = value
-        children.append(child)
         numbers.append(_step_number(*position, row.get(PORTAL_AT_KEY)) if position else 0)
     if any(numbers):
-        order = sorted(range(len(children)), key=numbers.__getitem__)
-        children = [children[i] for i in order]
-    return children
+        return sorted(range(len(rows)), key=numbers.__getitem__)
+    return list(range(len(rows)))
 
 
 def _step_number(header: str, value: Any, at: str | None) -> int:

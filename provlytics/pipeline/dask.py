@@ -154,8 +154,9 @@ def _in_order(
     client: Client, partitions: Sequence[list[FileTask]], on_error: OnError, ahead: int
 ) -> Iterator[PartitionTables]:
     """Each partition's tables, in file order, with at most `ahead` partitions submitted
-    and not yet taken; an error of a partition is raised as the worker raised it, and the
-    partitions after it are cancelled."""
+    and not yet taken, once the warnings reading it gave are said here; an error of a
+    partition is raised as the worker raised it, and the partitions after it are
+    cancelled."""
     todo = deque(partitions)
     submitted: deque[Any] = deque()
     try:
@@ -165,7 +166,7 @@ def _in_order(
                     client.submit(normalize_partition, todo.popleft(), on_error, pure=False)
                 )
             head = submitted.popleft()
-            yield head.result()
+            yield head.result().said()
             head.release()
     finally:
         if submitted:

@@ -2,9 +2,13 @@
 
 The Graph source (`sources.graph_logs`) plans the windows and yields their pages, live or
 replayed from the spool; here each page takes the one route (`route.page_tables`), a
-window's tables count once the window is done, and an incremental run's watermark advances
-to the newest event fetched. An incremental run whose spool has no watermark yet starts at
-the newest event already in `out` (a store filled by a plain fetch or a load), minus the
+window's tables count once the window is done, and once the run is done the watermark of
+its criteria advances to the newest event fetched. The watermark says that every event of
+its criteria up to it was fetched: an incremental run moves it always (from the watermark,
+or from a later `since` the user asked for); a plain run only when it leaves no gap, that
+is when it started at or before the watermark (or with no lower bound), or there is none
+yet. An incremental run whose spool has no watermark yet starts at the newest event already
+in `out` (a store filled by a load, or by a fetch of other criteria or spool), minus the
 overlap, and says where it starts and why.
 """
 
@@ -75,9 +79,11 @@ def fetch_logs(
             re-reads the spooled pages and resumes at the saved next link.
         resume: resume an unfinished run in `spool`; False discards it.
         incremental: fetch only what is newer than the spool's watermark minus `overlap`
-            (the watermark of the same criteria; without one, the newest event already in
-            `out`, whatever its criteria, minus `overlap`; with neither, everything Graph
-            keeps, or from `since`). `since` still applies when it is later.
+            (the watermark of the same criteria: the newest event a completed fetch of them
+            fetched, incremental or plain; without one, the newest event already in `out`,
+            whatever its criteria, minus `overlap`; with neither, everything Graph keeps,
+            or from `since`). `since` still applies when it is later. A plain fetch with a
+            spool advances the watermark too, unless it started after it (a gap).
         window: the first and shortest time slice fetched as one unit ("1d", "6h"); later
             windows widen while they come back as a single page.
         out: also write (or merge into) a Parquet dataset folder.
@@ -124,7 +130,7 @@ def fetch_logs(
         if on_start is not None:
             on_start(sentence)
     frames = _fetch(client, run, top, progress, max_wait, now)
-    if incremental and run.spool is not None:
+    if run.spool is not None and (incremental or _leaves_no_gap(run.spool, run)):
         _advance_watermark(run.spool, frames, run.criteria)
     if out is not None:
         frames.to_parquet(out, store=True)
@@ -173,6 +179,7 @@ def _show_wait(bar: Any, seconds: float, reason: str) -> None:
 
 
 def _advance_watermark(box: Spool, frames: ProvisioningFrames, key: str) -> None:
+    """Move the watermark of the criteria `key` forward to the newest event of `frames`."""
     times = frames.table("events")["activity_time"]
     newest = pc.max(times).as_py() if len(times) else None
     if newest is None:
@@ -180,6 +187,24 @@ def _advance_watermark(box: Spool, frames: ProvisioningFrames, key: str) -> None
     previous = box.read_watermark(key)
     if previous is None or parse_time(previous) < newest:
         box.write_watermark(format_time(newest), key)
+
+
+def _leaves_no_gap(box: Spool, run: Run) -> bool:
+    """Whether a finished plain run may move the watermark of its criteria: its first window
+    starts at or before the watermark (or has no lower bound), or there is no watermark
+    yet. Otherwise the events between were not fetched, and the watermark stays (logged)."""
+    previous = box.read_watermark(run.criteria)
+    first = run.checkpoint.windows[0].since if run.checkpoint.windows else None
+    if previous is None or first is None or parse_time(first) <= parse_time(previous):
+        return True
+    logger.info(
+        "the watermark in %s stays at %s: this fetch started later, at %s, so the events "
+        "between were not fetched",
+        box.root,
+        previous,
+        first,
+    )
+    return False
 
 
 def _newest_held(out: Path) -> datetime | None:

@@ -22,8 +22,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc
 
+from provlytics.errors import InputError
 from provlytics.normalize.batch import PageTables, Reject
 from provlytics.pipeline.route import NormalizedPage
+from provlytics.user_warnings import HeldWarning
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +54,14 @@ class PageFields:
 @dataclass(slots=True)
 class HandedFile:
     """What a worker returns for one file: the IPC files it wrote (`paths`, one per
-    segment) and the small fields of each page (`pages`, in order)."""
+    segment) and the small fields of each page (`pages`, in order); the warnings reading
+    it gave (`warnings`, `user_warnings.held_warnings`), and the error that stopped it
+    (`error`: then no pages)."""
 
     paths: list[str] = field(default_factory=list)
     pages: list[PageFields] = field(default_factory=list)
+    warnings: list[HeldWarning] = field(default_factory=list)
+    error: InputError | None = None
 
 
 def hand_back(pages: Iterable[NormalizedPage], folder: str, stem: str) -> HandedFile:

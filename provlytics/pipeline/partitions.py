@@ -11,6 +11,7 @@ children; same order).
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from provlytics.pipeline.route import NormalizedPage, file_tables
 from provlytics.progress import paused_gc
 from provlytics.schema import LOG_TABLES, SCHEMAS
 from provlytics.sources.files import FileTask
+from provlytics.user_warnings import HeldWarning, held_warnings, reissue
 
 logger = logging.getLogger(__name__)
 
@@ -37,13 +39,21 @@ class PartitionTables:
     `errors`: a record batch each, with `record_index` numbering the partition's records
     across its pages), None if no file held logs; `jobs` the `job_status` rows, None if no
     file held job snapshots; `sources` the files (or archive members) read, each once, in
-    the order `pv.load` lists them; `records` the records read.
+    the order `pv.load` lists them; `records` the records read; `warnings` those reading
+    the files gave, for the driver to say (`said`).
     """
 
     sources: list[str] = field(default_factory=list)
     logs: PageTables | None = None
     jobs: pa.RecordBatch | None = None
     records: int = 0
+    warnings: list[HeldWarning] = field(default_factory=list)
+
+    def said(self) -> PartitionTables:
+        """In the driver: say the partition's warnings as `pv.load` says them; returns the
+        partition."""
+        reissue(self.warnings)
+        return self
 
     @property
     def rejects(self) -> list[Reject]:
@@ -76,12 +86,21 @@ def partition_tasks(
 
 
 def normalize_partition(tasks: Sequence[FileTask], on_error: OnError) -> PartitionTables:
-    """Read and normalize the files of one partition (on a cluster worker).
+    """Read and normalize the files of one partition (on a cluster worker), the warnings
+    reading them gave held in the result (in a worker process, its log records too: its
+    log goes nowhere).
 
     Raises:
         InputError: in "raise" mode, the first bad record or unreadable file, naming it (as
             `pv.load` raises it); in "collect" mode these are rejects instead.
     """
+    with held_warnings(logged=multiprocessing.parent_process() is not None) as held:
+        tables = _partition_tables(tasks, on_error)
+    tables.warnings = held
+    return tables
+
+
+def _partition_tables(tasks: Sequence[FileTask], on_error: OnError) -> PartitionTables:
     sources: dict[str, None] = {}
     logs: list[PageTables] = []
     jobs: list[pa.RecordBatch] = []

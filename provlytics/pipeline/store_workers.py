@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from provlytics.errors import InputError
 from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.pipeline.route import file_tables
 from provlytics.pipeline.workers import (
@@ -41,6 +42,7 @@ from provlytics.pipeline.workers import (
 )
 from provlytics.sources.files import FileTask
 from provlytics.store.pages import LoadPages, Written, page_key
+from provlytics.user_warnings import HeldWarning, held_warnings, reissue
 
 if TYPE_CHECKING:  # not imported by worker processes: it brings the store's reading side
     from provlytics.store.write import StoreWriter
@@ -54,13 +56,17 @@ FINISH_TIMEOUT = 600.0  # seconds a worker waits for the others to close their f
 class FileDone:
     """What reading one file into the store gave: the `sources` of its pages (in order, each
     once), its log `records` read, the `events` rows written (before de-duplication) and
-    `rejects`, and its pages of jobs (`job_status` batches, in order; few rows)."""
+    `rejects`, and its pages of jobs (`job_status` batches, in order; few rows). A worker
+    adds the warnings reading it gave (`warnings`, said again in the loading process) and
+    the `InputError` that stopped it (`error`)."""
 
     sources: list[str] = field(default_factory=list)
     records: int = 0
     events: int = 0
     rejects: list[Reject] = field(default_factory=list)
     jobs: list[pa.RecordBatch] = field(default_factory=list)
+    warnings: list[HeldWarning] = field(default_factory=list)
+    error: InputError | None = None
 
 
 Write = Callable[[PageTables, int], None]  # (page, page key)
@@ -122,7 +128,7 @@ def _in_workers(
     def give_up(exc: BaseException) -> bool:
         return _give_up(exc, dispatch.pool, writer, sent, here)
 
-    dispatch = Dispatch(tasks, started, submit, here, give_up)
+    dispatch = Dispatch(tasks, started, submit, partial(_held_here, here), give_up)
     try:
         for index, task, head in dispatch:
             if isinstance(head, Future):
@@ -133,6 +139,7 @@ def _in_workers(
                     head = here(index, task)
                 else:
                     sent.append((index, task))
+            _said_here(head)
             yield head
         logger.info("%d of %d files read by worker processes", len(sent), len(tasks))
         if sent and not dispatch.broken and dispatch.pool is not None:
@@ -143,6 +150,26 @@ def _in_workers(
                 give_up(exc)
     finally:
         started.close(used=dispatch.pool is not None)
+
+
+def _held_here(here: Here, index: int, task: FileTask) -> FileDone:
+    """`here(index, task)` while the workers start or are busy, its `LoadWarning`s held
+    until the file's turn (file order, as without workers), with the error that stopped it."""
+    with held_warnings(logged=False) as held:
+        try:
+            done = here(index, task)
+        except InputError as error:
+            done = FileDone(error=error)
+    done.warnings = held
+    return done
+
+
+def _said_here(done: FileDone) -> None:
+    """Say here the warnings reading a file gave (in a worker or held here), and raise the
+    error that stopped it."""
+    reissue(done.warnings)
+    if done.error is not None:
+        raise done.error
 
 
 def _outcome(future: Future, broken: bool) -> tuple[FileDone | None, BaseException | None]:
@@ -169,8 +196,9 @@ def _give_up(
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
     writer.remove_workers_files()
-    for index, task in sent:
-        here(index, task)
+    with held_warnings(logged=False):  # said once already, as their results were given out
+        for index, task in sent:
+            here(index, task)
     sent.clear()
     return True
 
@@ -205,7 +233,13 @@ def _write_in_worker(
     pages = _loads.get(load)
     if pages is None:
         pages = _loads[load] = LoadPages(Path(root), load)
-    return write_file(task, on_error, index, pages.write)
+    with held_warnings() as held:
+        try:
+            done = write_file(task, on_error, index, pages.write)
+        except InputError as error:
+            done = FileDone(error=error)
+    done.warnings = held
+    return done
 
 
 def _finish_in_worker(load: str) -> Written | None:

@@ -1,7 +1,9 @@
 """How a load runs: files -> normalized pages (`route.file_tables`), in this process or in
 worker processes. Workers receive file tasks and hand their normalized pages back as Arrow
 IPC files in a private folder of the load (`handback`), not pickled; the folder is deleted
-when the load ends, however it ends.
+when the load ends, however it ends. The warnings reading a file gave in a worker come back
+with it (`user_warnings.held_warnings`) and are said here when its turn comes, as are the
+`LoadWarning`s of files read here meanwhile: a load warns as it would without workers.
 
 Worker processes start by importing this module, so it imports only what reading and
 normalizing need: pyarrow, msgspec and orjson, not pandas, deltalake, msal or matplotlib.
@@ -30,14 +32,17 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from multiprocessing.context import BaseContext
 from typing import Any, Generic, TypeVar
 
+from provlytics.errors import InputError
 from provlytics.normalize.batch import OnError
 from provlytics.pipeline.handback import HandedFile, hand_back, take_back
 from provlytics.pipeline.route import NormalizedPage, file_tables
 from provlytics.sources.files import FileTask
+from provlytics.user_warnings import HeldWarning, held_warnings, reissue
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +80,57 @@ def _normalize_file(task: FileTask, on_error: OnError) -> list[NormalizedPage]:
     return list(file_tables(task, on_error))
 
 
+@dataclass
+class ReadHere:
+    """A file read in this process while the workers start or are busy: its `pages`, the
+    `LoadWarning`s reading it gave (held until its turn, so that they come in file order,
+    as in a load without workers) and the `InputError` that stopped it (after its pages)."""
+
+    pages: list[NormalizedPage]
+    warnings: list[HeldWarning]
+    error: InputError | None = None
+
+
+def read_here(task: FileTask, on_error: OnError) -> ReadHere:
+    """Read a file in this process, its warnings held (`ReadHere`)."""
+    pages: list[NormalizedPage] = []
+    with held_warnings(logged=False) as held:
+        try:
+            pages.extend(file_tables(task, on_error))
+        except InputError as error:
+            return ReadHere(pages, held, error)
+    return ReadHere(pages, held)
+
+
 def _normalize_in_worker(
     task: FileTask, index: int, *, on_error: OnError, folder: str
 ) -> HandedFile:
-    """In a worker: the file's pages, written into the load's `folder` (`handback`)."""
-    return hand_back(file_tables(task, on_error), folder, f"{index:06d}")
+    """In a worker: the file's pages, written into the load's `folder` (`handback`), with
+    the warnings reading it gave and the `InputError` that stopped it, if one did."""
+    with held_warnings() as held:
+        try:
+            handed = hand_back(file_tables(task, on_error), folder, f"{index:06d}")
+        except InputError as error:
+            handed = HandedFile(error=error)
+    handed.warnings = held
+    return handed
+
+
+def _taken_back(handed: HandedFile | ReadHere) -> Iterator[NormalizedPage]:
+    """The pages of a file read by a worker or here, once the warnings reading it gave are
+    said, as a load without workers says them.
+
+    Raises:
+        InputError: what stopped reading the file (after the pages read before).
+    """
+    if isinstance(handed, ReadHere):
+        pages = handed.pages
+    else:
+        pages = take_back(handed) if handed.error is None else []
+    reissue(handed.warnings)
+    yield from pages
+    if handed.error is not None:
+        raise handed.error
 
 
 def _in_workers(
@@ -92,14 +143,14 @@ def _in_workers(
     or closed early."""
     submit = partial(_normalize_in_worker, on_error=on_error, folder=folder)
     started = PoolStart(workers)
-    dispatch = Dispatch(tasks, started, submit, lambda _i, task: _normalize_file(task, on_error))
+    dispatch = Dispatch(tasks, started, submit, lambda _i, task: read_here(task, on_error))
     try:
         for _index, task, head in dispatch:
             if not isinstance(head, Future):
-                yield from head
+                yield from _taken_back(head)
                 continue
             try:
-                pages = take_back(head.result())
+                pages = list(_taken_back(head.result()))
             except _POOL_FAILURES as exc:
                 dispatch.broken = dispatch.broken or _broken(exc)
                 pages = _normalize_file(task, on_error)

@@ -26,6 +26,7 @@ from provlytics.sources import portal_csv, portal_pairs
 from provlytics.sources.envelope import graph_page_context
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
 from provlytics.sources.lines import file_blocks, memory_blocks, numbered_lines
+from provlytics.sources.other_logs import other_logs
 from provlytics.sources.reading import (
     STREAM_ERRORS,
     InputFile,
@@ -73,8 +74,9 @@ def file_tasks(
     """The files to read (`sources.inputs.expand_inputs`, leaving out the folders in `skip`),
     each with its portal companions (`sources.portal_pairs`; companions are not tasks, and a
     portal file named alone brings those beside it). Entra audit-log and sign-in-log
-    downloads are left out with a warning; of two copies of one portal download, the one
-    with more of its files is read last (its events win).
+    downloads (CSV, `portal_pairs`) and the same logs saved as JSON (`other_logs`) are left
+    out with a warning; of two copies of one portal download, the one with more of its
+    files is read last (its events win).
 
     Raises:
         InputError: nothing to read, a path or glob that matches nothing, only audit-log or
@@ -83,10 +85,12 @@ def file_tasks(
     named = [paths] if isinstance(paths, str | Path) else list(paths)
     files = expand_inputs(named, skip=skip)
     groups = portal_pairs.group_companions(files)
-    kept = [f for f in files if f not in groups.companions and f not in groups.foreign]
+    foreign = {**groups.foreign, **other_logs(files)}
+    foreign = {f: foreign[f] for f in files if f in foreign}  # in file order
+    kept = [f for f in files if f not in groups.companions and f not in foreign]
     if not kept:
-        raise _no_provisioning_data(named, groups.foreign)
-    for file, what in groups.foreign.items():
+        raise _no_provisioning_data(named, foreign)
+    for file, what in foreign.items():
         warn_load(logger, f"skipping {file}: it {what}, not provisioning logs")
     return [
         FileTask(f, groups.of(f), f in groups.mains, groups.refused.get(f))

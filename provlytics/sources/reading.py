@@ -22,7 +22,7 @@ from typing import IO
 
 from provlytics.errors import ConfigError, InputError
 
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 # what reading a damaged file raises: a truncated gzip stream (EOFError), a bad header or CRC
 # (OSError), corrupt deflate data in a gzip file or a zip member (zlib.error, no OSError)
 STREAM_ERRORS = (OSError, EOFError, zlib.error, zipfile.BadZipFile)
@@ -194,7 +194,7 @@ def open_binary(file: InputFile | Path) -> IO[bytes]:
             size = archive.getinfo(file.member).file_size  # as the archive declares it
         stream = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
         kind = "file" if file.member is None else "zip archive member"
-        if stream.peek(2)[:2] == _GZIP_MAGIC:
+        if stream.peek(2)[:2] == GZIP_MAGIC:
             kind, size = "gzip file", None
             stream = gzip.GzipFile(fileobj=stream, mode="rb")
             owned.append(stream)
@@ -252,7 +252,7 @@ def _may_expand_past_limit(file: InputFile) -> bool:
             stored = archive.getinfo(file.member).compress_type == zipfile.ZIP_STORED
         return not stored or file.size * _DEFLATE_RATIO > file.max_expanded
     with file.path.open("rb") as probe:
-        gzipped = probe.read(2) == _GZIP_MAGIC
+        gzipped = probe.read(2) == GZIP_MAGIC
     return gzipped and file.size * _DEFLATE_RATIO > file.max_expanded
 
 
