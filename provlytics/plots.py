@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from numbers import Integral
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -70,10 +71,15 @@ _TOP_TITLES = {
 }
 _FUNNEL_STATUSES = ("success", "skipped", "warning", "failure")
 _FUNNEL_COLUMNS = frozenset({"step_type", "events", *_FUNNEL_STATUSES})
+FUNNEL_TOP = 8
+"""Groups `step_funnel` draws at most by default (those with the most failures and warnings)."""
+_FUNNEL_ROW_INCHES = 0.25
+_FUNNEL_SCALE_TWICE = 24  # rows from which the event scale is drawn above the bars as well
 _MAX_LABEL = 60
 _LINE = 45  # characters on one line of a wrapped label
 _TWO_COLUMN_LABEL = 50
 _LEGEND_ROW_INCHES = 0.2
+_JOB_LABEL = 80  # characters of a job's legend label (its app name is shortened to fit)
 
 
 def failures_over_time(
@@ -203,33 +209,105 @@ def _status_stacks(rows: pd.DataFrame, counted: object) -> dict[str, np.ndarray]
 
 
 def step_funnel(
-    funnel_df: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None
+    funnel_df: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    top: int | None = FUNNEL_TOP,
+    title: str | None = None,
 ) -> Axes:
     """Horizontal stacked bars per step type: success, skipped, warning, failure.
 
     With `by` columns (`analysis.step_funnel(frames, by="target_system_name")`, a list of
     columns, or the default `job_id`) each group gets its own block of bars under a bold row
     naming it (`by: value`, written across the plot), groups in the order given; `by=None`
-    gives one funnel of all events.
+    gives one funnel of all events. Of more than `top` groups, the `top` with the most
+    failures and warnings (then events) are drawn, and the title's second line says how many
+    groups and events were left out ("8 of 30 groups, those with the most failures and
+    warnings; 22 left out (864 events): top=None draws all"). A chart of many rows has the
+    event scale above the bars as well as below.
 
     Args:
         funnel_df: `analysis.step_funnel(...)` result: [by], `step_type`, `events`, `success`,
             `skipped`, `warning`, `failure`.
         ax: Axes to draw on; a new figure when None (taller with more rows).
+        top: How many groups to draw at most (None: all). A group's failures and warnings
+            are summed over its step types; its events are those of its largest step type.
         title: Defaults to "Step funnel", or "Step funnel by <by>".
 
     Raises:
-        ConfigError: not a DataFrame, or a required column is missing (named, with the
-            helper whose result the chart takes).
+        ConfigError: not a DataFrame, a required column is missing (named, with the helper
+            whose result the chart takes), or `top` is not a positive whole number or None.
     """
     _require(funnel_df, ("step_type", *_FUNNEL_STATUSES), "step_funnel", "pv.analysis.step_funnel")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, Integral) or top < 1):
+        raise ConfigError(
+            f"step_funnel(top={top!r}): give a whole number of groups from 1, or None"
+        )
     keys = [c for c in funnel_df.columns if c not in _FUNNEL_COLUMNS]
+    by = " / ".join(k.replace("_", " ") for k in keys) or None
+    blocks, note = _funnel_blocks(funnel_df, keys, top)
+    labels, heads, table = _funnel_rows(blocks, by)
+    ax = _axes(ax, width=9.0, height=max(3.5, 1.3 + _FUNNEL_ROW_INCHES * len(labels)))
+    ax.set_title("\n".join(filter(None, [title or _funnel_title(by), note])))
+    if funnel_df.empty:
+        return _no_data(ax)
+    y = np.arange(len(labels))
+    left = np.zeros(len(labels))
+    for i, status in enumerate(_FUNNEL_STATUSES):
+        ax.barh(y, table[:, i], left=left, color=STATUS_COLORS[status], label=status)
+        left += table[:, i]
+    ax.set_xlim(0, max(left.max(), 1) * 1.05)  # the largest bar clear of the frame
+    ax.set_yticks(y, labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)  # first row on top, no blank rows around the bars
+    for at, head in heads:  # across the plot, where the block's bars begin
+        where = ax.get_yaxis_transform()
+        ax.text(0.01, at, head, transform=where, fontsize="small", fontweight="bold", va="center")
+    if len(labels) > _FUNNEL_SCALE_TWICE:
+        ax.tick_params(axis="x", top=True, labeltop=True)
+    ax.set_xlabel("Events")
+    ax.set_ylabel(f"{by} / step type" if by else "Step type")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def _funnel_title(by: str | None) -> str:
+    return f"Step funnel by {by}" if by else "Step funnel"
+
+
+def _funnel_blocks(
+    funnel_df: pd.DataFrame, keys: list[str], top: int | None
+) -> tuple[list[tuple[tuple, pd.DataFrame]], str]:
+    """The groups of `funnel_df` (by `keys`, nulls as "(none)") in the order given, the `top`
+    with the most failures and warnings (then events) kept, and the note saying what was left
+    out ("" when nothing was)."""
     data = funnel_df.assign(step_type=funnel_df["step_type"].fillna(NONE_LABEL))
     for key in keys:
         data[key] = data[key].astype(object).where(data[key].notna(), NONE_LABEL).astype(str)
-    blocks = list(data.groupby(keys, sort=False)) if keys else [((), data)]
-    by = " / ".join(k.replace("_", " ") for k in keys) or None
-    labels, heads, widths = [], [], []
+    if not keys:
+        return [((), data)], ""
+    blocks = list(data.groupby(keys, sort=False))
+    if top is None or len(blocks) <= top:
+        return blocks, ""
+    sizes = np.array([pd.to_numeric(rows["events"]).max() for _, rows in blocks], dtype=float)
+    failing = np.array([rows[["failure", "warning"]].to_numpy(float).sum() for _, rows in blocks])
+    kept = np.sort(np.lexsort((-sizes, -failing))[:top])  # most failing first, then largest
+    held = int(sizes.sum() - sizes[kept].sum())
+    note = (
+        f"{top} of {len(blocks)} groups, those with the most failures and warnings; "
+        f"{len(blocks) - top} left out ({held:,} events): top=None draws all"
+    )
+    logger.info("step_funnel: %s", note)
+    return [blocks[i] for i in kept], note
+
+
+def _funnel_rows(
+    blocks: list[tuple[tuple, pd.DataFrame]], by: str | None
+) -> tuple[list[str], list[tuple[int, str]], np.ndarray]:
+    """The y tick labels (step types; "" on a group's bold head row), the head rows with their
+    text, and a (rows x statuses) table of bar widths."""
+    labels: list[str] = []
+    heads: list[tuple[int, str]] = []
+    widths: list[np.ndarray] = []
     for group, rows in blocks:
         if by is not None:
             heads.append((len(labels), _short(f"{by}: {' / '.join(map(str, group))}")))
@@ -238,26 +316,7 @@ def step_funnel(
         totals = rows.groupby("step_type", sort=False)[list(_FUNNEL_STATUSES)].sum()
         labels += [str(s) for s in totals.index]
         widths += list(totals.to_numpy(dtype=float))
-    ax = _axes(ax, width=9.0, height=max(3.5, 1.2 + 0.3 * len(labels)))
-    ax.set_title(title or (f"Step funnel by {by}" if by else "Step funnel"))
-    if funnel_df.empty:
-        return _no_data(ax)
-    table = np.array(widths).reshape(len(labels), len(_FUNNEL_STATUSES))
-    y = np.arange(len(labels))
-    left = np.zeros(len(labels))
-    for i, status in enumerate(_FUNNEL_STATUSES):
-        ax.barh(y, table[:, i], left=left, color=STATUS_COLORS[status], label=status)
-        left += table[:, i]
-    ax.set_xlim(0, max(left.max(), 1) * 1.05)  # the largest bar clear of the frame
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    for at, head in heads:  # across the plot, where the block's bars begin
-        where = ax.get_yaxis_transform()
-        ax.text(0.01, at, head, transform=where, fontsize="small", fontweight="bold", va="center")
-    ax.set_xlabel("Events")
-    ax.set_ylabel(f"{by} / step type" if by else "Step type")
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return ax
+    return labels, heads, np.array(widths).reshape(len(labels), len(_FUNNEL_STATUSES))
 
 
 def durations(
@@ -313,8 +372,14 @@ def cycle_failure_rate(
 ) -> Axes:
     """Failure rate of each cycle at its start time, one line per job.
 
+    A job is labelled with its app and the template its id begins with, "Salesforce
+    (salesforce)"; two jobs of the same label also get the start of their own id, "Workday
+    to Active Directory User Provisioning (Workday2AD, cd73de00)"; without an app name, the
+    template alone. The legend is in the order of the labels.
+
     Args:
-        cycles_df: `analysis.cycles(...)` result: `job_id`, `start` (UTC), `failure_rate` (0..1).
+        cycles_df: `analysis.cycles(...)` result: `job_id`, `start` (UTC), `failure_rate`
+            (0..1), and `service_principal_name` (the app) when present.
         ax: Axes to draw on; a new figure when None.
         title: Defaults to "Failure rate per cycle".
 
@@ -332,16 +397,53 @@ def cycle_failure_rate(
     if data.empty:
         return _no_data(ax)
     data = data.sort_values("start")
-    for job, rows in data.groupby(data["job_id"].fillna(NONE_LABEL), sort=True):
+    jobs = data["job_id"].astype(object).where(data["job_id"].notna(), NONE_LABEL).astype(str)
+    labels = _job_labels(jobs, data.get("service_principal_name"))
+    for label, rows in data.groupby(jobs.map(labels), sort=True):
         x = mdates.date2num(_utc_naive(rows["start"]))
         rates = pd.to_numeric(rows["failure_rate"], errors="coerce").to_numpy(dtype=float)
-        ax.plot(x, rates, marker="o", markersize=4, linestyle="none", label=_short(str(job)))
+        ax.plot(x, rates, marker="o", markersize=4, linestyle="none", label=label)
     _time_axis(ax, "Cycle start (UTC)")
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_ylabel("Failed events (excl. skips)")
     _legend_below(ax, title="job", fit_figure=own_figure)
     return ax
+
+
+def _job_labels(jobs: pd.Series, apps: pd.Series | None) -> dict[str, str]:
+    """A legend label for each job id of `jobs` ("(none)" for no job): its app (the first of
+    `apps` its rows name) and the template its id begins with, "Slack (slack)"; jobs whose
+    labels would be equal also name the start of their own id (its last dot-separated part):
+    "Workday to AD (Workday2AD, cd73de00)", or are labelled with the whole id if even that is
+    shared."""
+    names = apps.astype(object) if apps is not None else pd.Series(None, index=jobs.index)
+    app_of = names.groupby(jobs, sort=True).first().to_dict()
+    labels = {job: _job_label(job, app_of.get(job), "") for job in sorted(set(jobs))}
+    for job in _shared(labels):
+        labels[job] = _job_label(job, app_of.get(job), job.rsplit(".", 1)[-1][:8])
+    for job in _shared(labels):
+        labels[job] = _short(job, _JOB_LABEL)
+    return labels
+
+
+def _shared(labels: dict[str, str]) -> list[str]:
+    """The keys of `labels` whose label another key has too."""
+    counts = pd.Series(labels.values()).value_counts()
+    return [key for key, label in labels.items() if counts[label] > 1]
+
+
+def _job_label(job: str, app: object, own: str) -> str:
+    """ "App (template)", "App (template, own)", "template (own)" or "template"; a long app
+    name is shortened, never the part in parentheses."""
+    if job == NONE_LABEL:
+        return NONE_LABEL
+    template = _short(job.split(".", 1)[0])
+    inner = f"{template}, {own}" if own else template
+    if not isinstance(app, str) or not app.strip():
+        return f"{template} ({own})" if own else template
+    room = max(_JOB_LABEL - len(inner) - 3, 12)
+    return f"{_short(app.strip(), room)} ({inner})"
 
 
 def recovery_times(
@@ -547,5 +649,5 @@ def _wrapped(parts: Sequence[str]) -> str:
     return " /\n".join(lines)
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= _MAX_LABEL else text[: _MAX_LABEL - 1] + "…"
+def _short(text: str, most: int = _MAX_LABEL) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
