@@ -154,6 +154,7 @@ def test_a_family_names_the_code_on_every_row_of_every_block(frames):
     explorer = ErrorExplorer(frames, error_code="EntryConflict")
     steps = _shown(explorer, "Failing step")
     assert steps.columns.tolist() == [
+        "status",
         "error_code",
         "failed_step_type",
         "failed_step_name",
@@ -181,7 +182,7 @@ def test_a_single_code_is_named_by_the_headline_not_on_each_row(frames):
     for block in explorer.panel.blocks:
         if block.frame is not None:
             assert "error_code" not in block.frame.columns, block.title
-    assert _shown(explorer, "Failing step").columns[0] == "failed_step_type"
+    assert _shown(explorer, "Failing step").columns[:2].tolist() == ["status", "failed_step_type"]
 
 
 def test_headlines_count_one_event_and_one_identity_in_the_singular(frames):
@@ -197,6 +198,27 @@ def test_headlines_count_one_event_and_one_identity_in_the_singular(frames):
     inspector = IdentityInspector(frames, query="chloe.garcia@contoso.com")
     assert len(one) == 1
     assert inspector.panel.headline == "'chloe.garcia@contoso.com': 1 event in 1 app"
+
+
+def test_a_code_that_fails_and_warns_at_one_step_shows_both_rows_with_their_status(frames):
+    reference = "UnableToResolveReferenceAttributeValue"
+    explorer = ErrorExplorer(frames, error_code=reference)
+    steps = _shown(explorer, "Failing step")
+    assert steps.columns.tolist() == [
+        "status",
+        "failed_step_type",
+        "failed_step_name",
+        "events",
+        "share",
+    ]
+    assert steps[["status", "failed_step_name", "events"]].values.tolist() == [
+        ["warning", "EntryReferenceResolution", 49],
+        ["failure", "EntryReferenceResolution", 38],
+    ]
+    explorer.controls["status"].value = "failure"
+    steps = _shown(explorer, "Failing step")
+    assert "status" not in steps.columns
+    assert steps["events"].tolist() == [38]
 
 
 def test_a_table_cut_to_its_first_rows_counts_the_rest_in_the_singular_too():

@@ -42,7 +42,7 @@ EVENT_COLUMNS = [
     "changes",
 ]
 IDENTITY_KEYS = ("error_code", "reportable_identifier", "source_name", "target_system_name")
-STEP_COLUMNS = ["error_code", "failed_step_type", "failed_step_name", "events", "share"]
+STEP_COLUMNS = ["status", "error_code", "failed_step_type", "failed_step_name", "events", "share"]
 IDENTITY_COLUMNS = [
     "status",
     "error_code",
@@ -87,8 +87,9 @@ class ErrorExplorer(InvestigationWidget):
     recommended_action, changes`, in time order. `sections` holds the other tables shown, each
     over the same events (the family, the status; their `events` sum to the result's rows):
     `summary` (`failure_summary` by code and target system), `identities` (`failure_summary` by
-    code and identity), `steps` (`failed_steps` of the status) and `timeline`; empty while the
-    chosen code has no events.
+    code and identity), `steps` (`failed_steps` of the status; of each status, with a `status`
+    column, for "both") and `timeline`; empty while the chosen code has no events. A family's
+    tables show each row's `error_code`.
 
     Example:
         >>> explorer = ErrorExplorer(frames, filters=bar)
@@ -204,7 +205,7 @@ class ErrorExplorer(InvestigationWidget):
             "identities": _of_family(
                 analysis.failure_summary(frames, by=IDENTITY_KEYS, status=status), code
             ),
-            "steps": _of_family(analysis.failed_steps(frames, status=status), code),
+            "steps": _of_family(_failed_steps(frames, status), code),
             "timeline": _of_family(
                 analysis.timeline(frames, freq=time_bin(frames.events), status=status), code
             ),
@@ -233,6 +234,17 @@ def _shown(columns: list[str], events: pd.DataFrame) -> list[str]:
     if events["error_code"].nunique() > 1:
         return columns
     return [c for c in columns if c != "error_code"]
+
+
+def _failed_steps(frames: ProvisioningFrames, status: str) -> pd.DataFrame:
+    """`analysis.failed_steps` of `status`; for "both", those of failures and of warnings one
+    under the other with a `status` column (shares within the code and status), so that a
+    code that fails and warns at a step shows both."""
+    if status != "both":
+        return analysis.failed_steps(frames, status=status)
+    parts = [analysis.failed_steps(frames, status=s).assign(status=s) for s in STATUSES[:2]]
+    steps = pd.concat(parts, ignore_index=True)
+    return steps.sort_values("events", ascending=False, kind="stable", ignore_index=True)
 
 
 def _of_family(frame: pd.DataFrame, code: str) -> pd.DataFrame:
