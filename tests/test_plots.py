@@ -16,6 +16,7 @@ from reportdata import SAMPLES
 import provlytics as pv
 from provlytics import analysis, plots
 from provlytics.errors import ConfigError
+from provlytics.plots_funnel import FUNNEL_STATUSES, FUNNEL_TOP
 
 UTC = "UTC"
 BAD_RESPONSE = "SystemForCrossDomainIdentityManagementBadResponse"
@@ -473,7 +474,7 @@ def test_step_funnel_keeps_the_largest_bar_clear_of_the_frame(samples):
     for by in (None, ["target_system_name", "action"]):
         funnel = analysis.step_funnel(samples, by=by)
         ax = plots.step_funnel(funnel, top=None)
-        largest = funnel[list(plots._FUNNEL_STATUSES)].sum(axis=1).max()
+        largest = funnel[list(FUNNEL_STATUSES)].sum(axis=1).max()
         assert largest < ax.get_xlim()[1] <= largest * 1.1
     assert ax.get_title() == "Step funnel by target system name / action"
 
@@ -498,7 +499,7 @@ def test_a_funnel_of_many_groups_draws_the_most_failing_and_says_what_it_left_ou
     groups = funnel.groupby(keys).ngroups
     ax = plots.step_funnel(funnel)
     heads = [t.get_text() for t in ax.texts]
-    assert heads == _most_failing_groups(funnel, keys, plots.FUNNEL_TOP)
+    assert heads == _most_failing_groups(funnel, keys, FUNNEL_TOP)
     assert "target system name / action: Salesforce / create" in heads
     shown = funnel.set_index(keys).loc[[tuple(h.split(": ")[1].split(" / ")) for h in heads]]
     assert sum(_bar_sizes(ax.containers[3], "get_width")) == shown["failure"].sum()
