@@ -19,15 +19,27 @@ from collections.abc import Sequence
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
-from matplotlib import rcParams
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import PercentFormatter
-from matplotlib.transforms import offset_copy
 
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import TAKES, frames_of
+from provlytics.plots_funnel import step_funnel
+from provlytics.plots_parts import (
+    NONE_LABEL,
+    OTHER_LABEL,
+    STATUS_COLORS,
+    axes_or_new,
+    job_labels,
+    kind,
+    legend_below,
+    no_data,
+    require,
+    short,
+    time_axis,
+    utc_naive,
+    wrapped,
+)
 from provlytics.schema import SCHEMAS
 
 logger = logging.getLogger(__name__)
@@ -42,14 +54,6 @@ __all__ = [
     "top_errors",
 ]
 
-STATUS_COLORS = {
-    "success": "#2e7d32",
-    "skipped": "#9e9e9e",
-    "warning": "#f9a825",
-    "failure": "#c62828",
-}
-NONE_LABEL = "(none)"
-OTHER_LABEL = "(other)"
 _ERROR_COLUMNS = frozenset([*SCHEMAS["errors"].names, "status"])  # failure_summary's keys
 _SUMMARY_METRICS = frozenset(
     {
@@ -68,12 +72,6 @@ _TOP_TITLES = {
     ("warning",): "Top warnings",
     ("failure", "warning"): "Top failures and warnings",
 }
-_FUNNEL_STATUSES = ("success", "skipped", "warning", "failure")
-_FUNNEL_COLUMNS = frozenset({"step_type", "events", *_FUNNEL_STATUSES})
-_MAX_LABEL = 60
-_LINE = 45  # characters on one line of a wrapped label
-_TWO_COLUMN_LABEL = 50
-_LEGEND_ROW_INCHES = 0.2
 
 
 def failures_over_time(
@@ -95,26 +93,26 @@ def failures_over_time(
         ConfigError: not a DataFrame, or a required column is missing (named, with the
             helper whose result the chart takes).
     """
-    _require(timeline_df, ("time", "events"), "failures_over_time", "pv.analysis.timeline")
+    require(timeline_df, ("time", "events"), "failures_over_time", "pv.analysis.timeline")
     by = next((c for c in timeline_df.columns if c not in ("time", "events")), None)
     label = by.replace("_", " ") if by else None
     own_figure = ax is None
-    ax = _axes(ax, width=9.0, height=4.5)
+    ax = axes_or_new(ax, width=9.0, height=4.5)
     ax.set_title(title or (f"Failures over time by {label}" if label else "Failures over time"))
     if timeline_df.empty:
-        return _no_data(ax)
+        return no_data(ax)
     table = _stack_table(timeline_df, by, top)
-    x = mdates.date2num(_utc_naive(table.index))
+    x = mdates.date2num(utc_naive(table.index))
     width = _bin_width(x)
     bottom = np.zeros(len(table))
     for group in table.columns:
         heights = table[group].to_numpy(dtype=float)
-        ax.bar(x, heights, width=width, bottom=bottom, label=_short(str(group)), align="edge")
+        ax.bar(x, heights, width=width, bottom=bottom, label=short(str(group)), align="edge")
         bottom += heights
-    _time_axis(ax, "Time (UTC)")
+    time_axis(ax, "Time (UTC)")
     ax.set_ylabel("Events")
     if by:
-        _legend_below(ax, title=label, fit_figure=own_figure)
+        legend_below(ax, title=label, fit_figure=own_figure)
     return ax
 
 
@@ -145,7 +143,7 @@ def top_errors(
             result, for `failures_over_time`).
     """
     source = "pv.analysis.failure_summary (or error_codes)"
-    _require(summary_df, ("events",), "top_errors", source)
+    require(summary_df, ("events",), "top_errors", source)
     if "time" in summary_df.columns:  # events per time bin: a timeline, not a ranking
         raise ConfigError(
             f"top_errors takes {source}'s result, one row per group; got a DataFrame with a "
@@ -164,10 +162,10 @@ def top_errors(
     shown = [status for status, counts in stacks.items() if counts.sum() > 0]
     labels = [_row_label(row, keys) for row in rows[keys].itertuples(index=False)]
     lines = max((label.count("\n") + 1 for label in labels), default=1)
-    ax = _axes(ax, width=9.0, height=1.2 + (0.2 + 0.15 * lines) * max(len(rows), 3))
+    ax = axes_or_new(ax, width=9.0, height=1.2 + (0.2 + 0.15 * lines) * max(len(rows), 3))
     ax.set_title(title or _TOP_TITLES.get(tuple(shown), "Top errors"))
     if rows.empty:
-        return _no_data(ax)
+        return no_data(ax)
     y = np.arange(len(rows))
     left = np.zeros(len(rows))
     for status, counts in stacks.items():
@@ -178,7 +176,7 @@ def top_errors(
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel("Events")
-    ax.set_ylabel(_wrapped([k.replace("_", " ") for k in keys]) if keys else "")
+    ax.set_ylabel(wrapped([k.replace("_", " ") for k in keys]) if keys else "")
     ax.set_xlim(0, max(totals.max(), 1) * 1.15)  # room for the largest bar's number
     if len(shown) > 1:
         ax.legend(fontsize="small", loc="lower right")
@@ -200,64 +198,6 @@ def _status_stacks(rows: pd.DataFrame, counted: object) -> dict[str, np.ndarray]
     if counted == "warning":
         return {"failure": np.zeros(len(rows)), "warning": events}
     return {"failure": events, "warning": np.zeros(len(rows))}
-
-
-def step_funnel(
-    funnel_df: pd.DataFrame, ax: Axes | None = None, *, title: str | None = None
-) -> Axes:
-    """Horizontal stacked bars per step type: success, skipped, warning, failure.
-
-    With `by` columns (`analysis.step_funnel(frames, by="target_system_name")`, a list of
-    columns, or the default `job_id`) each group gets its own block of bars under a bold row
-    naming it (`by: value`, written across the plot), groups in the order given; `by=None`
-    gives one funnel of all events.
-
-    Args:
-        funnel_df: `analysis.step_funnel(...)` result: [by], `step_type`, `events`, `success`,
-            `skipped`, `warning`, `failure`.
-        ax: Axes to draw on; a new figure when None (taller with more rows).
-        title: Defaults to "Step funnel", or "Step funnel by <by>".
-
-    Raises:
-        ConfigError: not a DataFrame, or a required column is missing (named, with the
-            helper whose result the chart takes).
-    """
-    _require(funnel_df, ("step_type", *_FUNNEL_STATUSES), "step_funnel", "pv.analysis.step_funnel")
-    keys = [c for c in funnel_df.columns if c not in _FUNNEL_COLUMNS]
-    data = funnel_df.assign(step_type=funnel_df["step_type"].fillna(NONE_LABEL))
-    for key in keys:
-        data[key] = data[key].astype(object).where(data[key].notna(), NONE_LABEL).astype(str)
-    blocks = list(data.groupby(keys, sort=False)) if keys else [((), data)]
-    by = " / ".join(k.replace("_", " ") for k in keys) or None
-    labels, heads, widths = [], [], []
-    for group, rows in blocks:
-        if by is not None:
-            heads.append((len(labels), _short(f"{by}: {' / '.join(map(str, group))}")))
-            labels.append("")
-            widths.append(np.zeros(len(_FUNNEL_STATUSES)))
-        totals = rows.groupby("step_type", sort=False)[list(_FUNNEL_STATUSES)].sum()
-        labels += [str(s) for s in totals.index]
-        widths += list(totals.to_numpy(dtype=float))
-    ax = _axes(ax, width=9.0, height=max(3.5, 1.2 + 0.3 * len(labels)))
-    ax.set_title(title or (f"Step funnel by {by}" if by else "Step funnel"))
-    if funnel_df.empty:
-        return _no_data(ax)
-    table = np.array(widths).reshape(len(labels), len(_FUNNEL_STATUSES))
-    y = np.arange(len(labels))
-    left = np.zeros(len(labels))
-    for i, status in enumerate(_FUNNEL_STATUSES):
-        ax.barh(y, table[:, i], left=left, color=STATUS_COLORS[status], label=status)
-        left += table[:, i]
-    ax.set_xlim(0, max(left.max(), 1) * 1.05)  # the largest bar clear of the frame
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    for at, head in heads:  # across the plot, where the block's bars begin
-        where = ax.get_yaxis_transform()
-        ax.text(0.01, at, head, transform=where, fontsize="small", fontweight="bold", va="center")
-    ax.set_xlabel("Events")
-    ax.set_ylabel(f"{by} / step type" if by else "Step type")
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return ax
 
 
 def durations(
@@ -291,14 +231,14 @@ def durations(
     if not isinstance(events, pd.DataFrame):
         raise ConfigError(
             f"durations takes {TAKES}, or a DataFrame of events (frames.events or "
-            f"pv.analysis.slowest's result); got {_kind(frames_or_events_df)}"
+            f"pv.analysis.slowest's result); got {kind(frames_or_events_df)}"
         )
-    _require(events, ("duration_ms",), "durations", "frames.events or pv.analysis.slowest")
+    require(events, ("duration_ms",), "durations", "frames.events or pv.analysis.slowest")
     values = pd.to_numeric(events["duration_ms"], errors="coerce").dropna().to_numpy(dtype=float)
-    ax = _axes(ax, width=8.0, height=3.5)
+    ax = axes_or_new(ax, width=8.0, height=3.5)
     ax.set_title(title or "Event durations")
     if values.size == 0:
-        return _no_data(ax)
+        return no_data(ax)
     ax.hist(values, bins=bins, color="#1565c0")
     median = float(np.median(values))
     ax.axvline(median, color="black", linestyle="--", label=f"median {median:,.0f} ms")
@@ -313,8 +253,14 @@ def cycle_failure_rate(
 ) -> Axes:
     """Failure rate of each cycle at its start time, one line per job.
 
+    A job is labelled with its app and the template its id begins with, "Salesforce
+    (salesforce)"; two jobs of the same label also get the start of their own id, "Workday
+    to Active Directory User Provisioning (Workday2AD, cd73de00)"; without an app name, the
+    template alone. The legend is in the order of the labels.
+
     Args:
-        cycles_df: `analysis.cycles(...)` result: `job_id`, `start` (UTC), `failure_rate` (0..1).
+        cycles_df: `analysis.cycles(...)` result: `job_id`, `start` (UTC), `failure_rate`
+            (0..1), and `service_principal_name` (the app) when present.
         ax: Axes to draw on; a new figure when None.
         title: Defaults to "Failure rate per cycle".
 
@@ -322,25 +268,27 @@ def cycle_failure_rate(
         ConfigError: not a DataFrame, or a required column is missing (named, with the
             helper whose result the chart takes).
     """
-    _require(
+    require(
         cycles_df, ("job_id", "start", "failure_rate"), "cycle_failure_rate", "pv.analysis.cycles"
     )
     own_figure = ax is None
-    ax = _axes(ax, width=9.0, height=4.5)
+    ax = axes_or_new(ax, width=9.0, height=4.5)
     ax.set_title(title or "Failure rate per cycle")
     data = cycles_df.dropna(subset=["start"])
     if data.empty:
-        return _no_data(ax)
+        return no_data(ax)
     data = data.sort_values("start")
-    for job, rows in data.groupby(data["job_id"].fillna(NONE_LABEL), sort=True):
-        x = mdates.date2num(_utc_naive(rows["start"]))
+    jobs = data["job_id"].astype(object).where(data["job_id"].notna(), NONE_LABEL).astype(str)
+    labels = job_labels(jobs, data.get("service_principal_name"))
+    for label, rows in data.groupby(jobs.map(labels), sort=True):
+        x = mdates.date2num(utc_naive(rows["start"]))
         rates = pd.to_numeric(rows["failure_rate"], errors="coerce").to_numpy(dtype=float)
-        ax.plot(x, rates, marker="o", markersize=4, linestyle="none", label=_short(str(job)))
-    _time_axis(ax, "Cycle start (UTC)")
+        ax.plot(x, rates, marker="o", markersize=4, linestyle="none", label=label)
+    time_axis(ax, "Cycle start (UTC)")
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_ylabel("Failed events (excl. skips)")
-    _legend_below(ax, title="job", fit_figure=own_figure)
+    legend_below(ax, title="job", fit_figure=own_figure)
     return ax
 
 
@@ -370,16 +318,16 @@ def recovery_times(
         ConfigError: not a DataFrame, or a required column is missing (named, with the
             helper whose result the chart takes).
     """
-    _require(
+    require(
         recovery_df,
         ("time_to_recovery", "still_failing"),
         "recovery_times",
         "pv.analysis.recovery",
     )
-    ax = _axes(ax, width=8.0, height=3.5)
+    ax = axes_or_new(ax, width=8.0, height=3.5)
     ax.set_title(title or "Time to recovery")
     if recovery_df.empty:
-        return _no_data(ax)
+        return no_data(ax)
     hours = pd.to_timedelta(recovery_df["time_to_recovery"]).dt.total_seconds() / 3600
     recovered = hours.notna().to_numpy(bool)
     failing = recovery_df["still_failing"].fillna(False).astype(bool).to_numpy(bool)
@@ -419,77 +367,20 @@ def success_rate(
         ConfigError: not a DataFrame, or a required column is missing (named, with the
             helper whose result the chart takes).
     """
-    _require(success_rate_df, ("time", "success_rate"), "success_rate", "pv.analysis.success_rate")
-    ax = _axes(ax, width=9.0, height=3.5)
+    require(success_rate_df, ("time", "success_rate"), "success_rate", "pv.analysis.success_rate")
+    ax = axes_or_new(ax, width=9.0, height=3.5)
     ax.set_title(title or "Success rate")
     if success_rate_df.empty:
-        return _no_data(ax)
+        return no_data(ax)
     data = success_rate_df.sort_values("time")
-    x = mdates.date2num(_utc_naive(data["time"]))
+    x = mdates.date2num(utc_naive(data["time"]))
     rates = pd.to_numeric(data["success_rate"], errors="coerce").to_numpy(dtype=float)
     ax.plot(x, rates, marker="o", color=STATUS_COLORS["success"], label="success rate")
-    _time_axis(ax, "Time (UTC)")
+    time_axis(ax, "Time (UTC)")
     ax.set_ylim(0, 1.05)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     ax.set_ylabel("Succeeded (excl. skips)")
     return ax
-
-
-def _axes(ax: Axes | None, *, width: float, height: float) -> Axes:
-    """The given Axes, or the Axes of a new figure (OO API: nothing registered with pyplot)."""
-    if ax is not None:
-        return ax
-    return Figure(figsize=(width, height), layout="constrained").add_subplot()
-
-
-def _legend_below(ax: Axes, *, title: str, fit_figure: bool) -> None:
-    """A legend under the Axes' x label, so that long labels leave the plot its width.
-
-    Two columns when the labels are short, one when they are long (so that none runs off the
-    figure). The legend hangs a fixed distance in points below the Axes (tick labels and x label
-    above it), which the constrained layout then keeps inside the figure. When `fit_figure`
-    (the chart made its own figure), the figure grows by the legend's rows.
-    """
-    labels = ax.get_legend_handles_labels()[1]
-    ncols = 2 if max((len(t) for t in labels), default=0) <= _TWO_COLUMN_LABEL else 1
-    rows = -(-len(labels) // ncols)
-    if fit_figure:
-        width, height = ax.figure.get_size_inches()
-        ax.figure.set_size_inches(width, height + _LEGEND_ROW_INCHES * rows)
-    below = 3 * FontProperties(size=rcParams["xtick.labelsize"]).get_size_in_points() + 12
-    anchor = offset_copy(ax.transAxes, fig=ax.figure, y=-below, units="points")
-    ax.legend(
-        title=title,
-        fontsize="small",
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        bbox_transform=anchor,
-        ncols=ncols,
-    )
-
-
-def _no_data(ax: Axes) -> Axes:
-    ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", fontsize=14)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
-
-
-def _require(df: object, columns: Sequence[str], chart: str, source: str) -> None:
-    """ConfigError unless `df` is a DataFrame with `columns`: the message names the chart, the
-    missing columns, `source` (the helper whose output the chart takes) and what `df` has."""
-    if not isinstance(df, pd.DataFrame):
-        raise ConfigError(f"{chart} takes the DataFrame {source} returns; got {_kind(df)}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ConfigError(
-            f"{chart} needs the column(s) {', '.join(missing)} of {source}'s result; "
-            f"got a DataFrame with {', '.join(map(str, df.columns)) or 'no columns'}"
-        )
-
-
-def _kind(value: object) -> str:
-    return "None" if value is None else f"a {type(value).__name__}"
 
 
 def _stack_table(timeline_df: pd.DataFrame, by: str | None, top: int) -> pd.DataFrame:
@@ -509,43 +400,12 @@ def _stack_table(timeline_df: pd.DataFrame, by: str | None, top: int) -> pd.Data
     return table
 
 
-def _utc_naive(times: pd.Index | pd.Series) -> np.ndarray:
-    """datetime64 values in UTC without a zone (what `mdates.date2num` wants)."""
-    values = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
-    return values.tz_convert("UTC").tz_localize(None).to_numpy()
-
-
 def _bin_width(x: np.ndarray) -> float:
     """Width of one bin in days: the smallest gap between bin starts (1 hour for one bin)."""
     gaps = np.diff(np.unique(x))
     return float(gaps.min()) if gaps.size else 1 / 24
 
 
-def _time_axis(ax: Axes, label: str) -> None:
-    """Dates on the x axis in UTC, concise labels (no repeated year/month, no overlap)."""
-    ax.xaxis.axis_date("UTC")
-    locator = mdates.AutoDateLocator(tz="UTC", minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz="UTC"))
-    ax.set_xlabel(label)
-
-
 def _row_label(values: tuple, keys: Sequence[str]) -> str:
     parts = [NONE_LABEL if pd.isna(v) else str(v) for v in values]
-    return _wrapped(parts) if keys else ""
-
-
-def _wrapped(parts: Sequence[str]) -> str:
-    """`parts` joined by " / ", on lines of at most `_LINE` characters (a line breaks after a
-    " /"; a part longer than `_MAX_LABEL` is shortened), so that no label is cut off."""
-    lines: list[str] = []
-    for part in map(_short, parts):
-        if lines and len(lines[-1]) + 3 + len(part) <= _LINE:
-            lines[-1] += " / " + part
-        else:
-            lines.append(part)
-    return " /\n".join(lines)
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= _MAX_LABEL else text[: _MAX_LABEL - 1] + "…"
+    return wrapped(parts) if keys else ""

@@ -147,6 +147,9 @@ def test_cycles_on_the_samples(samples):
     biggest = out.loc[out["events"].idxmax()]
     assert biggest["cycle_id"] == "44b266ae-d9e0-48a2-90d3-6db36c0dbc50"
     assert biggest["job_id"].startswith("salesforce.")
+    assert biggest["service_principal_name"] == "Salesforce"
+    apps = out.groupby("job_id")["service_principal_name"].unique()
+    assert apps.map(len).eq(1).all()  # one app per job
     assert biggest["duration_s"] == pytest.approx(2307.969254)
     assert biggest[["success", "failure", "skipped", "warning"]].tolist() == [8, 3, 12, 2]
     assert biggest["failure_rate"] == pytest.approx(3 / 13)

@@ -16,6 +16,7 @@ from reportdata import SAMPLES
 import provlytics as pv
 from provlytics import analysis, plots
 from provlytics.errors import ConfigError
+from provlytics.plots_funnel import FUNNEL_STATUSES, FUNNEL_TOP
 
 UTC = "UTC"
 BAD_RESPONSE = "SystemForCrossDomainIdentityManagementBadResponse"
@@ -472,7 +473,106 @@ def test_top_errors_of_both_statuses_shows_whole_labels_and_numbers_inside(sampl
 def test_step_funnel_keeps_the_largest_bar_clear_of_the_frame(samples):
     for by in (None, ["target_system_name", "action"]):
         funnel = analysis.step_funnel(samples, by=by)
-        ax = plots.step_funnel(funnel)
-        largest = funnel[list(plots._FUNNEL_STATUSES)].sum(axis=1).max()
+        ax = plots.step_funnel(funnel, top=None)
+        largest = funnel[list(FUNNEL_STATUSES)].sum(axis=1).max()
         assert largest < ax.get_xlim()[1] <= largest * 1.1
     assert ax.get_title() == "Step funnel by target system name / action"
+
+
+def _most_failing_groups(funnel: pd.DataFrame, keys: list[str], top: int) -> list[str]:
+    """The head texts of the `top` groups with the most failures and warnings (then events),
+    in the funnel's order, computed apart from the chart."""
+    groups = funnel.groupby(keys, sort=False)
+    failing = groups[["failure", "warning"]].sum().sum(axis=1)
+    events = groups["events"].max()
+    ranked = pd.DataFrame({"failing": failing, "events": events}).reset_index()
+    ranked["order"] = range(len(ranked))
+    ranked = ranked.sort_values(["failing", "events"], ascending=False, kind="stable")
+    kept = ranked.head(top).sort_values("order")
+    by = " / ".join(k.replace("_", " ") for k in keys)
+    return [f"{by}: {' / '.join(row)}" for row in kept[keys].itertuples(index=False)]
+
+
+def test_a_funnel_of_many_groups_draws_the_most_failing_and_says_what_it_left_out(samples):
+    keys = ["target_system_name", "action"]
+    funnel = analysis.step_funnel(samples, by=keys)
+    groups = funnel.groupby(keys).ngroups
+    ax = plots.step_funnel(funnel)
+    heads = [t.get_text() for t in ax.texts]
+    assert heads == _most_failing_groups(funnel, keys, FUNNEL_TOP)
+    assert "target system name / action: Salesforce / create" in heads
+    shown = funnel.set_index(keys).loc[[tuple(h.split(": ")[1].split(" / ")) for h in heads]]
+    assert sum(_bar_sizes(ax.containers[3], "get_width")) == shown["failure"].sum()
+    left_out = (
+        funnel.groupby(keys)["events"].max().sum() - shown.groupby(keys)["events"].max().sum()
+    )
+    assert ax.get_title() == (
+        "Step funnel by target system name / action\n"
+        f"8 of {groups} groups, those with the most failures and warnings; {groups - 8} left out "
+        f"({left_out:,} events): top=None draws all"
+    )
+    every = plots.step_funnel(funnel, top=None)
+    assert len(every.texts) == groups
+    assert every.get_title() == "Step funnel by target system name / action"
+
+
+def test_a_tall_funnel_has_no_blank_rows_and_its_scale_above_and_below(samples, tmp_path):
+    """It was 900 x 5,370 px with ~250 px of nothing above the first group and the event
+    scale only at the very bottom."""
+    ax = plots.step_funnel(analysis.step_funnel(samples, by=["target_system_name", "action"]))
+    rows = len(ax.get_yticks())
+    assert ax.get_ylim() == (rows - 0.5, -0.5)  # the first group's head row right at the top
+    ax.figure.savefig(tmp_path / "funnel.png", bbox_inches="tight")
+    height, width = plt.imread(tmp_path / "funnel.png").shape[:2]
+    assert width < 1000 and height < 1600
+    ax.figure.draw_without_rendering()
+    tick = next(t for t in ax.xaxis.get_major_ticks() if t.label1.get_text())
+    assert tick.label1.get_visible() and tick.label2.get_visible()
+    assert tick.label2.get_text() == tick.label1.get_text()
+    small = plots.step_funnel(analysis.step_funnel(samples, by=None))
+    assert not small.xaxis.get_major_ticks()[0].label2.get_visible()  # short: scale below only
+
+
+@pytest.mark.parametrize("top", [0, -1, 2.5, True, "8"])
+def test_step_funnel_top_is_a_number_of_groups_or_none(funnel_df, top):
+    with pytest.raises(ConfigError, match=r"step_funnel\(top=.*\): give a whole number of groups"):
+        plots.step_funnel(funnel_df, top=top)
+    assert len(plots.step_funnel(funnel_df, top=np.int64(1)).texts) == 1
+
+
+def _legend_texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_cycle_legend_names_each_job_by_its_app_and_template(samples):
+    """Job ids begin alike after their template (the tenant id follows): the legend names the
+    app, and the start of the job's own id only for the two Workday jobs of one app."""
+    ax = plots.cycle_failure_rate(analysis.cycles(samples))
+    workday = "Workday to Active Directory User Provisioning (Workday2AD, "
+    assert _legend_texts(ax) == [
+        "Contoso Expenses (SCIM) (scim)",
+        "Salesforce (salesforce)",
+        "ServiceNow (serviceNowOutDelta)",
+        "Slack (slack)",
+        workday + "cd73de00)",
+        workday + "de0279e1)",
+    ]
+    assert _legend_inside_figure(ax)
+
+
+def test_cycle_legend_without_app_names_uses_the_template_and_tells_twins_apart():
+    tenant = "f38b2ffc80a44f5a91c9bc701e7ea419"
+    jobs = [f"scim.{tenant}.1111aaaa-0000", f"scim.{tenant}.2222bbbb-0000", f"slack.{tenant}.3"]
+    cycles = pd.DataFrame(
+        {
+            "job_id": [*jobs, None],
+            "start": _times(
+                "2026-11-18 09:00", "2026-11-18 10:00", "2026-11-18 11:00", "2026-11-18 12:00"
+            ),
+            "failure_rate": [0.5, 0.25, 0.0, 1.0],
+        }
+    )
+    ax = plots.cycle_failure_rate(cycles)
+    assert _legend_texts(ax) == ["(none)", "scim (1111aaaa)", "scim (2222bbbb)", "slack"]
+    rates = {line.get_label(): line.get_ydata().tolist() for line in ax.get_lines()}
+    assert rates["scim (2222bbbb)"] == [0.25]

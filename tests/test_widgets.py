@@ -18,6 +18,7 @@ from provlytics.widgets import (
     JobHealthPanel,
     OnDemandViewer,
 )
+from provlytics.widgets.render import MAX_ROWS, frame_html
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 ON_DEMAND = SAMPLES / "on-demand"
@@ -141,6 +142,89 @@ def test_choosing_a_code_leaves_only_that_codes_events(frames):
     )
     assert explorer.sections["timeline"]["events"].sum() == 35
     assert [b.title for b in explorer.panel.blocks if b.png is not None] == ["Timeline"]
+
+
+def _shown(explorer: ErrorExplorer, title: str) -> pd.DataFrame:
+    """The table a block shows, as a user sees it (its columns, all its rows)."""
+    return next(block.frame for block in explorer.panel.blocks if block.title == title)
+
+
+def test_a_family_names_the_code_on_every_row_of_every_block(frames):
+    """EntryConflict's 44 and SalesforceEntryConflict's 14 failures fail at the same step:
+    without the code the two "Failing step" rows looked the same."""
+    explorer = ErrorExplorer(frames, error_code="EntryConflict")
+    steps = _shown(explorer, "Failing step")
+    assert steps.columns.tolist() == [
+        "status",
+        "error_code",
+        "failed_step_type",
+        "failed_step_name",
+        "events",
+        "share",
+    ]
+    assert steps[["error_code", "failed_step_name", "events"]].values.tolist() == [
+        ["EntryConflict", "EntryExportAdd", 44],
+        ["SalesforceEntryConflict", "EntryExportAdd", 14],
+    ]
+    for title in ("Summary and recommended action", "Affected identities", "Events"):
+        shown = _shown(explorer, title)
+        assert "error_code" in shown.columns, title
+        assert set(shown["error_code"]) == {"EntryConflict", "SalesforceEntryConflict"}, title
+    summary = _shown(explorer, "Summary and recommended action")
+    keys = summary.drop(columns=["events", "identities", "first_seen", "last_seen"])
+    assert not keys.drop(columns=["recommended_action", "example_reason"]).duplicated().any()
+    identities = _shown(explorer, "Affected identities")
+    who = ["status", "error_code", "reportable_identifier", "target_system_name"]
+    assert not identities[who].duplicated().any()
+
+
+def test_a_single_code_is_named_by_the_headline_not_on_each_row(frames):
+    explorer = ErrorExplorer(frames, error_code="DuplicateTargetEntries")
+    for block in explorer.panel.blocks:
+        if block.frame is not None:
+            assert "error_code" not in block.frame.columns, block.title
+    assert _shown(explorer, "Failing step").columns[:2].tolist() == ["status", "failed_step_type"]
+
+
+def test_headlines_count_one_event_and_one_identity_in_the_singular(frames):
+    bar = FilterBar(frames)
+    explorer = ErrorExplorer(frames, filters=bar, error_code="InvalidAnchor")
+    bar.controls["target_system"].value = "Salesforce"
+    bar.controls["since"].value = dt.date(2026, 11, 15)
+    bar.controls["until"].value = dt.date(2026, 11, 15)
+    assert explorer.panel.headline == "InvalidAnchor: 1 event, 1 identity (status: both)"
+    bar.controls["until"].value = dt.date(2026, 11, 17)
+    assert explorer.panel.headline == "InvalidAnchor: 5 events, 5 identities (status: both)"
+    one = frames.events[frames.events["reportable_identifier"] == "chloe.garcia@contoso.com"]
+    inspector = IdentityInspector(frames, query="chloe.garcia@contoso.com")
+    assert len(one) == 1
+    assert inspector.panel.headline == "'chloe.garcia@contoso.com': 1 event in 1 app"
+
+
+def test_a_code_that_fails_and_warns_at_one_step_shows_both_rows_with_their_status(frames):
+    reference = "UnableToResolveReferenceAttributeValue"
+    explorer = ErrorExplorer(frames, error_code=reference)
+    steps = _shown(explorer, "Failing step")
+    assert steps.columns.tolist() == [
+        "status",
+        "failed_step_type",
+        "failed_step_name",
+        "events",
+        "share",
+    ]
+    assert steps[["status", "failed_step_name", "events"]].values.tolist() == [
+        ["warning", "EntryReferenceResolution", 49],
+        ["failure", "EntryReferenceResolution", 38],
+    ]
+    explorer.controls["status"].value = "failure"
+    steps = _shown(explorer, "Failing step")
+    assert "status" not in steps.columns
+    assert steps["events"].tolist() == [38]
+
+
+def test_a_table_cut_to_its_first_rows_counts_the_rest_in_the_singular_too():
+    assert "<i>… 1 more row</i>" in frame_html(pd.DataFrame({"n": range(MAX_ROWS + 1)}))
+    assert "<i>… 2 more rows</i>" in frame_html(pd.DataFrame({"n": range(MAX_ROWS + 2)}))
 
 
 def test_a_code_given_up_front_is_matched_case_insensitively_or_refused(frames):

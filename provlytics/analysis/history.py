@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 ACTIONS = ("create", "update", "delete", "disable", "stagedDelete", "other")
 CYCLE_COLUMNS = [
     "job_id",
+    "service_principal_name",
     "cycle_id",
     "start",
     "end",
@@ -84,7 +85,15 @@ _DTYPES = {
     "events": INT,
 }
 # columns each helper reads (a table without them raises InputError, never KeyError)
-_CYCLE_NEEDS = ("job_id", "cycle_id", "activity_time", "action", "status", *IDENTITY_COLUMNS)
+_CYCLE_NEEDS = (
+    "job_id",
+    "service_principal_name",
+    "cycle_id",
+    "activity_time",
+    "action",
+    "status",
+    *IDENTITY_COLUMNS,
+)
 _STEP_NEEDS = ("event_id", "step_index", "name", "step_type", "status", "description", "details")
 _HISTORY_NEEDS = (
     *[c for c in HISTORY_EVENT_COLUMNS if not c.startswith("failed_step") and c != "changes"],
@@ -101,7 +110,8 @@ def cycles(frames) -> pd.DataFrame:
     the job's own execution bounds).
 
     Returns:
-        Columns `job_id, cycle_id, start, end, duration_s` (float seconds), `events`,
+        Columns `job_id, service_principal_name` (the app of the job, as its events name
+        it; null when none does), `cycle_id, start, end, duration_s` (float seconds), `events`,
         `identities` (distinct objects), `success, failure, skipped, warning`, `failure_rate`
         (failure / (events - skipped), NaN when no event was processed), then one int64 column
         per action x status present, named `f"{action}_{status}"` (`create_success`, ...), actions
@@ -117,6 +127,8 @@ def cycles(frames) -> pd.DataFrame:
     group, first = group_codes(events["job_id"], events["cycle_id"])
     count = len(first)
     out = events[["job_id", "cycle_id"]].take(first).reset_index(drop=True)
+    app = events["service_principal_name"].groupby(group).first()  # the first one named
+    out.insert(1, "service_principal_name", app.reindex(range(count)).array)
     by_group = events["activity_time"].groupby(group)
     out["start"] = by_group.min().array
     out["end"] = by_group.max().array

@@ -14,7 +14,7 @@ from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, rows_where, values_of
 from provlytics.widgets.controls import all_options, choice, set_options
 from provlytics.widgets.filters import FilterBar
-from provlytics.widgets.render import Panel, table_block
+from provlytics.widgets.render import Panel, quantity, table_block
 
 logger = logging.getLogger(__name__)
 
@@ -85,5 +85,6 @@ class ConflictExplorer(InvestigationWidget):
         rows = self.table
         for name, column in FILTERS.items():
             rows = rows_where(rows, column, self.values[name])
-        headline = f"{len(rows):,} of {len(self.table):,} conflicts (identity, attribute, value)"
+        shown = f"{len(rows):,} of {quantity(len(self.table), 'conflict')}"
+        headline = f"{shown} (identity, attribute, value)"
         return Panel(headline, rows, [table_block("Conflicts", rows, COLUMNS)])

@@ -19,7 +19,7 @@ from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, time_bin
 from provlytics.widgets.controls import TextChoice, TextToggle, set_options
 from provlytics.widgets.filters import FilterBar
-from provlytics.widgets.render import Panel, plot_block, table_block
+from provlytics.widgets.render import Panel, plot_block, quantity, table_block
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ STATUSES = ("failure", "warning", "both")
 EVENT_COLUMNS = [
     "activity_time",
     "status",
+    "error_code",
     "reportable_identifier",
     "source_name",
     "target_system_name",
@@ -36,9 +37,10 @@ EVENT_COLUMNS = [
     "changes",
 ]
 IDENTITY_KEYS = ("error_code", "reportable_identifier", "source_name", "target_system_name")
-STEP_COLUMNS = ["failed_step_type", "failed_step_name", "events", "share"]
+STEP_COLUMNS = ["status", "error_code", "failed_step_type", "failed_step_name", "events", "share"]
 IDENTITY_COLUMNS = [
     "status",
+    "error_code",
     "reportable_identifier",
     "source_name",
     "target_system_name",
@@ -48,6 +50,7 @@ IDENTITY_COLUMNS = [
 ]
 SUMMARY_COLUMNS = [
     "status",
+    "error_code",
     "target_system_name",
     "events",
     "identities",
@@ -79,8 +82,9 @@ class ErrorExplorer(InvestigationWidget):
     recommended_action, changes`, in time order. `sections` holds the other tables shown, each
     over the same events (the family, the status; their `events` sum to the result's rows):
     `summary` (`failure_summary` by code and target system), `identities` (`failure_summary` by
-    code and identity), `steps` (`failed_steps` of the status) and `timeline`; empty while the
-    chosen code has no events.
+    code and identity), `steps` (`failed_steps` of the status; of each status, with a `status`
+    column, for "both") and `timeline`; empty while the chosen code has no events. A family's
+    tables show each row's `error_code`.
 
     Example:
         >>> explorer = ErrorExplorer(frames, filters=bar)
@@ -196,21 +200,46 @@ class ErrorExplorer(InvestigationWidget):
             "identities": _of_family(
                 analysis.failure_summary(frames, by=IDENTITY_KEYS, status=status), code
             ),
-            "steps": _of_family(analysis.failed_steps(frames, status=status), code),
+            "steps": _of_family(_failed_steps(frames, status), code),
             "timeline": _of_family(
                 analysis.timeline(frames, freq=time_bin(frames.events), status=status), code
             ),
         }
+        sections = self.sections
         blocks = [
             table_block(
-                "Summary and recommended action", self.sections["summary"], SUMMARY_COLUMNS
+                "Summary and recommended action",
+                sections["summary"],
+                _shown(SUMMARY_COLUMNS, events),
             ),
-            table_block("Failing step", self.sections["steps"], STEP_COLUMNS),
-            plot_block("Timeline", plots.failures_over_time, self.sections["timeline"], title=code),
-            table_block("Affected identities", self.sections["identities"], IDENTITY_COLUMNS),
-            table_block("Events", events, EVENT_COLUMNS),
+            table_block("Failing step", sections["steps"], _shown(STEP_COLUMNS, events)),
+            plot_block("Timeline", plots.failures_over_time, sections["timeline"], title=code),
+            table_block(
+                "Affected identities", sections["identities"], _shown(IDENTITY_COLUMNS, events)
+            ),
+            table_block("Events", events, _shown(EVENT_COLUMNS, events)),
         ]
         return Panel(_headline(code, status, events), events, blocks)
+
+
+def _shown(columns: list[str], events: pd.DataFrame) -> list[str]:
+    """What a block shows of its `columns`: all of them when the events hold several codes of
+    the family (each row names its code: `EntryConflict` and `SalesforceEntryConflict` rows
+    look alike otherwise), without `error_code` when they hold one (the headline names it)."""
+    if events["error_code"].nunique() > 1:
+        return columns
+    return [c for c in columns if c != "error_code"]
+
+
+def _failed_steps(frames: ProvisioningFrames, status: str) -> pd.DataFrame:
+    """`analysis.failed_steps` of `status`; for "both", those of failures and of warnings one
+    under the other with a `status` column (shares within the code and status), so that a
+    code that fails and warns at a step shows both."""
+    if status != "both":
+        return analysis.failed_steps(frames, status=status)
+    parts = [analysis.failed_steps(frames, status=s).assign(status=s) for s in STATUSES[:2]]
+    steps = pd.concat(parts, ignore_index=True)
+    return steps.sort_values("events", ascending=False, kind="stable", ignore_index=True)
 
 
 def _of_family(frame: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -220,7 +249,7 @@ def _of_family(frame: pd.DataFrame, code: str) -> pd.DataFrame:
 
 
 def _headline(code: str, status: str, events: pd.DataFrame) -> str:
-    """ "EntryConflict: 58 events, 31 identities (status: both; incl. 14
+    """ "EntryConflict: 58 events, 17 identities (status: both; incl. 14
     SalesforceEntryConflict)": the identities counted as `failure_summary` counts them (one
     per identity, whatever its target systems; the "Affected identities" table has a row per
     identity and target system)."""
@@ -228,7 +257,8 @@ def _headline(code: str, status: str, events: pd.DataFrame) -> str:
     others = [f"{n:,} {c}" for c, n in counts.items() if str(c).lower() != code.lower()]
     family = f"; incl. {', '.join(others)}" if others else ""
     who = identity(events).nunique()
-    return f"{code}: {len(events):,} events, {who:,} identities (status: {status}{family})"
+    counted = f"{quantity(len(events), 'event')}, {quantity(who, 'identity')}"
+    return f"{code}: {counted} (status: {status}{family})"
 
 
 def _counted(failed: int, warned: int) -> str:

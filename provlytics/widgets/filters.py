@@ -17,7 +17,7 @@ from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, values_of
 from provlytics.widgets.controls import DayPicker, choice
-from provlytics.widgets.render import Panel, table_block
+from provlytics.widgets.render import Panel, quantity, table_block
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,8 @@ class FilterBar(InvestigationWidget):
         rows = pd.DataFrame({"table": list(counts), "rows": list(counts.values())})
         rows["rows"] = rows["rows"].astype("int64")
         total = len(self.source.events)
-        headline = f"{counts['events']:,} of {total:,} events selected: {_days(self._good)}"
+        selected = f"{counts['events']:,} of {quantity(total, 'event')} selected"
+        headline = f"{selected}: {_days(self._good)}"
         return Panel(headline, rows, [table_block("Rows per table", rows)])
 
     def _selection(self) -> dict[str, Any]:

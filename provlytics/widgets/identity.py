@@ -13,7 +13,7 @@ from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget
 from provlytics.widgets.filters import FilterBar
-from provlytics.widgets.render import Panel, table_block
+from provlytics.widgets.render import Panel, quantity, table_block
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class IdentityInspector(InvestigationWidget):
 def _headline(who: str, history: analysis.IdentityHistory) -> str:
     """The headline: "'a@b.com': 6 events in 3 apps"; for a display name several people
     share, also how many it matched and how to pick one of them."""
-    found = f"{len(history.events):,} events in {len(history.apps):,} apps"
+    found = f"{quantity(len(history.events), 'event')} in {quantity(len(history.apps), 'app')}"
     people, _ = namesakes(history.events)
     if not people:
         return f"{who!r}: {found}"

@@ -57,7 +57,8 @@ class Panel:
     """What a widget shows for its current control values.
 
     Attributes:
-        headline: one line summing the answer up (e.g. "35 events, 12 identities").
+        headline: one line summing the answer up (e.g. "35 events, 12 identities", counted
+            with `quantity`).
         result: the widget's answer, becomes `widget.result`.
         blocks: the tables, fragments and plots shown below the headline, in order.
     """
@@ -65,6 +66,18 @@ class Panel:
     headline: str
     result: pd.DataFrame
     blocks: list[Block] = field(default_factory=list)
+
+
+def quantity(count: int, noun: str) -> str:
+    """`count` and `noun` agreeing in number, as a headline counts: "1 event", "2,033 events",
+    "1 identity", "19 identities", "0 apps".
+
+    `noun` is the singular; its plural adds "s", or "ies" for a consonant and "y".
+    """
+    if count == 1:
+        return f"1 {noun}"
+    consonant_y = noun.endswith("y") and noun[-2:-1] not in tuple("aeiou")
+    return f"{count:,} {noun[:-1] + 'ies' if consonant_y else noun + 's'}"
 
 
 def table_block(
@@ -101,7 +114,7 @@ def frame_html(frame: pd.DataFrame, *, max_rows: int = MAX_ROWS) -> str:
         return "<p><i>no rows</i></p>"
     shown = readable(frame.head(max_rows)).to_html(index=False, border=0, escape=True)
     left = len(frame) - max_rows
-    return shown + (f"<p><i>… {left:,} more rows</i></p>" if left > 0 else "")
+    return shown + (f"<p><i>… {quantity(left, 'more row')}</i></p>" if left > 0 else "")
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
