@@ -490,3 +490,44 @@ def test_views_of_a_parquet_dataset_equal_those_of_the_loaded_frames(frames, tmp
     pd.testing.assert_frame_equal(
         A.drilldown(back, "EntryConflict"), A.drilldown(frames, "EntryConflict")
     )
+
+
+def test_a_conflict_case_names_both_accounts_of_one_person_by_their_own_name(samples):
+    """The samples' conflicts come from a person's second Entra account (UPN in corp.) meeting
+    the first one's object in the app: both accounts carry the person's name ("Łukasz Brown",
+    never an ASCII-stripped "ukasz Brown") and are told apart by UPN and object id."""
+    twin, first = "lukasz.brown98@corp.contoso.com", "lukasz.brown98@contoso.com"
+    cases = A.conflicts(samples)
+    mine = cases[cases["reportable_identifier"] == twin]
+    assert set(mine["kind"]) == {"entryConflict", "duplicateTargetEntries"}
+    assert set(mine["source_name"]) == {"Łukasz Brown"}
+    assert first not in set(cases["reportable_identifier"])  # the account in the app is no case
+    errors = samples.errors
+    hits = errors[(errors["reportable_identifier"] == twin) & coded(errors, mine["error_code"])]
+    assert len(hits) == mine["events"].sum() == 16
+    assert set(hits["target_name"]) == {"Łukasz Brown"}
+    assert hits["error_details"].str.contains(f"conflicts with '{first}'").all()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a UPN names one identity: no "matches 2 identities"
+        theirs = A.identity_history(samples, first).events
+    assert set(theirs["reportable_identifier"]) == {first}
+    assert set(theirs["source_name"]) == {"Łukasz Brown"}
+    bare = {i.replace("-", "") for i in theirs["source_id"]}
+    assert bare.isdisjoint(i.replace("-", "") for i in mine["source_id"])
+    in_salesforce = theirs[theirs["target_system_name"] == "Salesforce"]["target_id"].dropna()
+    hit_salesforce = hits[hits["target_system_name"] == "Salesforce"]["target_id"]
+    assert set(hit_salesforce) == set(in_salesforce) and len(in_salesforce.unique()) == 1
+
+    every = errors[
+        coded(errors, cases["error_code"])
+        & errors["error_details"].str.contains("conflicts with", na=False)
+    ]
+    assert len(every) == cases["events"].sum()  # each case is a twin's
+    assert (every["source_name"] == every["target_name"]).all()
+    assert "佐藤 花子" in set(every["source_name"])  # a name without Latin letters kept too
+
+
+def coded(errors: pd.DataFrame, codes: pd.Series) -> pd.Series:
+    """Which `errors` rows have one of `codes`."""
+    return errors["error_code"].isin(set(codes)).fillna(False)

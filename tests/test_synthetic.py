@@ -146,6 +146,34 @@ def test_conflicts_put_two_source_users_on_one_target_identity(records):
     assert conflicts and matched
 
 
+def test_a_conflicting_account_has_the_name_of_the_one_it_meets_and_aliases_fold_accents(
+    records,
+):
+    """A conflict's source is the person's second account: it has their name as written
+    ("Łukasz Brown", not "ukasz Brown"); a group's mailNickname drops accents, not letters."""
+    conflicts = [
+        r
+        for r in records
+        if (r["provisioningStatusInfo"]["errorInformation"] or {}).get("errorCode")
+        in {"EntryConflict", "SalesforceEntryConflict", "DuplicateTargetEntries"}
+    ]
+    pairs = {
+        (r["sourceIdentity"]["displayName"], r["targetIdentity"]["displayName"]) for r in conflicts
+    }
+    assert {source for source, _ in pairs} >= {"Łukasz Brown", "佐藤 花子", "José Johansson"}
+    assert all(source == target for source, target in pairs)
+    aliases = {
+        r["sourceIdentity"]["displayName"]: prop["newValue"].rstrip("0123456789")
+        for r in records
+        for prop in r["modifiedProperties"]
+        if prop["displayName"] == "mailNickname"
+    }
+    assert aliases["Équipe Zürich"] == "equipezurich"
+    assert aliases["Führungskräfte"] == "fuhrungskrafte"
+    assert aliases["Sales – EMEA"] == "salesemea"
+    assert aliases["開発チーム"] == "grp"  # no Latin letter to keep
+
+
 def test_unicode_names_and_groups_are_present(records):
     names = {r["sourceIdentity"]["displayName"] for r in records}
     assert {"王秀英", "Zoë Ødegaard"} & names

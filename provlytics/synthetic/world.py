@@ -10,8 +10,9 @@ import hashlib
 import logging
 import random
 import string
+import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 logger = logging.getLogger(__name__)
@@ -22,19 +23,16 @@ ENTRA_NAME = "Microsoft Entra ID"
 N_USERS = 320
 N_CONFLICT_PAIRS = 12
 
+# given and family names; their UPN local part is `_alias` of each: "Łukasz Brown" -> lukasz.brown
 _FIRST = (
-    ("José", "jose"), ("Zoë", "zoe"), ("Ana", "ana"), ("Liam", "liam"), ("Søren", "soren"),
-    ("Chloé", "chloe"), ("Mónica", "monica"), ("Oğuz", "oguz"), ("Priya", "priya"),
-    ("Kenji", "kenji"), ("Fatima", "fatima"), ("Łukasz", "lukasz"), ("Noah", "noah"),
-    ("Emma", "emma"), ("Ingrid", "ingrid"), ("Dmitri", "dmitri"), ("Aoife", "aoife"),
-    ("Mateo", "mateo"), ("Grace", "grace"), ("Björn", "bjorn"),
+    "José", "Zoë", "Ana", "Liam", "Søren", "Chloé", "Mónica", "Oğuz", "Priya", "Kenji", "Fatima",
+    "Łukasz", "Noah", "Emma", "Ingrid", "Dmitri", "Aoife", "Mateo", "Grace", "Björn",
 )  # fmt: skip
 _LAST = (
-    ("Müller", "muller"), ("Ødegaard", "odegaard"), ("García", "garcia"), ("Smith", "smith"),
-    ("Nguyễn", "nguyen"), ("O'Brien", "obrien"), ("Kowalczyk", "kowalczyk"), ("Dubois", "dubois"),
-    ("Yılmaz", "yilmaz"), ("Johansson", "johansson"), ("Patel", "patel"), ("Tanaka", "tanaka"),
-    ("Brown", "brown"), ("Schäfer", "schafer"), ("Núñez", "nunez"), ("Lefèvre", "lefevre"),
+    "Müller", "Ødegaard", "García", "Smith", "Nguyễn", "O'Brien", "Kowalczyk", "Dubois", "Yılmaz",
+    "Johansson", "Patel", "Tanaka", "Brown", "Schäfer", "Núñez", "Lefèvre",
 )  # fmt: skip
+# names in other scripts, with the Latin names and UPN local part their directory gives them
 _WHOLE = (
     ("王秀英", "Xiuying", "Wang", "wang.xiuying"),
     ("Ἀθηνᾶ Παπαδοπούλου", "Ἀθηνᾶ", "Παπαδοπούλου", "athina.papadopoulou"),
@@ -51,6 +49,11 @@ _GROUPS = (
     "Contractors", "Self-service Pilot", "ServiceNow Admins", "Slack Guests", "Data & Analytics",
     "Legal", "IT Operations", "Führungskräfte", "Проектная группа",
 )  # fmt: skip
+# Latin letters NFKD does not decompose, spelled as a directory folds them into an alias
+_UNMARKED = str.maketrans({
+    "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ı": "i", "ß": "ss",
+    "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th",
+})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +189,8 @@ def _build_users(rng: random.Random) -> tuple[tuple[Person, ...], tuple[tuple[in
     ]
     seen = {u.nickname for u in users}
     while len(users) < N_USERS - N_CONFLICT_PAIRS:
-        (given, g), (family, f) = rng.choice(_FIRST), rng.choice(_LAST)
-        local = f"{g}.{f}"
+        given, family = rng.choice(_FIRST), rng.choice(_LAST)
+        local = f"{_alias(given)}.{_alias(family)}"
         if local in seen:
             local = f"{local}{rng.randint(2, 99)}"
         if local not in seen:
@@ -206,15 +209,25 @@ def _person(rng: random.Random, display: str, given: str, family: str, local: st
 
 
 def _twin(rng: random.Random, other: Person) -> Person:
-    """A second source user whose matching attributes collide with `other` (a conflict)."""
-    plain = other.display_name.encode("ascii", "ignore").decode() or other.display_name
-    upn = f"{other.nickname}@corp.{DOMAIN}"
+    """A second source account of the same person as `other`, whose matching attributes
+    collide with it (a conflict): the same names, told apart only by object id, UPN (in the
+    `corp.` subdomain) and worker id."""
     worker_id = str(rng.randint(10000, 99999))
-    return Person(new_guid(rng), plain, other.given, other.family, upn, other.nickname, worker_id)
+    upn = f"{other.nickname}@corp.{DOMAIN}"
+    return replace(other, object_id=new_guid(rng), upn=upn, worker_id=worker_id)
+
+
+def _alias(name: str) -> str:
+    """`name` folded into the letters and digits of a mail alias: lower-cased, accents
+    dropped (NFKD without combining marks; Ł, Ø, Đ, ı, ß, Æ, Œ and Þ, which NFKD keeps, as l,
+    o, d, i, ss, ae, oe and th), anything else left out: "Équipe Zürich" -> "equipezurich";
+    "" for a name in a script without Latin letters ("開発チーム")."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_UNMARKED))
+    return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
 
 
 def _build_group(rng: random.Random, name: str) -> Group:
-    nickname = "".join(c for c in name.lower() if c.isascii() and c.isalnum()) or "grp"
+    nickname = _alias(name) or "grp"
     return Group(new_guid(rng), name, f"{nickname}{rng.randint(100, 999)}")
 
 
