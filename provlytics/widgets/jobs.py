@@ -14,7 +14,7 @@ from provlytics import analysis, plots
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import span
+from provlytics.timebounds import parse_duration
 from provlytics.widgets.base import (
     Guarded,
     InvestigationWidget,
@@ -138,10 +138,10 @@ class WindowBox(Guarded, ipw.Combobox):
     def _accept(self, value: Any) -> Any:
         text = value.strip() if isinstance(value, str) else ""
         try:
-            width = pd.Timedelta(span(text)) if text else None
-        except (TypeError, ValueError):
+            width = parse_duration(text, self.description) if text else None
+        except ConfigError:
             width = None
-        if width is None or pd.isna(width) or width <= pd.Timedelta(0):
+        if width is None:
             stays = f" (the window stays {self.value!r})" if self.on_refused else ""
             raise ConfigError(
                 f"{self.description} {value!r} is not a duration such as "
