@@ -110,7 +110,10 @@ def parse_time(
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if is_relative(value):
-        return _as_utc(reference or datetime.now(UTC)) - _parts(str(value), name)
+        try:
+            return _as_utc(reference or datetime.now(UTC)) - _parts(str(value), name)
+        except OverflowError:
+            raise ConfigError(f"{label(name, value)} reaches back before the year 1") from None
     if isinstance(value, str):
         word = value.strip().lower()
         if word == "now":
@@ -228,8 +231,9 @@ def bound(value: TimeBound, newest: datetime | None, name: str) -> pa.Scalar:
 
 
 def parse_duration(value: str | timedelta, name: str = "duration") -> timedelta:
-    """A positive length of time, as users write it (the one reader of a window or an
-    overlap, and of a duration back in `parse_time`), without a pandas warning.
+    """A positive length of time, as users write it, without a pandas warning: the one
+    reader of `pv.analysis.alerts`' window and the `JobHealthPanel`'s (`parse_time` reads a
+    duration back with the same units).
 
     Example:
         >>> parse_duration("1h30min")
@@ -262,13 +266,13 @@ def _length(text: object, name: str) -> timedelta:
     if isinstance(text, str) and text.strip():
         import warnings
 
-        import pandas as pd  # "P1DT2H", "1 days 02:00:00"; not "-1d" (pandas warns: 'd')
+        import pandas as pd  # "P1DT2H", "1 days 02:00:00", and "-1d" (refused once read)
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore")  # "'d' is deprecated": the text is not changed
             try:
                 length = pd.Timedelta(text.strip())
-            except ValueError:
+            except (ValueError, OverflowError):
                 length = pd.NaT
         if not pd.isna(length):
             return length.to_pytimedelta()
@@ -283,7 +287,10 @@ def _parts(text: str, name: str) -> timedelta:
         if unit in _NANOSECONDS:
             length += timedelta(microseconds=float(number) / 1000)
         elif unit in _DELTA_UNITS:
-            length += timedelta(**{_DELTA_UNITS[unit]: float(number)})
+            try:
+                length += timedelta(**{_DELTA_UNITS[unit]: float(number)})
+            except OverflowError:
+                raise ConfigError(f"{label(name, text)} is too long a duration") from None
         else:
             raise ConfigError(f"{label(name, text)} is not a duration such as {_DURATION_FORMS}")
     return length

@@ -203,6 +203,7 @@ def test_a_length_pandas_reads_is_a_duration_too(text: str, length: timedelta) -
         ("7 fortnights", "window='7 fortnights' is not a duration such as '7d', '12h'"),
         ("", "window='' is not a duration such as '7d'"),
         (None, "window=None is not a duration such as '7d'"),
+        ("99999999999d", "window='99999999999d' is too long a duration"),
     ],
 )
 def test_a_bad_duration_is_refused_naming_it(text: Any, message: str) -> None:
@@ -211,6 +212,11 @@ def test_a_bad_duration_is_refused_naming_it(text: Any, message: str) -> None:
         with pytest.raises(ConfigError) as caught:
             parse_duration(text, "window")
     assert str(caught.value).startswith(message)
+
+
+def test_a_duration_back_before_the_year_1_is_refused_naming_it() -> None:
+    with pytest.raises(ConfigError, match=r"^since='1000000d' reaches back before the year 1$"):
+        parse_time("1000000d", NOW, name="since")
 
 
 def test_a_timedelta_is_a_duration_as_it_is() -> None:
