@@ -6,7 +6,10 @@ The one reader of `since`/`until` (`parse_time`) and the one check that `since` 
 `pv.read_parquet` (durations back from the newest event), `pv.fetch_logs` and the `$filter`
 builder (durations back from now), and the `report` and `fetch` commands (the same, naming
 `--since`/`--until`). So all read the same forms and say the same thing about a bound they
-cannot read or a window that holds nothing.
+cannot read or a window that holds nothing. And the one reader of a length of time
+(`parse_duration`): an alert window (`pv.analysis.alerts`, the `JobHealthPanel`'s control),
+read with the same units as a duration back, without pandas' warnings about its old unit
+spellings ("1d", "1w").
 
 Imports nothing of provlytics at import time but its errors, and no pandas or pyarrow (the
 light Graph modules use it): pandas reads the rare forms the standard library does not, and
@@ -28,13 +31,28 @@ TimeBound = str | datetime | date | None  # a pandas Timestamp is a datetime
 KEYWORDS = ("since", "until")  # the bounds as Python arguments: since='7d'
 OPTIONS = ("--since", "--until")  # as command line options: --since '7d'
 RELATIVE = re.compile(r"^\s*\d+(\.\d+)?\s*[A-Za-z]+\s*$")  # "7d", "12h", "30min", "2w"
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)")
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*([A-Za-z]+)\s*$")
 # unit spellings people type -> the spelling pandas keeps (days "D", weeks as 7 days)
 _UNITS = {"d": "D", "day": "D", "days": "D", "h": "h", "hr": "h", "hour": "h", "hours": "h",
           "m": "min", "min": "min", "t": "min", "minute": "min", "minutes": "min",
           "s": "s", "sec": "s", "second": "s", "seconds": "s"}  # fmt: skip
-_DELTA = re.compile(r"^(\d+(?:\.\d+)?)(D|h|min|s)$")  # `span`'s spellings timedelta reads
-_DELTA_UNITS = {"D": "days", "h": "hours", "min": "minutes", "s": "seconds"}
+# unit spellings (any case) -> timedelta's keyword: those of `_UNITS`, weeks, and the
+# smaller units pandas reads ("500ms", "2us", "3ns")
+_DELTA_UNITS = {
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), "weeks"),
+    **dict.fromkeys(("d", "day", "days"), "days"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "hours"),
+    **dict.fromkeys(("m", "t", "min", "mins", "minute", "minutes"), "minutes"),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), "seconds"),
+    **dict.fromkeys(("ms", "milli", "millis", "millisecond", "milliseconds"), "milliseconds"),
+    **dict.fromkeys(("us", "micro", "micros", "microsecond", "microseconds"), "microseconds"),
+}  # fmt: skip
+_NANOSECONDS = ("ns", "nano", "nanos", "nanosecond", "nanoseconds")
+# several parts, each a known unit ("1h30min", "1 day 12 hours"; not "20261120T000000Z")
+_UNIT_NAMES = "|".join(sorted({*_DELTA_UNITS, *_NANOSECONDS} - {"t"}, key=len, reverse=True))
+_COMPOUND = re.compile(rf"^\s*(?:\d+(?:\.\d+)?\s*(?:{_UNIT_NAMES})\s*){{2,}}$", re.IGNORECASE)
+_DURATION_FORMS = "'7d', '12h', '30min' or '2w'"
 # day words: pandas reads "today" (and "now") as the current moment, not a day; refused
 _DAY_WORDS = ("today", "yesterday", "tomorrow")
 
@@ -52,8 +70,8 @@ def span(text: str) -> str:
 
 
 def is_relative(value: object) -> bool:
-    """Whether a bound is a duration back from a reference time ("7d")."""
-    return isinstance(value, str) and bool(RELATIVE.match(value))
+    """Whether a bound is a duration back from a reference time ("7d", "1h30min")."""
+    return isinstance(value, str) and bool(RELATIVE.match(value) or _COMPOUND.match(value))
 
 
 def label(name: str, value: object) -> str:
@@ -92,7 +110,10 @@ def parse_time(
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if is_relative(value):
-        return _as_utc(reference or datetime.now(UTC)) - _duration(str(value), name)
+        try:
+            return _as_utc(reference or datetime.now(UTC)) - _parts(str(value), name)
+        except OverflowError:
+            raise ConfigError(f"{label(name, value)} reaches back before the year 1") from None
     if isinstance(value, str):
         word = value.strip().lower()
         if word == "now":
@@ -209,19 +230,70 @@ def bound(value: TimeBound, newest: datetime | None, name: str) -> pa.Scalar:
     return _scalar(parse_time(value, newest, name=name))
 
 
-def _duration(text: str, name: str) -> timedelta:
-    spelled = span(text)
-    known = _DELTA.match(spelled)
-    if known:
-        return timedelta(**{_DELTA_UNITS[known.group(2)]: float(known.group(1))})
-    import pandas as pd  # units only pandas knows: "500ms", "2us"
+def parse_duration(value: str | timedelta, name: str = "duration") -> timedelta:
+    """A positive length of time, as users write it, without a pandas warning: the one
+    reader of `pv.analysis.alerts`' window and the `JobHealthPanel`'s (`parse_time` reads a
+    duration back with the same units).
 
-    try:
-        return pd.Timedelta(spelled).to_pytimedelta()
-    except ValueError:
+    Example:
+        >>> parse_duration("1h30min")
+        datetime.timedelta(seconds=5400)
+
+    Args:
+        value: a `timedelta` (a pandas `Timedelta` too), or text: one or more parts of a
+            number and a unit, in any case, with or without spaces: weeks ("2w", "1 week"),
+            days ("7d", "7 days"), hours ("12h", "1.5 hours"), minutes ("30min", "30m"),
+            seconds ("90s", "90 sec"), "500ms", "2us" ("1h30min", "1d 12h"); or the
+            other forms pandas reads ("P1DT2H", "1 days 02:00:00", "02:00:00").
+        name: the argument, option or control, for the message ("window", "--overlap").
+
+    Raises:
+        ConfigError: naming `name` and the value: text in none of these forms, or a length
+            that is not positive ("0h", "-1d").
+    """
+    length = value if isinstance(value, timedelta) else _length(value, name)
+    if not length > timedelta(0):
         raise ConfigError(
-            f"{label(name, text)} is not a duration such as '7d', '12h', '30min' or '2w'"
-        ) from None
+            f"{label(name, value)} is not a positive duration such as {_DURATION_FORMS}"
+        )
+    return length
+
+
+def _length(text: object, name: str) -> timedelta:
+    """`text` as a timedelta of any sign (zero and negative ones too), or `ConfigError`."""
+    if is_relative(text):
+        return _parts(str(text), name)
+    if isinstance(text, str) and text.strip():
+        import warnings
+
+        import pandas as pd  # "P1DT2H", "1 days 02:00:00", and "-1d" (refused once read)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "'d' is deprecated": the text is not changed
+            try:
+                length = pd.Timedelta(text.strip())
+            except (ValueError, OverflowError):
+                length = pd.NaT
+        if not pd.isna(length):
+            return length.to_pytimedelta()
+    raise ConfigError(f"{label(name, text)} is not a duration such as {_DURATION_FORMS}")
+
+
+def _parts(text: str, name: str) -> timedelta:
+    """The sum of `RELATIVE` text's parts ("1h30min": 1 h + 30 min)."""
+    length = timedelta(0)
+    for number, unit in _PART.findall(text):
+        unit = unit.lower()
+        if unit in _NANOSECONDS:
+            length += timedelta(microseconds=float(number) / 1000)
+        elif unit in _DELTA_UNITS:
+            try:
+                length += timedelta(**{_DELTA_UNITS[unit]: float(number)})
+            except OverflowError:
+                raise ConfigError(f"{label(name, text)} is too long a duration") from None
+        else:
+            raise ConfigError(f"{label(name, text)} is not a duration such as {_DURATION_FORMS}")
+    return length
 
 
 def _pandas_time(value: object, name: str) -> datetime:

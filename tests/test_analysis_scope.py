@@ -91,8 +91,11 @@ def test_views_of_a_filtered_scope(frames):
 
 
 def test_nothing_in_scope_gives_empty_tables(frames):
-    with pytest.warns(UserWarning, match="job_id 'no-such-job' is not present in this data"):
+    with pytest.warns(UserWarning) as caught:
         out = A.filter_frames(frames, job_id="no-such-job")
+    assert [str(w.message) for w in caught] == [  # which says why none is kept: no second
+        "job_id 'no-such-job' is not present in this data"
+    ]
     assert out.counts() == {
         "events": 0,
         "steps": 0,
@@ -121,6 +124,44 @@ def test_unreadable_time_bound_is_a_config_error(frames, bad):
 
 def test_filter_frames_keeps_the_pseudonymized_marker() -> None:
     frames = pv.load("data/samples/graph-v1").pseudonymize("k" * 32)
-    scoped = pv.analysis.filter_frames(frames, since="2026-11-20")
+    scoped = pv.analysis.filter_frames(frames, since="2026-11-19")
     assert scoped.pseudonymized == frames.pseudonymized
     assert scoped.pseudonymized is not None
+
+
+FACTS = (
+    "2033 events from 2026-11-14 00:04 to 2026-11-22 23:51 UTC, of 6 jobs in 5 apps: Contoso "
+    "Expenses (SCIM), Salesforce, ServiceNow, Slack, Workday to Active Directory User "
+    "Provisioning"
+)
+
+
+def test_a_window_keeping_no_event_warns_what_the_frames_hold(samples):
+    """`provlytics report --since` said it; in Python the 0 events came silently."""
+    with pytest.warns(UserWarning) as caught:
+        out = A.filter_frames(samples, since="2030-01-01")
+    assert len(out.events) == 0
+    assert [str(w.message) for w in caught] == [
+        f"no event matches since='2030-01-01'; the frames hold {FACTS}"
+    ]
+    assert caught[0].filename == __file__  # at the user's line
+
+
+def test_a_path_keeping_no_event_warns_what_the_folder_holds(samples, tmp_path):
+    path = samples.to_parquet(tmp_path / "snap")
+    with pytest.warns(UserWarning) as caught:
+        out = A.filter_frames(path, until="2026-11-14", target_system="Slack")
+    assert len(out.events) == 0  # the first event is later
+    assert str(caught[0].message).startswith(
+        f"no event matches until='2026-11-14' and target_system='Slack'; {path} holds 2033 "
+    )
+    with pytest.warns(UserWarning) as caught:
+        A.filter_frames(str(path), since="2030-01-01")
+    assert [str(w.message) for w in caught] == [
+        f"no event matches since='2030-01-01'; {path} holds {FACTS}"
+    ]
+
+
+@pytest.mark.filterwarnings("error")  # a scope keeping events says nothing
+def test_a_scope_keeping_events_does_not_warn(samples):
+    assert len(A.filter_frames(samples, since="7d", service_principal="Slack").events) == 364

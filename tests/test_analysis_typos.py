@@ -116,3 +116,38 @@ def test_object_ids_match_with_or_without_dashes(samples, snapshot, where, who):
         "ServiceNow",
         "Contoso Expenses (SCIM)",
     ]
+
+
+JOBS = [
+    f"app{i}.f38b2ffc80a44f5a91c9bc701e7ea419.{i}d7e0a2c-1b2f-4c5d-9e8f-0a1b2c3d4e5f"
+    for i in range(6)
+]
+APPS = {job: f"App {i}" for i, job in enumerate(JOBS)}
+
+
+def test_an_absent_value_is_said_with_the_closest_few_and_their_labels():
+    from provlytics.analysis.notices import absent_message
+
+    typo = JOBS[4][:-1]
+    said = absent_message("--job", typo, JOBS, labels=APPS, where="in the inputs")
+    assert said.startswith(
+        f"--job {typo!r} is not present in the inputs; closest: {JOBS[4]} (App 4), "
+    )
+    assert said.endswith(" (of 6 present)")
+    assert said.count("f38b2ffc80a44f5a91c9bc701e7ea419") == 4  # the typo and 3 closest
+
+
+def test_an_absent_value_close_to_none_is_said_with_the_apps_not_every_value():
+    from provlytics.analysis.notices import absent_message
+
+    assert absent_message("--job", "nosuchjob", JOBS, labels=APPS) == (
+        "--job 'nosuchjob' is not present here; none of the 6 present is close; their apps: "
+        "App 0, App 1, App 2, App 3, App 4, App 5"
+    )
+    assert absent_message("Job", "nosuchjob", JOBS) == (
+        f"Job 'nosuchjob' is not present here; present: {', '.join(JOBS[:3])}, ... (of 6 present)"
+    )
+    assert (
+        absent_message("Job", "x", [])
+        == "Job 'x' is not present here; present: none (of 0 present)"
+    )

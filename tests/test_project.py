@@ -41,3 +41,14 @@ def test_every_cli_command_has_help_and_is_in_the_readme():
         assert result.exit_code == 0, result.output
         assert command.help, name
         assert f"provlytics {name}" in readme, f"README does not show `provlytics {name}`"
+
+
+def test_the_readme_calls_filter_frames_with_its_real_keywords():
+    """A reader copying `filter_frames(frames, job=...)` from the README got a TypeError."""
+    import inspect
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    calls = re.findall(r"filter_frames\(([^()]*)\)", readme)
+    used = {k for call in calls for k in re.findall(r"\b([a-z_]+)=", call)}
+    assert {"since", "until", "job_id", "target_system", "service_principal"} <= used
+    assert used <= set(inspect.signature(pv.analysis.filter_frames).parameters)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import provlytics as pv
 from provlytics.cli import main
 from provlytics.errors import ConfigError
 from provlytics.graph.odata import build_filter
-from provlytics.timebounds import OPTIONS, parse_time, window_times
+from provlytics.timebounds import OPTIONS, parse_duration, parse_time, window_times
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -162,6 +163,100 @@ def test_either_bound_alone_or_in_order_is_a_window() -> None:
     assert window_times(None, "1d", NOW) == (None, NOW - timedelta(days=1))
     assert window_times("2d", None, NOW) == (NOW - timedelta(days=2), None)
     assert window_times("2d", "1d", NOW) == (NOW - timedelta(days=2), NOW - timedelta(days=1))
+
+
+LENGTHS = [  # text, the length it stands for: the README's units and the ones pandas reads
+    ("7d", timedelta(days=7)),
+    ("2w", timedelta(weeks=2)),
+    ("1W", timedelta(weeks=1)),
+    ("12h", timedelta(hours=12)),
+    ("30min", timedelta(minutes=30)),
+    ("90s", timedelta(seconds=90)),
+    ("500ms", timedelta(milliseconds=500)),
+    ("1h30min", timedelta(hours=1, minutes=30)),
+    ("1 day 12 hours", timedelta(days=1, hours=12)),
+]
+CLOCK_LENGTHS = [("P1DT2H", timedelta(days=1, hours=2)), ("02:00:00", timedelta(hours=2))]
+
+
+@pytest.mark.parametrize(("text", "length"), LENGTHS)
+def test_a_duration_is_read_without_a_pandas_warning(text: str, length: timedelta) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas 3 warns "'d' is deprecated" for pd.Timedelta("7d")
+        assert parse_duration(text, "window") == length
+        assert parse_time(text, NOW) == NOW - length  # the same reading, back from NOW
+
+
+@pytest.mark.parametrize(("text", "length"), CLOCK_LENGTHS)
+def test_a_length_pandas_reads_is_a_duration_too(text: str, length: timedelta) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_duration(text, "window") == length
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-1d", "window='-1d' is not a positive duration such as '7d', '12h', '30min' or '2w'"),
+        ("0h", "window='0h' is not a positive duration such as '7d', '12h', '30min' or '2w'"),
+        ("abc", "window='abc' is not a duration such as '7d', '12h', '30min' or '2w'"),
+        ("7 fortnights", "window='7 fortnights' is not a duration such as '7d', '12h'"),
+        ("", "window='' is not a duration such as '7d'"),
+        (None, "window=None is not a duration such as '7d'"),
+        ("99999999999d", "window='99999999999d' is too long a duration"),
+    ],
+)
+def test_a_bad_duration_is_refused_naming_it(text: Any, message: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ConfigError) as caught:
+            parse_duration(text, "window")
+    assert str(caught.value).startswith(message)
+
+
+def test_a_duration_back_before_the_year_1_is_refused_naming_it() -> None:
+    with pytest.raises(ConfigError, match=r"^since='1000000d' reaches back before the year 1$"):
+        parse_time("1000000d", NOW, name="since")
+
+
+def test_a_timedelta_is_a_duration_as_it_is() -> None:
+    assert parse_duration(pd.Timedelta("3h")) == timedelta(hours=3)
+    with pytest.raises(ConfigError, match=r"^duration=-1 day, 0:00:00 is not a positive"):
+        parse_duration(timedelta(days=-1))
+
+
+@pytest.mark.parametrize(("window", "length"), LENGTHS[:7])
+def test_alerts_read_their_window_without_a_pandas_warning(samples, window, length) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alerts = pv.analysis.alerts(samples, window=window)
+    pd.testing.assert_frame_equal(alerts, pv.analysis.alerts(samples, window=length))
+
+
+def test_an_alert_window_is_as_long_as_its_text_says(samples) -> None:
+    alerts = pv.analysis.alerts(samples, window="1h30min")
+    windows = alerts[alerts["kind"] != "quarantined"]  # a quarantine's runs from its start
+    assert len(windows) == 2
+    assert (windows["window_end"] - windows["window_start"] == pd.Timedelta("90min")).all()
+
+
+def test_alerts_refuse_a_window_that_is_no_positive_duration(samples) -> None:
+    with pytest.raises(ConfigError, match=r"^window='-1d' is not a positive duration"):
+        pv.analysis.alerts(samples, window="-1d")
+
+
+def test_the_job_panel_window_reads_durations_without_a_pandas_warning(samples) -> None:
+    from provlytics.widgets import JobHealthPanel
+
+    panel = JobHealthPanel(samples)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        panel.controls["window"].value = "1W"
+        assert panel.values["window"] == "1W"
+        assert len(panel.sections["alerts"]) == len(pv.analysis.alerts(samples, window="7d"))
+        panel.controls["window"].value = "-1d"
+    assert panel.values["window"] == "1W"
+    assert panel.panel.headline.startswith("Alert window '-1d' is not a duration such as")
 
 
 # -- the library

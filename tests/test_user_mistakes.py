@@ -174,7 +174,37 @@ def test_a_job_not_in_the_data_is_one_error_line(tmp_path):
     out = subprocess.run([sys.executable, "-c", command, *args], capture_output=True, text=True)
     assert out.returncode == 1
     (line,) = out.stderr.splitlines()  # the error says it all: no warning before it
-    assert line.startswith("Error: no event matches --since/--until/--job;")
+    assert line == (
+        "Error: --job 'nosuchjob' is not present in the inputs; none of the 6 present is "
+        "close; their apps: Contoso Expenses (SCIM), Salesforce, ServiceNow, Slack, Workday "
+        "to Active Directory User Provisioning; the inputs hold 2033 events from 2026-11-14 "
+        "00:04 to 2026-11-22 23:51 UTC, of 6 jobs in 5 apps"
+    )  # not the 6 full job ids (~500 characters)
+
+
+def test_a_mistyped_job_is_said_with_the_closest_jobs_and_their_apps(runner, tmp_path):
+    typo = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d1488"
+    result = runner.invoke(
+        main, ["report", str(SAMPLES), "--out", str(tmp_path / "out"), "--job", typo]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: --job '{typo}' is not present in the inputs; closest: {typo}0 (Slack) (of 6 "
+        "present); the inputs hold 2033 events from 2026-11-14 00:04 to 2026-11-22 23:51 UTC, "
+        "of 6 jobs in 5 apps\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_window_outside_the_data_is_said_with_what_the_inputs_hold(runner, tmp_path):
+    args = ["report", str(SAMPLES), "--out", str(tmp_path / "out"), "--since", "2030-01-01"]
+    result = runner.invoke(main, args)
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: no event matches --since '2030-01-01'; the inputs hold 2033 events from "
+        "2026-11-14 00:04 to 2026-11-22 23:51 UTC, of 6 jobs in 5 apps: Contoso Expenses "
+        "(SCIM), Salesforce, ServiceNow, Slack, Workday to Active Directory User Provisioning\n",
+    )
 
 
 def test_a_job_not_in_the_data_beside_one_that_is_is_a_warning(tmp_path):

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 
 import pandas as pd
@@ -26,8 +25,7 @@ from provlytics.analysis.alert_scope import (
 )
 from provlytics.analysis.columns import empty
 from provlytics.analysis.health import EVENT_NEEDS
-from provlytics.errors import ConfigError
-from provlytics.timebounds import parse_time
+from provlytics.timebounds import parse_duration, parse_time
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +69,8 @@ def alerts(
     Args:
         frames: the tables, or a store or snapshot path (then only the events columns used
             and job_status are read).
-        window: window length, a pandas Timedelta or its text ("1d", "6h").
+        window: window length, a `timedelta` (pandas `Timedelta` too) or text as
+            `timebounds.parse_duration` reads it ("1d", "6h", "2w", "90min").
         now: end of the last window: a datetime or Timestamp (UTC when naive), or text as
             `timebounds.parse_time` reads it (ISO 8601; a duration is that long before the
             current time, "2d"; a date whose day and month could be either way round,
@@ -128,15 +127,7 @@ def alerts(
 
 
 def _window(window: str | pd.Timedelta) -> pd.Timedelta:
-    if isinstance(window, str):  # pandas deprecates the lower-case day unit ("1d")
-        window = re.sub(r"(?<=\d)d(?![a-z])", "D", window.strip())
-    try:
-        span = pd.Timedelta(window)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"window {window!r} is not a duration such as '1d' or '6h'") from exc
-    if pd.isna(span) or span <= pd.Timedelta(0):
-        raise ConfigError(f"window {window!r} must be a positive duration")
-    return span
+    return pd.Timedelta(parse_duration(window, "window"))
 
 
 def _now(now, events: pd.DataFrame, jobs: pd.DataFrame) -> pd.Timestamp | None:

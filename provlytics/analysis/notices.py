@@ -7,11 +7,17 @@ from __future__ import annotations
 import difflib
 import logging
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from provlytics.user_warnings import caller_level
 
 logger = logging.getLogger(__name__)
+
+SHOWN = 3  # values an absent value's message names
 
 
 def closest(
@@ -45,3 +51,69 @@ def warn_absent(what: str, value: str, present: Iterable[object]) -> None:
     "job_id 'nosuchjob' is not present in this data; closest present: ..." naming the
     closest of `present` (`closest`, when any is close)."""
     warn_user(f"{what} {value!r} is not present in this data", closest(present, value))
+
+
+def absent_message(
+    what: str,
+    value: Any,
+    offered: list[str],
+    *,
+    labels: Mapping[str, str] | None = None,
+    where: str = "here",
+) -> str:
+    """ "Job 'X' is not present here; closest: A (Slack) (of 6 present)" for a value not among
+    the values present: the few (`SHOWN`) closest to it (`closest`), each with its label in
+    `labels` (a job's app) when it has one; when none is close, the labels present ("none of
+    the 6 present is close; their apps: Salesforce, Slack"), else the first few values. Never
+    the whole list (full job ids are ~80 characters each). The widgets' dropdowns and
+    `provlytics report --job` say it so."""
+    close = closest(offered, str(value), n=SHOWN, cutoff=0.6)
+    if close:
+        shown = ", ".join(_labelled(v, labels) for v in close)
+        return (
+            f"{what} {value!r} is not present {where}; closest: {shown} (of {len(offered)} present)"
+        )
+    kinds = sorted({labels[v] for v in offered if labels and labels.get(v)}, key=str.casefold)
+    if kinds:
+        return (
+            f"{what} {value!r} is not present {where}; none of the {len(offered)} present is "
+            f"close; their apps: {_few(kinds, 10)}"
+        )
+    return (
+        f"{what} {value!r} is not present {where}; present: {_few(offered, SHOWN) or 'none'} "
+        f"(of {len(offered)} present)"
+    )
+
+
+def _few(values: list[str], n: int) -> str:
+    """The first `n` of `values`, then ", ..." when there are more."""
+    return ", ".join(values[:n]) + (", ..." if len(values) > n else "")
+
+
+def _labelled(value: str, labels: Mapping[str, str] | None) -> str:
+    label = (labels or {}).get(value)
+    return f"{value} ({label})" if label else value
+
+
+def held_facts(events: pa.Table, *, apps: bool = True) -> str:
+    """What `events` (the `events` table, Arrow) hold, for a narrowing that kept none of them:
+    "2033 events from 2026-11-14 00:04 to 2026-11-22 23:51 UTC, of 6 jobs in 5 apps:
+    Contoso Expenses (SCIM), Salesforce, ..." (the apps: service principal names, up to 10;
+    not named when `apps` is false)."""
+    times = events["activity_time"]
+    first, last = pc.min(times).as_py(), pc.max(times).as_py()
+    span = f" from {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first else ""
+    jobs = pc.count_distinct(events["job_id"]).as_py()
+    names = sorted(
+        (a for a in pc.unique(events["service_principal_name"]).to_pylist() if a),
+        key=str.casefold,
+    )
+    named = f": {_few(names, 10)}" if names and apps else ""
+    return (
+        f"{_count(events.num_rows, 'event')}{span}, of {_count(jobs, 'job')} in "
+        f"{_count(len(names), 'app')}{named}"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

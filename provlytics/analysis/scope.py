@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,17 +18,19 @@ import pyarrow.compute as pc
 
 from provlytics.analysis.access import resolve
 from provlytics.analysis.job_scope import jobs_of, ties_on_path
-from provlytics.analysis.notices import warn_absent
+from provlytics.analysis.notices import held_facts, warn_absent, warn_user
 from provlytics.datasets import read_parquet
+from provlytics.scan import by_date, read_table
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import TimeBound, bound, window, window_step
+from provlytics.timebounds import TimeBound, bound, label, window, window_step
 
 logger = logging.getLogger(__name__)
 
 Values = str | Iterable[str] | None
 _BY_VALUE = ("job_id", "target_system", "service_principal")  # options that may drop the newest
 _LOG_TABLES = ("events", "steps", "modified_properties", "errors")
+_FACTS = ["activity_time", "job_id", "service_principal_name"]  # `held_facts` reads
 
 
 def filter_frames(
@@ -90,7 +93,8 @@ def filter_frames(
     pushed: tuple[pa.Scalar | None, ...] | None = None  # the bounds of a path's scan
     frames = resolve(frames, paths=False)
     ties = None  # the events that tie jobs to target systems and apps, when not `events`
-    if isinstance(frames, str | os.PathLike):  # the window read by the scan, nothing else
+    path = frames if isinstance(frames, str | os.PathLike) else None
+    if path is not None:  # the window read by the scan, nothing else
         by_value = target_system is not None or service_principal is not None
         if by_value and (since is not None or until is not None):
             ties = ties_on_path(frames)
@@ -105,6 +109,7 @@ def filter_frames(
     events = tables["events"]
     ties = events if ties is None else ties
     keep = pa.array(np.ones(events.num_rows, bool))
+    absent = False  # a value no event has was warned of (it says why none is kept)
     times = events["activity_time"]
     newest = pc.max(times).as_py() if events.num_rows else None
     first, last = window(since, until, newest)
@@ -124,7 +129,7 @@ def filter_frames(
         if values is not None:
             keep = pc.and_(keep, _any_equal(events, columns, _as_list(values)))
             if ties.num_rows:  # data without events: nothing to say
-                _warn_absent(option, ties, columns, values)
+                absent = _warn_absent(option, ties, columns, values) or absent
     keep = pc.fill_null(keep, False)
     if pc.all(keep).as_py() is not False:  # nothing to drop: the same tables, no copy
         out = {name: tables[name] for name in _LOG_TABLES}
@@ -141,6 +146,8 @@ def filter_frames(
         jobs = jobs_of(jobs, ties, columns, _as_list(service_principal))
     out["job_status"] = jobs
     logger.debug("scope keeps %d of %d events", kept.num_rows, events.num_rows)
+    if not kept.num_rows and not absent:
+        _warn_none_kept(given, events if pushed is None else _all_events(path), path)
     scoped = ProvisioningFrames(out, sources=getattr(frames, "sources", ()))
     scoped.pseudonymized = getattr(frames, "pseudonymized", None)  # still pseudonymized
     scoped.narrowed = _narrowed(before, given, *(pushed or (first, last)))
@@ -166,6 +173,27 @@ def _narrowed(
             step[name] = [value] if isinstance(value, str) else [str(v) for v in value]
     steps = [*(before or []), step] if step else list(before or [])
     return steps or None
+
+
+def _warn_none_kept(
+    given: dict[str, Any], events: pa.Table, path: str | os.PathLike[str] | None
+) -> None:
+    """A `UserWarning` when the options keep no event of `events` (the events before any
+    narrowing): the options as given, and what the events hold (`notices.held_facts`, the
+    facts `provlytics report` gives for its options)."""
+    if not events.num_rows:
+        return  # nothing to keep: nothing was narrowed away
+    options = " and ".join(label(k, v) for k, v in given.items() if v is not None)
+    held = "the frames hold" if path is None else f"{os.fspath(path)} holds"
+    warn_user(f"no event matches {options}; {held} {held_facts(events)}")
+
+
+def _all_events(path: str | os.PathLike[str] | None) -> pa.Table:
+    """The columns `held_facts` reads of every event of the store or snapshot at `path`."""
+    from provlytics.table_files import open_tables  # the store's imports: only when used
+
+    source = open_tables(Path(os.fspath(path))).get("events")
+    return read_table(by_date(source) if source is not None else None, "events", _FACTS)
 
 
 def _scalar_of(step: dict[str, Any], name: str) -> pa.Scalar | None:
@@ -204,17 +232,19 @@ def _as_list(values: str | Iterable[str]) -> list[str]:
 
 def _warn_absent(
     option: str, events: pa.Table, columns: tuple[str, ...], values: str | Iterable[str]
-) -> None:
+) -> bool:
     """A `UserWarning` for each of `values` (of `option`) that no event has in any of
     `columns` (compared case-insensitively), naming the closest values present
-    (`notices.warn_absent`)."""
+    (`notices.warn_absent`); whether any was warned of."""
     present: set[str] = set()
     for column in columns:
         present.update(v for v in pc.unique(events[column]).to_pylist() if v is not None)
     lowered = {v.lower() for v in present}
-    for value in [values] if isinstance(values, str) else list(values):
-        if str(value).lower() not in lowered:
-            warn_absent(option, str(value), present)
+    given = [values] if isinstance(values, str) else list(values)
+    absent = [str(v) for v in given if str(v).lower() not in lowered]
+    for value in absent:
+        warn_absent(option, value, present)
+    return bool(absent)
 
 
 def _any_equal(table: pa.Table, columns: tuple[str, ...], values: list[str]) -> pa.ChunkedArray:

@@ -88,10 +88,10 @@ def _check_window(since: str | None, until: str | None) -> None:
 def fetch_command(out: Path, spool: Path | None, **options: Any) -> None:
     """Fetch provisioning logs from Graph into a Parquet dataset, resumably."""
     _check_window(options["since"], options["until"])
-    from provlytics.pipeline.fetch import fetch_logs
-
     try:
-        with client_from_options(options) as client:
+        with client_from_options(options) as client:  # credentials first: said at once
+            from provlytics.pipeline.fetch import fetch_logs
+
             frames = fetch_logs(
                 client, spool=spool or out / SPOOL_FOLDER, out=out, on_start=click.echo, **options
             )

@@ -3,7 +3,8 @@
 The options listed in `provlytics.graph.settings.ENV_SETTINGS` (`--token`, `--tenant-id`, ...)
 and `--graph-url`/`--graph-version` set the same environment variables for this run, and
 `GraphClient.from_env()` does the rest: the CLI adds no logic of its own. The client (msal,
-requests) is imported when a command builds it, not for `--help`.
+requests) is imported when a command builds it, not for `--help`, nor when no credential is
+given (`client_from_options` says so first).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from provlytics.errors import GraphError
-from provlytics.graph.settings import ENV_SETTINGS
+from provlytics.errors import ConfigError, GraphError
+from provlytics.graph.settings import ENV_SETTINGS, credential_source, missing_credentials_message
 
 if TYPE_CHECKING:
     from provlytics.graph.client import GraphClient
@@ -50,18 +51,22 @@ def graph_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def client_from_options(kwargs: dict[str, Any]) -> GraphClient:
     """Take the Graph options out of a command's keyword arguments and build the client.
+    Missing credentials are said before msal and requests are imported (call this before
+    importing the library parts the command uses, so that they are said at once).
 
     Raises:
         ConfigError: no credential: the message lists this command's options first.
     """
-    from provlytics.graph.auth import credential_from_env
-    from provlytics.graph.client import GraphClient
-
     env = dict(os.environ)
     for env_name, flag, _text in _SETTINGS:
         value = kwargs.pop(_option_name(flag), None)
         if value:
             env[env_name] = value
+    if credential_source(env) is None:
+        raise ConfigError(missing_credentials_message(env, command_line=True))
+    from provlytics.graph.auth import credential_from_env
+    from provlytics.graph.client import GraphClient
+
     credential = credential_from_env(env, command_line=True)
     return GraphClient.from_env(environ=env, credential=credential)
 

@@ -54,18 +54,6 @@ def load_command(paths: list[str], out: Path, collect_errors: bool, lock_timeout
     _echo_manifest(manifest, out)
 
 
-def _earlier_demo(ctx: click.Context, out: Path) -> bool:
-    """Whether the dataset in `out` was loaded from these very samples (the manifest names
-    the same sources): running the demo again replaces its events with the same ones."""
-    from provlytics.manifest_sources import relative_sources
-    from provlytics.parquet import read_manifest
-    from provlytics.sources.files import file_tasks
-
-    samples = ctx.params.get("samples", SAMPLES)
-    named = relative_sources([str(task.file.path) for task in file_tasks([samples])])
-    return read_manifest(out).get("sources") == named
-
-
 @click.command("demo")
 @click.option(
     "--samples",
@@ -79,9 +67,7 @@ def _earlier_demo(ctx: click.Context, out: Path) -> bool:
     type=click.Path(path_type=Path),
     default=Path("report"),
     show_default=True,
-    callback=new_dataset_folder(
-        "the demo would merge the fictional samples into it", unless=_earlier_demo
-    ),
+    callback=new_dataset_folder("the demo would merge the fictional samples into it"),
     help="Dataset folder to write (new, or without a dataset in it).",
 )
 @click.option("--top", default=10, show_default=True, help="Rows of the failure summary.")

@@ -73,11 +73,11 @@ def on_demand_command(
 
     Exits with status 1 when any subject failed.
     """
-    from provlytics.operations import provision_on_demand_batch
-
     subjects = _cli_subjects(users, group_id, members)
     try:
-        with client_from_options(settings) as client:
+        with client_from_options(settings) as client:  # credentials first: said at once
+            from provlytics.operations import provision_on_demand_batch
+
             rule_id = rule_id or _the_only_rule(client, service_principal_id, job_id)
             batch = provision_on_demand_batch(
                 client, service_principal_id, job_id, rule_id, subjects

@@ -100,11 +100,11 @@ def _live_jobs(
     interval: float,
     settings: dict[str, Any],
 ) -> tuple[pd.DataFrame, dict[str, str]]:
-    from provlytics.operations import service_principal_name
-    from provlytics.pipeline.jobs import job_status, watch_job
-
     try:
-        with client_from_options(settings) as client:
+        with client_from_options(settings) as client:  # credentials first: said at once
+            from provlytics.operations import service_principal_name
+            from provlytics.pipeline.jobs import job_status, watch_job
+
             if watch is None:
                 frame = job_status(client, sp_id)
             else:
@@ -234,10 +234,10 @@ def rules_command(service_principal_id: str | None, job_id: str | None, **settin
     """
     if service_principal_id is None:
         raise click.UsageError(f"give the service principal id; {FIND_SP_ID}")
-    from provlytics.operations import job_rules
-
     try:
-        with client_from_options(settings) as client:
+        with client_from_options(settings) as client:  # credentials first: said at once
+            from provlytics.operations import job_rules
+
             rules = job_rules(client, service_principal_id, job_id)
     except GraphError as exc:
         raise click.ClickException(graph_hint(exc, service_principal_id)) from exc

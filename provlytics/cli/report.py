@@ -163,7 +163,8 @@ def _narrowed(
 
     Raises:
         ConfigError: the options leave no event of the events given (a mistyped job id, a
-            range outside the data): the message lists the jobs and the time range present.
+            range outside the data): the message names a --job not present with the few
+            jobs closest to it and their apps, then what the inputs hold (`_no_match`).
     """
     from provlytics.analysis import filter_frames
 
@@ -171,20 +172,38 @@ def _narrowed(
         warnings.simplefilter("always")
         scoped = filter_frames(frames, since=since, until=until, job_id=list(jobs) or None)
     events = frames.events
-    if not (scoped.events.empty and not events.empty):  # else the error below says it all
-        for warning in caught:
-            warnings.showwarning(warning.message, warning.category, "", 0)
-    if scoped.events.empty and not events.empty:
-        times = events["activity_time"]
-        present = sorted(events["job_id"].dropna().unique())
-        shown = ", ".join(present[:10]) + (
-            f" (and {len(present) - 10} more)" if len(present) > 10 else ""
-        )
-        raise ConfigError(
-            f"no event matches --since/--until/--job; the inputs hold {len(events)} events from "
-            f"{times.min():%Y-%m-%d %H:%M} to {times.max():%Y-%m-%d %H:%M} UTC of the jobs {shown}"
-        )
+    if scoped.events.empty and not events.empty:  # the error says it all: no warning
+        raise ConfigError(_no_match(frames, since, until, jobs))
+    for warning in caught:
+        warnings.showwarning(warning.message, warning.category, "", 0)
     return scoped
+
+
+def _no_match(
+    frames: ProvisioningFrames, since: str | None, until: str | None, jobs: tuple[str, ...]
+) -> str:
+    """ "--job 'x' is not present in the inputs; present: A (Slack), ... (of 6 present); the
+    inputs hold 2033 events from ... to ... UTC, of 6 jobs in 5 apps: ..." (a job not
+    present, as the widgets say it: `notices.absent_message`), else "no event matches
+    --since '2030-01-01'; the inputs hold ..." (`notices.held_facts`, as `filter_frames`
+    warns)."""
+    from provlytics.analysis.notices import absent_message, held_facts
+    from provlytics.timebounds import label
+
+    events = frames.events
+    present = sorted(set(events["job_id"].dropna()), key=str.casefold)
+    named = events.dropna(subset=["job_id", "service_principal_name"])
+    apps = dict(zip(named["job_id"], named["service_principal_name"], strict=True))
+    known = {j.lower() for j in present}
+    absent = [
+        absent_message("--job", job, present, labels=apps, where="in the inputs")
+        for job in jobs
+        if job.lower() not in known
+    ]
+    given = [label(n, v) for n, v in (("--since", since), ("--until", until)) if v is not None]
+    given += [f"--job {job!r}" for job in jobs]
+    said = "; ".join(absent) if absent else f"no event matches {' and '.join(given)}"
+    return f"{said}; the inputs hold {held_facts(frames.table('events'), apps=not absent)}"
 
 
 def key_from_environment() -> str:

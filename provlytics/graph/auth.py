@@ -19,6 +19,8 @@ import requests
 
 from provlytics.errors import AuthError, ConfigError
 from provlytics.graph.settings import ENV_SETTINGS as ENV_SETTINGS  # kept importable here
+from provlytics.graph.settings import credential_source
+from provlytics.graph.settings import missing_credentials_message as missing_credentials_message
 from provlytics.graph.token_cache import TokenCacheFile
 from provlytics.redact import install_log_redaction
 
@@ -318,59 +320,23 @@ def credential_from_env(
             `provlytics` commands, `command_line`: their options first, no Python way).
     """
     env = os.environ if environ is None else environ
-    if env.get("PROVLYTICS_TOKEN"):
+    source = credential_source(env)
+    if source is None:
+        raise ConfigError(missing_credentials_message(env, command_line=command_line))
+    if source == "token":
         return StaticToken(env["PROVLYTICS_TOKEN"])
-    tenant, client = env.get("AZURE_TENANT_ID"), env.get("AZURE_CLIENT_ID")
+    tenant, client = env["AZURE_TENANT_ID"], env["AZURE_CLIENT_ID"]
     options: dict[str, Any] = {
         "authority_host": env.get("AZURE_AUTHORITY_HOST") or DEFAULT_AUTHORITY_HOST,
         "cache_path": env.get("PROVLYTICS_TOKEN_CACHE") or None,
         "http_client": http_client,
     }
-    if tenant and client and env.get("AZURE_CLIENT_SECRET"):
+    if source == "secret":
         return ClientSecret(tenant, client, env["AZURE_CLIENT_SECRET"], **options)
-    if tenant and client and env.get("AZURE_CLIENT_CERTIFICATE_PATH"):
-        return Certificate(
-            tenant,
-            client,
-            certificate_path=env["AZURE_CLIENT_CERTIFICATE_PATH"],
-            passphrase=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
-            **options,
-        )
-    raise ConfigError(missing_credentials_message(env, command_line=command_line))
-
-
-def missing_credentials_message(env: Mapping[str, str], *, command_line: bool = False) -> str:
-    """Explain which setting is missing and every way to supply the Graph credentials: in
-    Python, `credential=` first and the command-line options last; for the `provlytics`
-    commands (`command_line`), their options first, each missing setting named by its option
-    and variable, and no Python way (there is none on a command line)."""
-    what = "none is set"
-    if env.get("AZURE_TENANT_ID") or env.get("AZURE_CLIENT_ID"):
-        missing = [name for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID") if not env.get(name)]
-        names = missing or ["AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH"]
-        joiner = ", " if missing else " or "
-        shown = [f"{_OPTIONS[name]} / {name}" for name in names] if command_line else names
-        what = joiner.join(shown)
-    python = (
-        "pass credential= to GraphClient: StaticToken(token), ClientSecret(tenant_id, "
-        "client_id, client_secret), Certificate(tenant_id, client_id, certificate_path=...) "
-        "or DeviceCode(tenant_id, client_id)"
+    return Certificate(
+        tenant,
+        client,
+        certificate_path=env["AZURE_CLIENT_CERTIFICATE_PATH"],
+        passphrase=env.get("AZURE_CLIENT_CERTIFICATE_PASSWORD") or None,
+        **options,
     )
-    environment = [
-        "set PROVLYTICS_TOKEN to a bearer token (e.g. copied from Graph Explorer)",
-        "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or AZURE_TENANT_ID, "
-        "AZURE_CLIENT_ID and AZURE_CLIENT_CERTIFICATE_PATH (+ AZURE_CLIENT_CERTIFICATE_PASSWORD)",
-    ]
-    options = "--token, or --tenant-id, --client-id and --client-secret (or --certificate-path)"
-    if command_line:
-        ways = [f"give {options}", *environment]
-    else:
-        ways = [python, *environment, f"on the command line: {options}"]
-    lines = [
-        f"Microsoft Graph credentials are missing ({what}). Supply them in one of these ways:",
-        *(f"  - {way}{';' if i < len(ways) - 1 else '.'}" for i, way in enumerate(ways)),
-    ]
-    return "\n".join(lines)
-
-
-_OPTIONS = {name: flag for name, flag, _what in ENV_SETTINGS}  # variable -> its CLI option

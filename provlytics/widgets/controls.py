@@ -18,7 +18,7 @@ import ipywidgets as ipw
 import numpy as np
 import traitlets
 
-from provlytics.analysis.notices import closest
+from provlytics.analysis.notices import absent_message, closest
 from provlytics.errors import ConfigError
 
 ALL = "(all)"
@@ -197,17 +197,6 @@ class DayPicker(Guarded, ipw.DatePicker):
 def _utc_or_naive(moment: dt.datetime) -> bool:
     offset = moment.utcoffset()
     return offset is None or offset == dt.timedelta(0)
-
-
-def absent_message(what: str, value: Any, offered: list[str]) -> str:
-    """ "Error code 'X' is not present here; closest: A, B (of N present)" for a value not
-    among the values present."""
-    close = closest(offered, str(value), cutoff=0.6)
-    shown = ", ".join(close or offered[:10]) or "none"
-    return (
-        f"{what} {value!r} is not present here; {'closest' if close else 'present'}: "
-        f"{shown} (of {len(offered)} present)"
-    )
 
 
 def fixed_message(what: str, value: Any, offered: list[str]) -> str:

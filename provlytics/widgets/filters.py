@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import warnings
 from typing import Any
 
 import ipywidgets as ipw
@@ -67,7 +68,7 @@ class FilterBar(InvestigationWidget):
         """Any frames narrowed to the selection (via `pv.analysis.filter_frames`)."""
         if frames is self.source:
             return self._filtered
-        return analysis.filter_frames(frames, **self.selection)
+        return _narrowed(frames, self.selection)
 
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:
         events = self.source.events
@@ -113,7 +114,7 @@ class FilterBar(InvestigationWidget):
         if message is not None:
             raise ConfigError(message)
         selection = self._selection()
-        self._filtered = analysis.filter_frames(self.source, **selection)
+        self._filtered = _narrowed(self.source, selection)
         self.selection = selection
         self._good = {"since": self.values["since"], "until": self.values["until"]}
         counts = self._filtered.counts()
@@ -154,3 +155,11 @@ def _days(days: dict[str, dt.date | None]) -> str:
     if since == until:
         return f"{since:%Y-%m-%d} only"
     return f"{since:%Y-%m-%d} to {until:%Y-%m-%d}, both days included"
+
+
+def _narrowed(frames: ProvisioningFrames, selection: dict[str, Any]) -> ProvisioningFrames:
+    """`filter_frames` of the bar's selection, without its warning that no event is kept:
+    the headline says how many are ("0 of 2,033 events selected: ...")."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return analysis.filter_frames(frames, **selection)

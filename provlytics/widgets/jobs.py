@@ -15,7 +15,7 @@ from provlytics.analysis.health_shown import ESCROW_OF_THRESHOLD, escrow_note, h
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
-from provlytics.timebounds import span
+from provlytics.timebounds import parse_duration
 from provlytics.widgets.base import InvestigationWidget, rows_where, values_of
 from provlytics.widgets.controls import Guarded, all_options, choice, set_options
 from provlytics.widgets.filters import FilterBar
@@ -136,10 +136,10 @@ class WindowBox(Guarded, ipw.Combobox):
     def _accept(self, value: Any) -> Any:
         text = value.strip() if isinstance(value, str) else ""
         try:
-            width = pd.Timedelta(span(text)) if text else None
-        except (TypeError, ValueError):
+            width = parse_duration(text, self.description) if text else None
+        except ConfigError:
             width = None
-        if width is None or pd.isna(width) or width <= pd.Timedelta(0):
+        if width is None:
             stays = f" (the window stays {self.value!r})" if self.on_refused else ""
             raise ConfigError(
                 f"{self.description} {value!r} is not a duration such as "
