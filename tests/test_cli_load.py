@@ -432,24 +432,19 @@ def test_demo_into_a_folder_holding_a_dataset_is_a_usage_error(runner):
         assert pv.read_parquet("mystore").counts() == before
 
 
-def test_demo_again_into_its_own_folder_is_refused_as_report_refuses(runner):
-    """It merged the samples into the folder again ("events +2 (2 replaced)") while the
-    README says demo writes a new folder."""
+def test_demo_runs_again_into_its_own_folder(runner):
     with runner.isolated_filesystem():
         write_good("samples/page.json")
         first = runner.invoke(main, ["demo", "--samples", "samples", "--out", "report"])
         assert first.exit_code == 0, first.output
-        manifest = Path("report/manifest.json").read_bytes()
         again = runner.invoke(main, ["demo", "--samples", "samples", "--out", "report"])
-        assert (again.exit_code, again.output) == (
-            2,
-            "Error: Invalid value for '--out': report already holds a provlytics dataset: the "
-            "demo would merge the fictional samples into it; choose a new folder\n",
-        )
-        report = runner.invoke(main, ["report", "samples", "--out", "report"])
-        assert report.exit_code == 2
-        assert "report already holds a provlytics dataset" in report.output
-        assert Path("report/manifest.json").read_bytes() == manifest  # nothing loaded again
+        assert again.exit_code == 0, again.output
+        assert again.output.splitlines()[:2] == [
+            "report holds this demo already: its events are replaced by the same ones (a "
+            "folder holding other data is refused)",
+            "Loaded into report: events +2 (2 replaced), steps +5 (5 replaced), "
+            "modified_properties +11 (11 replaced), errors +1 (1 replaced), job_status +0",
+        ]
 
 
 def test_retention_shows_and_sets_how_long_every_table_keeps_replaced_files(runner):

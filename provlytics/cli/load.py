@@ -54,6 +54,18 @@ def load_command(paths: list[str], out: Path, collect_errors: bool, lock_timeout
     _echo_manifest(manifest, out)
 
 
+def _earlier_demo(ctx: click.Context, out: Path) -> bool:
+    """Whether the dataset in `out` was loaded from these very samples (the manifest names
+    the same sources): running the demo again replaces its events with the same ones."""
+    from provlytics.manifest_sources import relative_sources
+    from provlytics.parquet import read_manifest
+    from provlytics.sources.files import file_tasks
+
+    samples = ctx.params.get("samples", SAMPLES)
+    named = relative_sources([str(task.file.path) for task in file_tasks([samples])])
+    return read_manifest(out).get("sources") == named
+
+
 @click.command("demo")
 @click.option(
     "--samples",
@@ -67,7 +79,9 @@ def load_command(paths: list[str], out: Path, collect_errors: bool, lock_timeout
     type=click.Path(path_type=Path),
     default=Path("report"),
     show_default=True,
-    callback=new_dataset_folder("the demo would merge the fictional samples into it"),
+    callback=new_dataset_folder(
+        "the demo would merge the fictional samples into it", unless=_earlier_demo
+    ),
     help="Dataset folder to write (new, or without a dataset in it).",
 )
 @click.option("--top", default=10, show_default=True, help="Rows of the failure summary.")
@@ -76,8 +90,15 @@ def demo_command(samples: Path, out: Path, top: int) -> None:
     from provlytics import analysis
     from provlytics.datasets import read_parquet
     from provlytics.loader import load_to_parquet
+    from provlytics.parquet import MANIFEST
     from provlytics.report import write_report
+    from provlytics.sources.reading import display_path
 
+    if (out / MANIFEST).is_file():  # only an earlier demo of these samples gets here
+        click.echo(
+            f"{display_path(out)} holds this demo already: its events are replaced by the "
+            "same ones (a folder holding other data is refused)"
+        )
     manifest = load_to_parquet([samples], out)
     _echo_manifest(manifest, out)
     frames = read_parquet(out)

@@ -37,18 +37,20 @@ def dataset_folder(ctx: click.Context, param: click.Parameter, path: Path) -> Pa
     return path
 
 
-def new_dataset_folder(why: str) -> Callable[[click.Context, click.Parameter, Path], Path]:
-    """An --out callback (`report`, `demo`): a folder (`dataset_folder`) that holds no
-    provlytics dataset yet (no manifest.json), else a usage error "DIR already holds a
-    provlytics dataset: `why`; choose a new folder" (exit 2), before anything is read or
-    written."""
+def new_dataset_folder(
+    why: str, *, unless: Callable[[click.Context, Path], bool] | None = None
+) -> Callable[[click.Context, click.Parameter, Path], Path]:
+    """An --out callback: a folder (`dataset_folder`) that holds no provlytics dataset yet
+    (no manifest.json), or one for which `unless(ctx, path)` is true; else a usage error
+    "DIR already holds a provlytics dataset: `why`; choose a new folder" (exit 2), before
+    anything is read or written."""
 
     def check(ctx: click.Context, param: click.Parameter, path: Path) -> Path:
         from provlytics.parquet import MANIFEST
         from provlytics.sources.reading import display_path
 
         path = dataset_folder(ctx, param, path)
-        if (path / MANIFEST).is_file():
+        if (path / MANIFEST).is_file() and not (unless and unless(ctx, path)):
             raise click.BadParameter(
                 f"{display_path(path)} already holds a provlytics dataset: {why}; "
                 "choose a new folder",
