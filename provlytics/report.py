@@ -52,8 +52,8 @@ SHOWN = {
         "matching_attribute", "matching_value", "events", "first_seen", "last_seen",
     ],
     "cycles": [
-        "job_id", "start", "end", "duration_s", "events", "identities", "success", "failure",
-        "warning", "skipped", "failure_rate",
+        "job_id", "service_principal_name", "start", "end", "duration_s", "events", "identities",
+        "success", "failure", "warning", "skipped", "failure_rate",
     ],
     "retry_storms": [
         "reportable_identifier", "target_system_name", "error_code", "cycles", "events",

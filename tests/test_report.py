@@ -492,6 +492,10 @@ def test_cycles_table_lists_the_worst_cycles_first(sample_page, samples):
     worst = cycles.sort_values(["failure", "start"], ascending=[False, True], kind="stable")
     assert [r["failure"] for r in shown] == [f"{v:,}" for v in worst["failure"].head(25)]
     assert int(shown[0]["failure"]) == cycles["failure"].max() > 1
+    assert list(shown[0])[:3] == ["job id", "service principal name", "start"]  # app by its job
+    named = worst[["job_id", "service_principal_name"]].head(25).itertuples(index=False)
+    assert [(r["job id"], r["service principal name"]) for r in shown] == [tuple(n) for n in named]
+    assert all(r["service principal name"] for r in shown)  # every sample job names its app
 
 
 def test_the_report_folder_is_owner_only(tmp_path, samples):

@@ -513,4 +513,4 @@ def test_job_health_panel_of_a_bar_narrowed_to_an_app_shows_its_job_alone(frames
     assert panel.result["job_id"].tolist() == [SLACK_JOB]
     alerts = panel.sections["alerts"][["kind", "job_id"]].values.tolist()
     assert alerts == [["failureRateSpike", SLACK_JOB]] * 2  # no other app's silence
-    assert panel.panel.headline == "1 jobs, 0 quarantined, 2 alerts"
+    assert panel.panel.headline == "1 job, 0 quarantined, 2 alerts"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import operator
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from provlytics import letters
 from provlytics.analysis.arrays import flat
 from provlytics.analysis.notices import closest, warn_user
 from provlytics.errors import ConfigError
@@ -35,7 +35,6 @@ NAME_COLUMNS = ("source_name", "target_name", "reportable_identifier")  # compar
 _GUID = re.compile(r"[0-9a-f]{8}(-?)[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{4}\1[0-9a-f]{12}")
 _SHOWN = 5  # identities a warning names at most
 _KEY_COLUMNS = ("reportable_identifier", "source_id", "target_id")  # as `Identities` orders
-_UNMARKED = str.maketrans({"Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ß": "ss"})
 
 
 def checked(who: object) -> str:
@@ -53,10 +52,10 @@ def checked(who: object) -> str:
 
 
 def fold(text: str) -> str:
-    """`text` trimmed, without accents (NFKD, combining marks dropped; Ł, ø, đ and ß, which
-    NFKD keeps, as l, o, d and ss) and casefolded: "Łukasz Brown" -> "lukasz brown"."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().translate(_UNMARKED))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """`text` trimmed, without accents (`provlytics.letters.unaccented`: also ł, ø, ı, ß, æ,
+    œ, þ and the like, which NFKD keeps whole) and casefolded: "Łukasz Brown" -> "lukasz
+    brown", "Oğuz Yılmaz" -> "oguz yilmaz"."""
+    return letters.unaccented(text.strip()).casefold()
 
 
 def unaccented(present: Iterable[str], who: str) -> list[str]:

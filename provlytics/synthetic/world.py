@@ -10,10 +10,11 @@ import hashlib
 import logging
 import random
 import string
-import unicodedata
 import uuid
 from dataclasses import dataclass, replace
 from functools import cache
+
+from provlytics.letters import unaccented
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,6 @@ _GROUPS = (
     "Contractors", "Self-service Pilot", "ServiceNow Admins", "Slack Guests", "Data & Analytics",
     "Legal", "IT Operations", "Führungskräfte", "Проектная группа",
 )  # fmt: skip
-# Latin letters NFKD does not decompose, spelled as a directory folds them into an alias
-_UNMARKED = str.maketrans({
-    "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "ı": "i", "ß": "ss",
-    "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th",
-})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,11 +215,10 @@ def _twin(rng: random.Random, other: Person) -> Person:
 
 def _alias(name: str) -> str:
     """`name` folded into the letters and digits of a mail alias: lower-cased, accents
-    dropped (NFKD without combining marks; Ł, Ø, Đ, ı, ß, Æ, Œ and Þ, which NFKD keeps, as l,
-    o, d, i, ss, ae, oe and th), anything else left out: "Équipe Zürich" -> "equipezurich";
+    dropped (`letters.unaccented`: also Ł, Ø, ı, ß, Æ and the like as l, o, i, ss, ae),
+    anything else left out: "Équipe Zürich" -> "equipezurich", "Yılmaz" -> "yilmaz";
     "" for a name in a script without Latin letters ("開発チーム")."""
-    decomposed = unicodedata.normalize("NFKD", name.translate(_UNMARKED))
-    return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
+    return "".join(c for c in unaccented(name).lower() if c.isascii() and c.isalnum())
 
 
 def _build_group(rng: random.Random, name: str) -> Group:

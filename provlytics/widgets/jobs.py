@@ -19,7 +19,7 @@ from provlytics.timebounds import parse_duration
 from provlytics.widgets.base import InvestigationWidget, rows_where, values_of
 from provlytics.widgets.controls import Guarded, all_options, choice, set_options
 from provlytics.widgets.filters import FilterBar
-from provlytics.widgets.render import Panel, plot_block, table_block
+from provlytics.widgets.render import Panel, plot_block, quantity, table_block
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +117,8 @@ class JobHealthPanel(InvestigationWidget):
         }
         quarantined = int(jobs["quarantined"].fillna(False).astype(bool).sum())
         headline = (
-            f"{len(jobs):,} jobs, {quarantined:,} quarantined, "
-            f"{len(self.sections['alerts']):,} alerts"
+            f"{quantity(len(jobs), 'job')}, {quarantined:,} quarantined, "
+            f"{quantity(len(self.sections['alerts']), 'alert')}"
         )
         blocks = [
             table_block("Jobs", health_shown(jobs), JOB_COLUMNS, note=escrow_note(".result")),
