@@ -329,7 +329,9 @@ MANIFEST_KEYS: dict[str, str] = {
     "row_counts, time_range": "Rows per table and the events' first and last time.",
     "records_read, records_rejected, rejected_files": (
         "Of the last load: records read, records and files set aside (collect mode), and "
-        "the files set aside whole."
+        "the files set aside whole. The diagnostic records of other Entra logs (a "
+        "`category` other than `ProvisioningLogs`) are not records read: a warning counts "
+        "them."
     ),
     "store_version, last_load": (
         "A store's: its version after the last load, and the rows that load wrote and "

@@ -15,12 +15,14 @@ from provlytics.schema import LOG_TABLES
 
 def rows_of(tables: PageTables) -> dict[str, Any]:
     """Every row of every table, exactly (the JSON text of `extra` and details included),
-    the record each came from, the rejects and the records count."""
+    the record each came from, the rejects, the records count and the records of other
+    diagnostic categories set aside."""
     rows: dict[str, Any] = {k: list(v) for k, v in tables.record_index.items()}
     for name in LOG_TABLES:
         rows[name] = tables.batches[name].to_pylist()
     rows["rejects"] = [(r.origin, r.field, r.reason) for r in tables.rejects]
     rows["records"] = tables.records
+    rows["other_logs"] = tables.other_logs
     return rows
 
 

@@ -186,6 +186,9 @@ SURPRISES = {
     "year 0000": (("properties", "activityDateTime"), "0000-08-23T13:36:50Z"),
     "a details bag that is a list": (("properties", "provisioningSteps", 0, "details"), [1]),
     "an id-less record": (("properties", "id"), ""),
+    "a record of another log": (("category",), "AuditLogs"),
+    "a category in another case": (("category",), "provisioninglogs"),
+    "a null category": (("category",), None),
 }
 
 

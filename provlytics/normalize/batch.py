@@ -17,6 +17,7 @@ from provlytics.normalize.dialects import (
     HINT_PORTAL_CSV,
     build_view,
     detect_dialect,
+    other_category,
     portal_child_place,
     portal_header,
     respell,
@@ -56,12 +57,17 @@ class PageTables:
     """What one page became: a batch per table, and the records rejected (collect mode).
 
     `record_index[table][row]` is the index, within the page, of the record a row came from.
+    `records` counts the provisioning log records read (rejected ones too); `other_logs`
+    the diagnostic records of other categories set aside (`dialects.other_category`), by
+    category as spelled, in the order first met: they are neither rows, rejects nor
+    `records` (`pipeline.route.file_tables` warns them, once per file).
     """
 
     batches: dict[str, pa.RecordBatch]
     record_index: dict[str, Sequence[int]]  # lists or NumPy arrays
     rejects: list[Reject] = field(default_factory=list)
     records: int = 0
+    other_logs: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def empty(cls) -> PageTables:
@@ -78,12 +84,14 @@ def normalize_page(page: Page, *, on_error: OnError = "raise") -> PageTables:
     """The general path: one page of parsed records (`page.records`) to a batch per table.
 
     A bad record raises `InputError` naming it (`page.record_origin`), or is collected in
-    `rejects`. Raises ValueError for a page that holds its text, not records (the
-    normalizer's entry, `provlytics.normalize.normalize`, parses those)."""
+    `rejects`. A diagnostic record of another Entra log (`AuditLogs`, `SignInLogs`...) is
+    set aside, counted in `other_logs`. Raises ValueError for a page that holds its text,
+    not records (the normalizer's entry, `provlytics.normalize.normalize`, parses those)."""
     if page.records is None:
         raise ValueError(f"{page.origin}: a page of text; normalize it with normalize()")
     bad_times: list[Reject] = []
-    skip: set[int] = set()
+    other_logs = _other_logs(page)
+    skip = set(other_logs)
     while True:
         rejects: list[Reject] = []
         rows, sources = _page_rows(page, on_error, rejects, skip)
@@ -97,7 +105,19 @@ def normalize_page(page: Page, *, on_error: OnError = "raise") -> PageTables:
             bad_times.append(Reject.of(error, page.records[bad.record]))
             skip.add(bad.record)
             continue
-        return PageTables(batches, sources, rejects + bad_times, len(page.records))
+        read = len(page.records) - len(other_logs)
+        categories = Counter(other_logs.values())
+        return PageTables(batches, sources, rejects + bad_times, read, dict(categories))
+
+
+def _other_logs(page: Page) -> dict[int, str]:
+    """The index of each diagnostic record of another category than provisioning logs, with
+    its category (`dialects.other_category`): set aside, not events. Rows of a portal
+    download are never diagnostic records (as `detect_dialect` has it)."""
+    if _DIALECT_HINTS.get(page.container) == HINT_PORTAL_CSV:
+        return {}
+    records = page.records or []
+    return {i: c for i, record in enumerate(records) if (c := other_category(record))}
 
 
 def _page_rows(

@@ -9,7 +9,9 @@ else the envelope's) and the alias table's order of spellings are both "the firs
 is not null or empty", so each column is a coalesce of whole token columns (`SHAPE`).
 Anything else is a surprise that sends the page down the general path (None): an undeclared
 field, a value of another type, no id, an odd time, an unknown enumeration member, a bag
-that is not an object. Tests hold both paths to the same rows, byte for byte.
+that is not an object, a `category` other than `ProvisioningLogs` as Azure Monitor spells it
+(the general path sets the records of other Entra logs aside, `dialects.other_category`).
+Tests hold both paths to the same rows, byte for byte.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from provlytics.normalize.diagnostic_records import (
     StatusInfo,
     System,
 )
-from provlytics.normalize.dialects import Dialect
+from provlytics.normalize.dialects import PROVISIONING_CATEGORY, Dialect
 from provlytics.normalize.graph_v1 import FastTables
 from provlytics.normalize.raw_columns import decoded_tokens
 from provlytics.normalize.typed_fast import Shape, page_batches
@@ -42,6 +44,7 @@ from provlytics.normalize.typed_fast import Shape, page_batches
 DIALECT = Dialect.DIAGNOSTIC.value
 SHAPE = Shape(DIALECT, TEXTS, ENUMS, DURATION, EXTRA)
 _DECODER = msgspec.json.Decoder(list[Record])
+_PROVISIONING = msgspec.Raw(orjson.dumps(PROVISIONING_CATEGORY))  # the one category taken
 _H = {
     "psi": StatusInfo(),
     "error": ErrorInfo(),
@@ -96,8 +99,13 @@ def _decode(data: bytes | str, *, utf8: bool = False) -> list[Record] | None:
     records = decoded_tokens(_DECODER, data, "diagnostic", check_utf8=not utf8)
     if records is None:
         return None
-    if not all(r.category is not ABSENT or r.operation_name is not ABSENT for r in records):
-        return None  # not every record is in the diagnostic dialect
+    for record in records:
+        category = record.category
+        if category is ABSENT:
+            if record.operation_name is ABSENT:
+                return None  # not in the diagnostic dialect
+        elif category != _PROVISIONING:
+            return None  # another log's record (or an odd category): the general path's
     return records
 
 

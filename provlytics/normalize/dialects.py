@@ -71,6 +71,25 @@ def detect_dialect(record: Any, hint: str | None = None) -> Dialect:
     raise UnknownDialectError(None, f"not a provisioning record in any known shape ({fields})")
 
 
+PROVISIONING_CATEGORY = "ProvisioningLogs"  # a diagnostic record's `category`, in our logs
+
+
+def other_category(record: Any) -> str | None:
+    """The `category` of a diagnostic record of another Entra log than provisioning logs
+    (`AuditLogs`, `SignInLogs`, `NonInteractiveUserSignInLogs`, ...: a diagnostic setting
+    may send them to the same storage account or Event Hub), as the record spells it; None
+    for anything else: a `ProvisioningLogs` record (whatever its case), one whose category
+    is absent, null, empty or not text, a record of another dialect."""
+    if type(record) is not dict or "properties" not in record:
+        return None
+    category = record.get("category")
+    if type(category) is not str or not category.strip():
+        return None
+    if category.strip().casefold() == PROVISIONING_CATEGORY.casefold():
+        return None
+    return category
+
+
 def build_view(
     record: dict[str, Any], dialect: Dialect, hint: str | None = None
 ) -> dict[str, Any] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -12,11 +14,14 @@ from provlytics.normalize import pages as normalizer
 from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.origin import Page
 from provlytics.sources.files import FileTask, iter_task_pages
+from provlytics.user_warnings import warn_load
 
 if TYPE_CHECKING:
     from provlytics.datasets import StoreDatasetWriter
     from provlytics.parquet import DatasetWriter
     from provlytics.tables import ProvisioningFrames
+
+logger = logging.getLogger(__name__)
 
 
 class NormalizedPage(NamedTuple):
@@ -41,11 +46,19 @@ def page_tables(page: Page, *, on_error: OnError = "raise") -> NormalizedPage:
 
 def file_tables(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
     """A file's pages, normalized; in collect mode a file that cannot be read (or read on)
-    becomes a reject naming it, after the pages read before the failure."""
+    becomes a reject naming it, after the pages read before the failure. The diagnostic
+    records of other Entra logs the file held (`PageTables.other_logs`) are warned once,
+    after its pages (`warn_other_logs`)."""
+    other_logs: Counter[str] = Counter()
+    records = 0
     try:
         try:
             for page in iter_task_pages(task):
-                yield page_tables(page, on_error=on_error)
+                normalized = page_tables(page, on_error=on_error)
+                if isinstance(normalized.tables, PageTables):
+                    other_logs.update(normalized.tables.other_logs)
+                records += normalized.records
+                yield normalized
         except MemoryError:
             raise InputError(task.file.name, "too large to normalize in memory") from None
     except InputError as error:
@@ -55,6 +68,24 @@ def file_tables(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
         reject = Reject(str(error.origin or task.file.name), error.field, error.reason, "")
         empty.rejects.append(reject)
         yield NormalizedPage(task.file.name, 0, empty)
+    if other_logs:
+        warn_other_logs(task, other_logs, alone=records == 0)
+
+
+def warn_other_logs(task: FileTask, categories: dict[str, int], *, alone: bool) -> None:
+    """Warn the diagnostic records of other Entra logs set aside in a file, counted by
+    category in the order first met: "PT1H.json: 120 records of category AuditLogs and 3
+    of SignInLogs skipped: not provisioning logs"; or, `alone` (the file held nothing
+    else), as a file of other logs is skipped (`sources.files.file_tasks`): "skipping
+    PT1H.json: it holds 120 records of category AuditLogs, not provisioning logs"."""
+    (first, count), *rest = categories.items()
+    counts = [f"{count} {'record' if count == 1 else 'records'} of category {first}"]
+    counts += [f"{n} of {category}" for category, n in rest]
+    named = counts[0] if len(counts) == 1 else f"{', '.join(counts[:-1])} and {counts[-1]}"
+    if alone:
+        warn_load(logger, f"skipping {task.file}: it holds {named}, not provisioning logs")
+    else:
+        warn_load(logger, f"{task.file}: {named} skipped: not provisioning logs")
 
 
 def frames_of(pages: Iterable[NormalizedPage]) -> ProvisioningFrames:
