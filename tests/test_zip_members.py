@@ -3,6 +3,7 @@ once per load in each process, and leaves no file handle open once the load is o
 
 from __future__ import annotations
 
+import gzip
 import os
 import zipfile
 from datetime import UTC, datetime
@@ -159,3 +160,21 @@ def test_many_archives_in_one_load_hold_few_handles_at_once(tmp_path, monkeypatc
     assert frames.records_read == 5 * _events(4)  # (the same events in each)
     assert max(held) <= 2 + 1  # the archives kept, and a member being read
     assert sum(len(_handles_on(a)) for a in paths) == 0
+
+
+@pytest.mark.parametrize("limit", [2**20, 2**30])
+def test_a_gzip_file_in_a_deflated_member_is_still_bounded(tmp_path, monkeypatch, limit):
+    """A member read in one pass (small for the limit) still stops at the limit when it
+    holds a gzip file: the two compressions' ratios multiply."""
+    page = orjson.dumps(p.graph_page(record(1, day=10)))
+    bomb = gzip.compress(page[:-2] + b" " * (4 * 2**20) + page[-2:])
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("bomb.json", bomb)
+        zipped.writestr("page.json", page)
+    monkeypatch.setenv("PROVLYTICS_MAX_EXPANDED_BYTES", str(limit))
+    if limit < 4 * 2**20:
+        with pytest.raises(InputError, match=rf"a\.zip!bomb\.json: expands past {limit} bytes"):
+            pv.load(archive, workers=0, progress=False)
+    else:
+        assert pv.load(archive, workers=0, progress=False).records_read == 2

@@ -244,15 +244,28 @@ def read_bytes(file: InputFile | Path) -> bytes:
 
 
 def _may_expand_past_limit(file: InputFile) -> bool:
-    """Whether a file could expand past its limit: a gzip file whose compressed size times
-    deflate's greatest ratio (1032:1) passes it, or any compressed zip member (zip allows
-    other methods, and a gzip file inside a deflated member multiplies the ratios)."""
-    if file.member is not None:
-        stored = member_info(file.path, file.member).compress_type == zipfile.ZIP_STORED
-        return not stored or file.size * _DEFLATE_RATIO > file.max_expanded
-    with file.path.open("rb") as probe:
-        gzipped = probe.read(2) == GZIP_MAGIC
-    return gzipped and file.size * _DEFLATE_RATIO > file.max_expanded
+    """Whether a file could expand past its limit: a gzip file, or a stored or deflated zip
+    member, whose compressed size times deflate's greatest ratio (1032:1) passes it; a
+    deflated member holding a gzip file (the ratios multiply); a member compressed another
+    way (zip allows methods of greater ratios)."""
+    past = file.size * _DEFLATE_RATIO > file.max_expanded
+    if file.member is None:
+        with file.path.open("rb") as probe:
+            return past and probe.read(2) == GZIP_MAGIC
+    method = member_info(file.path, file.member).compress_type
+    if method == zipfile.ZIP_STORED or past:
+        return past
+    if method != zipfile.ZIP_DEFLATED:
+        return True
+    archive, owned = opened(file.path)
+    try:
+        with archive.open(file.member) as probe:
+            return probe.read(2) == GZIP_MAGIC
+    except (KeyError, RuntimeError, NotImplementedError, *STREAM_ERRORS):
+        return True  # reading it says what is wrong
+    finally:
+        if owned:
+            archive.close()
 
 
 def data_suffix(path: Path | str | InputFile) -> str:
