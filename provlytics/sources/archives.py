@@ -108,15 +108,26 @@ def opened(path: Path) -> tuple[zipfile.ZipFile, bool]:
     return archive, False
 
 
+@contextmanager
+def archive_at(path: Path) -> Iterator[zipfile.ZipFile]:
+    """`opened(path)` for a `with` block, closed after it when the caller owns it.
+
+    Raises:
+        OSError, zipfile.BadZipFile: as `opened`.
+    """
+    archive, owned = opened(path)
+    try:
+        yield archive
+    finally:
+        if owned:
+            archive.close()
+
+
 def member_info(path: Path, member: str) -> zipfile.ZipInfo:
     """What the archive at `path` says of `member` (through the pass's archive, if any).
 
     Raises:
         OSError, zipfile.BadZipFile: as `opened`; KeyError: no such member.
     """
-    archive, owned = opened(path)
-    try:
+    with archive_at(path) as archive:
         return archive.getinfo(member)
-    finally:
-        if owned:
-            archive.close()

@@ -30,7 +30,7 @@ from contextlib import ExitStack
 from typing import IO, Any
 
 from provlytics.origin import fold_header
-from provlytics.sources.archives import opened, reading_pass
+from provlytics.sources.archives import archive_at, reading_pass
 from provlytics.sources.portal_pairs import AUDIT, FOREIGN, SIGN_INS
 from provlytics.sources.reading import (
     BOM,
@@ -91,9 +91,7 @@ def _head_stream(file: InputFile, opened_here: ExitStack) -> IO[bytes]:
     if file.member is None:
         raw: IO[bytes] = opened_here.enter_context(file.path.open("rb"))
     else:
-        archive, owned = opened(file.path)
-        if owned:
-            opened_here.enter_context(archive)
+        archive = opened_here.enter_context(archive_at(file.path))
         raw = opened_here.enter_context(archive.open(file.member))
     if raw.peek(2)[:2] == GZIP_MAGIC:  # type: ignore[attr-defined]
         return opened_here.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))

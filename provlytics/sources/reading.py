@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from provlytics.errors import ConfigError, InputError
-from provlytics.sources.archives import member_info, opened
+from provlytics.sources.archives import archive_at, member_info, opened
 
 GZIP_MAGIC = b"\x1f\x8b"
 # what reading a damaged file raises: a truncated gzip stream (EOFError), a bad header or CRC
@@ -257,15 +257,11 @@ def _may_expand_past_limit(file: InputFile) -> bool:
         return past
     if method != zipfile.ZIP_DEFLATED:
         return True
-    archive, owned = opened(file.path)
     try:
-        with archive.open(file.member) as probe:
+        with archive_at(file.path) as archive, archive.open(file.member) as probe:
             return probe.read(2) == GZIP_MAGIC
     except (KeyError, RuntimeError, NotImplementedError, *STREAM_ERRORS):
         return True  # reading it says what is wrong
-    finally:
-        if owned:
-            archive.close()
 
 
 def data_suffix(path: Path | str | InputFile) -> str:
