@@ -69,6 +69,12 @@ class Loader:
         before the clock, once per folder); `read_only`: to read their pages only."""
         return float(self._ask(f"{folder}\t{'read' if read_only else 'load'}"))
 
+    def time_call(self, path: Path, call: str) -> float:
+        """Seconds the child took for `call` on `path` (a folder or an archive), all of it
+        inside the clock: "file_tasks" (the list of files to read) or "pv.load workers=N"
+        (a whole load, no progress bar)."""
+        return float(self._ask(f"{path}\t{call}"))
+
     def _ask(self, line: str) -> str:
         assert self._child is not None and self._child.stdin and self._child.stdout
         self._child.stdin.write(line + "\n")
@@ -93,7 +99,8 @@ class Loader:
 
 def _serve() -> None:
     """The child: answers an empty line with the path of the `provlytics` it imports, a
-    line `<folder>\t<load|read>` with the seconds its load (or its reading) took."""
+    line `<folder>\t<load|read>` with the seconds its load (or its reading) took, and
+    `<path>\t<file_tasks|pv.load workers=N>` with the seconds that call took."""
     import provlytics
     from bench.decode import _loaded, _read
     from provlytics.sources.files import file_tasks
@@ -104,9 +111,15 @@ def _serve() -> None:
             sys.stdout.write(f"{Path(provlytics.__file__).parent}\n")
         else:
             folder, mode = line.rstrip("\n").split("\t")
-            todo = tasks.setdefault(folder, file_tasks(folder))
+            if mode in ("read", "load"):
+                todo = tasks.setdefault(folder, file_tasks(folder))
             start = time.perf_counter()
-            (_read if mode == "read" else _loaded)(todo)
+            if mode == "file_tasks":
+                file_tasks(folder)
+            elif mode.startswith("pv.load workers="):
+                provlytics.load(folder, workers=int(mode.split("=")[1]), progress=False)
+            else:
+                (_read if mode == "read" else _loaded)(todo)
             sys.stdout.write(f"{time.perf_counter() - start!r}\n")
         sys.stdout.flush()
 

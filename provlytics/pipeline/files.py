@@ -24,6 +24,7 @@ from provlytics.pipeline.store_workers import FileDone, files_into_store
 from provlytics.pipeline.workers import MAX_WORKERS as MAX_WORKERS  # public: loader.MAX_WORKERS
 from provlytics.pipeline.workers import normalized_pages
 from provlytics.progress import paused_gc, progress_bar
+from provlytics.sources.archives import reading_pass
 from provlytics.sources.files import FileTask, file_tasks
 from provlytics.store import LOCK_TIMEOUT
 from provlytics.tables import ProvisioningFrames
@@ -67,8 +68,9 @@ def load(
     """
     check_on_error(on_error)
     check_workers(workers)
-    tasks = file_tasks(checked_paths(paths))
-    frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
+    with reading_pass():  # a .zip archive opened once here, from listing to reading
+        tasks = file_tasks(checked_paths(paths))
+        frames = route.frames_of(_normalized_pages(tasks, on_error, progress, workers))
     logger.info("loaded %s from %d records", frames, frames.records_read)
     if len(frames.rejects):
         first = frames.rejects.iloc[0]
@@ -95,6 +97,18 @@ def load_to_parquet(
     """
     check_on_error(on_error)
     check_workers(workers)
+    with reading_pass():  # as in `load`
+        return _load_to_parquet(paths, out, on_error, progress, workers, lock_timeout)
+
+
+def _load_to_parquet(
+    paths: Paths,
+    out: str | Path,
+    on_error: OnError,
+    progress: bool | None,
+    workers: int | None,
+    lock_timeout: float,
+) -> dict[str, Any]:
     # nothing to read: an error before out is made
     tasks = file_tasks(checked_paths(paths), skip=[out])
     writer = dataset_writer(out, lock_timeout=lock_timeout)

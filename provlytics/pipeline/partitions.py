@@ -22,6 +22,7 @@ from provlytics.normalize.batch import OnError, PageTables, Reject
 from provlytics.pipeline.route import NormalizedPage, file_tables
 from provlytics.progress import paused_gc
 from provlytics.schema import LOG_TABLES, SCHEMAS
+from provlytics.sources.archives import reading_pass
 from provlytics.sources.files import FileTask
 from provlytics.user_warnings import HeldWarning, held_warnings, reissue
 
@@ -104,7 +105,8 @@ def _partition_tables(tasks: Sequence[FileTask], on_error: OnError) -> Partition
     sources: dict[str, None] = {}
     logs: list[PageTables] = []
     jobs: list[pa.RecordBatch] = []
-    with paused_gc():  # as in `pv.load`: parsed JSON holds no cycles to collect
+    # as in `pv.load`: parsed JSON holds no cycles to collect; each archive opened once
+    with paused_gc(), reading_pass():
         for source, _records, tables in _normalize_files(tasks, on_error):
             sources[source] = None
             if isinstance(tables, PageTables):

@@ -40,6 +40,7 @@ from provlytics.pipeline.workers import (
     _broken,
     _workers_without_main,
 )
+from provlytics.sources.archives import hold_open, let_go
 from provlytics.sources.files import FileTask
 from provlytics.store.pages import LoadPages, Written, page_key
 from provlytics.user_warnings import HeldWarning, held_warnings, reissue
@@ -230,6 +231,7 @@ def _init_worker(barrier: Any) -> None:
 def _write_in_worker(
     task: FileTask, index: int, *, on_error: OnError, root: str, load: str
 ) -> FileDone:
+    hold_open()  # the archives it reads members of, until `_finish_in_worker`
     pages = _loads.get(load)
     if pages is None:
         pages = _loads[load] = LoadPages(Path(root), load)
@@ -243,6 +245,7 @@ def _write_in_worker(
 
 
 def _finish_in_worker(load: str) -> Written | None:
+    let_go()
     pages = _loads.pop(load, None)
     written = pages.close() if pages is not None else None
     _barrier.wait(FINISH_TIMEOUT)

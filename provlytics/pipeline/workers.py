@@ -41,6 +41,7 @@ from provlytics.errors import InputError
 from provlytics.normalize.batch import OnError
 from provlytics.pipeline.handback import HandedFile, hand_back, take_back
 from provlytics.pipeline.route import NormalizedPage, file_tables
+from provlytics.sources.archives import hold_open
 from provlytics.sources.files import FileTask
 from provlytics.user_warnings import HeldWarning, held_warnings, reissue
 
@@ -106,7 +107,9 @@ def _normalize_in_worker(
     task: FileTask, index: int, *, on_error: OnError, folder: str
 ) -> HandedFile:
     """In a worker: the file's pages, written into the load's `folder` (`handback`), with
-    the warnings reading it gave and the `InputError` that stopped it, if one did."""
+    the warnings reading it gave and the `InputError` that stopped it, if one did. The
+    archives it reads members of stay open in this worker, which ends with the load."""
+    hold_open()
     with held_warnings() as held:
         try:
             handed = hand_back(file_tables(task, on_error), folder, f"{index:06d}")

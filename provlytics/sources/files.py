@@ -23,6 +23,7 @@ from provlytics.errors import InputError, graph_error_summary
 from provlytics.json_names import json_name
 from provlytics.origin import Container, JobContext, Origin, Page, Place, UnparsedRecord
 from provlytics.sources import portal_csv, portal_pairs
+from provlytics.sources.archives import reading_pass
 from provlytics.sources.envelope import graph_page_context
 from provlytics.sources.inputs import DATA_SUFFIXES, expand_inputs
 from provlytics.sources.lines import file_blocks, memory_blocks, numbered_lines
@@ -83,9 +84,10 @@ def file_tasks(
             sign-in-log downloads (naming each and what it looks like).
     """
     named = [paths] if isinstance(paths, str | Path) else list(paths)
-    files = expand_inputs(named, skip=skip)
-    groups = portal_pairs.group_companions(files)
-    foreign = {**groups.foreign, **other_logs(files)}
+    with reading_pass():  # each archive opened once, to list and to look into its members
+        files = expand_inputs(named, skip=skip)
+        groups = portal_pairs.group_companions(files)
+        foreign = {**groups.foreign, **other_logs(files)}
     foreign = {f: foreign[f] for f in files if f in foreign}  # in file order
     kept = [f for f in files if f not in groups.companions and f not in foreign]
     if not kept:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from provlytics.dataset_files import ARCHIVE_SUFFIX, DATA_SUFFIXES, is_dataset
 from provlytics.errors import InputError
+from provlytics.sources.archives import archive_at
 from provlytics.sources.reading import InputFile, data_suffix, display_path
 
 logger = logging.getLogger(__name__)
@@ -147,7 +148,7 @@ _WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 
 def _members(path: Path) -> list[InputFile]:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with archive_at(path) as archive:  # within a reading pass, kept: read on from it
             infos = [i for i in archive.infolist() if not i.is_dir()]
     except (OSError, zipfile.BadZipFile) as exc:
         raise InputError(display_path(path), f"not a readable zip archive ({exc})") from exc

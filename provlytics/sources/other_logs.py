@@ -11,8 +11,8 @@ and `createdDateTime`, or Log Analytics' `ConditionalAccessStatus`, `ClientAppUs
 `AppDisplayName`), matched whatever their case (PowerShell and Log Analytics write them in
 PascalCase). Only the head of a file is read: the first 16 KiB, more (up to 1 MiB) while the
 first record is not complete; the members of a `.zip` archive through the archive opened
-once. A file not told (unreadable, malformed, a first record longer than that) is read as
-any other, and reading it says what is wrong with it.
+once (`archives.reading_pass`). A file not told (unreadable, malformed, a first record
+longer than that) is read as any other, and reading it says what is wrong with it.
 
 An Event Hub batch (`{"records": [...]}`) may mix the categories of a diagnostic setting, so
 its first record says nothing of the others: it is never told here.
@@ -25,13 +25,12 @@ import gzip
 import json
 import logging
 import re
-import zipfile
 from collections.abc import Iterable
 from contextlib import ExitStack
-from pathlib import Path
 from typing import IO, Any
 
 from provlytics.origin import fold_header
+from provlytics.sources.archives import archive_at, reading_pass
 from provlytics.sources.portal_pairs import AUDIT, FOREIGN, SIGN_INS
 from provlytics.sources.reading import (
     BOM,
@@ -77,48 +76,35 @@ def other_logs(files: Iterable[InputFile]) -> dict[InputFile, str]:
     looks like and what tells it ("looks like an Entra audit log export (@odata.context
     https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits)"), in file order."""
     found = {}
-    with ExitStack() as stack:
-        archives = _Archives(stack)
+    with reading_pass():  # each archive opened once
         for file in files:
             if data_suffix(file) in JSON_SUFFIXES:
-                what = _sniff(file, archives)
+                what = _sniff(file)
                 if what is not None:
                     found[file] = what
     return found
 
 
-class _Archives:
-    """The `.zip` archives whose members are sniffed, each opened once (`stack` closes them)."""
-
-    def __init__(self, stack: ExitStack) -> None:
-        self._stack = stack
-        self._open: dict[Path, zipfile.ZipFile] = {}
-
-    def open(self, file: InputFile, opened: ExitStack) -> IO[bytes]:
-        """A file's bytes, gunzipped (a zip member's through its archive, opened once);
-        `opened` closes what this opens for the file."""
-        if file.member is None:
-            raw: IO[bytes] = opened.enter_context(file.path.open("rb"))
-        else:
-            raw = opened.enter_context(self._archive(file.path).open(file.member))
-        if raw.peek(2)[:2] == GZIP_MAGIC:  # type: ignore[attr-defined]
-            return opened.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
-        return raw
-
-    def _archive(self, path: Path) -> zipfile.ZipFile:
-        archive = self._open.get(path)
-        if archive is None:
-            archive = self._open[path] = self._stack.enter_context(zipfile.ZipFile(path))
-        return archive
+def _head_stream(file: InputFile, opened_here: ExitStack) -> IO[bytes]:
+    """A file's bytes, gunzipped (a zip member's through the pass's archive);
+    `opened_here` closes what this opens for the file."""
+    if file.member is None:
+        raw: IO[bytes] = opened_here.enter_context(file.path.open("rb"))
+    else:
+        archive = opened_here.enter_context(archive_at(file.path))
+        raw = opened_here.enter_context(archive.open(file.member))
+    if raw.peek(2)[:2] == GZIP_MAGIC:  # type: ignore[attr-defined]
+        return opened_here.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+    return raw
 
 
-def _sniff(file: InputFile, archives: _Archives) -> str | None:
+def _sniff(file: InputFile) -> str | None:
     """What `file` looks like, if its head tells audit or sign-in logs; None otherwise
     (also when it cannot be read: reading it for the load says why)."""
     head = b""
     try:
-        with ExitStack() as opened:
-            stream = archives.open(file, opened)
+        with ExitStack() as opened_here:
+            stream = _head_stream(file, opened_here)
             for size in PROBE_SIZES:
                 head += stream.read(size - len(head))
                 try:

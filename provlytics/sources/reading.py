@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from provlytics.errors import ConfigError, InputError
+from provlytics.sources.archives import archive_at, member_info, opened
 
 GZIP_MAGIC = b"\x1f\x8b"
 # what reading a damaged file raises: a truncated gzip stream (EOFError), a bad header or CRC
@@ -95,16 +96,14 @@ class InputFile:
             return self.path.stat().st_size
         if self.stored_size is not None:
             return self.stored_size
-        with zipfile.ZipFile(self.path) as archive:
-            return archive.getinfo(self.member).compress_size
+        return member_info(self.path, self.member).compress_size
 
     @property
     def modified(self) -> datetime:
         """When the file (or the member) was last written, UTC."""
         if self.member is None:
             return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
-        with zipfile.ZipFile(self.path) as archive:
-            return datetime(*archive.getinfo(self.member).date_time, tzinfo=UTC)
+        return datetime(*member_info(self.path, self.member).date_time, tzinfo=UTC)
 
     def __str__(self) -> str:
         return self.name
@@ -187,8 +186,9 @@ def open_binary(file: InputFile | Path) -> IO[bytes]:
             owned.append(raw)
             size: int | None = os.fstat(raw.fileno()).st_size
         else:
-            archive = zipfile.ZipFile(file.path)
-            owned.append(archive)
+            archive, own = opened(file.path)  # within a reading pass, opened once
+            if own:
+                owned.append(archive)
             raw = archive.open(file.member)  # by name: its errors name the member so
             owned.append(raw)
             size = archive.getinfo(file.member).file_size  # as the archive declares it
@@ -244,16 +244,24 @@ def read_bytes(file: InputFile | Path) -> bytes:
 
 
 def _may_expand_past_limit(file: InputFile) -> bool:
-    """Whether a file could expand past its limit: a gzip file whose compressed size times
-    deflate's greatest ratio (1032:1) passes it, or any compressed zip member (zip allows
-    other methods, and a gzip file inside a deflated member multiplies the ratios)."""
-    if file.member is not None:
-        with zipfile.ZipFile(file.path) as archive:
-            stored = archive.getinfo(file.member).compress_type == zipfile.ZIP_STORED
-        return not stored or file.size * _DEFLATE_RATIO > file.max_expanded
-    with file.path.open("rb") as probe:
-        gzipped = probe.read(2) == GZIP_MAGIC
-    return gzipped and file.size * _DEFLATE_RATIO > file.max_expanded
+    """Whether a file could expand past its limit: a gzip file, or a stored or deflated zip
+    member, whose compressed size times deflate's greatest ratio (1032:1) passes it; a
+    deflated member holding a gzip file (the ratios multiply); a member compressed another
+    way (zip allows methods of greater ratios)."""
+    past = file.size * _DEFLATE_RATIO > file.max_expanded
+    if file.member is None:
+        with file.path.open("rb") as probe:
+            return past and probe.read(2) == GZIP_MAGIC
+    method = member_info(file.path, file.member).compress_type
+    if method == zipfile.ZIP_STORED or past:
+        return past
+    if method != zipfile.ZIP_DEFLATED:
+        return True
+    try:
+        with archive_at(file.path) as archive, archive.open(file.member) as probe:
+            return probe.read(2) == GZIP_MAGIC
+    except (KeyError, RuntimeError, NotImplementedError, *STREAM_ERRORS):
+        return True  # reading it says what is wrong
 
 
 def data_suffix(path: Path | str | InputFile) -> str:
