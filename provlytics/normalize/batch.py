@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +21,11 @@ from provlytics.normalize.dialects import (
     portal_header,
     respell,
 )
+from provlytics.normalize.given_up import GivenUp
 from provlytics.normalize.rows import Rows, build_rows
 from provlytics.normalize.times import to_timestamps
 from provlytics.origin import Container, Page, UnparsedRecord
 from provlytics.schema import LOG_TABLES, SCHEMAS, TIME
-
-logger = logging.getLogger(__name__)
 
 OnError = Literal["raise", "collect"]
 _TIME_FIELDS = {"events": "activityDateTime", "steps": "timestamp", "errors": "activityDateTime"}
@@ -54,7 +52,8 @@ class Reject:
 
 @dataclass(slots=True)
 class PageTables:
-    """What one page became: a batch per table, and the records rejected (collect mode).
+    """What one page became: a batch per table, the records rejected (collect mode), and
+    the fields given up, their values kept in `extra` (`given_up.GivenUp`, not yet warned).
 
     `record_index[table][row]` is the index, within the page, of the record a row came from.
     `records` counts the provisioning log records read (rejected ones too); `other_logs`
@@ -68,6 +67,7 @@ class PageTables:
     rejects: list[Reject] = field(default_factory=list)
     records: int = 0
     other_logs: dict[str, int] = field(default_factory=dict)
+    given_up: list[GivenUp] = field(default_factory=list)  # the pipeline warns them
 
     @classmethod
     def empty(cls) -> PageTables:
@@ -94,7 +94,7 @@ def normalize_page(page: Page, *, on_error: OnError = "raise") -> PageTables:
     skip = set(other_logs)
     while True:
         rejects: list[Reject] = []
-        rows, sources = _page_rows(page, on_error, rejects, skip)
+        rows, sources, given_up = _page_rows(page, on_error, rejects, skip)
         try:
             batches = _to_batches(rows, sources)
         except _BadTime as bad:
@@ -107,7 +107,9 @@ def normalize_page(page: Page, *, on_error: OnError = "raise") -> PageTables:
             continue
         read = len(page.records) - len(other_logs)
         categories = Counter(other_logs.values())
-        return PageTables(batches, sources, rejects + bad_times, read, dict(categories))
+        return PageTables(
+            batches, sources, rejects + bad_times, read, dict(categories), given_up
+        )
 
 
 def _other_logs(page: Page) -> dict[int, str]:
@@ -122,7 +124,7 @@ def _other_logs(page: Page) -> dict[int, str]:
 
 def _page_rows(
     page: Page, on_error: OnError, rejects: list[Reject], skip: set[int]
-) -> tuple[dict[str, list[tuple]], dict[str, list[int]]]:
+) -> tuple[dict[str, list[tuple]], dict[str, list[int]], list[GivenUp]]:
     rows: dict[str, list[tuple]] = {t: [] for t in LOG_TABLES}
     sources: dict[str, list[int]] = {t: [] for t in LOG_TABLES}
     hint = _DIALECT_HINTS.get(page.container)
@@ -148,27 +150,35 @@ def _page_rows(
             key = (issue.field, issue.reason)
             given_up[key] += 1
             first_at.setdefault(key, index)
-    for (field_name, reason), count in given_up.items():
-        logger.warning(
-            "%s: %r: %s; the field is null and its value kept in `extra` (%d record(s))",
-            *_given_up_at(page, first_at[field_name, reason], field_name),
-            reason,
-            count,
-        )
-    return rows, sources
+    return rows, sources, _given_up(page, given_up, first_at)
 
 
-def _given_up_at(page: Page, index: int, field: str) -> tuple[str, str]:
-    """Where a field given up was read, and the field as the input spells it: the record's
-    origin, or for a portal CSV row the companion file's line and header (a step's or a
-    property's) or the main file's header."""
+def _given_up(
+    page: Page, counts: Counter[tuple[str, str]], first_at: dict[tuple[str, str], int]
+) -> list[GivenUp]:
+    """The page's fields given up, per file and field as the input spells them."""
+    fields: dict[tuple[str, str], GivenUp] = {}
+    for (field_name, reason), count in counts.items():
+        file, place, spelled = _given_up_at(page, first_at[field_name, reason], field_name)
+        if (file, spelled) not in fields:
+            fields[file, spelled] = GivenUp(file, place, spelled)
+        fields[file, spelled].add([reason], count)
+    return list(fields.values())
+
+
+def _given_up_at(page: Page, index: int, field: str) -> tuple[str, str, str]:
+    """The file where a field given up was read, the place, and the field as the input
+    spells it: the record's file and origin, or for a portal CSV row the companion file's
+    line and header (a step's or a property's) or the main file's header."""
     record = page.records[index]  # type: ignore[index]
+    source = page.origin.source
     if _DIALECT_HINTS.get(page.container) == HINT_PORTAL_CSV and isinstance(record, dict):
         child = portal_child_place(record, field)
         if child is not None:
-            return child
-        return str(page.record_origin(index)), portal_header(record, field) or field
-    return str(page.record_origin(index)), field
+            place, header = child
+            return place.rpartition(":")[0] or place, place, header
+        return source, str(page.record_origin(index)), portal_header(record, field) or field
+    return source, str(page.record_origin(index)), field
 
 
 def _as_lists(rows: Rows) -> tuple[list[tuple], ...]:

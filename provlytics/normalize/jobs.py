@@ -31,6 +31,7 @@ from provlytics.normalize.extract import whole_number
 from provlytics.normalize.times import parse_timestamp
 from provlytics.origin import Origin
 from provlytics.schema import SCHEMAS
+from provlytics.user_warnings import warn_load
 
 logger = logging.getLogger(__name__)
 
@@ -224,12 +225,10 @@ class _JobReader:
     def _unexpected(self, path: Path, value: Any, why: str) -> None:
         name = ".".join(path)
         self.extra[name] = value
-        logger.warning(
-            "%s: job field %s has an unexpected value (%s: %.80r); kept in extra",
-            self.where,
-            name,
-            why,
-            value,
+        warn_load(
+            logger,
+            f"{self.where}: job field {name} has an unexpected value ({why}: {value!r:.80}); "
+            "kept in extra",
         )
 
     def _extra_text(self) -> str | None:

@@ -12,6 +12,7 @@ import pyarrow as pa
 from provlytics.errors import InputError
 from provlytics.normalize import pages as normalizer
 from provlytics.normalize.batch import OnError, PageTables, Reject
+from provlytics.normalize.given_up import GivenUpTally, warn_given_up
 from provlytics.origin import Page
 from provlytics.sources.files import FileTask, iter_task_pages
 from provlytics.user_warnings import warn_load
@@ -33,37 +34,49 @@ class NormalizedPage(NamedTuple):
     tables: PageTables | pa.RecordBatch
 
 
-def page_tables(page: Page, *, on_error: OnError = "raise") -> NormalizedPage:
-    """One page, from any source, to its tables through the normalizer's one entry.
+def page_tables(
+    page: Page, *, on_error: OnError = "raise", given_up: GivenUpTally | None = None
+) -> NormalizedPage:
+    """One page, from any source, to its tables through the normalizer's one entry. The
+    fields it gave up (their values kept in `extra`) are warned, or counted in `given_up`
+    for the caller to warn (`given_up.GivenUpTally`).
 
     Raises:
         InputError: a bad record (on_error="raise") or unreadable page text, naming it.
     """
     tables = normalizer.normalize(page, on_error=on_error)
+    if isinstance(tables, PageTables) and given_up is not None:
+        given_up.add(tables.given_up)
+    elif isinstance(tables, PageTables):
+        warn_given_up(tables.given_up)
     records = tables.records if isinstance(tables, PageTables) else tables.num_rows
     return NormalizedPage(page.origin.source, records, tables)
 
 
 def file_tables(task: FileTask, on_error: OnError) -> Iterator[NormalizedPage]:
     """A file's pages, normalized; in collect mode a file that cannot be read (or read on)
-    becomes a reject naming it, after the pages read before the failure. The diagnostic
-    records of other Entra logs the file held (`PageTables.other_logs`) are warned once,
-    after its pages (`warn_other_logs`)."""
+    becomes a reject naming it, after the pages read before the failure. Once the file is
+    read, the fields its pages gave up are warned, per field (`given_up.GivenUpTally`), and
+    the diagnostic records of other Entra logs it held (`PageTables.other_logs`) once
+    (`warn_other_logs`)."""
+    given_up = GivenUpTally()
     other_logs: Counter[str] = Counter()
     records = 0
     try:
         try:
             for page in iter_task_pages(task):
-                normalized = page_tables(page, on_error=on_error)
+                normalized = page_tables(page, on_error=on_error, given_up=given_up)
                 if isinstance(normalized.tables, PageTables):
                     other_logs.update(normalized.tables.other_logs)
                 records += normalized.records
                 yield normalized
         except MemoryError:
             raise InputError(task.file.name, "too large to normalize in memory") from None
+        given_up.warn()
     except InputError as error:
         if on_error == "raise":
             raise
+        given_up.warn()
         empty = PageTables.empty()
         reject = Reject(str(error.origin or task.file.name), error.field, error.reason, "")
         empty.rejects.append(reject)
