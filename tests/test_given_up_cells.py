@@ -155,3 +155,16 @@ def test_a_job_field_of_an_unexpected_shape_is_a_load_warning(tmp_path, only_wor
         "synchronizationStatusCode value: 99); kept in extra"
     ]
     assert len(frames.job_status) == 1
+
+
+@pytest.mark.parametrize("spelled", ["²", "--5", "1_000", "٣"])
+def test_a_duration_of_other_digits_is_given_up_not_a_crash(tmp_path, spelled):
+    """`str.isdigit` passes "²" and (minus signs stripped) "--5", which `int` refuses: the
+    general path raised a bare ValueError (found by the fast/general hypothesis test)."""
+    record = p.v1_success_aws()
+    record["durationInMilliseconds"] = spelled
+    page = p.write_json(tmp_path / "page.json", p.graph_page(record))
+    said, frames = load_warnings(lambda: pv.load(page))
+    assert frames.events["duration_ms"].isna().all()
+    assert orjson.loads(frames.events["extra"].iloc[0])["durationInMilliseconds"] == spelled
+    assert len(said) == 1 and "'durationInMilliseconds'" in said[0], said

@@ -107,9 +107,7 @@ def normalize_page(page: Page, *, on_error: OnError = "raise") -> PageTables:
             continue
         read = len(page.records) - len(other_logs)
         categories = Counter(other_logs.values())
-        return PageTables(
-            batches, sources, rejects + bad_times, read, dict(categories), given_up
-        )
+        return PageTables(batches, sources, rejects + bad_times, read, dict(categories), given_up)
 
 
 def _other_logs(page: Page) -> dict[int, str]:

@@ -12,6 +12,7 @@ extractor lists the value under `"@issues"` as `Issue`s, for the caller to keep 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
@@ -74,12 +75,16 @@ def compile_extractor(name: str, columns: list[Column]) -> Extractor:
     return namespace[name]
 
 
+_DIGITS = re.compile(r"-?[0-9]+")  # not str.isdigit: "²" and "--5" pass it, int() fails
+
+
 def whole_number(value: Any) -> int | None:
-    """An int64 from an int, an integral float or digits in a string; None if not one."""
+    """An int64 from an int, an integral float or ASCII digits in a string (a minus sign
+    first); None if not one."""
     integral = (
         type(value) is int
         or (type(value) is float and value.is_integer())
-        or (type(value) is str and value.strip().lstrip("-").isdigit())
+        or (type(value) is str and _DIGITS.fullmatch(value.strip()) is not None)
     )
     if not integral:
         return None
