@@ -35,6 +35,7 @@ from provlytics.plots_parts import (
     legend_below,
     no_data,
     require,
+    set_title,
     short,
     time_axis,
     utc_naive,
@@ -98,7 +99,7 @@ def failures_over_time(
     label = by.replace("_", " ") if by else None
     own_figure = ax is None
     ax = axes_or_new(ax, width=9.0, height=4.5)
-    ax.set_title(title or (f"Failures over time by {label}" if label else "Failures over time"))
+    set_title(ax, title or (f"Failures over time by {label}" if label else "Failures over time"))
     if timeline_df.empty:
         return no_data(ax)
     table = _stack_table(timeline_df, by, top)
@@ -163,7 +164,7 @@ def top_errors(
     labels = [_row_label(row, keys) for row in rows[keys].itertuples(index=False)]
     lines = max((label.count("\n") + 1 for label in labels), default=1)
     ax = axes_or_new(ax, width=9.0, height=1.2 + (0.2 + 0.15 * lines) * max(len(rows), 3))
-    ax.set_title(title or _TOP_TITLES.get(tuple(shown), "Top errors"))
+    set_title(ax, title or _TOP_TITLES.get(tuple(shown), "Top errors"))
     if rows.empty:
         return no_data(ax)
     y = np.arange(len(rows))
@@ -236,7 +237,7 @@ def durations(
     require(events, ("duration_ms",), "durations", "frames.events or pv.analysis.slowest")
     values = pd.to_numeric(events["duration_ms"], errors="coerce").dropna().to_numpy(dtype=float)
     ax = axes_or_new(ax, width=8.0, height=3.5)
-    ax.set_title(title or "Event durations")
+    set_title(ax, title or "Event durations")
     if values.size == 0:
         return no_data(ax)
     ax.hist(values, bins=bins, color="#1565c0")
@@ -273,7 +274,7 @@ def cycle_failure_rate(
     )
     own_figure = ax is None
     ax = axes_or_new(ax, width=9.0, height=4.5)
-    ax.set_title(title or "Failure rate per cycle")
+    set_title(ax, title or "Failure rate per cycle")
     data = cycles_df.dropna(subset=["start"])
     if data.empty:
         return no_data(ax)
@@ -325,7 +326,7 @@ def recovery_times(
         "pv.analysis.recovery",
     )
     ax = axes_or_new(ax, width=8.0, height=3.5)
-    ax.set_title(title or "Time to recovery")
+    set_title(ax, title or "Time to recovery")
     if recovery_df.empty:
         return no_data(ax)
     hours = pd.to_timedelta(recovery_df["time_to_recovery"]).dt.total_seconds() / 3600
@@ -369,7 +370,7 @@ def success_rate(
     """
     require(success_rate_df, ("time", "success_rate"), "success_rate", "pv.analysis.success_rate")
     ax = axes_or_new(ax, width=9.0, height=3.5)
-    ax.set_title(title or "Success rate")
+    set_title(ax, title or "Success rate")
     if success_rate_df.empty:
         return no_data(ax)
     data = success_rate_df.sort_values("time")

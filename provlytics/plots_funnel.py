@@ -16,6 +16,7 @@ from provlytics.plots_parts import (
     axes_or_new,
     no_data,
     require,
+    set_title,
     short,
 )
 
@@ -42,10 +43,11 @@ def step_funnel(
     columns, or the default `job_id`) each group gets its own block of bars under a bold row
     naming it (`by: value`, written across the plot), groups in the order given; `by=None`
     gives one funnel of all events. Of more than `top` groups, the `top` with the most
-    failures and warnings (then events) are drawn, and the title's second line says how many
+    failures and warnings (then events) are drawn, and the title's note says how many
     groups and events were left out ("8 of 30 groups, those with the most failures and
-    warnings; 22 left out (864 events): top=None draws all"). A chart of many rows has the
-    event scale above the bars as well as below.
+    warnings;" / "22 left out (864 events): top=None draws all"). The title's lines are broken
+    at spaces so that the whole of it shows. A chart of many rows has the event scale above
+    the bars as well as below.
 
     Args:
         funnel_df: `analysis.step_funnel(...)` result: [by], `step_type`, `events`, `success`,
@@ -69,7 +71,7 @@ def step_funnel(
     blocks, note = _funnel_blocks(funnel_df, keys, top)
     labels, heads, table = _funnel_rows(blocks, by)
     ax = axes_or_new(ax, width=9.0, height=max(3.5, 1.3 + _FUNNEL_ROW_INCHES * len(labels)))
-    ax.set_title("\n".join(filter(None, [title or _funnel_title(by), note])))
+    set_title(ax, title or _funnel_title(by), note)
     if funnel_df.empty:
         return no_data(ax)
     y = np.arange(len(labels))

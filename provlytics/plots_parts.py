@@ -5,6 +5,7 @@ check of the table it is given, UTC time axes, labels that fit and legends below
 from __future__ import annotations
 
 import logging
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.dates as mdates
@@ -30,6 +31,7 @@ NONE_LABEL = "(none)"
 OTHER_LABEL = "(other)"
 MAX_LABEL = 60
 _LINE = 45  # characters on one line of a wrapped label
+_TITLE_LINE = 60  # characters on one line of a title (a 9-inch chart shows ~90 over its plot)
 _TWO_COLUMN_LABEL = 50
 _LEGEND_ROW_INCHES = 0.2
 _JOB_LABEL = 80  # characters of a job's legend label (its app name is shortened to fit)
@@ -40,6 +42,19 @@ def axes_or_new(ax: Axes | None, *, width: float, height: float) -> Axes:
     if ax is not None:
         return ax
     return Figure(figsize=(width, height), layout="constrained").add_subplot()
+
+
+def set_title(ax: Axes, *lines: str | None) -> None:
+    """Title `ax` with `lines` (empty ones skipped), each broken at spaces into lines of at most
+    `_TITLE_LINE` characters, so that a long note shows whole instead of running off the
+    figure's edge (a title is centred over the plot, which the y labels push right)."""
+    text = "\n".join(filter(None, lines))
+    ax.set_title(
+        "\n".join(
+            textwrap.fill(line, _TITLE_LINE, break_long_words=False, break_on_hyphens=False)
+            for line in text.split("\n")
+        )
+    )
 
 
 def legend_below(ax: Axes, *, title: str, fit_figure: bool) -> None:

@@ -23,7 +23,7 @@ from provlytics import analysis, plots
 from provlytics import report_columns as c
 from provlytics import report_html as h
 from provlytics.analysis.alert_scope import narrowed_span
-from provlytics.analysis.health_shown import ESCROW_OF_THRESHOLD, escrow_note, health_shown
+from provlytics.analysis.health_shown import SHOWN_COLUMNS, escrow_note, health_shown
 from provlytics.dataset_files import is_dataset
 from provlytics.errors import ConfigError, InputError
 from provlytics.frames_arg import frames_of
@@ -63,11 +63,7 @@ SHOWN = {
         "reportable_identifier", "target_system_name", "error_code", "first_failure",
         "failures", "recovered_at", "time_to_recovery", c.LATEST_FAILED,
     ],
-    "job_health": [
-        "job_id", "status_code", "quarantined", "events", "failures", "escrow_share",
-        ESCROW_OF_THRESHOLD, "schedule_state", "quarantine_reason", "quarantine_since",
-        "last_error_code",
-    ],
+    "job_health": list(SHOWN_COLUMNS),
     "alerts": [
         "kind", "job_id", "value", "threshold", "window_start", "window_end", "message",
     ],

@@ -157,7 +157,9 @@ def test_the_inspector_counts_the_people_its_events_are():
         inspector.controls["query"].value = "Łukasz Brown"
     assert inspector.result["event_id"].tolist() == ["f1", "f2", "t1", "t2", "t3", "t4"]
     assert inspector.panel.headline == (
-        "'Łukasz Brown' matches 2 people: 6 events in 4 apps; type an object id or UPN to pick one"
+        "'Łukasz Brown': 6 events in 4 apps; 'Łukasz Brown' matches 2 distinct identities "
+        "(UPNs: lukasz.brown@contoso.com, lukasz.brown@corp.contoso.com); "
+        "pass the UPN or object id to narrow it to one"
     )
 
 

@@ -508,12 +508,34 @@ def test_a_funnel_of_many_groups_draws_the_most_failing_and_says_what_it_left_ou
     )
     assert ax.get_title() == (
         "Step funnel by target system name / action\n"
-        f"8 of {groups} groups, those with the most failures and warnings; {groups - 8} left out "
+        f"8 of {groups} groups, those with the most failures and warnings;\n{groups - 8} left out "
         f"({left_out:,} events): top=None draws all"
     )
     every = plots.step_funnel(funnel, top=None)
     assert len(every.texts) == groups
     assert every.get_title() == "Step funnel by target system name / action"
+
+
+def test_a_funnel_title_with_its_note_lies_inside_the_figure(samples, tmp_path):
+    """The note's end ("top=None draws all") ran off the right edge of the saved PNG."""
+    funnel = analysis.step_funnel(samples, by=["target_system_name", "action"])
+    long_by = funnel.rename(columns={"action": "the_action_the_event_was_about_as_entra_says"})
+    for ax in (plots.step_funnel(funnel), plots.step_funnel(long_by, top=2)):
+        ax.figure.savefig(tmp_path / "funnel.png")
+        title = ax.title.get_window_extent(ax.figure._get_renderer())
+        assert _inside(title, ax.figure.bbox)
+        assert "top=None draws all" in ax.get_title()
+
+
+def test_a_long_title_given_to_a_chart_is_broken_to_lie_inside_it(timeline_df):
+    title = (
+        "Failures over time of every synchronization job of the Contoso tenant, per error code, "
+        "from the first cycle of last week to the last cycle of this week"
+    )
+    ax = plots.failures_over_time(timeline_df, title=title)
+    ax.figure.draw_without_rendering()
+    assert _inside(ax.title.get_window_extent(ax.figure._get_renderer()), ax.figure.bbox)
+    assert ax.get_title().replace("\n", " ") == title
 
 
 def test_a_tall_funnel_has_no_blank_rows_and_its_scale_above_and_below(samples, tmp_path):

@@ -14,11 +14,13 @@ import pytest
 from click.testing import CliRunner
 from reportdata import HOSTILE, SAMPLES, write_hostile_page
 from reportpage import ReportPage
+from widgetpage import widget_blocks
 
 import provlytics as pv
 from provlytics import analysis
 from provlytics.cli import main
 from provlytics.report import SECTION_IDS, compute_summaries, display_sources, write_report
+from provlytics.widgets import JobHealthPanel
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
@@ -92,10 +94,24 @@ def test_failure_table_shows_the_columns_its_heading_names_telling_ones_first(sa
         "status", "error code", "error category", "target system name", "action", "events",
         "identities", "share", "recommended action", "last seen", "example reason",
     ]  # fmt: skip
-    assert sample_page.tables["job-health"][0][0][:7] == [
-        "job id", "status code", "quarantined", "events", "failures", "escrow share",
-        "escrow share ÷ 40%",
+    assert sample_page.tables["job-health"][0][0][:9] == [
+        "job id", "status code", "schedule state", "quarantined", "events", "failures",
+        "reference failures", "escrow share", "escrow share ÷ 40%",
     ]  # fmt: skip
+
+
+def test_job_health_shows_what_its_escrow_share_is_worked_out_from_as_the_panel_does(
+    sample_page, samples
+):
+    """The report left out reference_failures, so 37 failures over 303 events could not give
+    the 10.2% shown ((37 - 6) / 303), and ordered its columns unlike `JobHealthPanel`."""
+    panel = JobHealthPanel(samples)
+    panel_head = widget_blocks(panel._repr_html_())["Jobs"].cells[0]
+    report_head = sample_page.tables["job-health"][0][0]
+    assert [c.replace("_", " ") for c in panel_head] == report_head
+    scim = next(r for r in sample_page.table("job-health") if r["job id"].startswith("scim."))
+    shown = [scim[c] for c in ("failures", "reference failures", "events", "escrow share")]
+    assert shown == ["37", "6", "303", "10.2%"]
 
 
 def test_summary_files_are_the_helpers_results(tmp_path, samples):

@@ -420,12 +420,41 @@ def test_a_shared_display_name_says_so_in_the_headline_and_warns_at_the_users_li
     ]  # this line, not traitlets' observer that ran the search
     assert len(inspector.result) == 23
     assert inspector.panel.headline == (
-        "'Mónica Müller' matches 4 people: 23 events in 5 apps; "
-        "type an object id or UPN to pick one"
+        "'Mónica Müller': 23 events in 5 apps; 'Mónica Müller' matches 4 distinct identities "
+        "(UPNs: monica.muller2@contoso.com, monica.muller38@contoso.com, "
+        "monica.muller5@contoso.com, monica.muller@contoso.com); "
+        "pass the UPN or object id to narrow it to one"
     )
     inspector.controls["query"].value = "monica.muller5@contoso.com"  # one of them: no warning
     assert inspector.panel.headline.startswith("'monica.muller5@contoso.com': ")
     assert set(inspector.result["reportable_identifier"]) == {"monica.muller5@contoso.com"}
+
+
+def test_the_inspector_headline_says_a_name_was_taken_without_its_accents(frames):
+    """That was said only in a Python warning, which a notebook user may miss."""
+    inspector = IdentityInspector(frames)
+    with pytest.warns(UserWarning) as caught:
+        inspector.controls["query"].value = "Lukasz Brown"
+    assert {Path(w.filename).name for w in caught} == {"test_widgets.py"}
+    headline = inspector.panel.headline
+    assert headline.startswith(
+        "'Lukasz Brown': 32 events in 5 apps; no event names 'Lukasz Brown' exactly; "
+        "showing the events of 'Łukasz Brown' (accents and case ignored); "
+        "'Lukasz Brown' matches 3 distinct identities (UPNs: "
+    )
+    said = [str(w.message).removeprefix("identity_history: ") for w in caught]
+    assert headline == "; ".join(["'Lukasz Brown': 32 events in 5 apps", *said])
+
+
+def test_the_inspector_headline_names_the_closest_name_when_nothing_matches(frames):
+    inspector = IdentityInspector(frames)
+    with pytest.warns(UserWarning, match="closest present: Łukasz Brown"):
+        inspector.controls["query"].value = "Lukas Brwn"
+    assert inspector.result.empty
+    assert inspector.panel.headline == (
+        "'Lukas Brwn': 0 events in 0 apps; no event names 'Lukas Brwn' (compared with object "
+        "ids, display names and UPNs); closest present: Łukasz Brown"
+    )
 
 
 def test_the_inspector_follows_the_filter_bar(frames):

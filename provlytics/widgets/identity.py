@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 
 import ipywidgets as ipw
 
 from provlytics import analysis
-from provlytics.analysis.who import namesakes
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget
@@ -51,10 +51,12 @@ class IdentityInspector(InvestigationWidget):
 
     `result`: the identity's events (`IdentityHistory.events`: the drilldown columns, time
     order); empty, with the same columns, while the query is empty. `history` is the whole
-    `IdentityHistory` (`.events`, `.steps`, `.changes`, `.apps`). A display name several
-    people share shows every event of each; the headline says how many people it matched and
-    to type an object id or UPN to pick one (`identity_history` also warns, at the line
-    that set the query).
+    `IdentityHistory` (`.events`, `.steps`, `.changes`, `.apps`). The headline says how many
+    events and apps were found, then what `identity_history` warned of: a name taken with its
+    accents and case ignored ("Lukasz Brown" for "Łukasz Brown"), a display name several
+    people share (every event of each is shown; how many matched, their UPNs, and to give one
+    of them), or a value nothing names (with the closest names present). Those warnings are
+    also issued, at the line that set the query.
 
     Example:
         >>> inspector = IdentityInspector(frames)
@@ -96,21 +98,31 @@ class IdentityInspector(InvestigationWidget):
         if not who:
             self.history = analysis.identity_history(ProvisioningFrames(), "-")
             return Panel("type an object id, display name or UPN", self.history.events)
-        self.history = history = analysis.identity_history(self.frames, who)
+        history, notes = _history_and_notes(self.frames, who)
+        self.history = history
         blocks = [
             table_block("Apps", history.apps),
             table_block("Events", history.events, EVENT_COLUMNS),
             table_block("Steps", history.steps, STEP_COLUMNS),
             table_block("Attribute changes", history.changes, CHANGE_COLUMNS),
         ]
-        return Panel(_headline(who, history), history.events, blocks)
+        found = f"{quantity(len(history.events), 'event')} in {quantity(len(history.apps), 'app')}"
+        return Panel("; ".join([f"{who!r}: {found}", *notes]), history.events, blocks)
 
 
-def _headline(who: str, history: analysis.IdentityHistory) -> str:
-    """The headline: "'a@b.com': 6 events in 3 apps"; for a display name several people
-    share, also how many it matched and how to pick one of them."""
-    found = f"{quantity(len(history.events), 'event')} in {quantity(len(history.apps), 'app')}"
-    people, _ = namesakes(history.events)
-    if not people:
-        return f"{who!r}: {found}"
-    return f"{who!r} matches {people} people: {found}; type an object id or UPN to pick one"
+def _history_and_notes(
+    frames: ProvisioningFrames, who: str
+) -> tuple[analysis.IdentityHistory, list[str]]:
+    """`identity_history(frames, who)` and what its `UserWarning`s say (each without its
+    leading "identity_history: "), in the order given; every warning caught is issued again
+    as it came, at the line it names (the user's)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = analysis.identity_history(frames, who)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    said = f"{analysis.identity_history.__name__}: "
+    notes = [
+        str(w.message).removeprefix(said) for w in caught if issubclass(w.category, UserWarning)
+    ]
+    return history, notes

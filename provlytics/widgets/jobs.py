@@ -11,7 +11,7 @@ import pandas as pd
 import traitlets
 
 from provlytics import analysis, plots
-from provlytics.analysis.health_shown import ESCROW_OF_THRESHOLD, escrow_note, health_shown
+from provlytics.analysis.health_shown import SHOWN_COLUMNS, escrow_note, health_shown
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
@@ -24,24 +24,6 @@ from provlytics.widgets.render import Panel, plot_block, quantity, table_block
 logger = logging.getLogger(__name__)
 
 WINDOWS = ("1h", "6h", "1d", "7d")
-JOB_COLUMNS = [  # as the report orders them: counts and the escrow share before the details
-    "job_id",
-    "status_code",
-    "schedule_state",
-    "quarantined",
-    "events",
-    "failures",
-    "reference_failures",
-    "escrow_share",
-    ESCROW_OF_THRESHOLD,
-    "quarantine_reason",
-    "quarantine_since",
-    "quarantine_next_attempt",
-    "quarantine_error_code",
-    "last_error_code",
-    "last_error_message",
-    "last_execution_ended",
-]
 ALERT_COLUMNS = ["kind", "job_id", "window_start", "window_end", "value", "threshold", "message"]
 
 
@@ -63,7 +45,10 @@ class JobHealthPanel(InvestigationWidget):
 
     The jobs table shows `escrow_risk` as the report does: named `escrow_share_÷_40%` (the
     escrow share over the 40% quarantine threshold, a ratio), with a note saying what the
-    escrow columns hold (`analysis.health_shown`).
+    escrow columns hold, and its columns in the report's order: `job_id, status_code,
+    schedule_state, quarantined, events, failures, reference_failures, escrow_share,
+    escrow_share_÷_40%`, then the quarantine's and the last run's details
+    (`analysis.health_shown.SHOWN_COLUMNS`).
 
     Example:
         >>> panel = JobHealthPanel(frames)
@@ -121,7 +106,9 @@ class JobHealthPanel(InvestigationWidget):
             f"{quantity(len(self.sections['alerts']), 'alert')}"
         )
         blocks = [
-            table_block("Jobs", health_shown(jobs), JOB_COLUMNS, note=escrow_note(".result")),
+            table_block(
+                "Jobs", health_shown(jobs), list(SHOWN_COLUMNS), note=escrow_note(".result")
+            ),
             table_block("Alerts", self.sections["alerts"], ALERT_COLUMNS),
             plot_block("Failure rate per cycle", plots.cycle_failure_rate, self.sections["cycles"]),
         ]
