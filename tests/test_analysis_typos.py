@@ -167,6 +167,7 @@ def test_a_template_names_its_job_without_labels():
     assert absent_message("Job", "Slack", [f"slack.{i}" for i in range(5)]) == (
         "Job 'Slack' is not present here; closest: slack.0, slack.1, slack.2 (of 5 present)"
     )  # never more than three
+    assert absent_message("Job", " ", JOBS).startswith("Job ' ' is not present here; present: ")
 
 
 def test_an_absent_value_close_to_none_is_said_with_the_apps_not_every_value():

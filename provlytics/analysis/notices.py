@@ -95,6 +95,8 @@ def _named(
     (its part before the first ".": "slack" of "slack.f38b...") or whose label in `labels`
     (its app, "Slack") is `value`, compared case-insensitively."""
     wanted = value.strip().casefold()
+    if not wanted:  # an unlabelled job's label is no name
+        return []
     return sorted(
         v
         for v in offered
