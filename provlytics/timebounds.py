@@ -53,16 +53,30 @@ _NANOSECONDS = ("ns", "nano", "nanos", "nanosecond", "nanoseconds")
 _UNIT_NAMES = "|".join(sorted({*_DELTA_UNITS, *_NANOSECONDS} - {"t"}, key=len, reverse=True))
 _COMPOUND = re.compile(rf"^\s*(?:\d+(?:\.\d+)?\s*(?:{_UNIT_NAMES})\s*){{2,}}$", re.IGNORECASE)
 _DURATION_FORMS = "'7d', '12h', '30min' or '2w'"
+# units of no fixed length (months, years), or read as a month by some and a minute by
+# others ("M"): refused with a hint, in any case but "m" (minutes) and "M" (either)
+_MONTHS = ("mo", "mon", "mons", "mos", "month", "months")
+_YEARS = ("y", "yr", "yrs", "year", "years")
+_MONTH_HINT = "write 30d for a month; 1min or 1m for a minute"
+# an ISO 8601 duration with years or months ("P1M", "P1Y2M"): pandas reads "P1M" as a minute
+_ISO_CALENDAR = re.compile(r"^\s*[-+]?P\d[^T]*[YM]", re.IGNORECASE)
 # day words: pandas reads "today" (and "now") as the current moment, not a day; refused
 _DAY_WORDS = ("today", "yesterday", "tomorrow")
 
 
 def span(text: str) -> str:
     """A duration or fixed frequency as pandas spells it today: "1d" -> "1D", "2w" ->
-    "14D", "1H" -> "1h"; other text is returned unchanged (pandas then judges it)."""
+    "14D", "1H" -> "1h"; other text is returned unchanged (pandas then judges it).
+
+    Raises:
+        ConfigError: a month or a year ("1mo", "1y"), or "M" (a month or a minute?), saying
+            what to write instead; the message does not name the argument (the caller does).
+    """
     m = _SPAN.match(str(text))
     if not m:
         return str(text)
+    if reason := _calendar_reason(m.group(2)):
+        raise ConfigError(reason)
     number, unit = m.group(1) or "1", m.group(2).lower()
     if unit in ("w", "week", "weeks"):
         return f"{float(number) * 7:g}D"
@@ -97,8 +111,10 @@ def parse_time(
             ISO 8601 ("2026-11-16", "2026-11-16T00:00:00Z", "2026-11-16T01:00+01:00",
             "2026-W47-1"; no offset means UTC), or other text pandas reads as a time
             ("2026/11/16", "Nov 16 2026", "2026-11-16 00:00 UTC"); "now" is the current time
-            (UTC) whatever `reference` is. The day words "today", "yesterday" and "tomorrow"
-            are refused (pandas would read "today" as the current moment, not the day).
+            (UTC) whatever `reference` is. A zero duration ("0h") is `reference` itself. The
+            day words "today", "yesterday" and "tomorrow" are refused (pandas would read
+            "today" as the current moment, not the day), and so are months and years ("1mo",
+            "1y": no fixed length) and "1M" (a month or a minute? "1m" is a minute).
         reference: what durations count back from (None: the current time).
         name: the argument or option, for the message ("since", "--until").
 
@@ -230,10 +246,13 @@ def bound(value: TimeBound, newest: datetime | None, name: str) -> pa.Scalar:
     return _scalar(parse_time(value, newest, name=name))
 
 
-def parse_duration(value: str | timedelta, name: str = "duration") -> timedelta:
-    """A positive length of time, as users write it, without a pandas warning: the one
-    reader of `pv.analysis.alerts`' window and the `JobHealthPanel`'s (`parse_time` reads a
-    duration back with the same units).
+def parse_duration(
+    value: str | timedelta, name: str = "duration", *, zero: bool = False
+) -> timedelta:
+    """A positive length of time (or zero, with `zero`), as users write it, without a pandas
+    warning: the one reader of `pv.analysis.alerts`' window, the `JobHealthPanel`'s, and
+    `pv.fetch_logs`' `window` and `overlap` (`parse_time` reads a duration back with the
+    same units).
 
     Example:
         >>> parse_duration("1h30min")
@@ -244,15 +263,22 @@ def parse_duration(value: str | timedelta, name: str = "duration") -> timedelta:
             number and a unit, in any case, with or without spaces: weeks ("2w", "1 week"),
             days ("7d", "7 days"), hours ("12h", "1.5 hours"), minutes ("30min", "30m"),
             seconds ("90s", "90 sec"), "500ms", "2us" ("1h30min", "1d 12h"); or the
-            other forms pandas reads ("P1DT2H", "1 days 02:00:00", "02:00:00").
+            other forms pandas reads ("P1DT2H", "1 days 02:00:00", "02:00:00"). Months
+            and years have no fixed length ("1mo", "1 month", "1y", "P1M"), and "1M" could
+            be a month or a minute: refused, saying what to write ("30d", "1min").
         name: the argument, option or control, for the message ("window", "--overlap").
+        zero: take a zero length too ("0s": an overlap of none); a negative one never.
 
     Raises:
-        ConfigError: naming `name` and the value: text in none of these forms, or a length
-            that is not positive ("0h", "-1d").
+        ConfigError: naming `name` and the value: text in none of these forms, a month or
+            year, or a length that is not positive ("0h", "-1d"; with `zero`, negative).
     """
     length = value if isinstance(value, timedelta) else _length(value, name)
-    if not length > timedelta(0):
+    if zero and length < timedelta(0):
+        raise ConfigError(
+            f"{label(name, value)} is not a duration of zero or more such as '0s', '5m' or '1h'"
+        )
+    if not zero and not length > timedelta(0):
         raise ConfigError(
             f"{label(name, value)} is not a positive duration such as {_DURATION_FORMS}"
         )
@@ -263,6 +289,12 @@ def _length(text: object, name: str) -> timedelta:
     """`text` as a timedelta of any sign (zero and negative ones too), or `ConfigError`."""
     if is_relative(text):
         return _parts(str(text), name)
+    if isinstance(text, str) and _ISO_CALENDAR.match(text):
+        raise ConfigError(
+            f"{label(name, text)} is not read: an ISO 8601 month or year has no fixed length "
+            "(and pandas reads P1M as a minute); write P30D or 30d for a month, PT1M or 1min "
+            "for a minute"
+        )
     if isinstance(text, str) and text.strip():
         import warnings
 
@@ -283,6 +315,8 @@ def _parts(text: str, name: str) -> timedelta:
     """The sum of `RELATIVE` text's parts ("1h30min": 1 h + 30 min)."""
     length = timedelta(0)
     for number, unit in _PART.findall(text):
+        if reason := _calendar_reason(unit):
+            raise ConfigError(f"{label(name, text)} is not read: {reason}")
         unit = unit.lower()
         if unit in _NANOSECONDS:
             length += timedelta(microseconds=float(number) / 1000)
@@ -294,6 +328,17 @@ def _parts(text: str, name: str) -> timedelta:
         else:
             raise ConfigError(f"{label(name, text)} is not a duration such as {_DURATION_FORMS}")
     return length
+
+
+def _calendar_reason(unit: str) -> str | None:
+    """Why a unit as typed is refused, with what to write instead; None for any other."""
+    if unit == "M":
+        return f"'M' is a month to some and a minute to others; {_MONTH_HINT}"
+    if unit.lower() in _MONTHS:
+        return f"a month has no fixed length; {_MONTH_HINT}"
+    if unit.lower() in _YEARS:
+        return "a year has no fixed length; write 365d for a year"
+    return None
 
 
 def _pandas_time(value: object, name: str) -> datetime:

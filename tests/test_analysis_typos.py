@@ -137,6 +137,39 @@ def test_an_absent_value_is_said_with_the_closest_few_and_their_labels():
     assert said.count("f38b2ffc80a44f5a91c9bc701e7ea419") == 4  # the typo and 3 closest
 
 
+OTHER = "other.f38b2ffc80a44f5a91c9bc701e7ea419.1"  # another template, of the same app
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ("app2", f"{JOBS[2]} (App 2), app2.second (App 2)"),  # the id's part before its "."
+        ("APP2", f"{JOBS[2]} (App 2), app2.second (App 2)"),
+        ("App 2", f"{JOBS[2]} (App 2), app2.second (App 2), {OTHER} (App 2)"),  # its app
+        ("app 2 ", f"{JOBS[2]} (App 2), app2.second (App 2), {OTHER} (App 2)"),
+    ],
+)
+def test_a_template_or_app_names_its_jobs_first(value, named):
+    from provlytics.analysis.notices import absent_message
+
+    jobs = [*JOBS, OTHER, "app2.second"]
+    apps = {**APPS, "app2.second": "App 2", OTHER: "App 2"}
+    said = absent_message("--job", value, jobs, labels=apps)
+    assert said == f"--job {value!r} is not present here; closest: {named} (of 8 present)"
+
+
+def test_a_template_names_its_job_without_labels():
+    from provlytics.analysis.notices import absent_message
+
+    assert absent_message("Job", "app5", JOBS) == (
+        f"Job 'app5' is not present here; closest: {JOBS[5]} (of 6 present)"
+    )
+    assert absent_message("Job", "Slack", [f"slack.{i}" for i in range(5)]) == (
+        "Job 'Slack' is not present here; closest: slack.0, slack.1, slack.2 (of 5 present)"
+    )  # never more than three
+    assert absent_message("Job", " ", JOBS).startswith("Job ' ' is not present here; present: ")
+
+
 def test_an_absent_value_close_to_none_is_said_with_the_apps_not_every_value():
     from provlytics.analysis.notices import absent_message
 

@@ -165,3 +165,41 @@ def test_an_incremental_run_with_nothing_held_says_it_fetches_everything(
         "Fetched 5 records: events 5, steps 0, modified_properties 0, errors 0, job_status 0",
     ]
     assert filters_sent(httpserver) == [None]  # one open window: all that Graph keeps
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--window", "0h"], "Error: --window '0h' is not a positive duration such as '7d'"),
+        (
+            ["--window", "1M"],
+            "Error: --window '1M' is not read: 'M' is a month to some and a minute to others; "
+            "write 30d for a month; 1min or 1m for a minute",
+        ),
+        (["--incremental", "--overlap", "abc"], "Error: --overlap 'abc' is not a duration"),
+        (["--incremental", "--overlap", "-5m"], "Error: --overlap '-5m' is not a duration of"),
+        (["--overlap", "1y"], "Error: --overlap '1y' is not read: a year has no fixed length"),
+        (["--since", "1M"], "Error: --since '1M' is not read: 'M' is a month to some"),
+    ],
+)
+def test_bad_lengths_are_usage_errors_before_any_request(env, graph, tmp_path, args, message):
+    out = tmp_path / "fresh"  # no watermark: before, a bad --overlap went to Graph unread
+    result = CliRunner().invoke(fetch_command, [*args, "--out", str(out)], env=env)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert graph.calls == 0
+    assert not out.exists()  # no checkpoint keeps the bad value for the next run
+
+
+def test_an_overlap_of_zero_starts_at_the_watermark(env, graph, httpserver, tmp_path) -> None:
+    out = tmp_path / "store"
+    args = ["--incremental", "--overlap", "0s", "--out", str(out)]
+    assert CliRunner().invoke(fetch_command, args, env=env).exit_code == 0
+    httpserver.clear_log()
+    result = CliRunner().invoke(fetch_command, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        f"Incremental: from 2026-11-16T00:04:00Z (the watermark in {out / '.spool'}, "
+        "2026-11-16T00:04:00Z, minus 0s)"
+    )
+    assert filters_sent(httpserver)[0].startswith("activityDateTime gt 2026-11-16T00:04:00Z and")

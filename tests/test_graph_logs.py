@@ -234,15 +234,45 @@ def test_a_foreign_next_link_is_refused(client, graph, httpserver, tmp_path) -> 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"window": "0d"}, "positive span"),
-        ({"window": "2026-11-14"}, "positive span"),
+        ({"window": "0d"}, "window='0d' is not a positive duration such as '7d', '12h'"),
+        ({"window": "2026-11-14"}, "window='2026-11-14' is not a duration such as '7d'"),
+        ({"window": "1M"}, "window='1M' is not read: 'M' is a month to some and a minute to"),
+        ({"overlap": "abc"}, "overlap='abc' is not a duration such as '7d'"),
+        ({"overlap": "-5m"}, "overlap='-5m' is not a duration of zero or more such as '0s'"),
+        ({"overlap": "1y"}, "overlap='1y' is not read: a year has no fixed length; write 365d"),
         ({"top": 0}, "top must be"),
         ({"status": "bad"}, "status must be"),
     ],
 )
-def test_bad_options_raise_config_error(client, options, message) -> None:
-    with pytest.raises(ConfigError, match=message):
+def test_bad_options_raise_config_error(client, graph, options, message) -> None:
+    with pytest.raises(ConfigError) as caught:
         fetch(client, None, **options)
+    assert str(caught.value).startswith(message)
+    assert graph.calls == 0
+
+
+@pytest.mark.parametrize("overlap", ["abc", "-5m", "1y"])
+def test_a_bad_overlap_is_refused_before_a_request_or_a_checkpoint(
+    client, graph, tmp_path, overlap
+) -> None:
+    spool = tmp_path / "spool"  # fresh: no watermark, so the overlap would not be used yet
+    with pytest.raises(ConfigError, match=rf"^overlap='{overlap}' is not"):
+        fetch(client, spool, until=None, incremental=True, overlap=overlap)
+    assert graph.calls == 0
+    assert not (spool / "checkpoint.json").exists()  # a later run has nothing to complain of
+
+
+def test_an_incremental_run_with_no_overlap_starts_at_the_watermark(
+    client, graph, httpserver, tmp_path
+) -> None:
+    spool = tmp_path / "spool"
+    fetch(client, spool, until=None, incremental=True, overlap="0s")
+    assert Spool(spool).read_watermark() == "2026-11-16T23:59:00Z"
+    httpserver.clear_log()
+    fetch(client, spool, until=None, incremental=True, overlap="0s")
+    assert {r.args["$filter"] for r in received(httpserver)} == {
+        "activityDateTime gt 2026-11-16T23:59:00Z"
+    }
 
 
 def test_proactive_limiting_avoids_429s(client, graph, clock) -> None:

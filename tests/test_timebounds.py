@@ -214,6 +214,58 @@ def test_a_bad_duration_is_refused_naming_it(text: Any, message: str) -> None:
     assert str(caught.value).startswith(message)
 
 
+MONTH_HINT = "write 30d for a month; 1min or 1m for a minute"
+MINUTE_HINT = f"and a minute to others; {MONTH_HINT}"
+CALENDAR = [  # text, why it is refused: months and years have no fixed length; "M" is either
+    ("1M", f"'M' is a month to some {MINUTE_HINT}"),
+    ("1h30M", f"'M' is a month to some {MINUTE_HINT}"),
+    ("1mo", f"a month has no fixed length; {MONTH_HINT}"),
+    ("3 Months", f"a month has no fixed length; {MONTH_HINT}"),
+    ("1y", "a year has no fixed length; write 365d for a year"),
+    ("2 years", "a year has no fixed length; write 365d for a year"),
+]
+
+
+@pytest.mark.parametrize(("text", "why"), CALENDAR)
+def test_a_month_or_a_year_is_refused_with_a_hint(text: str, why: str) -> None:
+    with pytest.raises(ConfigError) as length:
+        parse_duration(text, "window")
+    assert str(length.value) == f"window={text!r} is not read: {why}"
+    with pytest.raises(ConfigError) as back:
+        parse_time(text, NOW, name="--since")
+    assert str(back.value) == f"--since {text!r} is not read: {why}"
+
+
+@pytest.mark.parametrize("text", ["P1M", "P1Y", "p2y3m"])
+def test_an_iso_month_is_not_read_as_a_minute(text: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^window='{text}' is not read: an ISO 8601 month"):
+        parse_duration(text, "window")  # pandas reads "P1M" as one minute
+    assert parse_duration("PT1M") == timedelta(minutes=1)
+
+
+def test_a_small_m_is_still_a_minute() -> None:
+    for text in ("1m", "1min", "1MIN", "1 minute"):
+        assert parse_duration(text) == timedelta(minutes=1)
+        assert parse_time(text, NOW) == NOW - timedelta(minutes=1)
+
+
+def test_a_bin_width_of_a_month_is_refused_with_a_hint(samples) -> None:
+    with pytest.raises(ConfigError) as caught:
+        pv.analysis.timeline(samples, freq="1M")  # was one-minute bins
+    assert str(caught.value).startswith("freq='1M' is not a fixed pandas frequency")
+    assert MONTH_HINT in str(caught.value)
+
+
+def test_zero_is_a_bound_and_with_zero_a_length_but_never_negative() -> None:
+    assert parse_time("0h", NOW) == NOW  # since="0h": the reference itself
+    assert parse_duration("0s", "--overlap", zero=True) == timedelta(0)
+    assert parse_duration("5m", "--overlap", zero=True) == timedelta(minutes=5)
+    with pytest.raises(ConfigError, match=r"^--overlap '-5m' is not a duration of zero or more"):
+        parse_duration("-5m", "--overlap", zero=True)
+    with pytest.raises(ConfigError, match=r"^--window '0s' is not a positive duration"):
+        parse_duration("0s", "--window")
+
+
 def test_a_duration_back_before_the_year_1_is_refused_naming_it() -> None:
     with pytest.raises(ConfigError, match=r"^since='1000000d' reaches back before the year 1$"):
         parse_time("1000000d", NOW, name="since")
@@ -380,6 +432,8 @@ def test_fetch_counts_durations_back_from_now(
             "(2026-11-20 00:00:00 UTC): no event can be in that window (swap them?)",
         ),
         (["--since", "05/11/2026"], "--since '05/11/2026' could be 2026-11-05 or 2026-05-11"),
+        (["--since", "1M"], f"--since '1M' is not read: 'M' is a month to some {MINUTE_HINT}"),
+        (["--until", "2 months"], "--until '2 months' is not read: a month has no fixed length"),
         (["--since", "today"], f"--since 'today' {DAY_WORD_HINT}"),
         (["--until", "yesterday"], f"--until 'yesterday' {DAY_WORD_HINT}"),
         (

@@ -17,6 +17,7 @@ from reportdata import SAMPLES
 import provlytics as pv
 from provlytics.cli import main
 
+SLACK_JOB = "slack.f38b2ffc80a44f5a91c9bc701e7ea419.59001ac9-4063-49bc-a5b0-0a2d35d14880"
 pytestmark = pytest.mark.filterwarnings(
     "ignore:'isolated_filesystem' is deprecated:DeprecationWarning"
 )
@@ -194,6 +195,19 @@ def test_a_mistyped_job_is_said_with_the_closest_jobs_and_their_apps(runner, tmp
         "of 6 jobs in 5 apps\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("job", ["slack", "Slack"])
+def test_a_job_given_by_its_template_or_app_names_that_job(runner, tmp_path, job):
+    result = runner.invoke(
+        main, ["report", str(SAMPLES), "--out", str(tmp_path / "out"), "--job", job]
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: --job {job!r} is not present in the inputs; closest: {SLACK_JOB} (Slack) "
+        "(of 6 present); the inputs hold 2033 events from 2026-11-14 00:04 to 2026-11-22 "
+        "23:51 UTC, of 6 jobs in 5 apps\n"
+    )  # was "none of the 6 present is close; their apps: ..., Slack, ..."
 
 
 def test_a_window_outside_the_data_is_said_with_what_the_inputs_hold(runner, tmp_path):

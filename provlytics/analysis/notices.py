@@ -62,12 +62,15 @@ def absent_message(
     where: str = "here",
 ) -> str:
     """ "Job 'X' is not present here; closest: A (Slack) (of 6 present)" for a value not among
-    the values present: the few (`SHOWN`) closest to it (`closest`), each with its label in
-    `labels` (a job's app) when it has one; when none is close, the labels present ("none of
-    the 6 present is close; their apps: Salesforce, Slack"), else the first few values. Never
-    the whole list (full job ids are ~80 characters each). The widgets' dropdowns and
-    `provlytics report --job` say it so."""
-    close = closest(offered, str(value), n=SHOWN, cutoff=0.6)
+    the values present: the few (`SHOWN`) closest to it, each with its label in `labels` (a
+    job's app) when it has one. First those it names (`_named`: "slack" or "Slack" for
+    "slack.f38b...", whose template or app it is), then those alike (`closest`); when none
+    is close, the labels present ("none of the 6 present is close; their apps: Salesforce,
+    Slack"), else the first few values. Never the whole list (full job ids are ~80
+    characters each). The widgets' dropdowns and `provlytics report --job` say it so."""
+    close = _named(offered, str(value), labels)
+    close += [v for v in closest(offered, str(value), n=SHOWN, cutoff=0.6) if v not in close]
+    close = close[:SHOWN]
     if close:
         shown = ", ".join(_labelled(v, labels) for v in close)
         return (
@@ -82,6 +85,22 @@ def absent_message(
     return (
         f"{what} {value!r} is not present {where}; present: {_few(offered, SHOWN) or 'none'} "
         f"(of {len(offered)} present)"
+    )
+
+
+def _named(
+    offered: Iterable[str], value: str, labels: Mapping[str, str] | None = None
+) -> list[str]:
+    """The values of `offered` that `value` names, in sorted order: a job id whose template
+    (its part before the first ".": "slack" of "slack.f38b...") or whose label in `labels`
+    (its app, "Slack") is `value`, compared case-insensitively."""
+    wanted = value.strip().casefold()
+    if not wanted:  # an unlabelled job's label is no name
+        return []
+    return sorted(
+        v
+        for v in offered
+        if wanted in (v.split(".", 1)[0].casefold(), str((labels or {}).get(v, "")).casefold())
     )
 
 

@@ -17,7 +17,7 @@ from provlytics.cli.defaults import DEFAULT_TOP
 from provlytics.cli.graph import client_from_options, graph_options
 from provlytics.errors import ConfigError, ProvlyticsError
 from provlytics.graph.odata import ACTIONS, STATUSES
-from provlytics.timebounds import OPTIONS, parse_time, window_times
+from provlytics.timebounds import OPTIONS, parse_duration, parse_time, window_times
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,17 @@ def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) ->
             parse_time(value, name=f"--{param.name}")
         except ConfigError as exc:
             raise click.UsageError(str(exc)) from None
+    return value
+
+
+def _length(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """`value` if `timebounds.parse_duration` takes it (--window: positive; --overlap: zero
+    or more); else a usage error (exit 2) naming the option, before credentials are looked
+    up, anything is written or Graph is asked."""
+    try:
+        parse_duration(value, f"--{param.name}", zero=param.name == "overlap")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
     return value
 
 
@@ -60,8 +71,20 @@ def _check_window(since: str | None, until: str | None) -> None:
 @click.option("--service-principal-id", help="Only this service principal (object id).")
 @click.option("--identity", help="Only this source/target identity (display name or id).")
 @click.option("--top", type=int, default=DEFAULT_TOP, show_default=True, help="Page size.")
-@click.option("--window", default="1d", show_default=True, help="Time slice fetched as a unit.")
-@click.option("--overlap", default="5m", show_default=True, help="Incremental overlap.")
+@click.option(
+    "--window",
+    default="1d",
+    show_default=True,
+    callback=_length,
+    help="First time slice fetched as a unit, a positive duration ('6h', '1d', '90min').",
+)
+@click.option(
+    "--overlap",
+    default="5m",
+    show_default=True,
+    callback=_length,
+    help="How far before the watermark --incremental starts ('5m', '1h'; '0s': none).",
+)
 @click.option(
     "--out", required=True, type=click.Path(path_type=Path), help="Dataset folder to write/merge."
 )

@@ -84,8 +84,11 @@ def fetch_logs(
             whatever its criteria, minus `overlap`; with neither, everything Graph keeps,
             or from `since`). `since` still applies when it is later. A plain fetch with a
             spool advances the watermark too, unless it started after it (a gap).
-        window: the first and shortest time slice fetched as one unit ("1d", "6h"); later
-            windows widen while they come back as a single page.
+        window: the first and shortest time slice fetched as one unit, a positive duration
+            ("1d", "6h", "90min": `timebounds.parse_duration`); later windows widen while
+            they come back as a single page.
+        overlap: how far before the watermark an incremental run starts, a duration of
+            zero or more ("5m", "0s"); checked even when the run is not incremental.
         out: also write (or merge into) a Parquet dataset folder.
         progress: show a progress bar (None: only in a terminal or notebook); waits for rate
             limits and throttling show in its postfix.
@@ -96,9 +99,11 @@ def fetch_logs(
             before its first request (the sentence is also logged, INFO).
 
     Raises:
-        ConfigError: invalid criteria, a `since`/`until` that cannot be read or `since` not
-            before `until` (before anything is spooled), `incremental` without a spool, or a
-            spooled unfinished run with other parameters (and `resume`).
+        ConfigError: a `window` that is no positive duration, an `overlap` that is no
+            duration of zero or more (a month, a year and "1M" are refused), invalid
+            criteria, a `since`/`until` that cannot be read or `since` not before `until`
+            (all before any request, and before anything is spooled), `incremental` without
+            a spool, or a spooled unfinished run with other parameters (and `resume`).
         ThrottledError: waiting longer would exceed `max_wait` (the spool keeps the progress).
         GraphError, UnsafeRedirectError, InputError: from the client or a bad page.
     """

@@ -16,7 +16,6 @@ its first link; de-duplication on event id makes the overlap safe.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -32,14 +31,13 @@ from provlytics.graph.ratelimit import RateLimiter
 from provlytics.origin import Container, Origin, Page, Paging, Place
 from provlytics.sources.windows import plan_next, split_window, start_plan
 from provlytics.spool import Checkpoint, Spool, SpooledPage, WindowState
-from provlytics.timebounds import TimeBound, parse_time, window_times
+from provlytics.timebounds import TimeBound, parse_duration, parse_time, window_times
 
 logger = logging.getLogger(__name__)
 
 LOGS_PATH = "auditLogs/provisioning"
 DEFAULT_TOP = 500
 MAX_WINDOW_RESTARTS = 3
-_SPAN = re.compile(r"^\s*\d+(?:\.\d+)?\s*[dhms]\s*$", re.IGNORECASE)
 SKIPTOKEN_CODES = frozenset({"DirectoryPageTokenNotFound", "InvalidPageToken", "SkipTokenExpired"})
 
 
@@ -106,15 +104,22 @@ def start_run(
 
     Args:
         criteria: `build_filter` keywords (status, action, job_id, ...).
+        window: the first window's length, a positive duration ("1d", "6h").
+        overlap: how far before the watermark an incremental run starts, a duration of zero
+            or more ("5m", "0s"); checked whether or not the run is incremental.
         held: the newest event already held where the fetch writes (called only by an
             incremental run whose spool has no watermark for these criteria, which then
             starts there, minus `overlap`).
 
     Raises:
-        ConfigError: invalid criteria, a `since`/`until` that cannot be read or `since` not
-            before `until` (`timebounds.window_times`), `incremental` without a spool, or a
-            spooled unfinished run with other parameters (and `resume`).
+        ConfigError: a `window` or `overlap` that `timebounds.parse_duration` does not take,
+            invalid criteria, a `since`/`until` that cannot be read or `since` not before
+            `until` (`timebounds.window_times`), `incremental` without a spool, or a spooled
+            unfinished run with other parameters (and `resume`); all but the last before
+            anything is written or requested.
     """
+    span = parse_duration(window, "window")
+    back = parse_duration(overlap, "overlap", zero=True)
     box = spool if isinstance(spool, Spool) or spool is None else Spool(spool)
     if incremental and box is None:
         raise ConfigError(
@@ -134,9 +139,9 @@ def start_run(
     start, end = window_times(since, until, now)
     begin = None
     if incremental and box is not None:
-        begin = _incremental_start(start, box.read_watermark(where or ""), held, overlap, now)
+        begin = _incremental_start(start, box.read_watermark(where or ""), held, back)
         start = begin.at
-    windows, plan = start_plan(start, end, where, span=_span(window, now))
+    windows, plan = start_plan(start, end, where, span=span)
     if box is not None:
         run = box.start(params, windows, resume=resume, plan=plan)
     else:
@@ -302,8 +307,7 @@ def _incremental_start(
     start: datetime | None,
     watermark: str | None,
     held: Callable[[], datetime | None] | None,
-    overlap: str,
-    now: datetime,
+    overlap: timedelta,
 ) -> IncrementalStart:
     """The watermark (else the newest held event) minus the overlap, or `start` if later."""
     mark, basis = (parse_time(watermark), "watermark") if watermark is not None else (None, "")
@@ -311,18 +315,10 @@ def _incremental_start(
         mark, basis = held(), "held"
     if mark is None:
         return IncrementalStart(start, "nothing" if start is None else "since", None)
-    resume_at = mark - _span(overlap, now)
+    resume_at = mark - overlap
     if start is not None and start > resume_at:
         return IncrementalStart(start, "since", mark)
     return IncrementalStart(resume_at, basis, mark)
-
-
-def _span(text: str, now: datetime) -> timedelta:
-    """A duration from "1d"/"6h"/"30m"/"45s"."""
-    span = now - parse_time(text, now) if _SPAN.match(str(text)) else timedelta(0)
-    if span <= timedelta(0):
-        raise ConfigError(f"expected a positive span such as '1d', '6h' or '5m', got {text!r}")
-    return span
 
 
 def _as_text(value: TimeBound) -> str | None:
