@@ -16,6 +16,13 @@ from provlytics.cli.defaults import LOCK_TIMEOUT
 from provlytics.cli.paths import dataset_folder, existing_or_glob, new_dataset_folder
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+_lock_timeout = click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=LOCK_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait while another process writes the store.",
+)
 
 
 @click.command("load")
@@ -32,13 +39,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
     is_flag=True,
     help="Set bad records and unreadable files aside instead of stopping.",
 )
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=LOCK_TIMEOUT,
-    show_default=True,
-    help="Seconds to wait while another process writes the store.",
-)
+@_lock_timeout
 def load_command(paths: list[str], out: Path, collect_errors: bool, lock_timeout: float) -> None:
     """Load saved provisioning data (any dialect) into the store (Delta tables).
 
@@ -132,13 +133,7 @@ def _days(ctx: click.Context, param: click.Parameter, value: str | None) -> floa
 @click.command("retention", context_settings={"ignore_unknown_options": True})
 @click.argument("store", type=click.Path(path_type=Path))
 @click.argument("days", required=False, callback=_days)
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(min=0),
-    default=LOCK_TIMEOUT,
-    show_default=True,
-    help="Seconds to wait while another process writes the store.",
-)
+@_lock_timeout
 def retention_command(store: Path, days: float | None, lock_timeout: float) -> None:
     """Show or set how long the store keeps what later loads replaced.
 
