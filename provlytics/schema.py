@@ -272,7 +272,7 @@ _TABLE_DOCS = {
         "Graph's `0001-01-01T00:00:00Z` (never) is null. `quarantine_error_*` is the "
         "quarantine's own error, `last_error_*` the last run's. Every field is optional (a job "
         "saved with `$select` gives nulls); a field of an unexpected shape is null, kept in "
-        "`extra` under its dotted path, with a logged warning."
+        "`extra` under its dotted path, with a `LoadWarning` (logged too)."
     ),
 }
 
@@ -351,7 +351,8 @@ def render_markdown() -> str:
         "",
         "Times are `timestamp[us, tz=UTC]`. Enumerations use the Graph v1.0 spelling in lower "
         "camelCase; each enumeration column lists every value it can hold (a value the input "
-        "gives that is none of them becomes null, and is kept in the event's `extra`). "
+        "gives that is none of them becomes null, and is kept in the event's `extra`, with a "
+        "`LoadWarning` per file and field). "
         "Missing values are nulls, never empty strings, with one exception: in "
         '`modified_properties`, `old_value` and `new_value` keep `""` (the attribute was empty '
         "or cleared) apart from null (the value was not logged), as Graph does; the portal's "
