@@ -203,3 +203,17 @@ def test_an_overlap_of_zero_starts_at_the_watermark(env, graph, httpserver, tmp_
         "2026-11-16T00:04:00Z, minus 0s)"
     )
     assert filters_sent(httpserver)[0].startswith("activityDateTime gt 2026-11-16T00:04:00Z and")
+
+
+def test_a_window_longer_than_the_range_fetches_it_in_one_window(
+    env, graph, httpserver, tmp_path
+) -> None:
+    """`--window 99999999d` passed the duration check and overflowed a date when the fetch
+    planned its first window: a traceback, and a checkpoint that refused the next run."""
+    out = tmp_path / "store"
+    args = ["--since", "2026-11-15", "--window", "99999999d", "--out", str(out)]
+    result = CliRunner().invoke(fetch_command, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("Fetched ") for line in result.output.splitlines())
+    [sent] = filters_sent(httpserver)  # one window, from since to now
+    assert sent.startswith("activityDateTime gt 2026-11-15T00:00:00Z")

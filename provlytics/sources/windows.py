@@ -58,10 +58,11 @@ def plan_next(
         plan.span = next_span(plan.span, windows[-1].pages, min_span=plan.min_span)
     lower = parse_time(plan.cursor)
     stop = parse_time(plan.end) if plan.end is not None else now
-    upper: datetime | None = lower + timedelta(seconds=plan.span)
-    if upper >= stop:
-        upper, plan.cursor = (stop if plan.end is not None else None), None
+    upper: datetime | None
+    if plan.span >= (stop - lower).total_seconds():  # compared first: a window of 99999999d
+        upper, plan.cursor = (stop if plan.end is not None else None), None  # overflows
     else:
+        upper = lower + timedelta(seconds=plan.span)
         plan.cursor = format_time(upper)
     gt = lower if not windows else lower - WINDOW_EDGE
     window = make_window(len(windows), gt, upper, lower, plan.criteria)
