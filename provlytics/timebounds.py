@@ -90,9 +90,11 @@ def is_relative(value: object) -> bool:
 
 def label(name: str, value: object) -> str:
     """A bound as the user spelled it, for messages: `since='7d'` for a Python argument,
-    `--since '7d'` for an option (a `name` starting with "--")."""
+    `--since '7d'` for an option (a `name` starting with "--") or a control (a `name` with a
+    space or a capital: "Alert window '7d'")."""
     shown = repr(value) if isinstance(value, str) else str(value)
-    return f"{name} {shown}" if name.startswith("--") else f"{name}={shown}"
+    spoken = name.startswith("--") or " " in name or not name.islower()
+    return f"{name} {shown}" if spoken else f"{name}={shown}"
 
 
 def parse_time(

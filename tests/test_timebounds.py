@@ -308,7 +308,12 @@ def test_the_job_panel_window_reads_durations_without_a_pandas_warning(samples) 
         assert len(panel.sections["alerts"]) == len(pv.analysis.alerts(samples, window="7d"))
         panel.controls["window"].value = "-1d"
     assert panel.values["window"] == "1W"
-    assert panel.panel.headline.startswith("Alert window '-1d' is not a duration such as")
+    assert panel.panel.headline.startswith("Alert window '-1d' is not a positive duration such as")
+    panel.controls["window"].value = "1M"  # the reader's own hint reaches the headline
+    assert panel.panel.headline == (
+        "Alert window '1M' is not read: 'M' is a month to some and a minute to others; write "
+        "30d for a month; 1min or 1m for a minute (the window stays '1W')"
+    )
 
 
 # -- the library

@@ -301,11 +301,11 @@ def test_the_job_panel_takes_any_alert_window_and_says_a_bad_one(frames):
     panel.controls["window"].value = "3 hours a day"
     assert panel.values["window"] == "3h"
     assert panel.panel.headline == (
-        "Alert window '3 hours a day' is not a duration such as 1h, 6h, 1d, 7d or 90min "
+        "Alert window '3 hours a day' is not a duration such as '7d', '12h', '30min' or '2w' "
         "(the window stays '3h')"
     )
     assert len(panel.sections["alerts"]) == 2
-    with pytest.raises(pv.ConfigError, match=r"^Alert window '0h' is not a duration"):
+    with pytest.raises(pv.ConfigError, match=r"^Alert window '0h' is not a positive duration"):
         JobHealthPanel(frames, window="0h")
 
 

@@ -122,14 +122,14 @@ class WindowBox(Guarded, ipw.Combobox):
 
     def _accept(self, value: Any) -> Any:
         text = value.strip() if isinstance(value, str) else ""
-        try:
-            width = parse_duration(text, self.description) if text else None
-        except ConfigError:
-            width = None
-        if width is None:
-            stays = f" (the window stays {self.value!r})" if self.on_refused else ""
+        stays = f" (the window stays {self.value!r})" if self.on_refused else ""
+        if not text:
             raise ConfigError(
                 f"{self.description} {value!r} is not a duration such as "
                 f"{', '.join(WINDOWS)} or 90min{stays}"
             )
+        try:  # its own words: "not a positive duration", the month/minute hint
+            parse_duration(text, self.description)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc}{stays}") from None
         return text
