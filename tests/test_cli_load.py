@@ -411,8 +411,8 @@ def test_pages_without_records_write_nothing(runner):
         result = runner.invoke(main, ["load", "empty.json", "--out", "store"])
         assert (result.exit_code, result.output) == (
             1,
-            "Error: empty.json: no provisioning data: the pages read hold no record; nothing "
-            "was written\n",
+            "Error: empty.json: no provisioning data: the pages read hold no provisioning log "
+            "record; nothing was written\n",
         )
         assert not Path("store").exists()
 
@@ -489,6 +489,15 @@ def test_retention_refuses_what_is_no_number_of_days(runner, days, said):
         result = runner.invoke(main, ["retention", "store", days])
         assert (result.exit_code, result.output) == (2, f"Error: {said}\n")
         assert "for 7 days" in runner.invoke(main, ["retention", "store"]).output
+
+
+def test_retention_says_an_unknown_option_is_one(runner):
+    with runner.isolated_filesystem():
+        write_good()
+        assert runner.invoke(main, ["load", "page.json", "--out", "store"]).exit_code == 0
+        result = runner.invoke(main, ["retention", "store", "--keep", "30"])
+        assert result.exit_code == 2
+        assert result.output.splitlines()[-1] == "Error: No such option '--keep'."
 
 
 def test_retention_of_what_is_no_store_says_so(runner):

@@ -123,8 +123,8 @@ def test_a_load_of_no_record_names_its_inputs_not_the_output(runner):
         result = runner.invoke(main, ["load", "in/x.csv", "--out", "s"])
         assert (result.exit_code, result.output) == (
             1,
-            "Error: in/x.csv: no provisioning data: the pages read hold no record; nothing was "
-            "written\n",
+            "Error: in/x.csv: no provisioning data: the pages read hold no provisioning log "
+            "record; nothing was written\n",
         )
 
 
@@ -148,7 +148,7 @@ def test_a_load_of_many_files_names_five_and_counts_the_rest(runner):
         result = runner.invoke(main, ["load", ".", "--out", "s"])
         assert result.output == (
             "Error: f0.csv, f1.csv, f2.csv, f3.csv, f4.csv and 2 more: no provisioning data: "
-            "the pages read hold no record; nothing was written\n"
+            "the pages read hold no provisioning log record; nothing was written\n"
         )
 
 

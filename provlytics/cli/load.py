@@ -119,6 +119,8 @@ def _days(ctx: click.Context, param: click.Parameter, value: str | None) -> floa
     """DAYS: a number of days from 0 to 36500 (a usage error naming the value otherwise)."""
     if value is None:
         return None
+    if value.startswith("--"):  # unknown options reach DAYS, so that "-1" is a value
+        raise click.NoSuchOption(value, ctx=ctx)
     try:
         days = float(value)
     except ValueError:

@@ -205,7 +205,10 @@ def _named(tasks: list[FileTask]) -> str:
 def _no_events(records: int, rejected: int) -> str:
     """Why a load has no event to write."""
     if not records and not rejected:
-        return "no provisioning data: the pages read hold no record; nothing was written"
+        return (  # records of other Entra logs set aside are not counted (they were warned)
+            "no provisioning data: the pages read hold no provisioning log record; nothing "
+            "was written"
+        )
     if records <= rejected:
         return (
             f"no provisioning data: every record and file read was rejected ({rejected}); "
