@@ -313,10 +313,29 @@ def test_a_job_not_known_is_said_in_the_job_panel(frames):
     panel = JobHealthPanel(frames)
     panel.controls["job_id"].value = "nojob"
     assert panel.values["job_id"] is None
-    assert panel.panel.headline.startswith("Job 'nojob' is not present here; present: ")
-    assert panel.panel.headline.endswith(", ... (of 6 present); the selection stays as it was")
-    assert panel.panel.headline.count("f38b2ffc80a44f5a91c9bc701e7ea419") == 3  # not all 6
+    assert panel.panel.headline == (  # the apps, not 6 ids of ~80 characters
+        "Job 'nojob' is not present here; none of the 6 present is close; their apps: "
+        "Contoso Expenses (SCIM), Salesforce, ServiceNow, Slack, Workday to Active Directory "
+        "User Provisioning; the selection stays as it was"
+    )
     assert len(panel.result) == 6
+
+
+SCIM_JOB = "scim.f38b2ffc80a44f5a91c9bc701e7ea419.24114258-751b-4c83-89a0-47dc4ac87fc0"
+
+
+@pytest.mark.parametrize("widget", [FilterBar, JobHealthPanel])
+def test_a_job_given_by_its_app_is_named_with_its_app(frames, widget):
+    shown = widget(frames)
+    answer = shown.panel.headline
+    shown.controls["job_id"].value = "Contoso Expenses (SCIM)"
+    assert shown.values["job_id"] is None
+    assert shown.panel.headline == (
+        f"Job 'Contoso Expenses (SCIM)' is not present here; closest: {SCIM_JOB} "
+        "(Contoso Expenses (SCIM)) (of 6 present); the selection stays as it was"
+    )
+    shown.controls["job_id"].value = None  # as it was: the answer is back
+    assert shown.panel.headline == answer
 
 
 # --- OnDemandViewer takes a path --------------------------------------------------------

@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as ipw
 import numpy as np
+import pandas as pd
 import traitlets
 
 from provlytics.analysis.notices import absent_message, closest
@@ -98,11 +99,13 @@ class _Options(Guarded):
     """A choice among options: text is compared case-insensitively and becomes the option
     present ("duplicatetargetentries" -> "DuplicateTargetEntries"); a value matching no
     option is refused with the closest options (`absent_message`, or `fixed_message` when the
-    options are fixed rather than the values present). None, a dropdown's "no selection",
-    selects the option whose value is None (`(all)`) where there is one; toggles of fixed
-    options refuse it."""
+    options are fixed rather than the values present), each named with its label in `apps`
+    (a job's app, "scim.f38b... (Contoso Expenses (SCIM))") when it has one. None, a
+    dropdown's "no selection", selects the option whose value is None (`(all)`) where there
+    is one; toggles of fixed options refuse it."""
 
     fixed = False
+    apps: Mapping[str, str] = {}
 
     def _accept(self, value: Any) -> Any:
         values = list(self._options_values)  # type: ignore[attr-defined]
@@ -114,7 +117,10 @@ class _Options(Guarded):
             if match is not None:
                 return match
         what = self.description  # type: ignore[attr-defined]
-        message = (fixed_message if self.fixed else absent_message)(what, value, offered)
+        if self.fixed:
+            message = fixed_message(what, value, offered)
+        else:
+            message = absent_message(what, value, offered, labels=self.apps)
         if self.on_refused is not None:
             message += "; the selection stays as it was"
         raise ConfigError(message)
@@ -207,12 +213,32 @@ def fixed_message(what: str, value: Any, offered: list[str]) -> str:
     return f"{what} {value!r} is not one of {', '.join(offered)}{hint}"
 
 
-def choice(description: str, values: list[Any], *, labels: list[str] | None = None) -> TextChoice:
+def choice(
+    description: str,
+    values: list[Any],
+    *,
+    labels: list[str] | None = None,
+    apps: Mapping[str, str] | None = None,
+) -> TextChoice:
     """A dropdown whose first option, `(all)`, has the value None; text set as its value is
     compared case-insensitively (`TextChoice`: "slack" selects "Slack"), other values are
-    refused into the widget's headline (`Guarded`)."""
+    refused into the widget's headline (`Guarded`), the closest named with their label in
+    `apps` (value -> label: a job's app, `job_apps`)."""
     options = all_options(values, labels=labels)
-    return TextChoice(description=description, options=options)
+    control = TextChoice(description=description, options=options)
+    control.apps = dict(apps or {})
+    return control
+
+
+def job_apps(events: pd.DataFrame) -> dict[str, str]:
+    """job_id -> the app (`service_principal_name`) its first event naming one names, from
+    an `events` DataFrame; jobs without an app are left out (as `provlytics report --job`
+    names them)."""
+    if "job_id" not in events.columns or "service_principal_name" not in events.columns:
+        return {}
+    named = events.dropna(subset=["job_id", "service_principal_name"])
+    apps = named.groupby(named["job_id"].astype(str), sort=False)["service_principal_name"]
+    return {job: str(app) for job, app in apps.first().items() if str(app).strip()}
 
 
 def all_options(values: list[Any], *, labels: list[str] | None = None) -> list[tuple[str, Any]]:

@@ -17,7 +17,7 @@ from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, values_of
-from provlytics.widgets.controls import DayPicker, choice
+from provlytics.widgets.controls import DayPicker, choice, job_apps
 from provlytics.widgets.render import Panel, quantity, table_block
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class FilterBar(InvestigationWidget):
         return {
             "since": DayPicker(keyword="since", description="From", value=first, style=style),
             "until": DayPicker(keyword="until", description="To (incl.)", value=last, style=style),
-            "job_id": choice("Job", values_of(events, "job_id")),
+            "job_id": choice("Job", values_of(events, "job_id"), apps=job_apps(events)),
             "target_system": choice("Target system", values_of(events, "target_system_name")),
         }
 

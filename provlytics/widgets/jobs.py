@@ -17,7 +17,7 @@ from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import parse_duration
 from provlytics.widgets.base import InvestigationWidget, rows_where, values_of
-from provlytics.widgets.controls import Guarded, all_options, choice, set_options
+from provlytics.widgets.controls import Guarded, all_options, choice, job_apps, set_options
 from provlytics.widgets.filters import FilterBar
 from provlytics.widgets.render import Panel, plot_block, quantity, table_block
 
@@ -78,7 +78,9 @@ class JobHealthPanel(InvestigationWidget):
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:
         self.health = analysis.job_health(self.frames)
         return {
-            "job_id": choice("Job", values_of(self.health, "job_id")),
+            "job_id": choice(
+                "Job", values_of(self.health, "job_id"), apps=job_apps(self.source.events)
+            ),
             "window": WindowBox(
                 description="Alert window",
                 options=WINDOWS,
