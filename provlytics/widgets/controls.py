@@ -100,14 +100,18 @@ class _Options(Guarded):
     present ("duplicatetargetentries" -> "DuplicateTargetEntries"); a value matching no
     option is refused with the closest options (`absent_message`, or `fixed_message` when the
     options are fixed rather than the values present), each named with its label in `apps`
-    (a job's app, "scim.f38b... (Contoso Expenses (SCIM))") when it has one. None, a
+    (a job's app, "scim.f38b... (Contoso Expenses (SCIM))") when it has one. A value equal to
+    the label of exactly one option selects that option, and `taken` says so until the
+    widget's headline takes it (`taken_note`). None, a
     dropdown's "no selection", selects the option whose value is None (`(all)`) where there
     is one; toggles of fixed options refuse it."""
 
     fixed = False
     apps: Mapping[str, str] = {}
+    taken: str | None = None
 
     def _accept(self, value: Any) -> Any:
+        self.taken = None
         values = list(self._options_values)  # type: ignore[attr-defined]
         if value in values or (value is None and not self.fixed):
             return value
@@ -116,6 +120,13 @@ class _Options(Guarded):
             match = next((o for o in offered if o.lower() == value.strip().lower()), None)
             if match is not None:
                 return match
+            wanted = value.strip().casefold()
+            named = [o for o in offered if self.apps.get(o, "").strip().casefold() == wanted]
+            if len(named) == 1 and wanted:  # the app of exactly one job: that job
+                if named[0] != self.value:  # type: ignore[attr-defined]
+                    what = self.description  # type: ignore[attr-defined]
+                    self.taken = f"{what} {value!r} is the app of {named[0]}, selected"
+                return named[0]
         what = self.description  # type: ignore[attr-defined]
         if self.fixed:
             message = fixed_message(what, value, offered)
@@ -228,6 +239,14 @@ def choice(
     control = TextChoice(description=description, options=options)
     control.apps = dict(apps or {})
     return control
+
+
+def taken_note(control: Any) -> str:
+    """ "Job 'Slack' is the app of slack.f38b..., selected; " when the last value set on
+    `control` was taken as the option whose app it is (`_Options.taken`), else ""; said once:
+    the note is cleared."""
+    taken, control.taken = getattr(control, "taken", None), None
+    return f"{taken}; " if taken else ""
 
 
 def job_apps(events: pd.DataFrame) -> dict[str, str]:

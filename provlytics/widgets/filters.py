@@ -17,7 +17,7 @@ from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, values_of
-from provlytics.widgets.controls import DayPicker, choice, job_apps
+from provlytics.widgets.controls import DayPicker, choice, job_apps, taken_note
 from provlytics.widgets.render import Panel, quantity, table_block
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ class FilterBar(InvestigationWidget):
     def _compute(self) -> Panel:
         """Raises ConfigError: "From" is after "To (incl.)" (when the dates are picked, shown
         as the headline and the days put back instead)."""
+        taken = taken_note(self.controls["job_id"])
         message = self._order_error()
         if message is not None:
             raise ConfigError(message)
@@ -122,7 +123,7 @@ class FilterBar(InvestigationWidget):
         rows["rows"] = rows["rows"].astype("int64")
         total = len(self.source.events)
         selected = f"{counts['events']:,} of {quantity(total, 'event')} selected"
-        headline = f"{selected}: {_days(self._good)}"
+        headline = f"{taken}{selected}: {_days(self._good)}"
         return Panel(headline, rows, [table_block("Rows per table", rows)])
 
     def _selection(self) -> dict[str, Any]:

@@ -17,7 +17,14 @@ from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import parse_duration
 from provlytics.widgets.base import InvestigationWidget, rows_where, values_of
-from provlytics.widgets.controls import Guarded, all_options, choice, job_apps, set_options
+from provlytics.widgets.controls import (
+    Guarded,
+    all_options,
+    choice,
+    job_apps,
+    set_options,
+    taken_note,
+)
 from provlytics.widgets.filters import FilterBar
 from provlytics.widgets.render import Panel, plot_block, quantity, table_block
 
@@ -104,6 +111,7 @@ class JobHealthPanel(InvestigationWidget):
         }
         quarantined = int(jobs["quarantined"].fillna(False).astype(bool).sum())
         headline = (
+            f"{taken_note(self.controls['job_id'])}"
             f"{quantity(len(jobs), 'job')}, {quarantined:,} quarantined, "
             f"{quantity(len(self.sections['alerts']), 'alert')}"
         )
