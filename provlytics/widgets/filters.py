@@ -29,7 +29,9 @@ class FilterBar(InvestigationWidget):
     Controls: `since` ("From", the first day kept, a `datetime.date`; ISO text of a day such
     as "2026-11-19", or a datetime at midnight UTC, is taken as its day), `until` ("To
     (incl.)", the last day kept, included), `job_id` and `target_system` (dropdowns of the
-    values present; None keeps all; text set as their value is compared case-insensitively).
+    values present; None keeps all; text set as their value is compared case-insensitively;
+    the app of exactly one job selects that job, the headline saying so once; a job not
+    present is refused naming the closest jobs with their apps).
     Days are UTC days. A value that is not a day, has a time of day (the bar picks whole
     days: `pv.analysis.filter_frames` takes times), or is not present leaves the control as it
     was, saying so in the headline (`controls.Guarded`); a From day after the To day puts both

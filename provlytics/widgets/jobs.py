@@ -38,7 +38,8 @@ class JobHealthPanel(InvestigationWidget):
     """Per job: quarantine state, reason, next attempt, event and failure counts, last error.
 
     Controls: `job_id` (dropdown of the jobs known, None shows all; text compares
-    case-insensitively) and `window` (the alert window passed to `pv.analysis.alerts`: a box
+    case-insensitively; the app of exactly one job selects it, the headline saying so once)
+    and `window` (the alert window passed to `pv.analysis.alerts`: a box
     offering 1h, 6h, 1d and 7d that takes any positive duration, "3h", "90min"). A job not
     known or a window that is not a duration is said in the headline, the control unchanged
     (`controls.Guarded`); `window=` not a duration raises `ConfigError`.
