@@ -14,6 +14,7 @@ from provlytics.plots_parts import (
     NONE_LABEL,
     STATUS_COLORS,
     axes_or_new,
+    job_labels,
     no_data,
     require,
     set_title,
@@ -28,6 +29,8 @@ FUNNEL_TOP = 8
 _FUNNEL_COLUMNS = frozenset({"step_type", "events", *FUNNEL_STATUSES})
 _FUNNEL_ROW_INCHES = 0.25
 _FUNNEL_SCALE_TWICE = 24  # rows from which the event scale is drawn above the bars as well
+_APP = "service_principal_name"
+_FUNNEL_HEAD = 100  # characters of a group's head row (written across the plot: ~100 fit)
 
 
 def step_funnel(
@@ -45,9 +48,13 @@ def step_funnel(
     gives one funnel of all events. Of more than `top` groups, the `top` with the most
     failures and warnings (then events) are drawn, and the title's note says how many
     groups and events were left out ("8 of 30 groups, those with the most failures and
-    warnings;" / "22 left out (864 events): top=None draws all"). The title's lines are broken
-    at spaces so that the whole of it shows. A chart of many rows has the event scale above
-    the bars as well as below.
+    warnings;" / "22 left out (864 events): top=None draws all"). A `job_id` is named as
+    `cycle_failure_rate` names it (`plots_parts.job_labels`): by the template its id begins
+    with, and by its app when `funnel_df` has a `service_principal_name` column
+    (`by=["job_id", "service_principal_name", "action"]`: then the app is not a group of its
+    own), so a head row reads "job id / action: Salesforce (salesforce) / create" rather
+    than a cut-off id. The title's lines are broken at spaces so that the whole of it
+    shows. A chart of many rows has the event scale above the bars as well as below.
 
     Args:
         funnel_df: `analysis.step_funnel(...)` result: [by], `step_type`, `events`, `success`,
@@ -67,6 +74,8 @@ def step_funnel(
             f"step_funnel(top={top!r}): give a whole number of groups from 1, or None"
         )
     keys = [c for c in funnel_df.columns if c not in _FUNNEL_COLUMNS]
+    if "job_id" in keys and _APP in keys:  # the app is named in the job's label
+        keys.remove(_APP)
     by = " / ".join(k.replace("_", " ") for k in keys) or None
     blocks, note = _funnel_blocks(funnel_df, keys, top)
     labels, heads, table = _funnel_rows(blocks, by)
@@ -106,6 +115,9 @@ def _funnel_blocks(
     data = funnel_df.assign(step_type=funnel_df["step_type"].fillna(NONE_LABEL))
     for key in keys:
         data[key] = data[key].astype(object).where(data[key].notna(), NONE_LABEL).astype(str)
+    if "job_id" in keys:  # "Salesforce (salesforce)", not 80 characters of id
+        labels = job_labels(data["job_id"], data.get(_APP))
+        data["job_id"] = data["job_id"].map(labels)
     if not keys:
         return [((), data)], ""
     blocks = list(data.groupby(keys, sort=False))
@@ -133,7 +145,8 @@ def _funnel_rows(
     widths: list[np.ndarray] = []
     for group, rows in blocks:
         if by is not None:
-            heads.append((len(labels), short(f"{by}: {' / '.join(map(str, group))}")))
+            head = short(f"{by}: {' / '.join(map(str, group))}", _FUNNEL_HEAD)
+            heads.append((len(labels), head))
             labels.append("")
             widths.append(np.zeros(len(FUNNEL_STATUSES)))
         totals = rows.groupby("step_type", sort=False)[list(FUNNEL_STATUSES)].sum()

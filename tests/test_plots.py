@@ -226,6 +226,33 @@ def test_step_funnel_of_the_samples_by_target_system(samples):
     assert ax.get_title() == "Step funnel by target system name"
 
 
+def test_step_funnel_heads_name_jobs_by_template_not_a_cut_off_id(samples):
+    funnel = analysis.step_funnel(samples, by=["job_id", "action"])
+    ax = plots.step_funnel(funnel, top=None)
+    heads = [t.get_text() for t in ax.texts]
+    # jobs of one template tell themselves apart by the start of their own id
+    assert "job id / action: Workday2AD (cd73de00) / create" in heads
+    assert "job id / action: Workday2AD (de0279e1) / create" in heads
+    assert "job id / action: salesforce / create" in heads
+    assert "job id / action: salesforce / update" in heads
+    assert len(set(heads)) == len(heads) == len(funnel.groupby(["job_id", "action"], dropna=False))
+    assert not any("f38b2ffc" in head for head in heads)
+
+
+def test_step_funnel_heads_name_a_job_by_its_app_when_the_funnel_has_it(samples):
+    by = ["job_id", "service_principal_name", "action"]
+    ax = plots.step_funnel(analysis.step_funnel(samples, by=by), top=None)
+    heads = [t.get_text() for t in ax.texts]
+    assert "job id / action: Salesforce (salesforce) / create" in heads
+    assert "job id / action: Salesforce (salesforce) / update" in heads
+    assert "job id / action: Contoso Expenses (SCIM) (scim) / create" in heads
+    assert heads[0] == (  # whole: the action at its end is not cut off
+        "job id / action: Workday to Active Directory User Provisioning "
+        "(Workday2AD, cd73de00) / create"
+    )
+    assert ax.get_title() == "Step funnel by job id / action"
+
+
 def test_durations_histogram_counts_every_event():
     events = pd.DataFrame({"duration_ms": pd.array([100, 200, 200, 900, None], dtype="Int64")})
     ax = plots.durations(events, bins=4)

@@ -313,10 +313,53 @@ def test_a_job_not_known_is_said_in_the_job_panel(frames):
     panel = JobHealthPanel(frames)
     panel.controls["job_id"].value = "nojob"
     assert panel.values["job_id"] is None
-    assert panel.panel.headline.startswith("Job 'nojob' is not present here; present: ")
-    assert panel.panel.headline.endswith(", ... (of 6 present); the selection stays as it was")
-    assert panel.panel.headline.count("f38b2ffc80a44f5a91c9bc701e7ea419") == 3  # not all 6
+    assert panel.panel.headline == (  # the apps, not 6 ids of ~80 characters
+        "Job 'nojob' is not present here; none of the 6 present is close; their apps: "
+        "Contoso Expenses (SCIM), Salesforce, ServiceNow, Slack, Workday to Active Directory "
+        "User Provisioning; the selection stays as it was"
+    )
     assert len(panel.result) == 6
+
+
+SCIM_JOB = "scim.f38b2ffc80a44f5a91c9bc701e7ea419.24114258-751b-4c83-89a0-47dc4ac87fc0"
+WORKDAY_JOBS = [
+    "Workday2AD.f38b2ffc80a44f5a91c9bc701e7ea419.cd73de00-81a0-4a05-ace9-da661dcf884c",
+    "Workday2AD.f38b2ffc80a44f5a91c9bc701e7ea419.de0279e1-7f9a-4098-8df0-5f2595f19a51",
+]
+
+
+@pytest.mark.parametrize("widget", [FilterBar, JobHealthPanel])
+def test_a_job_is_given_by_its_app_when_one_job_has_it(frames, widget):
+    shown = widget(frames)
+    answer = shown.panel.headline
+    shown.controls["job_id"].value = "contoso expenses (SCIM)"
+    assert shown.values["job_id"] == SCIM_JOB
+    assert shown.panel.headline.startswith(
+        f"Job 'contoso expenses (SCIM)' is the app of {SCIM_JOB}, selected; "
+    )
+    assert shown.panel.headline != answer
+    if widget is FilterBar:  # the job's events only
+        assert set(shown.frames.events["job_id"]) == {SCIM_JOB}
+    else:  # the job's row only
+        assert shown.result["job_id"].tolist() == [SCIM_JOB]
+    shown.controls["job_id"].value = None  # said once: the next answer has no such note
+    assert shown.panel.headline == answer
+
+
+@pytest.mark.parametrize("widget", [FilterBar, JobHealthPanel])
+def test_an_app_of_two_jobs_is_refused_naming_the_jobs_with_their_app(frames, widget):
+    shown = widget(frames)
+    answer = shown.panel.headline
+    app = "Workday to Active Directory User Provisioning"
+    shown.controls["job_id"].value = app
+    assert shown.values["job_id"] is None
+    named = ", ".join(f"{job} ({app})" for job in WORKDAY_JOBS)
+    assert shown.panel.headline == (
+        f"Job {app!r} is not present here; closest: {named} (of 6 present); the selection "
+        "stays as it was"
+    )
+    shown.controls["job_id"].value = None  # as it was: the answer is back
+    assert shown.panel.headline == answer
 
 
 # --- OnDemandViewer takes a path --------------------------------------------------------

@@ -11,11 +11,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as ipw
 import numpy as np
+import pandas as pd
 import traitlets
 
 from provlytics.analysis.notices import absent_message, closest
@@ -98,13 +99,19 @@ class _Options(Guarded):
     """A choice among options: text is compared case-insensitively and becomes the option
     present ("duplicatetargetentries" -> "DuplicateTargetEntries"); a value matching no
     option is refused with the closest options (`absent_message`, or `fixed_message` when the
-    options are fixed rather than the values present). None, a dropdown's "no selection",
-    selects the option whose value is None (`(all)`) where there is one; toggles of fixed
-    options refuse it."""
+    options are fixed rather than the values present), each named with its label in `apps`
+    (a job's app, "scim.f38b... (Contoso Expenses (SCIM))") when it has one. A value equal to
+    the label of exactly one option selects that option, and `taken` says so until the
+    widget's headline takes it (`taken_note`). None, a
+    dropdown's "no selection", selects the option whose value is None (`(all)`) where there
+    is one; toggles of fixed options refuse it."""
 
     fixed = False
+    apps: Mapping[str, str] = {}
+    taken: str | None = None
 
     def _accept(self, value: Any) -> Any:
+        self.taken = None
         values = list(self._options_values)  # type: ignore[attr-defined]
         if value in values or (value is None and not self.fixed):
             return value
@@ -113,8 +120,18 @@ class _Options(Guarded):
             match = next((o for o in offered if o.lower() == value.strip().lower()), None)
             if match is not None:
                 return match
+            wanted = value.strip().casefold()
+            named = [o for o in offered if self.apps.get(o, "").strip().casefold() == wanted]
+            if len(named) == 1 and wanted:  # the app of exactly one job: that job
+                if named[0] != self.value:  # type: ignore[attr-defined]
+                    what = self.description  # type: ignore[attr-defined]
+                    self.taken = f"{what} {value!r} is the app of {named[0]}, selected"
+                return named[0]
         what = self.description  # type: ignore[attr-defined]
-        message = (fixed_message if self.fixed else absent_message)(what, value, offered)
+        if self.fixed:
+            message = fixed_message(what, value, offered)
+        else:
+            message = absent_message(what, value, offered, labels=self.apps)
         if self.on_refused is not None:
             message += "; the selection stays as it was"
         raise ConfigError(message)
@@ -207,12 +224,40 @@ def fixed_message(what: str, value: Any, offered: list[str]) -> str:
     return f"{what} {value!r} is not one of {', '.join(offered)}{hint}"
 
 
-def choice(description: str, values: list[Any], *, labels: list[str] | None = None) -> TextChoice:
+def choice(
+    description: str,
+    values: list[Any],
+    *,
+    labels: list[str] | None = None,
+    apps: Mapping[str, str] | None = None,
+) -> TextChoice:
     """A dropdown whose first option, `(all)`, has the value None; text set as its value is
     compared case-insensitively (`TextChoice`: "slack" selects "Slack"), other values are
-    refused into the widget's headline (`Guarded`)."""
+    refused into the widget's headline (`Guarded`), the closest named with their label in
+    `apps` (value -> label: a job's app, `job_apps`)."""
     options = all_options(values, labels=labels)
-    return TextChoice(description=description, options=options)
+    control = TextChoice(description=description, options=options)
+    control.apps = dict(apps or {})
+    return control
+
+
+def taken_note(control: Any) -> str:
+    """ "Job 'Slack' is the app of slack.f38b..., selected; " when the last value set on
+    `control` was taken as the option whose app it is (`_Options.taken`), else ""; said once:
+    the note is cleared."""
+    taken, control.taken = getattr(control, "taken", None), None
+    return f"{taken}; " if taken else ""
+
+
+def job_apps(events: pd.DataFrame) -> dict[str, str]:
+    """job_id -> the app (`service_principal_name`) its first event naming one names, from
+    an `events` DataFrame; jobs without an app are left out (as `provlytics report --job`
+    names them)."""
+    if "job_id" not in events.columns or "service_principal_name" not in events.columns:
+        return {}
+    named = events.dropna(subset=["job_id", "service_principal_name"])
+    apps = named.groupby(named["job_id"].astype(str), sort=False)["service_principal_name"]
+    return {job: str(app) for job, app in apps.first().items() if str(app).strip()}
 
 
 def all_options(values: list[Any], *, labels: list[str] | None = None) -> list[tuple[str, Any]]:

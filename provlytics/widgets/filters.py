@@ -17,7 +17,7 @@ from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, values_of
-from provlytics.widgets.controls import DayPicker, choice
+from provlytics.widgets.controls import DayPicker, choice, job_apps, taken_note
 from provlytics.widgets.render import Panel, quantity, table_block
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ class FilterBar(InvestigationWidget):
     Controls: `since` ("From", the first day kept, a `datetime.date`; ISO text of a day such
     as "2026-11-19", or a datetime at midnight UTC, is taken as its day), `until` ("To
     (incl.)", the last day kept, included), `job_id` and `target_system` (dropdowns of the
-    values present; None keeps all; text set as their value is compared case-insensitively).
+    values present; None keeps all; text set as their value is compared case-insensitively;
+    the app of exactly one job selects that job, the headline saying so once; a job not
+    present is refused naming the closest jobs with their apps).
     Days are UTC days. A value that is not a day, has a time of day (the bar picks whole
     days: `pv.analysis.filter_frames` takes times), or is not present leaves the control as it
     was, saying so in the headline (`controls.Guarded`); a From day after the To day puts both
@@ -79,7 +81,7 @@ class FilterBar(InvestigationWidget):
         return {
             "since": DayPicker(keyword="since", description="From", value=first, style=style),
             "until": DayPicker(keyword="until", description="To (incl.)", value=last, style=style),
-            "job_id": choice("Job", values_of(events, "job_id")),
+            "job_id": choice("Job", values_of(events, "job_id"), apps=job_apps(events)),
             "target_system": choice("Target system", values_of(events, "target_system_name")),
         }
 
@@ -110,6 +112,7 @@ class FilterBar(InvestigationWidget):
     def _compute(self) -> Panel:
         """Raises ConfigError: "From" is after "To (incl.)" (when the dates are picked, shown
         as the headline and the days put back instead)."""
+        taken = taken_note(self.controls["job_id"])
         message = self._order_error()
         if message is not None:
             raise ConfigError(message)
@@ -122,7 +125,7 @@ class FilterBar(InvestigationWidget):
         rows["rows"] = rows["rows"].astype("int64")
         total = len(self.source.events)
         selected = f"{counts['events']:,} of {quantity(total, 'event')} selected"
-        headline = f"{selected}: {_days(self._good)}"
+        headline = f"{taken}{selected}: {_days(self._good)}"
         return Panel(headline, rows, [table_block("Rows per table", rows)])
 
     def _selection(self) -> dict[str, Any]:

@@ -17,7 +17,14 @@ from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import parse_duration
 from provlytics.widgets.base import InvestigationWidget, rows_where, values_of
-from provlytics.widgets.controls import Guarded, all_options, choice, set_options
+from provlytics.widgets.controls import (
+    Guarded,
+    all_options,
+    choice,
+    job_apps,
+    set_options,
+    taken_note,
+)
 from provlytics.widgets.filters import FilterBar
 from provlytics.widgets.render import Panel, plot_block, quantity, table_block
 
@@ -31,7 +38,8 @@ class JobHealthPanel(InvestigationWidget):
     """Per job: quarantine state, reason, next attempt, event and failure counts, last error.
 
     Controls: `job_id` (dropdown of the jobs known, None shows all; text compares
-    case-insensitively) and `window` (the alert window passed to `pv.analysis.alerts`: a box
+    case-insensitively; the app of exactly one job selects it, the headline saying so once)
+    and `window` (the alert window passed to `pv.analysis.alerts`: a box
     offering 1h, 6h, 1d and 7d that takes any positive duration, "3h", "90min"). A job not
     known or a window that is not a duration is said in the headline, the control unchanged
     (`controls.Guarded`); `window=` not a duration raises `ConfigError`.
@@ -78,7 +86,9 @@ class JobHealthPanel(InvestigationWidget):
     def _make_controls(self) -> dict[str, ipw.ValueWidget]:
         self.health = analysis.job_health(self.frames)
         return {
-            "job_id": choice("Job", values_of(self.health, "job_id")),
+            "job_id": choice(
+                "Job", values_of(self.health, "job_id"), apps=job_apps(self.source.events)
+            ),
             "window": WindowBox(
                 description="Alert window",
                 options=WINDOWS,
@@ -102,6 +112,7 @@ class JobHealthPanel(InvestigationWidget):
         }
         quarantined = int(jobs["quarantined"].fillna(False).astype(bool).sum())
         headline = (
+            f"{taken_note(self.controls['job_id'])}"
             f"{quantity(len(jobs), 'job')}, {quarantined:,} quarantined, "
             f"{quantity(len(self.sections['alerts']), 'alert')}"
         )
