@@ -53,6 +53,17 @@ def warn_absent(what: str, value: str, present: Iterable[object]) -> None:
     warn_user(f"{what} {value!r} is not present in this data", closest(present, value))
 
 
+def job_apps(events: Any) -> dict[str, str]:
+    """job_id -> the app (`service_principal_name`) its first event naming one names, from
+    an `events` DataFrame; jobs without an app are left out. The labels `absent_message`
+    gives jobs, in the widgets' job dropdowns and `provlytics report --job`."""
+    if "job_id" not in events.columns or "service_principal_name" not in events.columns:
+        return {}
+    named = events.dropna(subset=["job_id", "service_principal_name"])
+    apps = named.groupby(named["job_id"].astype(str), sort=False)["service_principal_name"]
+    return {job: str(app) for job, app in apps.first().items() if str(app).strip()}
+
+
 def absent_message(
     what: str,
     value: Any,

@@ -187,13 +187,12 @@ def _no_match(
     present, as the widgets say it: `notices.absent_message`), else "no event matches
     --since '2030-01-01'; the inputs hold ..." (`notices.held_facts`, as `filter_frames`
     warns)."""
-    from provlytics.analysis.notices import absent_message, held_facts
+    from provlytics.analysis.notices import absent_message, held_facts, job_apps
     from provlytics.timebounds import label
 
     events = frames.events
     present = sorted(set(events["job_id"].dropna()), key=str.casefold)
-    named = events.dropna(subset=["job_id", "service_principal_name"])
-    apps = dict(zip(named["job_id"], named["service_principal_name"], strict=True))
+    apps = job_apps(events)
     known = {j.lower() for j in present}
     absent = [
         absent_message("--job", job, present, labels=apps, where="in the inputs")

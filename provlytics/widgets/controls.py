@@ -16,7 +16,6 @@ from typing import Any
 
 import ipywidgets as ipw
 import numpy as np
-import pandas as pd
 import traitlets
 
 from provlytics.analysis.notices import absent_message, closest
@@ -247,17 +246,6 @@ def taken_note(control: Any) -> str:
     the note is cleared."""
     taken, control.taken = getattr(control, "taken", None), None
     return f"{taken}; " if taken else ""
-
-
-def job_apps(events: pd.DataFrame) -> dict[str, str]:
-    """job_id -> the app (`service_principal_name`) its first event naming one names, from
-    an `events` DataFrame; jobs without an app are left out (as `provlytics report --job`
-    names them)."""
-    if "job_id" not in events.columns or "service_principal_name" not in events.columns:
-        return {}
-    named = events.dropna(subset=["job_id", "service_principal_name"])
-    apps = named.groupby(named["job_id"].astype(str), sort=False)["service_principal_name"]
-    return {job: str(app) for job, app in apps.first().items() if str(app).strip()}
 
 
 def all_options(values: list[Any], *, labels: list[str] | None = None) -> list[tuple[str, Any]]:

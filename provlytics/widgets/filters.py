@@ -13,11 +13,12 @@ import pandas as pd
 import traitlets
 
 from provlytics import analysis
+from provlytics.analysis.notices import job_apps
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
 from provlytics.widgets.base import InvestigationWidget, values_of
-from provlytics.widgets.controls import DayPicker, choice, job_apps, taken_note
+from provlytics.widgets.controls import DayPicker, choice, taken_note
 from provlytics.widgets.render import Panel, quantity, table_block
 
 logger = logging.getLogger(__name__)

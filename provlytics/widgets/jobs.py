@@ -12,6 +12,7 @@ import traitlets
 
 from provlytics import analysis, plots
 from provlytics.analysis.health_shown import SHOWN_COLUMNS, escrow_note, health_shown
+from provlytics.analysis.notices import job_apps
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
@@ -21,7 +22,6 @@ from provlytics.widgets.controls import (
     Guarded,
     all_options,
     choice,
-    job_apps,
     set_options,
     taken_note,
 )
