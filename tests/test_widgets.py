@@ -543,3 +543,22 @@ def test_job_health_panel_of_a_bar_narrowed_to_an_app_shows_its_job_alone(frames
     alerts = panel.sections["alerts"][["kind", "job_id"]].values.tolist()
     assert alerts == [["failureRateSpike", SLACK_JOB]] * 2  # no other app's silence
     assert panel.panel.headline == "1 job, 0 quarantined, 2 alerts"
+
+
+def test_a_code_never_set_follows_the_status_to_its_largest(frames):
+    """Toggling the status to warning and back left the warning scope's largest code shown
+    (UnableToResolveReferenceAttributeValue, 38 failures) where EntryConflict (58) leads:
+    the code shown depended on the order of the clicks (final new-user check)."""
+    explorer = ErrorExplorer(frames)
+    first = explorer.values["error_code"]
+    codes = pv.analysis.error_codes(frames, status="warning")
+    explorer.controls["status"].value = "warning"
+    assert explorer.values["error_code"] == codes["error_code"].iloc[0] != first
+    for status in ("both", "failure"):
+        explorer.controls["status"].value = status
+        expected = pv.analysis.error_codes(frames, status=status)["error_code"].iloc[0]
+        assert explorer.values["error_code"] == expected
+        assert explorer.panel.headline.startswith(f"{expected}: ")
+    explorer.controls["error_code"].value = "InvalidAnchor"  # set: it stays, as before
+    explorer.controls["status"].value = "warning"
+    assert explorer.values["error_code"] == "InvalidAnchor"

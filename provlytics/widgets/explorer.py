@@ -158,7 +158,10 @@ class ErrorExplorer(InvestigationWidget):
         return options
 
     def _update_options(self) -> None:
-        set_options(self.controls["error_code"], self._code_options(self.values["status"]))
+        control, options = self.controls["error_code"], self._code_options(self.values["status"])
+        set_options(control, options)
+        if self._chosen is None and options:  # a code never set follows the scope's largest
+            control.value = options[0][1]
 
     def _changed(self, change: dict[str, Any]) -> None:
         if self._quiet:
