@@ -9,6 +9,7 @@ may hold synchronization jobs a `JobContext`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -54,6 +55,7 @@ PORTAL_PROPERTIES_KEY = "@properties"
 PORTAL_AT_KEY = "@at"
 
 
+@functools.lru_cache(maxsize=4096)  # a file has a few headers, each met on every row
 def fold_header(header: str) -> str:
     """`Date (UTC)` -> `dateutc`: how CSV headers are matched, whatever their spelling."""
     return re.sub(r"[^0-9a-z]", "", header.lower())

@@ -23,7 +23,7 @@ from provlytics.plots_parts import (
 
 logger = logging.getLogger(__name__)
 
-FUNNEL_STATUSES = ("success", "skipped", "warning", "failure")
+FUNNEL_STATUSES = tuple(STATUS_COLORS)  # success, skipped, warning, failure: the stack order
 FUNNEL_TOP = 8
 """Groups `step_funnel` draws at most by default (those with the most failures and warnings)."""
 _FUNNEL_COLUMNS = frozenset({"step_type", "events", *FUNNEL_STATUSES})

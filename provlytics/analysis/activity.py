@@ -217,7 +217,7 @@ def timeline(
         >>> pv.analysis.timeline(frames, freq="1d", by="target_system_name")
     """
     frequency(freq)  # checked first: a bad one fails on empty frames too
-    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    keys = [] if by is None else [by]
     columns = ["time", *keys, "events"]
     check_columns(columns_of(frames, "errors"), keys, "timeline(by=...)")
     reads = ["status", "activity_time", *keys]

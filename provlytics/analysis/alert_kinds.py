@@ -13,7 +13,6 @@ import pandas as pd
 
 from provlytics.analysis.arrays import isin
 from provlytics.analysis.columns import FLOAT, TIME, empty
-from provlytics.analysis.health import latest_snapshot
 
 QUARANTINE_DISABLES_AFTER = pd.Timedelta(weeks=4)
 ALERT_COLUMNS = ["kind", "job_id", "window_start", "window_end", "value", "threshold", "message"]
@@ -49,15 +48,14 @@ def _alert(kind: str, job_id, start, end, value, threshold: float, message) -> p
 
 
 def silent_jobs(
-    frames,
+    snapshot: pd.DataFrame,
     events: pd.DataFrame,
     end: pd.Timestamp,
     span: pd.Timedelta,
     scope_start: pd.Timestamp | None,
 ) -> pd.DataFrame:
-    """Jobs that should run (latest snapshot) with no event in the last window (which lies
-    inside the scope beginning at `scope_start`, if any)."""
-    snapshot = latest_snapshot(frames)
+    """Jobs that should run (their latest `snapshot`, `health.latest_snapshot`) with no event
+    in the last window (which lies inside the scope beginning at `scope_start`, if any)."""
     should_run = (snapshot["schedule_state"].str.lower().isin(["active"])).fillna(False) & (
         snapshot["status_code"].str.lower().isin(["active", "notrun"])
     ).fillna(False)
@@ -140,9 +138,8 @@ def window_alerts(
     ]
 
 
-def quarantined(frames) -> pd.DataFrame:
-    """Jobs whose latest snapshot is quarantined."""
-    snapshot = latest_snapshot(frames)
+def quarantined(snapshot: pd.DataFrame) -> pd.DataFrame:
+    """Jobs whose latest snapshot (`health.latest_snapshot`) is quarantined."""
     held = snapshot[(snapshot["status_code"].str.lower() == "quarantine").fillna(False)]
     if held.empty:
         return empty(ALERT_COLUMNS, ALERT_DTYPES)

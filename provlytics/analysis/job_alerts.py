@@ -24,7 +24,7 @@ from provlytics.analysis.alert_scope import (
     unjudged_silence,
 )
 from provlytics.analysis.columns import empty
-from provlytics.analysis.health import EVENT_NEEDS
+from provlytics.analysis.health import EVENT_NEEDS, latest_snapshot
 from provlytics.timebounds import parse_duration, parse_time
 
 logger = logging.getLogger(__name__)
@@ -111,10 +111,11 @@ def alerts(
             f"{end:%Y-%m-%d %H:%M}",
             unjudged,
         )
+    snapshot = latest_snapshot(frames)  # read once for both kinds
     found = [
-        silent_jobs(frames, events, end, span, scope_start) if not unjudged else None,
+        silent_jobs(snapshot, events, end, span, scope_start) if not unjudged else None,
         *window_alerts(events, end, span, failure_rate, disable_delete, min_events),
-        quarantined(frames),
+        quarantined(snapshot),
     ]
     found = [f for f in found if f is not None and not f.empty]
     if not found:

@@ -9,6 +9,7 @@ its jobs.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -53,9 +54,10 @@ def jobs_of(
     return jobs.filter(pc.fill_null(keep, False))
 
 
-def ties_on_path(path: str | os.PathLike[str]) -> pa.Table:
-    """The events columns `jobs_of` reads (`TIES`), of every event of the store or
-    snapshot at `path`: a scan narrowed in time would lose the ties of jobs silent in it.
+def ties_on_path(path: str | os.PathLike[str], columns: Sequence[str] = TIES) -> pa.Table:
+    """The events `columns` (by default those `jobs_of` reads, `TIES`), of every event of
+    the store or snapshot at `path`: a scan narrowed in time would lose the ties of jobs
+    silent in it.
 
     Raises:
         InputError: `path` holds no store or snapshot (`table_files.open_tables`).
@@ -63,4 +65,4 @@ def ties_on_path(path: str | os.PathLike[str]) -> pa.Table:
     from provlytics.table_files import open_tables  # the store's imports: only when used
 
     source = open_tables(Path(path)).get("events")
-    return read_table(by_date(source) if source is not None else None, "events", TIES)
+    return read_table(by_date(source) if source is not None else None, "events", list(columns))

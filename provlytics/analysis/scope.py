@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,6 @@ from provlytics.analysis.access import resolve
 from provlytics.analysis.job_scope import jobs_of, ties_on_path
 from provlytics.analysis.notices import held_facts, warn_absent, warn_user
 from provlytics.datasets import read_parquet
-from provlytics.scan import by_date, read_table
 from provlytics.schema import SCHEMAS, TABLE_NAMES
 from provlytics.tables import ProvisioningFrames
 from provlytics.timebounds import TimeBound, bound, label, window, window_step
@@ -147,7 +145,7 @@ def filter_frames(
     out["job_status"] = jobs
     logger.debug("scope keeps %d of %d events", kept.num_rows, events.num_rows)
     if not kept.num_rows and not absent:
-        _warn_none_kept(given, events if pushed is None else _all_events(path), path)
+        _warn_none_kept(given, events if pushed is None else ties_on_path(path, _FACTS), path)
     scoped = ProvisioningFrames(out, sources=getattr(frames, "sources", ()))
     scoped.pseudonymized = getattr(frames, "pseudonymized", None)  # still pseudonymized
     scoped.narrowed = _narrowed(before, given, *(pushed or (first, last)))
@@ -186,14 +184,6 @@ def _warn_none_kept(
     options = " and ".join(label(k, v) for k, v in given.items() if v is not None)
     held = "the frames hold" if path is None else f"{os.fspath(path)} holds"
     warn_user(f"no event matches {options}; {held} {held_facts(events)}")
-
-
-def _all_events(path: str | os.PathLike[str] | None) -> pa.Table:
-    """The columns `held_facts` reads of every event of the store or snapshot at `path`."""
-    from provlytics.table_files import open_tables  # the store's imports: only when used
-
-    source = open_tables(Path(os.fspath(path))).get("events")
-    return read_table(by_date(source) if source is not None else None, "events", _FACTS)
 
 
 def _scalar_of(step: dict[str, Any], name: str) -> pa.Scalar | None:

@@ -171,7 +171,7 @@ def whole(read: Callable[[ds.Expression], pd.DataFrame], hits: pd.DataFrame) -> 
     until no new one turns up (an event with a UPN and a new source id brings the events
     without a UPN that have that id). Rows of `hits` with no key at all are kept as they are.
     """
-    keys = Identities.of(hits)
+    keys = start = Identities.of(hits)
     found = hits.iloc[:0]
     while keys:
         events = read(keys.scan_filter())
@@ -180,7 +180,7 @@ def whole(read: Callable[[ds.Expression], pd.DataFrame], hits: pd.DataFrame) -> 
         if wider == keys:
             break
         keys = wider
-    keyless = hits[~Identities.of(hits).holds(hits)]
+    keyless = hits[~start.holds(hits)]
     out = pd.concat([found, keyless]) if len(keyless) else found
     return out.sort_values(["activity_time", "event_id"], kind="stable")
 

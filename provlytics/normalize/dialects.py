@@ -296,10 +296,11 @@ def _portal_child(row: dict[str, Any], columns: dict[str, str]) -> dict[str, Any
     for header, value in row.items():
         if header == PORTAL_AT_KEY:
             continue
-        key = columns.get(normalize_header(header))
+        folded = normalize_header(header)
+        key = columns.get(folded)
         if key is not None and key != "@position":
             child[key] = value
-        elif key is None and normalize_header(header) != aliases.PORTAL_JOIN_COLUMN:
+        elif key is None and folded != aliases.PORTAL_JOIN_COLUMN:
             child[header] = value
     return child
 
@@ -307,6 +308,8 @@ def _portal_child(row: dict[str, Any], columns: dict[str, str]) -> dict[str, Any
 def _child_order(rows: list[dict[str, Any]], columns: dict[str, str]) -> list[int]:
     """The indexes of companion rows in `Step Number` order (as they come where none has
     one); raises `InputError` for a step number that is not a whole number."""
+    if "@position" not in columns.values():  # modified properties have no number
+        return list(range(len(rows)))
     numbers = []
     for row in rows:
         position: tuple[str, Any] | None = None

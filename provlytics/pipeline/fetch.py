@@ -135,8 +135,10 @@ def fetch_logs(
         if on_start is not None:
             on_start(sentence)
     frames = _fetch(client, run, top, progress, max_wait, now)
-    if run.spool is not None and (incremental or _leaves_no_gap(run.spool, run)):
-        _advance_watermark(run.spool, frames, run.criteria)
+    if run.spool is not None:
+        previous = run.spool.read_watermark(run.criteria)
+        if incremental or _leaves_no_gap(run.spool, run, previous):
+            _advance_watermark(run.spool, frames, run.criteria, previous)
     if out is not None:
         frames.to_parquet(out, store=True)
     return frames
@@ -183,22 +185,24 @@ def _show_wait(bar: Any, seconds: float, reason: str) -> None:
     bar.set_postfix_str(f"waiting {seconds:.1f}s ({reason})", refresh=True)
 
 
-def _advance_watermark(box: Spool, frames: ProvisioningFrames, key: str) -> None:
-    """Move the watermark of the criteria `key` forward to the newest event of `frames`."""
+def _advance_watermark(
+    box: Spool, frames: ProvisioningFrames, key: str, previous: str | None
+) -> None:
+    """Move the watermark of the criteria `key` (now `previous`) forward to the newest event
+    of `frames`."""
     times = frames.table("events")["activity_time"]
     newest = pc.max(times).as_py() if len(times) else None
     if newest is None:
         return
-    previous = box.read_watermark(key)
     if previous is None or parse_time(previous) < newest:
         box.write_watermark(format_time(newest), key)
 
 
-def _leaves_no_gap(box: Spool, run: Run) -> bool:
-    """Whether a finished plain run may move the watermark of its criteria: its first window
-    starts at or before the watermark (or has no lower bound), or there is no watermark
-    yet. Otherwise the events between were not fetched, and the watermark stays (logged)."""
-    previous = box.read_watermark(run.criteria)
+def _leaves_no_gap(box: Spool, run: Run, previous: str | None) -> bool:
+    """Whether a finished plain run may move the watermark of its criteria (now `previous`):
+    its first window starts at or before the watermark (or has no lower bound), or there is
+    no watermark yet. Otherwise the events between were not fetched, and the watermark stays
+    (logged)."""
     first = run.checkpoint.windows[0].since if run.checkpoint.windows else None
     if previous is None or first is None or parse_time(first) <= parse_time(previous):
         return True

@@ -171,8 +171,8 @@ def _by_page_head(text: str, at: int) -> str | None:
         if text.startswith(("[", "{"), at):
             return None if key in _NOT_RECORDS else _NOT_A_PAGE
         value, at = _decode(text, at)
-        if key == "@odata.context" and _by_context(value):
-            return _by_context(value)
+        if key == "@odata.context" and (told := _by_context(value)):
+            return told
         at = _skip(text, at)
         if text.startswith(",", at):
             at = _skip(text, at + 1)

@@ -16,7 +16,6 @@ reads the rest of the file into pages of rows, and names what is wrong with it.
 from __future__ import annotations
 
 import csv
-import functools
 import itertools
 import logging
 import sys
@@ -243,7 +242,7 @@ def _children_by_change(file: InputFile) -> dict[str, list[dict[str, Any]]]:
     join: list[str] | None = None
     for line, row in _rows(file):
         if join is None:  # the one header that holds the change ID, if only one may
-            join = [h for h in row if _folded(h) == PORTAL_JOIN_COLUMN]
+            join = [h for h in row if normalize_header(h) == PORTAL_JOIN_COLUMN]
         change = row[join[0]] if len(join) == 1 else None
         if not change:
             change = _change_id(row, file, line)  # raises, or finds it under another
@@ -257,7 +256,7 @@ def _children_by_change(file: InputFile) -> dict[str, list[dict[str, Any]]]:
 
 def _change_id(row: dict[str, Any], file: InputFile, line: int) -> str:
     for header, value in row.items():
-        if value and _folded(header) == PORTAL_JOIN_COLUMN:
+        if value and normalize_header(header) == PORTAL_JOIN_COLUMN:
             return value
     raise InputError(Origin(file.name, line=line), "is missing", field="Change Id")
 
@@ -269,6 +268,3 @@ def change_ids(file: InputFile) -> set[str]:
         InputError: the file cannot be read as CSV, a row without a change ID.
     """
     return {_change_id(row, file, line) for line, row in _rows(file)}
-
-
-_folded = functools.lru_cache(maxsize=4096)(normalize_header)  # a header, once per file

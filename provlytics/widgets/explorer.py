@@ -12,7 +12,7 @@ import pandas as pd
 from provlytics import analysis, plots
 from provlytics.analysis.columns import empty
 from provlytics.analysis.failures import DRILLDOWN_COLUMNS
-from provlytics.analysis.selection import code_family, identity
+from provlytics.analysis.selection import PROBLEMS, code_family, identity
 from provlytics.errors import ConfigError
 from provlytics.frames_arg import frames_of
 from provlytics.tables import ProvisioningFrames
@@ -240,7 +240,7 @@ def _failed_steps(frames: ProvisioningFrames, status: str) -> pd.DataFrame:
     code that fails and warns at a step shows both."""
     if status != "both":
         return analysis.failed_steps(frames, status=status)
-    parts = [analysis.failed_steps(frames, status=s).assign(status=s) for s in STATUSES[:2]]
+    parts = [analysis.failed_steps(frames, status=s).assign(status=s) for s in PROBLEMS]
     steps = pd.concat(parts, ignore_index=True)
     return steps.sort_values("events", ascending=False, kind="stable", ignore_index=True)
 
