@@ -26,6 +26,14 @@ from types import TracebackType
 _ROOT = Path(__file__).resolve().parent.parent
 
 
+def extract(commit: str, folder: Path) -> None:
+    """`provlytics/` of `commit` into `folder` (`git archive`), the repository untouched."""
+    archive = subprocess.run(
+        ["git", "-C", str(_ROOT), "archive", commit, "provlytics"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+
+
 class Loader:
     """A child process that times loads of folders with the `provlytics` of `commit` (None:
     this working tree's). Raises `SystemExit` if the child does not run that code."""
@@ -42,12 +50,7 @@ class Loader:
     def __enter__(self) -> Loader:
         path = [str(_ROOT)]
         if self.commit is not None:
-            archive = subprocess.run(
-                ["git", "-C", str(_ROOT), "archive", self.commit, "provlytics"],
-                check=True,
-                capture_output=True,
-            ).stdout
-            subprocess.run(["tar", "-x", "-C", str(self._folder)], input=archive, check=True)
+            extract(self.commit, self._folder)
             path.insert(0, str(self._folder))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
         self._child = subprocess.Popen(

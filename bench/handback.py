@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.baseline import extract
 from bench.normalize import write_pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,14 +84,6 @@ def _child(method: str, data: Path, base: Path) -> dict:
     return outcome
 
 
-def _extract(commit: str, folder: Path) -> None:
-    """`provlytics/` of `commit` into `folder`, without touching the repository's state."""
-    archive = subprocess.run(
-        ["git", "archive", commit, "provlytics"], check=True, capture_output=True, cwd=ROOT
-    )
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -103,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="provlytics-bench-handback-") as tmp:
         work = Path(tmp)
         (work / "base").mkdir()
-        _extract(args.baseline, work / "base")
+        extract(args.baseline, work / "base")
         for n in args.records:
             write_pages(work / f"data-{n}", n, 1000)
         runs: dict[tuple[int, str], list[dict]] = {}

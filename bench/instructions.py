@@ -30,6 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.baseline import extract
 from bench.decode import _DIALECT_FILES, _write_groups
 from provlytics.synthetic import generate_records
 
@@ -53,10 +54,7 @@ def _tree(commit: str | None, work: Path) -> list[str]:
         return [str(_ROOT)]
     folder = work / f"tree-{commit}"
     folder.mkdir()
-    archive = subprocess.run(
-        ["git", "-C", str(_ROOT), "archive", commit, "provlytics"], check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    extract(commit, folder)
     return [str(folder), str(_ROOT)]
 
 

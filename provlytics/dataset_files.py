@@ -20,8 +20,10 @@ LOG_SUFFIXES = (*DATA_SUFFIXES, ".gz", ARCHIVE_SUFFIX)  # a log file's last suff
 
 def is_dataset(folder: str | Path) -> bool:
     """Whether `folder` holds a dataset provlytics wrote: its `manifest.json`, or a store's
-    Delta log (`<table>/_delta_log`) written before the manifest."""
-    root = Path(folder)
-    return (root / MANIFEST).is_file() or any(
-        (root / table / "_delta_log").is_dir() for table in TABLE_FOLDERS
-    )
+    Delta log written before the manifest (`is_store`)."""
+    return (Path(folder) / MANIFEST).is_file() or is_store(folder)
+
+
+def is_store(root: str | Path) -> bool:
+    """Whether `root` holds a Delta store (any table with a `_delta_log`)."""
+    return any((Path(root) / name / "_delta_log").is_dir() for name in TABLE_FOLDERS)

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from provlytics.dataset_files import MANIFEST
 from provlytics.errors import ConfigError, InputError
 from provlytics.manifest_sources import Listed, listed_sources, merged_sources, printable
 from provlytics.normalize.batch import PageTables
@@ -56,7 +57,6 @@ from provlytics.upgrade import check_version, stored_columns, upgrade_tables, ve
 
 logger = logging.getLogger(__name__)
 
-MANIFEST = "manifest.json"
 PARTITION = "activity_date"
 _UNKNOWN_DATE = "unknown"
 

@@ -15,24 +15,14 @@ import click
 
 from provlytics.cli.defaults import DEFAULT_TOP
 from provlytics.cli.graph import client_from_options, graph_options
+from provlytics.cli.times import time_form
 from provlytics.errors import ConfigError, ProvlyticsError
 from provlytics.graph.odata import ACTIONS, STATUSES
-from provlytics.timebounds import OPTIONS, parse_duration, parse_time, window_times
+from provlytics.timebounds import OPTIONS, parse_duration, window_times
 
 logger = logging.getLogger(__name__)
 
 SPOOL_FOLDER = ".spool"
-
-
-def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """`value` if `timebounds.parse_time` reads it; else a usage error (exit 2) naming the
-    option, before credentials are looked up or anything is written."""
-    if value is not None:
-        try:
-            parse_time(value, name=f"--{param.name}")
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from None
-    return value
 
 
 def _length(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -57,10 +47,10 @@ def _check_window(since: str | None, until: str | None) -> None:
 @click.command("fetch")
 @click.option(
     "--since",
-    callback=_time_form,
+    callback=time_form,
     help="Start: a date, an ISO 8601 time or a duration back from now ('7d', '12h', '2w').",
 )
-@click.option("--until", callback=_time_form, help="End (exclusive), same forms; default: now.")
+@click.option("--until", callback=time_form, help="End (exclusive), same forms; default: now.")
 @click.option(
     "--status", type=click.Choice(STATUSES, case_sensitive=False), help="Only this status."
 )

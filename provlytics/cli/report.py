@@ -16,25 +16,13 @@ import click
 
 from provlytics.cli.defaults import KEY_VARIABLE
 from provlytics.cli.paths import GLOB_CHARACTERS, existing_or_glob, new_dataset_folder
+from provlytics.cli.times import time_form
 from provlytics.errors import ConfigError, InputError, ProvlyticsError
 
 if TYPE_CHECKING:
     from provlytics.tables import ProvisioningFrames
 
 logger = logging.getLogger(__name__)
-
-
-def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """`value` if `timebounds.parse_time` reads it; else a usage error (exit 2) naming the
-    option, before any input is read."""
-    if value is not None:
-        from provlytics.timebounds import parse_time
-
-        try:
-            parse_time(value, name=f"--{param.name}")
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from None
-    return value
 
 
 @click.command("report")
@@ -50,12 +38,12 @@ def _time_form(ctx: click.Context, param: click.Parameter, value: str | None) ->
 )
 @click.option(
     "--since",
-    callback=_time_form,
+    callback=time_form,
     help='First time included: "2026-11-18", an ISO 8601 time, "7d" (before the newest event).',
 )
 @click.option(
     "--until",
-    callback=_time_form,
+    callback=time_form,
     help="Time excluded from there on (same forms as --since).",
 )
 @click.option("--job", "jobs", multiple=True, metavar="JOB_ID", help="Only this job (repeatable).")

@@ -219,9 +219,9 @@ def _leaves_no_gap(box: Spool, run: Run, previous: str | None) -> bool:
 def _newest_held(out: Path) -> datetime | None:
     """The newest event time in the dataset at `out` (a store: from its Delta log and file
     footers; a plain dataset: its manifest), or None when there is none."""
+    from provlytics.dataset_files import is_store
     from provlytics.datasets import is_dataset  # deltalake only for an incremental run
     from provlytics.parquet import read_manifest
-    from provlytics.store.common import is_store
     from provlytics.store.read import summary
 
     if not is_dataset(out):

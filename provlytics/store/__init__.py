@@ -81,6 +81,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from provlytics.dataset_files import is_store
 from provlytics.store.common import (
     CHILDREN,
     INFO,
@@ -92,7 +93,6 @@ from provlytics.store.common import (
     VERSIONS,
     StoreBusyError,
     StoreWriteError,
-    is_store,
 )
 
 __all__ = [

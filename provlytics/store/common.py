@@ -9,8 +9,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from provlytics.dataset_files import MANIFEST
 from provlytics.errors import InputError, ProvlyticsError
-from provlytics.schema import SCHEMAS, TABLE_NAMES
+from provlytics.schema import SCHEMAS
 
 LOCK = ".provlytics.lock"
 STAGING = ".staging-"
@@ -31,17 +32,12 @@ class StoreWriteError(ProvlyticsError):
     """Writing the store failed (a full disk, permissions); the store is as it was."""
 
 
-def is_store(root: str | Path) -> bool:
-    """Whether `root` holds a Delta store (any table with a `_delta_log`)."""
-    return any((Path(root) / name / "_delta_log").is_dir() for name in TABLE_NAMES)
-
-
 def require_retention_store(root: Path) -> None:
     """Raise `InputError` unless `root` is a store that has loaded (its events table): a
     snapshot keeps no replaced versions, so it has no retention."""
     if _exists(root / "events"):
         return
-    if (root / "manifest.json").is_file():
+    if (root / MANIFEST).is_file():
         raise InputError(
             str(root),
             "a snapshot (plain Parquet, no versions): it keeps no replaced versions, so it "
