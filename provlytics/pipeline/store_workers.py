@@ -39,6 +39,7 @@ from provlytics.pipeline.workers import (
     PoolStart,
     _broken,
     _workers_without_main,
+    held_outcome,
 )
 from provlytics.sources.archives import hold_open, let_go
 from provlytics.sources.files import FileTask
@@ -156,13 +157,9 @@ def _in_workers(
 def _held_here(here: Here, index: int, task: FileTask) -> FileDone:
     """`here(index, task)` while the workers start or are busy, its `LoadWarning`s held
     until the file's turn (file order, as without workers), with the error that stopped it."""
-    with held_warnings(logged=False) as held:
-        try:
-            done = here(index, task)
-        except InputError as error:
-            done = FileDone(error=error)
-    done.warnings = held
-    return done
+    return held_outcome(
+        lambda: here(index, task), lambda error: FileDone(error=error), logged=False
+    )
 
 
 def _said_here(done: FileDone) -> None:
@@ -235,13 +232,10 @@ def _write_in_worker(
     pages = _loads.get(load)
     if pages is None:
         pages = _loads[load] = LoadPages(Path(root), load)
-    with held_warnings() as held:
-        try:
-            done = write_file(task, on_error, index, pages.write)
-        except InputError as error:
-            done = FileDone(error=error)
-    done.warnings = held
-    return done
+    return held_outcome(
+        lambda: write_file(task, on_error, index, pages.write),
+        lambda error: FileDone(error=error),
+    )
 
 
 def _finish_in_worker(load: str) -> Written | None:

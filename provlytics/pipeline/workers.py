@@ -103,6 +103,24 @@ def read_here(task: FileTask, on_error: OnError) -> ReadHere:
     return ReadHere(pages, held)
 
 
+Outcome = TypeVar("Outcome")
+
+
+def held_outcome(
+    read: Callable[[], Outcome], failed: Callable[[InputError], Outcome], *, logged: bool = True
+) -> Outcome:
+    """`read()` of one file, or `failed(error)` for the `InputError` that stopped it, with
+    the warnings reading it gave held in the outcome's `warnings` (`held_warnings`; `logged`
+    as there), for its turn to say them (`user_warnings.reissue`)."""
+    with held_warnings(logged=logged) as held:
+        try:
+            outcome = read()
+        except InputError as error:
+            outcome = failed(error)
+    outcome.warnings = held  # type: ignore[attr-defined]
+    return outcome
+
+
 def _normalize_in_worker(
     task: FileTask, index: int, *, on_error: OnError, folder: str
 ) -> HandedFile:
@@ -110,13 +128,10 @@ def _normalize_in_worker(
     the warnings reading it gave and the `InputError` that stopped it, if one did. The
     archives it reads members of stay open in this worker, which ends with the load."""
     hold_open()
-    with held_warnings() as held:
-        try:
-            handed = hand_back(file_tables(task, on_error), folder, f"{index:06d}")
-        except InputError as error:
-            handed = HandedFile(error=error)
-    handed.warnings = held
-    return handed
+    return held_outcome(
+        lambda: hand_back(file_tables(task, on_error), folder, f"{index:06d}"),
+        lambda error: HandedFile(error=error),
+    )
 
 
 def _taken_back(handed: HandedFile | ReadHere) -> Iterator[NormalizedPage]:
