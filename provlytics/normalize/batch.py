@@ -21,7 +21,7 @@ from provlytics.normalize.dialects import (
     portal_header,
     respell,
 )
-from provlytics.normalize.given_up import GivenUp
+from provlytics.normalize.given_up import GivenUp, GivenUpTally
 from provlytics.normalize.rows import Rows, build_rows
 from provlytics.normalize.times import to_timestamps
 from provlytics.origin import Container, Page, UnparsedRecord
@@ -155,13 +155,11 @@ def _given_up(
     page: Page, counts: Counter[tuple[str, str]], first_at: dict[tuple[str, str], int]
 ) -> list[GivenUp]:
     """The page's fields given up, per file and field as the input spells them."""
-    fields: dict[tuple[str, str], GivenUp] = {}
+    tally = GivenUpTally()  # the merge a file's pages get too
     for (field_name, reason), count in counts.items():
         file, place, spelled = _given_up_at(page, first_at[field_name, reason], field_name)
-        if (file, spelled) not in fields:
-            fields[file, spelled] = GivenUp(file, place, spelled)
-        fields[file, spelled].add([reason], count)
-    return list(fields.values())
+        tally.add([GivenUp(file, place, spelled, count, [reason])])
+    return tally.items()
 
 
 def _given_up_at(page: Page, index: int, field: str) -> tuple[str, str, str]:

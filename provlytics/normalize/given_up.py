@@ -73,6 +73,10 @@ class GivenUpTally:
                 self._fields[key] = GivenUp(item.file, item.place, item.field)
             self._fields[key].add(item.reasons, item.count, more=item.more)
 
+    def items(self) -> list[GivenUp]:
+        """The fields counted, in the order first met."""
+        return list(self._fields.values())
+
     def warn(self) -> None:
         """Warn each field counted (`warn_given_up`), and start counting afresh."""
         warn_given_up(self._fields.values())
