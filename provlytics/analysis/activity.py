@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from provlytics.analysis.access import columns_of, on_path, table, time_span
-from provlytics.analysis.arrays import flat
+from provlytics.analysis.arrays import flat, group_codes
 from provlytics.analysis.columns import STR, check_columns, empty, largest_first, typed
 from provlytics.analysis.selection import (
     IDENTITY_COLUMNS,
@@ -96,10 +96,10 @@ def step_funnel(frames: Any, by: str | Sequence[str] | None = "job_id") -> pd.Da
     if steps.empty:
         return empty(columns)
     event_at, type_codes, types, rank = _worst_per_event_and_type(events, steps)
-    group, groups = _groups(events, keys)
+    group, firsts = _groups(events, keys)
     group = group[event_at]
     cell = group * len(types) + type_codes
-    size = len(groups) * len(types)
+    size = len(firsts) * len(types)
     counts = {"events": np.bincount(cell, minlength=size)}
     for status, value in _WORST.items():
         counts[status] = np.bincount(cell[rank == value], minlength=size)
@@ -107,8 +107,8 @@ def step_funnel(frames: Any, by: str | Sequence[str] | None = "job_id") -> pd.Da
     cells = np.flatnonzero(present)
     funnel = pd.DataFrame({c: v[present] for c, v in counts.items()})
     funnel["step_type"] = pd.array([types[i] for i in cells % len(types)], dtype=STR)
-    for key, values in zip(keys, groups.T, strict=True):
-        funnel[key] = pd.array([values[i] for i in cells // len(types)], dtype=events[key].dtype)
+    for key in keys:
+        funnel[key] = events[key].take(firsts[cells // len(types)]).array
     order = {t: i for i, t in enumerate(STEP_ORDER)}
     funnel["_order"] = funnel["step_type"].astype(object).map(order).fillna(len(order))
     funnel = funnel.sort_values([*keys, "_order", "step_type"], na_position="last", kind="stable")
@@ -136,17 +136,11 @@ def _worst_per_event_and_type(
 
 
 def _groups(events: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The group of each event by `keys` (null is a value), and the groups' values (one row
-    per group, one column per key; one empty row without keys)."""
+    """The group of each event by `keys` (null is a value; `arrays.group_codes`) and the
+    first event of each group (one group, at 0, without keys)."""
     if not keys:
-        return np.zeros(len(events), np.int64), np.empty((1, 0), object)
-    coded = [_codes(events[key]) for key in keys]
-    stacked = np.stack([codes for codes, _values in coded], axis=1)
-    distinct, group = np.unique(stacked, axis=0, return_inverse=True)
-    values = np.empty(distinct.shape, object)
-    for j, (_codes_of, present) in enumerate(coded):
-        values[:, j] = [present[code] for code in distinct[:, j]]
-    return group.reshape(-1).astype(np.int64), values
+        return np.zeros(len(events), np.int64), np.zeros(1, np.int64)
+    return group_codes(*(events[key] for key in keys))
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
